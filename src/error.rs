@@ -1,0 +1,75 @@
+//! One error type for the whole pipeline. Every message says where (file, key or row), what is
+//! wrong and what to do, because the reader is a statistician running a batch, not a Rust developer.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::PolarsError;
+
+#[derive(Debug)]
+pub struct Error {
+    /// The file the problem is in (a spec, a raw file, an output).
+    pub file: PathBuf,
+    /// Where in the file: a spec key (`variables.sex.column`), a row (`row 12`), or empty.
+    pub location: String,
+    /// What is wrong.
+    pub problem: String,
+    /// What the user can do about it.
+    pub fix: String,
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub fn new(
+        file: impl AsRef<Path>,
+        location: impl Into<String>,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Error {
+            file: file.as_ref().to_path_buf(),
+            location: location.into(),
+            problem: problem.into(),
+            fix: fix.into(),
+        }
+    }
+
+    /// An I/O failure on `file`, with the operation that failed.
+    pub fn io(file: impl AsRef<Path>, doing: &str, err: std::io::Error) -> Self {
+        let fix = match err.kind() {
+            std::io::ErrorKind::NotFound => {
+                "check the path (paths are relative to the round manifest's folder)"
+            }
+            std::io::ErrorKind::PermissionDenied => "check the file's permissions",
+            _ => "check the disk and the file, then run again",
+        };
+        Error::new(file, "", format!("could not {doing}: {err}"), fix)
+    }
+
+    /// A polars failure while working on `file`.
+    pub fn polars(file: impl AsRef<Path>, doing: &str, err: PolarsError) -> Self {
+        Error::new(
+            file,
+            "",
+            format!("could not {doing}: {err}"),
+            "check the file is complete and in the format its spec declares",
+        )
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if !self.location.is_empty() {
+            write!(f, ": {}", self.location)?;
+        }
+        write!(f, ": {}", self.problem)?;
+        if !self.fix.is_empty() {
+            write!(f, "\n  fix: {}", self.fix)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,32 @@
+//! ilms: a labour-migration statistics pipeline.
+//!
+//! National labour force surveys, censuses and administrative records go in, coded each their own
+//! way; comparable ILMS indicators come out (ILOSTAT long form, Parquet, charts). Country specifics
+//! live in `schemas/` as data; this library holds only the stages, one module each, in the order the
+//! data flows:
+//!
+//! [`ingest`] → [`harmonize`] → [`validate`] → [`tabulate`] → [`publish`] and [`charts`],
+//! driven by a [`round::Round`] (the manifest `ilms.toml`).
+//!
+//! ```no_run
+//! let round = ilms::Round::load("ilms.toml")?;
+//! let report = round.run(&ilms::RunOptions::default())?;
+//! println!("{} cells published", report.cells);
+//! # Ok::<(), ilms::Error>(())
+//! ```
+
+pub mod charts;
+pub mod classifications;
+pub mod error;
+pub mod harmonize;
+pub mod indicators;
+pub mod ingest;
+pub mod progress;
+pub mod publish;
+pub mod round;
+pub mod spec;
+pub mod tabulate;
+pub mod validate;
+
+pub use error::{Error, Result};
+pub use round::{Round, RunOptions, RunReport};

@@ -1,0 +1,70 @@
+//! The `ilms` command: parses arguments, calls the library, maps errors to exit codes.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "ilms",
+    version,
+    about = "Labour-migration statistics: ingest national sources, harmonize to ILO definitions, validate, publish ILMS indicators",
+    after_help = "Examples:\n  ilms run                      run the round in ./ilms.toml (all stages)\n  ilms run --round other.toml   run another round manifest\n  ilms check                    check every spec of the round without reading records\n\nExit codes: 0 success, 1 a spec, input or output problem (the message says which file and what to do), 2 bad arguments."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every stage on the round: ingest, harmonize, validate, tabulate, publish, charts.
+    #[command(after_help = "Examples:\n  ilms run\n  ilms run --round rounds/2025.toml --quiet")]
+    Run {
+        /// The round manifest.
+        #[arg(long, default_value = "ilms.toml")]
+        round: PathBuf,
+        /// No progress bars (the summary is still printed).
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Check the round's manifest, specs, classifications and raw-file headers; read no records.
+    #[command(after_help = "Examples:\n  ilms check\n  ilms check --round rounds/2025.toml")]
+    Check {
+        /// The round manifest.
+        #[arg(long, default_value = "ilms.toml")]
+        round: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Run {
+        round: PathBuf::from("ilms.toml"),
+        quiet: false,
+    });
+    let result = match command {
+        Command::Run { round, quiet } => ilms::Round::load(&round).and_then(|r| {
+            let report = r.run(&ilms::RunOptions { progress: !quiet })?;
+            print!("{report}");
+            Ok(())
+        }),
+        Command::Check { round } => ilms::Round::load(&round).map(|r| {
+            println!(
+                "{}: {} sources, {} indicators, {} charts: all specs check out",
+                round.display(),
+                r.sources.len(),
+                r.indicators.list.len(),
+                r.charts.len()
+            );
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

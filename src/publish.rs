@@ -1,0 +1,156 @@
+//! Publish: write outputs as one release. Every file is written under a staging folder first and
+//! renamed into place only when all of them are complete, so a failed run leaves the previous
+//! release as it was. Parquet files carry the run's provenance in their footer key-value metadata.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use polars::io::parquet::write::KeyValueMetadata;
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+
+const STAGING: &str = ".ilms-staging";
+
+/// Where each input came from: file paths and SHA-256 checksums, plus the tool version.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Provenance {
+    pub tool: String,
+    pub round: String,
+    pub inputs: Vec<FileChecksum>,
+    pub specs: Vec<FileChecksum>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileChecksum {
+    pub path: String,
+    pub sha256: String,
+}
+
+impl Provenance {
+    /// Footer key-value pairs (keys prefixed `ilms:`; lists as JSON).
+    fn key_values(&self) -> Vec<(String, String)> {
+        let json = |v: &Vec<FileChecksum>| serde_json::to_string(v).unwrap_or_default();
+        vec![
+            ("ilms:tool".into(), self.tool.clone()),
+            ("ilms:round".into(), self.round.clone()),
+            ("ilms:inputs".into(), json(&self.inputs)),
+            ("ilms:specs".into(), json(&self.specs)),
+        ]
+    }
+}
+
+/// A release being written: files go to staging folders until [`Release::commit`].
+pub struct Release {
+    /// (staging folder, final folder) for each output folder.
+    folders: Vec<(PathBuf, PathBuf)>,
+    /// Files written, relative to their output folder, with the folder's index.
+    written: Vec<(usize, PathBuf)>,
+    committed: bool,
+}
+
+impl Release {
+    /// Start a release over the given output folders (e.g. processed/ and charts/).
+    pub fn begin(folders: &[&Path]) -> Result<Release> {
+        let mut pairs = Vec::new();
+        for folder in folders {
+            let staging = folder.join(STAGING);
+            if staging.exists() {
+                // Left by a run that was killed: it never became a release.
+                fs::remove_dir_all(&staging)
+                    .map_err(|e| Error::io(&staging, "remove a stale staging folder", e))?;
+            }
+            fs::create_dir_all(&staging)
+                .map_err(|e| Error::io(&staging, "create the staging folder", e))?;
+            pairs.push((staging, folder.to_path_buf()));
+        }
+        Ok(Release {
+            folders: pairs,
+            written: Vec::new(),
+            committed: false,
+        })
+    }
+
+    /// A path to write `relative` to in output folder `folder` (created as needed).
+    pub fn path(&mut self, folder: usize, relative: impl AsRef<Path>) -> Result<PathBuf> {
+        let relative = relative.as_ref().to_path_buf();
+        let path = self.folders[folder].0.join(&relative);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)
+                .map_err(|e| Error::io(parent, "create an output folder", e))?;
+        }
+        self.written.push((folder, relative));
+        Ok(path)
+    }
+
+    /// Write a frame as Parquet (zstd) with the provenance in its footer.
+    pub fn write_parquet(
+        &mut self,
+        folder: usize,
+        relative: &str,
+        frame: &mut DataFrame,
+        provenance: &Provenance,
+    ) -> Result<PathBuf> {
+        let path = self.path(folder, relative)?;
+        let file =
+            fs::File::create(&path).map_err(|e| Error::io(&path, "create the Parquet file", e))?;
+        ParquetWriter::new(file)
+            .with_compression(ParquetCompression::Zstd(None))
+            .with_key_value_metadata(Some(KeyValueMetadata::from_static(provenance.key_values())))
+            .finish(frame)
+            .map_err(|e| Error::polars(&path, "write the Parquet file", e))?;
+        Ok(self.final_path(folder, relative))
+    }
+
+    /// Write a text file (JSON, CSV, ...).
+    pub fn write_text(&mut self, folder: usize, relative: &str, text: &str) -> Result<PathBuf> {
+        let path = self.path(folder, relative)?;
+        fs::write(&path, text).map_err(|e| Error::io(&path, "write the file", e))?;
+        Ok(self.final_path(folder, relative))
+    }
+
+    /// Where a file will be once the release is committed.
+    pub fn final_path(&self, folder: usize, relative: impl AsRef<Path>) -> PathBuf {
+        self.folders[folder].1.join(relative)
+    }
+
+    /// Where the files written so far will be once the release is committed.
+    pub fn final_paths(&self) -> Vec<PathBuf> {
+        self.written
+            .iter()
+            .map(|(folder, relative)| self.final_path(*folder, relative))
+            .collect()
+    }
+
+    /// Move every staged file into place. Returns the final paths.
+    pub fn commit(mut self) -> Result<Vec<PathBuf>> {
+        let mut done = Vec::new();
+        for (folder, relative) in &self.written {
+            let (staging, target) = &self.folders[*folder];
+            let from = staging.join(relative);
+            let to = target.join(relative);
+            if let Some(parent) = to.parent() {
+                fs::create_dir_all(parent)
+                    .map_err(|e| Error::io(parent, "create an output folder", e))?;
+            }
+            fs::rename(&from, &to)
+                .map_err(|e| Error::io(&to, "move the finished file into place", e))?;
+            done.push(to);
+        }
+        for (staging, _) in &self.folders {
+            let _ = fs::remove_dir_all(staging);
+        }
+        self.committed = true;
+        Ok(done)
+    }
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        if !self.committed {
+            for (staging, _) in &self.folders {
+                let _ = fs::remove_dir_all(staging);
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Copy the reference classifications ilms needs from ../shared/reference into schemas/classifications.
+
+The project must run without ../shared, so the code lists live in the repository. Each output CSV starts
+with `#` lines naming its origin; ilms skips them when it reads the file. Re-run after the reference
+data changes:  python3 tools/build_classifications.py [path/to/shared/reference]
+"""
+import csv
+import pathlib
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+REF = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "reference"
+OUT = ROOT / "schemas" / "classifications"
+
+# Codes ilms needs that ILOSTAT's 2019 lists do not carry. Kept apart by the `origin` column.
+EXTENSIONS = [
+    # (version, code, level, is_total, label, sort)
+    ("SEX", "SEX_O", "1.0", "N", "Other", "10035.0"),
+    ("SEX", "SEX_X", "1.0", "N", "Not stated", "10040.0"),
+]
+
+
+def write(name, origin_lines, header, rows):
+    path = OUT / name
+    with path.open("w", newline="", encoding="utf-8") as f:
+        for line in origin_lines:
+            f.write(f"# {line}\n")
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+    print(f"wrote {path.relative_to(ROOT)} ({len(rows)} rows)")
+
+
+def main():
+    codelists = list(csv.DictReader(open(REF / "ilostat" / "ilostat_2019_codelists_subset.csv", encoding="utf-8")))
+    rows = [
+        (r["CLA_VERSION_CODE"], r["CLA_CODE"], int(float(r["CLA_LEVEL"])), r["CLA_IS_TOTAL"], r["CLA_TEXT_EN"],
+         int(float(r["CLA_SORT"])), "ILOSTAT 2019")
+        for r in codelists
+    ]
+    rows += [(v, c, int(float(l)), t, lab, int(float(s)), "ilms extension") for v, c, l, t, lab, s in EXTENSIONS]
+    write(
+        "ilostat_codelists.csv",
+        ["origin: ILO Department of Statistics, ILOSTAT code lists, 2019 snapshot (dbescond/Ariane R/sysdata.rda),",
+         "        subset for the ILMS classification versions; rows with origin 'ilms extension' are added by ilms.",
+         "built by tools/build_classifications.py"],
+        ["version", "code", "level", "is_total", "label", "sort", "origin"],
+        rows,
+    )
+
+    # ISO 3166-1 alpha-3 countries: the country list ILOSTAT uses for country of birth (CBR_BRT_xxx).
+    countries = [
+        (r["CLA_CODE"][len("CBR_BRT_"):], r["CLA_TEXT_EN"])
+        for r in codelists
+        if r["CLA_VERSION_CODE"] == "CBR_BRT" and r["CLA_IS_TOTAL"] != "Y" and not r["CLA_CODE"].startswith("CBR_BRT_X")
+    ]
+    # ISO 3166-1 reserves XXA for stateless persons (user-assigned, as used by ICAO 9303).
+    countries.append(("XXA", "Stateless"))
+    write(
+        "countries_iso3.csv",
+        ["origin: ISO 3166-1 alpha-3 codes as listed in ILOSTAT's 2019 CBR_BRT code list;",
+         "        XXA (stateless) is the ISO 3166-1 user-assigned code used by ICAO Doc 9303.",
+         "built by tools/build_classifications.py"],
+        ["iso3", "name"],
+        sorted(countries),
+    )
+
+    units = list(csv.DictReader(open(REF / "classifications" / "isco08_unit_groups.csv", encoding="utf-8")))
+    write(
+        "isco08_unit_groups.csv",
+        ["origin: ILO, ISCO-08 unit groups (436), from the ILO ISCO-88 to ISCO-08 correspondence table corrtab88-08.",
+         "        major_group is the first digit of the unit group code.",
+         "built by tools/build_classifications.py"],
+        ["code", "major_group", "title"],
+        [(u["code"], u["code"][0], u["title"]) for u in units],
+    )
+
+    types = list(csv.DictReader(open(REF / "ilostat" / "ilostat_source_types.csv", encoding="utf-8")))
+    write(
+        "ilostat_source_types.csv",
+        ["origin: ILO Department of Statistics, ILOSTAT source types, 2019 snapshot.",
+         "built by tools/build_classifications.py"],
+        ["code", "label"],
+        [(t["SRC_CODE"], t["SRC_TEXT_EN"]) for t in types],
+    )
+
+
+if __name__ == "__main__":
+    main()
