@@ -30,3 +30,8 @@ pub mod validate;
 
 pub use error::{Error, Result};
 pub use round::{Round, RunOptions, RunReport};
+
+// Compile the README's Rust examples as doctests so the documented API stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

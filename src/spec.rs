@@ -442,7 +442,7 @@ fn resolve_codes(
             from.into_iter()
                 .zip(to)
                 .enumerate()
-                .map(|(i, (f, t))| (f, t, format!("{} data row {}", file.path.display(), i + 1)))
+                .map(|(i, (f, t))| (f, t, format!("{key}.map_file ({} data row {})", file.path.display(), i + 1)))
                 .collect()
         }
     };
@@ -451,7 +451,7 @@ fn resolve_codes(
         if !to.is_empty() && !target.accepts(&to, cl) {
             return Err(Error::new(
                 spec_path,
-                format!("{key} ({location})"),
+                &location,
                 format!(
                     "'{from}' maps to '{to}', which is not a {} code",
                     target.name()
@@ -463,7 +463,7 @@ fn resolve_codes(
             if previous != to {
                 return Err(Error::new(
                     spec_path,
-                    format!("{key} ({location})"),
+                    &location,
                     format!("raw code '{from}' maps to both '{previous}' and '{to}': the map is not a function"),
                     "give each raw code one target",
                 ));

@@ -82,12 +82,13 @@ fn stop_on_unmapped(spec: &SourceSpec, records: &DataFrame) -> Result<()> {
         if mapping.codes.is_none() || mapping.unmapped != Unmapped::Error {
             continue;
         }
-        let flag = format!("{UNMAPPED_PREFIX}{}", mapping.variable.name());
+        let name = mapping.variable.name();
+        let raw = format!("{name}_src");
         let failing = records
             .clone()
             .lazy()
-            .filter(col(flag.as_str()))
-            .select([col(SOURCE_ROW), col(mapping.column.as_str())])
+            .filter(col(format!("{UNMAPPED_PREFIX}{name}").as_str()))
+            .select([col(SOURCE_ROW), col(raw.as_str())])
             .limit(5)
             .collect()
             .map_err(|e| Error::polars(&spec.raw_path, "check unmapped codes", e))?;
@@ -95,7 +96,7 @@ fn stop_on_unmapped(spec: &SourceSpec, records: &DataFrame) -> Result<()> {
             let rows = failing
                 .column(SOURCE_ROW)
                 .and_then(|c| c.cast(&DataType::String));
-            let codes = failing.column(mapping.column.as_str()).map(|c| c.clone());
+            let codes = failing.column(raw.as_str()).cloned();
             let listing = match (rows, codes) {
                 (Ok(rows), Ok(codes)) => rows
                     .str()

@@ -1,0 +1,340 @@
+//! Integration tests: run the `ilms` binary on a copy of the sample round in a temporary folder.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A copy of the repository's round (manifest, schemas, raw files) in a temporary folder.
+struct Round {
+    dir: tempfile::TempDir,
+}
+
+impl Round {
+    fn sample() -> Round {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        fs::copy(repo.join("ilms.toml"), dir.path().join("ilms.toml")).expect("copy manifest");
+        copy_tree(&repo.join("schemas"), &dir.path().join("schemas"));
+        copy_tree(&repo.join("raw"), &dir.path().join("raw"));
+        Round { dir }
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    fn ilms(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_ilms"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .expect("run ilms")
+    }
+
+    /// Replace `from` by `to` in a file of the round (the replacement must happen).
+    fn edit(&self, relative: &str, from: &str, to: &str) {
+        let path = self.path(relative);
+        let text = fs::read_to_string(&path).expect("read file to edit");
+        assert!(text.contains(from), "{relative} does not contain {from:?}");
+        fs::write(&path, text.replacen(from, to, 1)).expect("write edited file");
+    }
+
+    /// Every file under processed/ and charts/, with its bytes.
+    fn outputs(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files = Vec::new();
+        for folder in ["processed", "charts"] {
+            collect_files(&self.path(folder), &mut files);
+        }
+        files.sort();
+        files
+            .into_iter()
+            .map(|p| (p.clone(), fs::read(&p).expect("read output")))
+            .collect()
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create folder");
+    for entry in fs::read_dir(from).expect("read folder") {
+        let entry = entry.expect("folder entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).expect("copy file");
+        }
+    }
+}
+
+fn collect_files(dir: &Path, into: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.path().is_dir() {
+            collect_files(&entry.path(), into);
+        } else {
+            into.push(entry.path());
+        }
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A run must have failed cleanly: exit code 1, a message naming `file` and `key` with a fix, no panic.
+fn assert_clean_failure(output: &Output, file: &str, key: &str) {
+    let stderr = text(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "exit code; stderr:\n{stderr}"
+    );
+    assert!(stderr.starts_with("error: "), "stderr:\n{stderr}");
+    assert!(
+        stderr.contains(file),
+        "message should name {file}:\n{stderr}"
+    );
+    assert!(stderr.contains(key), "message should name {key}:\n{stderr}");
+    assert!(
+        stderr.contains("fix: "),
+        "message should say what to do:\n{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "panic:\n{stderr}");
+}
+
+fn python() -> Command {
+    Command::new(std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()))
+}
+
+#[test]
+fn sample_round_publishes_cells_that_match_an_independent_duckdb_computation() {
+    let round = Round::sample();
+    let output = round.ilms(&["run"]);
+    assert!(
+        output.status.success(),
+        "ilms run failed:\n{}",
+        text(&output.stderr)
+    );
+    let summary = text(&output.stdout);
+    assert!(
+        summary.contains("MYS_LFS_2024") && summary.contains("cells published"),
+        "{summary}"
+    );
+
+    for file in [
+        "processed/indicators.parquet",
+        "processed/harmonized/MYS_LFS_2024.parquet",
+        "processed/quarantine/MYS_LFS_2024.parquet",
+        "processed/run_log.json",
+    ] {
+        assert!(round.path(file).is_file(), "{file} missing");
+    }
+    assert!(
+        !round.path("processed/.ilms-staging").exists(),
+        "staging folder left behind"
+    );
+
+    let check = python()
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crosscheck.py"))
+        .arg(round.dir.path())
+        .output()
+        .expect("python3 must be installed (see tests/requirements.txt)");
+    assert!(
+        check.status.success(),
+        "independent cross-check failed (pip install -r tests/requirements.txt if modules are missing):\n{}{}",
+        text(&check.stdout),
+        text(&check.stderr)
+    );
+    assert!(
+        text(&check.stdout).contains("crosscheck ok"),
+        "{}",
+        text(&check.stdout)
+    );
+}
+
+#[test]
+fn charts_are_written_as_non_trivial_svg_and_png() {
+    let round = Round::sample();
+    assert!(round.ilms(&["run", "--quiet"]).status.success());
+    let stem = "charts/migrant_employment_by_occupation_sex_MYS_2024";
+    let png = fs::read(round.path(&format!("{stem}.png"))).expect("png written");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
+    assert!(
+        png.len() > 20_000,
+        "PNG suspiciously small: {} bytes",
+        png.len()
+    );
+    let svg = fs::read_to_string(round.path(&format!("{stem}.svg"))).expect("svg written");
+    assert!(
+        svg.contains("<svg") && svg.contains("Elementary occupations") && svg.contains("Female"),
+        "SVG lacks the chart's labels"
+    );
+    assert!(svg.matches("<rect").count() > 20, "SVG has too few bars");
+}
+
+#[test]
+fn parquet_footer_carries_provenance() {
+    let round = Round::sample();
+    assert!(round.ilms(&["run", "--quiet"]).status.success());
+    let script = r#"
+import sys, pyarrow.parquet as pq
+meta = pq.read_metadata(sys.argv[1]).metadata
+keys = {k.decode(): v.decode() for k, v in meta.items()}
+assert keys["ilms:tool"].startswith("ilms "), keys
+assert "raw/mys_lfs_2024.csv" in keys["ilms:inputs"], keys["ilms:inputs"]
+assert "schemas/sources/mys_lfs_2024.toml" in keys["ilms:specs"], keys["ilms:specs"]
+print("ok")
+"#;
+    let out = python()
+        .args(["-c", script])
+        .arg(round.path("processed/indicators.parquet"))
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn malformed_spec_is_refused_and_nothing_is_written() {
+    let round = Round::sample();
+    round.edit("schemas/sources/mys_lfs_2024.toml", "[record]", "[record");
+    let output = round.ilms(&["run"]);
+    assert_clean_failure(&output, "schemas/sources/mys_lfs_2024.toml", "line ");
+    assert!(text(&output.stderr).contains("malformed spec"));
+    assert!(
+        round.outputs().is_empty(),
+        "outputs written after a failed run"
+    );
+}
+
+#[test]
+fn unknown_column_in_spec_is_refused_with_the_key_and_the_columns_the_file_has() {
+    let round = Round::sample();
+    round.edit(
+        "schemas/sources/mys_lfs_2024.toml",
+        "column = \"JANTINA\"",
+        "column = \"SEX\"",
+    );
+    let output = round.ilms(&["run"]);
+    assert_clean_failure(
+        &output,
+        "schemas/sources/mys_lfs_2024.toml",
+        "variables.sex.column",
+    );
+    assert!(text(&output.stderr).contains("'SEX'") && text(&output.stderr).contains("JANTINA"));
+    assert!(
+        round.outputs().is_empty(),
+        "outputs written after a failed run"
+    );
+}
+
+#[test]
+fn missing_raw_file_is_refused_and_nothing_is_written() {
+    let round = Round::sample();
+    fs::remove_file(round.path("raw/mys_lfs_2024.csv")).expect("remove raw file");
+    let output = round.ilms(&["run"]);
+    assert_clean_failure(&output, "schemas/sources/mys_lfs_2024.toml", "file.path");
+    assert!(text(&output.stderr).contains("raw/mys_lfs_2024.csv"));
+    assert!(
+        round.outputs().is_empty(),
+        "outputs written after a failed run"
+    );
+}
+
+#[test]
+fn a_failed_run_leaves_the_previous_release_intact() {
+    let round = Round::sample();
+    assert!(round.ilms(&["run", "--quiet"]).status.success());
+    let before = round.outputs();
+    assert!(!before.is_empty());
+    // A map target outside its classification is refused before any record is read.
+    round.edit(
+        "schemas/sources/mys_lfs_2024.toml",
+        "\"2\" = \"F\"",
+        "\"2\" = \"W\"",
+    );
+    let output = round.ilms(&["run"]);
+    assert_clean_failure(
+        &output,
+        "schemas/sources/mys_lfs_2024.toml",
+        "variables.sex",
+    );
+    assert_eq!(round.outputs(), before, "the previous release changed");
+}
+
+#[test]
+fn map_that_is_not_a_function_is_refused() {
+    let round = Round::sample();
+    let map = "schemas/classifications/national/mys_lfs_countries.csv";
+    let mut text_map = fs::read_to_string(round.path(map)).unwrap();
+    text_map.push_str("02,PHL,Duplicate\n");
+    fs::write(round.path(map), text_map).unwrap();
+    let output = round.ilms(&["check"]);
+    assert_clean_failure(&output, "mys_lfs_2024.toml", "not a function");
+}
+
+#[test]
+fn unmapped_code_with_error_policy_stops_the_run_naming_row_and_code() {
+    let round = Round::sample();
+    round.edit(
+        "schemas/sources/mys_lfs_2024.toml",
+        "\"9\" = \"\" }\nunmapped = \"quarantine\"",
+        "\"9\" = \"\" }\nunmapped = \"error\"",
+    );
+    let output = round.ilms(&["run"]);
+    assert_clean_failure(&output, "raw/mys_lfs_2024.csv", "column JANTINA");
+    assert!(
+        text(&output.stderr).contains("row 102 '3'"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(
+        round.outputs().is_empty(),
+        "outputs written after a failed run"
+    );
+}
+
+#[test]
+fn check_reads_no_records_and_reports_the_round() {
+    let round = Round::sample();
+    let output = round.ilms(&["check"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("1 sources, 2 indicators"),
+        "{}",
+        text(&output.stdout)
+    );
+    assert!(round.outputs().is_empty());
+}
+
+#[test]
+fn bad_indicator_expression_is_refused_at_load_time() {
+    let round = Round::sample();
+    round.edit(
+        "schemas/indicators.toml",
+        "value = \"birth_status\"",
+        "value = \"birth_stats\"",
+    );
+    let output = round.ilms(&["check"]);
+    assert_clean_failure(
+        &output,
+        "schemas/indicators.toml",
+        "dimensions.CBR_BIR.value",
+    );
+    assert!(text(&output.stderr).contains("birth_stats"));
+}
+
+#[test]
+fn help_shows_examples() {
+    let output = Command::new(env!("CARGO_BIN_EXE_ilms"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = text(&output.stdout);
+    assert!(output.status.success());
+    assert!(
+        help.contains("Examples:") && help.contains("ilms run"),
+        "{help}"
+    );
+}
