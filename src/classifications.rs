@@ -66,6 +66,17 @@ impl TextTable {
             .map(|v| v.unwrap_or("").to_string())
             .collect())
     }
+
+    /// The named columns, row by row.
+    pub fn rows(&self, names: &[&str]) -> Result<Vec<Vec<String>>> {
+        let columns: Vec<Vec<String>> = names
+            .iter()
+            .map(|n| self.column(n, "header"))
+            .collect::<Result<_>>()?;
+        Ok((0..self.frame.height())
+            .map(|i| columns.iter().map(|c| c[i].clone()).collect())
+            .collect())
+    }
 }
 
 /// One ILOSTAT code (e.g. `OCU_ISCO08_9` in version `OCU_ISCO08`).
@@ -100,12 +111,8 @@ impl Classifications {
     pub fn load(dir: &Path) -> Result<Classifications> {
         let codelists = TextTable::read(&dir.join(CODELISTS_FILE))?;
         let mut versions: BTreeMap<String, Vec<Code>> = BTreeMap::new();
-        let cols = ["version", "code", "level", "is_total", "label", "sort"];
-        let c: Vec<Vec<String>> = cols
-            .iter()
-            .map(|name| codelists.column(name, "header"))
-            .collect::<Result<_>>()?;
-        for i in 0..codelists.frame.height() {
+        let rows = codelists.rows(&["version", "code", "level", "is_total", "label", "sort"])?;
+        for (i, c) in rows.iter().enumerate() {
             let parse_num = |s: &str, what: &str| {
                 s.parse::<i64>().map_err(|_| {
                     Error::new(
@@ -116,12 +123,12 @@ impl Classifications {
                     )
                 })
             };
-            versions.entry(c[0][i].clone()).or_default().push(Code {
-                code: c[1][i].clone(),
-                level: parse_num(&c[2][i], "level")? as u32,
-                is_total: c[3][i] == "Y",
-                label: c[4][i].clone(),
-                sort: parse_num(&c[5][i], "sort")?,
+            versions.entry(c[0].clone()).or_default().push(Code {
+                code: c[1].clone(),
+                level: parse_num(&c[2], "level")? as u32,
+                is_total: c[3] == "Y",
+                label: c[4].clone(),
+                sort: parse_num(&c[5], "sort")?,
             });
         }
         for codes in versions.values_mut() {

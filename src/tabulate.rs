@@ -189,7 +189,7 @@ pub fn tabulate(
         .column("_records")
         .and_then(|c| c.i64().cloned())
         .map_err(|e| Error::polars(&spec.raw_path, "read counts", e))?;
-    for row in 0..finest.height() {
+    for (row, (weight, records)) in weights.iter().zip(counts.iter()).enumerate() {
         let mut codes = Vec::with_capacity(dims.len());
         for (d, dim) in dims.iter().enumerate() {
             let value = columns[d][row].as_deref();
@@ -200,8 +200,8 @@ pub fn tabulate(
             codes.push(code.to_string());
         }
         let tally = Tally {
-            weight: weights.get(row).unwrap_or(0),
-            records: counts.get(row).unwrap_or(0),
+            weight: weight.unwrap_or(0),
+            records: records.unwrap_or(0),
         };
         for mask in 0..(1u32 << dims.len()) {
             let key: Vec<String> = dims
