@@ -43,7 +43,7 @@ pub struct HarmonizedRecords {
 
 /// Build the harmonization plan for one source (lazy: nothing runs until validate collects it).
 pub fn harmonize(spec: &SourceSpec, raw: RawRecords) -> PolarsResult<HarmonizedRecords> {
-    let mut frame = raw.frame.lazy();
+    let mut frame = raw.frame;
     let mut columns: Vec<Expr> = vec![
         lit(spec.source.ref_area.as_str()).alias("ref_area"),
         lit(spec.source.time.as_str()).alias("time"),

@@ -1,4 +1,4 @@
-//! Ingest: read a raw file as its spec declares it into a typed frame, with provenance.
+//! Ingest: a raw file as its spec declares it, as a lazy scan with provenance.
 //!
 //! Every column is read as text so that national codes keep their exact form ("01" is not 1); typing
 //! is harmonization's job. Each record gets `source_row`, its 1-based data row number in the file,
@@ -16,17 +16,9 @@ use crate::spec::{FileFormat, FileSpec, SourceSpec};
 /// Name of the row-number column every ingested frame carries.
 pub const SOURCE_ROW: &str = "source_row";
 
-/// A raw file read as text, with what is needed to trace it.
+/// A raw file as a lazy scan (nothing is read until the runner executes the plan).
 pub struct RawRecords {
-    pub frame: DataFrame,
-    /// SHA-256 of the raw file, for provenance.
-    pub sha256: String,
-}
-
-impl RawRecords {
-    pub fn rows(&self) -> usize {
-        self.frame.height()
-    }
+    pub frame: LazyFrame,
 }
 
 fn csv_options(file: &FileSpec) -> CsvReadOptions {
@@ -55,21 +47,32 @@ pub fn read_header(path: &Path, file: &FileSpec) -> Result<Vec<String>> {
     }
 }
 
-/// Read every record of the source's raw file.
+/// Plan the scan of every record of the source's raw file: all columns as text, plus `source_row`.
 pub fn ingest(spec: &SourceSpec) -> Result<RawRecords> {
     let path = &spec.raw_path;
-    let sha256 = sha256_file(path)?;
     let frame = match spec.file.format {
-        FileFormat::Csv => csv_options(&spec.file)
-            .with_row_index(Some(RowIndex {
-                name: SOURCE_ROW.into(),
-                offset: 1,
-            }))
-            .try_into_reader_with_file_path(Some(path.to_path_buf()))
-            .and_then(|r| r.finish())
-            .map_err(|e| Error::polars(path, "read the CSV file", e))?,
+        FileFormat::Csv => {
+            let separator = spec
+                .file
+                .delimiter
+                .as_bytes()
+                .first()
+                .copied()
+                .unwrap_or(b',');
+            LazyCsvReader::new(PlRefPath::new(path.to_string_lossy().as_ref()))
+                .with_has_header(true)
+                .with_infer_schema_length(Some(0))
+                .with_separator(separator)
+                .with_missing_is_null(false)
+                .with_row_index(Some(RowIndex {
+                    name: SOURCE_ROW.into(),
+                    offset: 1,
+                }))
+                .finish()
+                .map_err(|e| Error::polars(path, "plan the CSV scan", e))?
+        }
     };
-    Ok(RawRecords { frame, sha256 })
+    Ok(RawRecords { frame })
 }
 
 /// SHA-256 of a file, hex-encoded.

@@ -26,4 +26,17 @@ impl Progress {
         bar.set_prefix(name.to_string());
         bar
     }
+
+    /// A bar over sources whose items take long (one streaming pass each): it keeps ticking and
+    /// shows the elapsed time so a long file does not look stuck.
+    pub fn records(&self, name: &str, sources: usize) -> ProgressBar {
+        let bar = self.stage(name, sources);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{prefix:>10.bold} [{bar:32}] {pos}/{len} {spinner} {msg} ({elapsed})",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        bar
+    }
 }

@@ -44,6 +44,8 @@ impl Provenance {
 pub struct Release {
     /// (staging folder, final folder) for each output folder.
     folders: Vec<(PathBuf, PathBuf)>,
+    /// Output folders this release created (removed again if it is abandoned while still empty).
+    created: Vec<PathBuf>,
     /// Files written, relative to their output folder, with the folder's index.
     written: Vec<(usize, PathBuf)>,
     committed: bool,
@@ -53,7 +55,11 @@ impl Release {
     /// Start a release over the given output folders (e.g. processed/ and charts/).
     pub fn begin(folders: &[&Path]) -> Result<Release> {
         let mut pairs = Vec::new();
+        let mut created = Vec::new();
         for folder in folders {
+            if !folder.exists() {
+                created.push(folder.to_path_buf());
+            }
             let staging = folder.join(STAGING);
             if staging.exists() {
                 // Left by a run that was killed: it never became a release.
@@ -66,6 +72,7 @@ impl Release {
         }
         Ok(Release {
             folders: pairs,
+            created,
             written: Vec::new(),
             committed: false,
         })
@@ -81,6 +88,42 @@ impl Release {
         }
         self.written.push((folder, relative));
         Ok(path)
+    }
+
+    /// Plan a streaming write of `records` as Parquet (zstd) with the provenance in its footer.
+    /// Nothing is written until the runner executes the returned plan.
+    pub fn sink_parquet(
+        &mut self,
+        folder: usize,
+        relative: &str,
+        records: LazyFrame,
+        provenance: &Provenance,
+    ) -> Result<LazyFrame> {
+        let path = self.path(folder, relative)?;
+        let options = ParquetWriteOptions {
+            compression: ParquetCompression::Zstd(None),
+            key_value_metadata: Some(KeyValueMetadata::from_static(provenance.key_values())),
+            ..Default::default()
+        };
+        records
+            .sink(
+                SinkDestination::File {
+                    target: SinkTarget::Path(PlRefPath::new(path.to_string_lossy().as_ref())),
+                },
+                FileWriteFormat::Parquet(std::sync::Arc::new(options)),
+                UnifiedSinkArgs::default(),
+            )
+            .map_err(|e| Error::polars(&path, "plan the Parquet write", e))
+    }
+
+    /// Rows in a staged Parquet file, read from its footer (to reconcile what the sinks wrote).
+    pub fn staged_rows(&self, folder: usize, relative: &str) -> Result<usize> {
+        let path = self.folders[folder].0.join(relative);
+        let file = fs::File::open(&path)
+            .map_err(|e| Error::io(&path, "open the written Parquet file", e))?;
+        ParquetReader::new(file)
+            .num_rows()
+            .map_err(|e| Error::polars(&path, "read the written Parquet footer", e))
     }
 
     /// Write a frame as Parquet (zstd) with the provenance in its footer.
@@ -150,6 +193,10 @@ impl Drop for Release {
         if !self.committed {
             for (staging, _) in &self.folders {
                 let _ = fs::remove_dir_all(staging);
+            }
+            // remove_dir only removes empty folders: nothing the user had is touched.
+            for folder in &self.created {
+                let _ = fs::remove_dir(folder);
             }
         }
     }

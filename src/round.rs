@@ -14,11 +14,11 @@ use crate::classifications::Classifications;
 use crate::error::{Error, Result};
 use crate::harmonize::{self, RECORD_COLUMNS};
 use crate::indicators::Indicators;
-use crate::ingest::{self, SOURCE_ROW};
+use crate::ingest;
 use crate::progress::Progress;
 use crate::publish::{FileChecksum, Provenance, Release};
 use crate::spec::SourceSpec;
-use crate::tabulate::{self, Cells, NotAvailable};
+use crate::tabulate::{self, Cells};
 use crate::validate;
 
 #[derive(Debug, Deserialize)]
@@ -88,6 +88,13 @@ pub struct RunReport {
     pub not_available: Vec<String>,
     pub files: Vec<PathBuf>,
     pub provenance: Provenance,
+}
+
+/// What processing one source produced.
+struct SourceOutcome {
+    report: SourceReport,
+    cells: Cells,
+    not_available: Vec<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -174,53 +181,32 @@ impl Round {
     }
 
     /// Run every stage and publish one release to the output folders.
+    ///
+    /// Each source is processed in one streaming pass over its raw file: the scan feeds
+    /// harmonization and validation, and their result feeds at the same time the harmonized-records
+    /// and quarantine sinks, the reconciliation counts and every indicator's finest table. Memory stays
+    /// bounded by polars' streaming engine whatever the file size.
     pub fn run(&self, options: &RunOptions) -> Result<RunReport> {
         let progress = Progress {
             enabled: options.progress,
         };
+        let provenance = self.provenance()?;
+        let mut release = Release::begin(&[&self.processed_dir, &self.charts_dir])?;
 
-        let bar = progress.stage("ingest", self.sources.len());
-        let mut raw = Vec::new();
-        for spec in &self.sources {
-            bar.set_message(spec.source.id.clone());
-            raw.push(ingest::ingest(spec)?);
-            bar.inc(1);
-        }
-        bar.finish_with_message("done");
-        let provenance = self.provenance(&raw)?;
-
-        let bar = progress.stage("harmonize", self.sources.len());
-        let mut harmonized = Vec::new();
-        for (spec, records) in self.sources.iter().zip(raw) {
-            bar.set_message(spec.source.id.clone());
-            let plan = harmonize::harmonize(spec, records)
-                .map_err(|e| Error::polars(&spec.spec_path, "plan the harmonization", e))?;
-            harmonized.push((harmonize::provided_columns(spec), plan));
-            bar.inc(1);
-        }
-        bar.finish_with_message("done");
-
-        let bar = progress.stage("validate", self.sources.len());
-        let mut validated = Vec::new();
-        for (spec, (provided, plan)) in self.sources.iter().zip(harmonized) {
-            bar.set_message(spec.source.id.clone());
-            validated.push((provided, validate::validate(spec, plan)?));
-            bar.inc(1);
-        }
-        bar.finish_with_message("done");
-
-        let bar = progress.stage("tabulate", self.indicators.list.len() * self.sources.len());
+        let bar = progress.records("records", self.sources.len());
         let mut cells = Cells::default();
-        let mut not_available: Vec<NotAvailable> = Vec::new();
-        for indicator in &self.indicators.list {
-            for (spec, (provided, records)) in self.sources.iter().zip(&validated) {
-                bar.set_message(format!("{} {}", indicator.id, spec.source.id));
-                match tabulate::tabulate(spec, records, provided, indicator)? {
-                    Ok(produced) => cells.append(produced),
-                    Err(missing) => not_available.push(missing),
-                }
-                bar.inc(1);
-            }
+        let mut sources = Vec::new();
+        let mut not_available = Vec::new();
+        for spec in &self.sources {
+            bar.set_message(format!(
+                "{}: ingest, harmonize, validate, tabulate",
+                spec.source.id
+            ));
+            let outcome = self.process_source(spec, &mut release, &provenance)?;
+            cells.append(outcome.cells);
+            not_available.extend(outcome.not_available);
+            sources.push(outcome.report);
+            bar.inc(1);
         }
         bar.finish_with_message("done");
 
@@ -230,40 +216,12 @@ impl Round {
             .map(|s| (s.source.ilostat_source(), s.source.title.clone()))
             .collect();
         let planned = charts::plan(&self.charts, &cells, &self.classifications, &titles);
-        let bar = progress.stage("publish", 1 + 2 * validated.len() + 1 + planned.len());
-        let mut release = Release::begin(&[&self.processed_dir, &self.charts_dir])?;
+        let bar = progress.stage("publish", 2 + planned.len());
         let mut frame = cells
             .to_frame()
             .map_err(|e| Error::polars(&self.processed_dir, "assemble the indicator cells", e))?;
         release.write_parquet(0, "indicators.parquet", &mut frame, &provenance)?;
         bar.inc(1);
-        let mut sources = Vec::new();
-        for (spec, (_, records)) in self.sources.iter().zip(validated) {
-            let mut clean = published_records(&records.clean)
-                .map_err(|e| Error::polars(&spec.raw_path, "order the harmonized records", e))?;
-            release.write_parquet(
-                0,
-                &format!("harmonized/{}.parquet", spec.source.id),
-                &mut clean,
-                &provenance,
-            )?;
-            bar.inc(1);
-            let mut quarantine = records.quarantine.clone();
-            release.write_parquet(
-                0,
-                &format!("quarantine/{}.parquet", spec.source.id),
-                &mut quarantine,
-                &provenance,
-            )?;
-            bar.inc(1);
-            sources.push(SourceReport {
-                id: spec.source.id.clone(),
-                read: records.read,
-                harmonized: records.clean.height(),
-                quarantined: records.quarantine.height(),
-                quarantine_by_rule: count_by_rule(&records.quarantine),
-            });
-        }
         bar.set_message("charts");
         for chart in &planned {
             let svg = release.path(1, format!("{}.svg", chart.stem))?;
@@ -271,27 +229,16 @@ impl Round {
             charts::render(chart, &svg, &png)?;
             bar.inc(1);
         }
+        let log_path = release.final_path(0, "run_log.json");
         let mut report = RunReport {
             round: self.name.clone(),
             sources,
             cells: cells.len(),
             indicators: self.indicators.list.iter().map(|i| i.id.clone()).collect(),
-            not_available: not_available
-                .iter()
-                .map(|n| {
-                    format!(
-                        "{} for {}: the source does not provide {}",
-                        n.indicator,
-                        n.source_id,
-                        n.missing.join(", ")
-                    )
-                })
-                .collect(),
-            files: Vec::new(),
+            not_available,
+            files: release.final_paths(),
             provenance,
         };
-        let log_path = release.final_path(0, "run_log.json");
-        report.files = release.final_paths();
         report.files.push(log_path.clone());
         let log = serde_json::to_string_pretty(&report)
             .map_err(|e| Error::new(&log_path, "", e.to_string(), "report this bug"))?;
@@ -302,7 +249,82 @@ impl Round {
         Ok(report)
     }
 
-    fn provenance(&self, raw: &[ingest::RawRecords]) -> Result<Provenance> {
+    /// Build every stage's plan for one source, run them in one streaming pass, and conclude.
+    fn process_source(
+        &self,
+        spec: &SourceSpec,
+        release: &mut Release,
+        provenance: &Provenance,
+    ) -> Result<SourceOutcome> {
+        let id = &spec.source.id;
+        let raw = ingest::ingest(spec)?;
+        let harmonized = harmonize::harmonize(spec, raw)
+            .map_err(|e| Error::polars(&spec.spec_path, "plan the harmonization", e))?;
+        let provided = harmonize::provided_columns(spec);
+        let validation = validate::plan(spec, harmonized);
+
+        let clean_file = format!("harmonized/{id}.parquet");
+        let quarantine_file = format!("quarantine/{id}.parquet");
+        let mut plans = vec![
+            release.sink_parquet(
+                0,
+                &clean_file,
+                published_records(spec, validation.clean()),
+                provenance,
+            )?,
+            release.sink_parquet(0, &quarantine_file, validation.quarantine(), provenance)?,
+        ];
+        let sinks = plans.len();
+        let validation_plans = validation.result_plans();
+        let validation_results = validation_plans.len();
+        plans.extend(validation_plans);
+        let mut produced = Vec::new();
+        let mut not_available = Vec::new();
+        for indicator in &self.indicators.list {
+            let missing = tabulate::missing_inputs(indicator, &provided);
+            if missing.is_empty() {
+                plans.push(tabulate::finest_table(indicator, validation.clean()));
+                produced.push(indicator);
+            } else {
+                not_available.push(format!(
+                    "{} for {id}: the source does not provide {}",
+                    indicator.id,
+                    missing.join(", ")
+                ));
+            }
+        }
+
+        let results = LazyFrame::collect_all_with_engine(
+            plans.into_iter().map(|p| p.logical_plan).collect(),
+            Engine::Streaming,
+            OptFlags::default(),
+        )
+        .map_err(|e| Error::polars(&spec.raw_path, "process the records", e))?;
+
+        let written = (
+            release.staged_rows(0, &clean_file)?,
+            release.staged_rows(0, &quarantine_file)?,
+        );
+        let (validation_frames, finest_tables) = results[sinks..].split_at(validation_results);
+        let summary = validation.conclude(spec, validation_frames, written)?;
+        let mut cells = Cells::default();
+        for (indicator, finest) in produced.into_iter().zip(finest_tables) {
+            cells.append(tabulate::roll_up(spec, indicator, finest)?);
+        }
+        Ok(SourceOutcome {
+            report: SourceReport {
+                id: id.clone(),
+                read: summary.read,
+                harmonized: summary.clean,
+                quarantined: summary.quarantined,
+                quarantine_by_rule: summary.by_rule,
+            },
+            cells,
+            not_available,
+        })
+    }
+
+    fn provenance(&self) -> Result<Provenance> {
         let relative = |p: &Path| {
             p.strip_prefix(&self.root)
                 .unwrap_or(p)
@@ -337,43 +359,28 @@ impl Round {
             inputs: self
                 .sources
                 .iter()
-                .zip(raw)
-                .map(|(spec, r)| FileChecksum {
-                    path: relative(&spec.raw_path),
-                    sha256: r.sha256.clone(),
+                .map(|spec| {
+                    Ok(FileChecksum {
+                        path: relative(&spec.raw_path),
+                        sha256: ingest::sha256_file(&spec.raw_path)?,
+                    })
                 })
-                .collect(),
+                .collect::<Result<_>>()?,
             specs,
         })
     }
 }
 
-/// Harmonized records as published: the contract columns first, then the raw `_src` values.
-fn published_records(clean: &DataFrame) -> PolarsResult<DataFrame> {
-    let mut order: Vec<Expr> = RECORD_COLUMNS.iter().map(|c| col(*c)).collect();
-    let sources: Vec<Expr> = clean
-        .get_column_names()
+/// Harmonized records as published: the contract columns, then the raw `<variable>_src` values of
+/// the variables this source has.
+fn published_records(spec: &SourceSpec, clean: LazyFrame) -> LazyFrame {
+    let contract = RECORD_COLUMNS.iter().map(|c| col(*c));
+    let weight = spec.record.weight.as_ref().map(|_| col("weight_src"));
+    let raw_values = spec
+        .variables
         .iter()
-        .filter(|c| c.ends_with("_src"))
-        .map(|c| col(c.as_str()))
-        .collect();
-    order.extend(sources);
-    clean
-        .clone()
-        .lazy()
-        .select(order)
-        .sort([SOURCE_ROW], Default::default())
-        .collect()
-}
-
-fn count_by_rule(quarantine: &DataFrame) -> BTreeMap<String, usize> {
-    let mut counts = BTreeMap::new();
-    if let Ok(rules) = quarantine.column("rule").and_then(|c| c.str().cloned()) {
-        for rule in rules.iter().flatten() {
-            *counts.entry(rule.to_string()).or_insert(0) += 1;
-        }
-    }
-    counts
+        .map(|m| col(format!("{}_src", m.variable.name()).as_str()));
+    clean.select(contract.chain(weight).chain(raw_values).collect::<Vec<_>>())
 }
 
 impl fmt::Display for RunReport {

@@ -15,7 +15,6 @@ use polars::prelude::*;
 use crate::error::{Error, Result};
 use crate::indicators::{Dimension, Indicator, Measure};
 use crate::spec::SourceSpec;
-use crate::validate::ValidatedRecords;
 
 /// Weights are summed as integers in units of 1 / WEIGHT_SCALE persons.
 pub const WEIGHT_SCALE: f64 = 1_000_000.0;
@@ -107,14 +106,6 @@ impl Cells {
     }
 }
 
-/// Why an indicator was not produced for a source.
-#[derive(Debug, Clone)]
-pub struct NotAvailable {
-    pub indicator: String,
-    pub source_id: String,
-    pub missing: Vec<String>,
-}
-
 /// Sum of weights (fixed point) and records behind one cell.
 #[derive(Debug, Default, Clone, Copy)]
 struct Tally {
@@ -122,31 +113,29 @@ struct Tally {
     records: i64,
 }
 
-/// Tabulate one indicator over one source's clean records. `Ok(Err(..))` when the source does not
-/// provide a variable the indicator needs (not available, not an error).
-pub fn tabulate(
-    spec: &SourceSpec,
-    records: &ValidatedRecords,
-    provided: &std::collections::BTreeSet<String>,
+/// The harmonized columns an indicator needs that this source does not provide (empty: it can be
+/// produced). A source that lacks one gets "not available" for the indicator, never zeros.
+pub fn missing_inputs(
     indicator: &Indicator,
-) -> Result<std::result::Result<Cells, NotAvailable>> {
-    let missing: Vec<String> = indicator
+    provided: &std::collections::BTreeSet<String>,
+) -> Vec<String> {
+    indicator
         .inputs
         .iter()
         .filter(|c| !provided.contains(*c))
         .cloned()
-        .collect();
-    if !missing.is_empty() {
-        return Ok(Err(NotAvailable {
-            indicator: indicator.id.clone(),
-            source_id: spec.source.id.clone(),
-            missing,
-        }));
-    }
+        .collect()
+}
+
+/// Plan the finest table of one indicator over a source's clean records: one row per combination
+/// of dimension values with the summed weight (fixed point) and the number of records.
+pub fn finest_table(indicator: &Indicator, clean: LazyFrame) -> LazyFrame {
     let Measure::WeightedCount = indicator.measure;
-    let dims = &indicator.dimensions;
-    let keys: Vec<String> = (0..dims.len()).map(|i| format!("_dim{i}")).collect();
-    let mut select: Vec<Expr> = dims
+    let keys: Vec<String> = (0..indicator.dimensions.len())
+        .map(|i| format!("_dim{i}"))
+        .collect();
+    let mut select: Vec<Expr> = indicator
+        .dimensions
         .iter()
         .zip(&keys)
         .map(|(d, k)| d.value.clone().cast(DataType::String).alias(k.as_str()))
@@ -157,10 +146,7 @@ pub fn tabulate(
             .cast(DataType::Int64)
             .alias("_weight"),
     );
-    let finest = records
-        .clean
-        .clone()
-        .lazy()
+    clean
         .filter(indicator.universe.clone())
         .select(select)
         .group_by(keys.iter().map(|k| col(k.as_str())).collect::<Vec<_>>())
@@ -168,9 +154,12 @@ pub fn tabulate(
             col("_weight").sum().alias("_weight"),
             len().cast(DataType::Int64).alias("_records"),
         ])
-        .collect()
-        .map_err(|e| Error::polars(&spec.raw_path, &format!("tabulate {}", indicator.id), e))?;
+}
 
+/// Turn an executed finest table into published cells, with every margin rolled up.
+pub fn roll_up(spec: &SourceSpec, indicator: &Indicator, finest: &DataFrame) -> Result<Cells> {
+    let dims = &indicator.dimensions;
+    let keys: Vec<String> = (0..dims.len()).map(|i| format!("_dim{i}")).collect();
     // Roll every margin up from the finest table: each row adds to all 2^k combinations of
     // "its own category" and "total" over the k dimensions.
     let mut tallies: BTreeMap<Vec<String>, Tally> = BTreeMap::new();
@@ -256,7 +245,7 @@ pub fn tabulate(
         cells.unit.push(indicator.unit.clone());
         cells.unit_mult.push(indicator.unit_mult);
     }
-    Ok(Ok(cells))
+    Ok(cells)
 }
 
 fn string_values(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {

@@ -1,6 +1,11 @@
-//! Validate: record rules over the harmonized records. Records that fail a rule go to the
+//! Validate: record rules over the harmonized records. A record that fails a rule goes to the
 //! quarantine with the rule, the raw column, the raw value and a message; the rest are clean.
 //! Nothing is dropped silently: read = clean + quarantined is checked for every source.
+//!
+//! Validation builds lazy plans ([`ValidationPlan`]); the runner executes them in the same streaming
+//! pass as the sinks and the tabulation, then hands the results back to [`ValidationPlan::conclude`].
+
+use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
@@ -11,6 +16,9 @@ use crate::spec::{SourceSpec, Unmapped, Variable};
 
 /// Oldest age a record may state; above it the age is taken as a keying error.
 pub const AGE_MAX: i32 = 120;
+
+/// Columns validation adds; none of them is published with the clean records.
+const RULE: &str = "_rule";
 
 /// A record rule: a condition that marks a record as failing, and how to report it.
 struct RecordRule {
@@ -23,31 +31,21 @@ struct RecordRule {
     message: String,
 }
 
-/// The outcome of validating one source.
-pub struct ValidatedRecords {
-    /// Records that passed every rule: the harmonized contract plus `<variable>_src` columns.
-    pub clean: DataFrame,
-    /// One row per quarantined record: source_id, source_row, record_id, rule, column, raw_value, message.
-    pub quarantine: DataFrame,
-    /// Records read from the raw file.
-    pub read: usize,
-}
-
 fn rules_for(spec: &SourceSpec) -> Vec<RecordRule> {
     let mut rules = Vec::new();
     for mapping in &spec.variables {
         let name = mapping.variable.name();
+        let src = col(format!("{name}_src").as_str());
         if mapping.codes.is_some() && mapping.unmapped == Unmapped::Quarantine {
             rules.push(RecordRule {
                 id: format!("unmapped_code.{name}"),
                 column: mapping.column.clone(),
-                raw_value: col(format!("{name}_src").as_str()),
+                raw_value: src.clone(),
                 failing: col(format!("{UNMAPPED_PREFIX}{name}").as_str()),
                 message: format!("{name}: raw code not in the spec's map; add it to the map or correct the record"),
             });
         }
         if mapping.variable == Variable::Age {
-            let src = col(format!("{name}_src").as_str());
             rules.push(RecordRule {
                 id: "range.age".into(),
                 column: mapping.column.clone(),
@@ -76,50 +74,136 @@ fn rules_for(spec: &SourceSpec) -> Vec<RecordRule> {
     rules
 }
 
-/// Stop the run if a variable whose policy is `unmapped = "error"` has codes its map lacks.
-fn stop_on_unmapped(spec: &SourceSpec, records: &DataFrame) -> Result<()> {
-    for mapping in &spec.variables {
-        if mapping.codes.is_none() || mapping.unmapped != Unmapped::Error {
-            continue;
-        }
-        let name = mapping.variable.name();
-        let raw = format!("{name}_src");
-        let failing = records
+/// The validation of one source as lazy plans over its harmonized records.
+pub struct ValidationPlan {
+    /// Harmonized records with the first failing rule's id, column, raw value and message.
+    checked: LazyFrame,
+    /// Variables whose policy is `unmapped = "error"`: (raw column, plan of the first offending rows).
+    stops: Vec<(String, String, LazyFrame)>,
+}
+
+/// The outcome of validating one source, once its plans have run.
+#[derive(Debug, Clone)]
+pub struct ValidationSummary {
+    pub read: usize,
+    pub clean: usize,
+    pub quarantined: usize,
+    /// Quarantined records per rule id.
+    pub by_rule: BTreeMap<String, usize>,
+}
+
+pub fn plan(spec: &SourceSpec, harmonized: HarmonizedRecords) -> ValidationPlan {
+    let records = harmonized.frame;
+    let stops = spec
+        .variables
+        .iter()
+        .filter(|m| m.codes.is_some() && m.unmapped == Unmapped::Error)
+        .map(|m| {
+            let name = m.variable.name();
+            let offending = records
+                .clone()
+                .filter(col(format!("{UNMAPPED_PREFIX}{name}").as_str()))
+                .select([
+                    col(SOURCE_ROW),
+                    col(format!("{name}_src").as_str()).alias("raw_value"),
+                ])
+                .limit(5);
+            (name.to_string(), m.column.clone(), offending)
+        })
+        .collect();
+
+    // The first failing rule names the reason (one reason per record keeps the counts additive).
+    let null_str = || lit(NULL).cast(DataType::String);
+    let (mut rule_id, mut column, mut raw_value, mut message) =
+        (null_str(), null_str(), null_str(), null_str());
+    for rule in rules_for(spec).iter().rev() {
+        let fails = || when(rule.failing.clone());
+        rule_id = fails().then(lit(rule.id.as_str())).otherwise(rule_id);
+        column = fails().then(lit(rule.column.as_str())).otherwise(column);
+        raw_value = fails()
+            .then(rule.raw_value.clone().cast(DataType::String))
+            .otherwise(raw_value);
+        message = fails().then(lit(rule.message.as_str())).otherwise(message);
+    }
+    let checked = records.with_columns([
+        rule_id.alias(RULE),
+        column.alias("_column"),
+        raw_value.alias("_raw_value"),
+        message.alias("_message"),
+    ]);
+    ValidationPlan { checked, stops }
+}
+
+impl ValidationPlan {
+    /// Records that pass every rule (all harmonized columns, validation columns removed).
+    pub fn clean(&self) -> LazyFrame {
+        self.checked.clone().filter(col(RULE).is_null())
+    }
+
+    /// One row per quarantined record: source_id, source_row, record_id, rule, column, raw_value, message.
+    pub fn quarantine(&self) -> LazyFrame {
+        self.checked
             .clone()
-            .lazy()
-            .filter(col(format!("{UNMAPPED_PREFIX}{name}").as_str()))
-            .select([col(SOURCE_ROW), col(raw.as_str())])
-            .limit(5)
+            .filter(col(RULE).is_not_null())
+            .select([
+                col("source_id"),
+                col(SOURCE_ROW),
+                col("record_id"),
+                col(RULE).alias("rule"),
+                col("_column").alias("column"),
+                col("_raw_value").alias("raw_value"),
+                col("_message").alias("message"),
+            ])
+    }
+
+    /// Records per rule (null rule = clean): the reconciliation counts.
+    pub fn counts(&self) -> LazyFrame {
+        self.checked
+            .clone()
+            .group_by([col(RULE)])
+            .agg([len().cast(DataType::Int64).alias("records")])
+    }
+
+    /// Plans whose results [`ValidationPlan::conclude`] needs, in order: counts, then one per stop.
+    pub fn result_plans(&self) -> Vec<LazyFrame> {
+        std::iter::once(self.counts())
+            .chain(self.stops.iter().map(|(_, _, plan)| plan.clone()))
             .collect()
-            .map_err(|e| Error::polars(&spec.raw_path, "check unmapped codes", e))?;
-        if failing.height() > 0 {
-            let rows = failing
+    }
+
+    /// Check the executed results: stop on unmapped codes whose policy is "error", reconcile counts.
+    /// `results` are the frames of [`ValidationPlan::result_plans`], in order; `written` the number of
+    /// clean and quarantined records the sinks wrote.
+    pub fn conclude(
+        &self,
+        spec: &SourceSpec,
+        results: &[DataFrame],
+        written: (usize, usize),
+    ) -> Result<ValidationSummary> {
+        let polars_err =
+            |e: PolarsError| Error::polars(&spec.raw_path, "read the validation results", e);
+        for ((name, column, _), offending) in self.stops.iter().zip(&results[1..]) {
+            if offending.height() == 0 {
+                continue;
+            }
+            let rows = offending
                 .column(SOURCE_ROW)
-                .and_then(|c| c.cast(&DataType::String));
-            let codes = failing.column(raw.as_str()).cloned();
-            let listing = match (rows, codes) {
-                (Ok(rows), Ok(codes)) => rows
-                    .str()
-                    .map(|r| r.iter().collect::<Vec<_>>())
-                    .unwrap_or_default()
-                    .into_iter()
-                    .zip(
-                        codes
-                            .str()
-                            .map(|c| c.iter().collect::<Vec<_>>())
-                            .unwrap_or_default(),
-                    )
-                    .map(|(r, c)| format!("row {} '{}'", r.unwrap_or("?"), c.unwrap_or("")))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                _ => String::new(),
-            };
+                .and_then(|c| c.cast(&DataType::Int64))
+                .map_err(polars_err)?;
+            let codes = offending.column("raw_value").map_err(polars_err)?;
+            let listing: Vec<String> = rows
+                .i64()
+                .map_err(polars_err)?
+                .iter()
+                .zip(codes.str().map_err(polars_err)?.iter())
+                .map(|(r, c)| format!("row {} '{}'", r.unwrap_or(0), c.unwrap_or("")))
+                .collect();
             return Err(Error::new(
                 &spec.raw_path,
-                format!("column {}", mapping.column),
+                format!("column {column}"),
                 format!(
-                    "codes not in the map of variables.{} (unmapped = \"error\"): {listing}",
-                    mapping.variable.name()
+                    "codes not in the map of variables.{name} (unmapped = \"error\"): {}",
+                    listing.join(", ")
                 ),
                 format!(
                     "add the codes to the map in {}, or set unmapped = \"quarantine\"",
@@ -127,97 +211,44 @@ fn stop_on_unmapped(spec: &SourceSpec, records: &DataFrame) -> Result<()> {
                 ),
             ));
         }
+
+        let counts = &results[0];
+        let rules = counts
+            .column(RULE)
+            .and_then(|c| c.str().cloned())
+            .map_err(polars_err)?;
+        let records = counts
+            .column("records")
+            .and_then(|c| c.i64().cloned())
+            .map_err(polars_err)?;
+        let mut summary = ValidationSummary {
+            read: 0,
+            clean: 0,
+            quarantined: 0,
+            by_rule: BTreeMap::new(),
+        };
+        for (rule, n) in rules.iter().zip(records.iter()) {
+            let n = n.unwrap_or(0) as usize;
+            summary.read += n;
+            match rule {
+                None => summary.clean += n,
+                Some(rule) => {
+                    summary.quarantined += n;
+                    summary.by_rule.insert(rule.to_string(), n);
+                }
+            }
+        }
+        if written != (summary.clean, summary.quarantined) {
+            return Err(Error::new(
+                &spec.raw_path,
+                "",
+                format!(
+                    "reconciliation failed: {} records read, {} clean and {} quarantined by the rules, but {} and {} written",
+                    summary.read, summary.clean, summary.quarantined, written.0, written.1
+                ),
+                "this is a bug in ilms: report it with the source spec",
+            ));
+        }
+        Ok(summary)
     }
-    Ok(())
-}
-
-/// Run the record rules on one source and split its records into clean and quarantined.
-pub fn validate(spec: &SourceSpec, harmonized: HarmonizedRecords) -> Result<ValidatedRecords> {
-    let err = |doing: &str| {
-        let path = spec.raw_path.clone();
-        let doing = doing.to_string();
-        move |e: PolarsError| Error::polars(&path, &doing, e)
-    };
-    let records = harmonized
-        .frame
-        .collect()
-        .map_err(err("harmonize the records"))?;
-    let read = records.height();
-    stop_on_unmapped(spec, &records)?;
-
-    // The first failing rule names the reason (one reason per record keeps the counts additive).
-    let rules = rules_for(spec);
-    let null_str = || lit(NULL).cast(DataType::String);
-    let (mut rule_id, mut column, mut raw_value, mut message) =
-        (null_str(), null_str(), null_str(), null_str());
-    for rule in rules.iter().rev() {
-        rule_id = when(rule.failing.clone())
-            .then(lit(rule.id.as_str()))
-            .otherwise(rule_id);
-        column = when(rule.failing.clone())
-            .then(lit(rule.column.as_str()))
-            .otherwise(column);
-        raw_value = when(rule.failing.clone())
-            .then(rule.raw_value.clone().cast(DataType::String))
-            .otherwise(raw_value);
-        message = when(rule.failing.clone())
-            .then(lit(rule.message.as_str()))
-            .otherwise(message);
-    }
-    let checked = records
-        .lazy()
-        .with_columns([
-            rule_id.alias("_rule"),
-            column.alias("_column"),
-            raw_value.alias("_raw_value"),
-            message.alias("_message"),
-        ])
-        .collect()
-        .map_err(err("evaluate the record rules"))?;
-
-    let internal: Vec<String> = checked
-        .get_column_names()
-        .iter()
-        .map(|c| c.to_string())
-        .filter(|c| c.starts_with('_'))
-        .collect();
-    let clean = checked
-        .clone()
-        .lazy()
-        .filter(col("_rule").is_null())
-        .drop(cols(internal))
-        .collect()
-        .map_err(err("select the clean records"))?;
-    let quarantine = checked
-        .lazy()
-        .filter(col("_rule").is_not_null())
-        .select([
-            col("source_id"),
-            col(SOURCE_ROW),
-            col("record_id"),
-            col("_rule").alias("rule"),
-            col("_column").alias("column"),
-            col("_raw_value").alias("raw_value"),
-            col("_message").alias("message"),
-        ])
-        .collect()
-        .map_err(err("select the quarantined records"))?;
-
-    if clean.height() + quarantine.height() != read {
-        return Err(Error::new(
-            &spec.raw_path,
-            "",
-            format!(
-                "reconciliation failed: {read} records read but {} clean + {} quarantined",
-                clean.height(),
-                quarantine.height()
-            ),
-            "this is a bug in ilms: report it with the source spec",
-        ));
-    }
-    Ok(ValidatedRecords {
-        clean,
-        quarantine,
-        read,
-    })
 }
