@@ -167,7 +167,7 @@ pub fn roll_up(spec: &SourceSpec, indicator: &Indicator, finest: &DataFrame) -> 
         vec![Default::default(); dims.len()];
     let columns: Vec<Vec<Option<String>>> = keys
         .iter()
-        .map(|k| string_values(&finest, k))
+        .map(|k| string_values(finest, k))
         .collect::<PolarsResult<_>>()
         .map_err(|e| Error::polars(&spec.raw_path, "read the finest table", e))?;
     let weights = finest
