@@ -18,6 +18,7 @@
 pub mod charts;
 pub mod classifications;
 pub mod error;
+pub mod generate;
 pub mod harmonize;
 pub mod indicators;
 pub mod ingest;

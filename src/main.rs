@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
     name = "ilms",
     version,
     about = "Labour-migration statistics: ingest national sources, harmonize to ILO definitions, validate, publish ILMS indicators",
-    after_help = "Examples:\n  ilms run                      run the round in ./ilms.toml (all stages)\n  ilms run --round other.toml   run another round manifest\n  ilms check                    check every spec of the round without reading records\n\nExit codes: 0 success, 1 a spec, input or output problem (the message says which file and what to do), 2 bad arguments."
+    after_help = "Examples:\n  ilms run                      run the round in ./ilms.toml (all stages)\n  ilms run --round other.toml   run another round manifest\n  ilms check                    check every spec of the round without reading records\n  ilms generate --rows 1000000 --out bench-data/1M   a bigger synthetic round for benchmarks\n\nExit codes: 0 success, 1 a spec, input or output problem (the message says which file and what to do), 2 bad arguments."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -28,6 +28,27 @@ enum Command {
         /// No progress bars (the summary is still printed).
         #[arg(long)]
         quiet: bool,
+    },
+    /// Generate a large synthetic round for benchmarks by resampling a source of a round (seeded).
+    #[command(
+        after_help = "Writes OUT/ilms.toml, OUT/schemas/ (copied) and the source's raw file, bigger, as CSV and Parquet.\n\nExamples:\n  ilms generate --rows 10000000 --out bench-data/10M\n  ilms run --round bench-data/10M/ilms.toml"
+    )]
+    Generate {
+        /// The round to copy.
+        #[arg(long, default_value = "ilms.toml")]
+        round: PathBuf,
+        /// Source id to resample (default: the round's first source).
+        #[arg(long)]
+        source: Option<String>,
+        /// Number of records to generate.
+        #[arg(long)]
+        rows: usize,
+        /// Seed: the same seed gives the same file.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Folder for the generated round (must not exist, or be empty).
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Check the round's manifest, specs, classifications and raw-file headers; read no records.
     #[command(after_help = "Examples:\n  ilms check\n  ilms check --round rounds/2025.toml")]
@@ -50,6 +71,12 @@ fn main() -> ExitCode {
             print!("{report}");
             Ok(())
         }),
+        Command::Generate { round, source, rows, seed, out } => {
+            let options = ilms::generate::GenerateOptions { round, source, rows, seed, out };
+            ilms::generate::generate(&options).map(|manifest| {
+                println!("generated {} rows; run it with: ilms run --round {}", options.rows, manifest.display());
+            })
+        }
         Command::Check { round } => ilms::Round::load(&round).map(|r| {
             println!(
                 "{}: {} sources, {} indicators, {} charts: all specs check out",
