@@ -338,3 +338,30 @@ fn help_shows_examples() {
         "{help}"
     );
 }
+
+#[test]
+fn generate_is_deterministic_and_its_round_runs_and_cross_checks() {
+    let round = Round::sample();
+    let gen = |seed: &str, out: &str| {
+        let output = round.ilms(&["generate", "--rows", "5000", "--seed", seed, "--out", out]);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        fs::read(round.path(&format!("{out}/raw/mys_lfs_2024.csv"))).expect("generated CSV")
+    };
+    let first = gen("7", "gen-a");
+    assert_eq!(first, gen("7", "gen-b"), "same seed, different files");
+    assert_ne!(first, gen("8", "gen-c"), "different seeds, same file");
+    assert_eq!(text(&first).lines().count(), 5001, "header + 5000 rows");
+    assert!(round.path("gen-a/raw/mys_lfs_2024.parquet").is_file(), "Parquet copy");
+
+    let output = round.ilms(&["run", "--round", "gen-a/ilms.toml", "--quiet"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let check = python()
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crosscheck.py"))
+        .arg(round.path("gen-a"))
+        .output()
+        .expect("python3");
+    assert!(check.status.success(), "{}{}", text(&check.stdout), text(&check.stderr));
+
+    let refused = round.ilms(&["generate", "--rows", "10", "--out", "gen-a"]);
+    assert_clean_failure(&refused, "gen-a", "not empty");
+}

@@ -1,0 +1,98 @@
+-- The ilms job on a generated round, written as a DuckDB SQL pipeline (benches/run.py runs it with
+-- ${ROUND} and ${OUT} substituted). Same work as `ilms run`: read the CSV as text, map the national
+-- codes through the same code maps, derive the harmonized columns, apply the same record rules in
+-- the same order, write the clean records and the quarantine as Parquet (zstd), tabulate the two
+-- indicators with every margin (CUBE) in fixed-point weights and write them as Parquet.
+SET preserve_insertion_order = true;
+
+CREATE TEMP TABLE sex_map(code VARCHAR, value VARCHAR);
+INSERT INTO sex_map VALUES ('1', 'M'), ('2', 'F'), ('9', NULL);
+CREATE TEMP TABLE lf_map(code VARCHAR, value VARCHAR);
+INSERT INTO lf_map VALUES ('1', 'EMP'), ('2', 'UNE'), ('3', 'OLF'), ('', NULL);
+CREATE TEMP TABLE country_map AS
+    SELECT coalesce(national_code, '') AS code, nullif(iso3, '') AS value
+    FROM read_csv('${ROUND}/schemas/classifications/national/mys_lfs_countries.csv', comment = '#', header = true, all_varchar = true);
+CREATE TEMP TABLE occupation_map AS
+    SELECT coalesce(national_code, '') AS code, nullif(isco08, '') AS value
+    FROM read_csv('${ROUND}/schemas/classifications/national/mys_lfs_occupations.csv', comment = '#', header = true, all_varchar = true);
+
+CREATE TEMP TABLE checked AS
+WITH raw AS (
+    SELECT row_number() OVER () AS source_row, *
+    FROM read_csv('${ROUND}/raw/mys_lfs_2024.csv', header = true, all_varchar = true)
+), harmonized AS (
+    SELECT
+        'MYS' AS ref_area, '2024' AS time, 'MYS_LFS_2024' AS source_id, 'BA' AS source_type,
+        HH_ID || '-' || PERSON_NO AS record_id, source_row,
+        try_cast(PEMBERAT AS DOUBLE) AS weight,
+        sx.value AS sex, try_cast(UMUR AS INTEGER) AS age,
+        cb.value AS country_of_birth, ct.value AS citizenship, lf.value AS lf_status, oc.value AS occupation,
+        coalesce(PEMBERAT, '') AS weight_src, coalesce(JANTINA, '') AS sex_src, coalesce(UMUR, '') AS age_src,
+        coalesce(NEGARA_LAHIR, '') AS country_of_birth_src, coalesce(WARGANEGARA, '') AS citizenship_src,
+        coalesce(STATUS_AKTIVITI, '') AS lf_status_src, coalesce(PEKERJAAN, '') AS occupation_src,
+        sx.code IS NULL AS unmapped_sex, cb.code IS NULL AS unmapped_cb, ct.code IS NULL AS unmapped_ct,
+        lf.code IS NULL AS unmapped_lf, oc.code IS NULL AS unmapped_oc
+    FROM raw
+    LEFT JOIN sex_map sx ON coalesce(raw.JANTINA, '') = sx.code
+    LEFT JOIN country_map cb ON coalesce(raw.NEGARA_LAHIR, '') = cb.code
+    LEFT JOIN country_map ct ON coalesce(raw.WARGANEGARA, '') = ct.code
+    LEFT JOIN lf_map lf ON coalesce(raw.STATUS_AKTIVITI, '') = lf.code
+    LEFT JOIN occupation_map oc ON coalesce(raw.PEKERJAAN, '') = oc.code
+)
+SELECT *,
+    age >= 15 AS working_age,
+    CASE WHEN country_of_birth IS NULL THEN NULL WHEN country_of_birth = ref_area THEN 'NATIVE' ELSE 'FOREIGN' END AS birth_status,
+    CASE WHEN citizenship IS NULL THEN NULL WHEN citizenship = ref_area THEN 'CITIZEN' ELSE 'NONCIT' END AS citizenship_status,
+    CASE
+        WHEN age_src <> '' AND (age IS NULL OR age < 0 OR age > 120) THEN 'range.age'
+        WHEN unmapped_ct THEN 'unmapped_code.citizenship'
+        WHEN unmapped_cb THEN 'unmapped_code.country_of_birth'
+        WHEN unmapped_lf THEN 'unmapped_code.lf_status'
+        WHEN unmapped_oc THEN 'unmapped_code.occupation'
+        WHEN unmapped_sex THEN 'unmapped_code.sex'
+        WHEN weight IS NULL OR weight <= 0 THEN 'required.weight'
+    END AS rule
+FROM harmonized;
+
+COPY (
+    SELECT ref_area, time, source_id, source_type, record_id, source_row, weight, sex, age, working_age,
+           country_of_birth, birth_status, citizenship, citizenship_status, lf_status, occupation,
+           weight_src, age_src, citizenship_src, country_of_birth_src, lf_status_src, occupation_src, sex_src
+    FROM checked WHERE rule IS NULL
+) TO '${OUT}/harmonized.parquet' (FORMAT parquet, COMPRESSION zstd);
+
+COPY (
+    SELECT source_id, source_row, record_id, rule,
+           CASE rule WHEN 'range.age' THEN 'UMUR' WHEN 'unmapped_code.citizenship' THEN 'WARGANEGARA'
+                     WHEN 'unmapped_code.country_of_birth' THEN 'NEGARA_LAHIR' WHEN 'unmapped_code.lf_status' THEN 'STATUS_AKTIVITI'
+                     WHEN 'unmapped_code.occupation' THEN 'PEKERJAAN' WHEN 'unmapped_code.sex' THEN 'JANTINA'
+                     ELSE 'PEMBERAT' END AS column,
+           CASE rule WHEN 'range.age' THEN age_src WHEN 'unmapped_code.citizenship' THEN citizenship_src
+                     WHEN 'unmapped_code.country_of_birth' THEN country_of_birth_src WHEN 'unmapped_code.lf_status' THEN lf_status_src
+                     WHEN 'unmapped_code.occupation' THEN occupation_src WHEN 'unmapped_code.sex' THEN sex_src
+                     ELSE weight_src END AS raw_value,
+           rule || ': see the rule' AS message
+    FROM checked WHERE rule IS NOT NULL
+) TO '${OUT}/quarantine.parquet' (FORMAT parquet, COMPRESSION zstd);
+
+COPY (
+    WITH base AS (
+        SELECT ref_area, time,
+               coalesce('SEX_' || sex, 'SEX_X') AS sex,
+               coalesce('OCU_ISCO08_' || left(occupation, 1), 'OCU_ISCO08_X') AS ocu,
+               coalesce('CBR_BIR_' || birth_status, 'CBR_BIR_X') AS cbr,
+               coalesce('CCT_CIT_' || citizenship_status, 'CCT_CIT_X') AS cct,
+               CAST(round(weight * 1000000) AS BIGINT) AS w
+        FROM checked
+        WHERE rule IS NULL AND working_age AND lf_status = 'EMP'
+    )
+    SELECT 'MST_TEMP_SEX_OCU_CBR_NB' AS indicator, ref_area, time, coalesce(sex, 'SEX_T') AS sex,
+           coalesce(ocu, 'OCU_ISCO08_TOTAL') AS classif1, coalesce(cbr, 'CBR_BIR_TOTAL') AS classif2,
+           sum(w) / 1e9 AS obs_value, count(*) AS sample_count
+    FROM base GROUP BY ref_area, time, CUBE(sex, ocu, cbr)
+    UNION ALL
+    SELECT 'MST_TEMP_SEX_OCU_CCT_NB', ref_area, time, coalesce(sex, 'SEX_T'),
+           coalesce(ocu, 'OCU_ISCO08_TOTAL'), coalesce(cct, 'CCT_CIT_TOTAL'),
+           sum(w) / 1e9, count(*)
+    FROM base GROUP BY ref_area, time, CUBE(sex, ocu, cct)
+) TO '${OUT}/indicators.parquet' (FORMAT parquet, COMPRESSION zstd);
