@@ -54,12 +54,14 @@ SELECT *,
     END AS rule
 FROM harmonized;
 
+-- records:begin (left out when benchmarking runs without harmonized records)
 COPY (
     SELECT ref_area, time, source_id, source_type, record_id, source_row, weight, sex, age, working_age,
            country_of_birth, birth_status, citizenship, citizenship_status, lf_status, occupation,
            weight_src, age_src, citizenship_src, country_of_birth_src, lf_status_src, occupation_src, sex_src
     FROM checked WHERE rule IS NULL
 ) TO '${OUT}/harmonized.parquet' (FORMAT parquet, COMPRESSION zstd);
+-- records:end
 
 COPY (
     SELECT source_id, source_row, record_id, rule,

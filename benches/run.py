@@ -42,8 +42,11 @@ def parse_size(text):
     return int(float(text.rstrip("KM")) * factor)
 
 
-def duckdb_pipeline(round_dir, out_dir):
+def duckdb_pipeline(round_dir, out_dir, records=True):
     sql = (ROOT / "benches" / "duckdb_pipeline.sql").read_text()
+    if not records:
+        head, rest = sql.split("-- records:begin", 1)
+        sql = head + rest.split("-- records:end", 1)[1]
     sql = sql.replace("${ROUND}", str(round_dir)).replace("${OUT}", str(out_dir))
     script = f"import duckdb; con = duckdb.connect(); con.execute({sql!r})"
     return [sys.executable, "-c", script]
@@ -59,13 +62,15 @@ def bare_scan(csv):
     return [sys.executable, "-c", script]
 
 
-def same_work(round_dir, duck_out):
+def same_work(round_dir, duck_out, records=True):
     import duckdb
 
     con = duckdb.connect()
     q = lambda sql: con.execute(sql).fetchone()[0]
-    pairs = {
+    pairs = {} if not records else {
         "harmonized": (f"select count(*) from '{round_dir}/processed/harmonized/*.parquet'", f"select count(*) from '{duck_out}/harmonized.parquet'"),
+    }
+    pairs |= {
         "quarantined": (f"select count(*) from '{round_dir}/processed/quarantine/*.parquet'", f"select count(*) from '{duck_out}/quarantine.parquet'"),
         "employed (thousands)": (
             f"select obs_value from '{round_dir}/processed/indicators.parquet' where indicator='MST_TEMP_SEX_OCU_CBR_NB' and sex='SEX_T' and classif1='OCU_ISCO08_TOTAL' and classif2='CBR_BIR_TOTAL'",
@@ -99,24 +104,26 @@ def main():
         duck_out = round_dir / "duckdb-out"
         duck_out.mkdir(exist_ok=True)
         measure(bare_scan(csv))  # warm the page cache so every contender reads from memory
-        runs = {"bare": [], "ilms": [], "duckdb": []}
-        for rep in range(args.reps):
-            runs["bare"].append(measure(bare_scan(csv)))
-            runs["ilms"].append(measure([ILMS, "run", "--round", round_dir / "ilms.toml", "--quiet"]))
-            runs["duckdb"].append(measure(duckdb_pipeline(round_dir.resolve(), duck_out.resolve())))
-            print(f"{label} rep {rep + 1}: " + ", ".join(f"{k} {v[-1][0]:.1f} s {v[-1][1]:.0f} MiB" for k, v in runs.items()), file=sys.stderr)
-        same_work(round_dir, duck_out)
-        med = {k: (statistics.median(s for s, _ in v), max(m for _, m in v)) for k, v in runs.items()}
-        rows_out.append((label, csv.stat().st_size / 2**20, med))
+        for records in (True, False):
+            runs = {"bare": [], "ilms": [], "duckdb": []}
+            flags = [] if records else ["--no-records"]
+            for rep in range(args.reps):
+                runs["bare"].append(measure(bare_scan(csv)))
+                runs["ilms"].append(measure([ILMS, "run", "--round", round_dir / "ilms.toml", "--quiet", *flags]))
+                runs["duckdb"].append(measure(duckdb_pipeline(round_dir.resolve(), duck_out.resolve(), records)))
+                print(f"{label} records={records} rep {rep + 1}: " + ", ".join(f"{k} {v[-1][0]:.1f} s {v[-1][1]:.0f} MiB" for k, v in runs.items()), file=sys.stderr)
+            same_work(round_dir, duck_out, records)
+            med = {k: (statistics.median(s for s, _ in v), max(m for _, m in v)) for k, v in runs.items()}
+            rows_out.append((label, "with harmonized records" if records else "indicators only (--no-records)", csv.stat().st_size / 2**20, med))
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB; "
           f"DuckDB {__import__('duckdb').__version__}; reps {args.reps} (median time, max peak RSS)")
     print()
-    print("| rows | CSV MiB | ilms s | ilms peak RSS MiB | DuckDB pipeline s | DuckDB peak RSS MiB | bare scan s | ilms / DuckDB | ilms / bare scan |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for label, mib, med in rows_out:
+    print("| rows | job | CSV MiB | ilms s | ilms peak RSS MiB | DuckDB pipeline s | DuckDB peak RSS MiB | bare scan s | ilms / DuckDB | ilms / bare scan |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for label, job, mib, med in rows_out:
         (ti, mi), (td, md), (tb, _) = med["ilms"], med["duckdb"], med["bare"]
-        print(f"| {label} | {mib:.0f} | {ti:.1f} | {mi:.0f} | {td:.1f} | {md:.0f} | {tb:.1f} | {ti / td:.2f} | {ti / tb:.2f} |")
+        print(f"| {label} | {job} | {mib:.0f} | {ti:.1f} | {mi:.0f} | {td:.1f} | {md:.0f} | {tb:.1f} | {ti / td:.2f} | {ti / tb:.2f} |")
 
 
 if __name__ == "__main__":

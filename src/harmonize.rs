@@ -144,7 +144,7 @@ fn join_code_map(frame: LazyFrame, mapping: &VariableMapping) -> PolarsResult<La
         Column::new(matched.as_str().into(), vec![true; codes.len()]),
     ])?;
     let mut args = JoinArgs::new(JoinType::Left);
-    args.maintain_order = MaintainOrderJoin::Left;
+    args.maintain_order = MaintainOrderJoin::None;
     Ok(frame
         .join(
             table.lazy(),

@@ -20,7 +20,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run every stage on the round: ingest, harmonize, validate, tabulate, publish, charts.
-    #[command(after_help = "Examples:\n  ilms run\n  ilms run --round rounds/2025.toml --quiet")]
+    #[command(
+        after_help = "Examples:\n  ilms run\n  ilms run --round rounds/2025.toml --quiet\n  ilms run --no-records          indicators only, for large rounds"
+    )]
     Run {
         /// The round manifest.
         #[arg(long, default_value = "ilms.toml")]
@@ -28,6 +30,10 @@ enum Command {
         /// No progress bars (the summary is still printed).
         #[arg(long)]
         quiet: bool,
+        /// Do not publish the harmonized records (overrides `[output] records` in the manifest):
+        /// indicators, quarantine and run log only, which is much faster on large rounds.
+        #[arg(long)]
+        no_records: bool,
     },
     /// Generate a large synthetic round for benchmarks by resampling a source of a round (seeded).
     #[command(
@@ -64,17 +70,41 @@ fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Command::Run {
         round: PathBuf::from("ilms.toml"),
         quiet: false,
+        no_records: false,
     });
     let result = match command {
-        Command::Run { round, quiet } => ilms::Round::load(&round).and_then(|r| {
+        Command::Run {
+            round,
+            quiet,
+            no_records,
+        } => ilms::Round::load(&round).and_then(|mut r| {
+            if no_records {
+                r.publish_records = false;
+            }
             let report = r.run(&ilms::RunOptions { progress: !quiet })?;
             print!("{report}");
             Ok(())
         }),
-        Command::Generate { round, source, rows, seed, out } => {
-            let options = ilms::generate::GenerateOptions { round, source, rows, seed, out };
+        Command::Generate {
+            round,
+            source,
+            rows,
+            seed,
+            out,
+        } => {
+            let options = ilms::generate::GenerateOptions {
+                round,
+                source,
+                rows,
+                seed,
+                out,
+            };
             ilms::generate::generate(&options).map(|manifest| {
-                println!("generated {} rows; run it with: ilms run --round {}", options.rows, manifest.display());
+                println!(
+                    "generated {} rows; run it with: ilms run --round {}",
+                    options.rows,
+                    manifest.display()
+                );
             })
         }
         Command::Check { round } => ilms::Round::load(&round).map(|r| {

@@ -48,6 +48,14 @@ fn default_charts() -> PathBuf {
 struct OutputSection {
     processed: PathBuf,
     charts: PathBuf,
+    /// Publish the harmonized records (processed/harmonized/*.parquet). Writing them is most of the
+    /// cost of a large round; a round that only needs indicators can turn it off.
+    #[serde(default = "default_true")]
+    records: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// A loaded, checked round. Loading reads specs, code lists and raw-file headers, never records.
@@ -62,6 +70,8 @@ pub struct Round {
     pub charts: Vec<ChartSpec>,
     pub processed_dir: PathBuf,
     pub charts_dir: PathBuf,
+    /// Whether harmonized records are published (`[output] records`).
+    pub publish_records: bool,
 }
 
 /// Options for [`Round::run`].
@@ -172,6 +182,7 @@ impl Round {
             name: parsed.round.name,
             processed_dir: root.join(&parsed.output.processed),
             charts_dir: root.join(&parsed.output.charts),
+            publish_records: parsed.output.records,
             root,
             classifications,
             sources,
@@ -182,10 +193,8 @@ impl Round {
 
     /// Run every stage and publish one release to the output folders.
     ///
-    /// Each source is processed in one streaming pass over its raw file: the scan feeds
-    /// harmonization and validation, and their result feeds at the same time the harmonized-records
-    /// and quarantine sinks, the reconciliation counts and every indicator's finest table. Memory stays
-    /// bounded by polars' streaming engine whatever the file size.
+    /// Each source is streamed from its raw file (see `process_source`); only small tables (the
+    /// aggregation, the cells) are held in memory, whatever the file size.
     pub fn run(&self, options: &RunOptions) -> Result<RunReport> {
         let progress = Progress {
             enabled: options.progress,
@@ -249,7 +258,13 @@ impl Round {
         Ok(report)
     }
 
-    /// Build every stage's plan for one source, run them in one streaming pass, and conclude.
+    /// Build every stage's plans for one source, run them, and conclude.
+    ///
+    /// Two streaming passes over the raw file. Polars buffers a shared stream for its slowest
+    /// consumer without bound, so the slow consumer, the harmonized-records Parquet sink, runs alone
+    /// in the first pass; the second feeds two fast consumers: the quarantine sink and one
+    /// aggregation from which the reconciliation counts and every indicator's cells are read.
+    /// Memory stays bounded whatever the file size.
     fn process_source(
         &self,
         spec: &SourceSpec,
@@ -257,33 +272,40 @@ impl Round {
         provenance: &Provenance,
     ) -> Result<SourceOutcome> {
         let id = &spec.source.id;
-        let raw = ingest::ingest(spec)?;
-        let harmonized = harmonize::harmonize(spec, raw)
-            .map_err(|e| Error::polars(&spec.spec_path, "plan the harmonization", e))?;
-        let provided = harmonize::provided_columns(spec);
-        let validation = validate::plan(spec, harmonized);
+        let plan = || -> Result<validate::ValidationPlan> {
+            let raw = ingest::ingest(spec)?;
+            let harmonized = harmonize::harmonize(spec, raw)
+                .map_err(|e| Error::polars(&spec.spec_path, "plan the harmonization", e))?;
+            Ok(validate::plan(spec, harmonized))
+        };
+        let run = |plans: Vec<LazyFrame>| {
+            LazyFrame::collect_all_with_engine(
+                plans.into_iter().map(|p| p.logical_plan).collect(),
+                Engine::Streaming,
+                OptFlags::default(),
+            )
+            .map_err(|e| Error::polars(&spec.raw_path, "process the records", e))
+        };
 
         let clean_file = format!("harmonized/{id}.parquet");
-        let quarantine_file = format!("quarantine/{id}.parquet");
-        let mut plans = vec![
-            release.sink_parquet(
+        if self.publish_records {
+            let validation = plan()?;
+            run(vec![release.sink_parquet(
                 0,
                 &clean_file,
                 published_records(spec, validation.clean()),
                 provenance,
-            )?,
-            release.sink_parquet(0, &quarantine_file, validation.quarantine(), provenance)?,
-        ];
-        let sinks = plans.len();
-        let validation_plans = validation.result_plans();
-        let validation_results = validation_plans.len();
-        plans.extend(validation_plans);
+            )?])?;
+        }
+
+        // The quarantine sink and the aggregation share one scan through an explicit cache.
+        let validation = plan()?.cached();
+        let provided = harmonize::provided_columns(spec);
         let mut produced = Vec::new();
         let mut not_available = Vec::new();
         for indicator in &self.indicators.list {
             let missing = tabulate::missing_inputs(indicator, &provided);
             if missing.is_empty() {
-                plans.push(tabulate::finest_table(indicator, validation.clean()));
                 produced.push(indicator);
             } else {
                 not_available.push(format!(
@@ -293,23 +315,32 @@ impl Round {
                 ));
             }
         }
+        let quarantine_file = format!("quarantine/{id}.parquet");
+        let mut plans = vec![
+            release.sink_parquet(0, &quarantine_file, validation.quarantine(), provenance)?,
+            tabulate::aggregate(&produced, validation.checked(), validate::RULE),
+        ];
+        plans.extend(validation.stop_plans());
+        let results = run(plans)?;
+        let (aggregated, stops) = (&results[1], &results[2..]);
 
-        let results = LazyFrame::collect_all_with_engine(
-            plans.into_iter().map(|p| p.logical_plan).collect(),
-            Engine::Streaming,
-            OptFlags::default(),
-        )
-        .map_err(|e| Error::polars(&spec.raw_path, "process the records", e))?;
-
-        let written = (
-            release.staged_rows(0, &clean_file)?,
-            release.staged_rows(0, &quarantine_file)?,
-        );
-        let (validation_frames, finest_tables) = results[sinks..].split_at(validation_results);
-        let summary = validation.conclude(spec, validation_frames, written)?;
+        let clean_written = if self.publish_records {
+            Some(release.staged_rows(0, &clean_file)?)
+        } else {
+            None
+        };
+        let quarantine_written = release.staged_rows(0, &quarantine_file)?;
+        let summary =
+            validation.conclude(spec, aggregated, stops, clean_written, quarantine_written)?;
         let mut cells = Cells::default();
-        for (indicator, finest) in produced.into_iter().zip(finest_tables) {
-            cells.append(tabulate::roll_up(spec, indicator, finest)?);
+        for (index, indicator) in produced.into_iter().enumerate() {
+            cells.append(tabulate::roll_up(
+                spec,
+                indicator,
+                index,
+                aggregated,
+                validate::RULE,
+            )?);
         }
         Ok(SourceOutcome {
             report: SourceReport {

@@ -127,39 +127,81 @@ pub fn missing_inputs(
         .collect()
 }
 
-/// Plan the finest table of one indicator over a source's clean records: one row per combination
-/// of dimension values with the summed weight (fixed point) and the number of records.
-pub fn finest_table(indicator: &Indicator, clean: LazyFrame) -> LazyFrame {
-    let Measure::WeightedCount = indicator.measure;
-    let keys: Vec<String> = (0..indicator.dimensions.len())
-        .map(|i| format!("_dim{i}"))
-        .collect();
-    let mut select: Vec<Expr> = indicator
-        .dimensions
+/// Plan the one aggregation of a source that every indicator and the reconciliation counts are
+/// read from: records grouped by validation rule (`rule_column`, null = clean), by whether each
+/// indicator's universe holds (`_in<i>`), and by the value of every dimension the indicators use
+/// (`_d_<dimension>`), with the summed weight (fixed point, `_weight`) and the number of records
+/// (`_records`). One group-by over one scan, whatever the number of indicators; the result is small
+/// (one row per combination that occurs).
+pub fn aggregate(indicators: &[&Indicator], checked: LazyFrame, rule_column: &str) -> LazyFrame {
+    let mut keys: Vec<(String, Expr)> = vec![(rule_column.to_string(), col(rule_column))];
+    for (i, indicator) in indicators.iter().enumerate() {
+        let Measure::WeightedCount = indicator.measure;
+        keys.push((
+            format!("_in{i}"),
+            indicator.universe.clone().fill_null(lit(false)),
+        ));
+    }
+    let mut dimensions: BTreeMap<&str, &Dimension> = BTreeMap::new();
+    for dimension in indicators.iter().flat_map(|i| &i.dimensions) {
+        dimensions.insert(dimension.name.as_str(), dimension);
+    }
+    for dimension in dimensions.values() {
+        keys.push((
+            dimension_key(dimension),
+            dimension.value.clone().cast(DataType::String),
+        ));
+    }
+    let weight = (col("weight") * lit(WEIGHT_SCALE))
+        .round(0, RoundMode::HalfAwayFromZero)
+        .cast(DataType::Int64)
+        .alias("_weight");
+    let select: Vec<Expr> = keys
         .iter()
-        .zip(&keys)
-        .map(|(d, k)| d.value.clone().cast(DataType::String).alias(k.as_str()))
+        .map(|(name, expr)| expr.clone().alias(name.as_str()))
+        .chain(std::iter::once(weight))
         .collect();
-    select.push(
-        (col("weight") * lit(WEIGHT_SCALE))
-            .round(0, RoundMode::HalfAwayFromZero)
-            .cast(DataType::Int64)
-            .alias("_weight"),
-    );
-    clean
-        .filter(indicator.universe.clone())
+    checked
         .select(select)
-        .group_by(keys.iter().map(|k| col(k.as_str())).collect::<Vec<_>>())
+        .group_by(
+            keys.iter()
+                .map(|(name, _)| col(name.as_str()))
+                .collect::<Vec<_>>(),
+        )
         .agg([
             col("_weight").sum().alias("_weight"),
             len().cast(DataType::Int64).alias("_records"),
         ])
 }
 
-/// Turn an executed finest table into published cells, with every margin rolled up.
-pub fn roll_up(spec: &SourceSpec, indicator: &Indicator, finest: &DataFrame) -> Result<Cells> {
+fn dimension_key(dimension: &Dimension) -> String {
+    format!("_d_{}", dimension.name)
+}
+
+/// Turn a source's executed aggregation into one indicator's published cells (the indicator is
+/// number `index` in the list given to [`aggregate`]), with every margin rolled up.
+pub fn roll_up(
+    spec: &SourceSpec,
+    indicator: &Indicator,
+    index: usize,
+    aggregated: &DataFrame,
+    rule_column: &str,
+) -> Result<Cells> {
     let dims = &indicator.dimensions;
-    let keys: Vec<String> = (0..dims.len()).map(|i| format!("_dim{i}")).collect();
+    let keys: Vec<String> = dims.iter().map(dimension_key).collect();
+    let finest = aggregated
+        .clone()
+        .lazy()
+        .filter(
+            col(rule_column)
+                .is_null()
+                .and(col(format!("_in{index}").as_str())),
+        )
+        .group_by(keys.iter().map(|k| col(k.as_str())).collect::<Vec<_>>())
+        .agg([col("_weight").sum(), col("_records").sum()])
+        .collect()
+        .map_err(|e| Error::polars(&spec.raw_path, "select an indicator's finest table", e))?;
+    let finest = &finest;
     // Roll every margin up from the finest table: each row adds to all 2^k combinations of
     // "its own category" and "total" over the k dimensions.
     let mut tallies: BTreeMap<Vec<String>, Tally> = BTreeMap::new();

@@ -17,8 +17,8 @@ use crate::spec::{SourceSpec, Unmapped, Variable};
 /// Oldest age a record may state; above it the age is taken as a keying error.
 pub const AGE_MAX: i32 = 120;
 
-/// Columns validation adds; none of them is published with the clean records.
-const RULE: &str = "_rule";
+/// The column validation adds with the first failing rule's id (null = clean record).
+pub const RULE: &str = "_rule";
 
 /// A record rule: a condition that marks a record as failing, and how to report it.
 struct RecordRule {
@@ -76,8 +76,11 @@ fn rules_for(spec: &SourceSpec) -> Vec<RecordRule> {
 
 /// The validation of one source as lazy plans over its harmonized records.
 pub struct ValidationPlan {
-    /// Harmonized records with the first failing rule's id, column, raw value and message.
+    /// Harmonized records with the first failing rule's id and raw value.
     checked: LazyFrame,
+    /// One row per rule: `rule`, the raw `column` it is about, `message` (joined to the quarantine
+    /// after filtering: per-rule text is not computed per record).
+    rules: DataFrame,
     /// Variables whose policy is `unmapped = "error"`: (raw column, plan of the first offending rows).
     stops: Vec<(String, String, LazyFrame)>,
 }
@@ -113,28 +116,49 @@ pub fn plan(spec: &SourceSpec, harmonized: HarmonizedRecords) -> ValidationPlan 
         .collect();
 
     // The first failing rule names the reason (one reason per record keeps the counts additive).
+    let rules = rules_for(spec);
     let null_str = || lit(NULL).cast(DataType::String);
-    let (mut rule_id, mut column, mut raw_value, mut message) =
-        (null_str(), null_str(), null_str(), null_str());
-    for rule in rules_for(spec).iter().rev() {
+    let (mut rule_id, mut raw_value) = (null_str(), null_str());
+    for rule in rules.iter().rev() {
         let fails = || when(rule.failing.clone());
         rule_id = fails().then(lit(rule.id.as_str())).otherwise(rule_id);
-        column = fails().then(lit(rule.column.as_str())).otherwise(column);
         raw_value = fails()
             .then(rule.raw_value.clone().cast(DataType::String))
             .otherwise(raw_value);
-        message = fails().then(lit(rule.message.as_str())).otherwise(message);
     }
-    let checked = records.with_columns([
-        rule_id.alias(RULE),
-        column.alias("_column"),
-        raw_value.alias("_raw_value"),
-        message.alias("_message"),
-    ]);
-    ValidationPlan { checked, stops }
+    let checked = records.with_columns([rule_id.alias(RULE), raw_value.alias("_raw_value")]);
+    let rules = DataFrame::new_infer_height(vec![
+        Column::new(
+            "rule".into(),
+            rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "column".into(),
+            rules.iter().map(|r| r.column.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "message".into(),
+            rules.iter().map(|r| r.message.as_str()).collect::<Vec<_>>(),
+        ),
+    ])
+    .unwrap_or_default();
+    ValidationPlan {
+        checked,
+        rules,
+        stops,
+    }
 }
 
 impl ValidationPlan {
+    /// The same plans with the checked records behind an explicit cache, so that several consumers
+    /// in one run share one scan of the raw file.
+    pub fn cached(self) -> ValidationPlan {
+        ValidationPlan {
+            checked: self.checked.cache(),
+            ..self
+        }
+    }
+
     /// Records that pass every rule (all harmonized columns, validation columns removed).
     pub fn clean(&self) -> LazyFrame {
         self.checked.clone().filter(col(RULE).is_null())
@@ -142,6 +166,8 @@ impl ValidationPlan {
 
     /// One row per quarantined record: source_id, source_row, record_id, rule, column, raw_value, message.
     pub fn quarantine(&self) -> LazyFrame {
+        let mut args = JoinArgs::new(JoinType::Left);
+        args.maintain_order = MaintainOrderJoin::Left;
         self.checked
             .clone()
             .filter(col(RULE).is_not_null())
@@ -150,39 +176,51 @@ impl ValidationPlan {
                 col(SOURCE_ROW),
                 col("record_id"),
                 col(RULE).alias("rule"),
-                col("_column").alias("column"),
                 col("_raw_value").alias("raw_value"),
-                col("_message").alias("message"),
+            ])
+            .join(
+                self.rules.clone().lazy(),
+                [col("rule")],
+                [col("rule")],
+                args,
+            )
+            .select([
+                col("source_id"),
+                col(SOURCE_ROW),
+                col("record_id"),
+                col("rule"),
+                col("column"),
+                col("raw_value"),
+                col("message"),
             ])
     }
 
-    /// Records per rule (null rule = clean): the reconciliation counts.
-    pub fn counts(&self) -> LazyFrame {
-        self.checked
-            .clone()
-            .group_by([col(RULE)])
-            .agg([len().cast(DataType::Int64).alias("records")])
+    /// Every harmonized record with the first failing rule's id in [`RULE`] (null = clean).
+    pub fn checked(&self) -> LazyFrame {
+        self.checked.clone()
     }
 
-    /// Plans whose results [`ValidationPlan::conclude`] needs, in order: counts, then one per stop.
-    pub fn result_plans(&self) -> Vec<LazyFrame> {
-        std::iter::once(self.counts())
-            .chain(self.stops.iter().map(|(_, _, plan)| plan.clone()))
-            .collect()
+    /// Plans of the first offending rows of each variable whose policy is `unmapped = "error"`,
+    /// in the order [`ValidationPlan::conclude`] expects them.
+    pub fn stop_plans(&self) -> Vec<LazyFrame> {
+        self.stops.iter().map(|(_, _, plan)| plan.clone()).collect()
     }
 
     /// Check the executed results: stop on unmapped codes whose policy is "error", reconcile counts.
-    /// `results` are the frames of [`ValidationPlan::result_plans`], in order; `written` the number of
-    /// clean and quarantined records the sinks wrote.
+    /// `counts` has the [`RULE`] column and a `_records` count (rows may repeat a rule: they are
+    /// summed); `stops` are the frames of [`ValidationPlan::stop_plans`]; `clean_written` and
+    /// `quarantine_written` the records the sinks wrote (None when clean records are not published).
     pub fn conclude(
         &self,
         spec: &SourceSpec,
-        results: &[DataFrame],
-        written: (usize, usize),
+        counts: &DataFrame,
+        stops: &[DataFrame],
+        clean_written: Option<usize>,
+        quarantine_written: usize,
     ) -> Result<ValidationSummary> {
         let polars_err =
             |e: PolarsError| Error::polars(&spec.raw_path, "read the validation results", e);
-        for ((name, column, _), offending) in self.stops.iter().zip(&results[1..]) {
+        for ((name, column, _), offending) in self.stops.iter().zip(stops) {
             if offending.height() == 0 {
                 continue;
             }
@@ -212,13 +250,12 @@ impl ValidationPlan {
             ));
         }
 
-        let counts = &results[0];
         let rules = counts
             .column(RULE)
             .and_then(|c| c.str().cloned())
             .map_err(polars_err)?;
         let records = counts
-            .column("records")
+            .column("_records")
             .and_then(|c| c.i64().cloned())
             .map_err(polars_err)?;
         let mut summary = ValidationSummary {
@@ -234,17 +271,22 @@ impl ValidationPlan {
                 None => summary.clean += n,
                 Some(rule) => {
                     summary.quarantined += n;
-                    summary.by_rule.insert(rule.to_string(), n);
+                    *summary.by_rule.entry(rule.to_string()).or_insert(0) += n;
                 }
             }
         }
-        if written != (summary.clean, summary.quarantined) {
+        let clean_ok = clean_written.is_none_or(|n| n == summary.clean);
+        if !clean_ok || quarantine_written != summary.quarantined {
             return Err(Error::new(
                 &spec.raw_path,
                 "",
                 format!(
                     "reconciliation failed: {} records read, {} clean and {} quarantined by the rules, but {} and {} written",
-                    summary.read, summary.clean, summary.quarantined, written.0, written.1
+                    summary.read,
+                    summary.clean,
+                    summary.quarantined,
+                    clean_written.map_or("(not published)".to_string(), |n| n.to_string()),
+                    quarantine_written
                 ),
                 "this is a bug in ilms: report it with the source spec",
             ));

@@ -351,7 +351,10 @@ fn generate_is_deterministic_and_its_round_runs_and_cross_checks() {
     assert_eq!(first, gen("7", "gen-b"), "same seed, different files");
     assert_ne!(first, gen("8", "gen-c"), "different seeds, same file");
     assert_eq!(text(&first).lines().count(), 5001, "header + 5000 rows");
-    assert!(round.path("gen-a/raw/mys_lfs_2024.parquet").is_file(), "Parquet copy");
+    assert!(
+        round.path("gen-a/raw/mys_lfs_2024.parquet").is_file(),
+        "Parquet copy"
+    );
 
     let output = round.ilms(&["run", "--round", "gen-a/ilms.toml", "--quiet"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
@@ -360,8 +363,41 @@ fn generate_is_deterministic_and_its_round_runs_and_cross_checks() {
         .arg(round.path("gen-a"))
         .output()
         .expect("python3");
-    assert!(check.status.success(), "{}{}", text(&check.stdout), text(&check.stderr));
+    assert!(
+        check.status.success(),
+        "{}{}",
+        text(&check.stdout),
+        text(&check.stderr)
+    );
 
     let refused = round.ilms(&["generate", "--rows", "10", "--out", "gen-a"]);
     assert_clean_failure(&refused, "gen-a", "not empty");
+}
+
+#[test]
+fn no_records_publishes_the_same_cells_without_the_harmonized_records() {
+    let with = Round::sample();
+    assert!(with.ilms(&["run", "--quiet"]).status.success());
+    let without = Round::sample();
+    let output = without.ilms(&["run", "--quiet", "--no-records"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        !without.path("processed/harmonized").exists(),
+        "harmonized records written"
+    );
+    assert!(without
+        .path("processed/quarantine/MYS_LFS_2024.parquet")
+        .is_file());
+    let read = |round: &Round| {
+        let script =
+            "import sys, pandas as pd; print(pd.read_parquet(sys.argv[1]).to_csv(index=False))";
+        let out = python()
+            .args(["-c", script])
+            .arg(round.path("processed/indicators.parquet"))
+            .output()
+            .expect("python3");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    assert_eq!(read(&with), read(&without), "cells differ");
 }

@@ -1,0 +1,61 @@
+//! Time (and, under /usr/bin/time, measure the memory of) the parts of a source's processing, to
+//! see where a run spends its time. Release build:
+//!
+//!     cargo build --release --example profile_pass
+//!     /usr/bin/time -v target/release/examples/profile_pass bench-data/10M/ilms.toml aggregate
+//!
+//! Parts: scan, records (harmonized-records sink alone), quarantine, aggregate, second-pass
+//! (quarantine + aggregate sharing one cached scan, as `ilms run` does).
+use std::time::Instant;
+
+use ilms::{harmonize, ingest, tabulate, validate, Round};
+use polars::prelude::*;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let manifest = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "ilms.toml".into());
+    let part = std::env::args()
+        .nth(2)
+        .unwrap_or_else(|| "second-pass".into());
+    let round = Round::load(&manifest)?;
+    let spec = &round.sources[0];
+    let raw = ingest::ingest(spec)?;
+    let validation = validate::plan(spec, harmonize::harmonize(spec, raw)?);
+    let indicators: Vec<_> = round.indicators.list.iter().collect();
+    let out = std::env::temp_dir().join("ilms-profile.parquet");
+    let sink = |lf: LazyFrame| {
+        lf.sink(
+            SinkDestination::File {
+                target: SinkTarget::Path(PlRefPath::new(out.to_string_lossy().as_ref())),
+            },
+            FileWriteFormat::Parquet(std::sync::Arc::new(ParquetWriteOptions::default())),
+            UnifiedSinkArgs::default(),
+        )
+    };
+    let plans = match part.as_str() {
+        "scan" => vec![ingest::ingest(spec)?.frame.select([len()])],
+        "records" => vec![sink(validation.clean())?],
+        "quarantine" => vec![sink(validation.quarantine())?],
+        "aggregate" => vec![tabulate::aggregate(
+            &indicators,
+            validation.checked(),
+            validate::RULE,
+        )],
+        _ => {
+            let cached = validation.cached();
+            vec![
+                sink(cached.quarantine())?,
+                tabulate::aggregate(&indicators, cached.checked(), validate::RULE),
+            ]
+        }
+    };
+    let start = Instant::now();
+    LazyFrame::collect_all_with_engine(
+        plans.into_iter().map(|p| p.logical_plan).collect(),
+        Engine::Streaming,
+        OptFlags::default(),
+    )?;
+    println!("{part}: {:.2} s", start.elapsed().as_secs_f64());
+    Ok(())
+}
