@@ -49,18 +49,17 @@ pub fn harmonize(spec: &SourceSpec, raw: RawRecords) -> PolarsResult<HarmonizedR
         lit(spec.source.time.as_str()).alias("time"),
         lit(spec.source.id.as_str()).alias("source_id"),
         lit(spec.source.source_type.as_str()).alias("source_type"),
-        concat_str(
-            spec.record
-                .id_columns
-                .iter()
-                .map(|c| col(c.as_str()))
-                .collect::<Vec<_>>(),
-            "-",
-            false,
-        )
-        .alias("record_id"),
         col(SOURCE_ROW),
     ];
+    // The id columns travel raw; `record_id` is built only where it is written (see [`record_id`]),
+    // not for every record of the stream.
+    columns.extend(
+        spec.record
+            .id_columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| col(c.as_str()).alias(format!("_id{i}"))),
+    );
 
     match &spec.record.weight {
         Some(weight) => columns.extend([
@@ -159,7 +158,17 @@ fn join_code_map(frame: LazyFrame, mapping: &VariableMapping) -> PolarsResult<La
         ))
 }
 
-/// The schema of the harmonized record contract (what indicator expressions may refer to).
+/// The `record_id` column: the source's id columns joined with "-". An expression over the
+/// harmonized frame, evaluated where records are written (clean records, quarantine).
+pub fn record_id(spec: &SourceSpec) -> Expr {
+    let ids: Vec<Expr> = (0..spec.record.id_columns.len())
+        .map(|i| col(format!("_id{i}").as_str()))
+        .collect();
+    concat_str(ids, "-", false).alias("record_id")
+}
+
+/// The schema of the harmonized record contract that indicator expressions may refer to
+/// (`record_id` is left out: it identifies records, it does not describe them).
 pub fn record_schema() -> Schema {
     let string = |n: &str| Field::new(n.into(), DataType::String);
     Schema::from_iter([
@@ -167,7 +176,6 @@ pub fn record_schema() -> Schema {
         string("time"),
         string("source_id"),
         string("source_type"),
-        string("record_id"),
         Field::new(SOURCE_ROW.into(), IDX_DTYPE),
         Field::new("weight".into(), DataType::Float64),
         string("sex"),
@@ -190,7 +198,6 @@ pub fn provided_columns(spec: &SourceSpec) -> std::collections::BTreeSet<String>
         "time",
         "source_id",
         "source_type",
-        "record_id",
         SOURCE_ROW,
         "weight",
     ]

@@ -405,7 +405,10 @@ impl Round {
 /// Harmonized records as published: the contract columns, then the raw `<variable>_src` values of
 /// the variables this source has.
 fn published_records(spec: &SourceSpec, clean: LazyFrame) -> LazyFrame {
-    let contract = RECORD_COLUMNS.iter().map(|c| col(*c));
+    let contract = RECORD_COLUMNS.iter().map(|c| match *c {
+        "record_id" => harmonize::record_id(spec),
+        other => col(other),
+    });
     let weight = spec.record.weight.as_ref().map(|_| col("weight_src"));
     let raw_values = spec
         .variables

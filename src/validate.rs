@@ -81,6 +81,9 @@ pub struct ValidationPlan {
     /// One row per rule: `rule`, the raw `column` it is about, `message` (joined to the quarantine
     /// after filtering: per-rule text is not computed per record).
     rules: DataFrame,
+    /// The failing raw value and the record id, computed only for quarantined records.
+    raw_value: Expr,
+    record_id: Expr,
     /// Variables whose policy is `unmapped = "error"`: (raw column, plan of the first offending rows).
     stops: Vec<(String, String, LazyFrame)>,
 }
@@ -118,15 +121,20 @@ pub fn plan(spec: &SourceSpec, harmonized: HarmonizedRecords) -> ValidationPlan 
     // The first failing rule names the reason (one reason per record keeps the counts additive).
     let rules = rules_for(spec);
     let null_str = || lit(NULL).cast(DataType::String);
-    let (mut rule_id, mut raw_value) = (null_str(), null_str());
+    let mut rule_id = null_str();
     for rule in rules.iter().rev() {
-        let fails = || when(rule.failing.clone());
-        rule_id = fails().then(lit(rule.id.as_str())).otherwise(rule_id);
-        raw_value = fails()
+        rule_id = when(rule.failing.clone())
+            .then(lit(rule.id.as_str()))
+            .otherwise(rule_id);
+    }
+    let checked = records.with_column(rule_id.alias(RULE));
+    // Evaluated after the quarantine filter, on the few records that failed.
+    let mut raw_value = null_str();
+    for rule in rules.iter().rev() {
+        raw_value = when(col(RULE).eq(lit(rule.id.as_str())))
             .then(rule.raw_value.clone().cast(DataType::String))
             .otherwise(raw_value);
     }
-    let checked = records.with_columns([rule_id.alias(RULE), raw_value.alias("_raw_value")]);
     let rules = DataFrame::new_infer_height(vec![
         Column::new(
             "rule".into(),
@@ -145,6 +153,8 @@ pub fn plan(spec: &SourceSpec, harmonized: HarmonizedRecords) -> ValidationPlan 
     ValidationPlan {
         checked,
         rules,
+        raw_value,
+        record_id: crate::harmonize::record_id(spec),
         stops,
     }
 }
@@ -174,9 +184,9 @@ impl ValidationPlan {
             .select([
                 col("source_id"),
                 col(SOURCE_ROW),
-                col("record_id"),
+                self.record_id.clone(),
                 col(RULE).alias("rule"),
-                col("_raw_value").alias("raw_value"),
+                self.raw_value.clone().alias("raw_value"),
             ])
             .join(
                 self.rules.clone().lazy(),

@@ -401,3 +401,32 @@ fn no_records_publishes_the_same_cells_without_the_harmonized_records() {
     };
     assert_eq!(read(&with), read(&without), "cells differ");
 }
+
+#[test]
+fn quarantine_names_row_record_rule_column_and_raw_value() {
+    let round = Round::sample();
+    assert!(round.ilms(&["run", "--quiet"]).status.success());
+    let script = r#"
+import sys, pandas as pd
+q = pd.read_parquet(sys.argv[1]).sort_values("source_row")
+rows = [tuple(r) for r in q[["source_row", "record_id", "rule", "column", "raw_value"]].itertuples(index=False)]
+print(rows)
+assert rows == [
+    (102, "H00033-1", "unmapped_code.sex", "JANTINA", "3"),
+    (2025, "H00675-2", "unmapped_code.occupation", "PEKERJAAN", "7777"),
+    (3334, "H01139-3", "required.weight", "PEMBERAT", ""),
+], rows
+assert q["message"].str.len().min() > 20
+"#;
+    let out = python()
+        .args(["-c", script])
+        .arg(round.path("processed/quarantine/MYS_LFS_2024.parquet"))
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
