@@ -52,19 +52,8 @@ pub enum ChartKind {
 }
 
 pub fn load_specs(path: &Path) -> Result<Vec<ChartSpec>> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::io(path, "read the chart declarations", e))?;
-    let parsed: ChartsFile = toml::from_str(&text).map_err(|e| {
-        Error::new(
-            path,
-            "",
-            format!(
-                "malformed chart declarations: {}",
-                e.message().replace('\n', " ")
-            ),
-            "correct the TOML",
-        )
-    })?;
+    let parsed: ChartsFile =
+        crate::error::read_toml(path, "chart declarations", "correct the TOML")?;
     Ok(parsed.charts)
 }
 

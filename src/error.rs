@@ -73,3 +73,27 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// Read and parse a TOML file (spec, manifest, declarations). A syntax or schema error names the
+/// file, the line and the problem; `what` names the kind of file ("spec", "round manifest", ...).
+pub fn read_toml<T: serde::de::DeserializeOwned>(path: &Path, what: &str, fix: &str) -> Result<T> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::io(path, &format!("read the {what}"), e))?;
+    toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|span| {
+                format!(
+                    "line {}",
+                    text[..span.start.min(text.len())].lines().count().max(1)
+                )
+            })
+            .unwrap_or_default();
+        Error::new(
+            path,
+            line,
+            format!("malformed {what}: {}", e.message().replace('\n', " ")),
+            fix,
+        )
+    })
+}

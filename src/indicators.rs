@@ -115,21 +115,11 @@ pub struct Indicators {
 
 impl Indicators {
     pub fn load(path: &Path, cl: &Classifications, record_schema: &Schema) -> Result<Indicators> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::io(path, "read the indicator declarations", e))?;
-        let parsed: IndicatorsFile = toml::from_str(&text).map_err(|e| {
-            Error::new(
-                path,
-                e.span()
-                    .map(|s| format!("line {}", text[..s.start].lines().count().max(1)))
-                    .unwrap_or_default(),
-                format!(
-                    "malformed indicator declarations: {}",
-                    e.message().replace('\n', " ")
-                ),
-                "correct the TOML (see the comments at the top of the file)",
-            )
-        })?;
+        let parsed: IndicatorsFile = crate::error::read_toml(
+            path,
+            "indicator declarations",
+            "correct the TOML (see the comments at the top of the file)",
+        )?;
         let mut dimensions = BTreeMap::new();
         for (name, spec) in &parsed.dimensions {
             dimensions.insert(

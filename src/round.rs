@@ -122,21 +122,11 @@ impl Round {
     /// headers) before any record is read.
     pub fn load(manifest: impl AsRef<Path>) -> Result<Round> {
         let manifest = manifest.as_ref();
-        let text = std::fs::read_to_string(manifest)
-            .map_err(|e| Error::io(manifest, "read the round manifest", e))?;
-        let parsed: ManifestFile = toml::from_str(&text).map_err(|e| {
-            Error::new(
-                manifest,
-                e.span()
-                    .map(|s| format!("line {}", text[..s.start].lines().count().max(1)))
-                    .unwrap_or_default(),
-                format!(
-                    "malformed round manifest: {}",
-                    e.message().replace('\n', " ")
-                ),
-                "correct the manifest (README: The round manifest)",
-            )
-        })?;
+        let parsed: ManifestFile = crate::error::read_toml(
+            manifest,
+            "round manifest",
+            "correct the manifest (README: Configuration)",
+        )?;
         // An empty root (manifest in the working folder) keeps printed paths short: "processed/...".
         let root = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
         let classifications = Classifications::load(&root.join(&parsed.round.classifications))?;

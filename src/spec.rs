@@ -233,17 +233,11 @@ impl SourceSpec {
 
     /// Load and check a spec. `root` is the round folder that relative paths start from.
     pub fn load(spec_path: &Path, root: &Path, cl: &Classifications) -> Result<SourceSpec> {
-        let text = std::fs::read_to_string(spec_path)
-            .map_err(|e| Error::io(spec_path, "read the source spec", e))?;
-        let parsed: SpecFile = toml::from_str(&text).map_err(|e| {
-            let (location, problem) = describe_toml_error(&text, &e);
-            Error::new(
-                spec_path,
-                location,
-                problem,
-                "correct the spec (see schemas/sources/README.md for the keys)",
-            )
-        })?;
+        let parsed: SpecFile = crate::error::read_toml(
+            spec_path,
+            "spec",
+            "correct the spec (see schemas/sources/README.md for the keys)",
+        )?;
         check_meta(spec_path, &parsed.source, cl)?;
         if parsed.file.delimiter.len() != 1 {
             return Err(Error::new(
@@ -471,19 +465,6 @@ fn resolve_codes(
         }
     }
     Ok(Some(codes))
-}
-
-/// Turn a TOML parse error into "line N, key" and a one-line problem.
-fn describe_toml_error(text: &str, e: &toml::de::Error) -> (String, String) {
-    let location = match e.span() {
-        Some(span) => {
-            let line = text[..span.start.min(text.len())].lines().count().max(1);
-            format!("line {line}")
-        }
-        None => String::new(),
-    };
-    let problem = e.message().replace('\n', " ");
-    (location, format!("malformed spec: {problem}"))
 }
 
 #[cfg(test)]
