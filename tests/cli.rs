@@ -104,6 +104,22 @@ fn assert_clean_failure(output: &Output, file: &str, key: &str) {
     assert!(!stderr.contains("panicked"), "panic:\n{stderr}");
 }
 
+/// Run ilms, expect a clean refusal naming `file` and `key`, and no output written. Returns stderr.
+fn assert_refused_and_nothing_written(
+    round: &Round,
+    args: &[&str],
+    file: &str,
+    key: &str,
+) -> String {
+    let output = round.ilms(args);
+    assert_clean_failure(&output, file, key);
+    assert!(
+        round.outputs().is_empty(),
+        "outputs written after a failed run"
+    );
+    text(&output.stderr)
+}
+
 fn python() -> Command {
     Command::new(std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()))
 }
@@ -199,13 +215,13 @@ print("ok")
 fn malformed_spec_is_refused_and_nothing_is_written() {
     let round = Round::sample();
     round.edit("schemas/sources/mys_lfs_2024.toml", "[record]", "[record");
-    let output = round.ilms(&["run"]);
-    assert_clean_failure(&output, "schemas/sources/mys_lfs_2024.toml", "line ");
-    assert!(text(&output.stderr).contains("malformed spec"));
-    assert!(
-        round.outputs().is_empty(),
-        "outputs written after a failed run"
+    let stderr = assert_refused_and_nothing_written(
+        &round,
+        &["run"],
+        "schemas/sources/mys_lfs_2024.toml",
+        "line ",
     );
+    assert!(stderr.contains("malformed spec"));
 }
 
 #[test]
@@ -216,30 +232,26 @@ fn unknown_column_in_spec_is_refused_with_the_key_and_the_columns_the_file_has()
         "column = \"JANTINA\"",
         "column = \"SEX\"",
     );
-    let output = round.ilms(&["run"]);
-    assert_clean_failure(
-        &output,
+    let stderr = assert_refused_and_nothing_written(
+        &round,
+        &["run"],
         "schemas/sources/mys_lfs_2024.toml",
         "variables.sex.column",
     );
-    assert!(text(&output.stderr).contains("'SEX'") && text(&output.stderr).contains("JANTINA"));
-    assert!(
-        round.outputs().is_empty(),
-        "outputs written after a failed run"
-    );
+    assert!(stderr.contains("'SEX'") && stderr.contains("JANTINA"));
 }
 
 #[test]
 fn missing_raw_file_is_refused_and_nothing_is_written() {
     let round = Round::sample();
     fs::remove_file(round.path("raw/mys_lfs_2024.csv")).expect("remove raw file");
-    let output = round.ilms(&["run"]);
-    assert_clean_failure(&output, "schemas/sources/mys_lfs_2024.toml", "file.path");
-    assert!(text(&output.stderr).contains("raw/mys_lfs_2024.csv"));
-    assert!(
-        round.outputs().is_empty(),
-        "outputs written after a failed run"
+    let stderr = assert_refused_and_nothing_written(
+        &round,
+        &["run"],
+        "schemas/sources/mys_lfs_2024.toml",
+        "file.path",
     );
+    assert!(stderr.contains("raw/mys_lfs_2024.csv"));
 }
 
 #[test]
@@ -282,17 +294,13 @@ fn unmapped_code_with_error_policy_stops_the_run_naming_row_and_code() {
         "\"9\" = \"\" }\nunmapped = \"quarantine\"",
         "\"9\" = \"\" }\nunmapped = \"error\"",
     );
-    let output = round.ilms(&["run"]);
-    assert_clean_failure(&output, "raw/mys_lfs_2024.csv", "column JANTINA");
-    assert!(
-        text(&output.stderr).contains("row 102 '3'"),
-        "{}",
-        text(&output.stderr)
+    let stderr = assert_refused_and_nothing_written(
+        &round,
+        &["run"],
+        "raw/mys_lfs_2024.csv",
+        "column JANTINA",
     );
-    assert!(
-        round.outputs().is_empty(),
-        "outputs written after a failed run"
-    );
+    assert!(stderr.contains("row 102 '3'"), "{stderr}");
 }
 
 #[test]
