@@ -35,13 +35,13 @@ pub const RECORD_COLUMNS: [&str; 16] = [
     "occupation",
 ];
 
-/// Harmonized records of one source: the contract columns, `<variable>_src` raw values and the
-/// `_unmapped_<variable>` flags.
+/// Harmonized records of one source: the contract columns (but `record_id`, see [`record_id`]),
+/// the raw id columns `_id<i>`, `<variable>_src` raw values and the `_unmapped_<variable>` flags.
 pub struct HarmonizedRecords {
     pub frame: LazyFrame,
 }
 
-/// Build the harmonization plan for one source (lazy: nothing runs until validate collects it).
+/// Build the harmonization plan for one source (lazy: nothing runs until the runner executes it).
 pub fn harmonize(spec: &SourceSpec, raw: RawRecords) -> PolarsResult<HarmonizedRecords> {
     let mut frame = raw.frame;
     let mut columns: Vec<Expr> = vec![

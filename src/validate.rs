@@ -84,8 +84,8 @@ pub struct ValidationPlan {
     /// The failing raw value and the record id, computed only for quarantined records.
     raw_value: Expr,
     record_id: Expr,
-    /// Variables whose policy is `unmapped = "error"`: (raw column, plan of the first offending rows).
-    stops: Vec<(String, String, LazyFrame)>,
+    /// Variables whose policy is `unmapped = "error"`: (variable, raw column).
+    stops: Vec<(String, String)>,
 }
 
 /// The outcome of validating one source, once its plans have run.
@@ -104,18 +104,7 @@ pub fn plan(spec: &SourceSpec, harmonized: HarmonizedRecords) -> ValidationPlan 
         .variables
         .iter()
         .filter(|m| m.codes.is_some() && m.unmapped == Unmapped::Error)
-        .map(|m| {
-            let name = m.variable.name();
-            let offending = records
-                .clone()
-                .filter(col(format!("{UNMAPPED_PREFIX}{name}").as_str()))
-                .select([
-                    col(SOURCE_ROW),
-                    col(format!("{name}_src").as_str()).alias("raw_value"),
-                ])
-                .limit(5);
-            (name.to_string(), m.column.clone(), offending)
-        })
+        .map(|m| (m.variable.name().to_string(), m.column.clone()))
         .collect();
 
     // The first failing rule names the reason (one reason per record keeps the counts additive).
@@ -213,7 +202,19 @@ impl ValidationPlan {
     /// Plans of the first offending rows of each variable whose policy is `unmapped = "error"`,
     /// in the order [`ValidationPlan::conclude`] expects them.
     pub fn stop_plans(&self) -> Vec<LazyFrame> {
-        self.stops.iter().map(|(_, _, plan)| plan.clone()).collect()
+        self.stops
+            .iter()
+            .map(|(name, _)| {
+                self.checked
+                    .clone()
+                    .filter(col(format!("{UNMAPPED_PREFIX}{name}").as_str()))
+                    .select([
+                        col(SOURCE_ROW),
+                        col(format!("{name}_src").as_str()).alias("raw_value"),
+                    ])
+                    .limit(5)
+            })
+            .collect()
     }
 
     /// Check the executed results: stop on unmapped codes whose policy is "error", reconcile counts.
@@ -230,7 +231,7 @@ impl ValidationPlan {
     ) -> Result<ValidationSummary> {
         let polars_err =
             |e: PolarsError| Error::polars(&spec.raw_path, "read the validation results", e);
-        for ((name, column, _), offending) in self.stops.iter().zip(stops) {
+        for ((name, column), offending) in self.stops.iter().zip(stops) {
             if offending.height() == 0 {
                 continue;
             }
