@@ -44,7 +44,7 @@ SELECT *,
     CASE WHEN country_of_birth IS NULL THEN NULL WHEN country_of_birth = ref_area THEN 'NATIVE' ELSE 'FOREIGN' END AS birth_status,
     CASE WHEN citizenship IS NULL THEN NULL WHEN citizenship = ref_area THEN 'CITIZEN' ELSE 'NONCIT' END AS citizenship_status,
     CASE
-        WHEN age_src <> '' AND (age IS NULL OR age < 0 OR age > 120) THEN 'range.age'
+        WHEN age IS NULL OR age < 0 OR age > 120 THEN 'range.age'
         WHEN unmapped_ct THEN 'unmapped_code.citizenship'
         WHEN unmapped_cb THEN 'unmapped_code.country_of_birth'
         WHEN unmapped_lf THEN 'unmapped_code.lf_status'

@@ -47,16 +47,16 @@ fn rules_for(spec: &SourceSpec) -> Vec<RecordRule> {
         }
         if mapping.variable == Variable::Age {
             rules.push(RecordRule {
+                // Required: without age, working age is unknown and the record would silently
+                // drop out of every working-age indicator.
                 id: "range.age".into(),
                 column: mapping.column.clone(),
                 raw_value: src.clone(),
-                failing: src.neq(lit("")).and(
-                    col("age")
-                        .is_null()
-                        .or(col("age").lt(lit(0)))
-                        .or(col("age").gt(lit(AGE_MAX))),
-                ),
-                message: format!("age: not a whole number from 0 to {AGE_MAX}"),
+                failing: col("age")
+                    .is_null()
+                    .or(col("age").lt(lit(0)))
+                    .or(col("age").gt(lit(AGE_MAX))),
+                message: format!("age: missing or not a whole number from 0 to {AGE_MAX}"),
             });
         }
     }

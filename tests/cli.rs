@@ -438,3 +438,36 @@ assert q["message"].str.len().min() > 20
         text(&out.stderr)
     );
 }
+
+#[test]
+fn blank_or_impossible_age_is_quarantined_not_silently_left_out() {
+    let round = Round::sample();
+    // Data rows 1 and 2 of the file (lines 2 and 3) are employed persons aged 28 and 35.
+    round.edit("raw/mys_lfs_2024.csv", "H00001,1,2,28,", "H00001,1,2,,");
+    round.edit("raw/mys_lfs_2024.csv", "H00001,2,2,35,", "H00001,2,2,135,");
+    let output = round.ilms(&["run", "--quiet"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let script = r#"
+import sys, pandas as pd
+q = pd.read_parquet(sys.argv[1])
+age = q[q.rule == "range.age"].sort_values("source_row")
+assert list(zip(age.source_row, age.raw_value)) == [(1, ""), (2, "135")], age
+"#;
+    let out = python()
+        .args(["-c", script])
+        .arg(round.path("processed/quarantine/MYS_LFS_2024.parquet"))
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let check = python()
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crosscheck.py"))
+        .arg(round.dir.path())
+        .output()
+        .expect("python3");
+    assert!(check.status.success(), "{}", text(&check.stderr));
+}
