@@ -120,6 +120,26 @@ fn assert_refused_and_nothing_written(
     text(&output.stderr)
 }
 
+/// Run the independent DuckDB cross-check (tests/crosscheck.py) on a finished round folder.
+fn assert_crosscheck(round_dir: &Path) {
+    let check = python()
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crosscheck.py"))
+        .arg(round_dir)
+        .output()
+        .expect("python3 must be installed (see tests/requirements.txt)");
+    assert!(
+        check.status.success(),
+        "independent cross-check failed (pip install -r tests/requirements.txt if modules are missing):\n{}{}",
+        text(&check.stdout),
+        text(&check.stderr)
+    );
+    assert!(
+        text(&check.stdout).contains("crosscheck ok"),
+        "{}",
+        text(&check.stdout)
+    );
+}
+
 fn python() -> Command {
     Command::new(std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()))
 }
@@ -152,22 +172,7 @@ fn sample_round_publishes_cells_that_match_an_independent_duckdb_computation() {
         "staging folder left behind"
     );
 
-    let check = python()
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crosscheck.py"))
-        .arg(round.dir.path())
-        .output()
-        .expect("python3 must be installed (see tests/requirements.txt)");
-    assert!(
-        check.status.success(),
-        "independent cross-check failed (pip install -r tests/requirements.txt if modules are missing):\n{}{}",
-        text(&check.stdout),
-        text(&check.stderr)
-    );
-    assert!(
-        text(&check.stdout).contains("crosscheck ok"),
-        "{}",
-        text(&check.stdout)
-    );
+    assert_crosscheck(round.dir.path());
 }
 
 #[test]
@@ -366,17 +371,7 @@ fn generate_is_deterministic_and_its_round_runs_and_cross_checks() {
 
     let output = round.ilms(&["run", "--round", "gen-a/ilms.toml", "--quiet"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
-    let check = python()
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crosscheck.py"))
-        .arg(round.path("gen-a"))
-        .output()
-        .expect("python3");
-    assert!(
-        check.status.success(),
-        "{}{}",
-        text(&check.stdout),
-        text(&check.stderr)
-    );
+    assert_crosscheck(&round.path("gen-a"));
 
     let refused = round.ilms(&["generate", "--rows", "10", "--out", "gen-a"]);
     assert_clean_failure(&refused, "gen-a", "not empty");
@@ -464,10 +459,5 @@ assert list(zip(age.source_row, age.raw_value)) == [(1, ""), (2, "135")], age
         text(&out.stdout),
         text(&out.stderr)
     );
-    let check = python()
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crosscheck.py"))
-        .arg(round.dir.path())
-        .output()
-        .expect("python3");
-    assert!(check.status.success(), "{}", text(&check.stderr));
+    assert_crosscheck(round.dir.path());
 }
