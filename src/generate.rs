@@ -14,6 +14,7 @@ use polars::prelude::*;
 
 use crate::classifications::TextTable;
 use crate::error::{Error, Result};
+use crate::ingest;
 use crate::round::Round;
 use crate::spec::SourceSpec;
 
@@ -121,12 +122,18 @@ pub fn generate(options: &GenerateOptions) -> Result<PathBuf> {
 
     let csv = options.out.join(&spec.file.path);
     resample_csv(spec, &csv, options.rows, options.seed)?;
-    write_parquet_copy(&csv)?;
+    write_parquet_copy(&csv, spec)?;
     Ok(manifest)
 }
 
 fn resample_csv(spec: &SourceSpec, out: &Path, rows: usize, seed: u64) -> Result<()> {
-    let seed_rows = TextTable::read(&spec.raw_path)?;
+    // Read the seed file as ilms reads it (its delimiter, no comment lines), all columns text.
+    let seed_rows = TextTable {
+        path: spec.raw_path.clone(),
+        frame: ingest::scan(&spec.raw_path, &spec.file)?
+            .collect()
+            .map_err(|e| Error::polars(&spec.raw_path, "read the source to resample", e))?,
+    };
     let header = seed_rows.columns();
     let delimiter = spec.file.delimiter.as_bytes()[0] as char;
     let fills: Vec<Fill> = header
@@ -156,14 +163,12 @@ fn resample_csv(spec: &SourceSpec, out: &Path, rows: usize, seed: u64) -> Result
         .iter()
         .map(|row| row.iter().map(|v| quote(v, delimiter)).collect())
         .collect();
+    let weight_column = header
+        .iter()
+        .position(|c| spec.record.weight.as_ref() == Some(c));
     let weights: Vec<Option<f64>> = table
         .iter()
-        .map(|row| {
-            header
-                .iter()
-                .position(|c| spec.record.weight.as_ref() == Some(c))
-                .and_then(|i| row[i].parse().ok())
-        })
+        .map(|row| weight_column.and_then(|i| row[i].parse().ok()))
         .collect();
 
     if let Some(parent) = out.parent() {
@@ -225,23 +230,18 @@ fn quote(value: &str, delimiter: char) -> String {
 }
 
 /// The same records as Parquet (all columns text, as ilms reads them), streamed.
-fn write_parquet_copy(csv: &Path) -> Result<()> {
+fn write_parquet_copy(csv: &Path, spec: &SourceSpec) -> Result<()> {
     let parquet = csv.with_extension("parquet");
-    let scan = LazyCsvReader::new(PlRefPath::new(csv.to_string_lossy().as_ref()))
-        .with_has_header(true)
-        .with_infer_schema_length(Some(0))
-        .with_missing_is_null(false)
-        .finish()
-        .map_err(|e| Error::polars(csv, "scan the generated CSV", e))?;
-    scan.sink(
-        SinkDestination::File {
-            target: SinkTarget::Path(PlRefPath::new(parquet.to_string_lossy().as_ref())),
-        },
-        FileWriteFormat::Parquet(std::sync::Arc::new(ParquetWriteOptions::default())),
-        UnifiedSinkArgs::default(),
-    )
-    .and_then(|plan| plan.collect_with_engine(Engine::Streaming))
-    .map_err(|e| Error::polars(&parquet, "write the Parquet copy", e))?;
+    ingest::scan(csv, &spec.file)?
+        .sink(
+            SinkDestination::File {
+                target: SinkTarget::Path(PlRefPath::new(parquet.to_string_lossy().as_ref())),
+            },
+            FileWriteFormat::Parquet(std::sync::Arc::new(ParquetWriteOptions::default())),
+            UnifiedSinkArgs::default(),
+        )
+        .and_then(|plan| plan.collect_with_engine(Engine::Streaming))
+        .map_err(|e| Error::polars(&parquet, "write the Parquet copy", e))?;
     Ok(())
 }
 

@@ -21,8 +21,13 @@ pub struct RawRecords {
     pub frame: LazyFrame,
 }
 
+/// The spec's delimiter byte (checked to be one byte when the spec loads).
+fn separator(file: &FileSpec) -> u8 {
+    file.delimiter.as_bytes().first().copied().unwrap_or(b',')
+}
+
 fn csv_options(file: &FileSpec) -> CsvReadOptions {
-    let separator = file.delimiter.as_bytes().first().copied().unwrap_or(b',');
+    let separator = separator(file);
     CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
@@ -49,30 +54,21 @@ pub fn read_header(path: &Path, file: &FileSpec) -> Result<Vec<String>> {
 
 /// Plan the scan of every record of the source's raw file: all columns as text, plus `source_row`.
 pub fn ingest(spec: &SourceSpec) -> Result<RawRecords> {
-    let path = &spec.raw_path;
-    let frame = match spec.file.format {
-        FileFormat::Csv => {
-            let separator = spec
-                .file
-                .delimiter
-                .as_bytes()
-                .first()
-                .copied()
-                .unwrap_or(b',');
-            LazyCsvReader::new(PlRefPath::new(path.to_string_lossy().as_ref()))
-                .with_has_header(true)
-                .with_infer_schema_length(Some(0))
-                .with_separator(separator)
-                .with_missing_is_null(false)
-                .with_row_index(Some(RowIndex {
-                    name: SOURCE_ROW.into(),
-                    offset: 1,
-                }))
-                .finish()
-                .map_err(|e| Error::polars(path, "plan the CSV scan", e))?
-        }
-    };
+    let frame = scan(&spec.raw_path, &spec.file)?.with_row_index(SOURCE_ROW, Some(1));
     Ok(RawRecords { frame })
+}
+
+/// A lazy scan of a raw file as `file` declares it, every column as text (no `source_row`).
+pub fn scan(path: &Path, file: &FileSpec) -> Result<LazyFrame> {
+    match file.format {
+        FileFormat::Csv => LazyCsvReader::new(PlRefPath::new(path.to_string_lossy().as_ref()))
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .with_separator(separator(file))
+            .with_missing_is_null(false)
+            .finish()
+            .map_err(|e| Error::polars(path, "plan the CSV scan", e)),
+    }
 }
 
 /// SHA-256 of a file, hex-encoded.
