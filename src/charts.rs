@@ -203,7 +203,14 @@ pub fn plan(
             let country = cl_country_name(cl, &ref_area);
             let title = source_titles.get(&source).cloned().unwrap_or_default();
             planned.push(PlannedChart {
-                stem: format!("{}_{}_{}", spec.id, ref_area, time),
+                // Named by source too: a country may have a survey and a census for one year.
+                stem: format!(
+                    "{}_{}_{}_{}",
+                    spec.id,
+                    ref_area,
+                    time,
+                    source.split_once(':').map_or(source.as_str(), |(_, id)| id)
+                ),
                 data: BarChart {
                     title: spec.title.clone(),
                     subtitle: format!("{country}, {time}"),

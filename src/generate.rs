@@ -16,7 +16,7 @@ use crate::classifications::TextTable;
 use crate::error::{Error, Result};
 use crate::ingest;
 use crate::round::Round;
-use crate::spec::SourceSpec;
+use crate::spec::{FileFormat, SourceSpec, TextEncoding};
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -80,6 +80,23 @@ pub fn generate(options: &GenerateOptions) -> Result<PathBuf> {
             "name a source id the round has with --source",
         )
     })?;
+    // The copy keeps the source's spec, so the generated file must be what it declares.
+    if spec.file.format != FileFormat::Csv || spec.file.encoding != TextEncoding::Utf8 {
+        return Err(Error::new(
+            &spec.spec_path,
+            "file.format",
+            "ilms generate resamples UTF-8 CSV sources only",
+            "pick a CSV source with --source",
+        ));
+    }
+    if spec.is_aggregate() {
+        return Err(Error::new(
+            &spec.spec_path,
+            "source.kind",
+            "an aggregate table cannot be resampled into records",
+            "pick a microdata source with --source",
+        ));
+    }
     if options.rows == 0 {
         return Err(Error::new(
             &options.out,

@@ -61,10 +61,11 @@ pub fn harmonize(spec: &SourceSpec, raw: RawRecords) -> PolarsResult<HarmonizedR
             .map(|(i, c)| col(c.as_str()).alias(format!("_id{i}"))),
     );
 
-    match &spec.record.weight {
+    // `weight` is the persons a record stands for: its survey weight, or an aggregate cell's count.
+    match spec.persons_column() {
         Some(weight) => columns.extend([
-            col(weight.as_str()).cast(DataType::Float64).alias("weight"),
-            col(weight.as_str()).alias("weight_src"),
+            col(weight).cast(DataType::Float64).alias("weight"),
+            col(weight).alias("weight_src"),
         ]),
         None => columns.push(lit(1.0f64).alias("weight")),
     }

@@ -22,6 +22,7 @@ pub mod generate;
 pub mod harmonize;
 pub mod indicators;
 pub mod ingest;
+pub mod inspect;
 pub mod progress;
 pub mod publish;
 pub mod round;

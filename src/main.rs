@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
     name = "ilms",
     version,
     about = "Labour-migration statistics: ingest national sources, harmonize to ILO definitions, validate, publish ILMS indicators",
-    after_help = "Examples:\n  ilms run                      run the round in ./ilms.toml (all stages)\n  ilms run --round other.toml   run another round manifest\n  ilms check                    check every spec of the round without reading records\n  ilms generate --rows 1000000 --out bench-data/1M   a bigger synthetic round for benchmarks\n\nExit codes: 0 success, 1 a spec, input or output problem (the message says which file and what to do), 2 bad arguments."
+    after_help = "Examples:\n  ilms run                      run the round in ./ilms.toml (all stages)\n  ilms run --round other.toml   run another round manifest\n  ilms check                    check every spec of the round without reading records\n  ilms inspect raw/lfs.dta      columns, codes and value labels of a raw file, to write its spec\n  ilms generate --rows 1000000 --out bench-data/1M   a bigger synthetic round for benchmarks\n\nExit codes: 0 success, 1 a spec, input or output problem (the message says which file and what to do), 2 bad arguments."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -56,6 +56,35 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Show a raw file as ilms reads it: columns, storage, row count, value labels, frequent values.
+    #[command(
+        after_help = "Use it to write a source spec: the column names, codes and labels shown are what the spec refers to.\n\nExamples:\n  ilms inspect raw/lfs_2024.dta\n  ilms inspect raw/deployments.xlsx --sheet \"Table 3\" --header-row 4 --header-rows 2\n  ilms inspect raw/census.csv --delimiter \";\" --encoding windows-1252"
+    )]
+    Inspect {
+        /// The file to inspect.
+        file: PathBuf,
+        /// csv, xlsx, xls, dta, sav or parquet (default: from the extension).
+        #[arg(long, value_parser = parse_format)]
+        format: Option<ilms::spec::FileFormat>,
+        /// Text files: utf-8, utf-16le, utf-16be, windows-1252 or latin-1.
+        #[arg(long, default_value = "utf-8", value_parser = parse_encoding)]
+        encoding: ilms::spec::TextEncoding,
+        /// Text files: the field delimiter ("\t" for tab).
+        #[arg(long, default_value = ",")]
+        delimiter: String,
+        /// Workbooks: the sheet (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Workbooks: the sheet row of the header.
+        #[arg(long, default_value_t = 1)]
+        header_row: u32,
+        /// Workbooks: how many rows the header spans.
+        #[arg(long, default_value_t = 1)]
+        header_rows: u32,
+        /// How many of each column's most frequent values to show.
+        #[arg(long, default_value_t = 8)]
+        values: usize,
+    },
     /// Check the round's manifest, specs, classifications and raw-file headers; read no records.
     #[command(after_help = "Examples:\n  ilms check\n  ilms check --round rounds/2025.toml")]
     Check {
@@ -63,6 +92,20 @@ enum Command {
         #[arg(long, default_value = "ilms.toml")]
         round: PathBuf,
     },
+}
+
+/// Parse a spec value (`"xlsx"`, `"utf-8"`) the way the spec file would.
+fn parse_spec_value<T: serde::de::DeserializeOwned>(value: &str) -> Result<T, String> {
+    T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(value))
+        .map_err(|e| e.to_string())
+}
+
+fn parse_format(value: &str) -> Result<ilms::spec::FileFormat, String> {
+    parse_spec_value(value)
+}
+
+fn parse_encoding(value: &str) -> Result<ilms::spec::TextEncoding, String> {
+    parse_spec_value(value)
 }
 
 fn main() -> ExitCode {
@@ -107,6 +150,30 @@ fn main() -> ExitCode {
                 );
             })
         }
+        Command::Inspect {
+            file,
+            format,
+            encoding,
+            delimiter,
+            sheet,
+            header_row,
+            header_rows,
+            values,
+        } => ilms::inspect::inspect(&ilms::inspect::InspectOptions {
+            path: file,
+            format,
+            encoding,
+            delimiter: if delimiter == "\\t" {
+                "\t".into()
+            } else {
+                delimiter
+            },
+            sheet,
+            header_row,
+            header_rows,
+            values,
+        })
+        .map(|text| print!("{text}")),
         Command::Check { round } => ilms::Round::load(&round).map(|r| {
             println!(
                 "{}: {} sources, {} indicators, {} charts: all specs check out",

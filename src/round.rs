@@ -115,6 +115,8 @@ pub struct SourceReport {
     pub quarantined: usize,
     /// Quarantined records per rule.
     pub quarantine_by_rule: BTreeMap<String, usize>,
+    /// Rows of a workbook holding the source's own totals: set aside, not records.
+    pub source_total_rows: usize,
 }
 
 impl Round {
@@ -262,8 +264,14 @@ impl Round {
         provenance: &Provenance,
     ) -> Result<SourceOutcome> {
         let id = &spec.source.id;
+        // Read once; each pass clones the plan (a lazy scan, or an in-memory table, shared).
+        let raw = ingest::ingest(spec)?;
+        let total_rows = raw.total_rows;
         let plan = || -> Result<validate::ValidationPlan> {
-            let raw = ingest::ingest(spec)?;
+            let raw = ingest::RawRecords {
+                frame: raw.frame.clone(),
+                total_rows,
+            };
             let harmonized = harmonize::harmonize(spec, raw)
                 .map_err(|e| Error::polars(&spec.spec_path, "plan the harmonization", e))?;
             Ok(validate::plan(spec, harmonized))
@@ -339,6 +347,7 @@ impl Round {
                 harmonized: summary.clean,
                 quarantined: summary.quarantined,
                 quarantine_by_rule: summary.by_rule,
+                source_total_rows: total_rows,
             },
             cells,
             not_available,
@@ -395,11 +404,20 @@ impl Round {
 /// Harmonized records as published: the contract columns, then the raw `<variable>_src` values of
 /// the variables this source has.
 fn published_records(spec: &SourceSpec, clean: LazyFrame) -> LazyFrame {
+    // An aggregate table's records carry a count, and say so (DESIGN.md, Contracts).
+    let (persons, persons_src) = if spec.is_aggregate() {
+        ("count", "count_src")
+    } else {
+        ("weight", "weight_src")
+    };
     let contract = RECORD_COLUMNS.iter().map(|c| match *c {
         "record_id" => harmonize::record_id(spec),
+        "weight" => col("weight").alias(persons),
         other => col(other),
     });
-    let weight = spec.record.weight.as_ref().map(|_| col("weight_src"));
+    let weight = spec
+        .persons_column()
+        .map(|_| col("weight_src").alias(persons_src));
     let raw_values = spec
         .variables
         .iter()
@@ -423,6 +441,13 @@ impl fmt::Display for RunReport {
             )?;
             for (rule, n) in &s.quarantine_by_rule {
                 writeln!(f, "{:<24} {:>36} {rule}", "", n)?;
+            }
+            if s.source_total_rows > 0 {
+                writeln!(
+                    f,
+                    "{:<24} {:>36} source total rows set aside (not records)",
+                    "", s.source_total_rows
+                )?;
             }
         }
         let (read, clean, quarantined) = self.sources.iter().fold((0, 0, 0), |(r, c, q), s| {

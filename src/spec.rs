@@ -47,27 +47,153 @@ impl SourceMeta {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceKind {
-    /// One row per person (or per administrative record).
+    /// One row per person (or per administrative record), with a weight or weight 1.
     Microdata,
+    /// One row per table cell (e.g. deployments by sex x destination x occupation), with a count.
+    Aggregate,
 }
 
+/// How to read the raw file. Which keys apply depends on `format` (checked when the spec loads).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileSpec {
     pub path: PathBuf,
     pub format: FileFormat,
+    /// Text formats: the character encoding (utf-8, utf-16le, utf-16be, windows-1252, latin-1).
+    #[serde(default)]
+    pub encoding: TextEncoding,
+    /// csv: the field delimiter, one character.
     #[serde(default = "default_delimiter")]
     pub delimiter: String,
+    /// csv: the quote character, one character, or "" for none.
+    #[serde(default = "default_quote")]
+    pub quote: String,
+    /// fixed_width: the column layout.
+    #[serde(default)]
+    pub columns: Vec<FixedWidthColumn>,
+    /// xlsx / xls: the worksheet (default: the first).
+    pub sheet: Option<String>,
+    /// xlsx / xls: the 1-based sheet row of the header (rows above it, titles, are skipped).
+    #[serde(default = "default_header_row")]
+    pub header_row: u32,
+    /// xlsx / xls: how many rows the header spans; a merged group cell is read across its columns.
+    #[serde(default = "default_header_rows")]
+    pub header_rows: u32,
+    /// xlsx / xls: rows that carry the source's own totals, kept out of the records.
+    pub total_rows: Option<TotalRows>,
 }
 
 fn default_delimiter() -> String {
     ",".into()
 }
 
+fn default_quote() -> String {
+    "\"".into()
+}
+
+fn default_header_row() -> u32 {
+    1
+}
+
+fn default_header_rows() -> u32 {
+    1
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum FileFormat {
+    /// Delimited text (CSV, TSV, ...).
     Csv,
+    /// Fixed-width text, columns at the positions `file.columns` gives.
+    FixedWidth,
+    /// Excel 2007+ workbook.
+    Xlsx,
+    /// Excel 97-2003 workbook.
+    Xls,
+    /// Stata dataset, releases 102-119.
+    Dta,
+    /// SPSS system file, .sav or compressed .zsav.
+    Sav,
+    /// Apache Parquet.
+    Parquet,
+}
+
+impl FileFormat {
+    pub fn is_text(self) -> bool {
+        matches!(self, FileFormat::Csv | FileFormat::FixedWidth)
+    }
+
+    pub fn is_workbook(self) -> bool {
+        matches!(self, FileFormat::Xlsx | FileFormat::Xls)
+    }
+
+    /// Whether the format carries value labels a code map may key on.
+    pub fn has_value_labels(self) -> bool {
+        matches!(self, FileFormat::Dta | FileFormat::Sav)
+    }
+
+    /// The format a file name suggests, for `ilms inspect`.
+    pub fn from_extension(path: &Path) -> Option<FileFormat> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "csv" | "tsv" | "txt" => FileFormat::Csv,
+            "xlsx" | "xlsm" => FileFormat::Xlsx,
+            "xls" => FileFormat::Xls,
+            "dta" => FileFormat::Dta,
+            "sav" | "zsav" => FileFormat::Sav,
+            "parquet" => FileFormat::Parquet,
+            _ => return None,
+        })
+    }
+}
+
+/// Character encodings a text source may declare.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum TextEncoding {
+    #[default]
+    #[serde(rename = "utf-8")]
+    Utf8,
+    #[serde(rename = "utf-16le")]
+    Utf16Le,
+    #[serde(rename = "utf-16be")]
+    Utf16Be,
+    #[serde(rename = "windows-1252")]
+    Windows1252,
+    /// ISO-8859-1; decoded as windows-1252, its superset for every printable character.
+    #[serde(rename = "latin-1")]
+    Latin1,
+}
+
+impl TextEncoding {
+    pub fn name(self) -> &'static str {
+        match self {
+            TextEncoding::Utf8 => "utf-8",
+            TextEncoding::Utf16Le => "utf-16le",
+            TextEncoding::Utf16Be => "utf-16be",
+            TextEncoding::Windows1252 => "windows-1252",
+            TextEncoding::Latin1 => "latin-1",
+        }
+    }
+}
+
+/// One column of a fixed-width file: its name and where it sits on the line (in characters).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixedWidthColumn {
+    pub name: String,
+    /// 1-based position of the column's first character.
+    pub start: usize,
+    pub width: usize,
+}
+
+/// Rows of a workbook table that hold the source's own totals (e.g. a "Total" row).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TotalRows {
+    /// The column whose value marks a total row.
+    pub column: String,
+    /// The values that mark it, e.g. ["Total", "TOTAL"].
+    pub labels: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -75,14 +201,19 @@ pub enum FileFormat {
 pub struct RecordSpec {
     /// Columns that together identify a record; joined with "-" into `record_id`.
     pub id_columns: Vec<String>,
-    /// Survey weight column; absent means every record weighs 1.
+    /// Survey weight column (microdata); absent means every record weighs 1.
     pub weight: Option<String>,
+    /// Count column (aggregate sources): the persons the table cell counts.
+    pub count: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct VariableSpec {
     column: String,
+    /// "code" (default) or "label": which of a labelled column's values the map keys on.
+    #[serde(default)]
+    key: MapKey,
     map: Option<BTreeMap<String, String>>,
     map_file: Option<MapFile>,
     classification: Option<String>,
@@ -96,6 +227,17 @@ struct MapFile {
     path: PathBuf,
     from: String,
     to: String,
+}
+
+/// Which value of a labelled column (Stata, SPSS) a code map keys on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MapKey {
+    /// The stored code, e.g. "1".
+    #[default]
+    Code,
+    /// The code's value label, e.g. "Male"; a code without a label keeps its code.
+    Label,
 }
 
 /// What to do with a raw code the map does not know.
@@ -211,6 +353,8 @@ pub struct VariableMapping {
     /// The CSV the codes came from, if any (resolved; recorded in the provenance).
     pub map_file: Option<PathBuf>,
     pub unmapped: Unmapped,
+    /// Whether the map keys on the column's value labels instead of its codes.
+    pub key: MapKey,
 }
 
 /// A checked source spec: everything the stages need, with paths resolved against the round folder.
@@ -227,6 +371,19 @@ pub struct SourceSpec {
 }
 
 impl SourceSpec {
+    /// The column holding the persons each record stands for: the survey weight of microdata, or
+    /// the count of an aggregate table's cell. None: every record is one person.
+    pub fn persons_column(&self) -> Option<&str> {
+        self.record
+            .weight
+            .as_deref()
+            .or(self.record.count.as_deref())
+    }
+
+    pub fn is_aggregate(&self) -> bool {
+        self.source.kind == SourceKind::Aggregate
+    }
+
     pub fn variable(&self, variable: Variable) -> Option<&VariableMapping> {
         self.variables.iter().find(|m| m.variable == variable)
     }
@@ -239,14 +396,7 @@ impl SourceSpec {
             "correct the spec (see schemas/sources/README.md for the keys)",
         )?;
         check_meta(spec_path, &parsed.source, cl)?;
-        if parsed.file.delimiter.len() != 1 {
-            return Err(Error::new(
-                spec_path,
-                "file.delimiter",
-                format!("delimiter '{}' is not a single byte", parsed.file.delimiter),
-                "give one character, e.g. \",\", \";\" or \"\\t\"",
-            ));
-        }
+        check_file(spec_path, &parsed.file)?;
         let raw_path = root.join(&parsed.file.path);
         if !raw_path.is_file() {
             return Err(Error::new(
@@ -258,7 +408,7 @@ impl SourceSpec {
         }
         let header = crate::ingest::read_header(&raw_path, &parsed.file)?;
         let require_column = |column: &str, key: &str| -> Result<()> {
-            if header.iter().any(|h| h == column) {
+            if header.columns.iter().any(|h| h == column) {
                 Ok(())
             } else {
                 Err(Error::new(
@@ -267,7 +417,7 @@ impl SourceSpec {
                     format!(
                         "column '{column}' is not in {} (its columns: {})",
                         raw_path.display(),
-                        header.join(", ")
+                        header.columns.join(", ")
                     ),
                     "name a column the raw file has (ilms is case-sensitive)",
                 ))
@@ -284,8 +434,32 @@ impl SourceSpec {
         for column in &parsed.record.id_columns {
             require_column(column, "record.id_columns")?;
         }
-        if let Some(weight) = &parsed.record.weight {
-            require_column(weight, "record.weight")?;
+        match (parsed.source.kind, &parsed.record.weight, &parsed.record.count) {
+            (SourceKind::Microdata, weight, None) => {
+                if let Some(weight) = weight {
+                    require_column(weight, "record.weight")?;
+                }
+            }
+            (SourceKind::Aggregate, None, Some(count)) => require_column(count, "record.count")?,
+            (SourceKind::Microdata, _, Some(_)) => {
+                return Err(Error::new(
+                    spec_path,
+                    "record.count",
+                    "a microdata source has no count column",
+                    "use record.weight for a survey weight, or set source.kind = \"aggregate\" for a table of counts",
+                ))
+            }
+            (SourceKind::Aggregate, Some(_), _) | (SourceKind::Aggregate, None, None) => {
+                return Err(Error::new(
+                    spec_path,
+                    "record.count",
+                    "an aggregate source needs its count column, and takes no weight",
+                    "name the column that holds each cell's number of persons in record.count",
+                ))
+            }
+        }
+        if let Some(total) = &parsed.file.total_rows {
+            require_column(&total.column, "file.total_rows.column")?;
         }
 
         let mut variables = Vec::new();
@@ -301,6 +475,18 @@ impl SourceSpec {
                 )
             })?;
             require_column(&declared.column, &format!("{key}.column"))?;
+            if declared.key == MapKey::Label && !header.labelled.contains(&declared.column) {
+                return Err(Error::new(
+                    spec_path,
+                    format!("{key}.key"),
+                    format!(
+                        "column '{}' has no value labels in {}",
+                        declared.column,
+                        raw_path.display()
+                    ),
+                    "key the map on codes (remove key = \"label\"), or label the column in the source file (see `ilms inspect`)",
+                ));
+            }
             let codes = resolve_codes(spec_path, root, &key, variable, &declared, cl)?;
             variables.push(VariableMapping {
                 variable,
@@ -308,6 +494,7 @@ impl SourceSpec {
                 codes,
                 map_file: declared.map_file.as_ref().map(|m| root.join(&m.path)),
                 unmapped: declared.unmapped,
+                key: declared.key,
             });
         }
         Ok(SourceSpec {
@@ -319,6 +506,91 @@ impl SourceSpec {
             variables,
         })
     }
+}
+
+/// The `[file]` keys must suit the format: a key that does not apply is a mistake worth saying.
+fn check_file(spec_path: &Path, file: &FileSpec) -> Result<()> {
+    let refuse = |key: &str, problem: String, fix: &str| {
+        Err(Error::new(spec_path, format!("file.{key}"), problem, fix))
+    };
+    let format = file.format;
+    if format == FileFormat::Csv && file.delimiter.len() != 1 {
+        return refuse(
+            "delimiter",
+            format!("delimiter '{}' is not a single byte", file.delimiter),
+            "give one character, e.g. \",\", \";\" or \"\\t\"",
+        );
+    }
+    if format == FileFormat::Csv && file.quote.len() > 1 {
+        return refuse(
+            "quote",
+            format!("quote '{}' is not a single byte", file.quote),
+            "give one character, usually \"\\\"\", or \"\" when fields are never quoted",
+        );
+    }
+    if !format.is_text() && file.encoding != TextEncoding::Utf8 {
+        return refuse(
+            "encoding",
+            "only text formats (csv, fixed_width) declare an encoding".into(),
+            "remove file.encoding: Excel, Stata, SPSS and Parquet files record their own",
+        );
+    }
+    if format == FileFormat::FixedWidth {
+        if file.columns.is_empty() {
+            return refuse(
+                "columns",
+                "a fixed-width file needs its column layout".into(),
+                "add columns = [{ name = \"HH_ID\", start = 1, width = 6 }, ...] (start is 1-based)",
+            );
+        }
+        let mut taken: Vec<(usize, usize, &str)> = Vec::new();
+        for (i, c) in file.columns.iter().enumerate() {
+            if c.start == 0 || c.width == 0 {
+                return refuse(
+                    &format!("columns[{i}]"),
+                    format!(
+                        "column '{}' has start {} and width {}",
+                        c.name, c.start, c.width
+                    ),
+                    "positions start at 1 and widths are at least 1",
+                );
+            }
+            let end = c.start + c.width;
+            if let Some((_, _, other)) = taken.iter().find(|(s, e, _)| c.start < *e && *s < end) {
+                return refuse(
+                    &format!("columns[{i}]"),
+                    format!("column '{}' overlaps column '{other}'", c.name),
+                    "give each column its own characters",
+                );
+            }
+            taken.push((c.start, end, &c.name));
+        }
+    } else if !file.columns.is_empty() {
+        return refuse(
+            "columns",
+            "a column layout applies to fixed_width files only".into(),
+            "remove file.columns, or set file.format = \"fixed_width\"",
+        );
+    }
+    let workbook_keys_given = file.sheet.is_some()
+        || file.header_row != 1
+        || file.header_rows != 1
+        || file.total_rows.is_some();
+    if !format.is_workbook() && workbook_keys_given {
+        return refuse(
+            "sheet",
+            "sheet, header_row, header_rows and total_rows apply to xlsx and xls files only".into(),
+            "remove them, or correct file.format",
+        );
+    }
+    if file.header_row == 0 || file.header_rows == 0 {
+        return refuse(
+            "header_row",
+            "header_row and header_rows count from 1".into(),
+            "give the sheet row of the header as Excel numbers it (1 = the first row)",
+        );
+    }
+    Ok(())
 }
 
 fn check_meta(spec_path: &Path, meta: &SourceMeta, cl: &Classifications) -> Result<()> {

@@ -49,7 +49,8 @@ pub struct Cells {
     pub classif2: Vec<Option<String>>,
     pub time: Vec<String>,
     pub obs_value: Vec<f64>,
-    pub sample_count: Vec<i64>,
+    /// Unweighted records behind the cell; None for an aggregate source (its rows are not records).
+    pub sample_count: Vec<Option<i64>>,
     pub note_indicator: Vec<Option<String>>,
     pub unit: Vec<String>,
     pub unit_mult: Vec<i32>,
@@ -282,7 +283,9 @@ pub fn roll_up(
         cells.classif2.push(key.get(2).cloned());
         cells.time.push(spec.source.time.clone());
         cells.obs_value.push(tally.weight as f64 / divisor);
-        cells.sample_count.push(tally.records);
+        cells
+            .sample_count
+            .push((!spec.is_aggregate()).then_some(tally.records));
         cells.note_indicator.push(indicator.note_indicator.clone());
         cells.unit.push(indicator.unit.clone());
         cells.unit_mult.push(indicator.unit_mult);

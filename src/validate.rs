@@ -60,6 +60,18 @@ fn rules_for(spec: &SourceSpec) -> Vec<RecordRule> {
             });
         }
     }
+    if let Some(count) = &spec.record.count {
+        rules.push(RecordRule {
+            id: "required.count".into(),
+            column: count.clone(),
+            raw_value: col("weight_src"),
+            failing: col("weight")
+                .is_null()
+                .or(col("weight").lt(lit(0.0)))
+                .or(col("weight").floor().neq(col("weight"))),
+            message: "count: missing or not a whole number of persons (0 or more)".into(),
+        });
+    }
     if let Some(weight) = &spec.record.weight {
         rules.push(RecordRule {
             id: "required.weight".into(),

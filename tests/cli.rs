@@ -4,6 +4,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+use common::{assert_clean_failure, assert_crosscheck, collect_files, copy_tree, python, text};
+
 /// A copy of the repository's round (manifest, schemas, raw files) in a temporary folder.
 struct Round {
     dir: tempfile::TempDir,
@@ -53,57 +56,6 @@ impl Round {
     }
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create folder");
-    for entry in fs::read_dir(from).expect("read folder") {
-        let entry = entry.expect("folder entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).expect("copy file");
-        }
-    }
-}
-
-fn collect_files(dir: &Path, into: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        if entry.path().is_dir() {
-            collect_files(&entry.path(), into);
-        } else {
-            into.push(entry.path());
-        }
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A run must have failed cleanly: exit code 1, a message naming `file` and `key` with a fix, no panic.
-fn assert_clean_failure(output: &Output, file: &str, key: &str) {
-    let stderr = text(&output.stderr);
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "exit code; stderr:\n{stderr}"
-    );
-    assert!(stderr.starts_with("error: "), "stderr:\n{stderr}");
-    assert!(
-        stderr.contains(file),
-        "message should name {file}:\n{stderr}"
-    );
-    assert!(stderr.contains(key), "message should name {key}:\n{stderr}");
-    assert!(
-        stderr.contains("fix: "),
-        "message should say what to do:\n{stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "panic:\n{stderr}");
-}
-
 /// Run ilms, expect a clean refusal naming `file` and `key`, and no output written. Returns stderr.
 fn assert_refused_and_nothing_written(
     round: &Round,
@@ -118,30 +70,6 @@ fn assert_refused_and_nothing_written(
         "outputs written after a failed run"
     );
     text(&output.stderr)
-}
-
-/// Run the independent DuckDB cross-check (tests/crosscheck.py) on a finished round folder.
-fn assert_crosscheck(round_dir: &Path) {
-    let check = python()
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crosscheck.py"))
-        .arg(round_dir)
-        .output()
-        .expect("python3 must be installed (see tests/requirements.txt)");
-    assert!(
-        check.status.success(),
-        "independent cross-check failed (pip install -r tests/requirements.txt if modules are missing):\n{}{}",
-        text(&check.stdout),
-        text(&check.stderr)
-    );
-    assert!(
-        text(&check.stdout).contains("crosscheck ok"),
-        "{}",
-        text(&check.stdout)
-    );
-}
-
-fn python() -> Command {
-    Command::new(std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()))
 }
 
 #[test]
@@ -179,7 +107,7 @@ fn sample_round_publishes_cells_that_match_an_independent_duckdb_computation() {
 fn charts_are_written_as_non_trivial_svg_and_png() {
     let round = Round::sample();
     assert!(round.ilms(&["run", "--quiet"]).status.success());
-    let stem = "charts/migrant_employment_by_occupation_sex_MYS_2024";
+    let stem = "charts/migrant_employment_by_occupation_sex_MYS_2024_MYS_LFS_2024";
     let png = fs::read(round.path(&format!("{stem}.png"))).expect("png written");
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
     assert!(

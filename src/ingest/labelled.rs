@@ -1,0 +1,233 @@
+//! Stata (.dta, releases 102-119) and SPSS (.sav, .zsav) files: the statistical packages' own
+//! formats, with value labels that a spec's code map may key on (`key = "label"`).
+//!
+//! Values become text as the other readers write them: a missing value (Stata ".", ".a"-".z";
+//! SPSS system-missing) is "", whole numbers have no decimal point, SPSS's space padding is trimmed.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::DataType as ArrowType;
+use dta::stata::dta::dta_reader::DtaReader;
+use dta::stata::dta::long_string_table::LongStringTable;
+use dta::stata::dta::value::Value as DtaValue;
+use dta::stata::dta::value_label_table::ValueLabelTable;
+use dta::stata::dta::variable_type::VariableType;
+use dta::stata::{
+    stata_byte::StataByte, stata_double::StataDouble, stata_float::StataFloat, stata_int::StataInt,
+    stata_long::StataLong,
+};
+
+use super::{guarded, number_text, text_frame, Loaded, ValueLabels};
+use crate::error::{Error, Result};
+
+fn damaged(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
+    Error::new(
+        path,
+        "",
+        format!("not a readable {what} file: {e}"),
+        "check the file is complete (sizes match the original) and really what file.format says; export it again if need be",
+    )
+}
+
+/// A 4-byte float as text, in the shortest form that reads back to the same float.
+fn float32_text(value: f32) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        format!("{value}")
+    }
+}
+
+pub(super) fn load_dta(path: &Path, header_only: bool) -> Result<Loaded> {
+    guarded(path, "Stata", || read_dta(path, header_only))
+}
+
+fn read_dta(path: &Path, header_only: bool) -> Result<Loaded> {
+    let fail = |e: dta::stata::dta::dta_error::DtaError| damaged(path, "Stata .dta", e);
+    let mut characteristics = DtaReader::new()
+        .from_path(path)
+        .map_err(fail)?
+        .read_header()
+        .map_err(fail)?
+        .read_schema()
+        .map_err(fail)?;
+    let release = characteristics.header().release();
+    let schema = characteristics.schema().clone();
+    let encoding = characteristics.encoding();
+    let variables = schema.variables();
+    let columns: Vec<String> = variables.iter().map(|v| v.name().to_string()).collect();
+    let storage = variables
+        .iter()
+        .map(|v| match v.variable_type() {
+            VariableType::Byte => "byte".to_string(),
+            VariableType::Int => "int".into(),
+            VariableType::Long => "long".into(),
+            VariableType::Float => "float".into(),
+            VariableType::Double => "double".into(),
+            VariableType::FixedString(n) => format!("str{n}"),
+            VariableType::LongString => "strL".into(),
+        })
+        .collect();
+
+    let mut values: Vec<Vec<String>> = vec![Vec::new(); columns.len()];
+    let mut long_refs: Vec<(
+        usize,
+        usize,
+        dta::stata::dta::long_string_ref::LongStringRef,
+    )> = Vec::new();
+    let mut label_table = ValueLabelTable::new();
+    if header_only {
+        let mut labels = characteristics.seek_value_labels().map_err(fail)?;
+        labels.read_remaining_into(&mut label_table).map_err(fail)?;
+    } else {
+        characteristics.skip_to_end().map_err(fail)?;
+        let mut records = characteristics.into_record_reader().map_err(fail)?;
+        let mut row = 0usize;
+        while let Some(record) = records.read_record().map_err(fail)? {
+            for (j, value) in record.values().iter().enumerate() {
+                let text = match value {
+                    DtaValue::Byte(StataByte::Present(v)) => v.to_string(),
+                    DtaValue::Int(StataInt::Present(v)) => v.to_string(),
+                    DtaValue::Long(StataLong::Present(v)) => v.to_string(),
+                    DtaValue::Float(StataFloat::Present(v)) => float32_text(*v),
+                    DtaValue::Double(StataDouble::Present(v)) => number_text(*v),
+                    DtaValue::String(s) => s.to_string(),
+                    DtaValue::LongStringRef(reference) => {
+                        long_refs.push((j, row, *reference));
+                        String::new()
+                    }
+                    // Stata's missing values: ".", ".a" to ".z".
+                    _ => String::new(),
+                };
+                if let Some(column) = values.get_mut(j) {
+                    column.push(text);
+                }
+            }
+            row += 1;
+        }
+        let mut long_strings = records.into_long_string_reader().map_err(fail)?;
+        let mut table = LongStringTable::for_reading();
+        long_strings.read_remaining_into(&mut table).map_err(fail)?;
+        for (j, row, reference) in long_refs {
+            if let Some(text) = table.get(&reference).and_then(|s| {
+                s.data_str(encoding)
+                    .map(|t| t.trim_end_matches('\0').to_string())
+            }) {
+                values[j][row] = text;
+            }
+        }
+        let mut labels = long_strings.into_value_label_reader().map_err(fail)?;
+        labels.read_remaining_into(&mut label_table).map_err(fail)?;
+    }
+    if values.iter().any(|v| v.len() != values[0].len()) {
+        return Err(damaged(path, "Stata .dta", "records of unequal length"));
+    }
+
+    let mut labels = ValueLabels::new();
+    for variable in variables {
+        if let Some(set) = label_table.get(variable.value_label_name()) {
+            let codes: BTreeMap<String, String> = set
+                .entries()
+                .iter()
+                .map(|e| (e.value().to_string(), e.label().to_string()))
+                .collect();
+            labels.insert(variable.name().to_string(), codes);
+        }
+    }
+    Ok(Loaded {
+        frame: text_frame(path, columns.iter().cloned().zip(values).collect())?,
+        columns,
+        storage,
+        labels,
+        total_rows: 0,
+        description: format!("Stata dta, release {release}"),
+    })
+}
+
+pub(super) fn load_sav(path: &Path, header_only: bool) -> Result<Loaded> {
+    guarded(path, "SPSS", || read_sav(path, header_only))
+}
+
+fn read_sav(path: &Path, header_only: bool) -> Result<Loaded> {
+    let fail = |e: ambers::error::SpssError| damaged(path, "SPSS .sav/.zsav", e);
+    let (batch, meta) = if header_only {
+        (None, ambers::read_sav_metadata(path).map_err(fail)?)
+    } else {
+        let (batch, meta) = ambers::read_sav(path).map_err(fail)?;
+        (Some(batch), meta)
+    };
+    if let Some(warning) = meta.warnings.first() {
+        return Err(damaged(path, "SPSS .sav/.zsav", warning));
+    }
+    let columns = meta.variable_names.clone();
+    let storage = columns
+        .iter()
+        .map(|c| meta.format(c).unwrap_or("?").to_string())
+        .collect();
+    let mut values: Vec<Vec<String>> = vec![Vec::new(); columns.len()];
+    if let Some(batch) = batch {
+        for (j, array) in batch.columns().iter().enumerate() {
+            values[j] = column_text(array.as_ref()).map_err(|e| damaged(path, "SPSS", e))?;
+        }
+    }
+    let mut labels = ValueLabels::new();
+    for (column, set) in &meta.variable_value_labels {
+        let codes = set
+            .iter()
+            .map(|(value, label)| {
+                let code = match value {
+                    ambers::Value::Numeric(v) => number_text(*v),
+                    ambers::Value::String(s) => s.trim_end().to_string(),
+                };
+                (code, label.clone())
+            })
+            .collect();
+        labels.insert(column.clone(), codes);
+    }
+    Ok(Loaded {
+        frame: text_frame(path, columns.iter().cloned().zip(values).collect())?,
+        columns,
+        storage,
+        labels,
+        total_rows: 0,
+        description: format!(
+            "SPSS {} ({:?} compression)",
+            meta.file_format, meta.compression
+        ),
+    })
+}
+
+/// An Arrow column from the SPSS reader as text.
+fn column_text(array: &dyn Array) -> std::result::Result<Vec<String>, String> {
+    let text = |i: usize, value: String| {
+        if array.is_null(i) {
+            String::new()
+        } else {
+            value
+        }
+    };
+    Ok(match array.data_type() {
+        ArrowType::Float64 => {
+            let numbers = array.as_primitive::<arrow::datatypes::Float64Type>();
+            (0..array.len())
+                .map(|i| text(i, number_text(numbers.value(i))))
+                .collect()
+        }
+        ArrowType::Utf8View => {
+            let strings = array.as_string_view();
+            (0..array.len())
+                .map(|i| text(i, strings.value(i).trim_end().to_string()))
+                .collect()
+        }
+        _ => {
+            let options = arrow::util::display::FormatOptions::default();
+            let formatter = arrow::util::display::ArrayFormatter::try_new(array, &options)
+                .map_err(|e| e.to_string())?;
+            (0..array.len())
+                .map(|i| text(i, formatter.value(i).to_string()))
+                .collect()
+        }
+    })
+}

@@ -1,0 +1,243 @@
+//! Ingest: a raw file as its spec declares it, as text columns with provenance.
+//!
+//! Every column is read as text so that national codes keep their exact form ("01" is not 1); typing
+//! is harmonization's job. Each record gets `source_row`, its 1-based data row number in the file,
+//! so every harmonized value and every quarantined record leads back to the raw line.
+//!
+//! Formats: delimited and fixed-width text in a declared encoding ([`text`]), Excel workbooks
+//! ([`workbook`]), Stata and SPSS files with their value labels ([`labelled`]) and Parquet. UTF-8 text
+//! and Parquet are scanned lazily (streamed, never loaded whole); the others are what ministries
+//! export from desktop tools, read into memory and converted to the same text columns. Whatever the
+//! format, the same records give the same text: a missing value is "", a whole number has no ".0".
+
+mod labelled;
+mod text;
+mod workbook;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::Path;
+
+use polars::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::spec::{FileFormat, FileSpec, MapKey, SourceSpec};
+
+/// Name of the row-number column every ingested frame carries.
+pub const SOURCE_ROW: &str = "source_row";
+
+/// Value labels of a file's columns: column -> stored code (as text) -> label.
+pub type ValueLabels = BTreeMap<String, BTreeMap<String, String>>;
+
+/// A raw file's records, planned as a lazy frame (nothing is read until the runner executes it).
+pub struct RawRecords {
+    /// Every column as text, plus `source_row`.
+    pub frame: LazyFrame,
+    /// Rows of a workbook that carry the source's own totals, set aside (not records).
+    pub total_rows: usize,
+}
+
+/// What a spec can refer to in a raw file: its columns, and which of them carry value labels.
+pub struct Header {
+    pub columns: Vec<String>,
+    pub labelled: BTreeSet<String>,
+}
+
+/// A raw file read as text columns, whatever its format.
+pub(crate) struct Loaded {
+    /// Text columns and `source_row`.
+    pub frame: LazyFrame,
+    pub columns: Vec<String>,
+    /// How the file stores each column (for `ilms inspect`), in column order.
+    pub storage: Vec<String>,
+    pub labels: ValueLabels,
+    pub total_rows: usize,
+    /// A line about the file itself for `ilms inspect` (format version, sheet, encoding).
+    pub description: String,
+}
+
+/// Read a raw file as `file` declares it. `header_only` stops after the column names where the
+/// format allows (checking a spec must not read a census).
+pub(crate) fn load(path: &Path, file: &FileSpec, header_only: bool) -> Result<Loaded> {
+    match file.format {
+        FileFormat::Csv | FileFormat::FixedWidth => text::load(path, file, header_only),
+        FileFormat::Xlsx | FileFormat::Xls => workbook::load(path, file),
+        FileFormat::Dta => labelled::load_dta(path, header_only),
+        FileFormat::Sav => labelled::load_sav(path, header_only),
+        FileFormat::Parquet => load_parquet(path),
+    }
+}
+
+/// The column names of a raw file and which carry value labels (used to check specs).
+pub fn read_header(path: &Path, file: &FileSpec) -> Result<Header> {
+    let loaded = load(path, file, true)?;
+    Ok(Header {
+        labelled: loaded.labels.keys().cloned().collect(),
+        columns: loaded.columns,
+    })
+}
+
+/// Plan the reading of every record of the source's raw file: all columns as text, plus
+/// `source_row`; a column whose map keys on value labels carries its labels instead of its codes.
+pub fn ingest(spec: &SourceSpec) -> Result<RawRecords> {
+    let loaded = load(&spec.raw_path, &spec.file, false)?;
+    let mut frame = loaded.frame;
+    let mut relabelled = BTreeSet::new();
+    for mapping in &spec.variables {
+        if mapping.key == MapKey::Label && relabelled.insert(mapping.column.clone()) {
+            let labels = loaded.labels.get(&mapping.column).ok_or_else(|| {
+                Error::new(
+                    &spec.spec_path,
+                    format!("variables.{}.key", mapping.variable.name()),
+                    format!("column '{}' has no value labels", mapping.column),
+                    "key the map on codes, or label the column in the source file",
+                )
+            })?;
+            frame = with_labels(frame, &mapping.column, labels)
+                .map_err(|e| Error::polars(&spec.raw_path, "apply the value labels", e))?;
+        }
+    }
+    Ok(RawRecords {
+        frame,
+        total_rows: loaded.total_rows,
+    })
+}
+
+/// Replace a column's codes by their value labels; a code without a label keeps its code.
+fn with_labels(
+    frame: LazyFrame,
+    column: &str,
+    labels: &BTreeMap<String, String>,
+) -> PolarsResult<LazyFrame> {
+    let code_key = "_label_code";
+    let label = "_label_text";
+    let table = DataFrame::new_infer_height(vec![
+        Column::new(code_key.into(), labels.keys().cloned().collect::<Vec<_>>()),
+        Column::new(label.into(), labels.values().cloned().collect::<Vec<_>>()),
+    ])?;
+    let mut args = JoinArgs::new(JoinType::Left);
+    args.maintain_order = MaintainOrderJoin::Left;
+    Ok(frame
+        .join(table.lazy(), [col(column)], [col(code_key)], args)
+        .with_column(
+            when(col(label).is_not_null())
+                .then(col(label))
+                .otherwise(col(column))
+                .alias(column),
+        )
+        .drop(by_name([label], true, false)))
+}
+
+/// A lazy read of a raw file as `file` declares it, every column as text (no `source_row`).
+pub fn scan(path: &Path, file: &FileSpec) -> Result<LazyFrame> {
+    Ok(load(path, file, false)?
+        .frame
+        .drop(by_name([SOURCE_ROW], true, false)))
+}
+
+/// Parquet: scanned lazily; typed columns become text the way the other readers write them.
+fn load_parquet(path: &Path) -> Result<Loaded> {
+    let mut frame = LazyFrame::scan_parquet(
+        PlRefPath::new(path.to_string_lossy().as_ref()),
+        ScanArgsParquet::default(),
+    )
+    .map_err(|e| parquet_error(path, e))?;
+    let schema = frame.collect_schema().map_err(|e| parquet_error(path, e))?;
+    let columns: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+    let storage = schema.iter_values().map(|d| d.to_string()).collect();
+    let text: Vec<Expr> = schema
+        .iter()
+        .map(|(name, dtype)| as_text(col(name.clone()), dtype).alias(name.clone()))
+        .collect();
+    Ok(Loaded {
+        frame: frame.select(text).with_row_index(SOURCE_ROW, Some(1)),
+        columns,
+        storage,
+        labels: ValueLabels::new(),
+        total_rows: 0,
+        description: "Parquet".into(),
+    })
+}
+
+fn parquet_error(path: &Path, e: PolarsError) -> Error {
+    Error::new(
+        path,
+        "",
+        format!("not a readable Parquet file: {e}"),
+        "check the file is complete (a truncated copy loses its footer) and really Parquet",
+    )
+}
+
+/// A typed column as text: missing is "", whole numbers without ".0", as the text readers see them.
+fn as_text(value: Expr, dtype: &DataType) -> Expr {
+    let text = if dtype.is_float() {
+        // Whole numbers as integers ("35", not "35.0"), like the CSV a statistics office would export.
+        when(
+            value
+                .clone()
+                .floor()
+                .eq(value.clone())
+                .and(value.clone().abs().lt(lit(1e15))),
+        )
+        .then(value.clone().cast(DataType::Int64).cast(DataType::String))
+        .otherwise(value.cast(DataType::String))
+    } else {
+        value.cast(DataType::String)
+    };
+    text.fill_null(lit(""))
+}
+
+/// A number as the text readers write it: whole numbers without a decimal point, others in the
+/// shortest form that reads back to the same value.
+pub(crate) fn number_text(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        format!("{value}")
+    }
+}
+
+/// Build the loaded frame of an in-memory reader: text columns, numbered from data row 1.
+pub(crate) fn text_frame(path: &Path, columns: Vec<(String, Vec<String>)>) -> Result<LazyFrame> {
+    let columns: Vec<Column> = columns
+        .into_iter()
+        .map(|(name, values)| Column::new(name.into(), values))
+        .collect();
+    let frame = DataFrame::new_infer_height(columns)
+        .map_err(|e| Error::polars(path, "assemble the columns", e))?;
+    Ok(frame.lazy().with_row_index(SOURCE_ROW, Some(1)))
+}
+
+/// Run a third-party reader so that a panic on a damaged file becomes a clear error, not a crash.
+pub(crate) fn guarded<T>(path: &Path, what: &str, read: impl FnOnce() -> Result<T>) -> Result<T> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    std::panic::set_hook(previous);
+    result.unwrap_or_else(|_| {
+        Err(Error::new(
+            path,
+            "",
+            format!("the {what} reader could not make sense of the file: it is damaged or not a {what} file"),
+            "export the file again from the program that made it, or check file.format",
+        ))
+    })
+}
+
+/// SHA-256 of a file, hex-encoded.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, "open the file", e))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 16];
+    loop {
+        let n = file
+            .read(&mut buffer)
+            .map_err(|e| Error::io(path, "read the file", e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(format!("{:x}", hasher.finalize()))
+}

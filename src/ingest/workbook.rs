@@ -1,0 +1,251 @@
+//! Excel workbooks (.xlsx, .xls) as ministries lay them out: title rows above the table, a header
+//! over one or more rows with merged group cells, a "Total" row, footnotes under the table.
+//!
+//! The table starts at `file.header_row` and ends at the first blank row; lines below it must be
+//! notes (one cell). Rows whose `file.total_rows.column` holds one of its labels are the source's own
+//! totals: they are counted and set aside, never taken as records.
+
+use std::path::Path;
+
+use calamine::{open_workbook_auto, Data, Range, Reader};
+
+use super::{guarded, number_text, text_frame, Loaded, ValueLabels};
+use crate::error::{Error, Result};
+use crate::spec::FileSpec;
+
+pub(super) fn load(path: &Path, file: &FileSpec) -> Result<Loaded> {
+    let (sheet, range) = guarded(path, "Excel", || read_sheet(path, file))?;
+    let sheet_row = |index: usize| index + 1 + range.start().map_or(0, |(r, _)| r as usize);
+    let width = range.width();
+    let rows: Vec<&[Data]> = range.rows().collect();
+    // Index in `rows` of the header's first row (sheet rows are 1-based, the range may start lower).
+    let first = (file.header_row as usize)
+        .checked_sub(1 + range.start().map_or(0, |(r, _)| r as usize))
+        .filter(|first| first + (file.header_rows as usize) <= rows.len())
+        .ok_or_else(|| {
+            Error::new(
+                path,
+                format!("sheet '{sheet}'"),
+                format!(
+                    "the header rows {}-{} are outside the sheet's cells (rows {}-{})",
+                    file.header_row,
+                    file.header_row + file.header_rows - 1,
+                    sheet_row(0),
+                    sheet_row(rows.len().saturating_sub(1))
+                ),
+                "set file.header_row to the sheet row of the table's header (`ilms inspect` shows the sheet)",
+            )
+        })?;
+    let header_end = first + file.header_rows as usize;
+    let columns = header_names(
+        path,
+        &sheet,
+        &rows[first..header_end],
+        width,
+        sheet_row(first),
+    )?;
+
+    // The table: from below the header to the first blank row.
+    let body = &rows[header_end..];
+    let end = body
+        .iter()
+        .position(|row| row.iter().all(|c| cell_text(c).is_empty()))
+        .unwrap_or(body.len());
+    if let Some(below) = body[end..]
+        .iter()
+        .position(|row| row.iter().filter(|c| !cell_text(c).is_empty()).count() > 1)
+    {
+        return Err(Error::new(
+            path,
+            format!(
+                "sheet '{sheet}' row {}",
+                sheet_row(header_end + end + below)
+            ),
+            format!(
+                "the table ends at the blank sheet row {}, but row {} below it holds data",
+                sheet_row(header_end + end),
+                sheet_row(header_end + end + below)
+            ),
+            "remove the blank row inside the table (only one-cell notes may follow a table)",
+        ));
+    }
+    let total_column = match &file.total_rows {
+        Some(total) => columns.iter().position(|c| *c == total.column),
+        None => None,
+    };
+    let is_total = |row: &[Data]| match (&file.total_rows, total_column) {
+        (Some(total), Some(at)) => {
+            let value = cell_text(&row[at]);
+            total.labels.contains(&value)
+        }
+        _ => false,
+    };
+    let mut values: Vec<Vec<String>> = vec![Vec::new(); columns.len()];
+    let mut total_rows = 0;
+    for row in &body[..end] {
+        if is_total(row) {
+            total_rows += 1;
+            continue;
+        }
+        for (column, cell) in values.iter_mut().zip(row.iter()) {
+            column.push(cell_text(cell));
+        }
+    }
+    let storage = (0..columns.len())
+        .map(|j| storage_of(body[..end].iter().map(|row| &row[j])))
+        .collect();
+    Ok(Loaded {
+        frame: text_frame(path, columns.iter().cloned().zip(values).collect())?,
+        columns,
+        storage,
+        labels: ValueLabels::new(),
+        total_rows,
+        description: format!(
+            "Excel workbook, sheet '{sheet}', header at sheet row {}, {} data rows to sheet row {}",
+            file.header_row,
+            end,
+            sheet_row(header_end + end).saturating_sub(1)
+        ),
+    })
+}
+
+/// Open the workbook and read the declared sheet (or the first).
+fn read_sheet(path: &Path, file: &FileSpec) -> Result<(String, Range<Data>)> {
+    let mut workbook = open_workbook_auto(path).map_err(|e| {
+        Error::new(
+            path,
+            "",
+            format!("not a readable Excel workbook: {e}"),
+            "check the file is complete and really .xlsx / .xls (open it in Excel or LibreOffice)",
+        )
+    })?;
+    let names = workbook.sheet_names();
+    let sheet = match &file.sheet {
+        Some(name) if names.contains(name) => name.clone(),
+        Some(name) => {
+            return Err(Error::new(
+                path,
+                "",
+                format!(
+                    "the workbook has no sheet '{name}' (its sheets: {})",
+                    names.join(", ")
+                ),
+                "correct file.sheet",
+            ))
+        }
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| Error::new(path, "", "the workbook has no sheets", "check the file"))?,
+    };
+    let range = workbook.worksheet_range(&sheet).map_err(|e| {
+        Error::new(
+            path,
+            format!("sheet '{sheet}'"),
+            format!("could not read the sheet: {e}"),
+            "check the file is complete (open it in Excel or LibreOffice)",
+        )
+    })?;
+    Ok((sheet, range))
+}
+
+/// Column names from the header rows: a merged group cell (its value sits in its first column) is
+/// carried across the blank cells to its right, and the rows' parts are joined with a space.
+fn header_names(
+    path: &Path,
+    sheet: &str,
+    header: &[&[Data]],
+    width: usize,
+    first_sheet_row: usize,
+) -> Result<Vec<String>> {
+    let mut parts: Vec<Vec<String>> = vec![Vec::new(); width];
+    let last = header.len() - 1;
+    for (i, row) in header.iter().enumerate() {
+        let mut carried = String::new();
+        for (j, cell) in row.iter().enumerate() {
+            let text = cell_text(cell);
+            if !text.is_empty() {
+                carried = text.clone();
+            }
+            let part = if i < last && text.is_empty() {
+                carried.clone()
+            } else {
+                text
+            };
+            if !part.is_empty() {
+                parts[j].push(part);
+            }
+        }
+    }
+    let mut names: Vec<String> = Vec::with_capacity(width);
+    for (j, part) in parts.into_iter().enumerate() {
+        let name = if part.is_empty() {
+            format!("column {}", column_letter(j))
+        } else {
+            part.join(" ")
+        };
+        if names.contains(&name) {
+            return Err(Error::new(
+                path,
+                format!("sheet '{sheet}' row {first_sheet_row}"),
+                format!("two columns of the header are both named '{name}'"),
+                "check file.header_row and file.header_rows cover the whole header",
+            ));
+        }
+        names.push(name);
+    }
+    // Blank columns at the right edge (formatting only) are not columns of the table.
+    while names.last().is_some_and(|n| n.starts_with("column ")) {
+        names.pop();
+    }
+    Ok(names)
+}
+
+/// Excel's letter for a 0-based column index (0 = A, 26 = AA).
+fn column_letter(mut index: usize) -> String {
+    let mut letters = Vec::new();
+    loop {
+        letters.push((b'A' + (index % 26) as u8) as char);
+        if index < 26 {
+            break;
+        }
+        index = index / 26 - 1;
+    }
+    letters.iter().rev().collect()
+}
+
+/// A cell as text, the way the other readers write values.
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => number_text(*f),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        // Dates stay Excel serial numbers: no harmonized variable is a date.
+        Data::DateTime(d) => number_text(d.as_f64()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        // An error cell (#REF!, #N/A) is kept as written; no code map knows it, so the record
+        // is quarantined with it.
+        Data::Error(e) => e.to_string(),
+    }
+}
+
+/// How a column's cells are stored: number, text, or mixed.
+fn storage_of<'a>(cells: impl Iterator<Item = &'a Data>) -> String {
+    let (mut numbers, mut texts) = (0, 0);
+    for cell in cells {
+        match cell {
+            Data::Int(_) | Data::Float(_) => numbers += 1,
+            Data::Empty => {}
+            _ => texts += 1,
+        }
+    }
+    match (numbers, texts) {
+        (0, 0) => "empty",
+        (_, 0) => "number",
+        (0, _) => "text",
+        _ => "mixed",
+    }
+    .into()
+}

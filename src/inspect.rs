@@ -1,0 +1,168 @@
+//! `ilms inspect`: what a statistician needs to write a spec for a file — its columns, how each is
+//! stored, row count, value labels and the most frequent values — read the way `ilms run` reads it.
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::ingest::{self, SOURCE_ROW};
+use crate::spec::{FileFormat, FileSpec, TextEncoding};
+
+/// How to read the file: the `[file]` keys of a spec, from the command line.
+pub struct InspectOptions {
+    pub path: PathBuf,
+    /// Default: from the file's extension.
+    pub format: Option<FileFormat>,
+    pub encoding: TextEncoding,
+    pub delimiter: String,
+    pub sheet: Option<String>,
+    pub header_row: u32,
+    pub header_rows: u32,
+    /// How many of each column's most frequent values to show.
+    pub values: usize,
+}
+
+pub fn inspect(options: &InspectOptions) -> Result<String> {
+    let path = &options.path;
+    let format = match options.format {
+        Some(format) => format,
+        None => FileFormat::from_extension(path).ok_or_else(|| {
+            Error::new(
+                path,
+                "",
+                "the file's extension does not say its format",
+                "give --format (csv, xlsx, xls, dta, sav, parquet)",
+            )
+        })?,
+    };
+    if format == FileFormat::FixedWidth {
+        return Err(Error::new(
+            path,
+            "",
+            "a fixed-width file has no column names to inspect",
+            "inspect it as text (--format csv) and write the layout in the spec's file.columns",
+        ));
+    }
+    let file = FileSpec {
+        path: path.clone(),
+        format,
+        encoding: options.encoding,
+        delimiter: options.delimiter.clone(),
+        quote: "\"".into(),
+        columns: Vec::new(),
+        sheet: options.sheet.clone(),
+        header_row: options.header_row,
+        header_rows: options.header_rows,
+        total_rows: None,
+    };
+    let loaded = ingest::load(path, &file, false)?;
+    let frame = loaded.frame.drop(by_name([SOURCE_ROW], true, false));
+
+    // One pass for the row count and every column's blanks and distinct values, then the most
+    // frequent values per column.
+    let mut summary_exprs = vec![len().alias("_rows")];
+    for (i, c) in loaded.columns.iter().enumerate() {
+        summary_exprs.push(
+            col(c.as_str())
+                .eq(lit(""))
+                .sum()
+                .alias(format!("_blank{i}")),
+        );
+        summary_exprs.push(col(c.as_str()).n_unique().alias(format!("_distinct{i}")));
+    }
+    let mut plans = vec![frame.clone().select(summary_exprs)];
+    for c in &loaded.columns {
+        plans.push(
+            frame
+                .clone()
+                .group_by([col(c.as_str())])
+                .agg([len().alias("n")])
+                .sort_by_exprs(
+                    [col("n"), col(c.as_str())],
+                    SortMultipleOptions::default().with_order_descending_multi([true, false]),
+                )
+                .limit(options.values as IdxSize),
+        );
+    }
+    let results = LazyFrame::collect_all_with_engine(
+        plans.into_iter().map(|p| p.logical_plan).collect(),
+        Engine::Streaming,
+        OptFlags::default(),
+    )
+    .map_err(|e| Error::polars(path, "read the file", e))?;
+    let fail = |e: PolarsError| Error::polars(path, "summarize the columns", e);
+    let summary = &results[0];
+    let number = |name: &str| -> Result<u64> {
+        summary
+            .column(name)
+            .and_then(|c| c.cast(&DataType::UInt64))
+            .map_err(fail)?
+            .u64()
+            .map_err(fail)
+            .map(|v| v.get(0).unwrap_or(0))
+    };
+
+    let mut out = String::new();
+    let _ = writeln!(out, "{}: {}", display(path), loaded.description);
+    let _ = writeln!(
+        out,
+        "{} rows, {} columns{}",
+        number("_rows")?,
+        loaded.columns.len(),
+        if loaded.total_rows > 0 {
+            format!(" ({} total rows set aside)", loaded.total_rows)
+        } else {
+            String::new()
+        }
+    );
+    let width = loaded
+        .columns
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    let _ = writeln!(
+        out,
+        "\n{:<width$}  {:<10} {:>8} {:>9}  most frequent values (count)",
+        "column", "stored as", "blank", "distinct"
+    );
+    for (i, c) in loaded.columns.iter().enumerate() {
+        let top = &results[i + 1];
+        let values = top.column(c).map_err(fail)?.str().map_err(fail)?;
+        let counts = top
+            .column("n")
+            .and_then(|n| n.cast(&DataType::UInt64))
+            .map_err(fail)?;
+        let counts = counts.u64().map_err(fail)?;
+        let shown: Vec<String> = values
+            .iter()
+            .zip(counts.iter())
+            .map(|(v, n)| {
+                let v = v.unwrap_or("");
+                let v = if v.is_empty() { "(blank)" } else { v };
+                format!("{v} ({})", n.unwrap_or(0))
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:<10} {:>8} {:>9}  {}",
+            c,
+            loaded.storage.get(i).map(String::as_str).unwrap_or(""),
+            number(&format!("_blank{i}"))?,
+            number(&format!("_distinct{i}"))?,
+            shown.join(", ")
+        );
+        if let Some(labels) = loaded.labels.get(c) {
+            let listed: Vec<String> = labels.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+            let _ = writeln!(out, "{:<width$}  value labels: {}", "", listed.join(", "));
+        }
+    }
+    Ok(out)
+}
+
+fn display(path: &Path) -> String {
+    path.display().to_string()
+}

@@ -1,0 +1,392 @@
+//! Ingest formats: the fixture round in tests/fixtures/formats/ holds the same 500 persons as CSV
+//! (UTF-8, UTF-8 with BOM and ';', UTF-16 TSV, Windows-1252), fixed-width text, .xlsx, .xls, Stata
+//! 118 and 114, SPSS .sav and .zsav and Parquet, plus an aggregate workbook counting them; made by
+//! tools/make_format_fixtures.py with pandas, openpyxl, xlwt, pyreadstat and pyarrow.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use polars::prelude::*;
+
+mod common;
+use common::{assert_clean_failure, assert_crosscheck, collect_files, copy_tree, text};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/formats")
+}
+
+/// The fixture round in a temporary folder, with the repository's schemas/ beside it.
+struct FixtureRound {
+    dir: tempfile::TempDir,
+}
+
+impl FixtureRound {
+    fn new() -> FixtureRound {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        copy_tree(&repo.join("schemas"), &dir.path().join("schemas"));
+        fs::copy(fixtures().join("ilms.toml"), dir.path().join("ilms.toml")).expect("manifest");
+        copy_tree(&fixtures().join("raw"), &dir.path().join("raw"));
+        copy_tree(&fixtures().join("sources"), &dir.path().join("sources"));
+        FixtureRound { dir }
+    }
+
+    /// A round of one source: the fixture spec `spec`, pointed at `raw` (copied in), with the
+    /// `[file]` line `from` replaced by `to` if given.
+    fn single(spec: &str, raw: &Path, edit: Option<(&str, &str)>) -> FixtureRound {
+        let round = FixtureRound::new();
+        let name = raw.file_name().and_then(|n| n.to_str()).expect("file name");
+        fs::copy(raw, round.path(&format!("raw/{name}"))).expect("copy raw file");
+        let mut text = fs::read_to_string(round.path(&format!("sources/{spec}"))).expect("spec");
+        let path_line = text
+            .lines()
+            .find(|l| l.starts_with("path = \"raw/"))
+            .expect("spec has a raw path")
+            .to_string();
+        text = text.replacen(&path_line, &format!("path = \"raw/{name}\""), 1);
+        if let Some((from, to)) = edit {
+            assert!(text.contains(from), "{spec} has no {from:?}");
+            text = text.replacen(from, to, 1);
+        }
+        fs::write(round.path("sources/only.toml"), text).expect("write spec");
+        let manifest = fs::read_to_string(round.path("ilms.toml")).expect("manifest");
+        let start = manifest.find("sources = [").expect("sources list");
+        let end = start + manifest[start..].find(']').expect("end of list");
+        let manifest = format!(
+            "{}sources = [\"sources/only.toml\"]{}",
+            &manifest[..start],
+            &manifest[end + 1..]
+        );
+        fs::write(round.path("ilms.toml"), manifest).expect("write manifest");
+        round
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    fn ilms(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_ilms"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .expect("run ilms")
+    }
+
+    fn outputs(&self) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        collect_files(&self.path("processed"), &mut files);
+        collect_files(&self.path("charts"), &mut files);
+        files
+    }
+
+    fn parquet(&self, relative: &str) -> DataFrame {
+        let file = fs::File::open(self.path(relative)).expect(relative);
+        ParquetReader::new(file).finish().expect(relative)
+    }
+}
+
+/// A source's published harmonized records, without the source id, in raw-file order.
+fn records(round: &FixtureRound, folder: &str, id: &str, drop: &[&str]) -> DataFrame {
+    let mut frame = round
+        .parquet(&format!("processed/{folder}/{id}.parquet"))
+        .drop("source_id")
+        .expect("source_id column");
+    for column in drop {
+        frame = frame.drop(column).expect("column to drop");
+    }
+    frame
+        .sort(["source_row"], SortMultipleOptions::default())
+        .expect("sort")
+}
+
+/// One source's indicator cells, without the source, in a fixed order.
+fn cells(all: &DataFrame, id: &str) -> DataFrame {
+    let source = format!("BA:{id}");
+    all.clone()
+        .lazy()
+        .filter(col("source").eq(lit(source.as_str())))
+        .drop(by_name(["source"], true, false))
+        .sort(
+            ["indicator", "sex", "classif1", "classif2"],
+            SortMultipleOptions::default(),
+        )
+        .collect()
+        .expect("cells")
+}
+
+const FORMATS: [&str; 13] = [
+    "FMT_CSV_BOM",
+    "FMT_TSV_UTF16",
+    "FMT_CSV_CP1252",
+    "FMT_FWF",
+    "FMT_XLSX",
+    "FMT_XLS",
+    "FMT_DTA118",
+    "FMT_DTA114",
+    "FMT_SAV",
+    "FMT_ZSAV",
+    "FMT_PARQUET",
+    "FMT_DTA_LABELS",
+    "FMT_SAV_LABELS",
+];
+
+#[test]
+fn the_same_records_through_every_format_give_identical_outputs() {
+    let round = FixtureRound::new();
+    let output = round.ilms(&["run", "--quiet"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    // Every cell of every source recomputed by DuckDB from the published records.
+    assert_crosscheck(round.dir.path());
+
+    let baseline = records(&round, "harmonized", "FMT_CSV", &[]);
+    let baseline_quarantine = records(&round, "quarantine", "FMT_CSV", &[]);
+    let indicators = round.parquet("processed/indicators.parquet");
+    let baseline_cells = cells(&indicators, "FMT_CSV");
+    assert_eq!(baseline.height() + baseline_quarantine.height(), 500);
+    assert_eq!(baseline_quarantine.height(), 3, "the three keying errors");
+    for id in FORMATS {
+        // A map keyed on value labels keeps the label as the raw value: compare the rest.
+        let labels = id.ends_with("_LABELS");
+        let drop: &[&str] = if labels { &["sex_src"] } else { &[] };
+        let harmonized = records(&round, "harmonized", id, drop);
+        let expected = if labels {
+            baseline.clone().drop("sex_src").expect("sex_src")
+        } else {
+            baseline.clone()
+        };
+        assert!(
+            harmonized.equals_missing(&expected),
+            "{id}: harmonized records differ from the CSV's:\n{harmonized}\n{expected}"
+        );
+        let quarantine = records(&round, "quarantine", id, &[]);
+        assert!(
+            quarantine.equals_missing(&baseline_quarantine),
+            "{id}: quarantine differs:\n{quarantine}\n{baseline_quarantine}"
+        );
+        let published = cells(&indicators, id);
+        assert!(
+            published.equals_missing(&baseline_cells),
+            "{id}: indicator cells differ from the CSV's"
+        );
+    }
+    // The label-keyed maps really read labels.
+    let labelled = round.parquet("processed/harmonized/FMT_DTA_LABELS.parquet");
+    let sex_src = labelled
+        .column("sex_src")
+        .expect("sex_src")
+        .str()
+        .expect("text")
+        .iter()
+        .flatten()
+        .map(String::from)
+        .collect::<std::collections::BTreeSet<_>>();
+    assert!(
+        sex_src.contains("Lelaki") && sex_src.contains("Perempuan"),
+        "{sex_src:?}"
+    );
+}
+
+#[test]
+fn an_aggregate_table_gives_the_cells_of_the_records_it_counts() {
+    let round = FixtureRound::new();
+    let output = round.ilms(&["run", "--quiet"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let indicators = round.parquet("processed/indicators.parquet");
+    let aggregate = cells(&indicators, "AGG_XLSX");
+    let persons = cells(&indicators, "MICRO_UNWEIGHTED");
+    assert!(aggregate.height() > 0);
+    assert!(
+        aggregate
+            .drop("sample_count")
+            .expect("column")
+            .equals_missing(&persons.drop("sample_count").expect("column")),
+        "the aggregate table's cells differ from its records' cells"
+    );
+    // Counts are not sample records: an aggregate source publishes no sample counts.
+    assert_eq!(
+        aggregate
+            .column("sample_count")
+            .expect("column")
+            .null_count(),
+        aggregate.height()
+    );
+    // Its harmonized lines carry a count, as the contract says, and the "Total" row is set aside.
+    let lines = round.parquet("processed/harmonized/AGG_XLSX.parquet");
+    assert!(lines.column("count").is_ok() && lines.column("weight").is_err());
+    let log: serde_json::Value =
+        serde_json::from_slice(&fs::read(round.path("processed/run_log.json")).expect("log"))
+            .expect("run log JSON");
+    let source = log["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .find(|s| s["id"] == "AGG_XLSX")
+        .expect("AGG_XLSX in the log");
+    assert_eq!(source["source_total_rows"], 1);
+    assert_eq!(
+        source["read"],
+        source["harmonized"].as_u64().unwrap_or(0) + source["quarantined"].as_u64().unwrap_or(0)
+    );
+}
+
+/// The fixture spec that reads each binary format.
+fn spec_for(file: &Path) -> &'static str {
+    match file.extension().and_then(|e| e.to_str()) {
+        Some("xlsx") => "fmt_xlsx.toml",
+        Some("xls") => "fmt_xls.toml",
+        Some("dta") => "fmt_dta118.toml",
+        Some("sav") | Some("zsav") => "fmt_sav.toml",
+        Some("parquet") => "fmt_parquet.toml",
+        other => panic!("no spec for {other:?}"),
+    }
+}
+
+#[test]
+fn damaged_binary_files_are_refused_with_a_clear_error_and_nothing_written() {
+    let mut per_format = std::collections::BTreeMap::<String, usize>::new();
+    let mut damaged: Vec<PathBuf> = fs::read_dir(fixtures().join("corrupt"))
+        .expect("corrupt fixtures")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    damaged.sort();
+    for file in &damaged {
+        let name = file.file_name().and_then(|n| n.to_str()).expect("name");
+        let round = FixtureRound::single(spec_for(file), file, None);
+        let output = round.ilms(&["run", "--quiet"]);
+        assert_clean_failure(&output, name, "");
+        assert!(round.outputs().is_empty(), "{name}: outputs written");
+        let inspected = round.ilms(&["inspect", &format!("raw/{name}")]);
+        assert_clean_failure(&inspected, name, "");
+        let extension = file.extension().and_then(|e| e.to_str()).unwrap_or("");
+        *per_format.entry(extension.to_string()).or_default() += 1;
+    }
+    for format in ["xlsx", "xls", "dta", "sav", "zsav", "parquet"] {
+        assert!(
+            per_format.get(format).copied().unwrap_or(0) >= 5,
+            "fewer than five damaged {format} files: {per_format:?}"
+        );
+    }
+}
+
+/// Offset of the first byte that is not ASCII.
+fn first_non_ascii(path: &Path) -> usize {
+    fs::read(path)
+        .expect("read fixture")
+        .iter()
+        .position(|b| !b.is_ascii())
+        .expect("a non-ASCII byte")
+}
+
+#[test]
+fn a_wrong_encoding_declaration_names_the_file_and_the_first_bad_byte() {
+    let raw = fixtures().join("raw");
+    // (fixture spec, file, edit of the spec, what the message must say)
+    type Case<'a> = (&'a str, PathBuf, Option<(&'a str, &'a str)>, String);
+    let cases: Vec<Case> = vec![
+        // Windows-1252 declared as UTF-8 (the default): the first accented letter.
+        (
+            "fmt_csv.toml",
+            raw.join("lfs_cp1252.csv"),
+            None,
+            format!(
+                "byte offset {}",
+                first_non_ascii(&raw.join("lfs_cp1252.csv"))
+            ),
+        ),
+        // UTF-16 declared as UTF-8: its byte-order mark.
+        (
+            "fmt_tsv_utf16.toml",
+            raw.join("lfs_utf16.tsv"),
+            Some(("encoding = \"utf-16le\"", "encoding = \"utf-8\"")),
+            "byte offset 0".into(),
+        ),
+        // UTF-8 declared as Windows-1252: would garble the accents, so refused.
+        (
+            "fmt_csv_cp1252.toml",
+            raw.join("lfs.csv"),
+            None,
+            format!("byte offset {}", first_non_ascii(&raw.join("lfs.csv"))),
+        ),
+        // Windows-1252 declared as UTF-16.
+        (
+            "fmt_tsv_utf16.toml",
+            raw.join("lfs_cp1252.csv"),
+            None,
+            "not UTF-16".into(),
+        ),
+    ];
+    for (spec, file, edit, expected) in cases {
+        let name = file.file_name().and_then(|n| n.to_str()).expect("name");
+        let round = FixtureRound::single(spec, &file, edit);
+        let output = round.ilms(&["run", "--quiet"]);
+        assert_clean_failure(&output, name, &expected);
+        assert!(round.outputs().is_empty(), "{name}: outputs written");
+    }
+}
+
+#[test]
+fn a_blank_row_inside_a_workbook_table_is_refused_not_taken_as_its_end() {
+    let file = fixtures().join("invalid/lfs_blank_row_inside.xlsx");
+    let round = FixtureRound::single("fmt_xlsx.toml", &file, None);
+    let output = round.ilms(&["run", "--quiet"]);
+    // The blank row is sheet row 40; the table goes on at row 41.
+    assert_clean_failure(&output, "lfs_blank_row_inside.xlsx", "row 41");
+    assert!(text(&output.stderr).contains("blank sheet row 40"));
+    assert!(round.outputs().is_empty());
+}
+
+#[test]
+fn inspect_shows_columns_storage_labels_and_frequent_values() {
+    let round = FixtureRound::new();
+    let dta = round.ilms(&["inspect", "raw/lfs_118.dta"]);
+    let shown = text(&dta.stdout);
+    assert!(dta.status.success(), "{}", text(&dta.stderr));
+    for expected in [
+        "Stata dta, release 118",
+        "500 rows, 10 columns",
+        "value labels: 1 = Lelaki, 2 = Perempuan, 9 = Tidak dinyatakan",
+        "str2",
+        "1 (264), 2 (232), 9 (3), 3 (1)",
+    ] {
+        assert!(
+            shown.contains(expected),
+            "missing {expected:?} in:\n{shown}"
+        );
+    }
+    let text_file = round.ilms(&[
+        "inspect",
+        "raw/lfs_cp1252.csv",
+        "--encoding",
+        "windows-1252",
+    ]);
+    let shown = text(&text_file.stdout);
+    assert!(
+        shown.contains("Señora") && shown.contains("Kg. Baharú"),
+        "{shown}"
+    );
+    let table = round.ilms(&[
+        "inspect",
+        "raw/lfs_table.xlsx",
+        "--sheet",
+        "Table 3",
+        "--header-row",
+        "4",
+        "--header-rows",
+        "2",
+    ]);
+    let shown = text(&table.stdout);
+    // Merged group cells ("Person" over Sex and Age) name the columns under them.
+    for expected in [
+        "Person Sex",
+        "Person Age",
+        "Country of citizenship",
+        "Number of persons",
+    ] {
+        assert!(
+            shown.contains(expected),
+            "missing {expected:?} in:\n{shown}"
+        );
+    }
+}
