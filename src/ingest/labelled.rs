@@ -111,11 +111,13 @@ fn read_dta(path: &Path, header_only: bool) -> Result<Loaded> {
         let mut table = LongStringTable::for_reading();
         long_strings.read_remaining_into(&mut table).map_err(fail)?;
         for (j, row, reference) in long_refs {
-            if let Some(text) = table.get(&reference).and_then(|s| {
+            let text = table.get(&reference).and_then(|s| {
                 s.data_str(encoding)
                     .map(|t| t.trim_end_matches('\0').to_string())
-            }) {
-                values[j][row] = text;
+            });
+            if let (Some(text), Some(cell)) = (text, values.get_mut(j).and_then(|v| v.get_mut(row)))
+            {
+                *cell = text;
             }
         }
         let mut labels = long_strings.into_value_label_reader().map_err(fail)?;

@@ -69,6 +69,16 @@ pub(super) fn load(path: &Path, file: &FileSpec) -> Result<Loaded> {
             "remove the blank row inside the table (only one-cell notes may follow a table)",
         ));
     }
+    // Columns at the right edge with neither a header nor data are formatting, not columns.
+    let mut columns = columns;
+    while columns.len() > 1
+        && columns.last().is_some_and(|n| n.starts_with("column "))
+        && body[..end]
+            .iter()
+            .all(|row| cell_text(&row[columns.len() - 1]).is_empty())
+    {
+        columns.pop();
+    }
     let total_column = match &file.total_rows {
         Some(total) => columns.iter().position(|c| *c == total.column),
         None => None,
@@ -193,10 +203,6 @@ fn header_names(
             ));
         }
         names.push(name);
-    }
-    // Blank columns at the right edge (formatting only) are not columns of the table.
-    while names.last().is_some_and(|n| n.starts_with("column ")) {
-        names.pop();
     }
     Ok(names)
 }
