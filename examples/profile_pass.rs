@@ -21,7 +21,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let round = Round::load(&manifest)?;
     let spec = &round.sources[0];
     let raw = ingest::ingest(spec)?;
-    let validation = validate::plan(spec, harmonize::harmonize(spec, raw)?);
+    let validation = validate::plan(
+        spec,
+        harmonize::harmonize(spec, &round.classifications, raw)?,
+    );
     let indicators: Vec<_> = round.indicators.list.iter().collect();
     let out = std::env::temp_dir().join("ilms-profile.parquet");
     let sink = |lf: LazyFrame| {

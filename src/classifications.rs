@@ -98,14 +98,135 @@ pub struct Classifications {
     pub countries: BTreeSet<String>,
     /// ISCO-08 codes at every level: major (1 digit) to unit group (4 digits).
     pub isco08: BTreeSet<String>,
+    /// ISCO-88 codes, 1 to 4 digits (those the official correspondence links).
+    pub isco88: BTreeSet<String>,
+    /// ISIC Rev.4 codes (section letters, 2-4 digits) with their section.
+    pub isic4_sections: BTreeMap<String, String>,
+    /// ISIC Rev.3.1 codes, 2 to 4 digits (those the official correspondence links).
+    pub isic31: BTreeSet<String>,
+    /// ISCED 2011 levels ("X" no schooling, "0" to "8", "9" not elsewhere classified).
+    pub isced11: BTreeSet<String>,
+    /// ICSE-93 groups ("1" to "6").
+    pub icse93: BTreeSet<String>,
+    pub isco88_to_isco08: Crosswalk,
+    pub isic31_to_isic4: Crosswalk,
     /// ILOSTAT source types (BA, AA, FX, ...).
     pub source_types: BTreeSet<String>,
+}
+
+/// An official correspondence from an older classification version to the one ilms harmonizes to.
+#[derive(Debug, Clone)]
+pub struct Crosswalk {
+    pub path: PathBuf,
+    /// (from, to) links in the official table's order.
+    pub links: Vec<(String, String)>,
+    /// How many leading characters of a target identify a usable level (ISCO: 1, the major group;
+    /// ISIC: 2, the division). A common part shorter than this is no level at all.
+    pub shortest_level: usize,
+}
+
+/// How a code that the correspondence links to several targets was resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    /// One target: nothing to resolve.
+    Unique,
+    /// Several targets that agree down to a level: that level (e.g. the ISCO-08 sub-major group).
+    CommonLevel,
+    /// Several targets in different ISIC divisions of one section: the section.
+    CommonSection,
+    /// Several targets that share no level: the first link in the official table's order.
+    FirstLink,
+}
+
+impl Resolution {
+    pub fn name(self) -> &'static str {
+        match self {
+            Resolution::Unique => "unique",
+            Resolution::CommonLevel => "common_level",
+            Resolution::CommonSection => "common_section",
+            Resolution::FirstLink => "first_link",
+        }
+    }
+}
+
+impl Crosswalk {
+    fn load(path: &Path, shortest_level: usize) -> Result<Crosswalk> {
+        let table = TextTable::read(path)?;
+        let links = table
+            .rows(&["from", "to"])?
+            .into_iter()
+            .map(|r| (r[0].clone(), r[1].clone()))
+            .collect();
+        Ok(Crosswalk {
+            path: path.to_path_buf(),
+            links,
+            shortest_level,
+        })
+    }
+
+    /// The source codes the correspondence knows, with every shorter prefix (a 2-digit code stands
+    /// for all the 4-digit codes under it).
+    fn source_codes(&self) -> BTreeSet<String> {
+        let mut codes = BTreeSet::new();
+        for (from, _) in &self.links {
+            for depth in self.shortest_level.min(from.len())..=from.len() {
+                codes.insert(from[..depth].to_string());
+            }
+        }
+        codes
+    }
+
+    /// The target of a source code, by the documented deterministic rule: the one target if there
+    /// is one; else the deepest level all targets share; else (ISIC) their common section; else
+    /// the first link in the official table's order. None if the code has no link. `sections`
+    /// (division -> section) is given for ISIC, whose sections are a level above the digits.
+    pub fn resolve(
+        &self,
+        code: &str,
+        sections: Option<&BTreeMap<String, String>>,
+    ) -> Option<(String, Resolution)> {
+        let mut targets: Vec<&str> = Vec::new();
+        for (from, to) in &self.links {
+            if from.starts_with(code) && !targets.contains(&to.as_str()) {
+                targets.push(to);
+            }
+        }
+        let first = *targets.first()?;
+        if targets.len() == 1 {
+            return Some((first.to_string(), Resolution::Unique));
+        }
+        let common = targets.iter().fold(first.len(), |n, t| {
+            first
+                .chars()
+                .zip(t.chars())
+                .take(n)
+                .take_while(|(a, b)| a == b)
+                .count()
+        });
+        if common >= self.shortest_level {
+            return Some((first[..common].to_string(), Resolution::CommonLevel));
+        }
+        let section_of = |t: &str| sections?.get(t.get(..2).unwrap_or(t)).cloned();
+        if let Some(section) = section_of(first) {
+            if targets
+                .iter()
+                .all(|t| section_of(t).as_deref() == Some(&section))
+            {
+                return Some((section, Resolution::CommonSection));
+            }
+        }
+        Some((first.to_string(), Resolution::FirstLink))
+    }
 }
 
 pub const CODELISTS_FILE: &str = "ilostat_codelists.csv";
 pub const COUNTRIES_FILE: &str = "countries_iso3.csv";
 pub const ISCO08_FILE: &str = "isco08_unit_groups.csv";
 pub const SOURCE_TYPES_FILE: &str = "ilostat_source_types.csv";
+pub const ISIC4_FILE: &str = "isic4_structure.csv";
+pub const ISCO88_CROSSWALK_FILE: &str = "crosswalks/isco88_isco08.csv";
+pub const ISIC31_CROSSWALK_FILE: &str = "crosswalks/isic31_isic4.csv";
 
 impl Classifications {
     pub fn load(dir: &Path) -> Result<Classifications> {
@@ -150,11 +271,42 @@ impl Classifications {
             .column("code", "header")?
             .into_iter()
             .collect();
+        let isic4 = TextTable::read(&dir.join(ISIC4_FILE))?;
+        let isic4_sections = isic4
+            .rows(&["code", "section"])?
+            .into_iter()
+            .map(|r| (r[0].clone(), r[1].clone()))
+            .collect();
+        // ISCED and ICSE codes are the suffixes of ILOSTAT's codes (EDU_ISCED11_3 -> "3").
+        let suffixes = |version: &str| -> BTreeSet<String> {
+            let prefix = format!("{version}_");
+            versions
+                .get(version)
+                .map(|codes| {
+                    codes
+                        .iter()
+                        .filter(|c| !c.is_total)
+                        .filter_map(|c| c.code.strip_prefix(&prefix).map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let isced11 = suffixes("EDU_ISCED11");
+        let icse93 = suffixes("STE_ICSE93");
+        let isco88_to_isco08 = Crosswalk::load(&dir.join(ISCO88_CROSSWALK_FILE), 1)?;
+        let isic31_to_isic4 = Crosswalk::load(&dir.join(ISIC31_CROSSWALK_FILE), 2)?;
         Ok(Classifications {
             dir: dir.to_path_buf(),
+            isco88: isco88_to_isco08.source_codes(),
+            isic31: isic31_to_isic4.source_codes(),
             versions,
             countries,
             isco08,
+            isic4_sections,
+            isced11,
+            icse93,
+            isco88_to_isco08,
+            isic31_to_isic4,
             source_types,
         })
     }

@@ -6,8 +6,10 @@
 
 use polars::prelude::*;
 
+use crate::classifications::Classifications;
 use crate::ingest::{RawRecords, SOURCE_ROW};
-use crate::spec::{SourceSpec, Variable, VariableMapping};
+use crate::spec::{SourceSpec, Unmapped, Variable, VariableMapping};
+use crate::validate::AGE_MAX;
 
 /// ILO's working-age lower bound (persons aged 15 and over), as ILOSTAT harmonizes it.
 pub const WORKING_AGE_MIN: i32 = 15;
@@ -16,7 +18,7 @@ pub const WORKING_AGE_MIN: i32 = 15;
 pub const UNMAPPED_PREFIX: &str = "_unmapped_";
 
 /// The harmonized record columns, in publication order.
-pub const RECORD_COLUMNS: [&str; 16] = [
+pub const RECORD_COLUMNS: [&str; 28] = [
     "ref_area",
     "time",
     "source_id",
@@ -33,6 +35,18 @@ pub const RECORD_COLUMNS: [&str; 16] = [
     "citizenship_status",
     "lf_status",
     "occupation",
+    "industry",
+    "industry_section",
+    "education",
+    "education_aggregate",
+    "status_in_employment",
+    "flow",
+    "destination",
+    "origin",
+    "age_5yr",
+    "age_10yr",
+    "age_aggregate",
+    "age_youth_adult",
 ];
 
 /// Harmonized records of one source: the contract columns (but `record_id`, see [`record_id`]),
@@ -42,8 +56,22 @@ pub struct HarmonizedRecords {
 }
 
 /// Build the harmonization plan for one source (lazy: nothing runs until the runner executes it).
-pub fn harmonize(spec: &SourceSpec, raw: RawRecords) -> PolarsResult<HarmonizedRecords> {
+pub fn harmonize(
+    spec: &SourceSpec,
+    cl: &Classifications,
+    raw: RawRecords,
+) -> PolarsResult<HarmonizedRecords> {
     let mut frame = raw.frame;
+    // Derived raw values (expressions over several raw columns) first, as if the file had them.
+    for mapping in &spec.variables {
+        if let Some(expr) = &mapping.expr {
+            frame = frame.with_column(
+                polars::sql::sql_expr(expr)?
+                    .cast(DataType::String)
+                    .alias(mapping.column.as_str()),
+            );
+        }
+    }
     let mut columns: Vec<Expr> = vec![
         lit(spec.source.ref_area.as_str()).alias("ref_area"),
         lit(spec.source.time.as_str()).alias("time"),
@@ -102,7 +130,7 @@ pub fn harmonize(spec: &SourceSpec, raw: RawRecords) -> PolarsResult<HarmonizedR
     }
 
     let ref_area = lit(spec.source.ref_area.as_str());
-    let frame = frame.select(columns).with_columns([
+    let mut frame = frame.select(columns).with_columns([
         col("age").gt_eq(lit(WORKING_AGE_MIN)).alias("working_age"),
         // The two migrant series of the 2018 ICLS guidelines, kept apart: place of birth ...
         when(col("country_of_birth").is_null())
@@ -119,7 +147,150 @@ pub fn harmonize(spec: &SourceSpec, raw: RawRecords) -> PolarsResult<HarmonizedR
             .otherwise(lit("NONCIT"))
             .alias("citizenship_status"),
     ]);
+    // Groupings by lookup table (a join per provided variable; null where the source lacks it).
+    frame = derive(
+        frame,
+        "age",
+        age_bands()?,
+        spec.variable(Variable::Age).is_some(),
+    )?;
+    frame = derive(
+        frame,
+        "industry",
+        industry_sections(cl)?,
+        spec.variable(Variable::Industry).is_some(),
+    )?;
+    frame = derive(
+        frame,
+        "education",
+        education_aggregates()?,
+        spec.variable(Variable::Education).is_some(),
+    )?;
     Ok(HarmonizedRecords { frame })
+}
+
+/// Add the columns of `table` (keyed by its first column, `key`) to every record by `key`; when the
+/// source lacks `key`, the columns are null.
+fn derive(
+    frame: LazyFrame,
+    key: &str,
+    table: DataFrame,
+    provided: bool,
+) -> PolarsResult<LazyFrame> {
+    let derived: Vec<String> = table
+        .get_column_names()
+        .iter()
+        .skip(1)
+        .map(|n| n.to_string())
+        .collect();
+    if !provided {
+        return Ok(frame.with_columns(
+            derived
+                .iter()
+                .map(|d| lit(NULL).cast(DataType::String).alias(d.as_str()))
+                .collect::<Vec<_>>(),
+        ));
+    }
+    let mut args = JoinArgs::new(JoinType::Left);
+    args.maintain_order = MaintainOrderJoin::None;
+    let lookup_key = format!("_lookup_{key}");
+    let table = table.lazy().rename([key], [lookup_key.as_str()], true);
+    Ok(frame.join(table, [col(key)], [col(lookup_key.as_str())], args))
+}
+
+/// ILOSTAT's age bands (the suffixes of AGE_5YRBANDS, AGE_10YRBANDS, AGE_AGGREGATE and
+/// AGE_YTHADULT codes) for every whole age from 0 to the oldest accepted.
+fn age_bands() -> PolarsResult<DataFrame> {
+    let ages: Vec<i32> = (0..=AGE_MAX).collect();
+    let band = |lo: i32, hi: i32| format!("Y{lo:02}-{hi:02}");
+    let five = ages
+        .iter()
+        .map(|&a| {
+            if a >= 65 {
+                "YGE65".to_string()
+            } else {
+                band(a / 5 * 5, a / 5 * 5 + 4)
+            }
+        })
+        .collect::<Vec<_>>();
+    let ten = ages
+        .iter()
+        .map(|&a| match a {
+            0..=14 => "YLT15".to_string(),
+            65.. => "YGE65".to_string(),
+            _ => {
+                let lo = 15 + (a - 15) / 10 * 10;
+                band(lo, lo + 9)
+            }
+        })
+        .collect::<Vec<_>>();
+    let aggregate = ages
+        .iter()
+        .map(|&a| match a {
+            0..=14 => "YLT15",
+            15..=24 => "Y15-24",
+            25..=54 => "Y25-54",
+            55..=64 => "Y55-64",
+            _ => "YGE65",
+        })
+        .collect::<Vec<_>>();
+    let youth_adult = ages
+        .iter()
+        .map(|&a| match a {
+            0..=14 => "YLT15",
+            15..=24 => "Y15-24",
+            _ => "YGE25",
+        })
+        .collect::<Vec<_>>();
+    DataFrame::new_infer_height(vec![
+        Column::new("age".into(), ages),
+        Column::new("age_5yr".into(), five),
+        Column::new("age_10yr".into(), ten),
+        Column::new("age_aggregate".into(), aggregate),
+        Column::new("age_youth_adult".into(), youth_adult),
+    ])
+}
+
+/// ISIC Rev.4 code (section letter or 2-4 digits) to its section.
+fn industry_sections(cl: &Classifications) -> PolarsResult<DataFrame> {
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "industry".into(),
+            cl.isic4_sections.keys().cloned().collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "industry_section".into(),
+            cl.isic4_sections.values().cloned().collect::<Vec<_>>(),
+        ),
+    ])
+}
+
+/// ISCED 2011 level to ILOSTAT's aggregate levels: less than basic (no schooling, early
+/// childhood), basic (primary, lower secondary), intermediate (upper and post-secondary
+/// non-tertiary), advanced (tertiary); "not elsewhere classified" is level not stated.
+fn education_aggregates() -> PolarsResult<DataFrame> {
+    let pairs = [
+        ("X", "LTB"),
+        ("0", "LTB"),
+        ("1", "BAS"),
+        ("2", "BAS"),
+        ("3", "INT"),
+        ("4", "INT"),
+        ("5", "ADV"),
+        ("6", "ADV"),
+        ("7", "ADV"),
+        ("8", "ADV"),
+    ];
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "education".into(),
+            pairs.iter().map(|p| p.0).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "education_aggregate".into(),
+            pairs.iter().map(|p| p.1).collect::<Vec<_>>(),
+        ),
+    ])
 }
 
 /// Join one variable's code map onto the raw records: adds the harmonized column and its unmapped flag.
@@ -159,13 +330,53 @@ fn join_code_map(frame: LazyFrame, mapping: &VariableMapping) -> PolarsResult<La
         ))
 }
 
-/// The `record_id` column: the source's id columns joined with "-". An expression over the
-/// harmonized frame, evaluated where records are written (clean records, quarantine).
+/// The `record_id` column: the source's id columns joined with "-", or, when they hold personal
+/// identifiers (a passport number), a keyed hash of them, so no identifier reaches an output. An
+/// expression over the harmonized frame, evaluated where records are written (clean, quarantine).
 pub fn record_id(spec: &SourceSpec) -> Expr {
     let ids: Vec<Expr> = (0..spec.record.id_columns.len())
         .map(|i| col(format!("_id{i}").as_str()))
         .collect();
-    concat_str(ids, "-", false).alias("record_id")
+    let joined = concat_str(ids, "-", false);
+    match spec.id_key.clone() {
+        Some(key) if spec.hashes_record_id() => joined
+            .map(
+                move |column: Column| {
+                    let hashed: StringChunked = column
+                        .str()?
+                        .iter()
+                        .map(|v| v.map(|v| keyed_hash(&key, v)))
+                        .collect();
+                    Ok(hashed.into_column())
+                },
+                |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
+            )
+            .alias("record_id"),
+        _ => joined.alias("record_id"),
+    }
+}
+
+/// HMAC-SHA256 of `text` under `key` (RFC 2104), hex, first 128 bits: stable across runs with the
+/// same key, not reversible without it.
+pub fn keyed_hash(key: &[u8], text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    const BLOCK: usize = 64;
+    let mut block_key = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        block_key[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block_key[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block_key.iter().map(|k| k ^ byte).collect::<Vec<u8>>();
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(text.as_bytes())
+        .finalize();
+    let outer = Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize();
+    outer[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The schema of the harmonized record contract that indicator expressions may refer to
@@ -188,6 +399,18 @@ pub fn record_schema() -> Schema {
         string("citizenship_status"),
         string("lf_status"),
         string("occupation"),
+        string("industry"),
+        string("industry_section"),
+        string("education"),
+        string("education_aggregate"),
+        string("status_in_employment"),
+        string("flow"),
+        string("destination"),
+        string("origin"),
+        string("age_5yr"),
+        string("age_10yr"),
+        string("age_aggregate"),
+        string("age_youth_adult"),
     ])
 }
 
@@ -207,7 +430,15 @@ pub fn provided_columns(spec: &SourceSpec) -> std::collections::BTreeSet<String>
     .collect();
     for mapping in &spec.variables {
         let derived: &[&str] = match mapping.variable {
-            Variable::Age => &["working_age"],
+            Variable::Age => &[
+                "working_age",
+                "age_5yr",
+                "age_10yr",
+                "age_aggregate",
+                "age_youth_adult",
+            ],
+            Variable::Industry => &["industry_section"],
+            Variable::Education => &["education_aggregate"],
             Variable::CountryOfBirth => &["birth_status"],
             Variable::Citizenship => &["citizenship_status"],
             _ => &[],
@@ -216,4 +447,95 @@ pub fn provided_columns(spec: &SourceSpec) -> std::collections::BTreeSet<String>
         provided.extend(derived.iter().map(|d| d.to_string()));
     }
     provided
+}
+
+/// One line of a source's mapping coverage report: a raw code of a variable, how many records
+/// carry it, and what it became.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CoverageLine {
+    pub variable: String,
+    pub raw_column: String,
+    pub raw_code: String,
+    /// The code in the older classification the map targets, for crosswalked variables.
+    pub via_code: Option<String>,
+    /// How the correspondence resolved it (unique, common_level, common_section, first_link).
+    pub resolution: Option<String>,
+    pub harmonized: Option<String>,
+    /// mapped, not stated, not classified, quarantined (unmapped), or stopped (unmapped, error).
+    pub outcome: String,
+    pub records: u64,
+    pub weighted: f64,
+}
+
+/// Plans counting records and weights per raw code of every coded variable, over all records
+/// read (clean and quarantined alike), so the report accounts for every raw code.
+pub fn coverage_plans(spec: &SourceSpec, records: &LazyFrame) -> Vec<LazyFrame> {
+    spec.variables
+        .iter()
+        .filter(|m| m.codes.is_some())
+        .map(|m| {
+            let name = m.variable.name();
+            records
+                .clone()
+                .group_by([col(format!("{name}_src").as_str()).alias("raw_code")])
+                .agg([
+                    len().cast(DataType::UInt64).alias("records"),
+                    col("weight").sum().alias("weighted"),
+                ])
+        })
+        .collect()
+}
+
+/// The coverage lines from the results of [`coverage_plans`] (same order).
+pub fn coverage_lines(spec: &SourceSpec, results: &[DataFrame]) -> PolarsResult<Vec<CoverageLine>> {
+    let mut lines = Vec::new();
+    let coded = spec.variables.iter().filter(|m| m.codes.is_some());
+    for (mapping, frame) in coded.zip(results) {
+        let codes = mapping.codes.as_ref();
+        let raw = frame.column("raw_code")?.str()?;
+        let records = frame.column("records")?.u64()?;
+        let weighted = frame.column("weighted")?.f64()?;
+        for i in 0..frame.height() {
+            let raw_code = raw.get(i).unwrap_or("").to_string();
+            let target = codes.and_then(|c| c.get(&raw_code));
+            let outcome = match (target, mapping.unmapped) {
+                (Some(t), _) if t.is_empty() => "not stated",
+                (Some(_), _) => "mapped",
+                (None, Unmapped::NotClassified) => "not classified",
+                (None, Unmapped::Quarantine) => "quarantined (unmapped)",
+                (None, Unmapped::Error) => "stopped the run (unmapped)",
+            };
+            let via = mapping
+                .crosswalk
+                .as_ref()
+                .and_then(|c| c.via.get(&raw_code));
+            lines.push(CoverageLine {
+                variable: mapping.variable.name().to_string(),
+                raw_column: mapping.column.clone(),
+                harmonized: target.filter(|t| !t.is_empty()).cloned(),
+                via_code: via.map(|(code, _)| code.clone()),
+                resolution: via.map(|(_, r)| r.name().to_string()),
+                outcome: outcome.to_string(),
+                records: records.get(i).unwrap_or(0),
+                weighted: weighted.get(i).unwrap_or(0.0),
+                raw_code,
+            });
+        }
+    }
+    lines.sort_by(|a, b| (&a.variable, &a.raw_code).cmp(&(&b.variable, &b.raw_code)));
+    Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keyed_hash;
+
+    #[test]
+    fn keyed_hash_is_hmac_sha256() {
+        // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
+        assert_eq!(
+            keyed_hash(b"Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c7"
+        );
+    }
 }

@@ -103,6 +103,7 @@ pub struct RunReport {
 /// What processing one source produced.
 struct SourceOutcome {
     report: SourceReport,
+    coverage: Vec<harmonize::CoverageLine>,
     cells: Cells,
     not_available: Vec<String>,
 }
@@ -117,6 +118,50 @@ pub struct SourceReport {
     pub quarantine_by_rule: BTreeMap<String, usize>,
     /// Rows of a workbook holding the source's own totals: set aside, not records.
     pub source_total_rows: usize,
+    /// Per coded variable: how its raw codes were harmonized (the lines are in coverage.parquet).
+    pub coverage: Vec<VariableCoverage>,
+}
+
+/// The mapping coverage of one variable of a source: records by outcome.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct VariableCoverage {
+    pub variable: String,
+    /// Distinct raw codes met.
+    pub raw_codes: usize,
+    /// Records by outcome (mapped, not stated, not classified, quarantined (unmapped)).
+    pub records: BTreeMap<String, u64>,
+    /// Records whose code the official correspondence links to several targets, resolved by rule;
+    /// and their share of the source's records.
+    pub crosswalk_resolved: u64,
+    pub crosswalk_resolved_share: f64,
+}
+
+fn summarize_coverage(lines: &[harmonize::CoverageLine], read: usize) -> Vec<VariableCoverage> {
+    let mut by_variable: BTreeMap<&str, VariableCoverage> = BTreeMap::new();
+    for line in lines {
+        let entry = by_variable
+            .entry(&line.variable)
+            .or_insert_with(|| VariableCoverage {
+                variable: line.variable.clone(),
+                ..Default::default()
+            });
+        entry.raw_codes += 1;
+        *entry.records.entry(line.outcome.clone()).or_default() += line.records;
+        if line.resolution.as_deref().is_some_and(|r| r != "unique") {
+            entry.crosswalk_resolved += line.records;
+        }
+    }
+    by_variable
+        .into_values()
+        .map(|mut v| {
+            v.crosswalk_resolved_share = if read == 0 {
+                0.0
+            } else {
+                v.crosswalk_resolved as f64 / read as f64
+            };
+            v
+        })
+        .collect()
 }
 
 impl Round {
@@ -135,7 +180,10 @@ impl Round {
         let mut sources = Vec::new();
         let mut ids = BTreeSet::new();
         for spec_path in &parsed.round.sources {
-            let spec = SourceSpec::load(&root.join(spec_path), &root, &classifications)?;
+            let mut spec = SourceSpec::load(&root.join(spec_path), &root, &classifications)?;
+            if spec.hashes_record_id() {
+                spec.id_key = Some(id_key(&root)?);
+            }
             if !ids.insert(spec.source.id.clone()) {
                 return Err(Error::new(
                     &spec.spec_path,
@@ -198,6 +246,7 @@ impl Round {
         let mut cells = Cells::default();
         let mut sources = Vec::new();
         let mut not_available = Vec::new();
+        let mut coverage = Vec::new();
         for spec in &self.sources {
             bar.set_message(format!(
                 "{}: ingest, harmonize, validate, tabulate",
@@ -206,6 +255,12 @@ impl Round {
             let outcome = self.process_source(spec, &mut release, &provenance)?;
             cells.append(outcome.cells);
             not_available.extend(outcome.not_available);
+            coverage.extend(
+                outcome
+                    .coverage
+                    .into_iter()
+                    .map(|line| (outcome.report.id.clone(), line)),
+            );
             sources.push(outcome.report);
             bar.inc(1);
         }
@@ -217,11 +272,15 @@ impl Round {
             .map(|s| (s.source.ilostat_source(), s.source.title.clone()))
             .collect();
         let planned = charts::plan(&self.charts, &cells, &self.classifications, &titles);
-        let bar = progress.stage("publish", 2 + planned.len());
+        let bar = progress.stage("publish", 3 + planned.len());
         let mut frame = cells
             .to_frame()
             .map_err(|e| Error::polars(&self.processed_dir, "assemble the indicator cells", e))?;
         release.write_parquet(0, "indicators.parquet", &mut frame, &provenance)?;
+        bar.inc(1);
+        let mut frame = coverage_frame(&coverage)
+            .map_err(|e| Error::polars(&self.processed_dir, "assemble the coverage report", e))?;
+        release.write_parquet(0, "coverage.parquet", &mut frame, &provenance)?;
         bar.inc(1);
         bar.set_message("charts");
         for chart in &planned {
@@ -272,7 +331,7 @@ impl Round {
                 frame: raw.frame.clone(),
                 total_rows,
             };
-            let harmonized = harmonize::harmonize(spec, raw)
+            let harmonized = harmonize::harmonize(spec, &self.classifications, raw)
                 .map_err(|e| Error::polars(&spec.spec_path, "plan the harmonization", e))?;
             Ok(validate::plan(spec, harmonized))
         };
@@ -318,9 +377,14 @@ impl Round {
             release.sink_parquet(0, &quarantine_file, validation.quarantine(), provenance)?,
             tabulate::aggregate(&produced, validation.checked(), validate::RULE),
         ];
-        plans.extend(validation.stop_plans());
+        let stop_plans = validation.stop_plans();
+        let stop_count = stop_plans.len();
+        plans.extend(stop_plans);
+        plans.extend(harmonize::coverage_plans(spec, &validation.checked()));
         let results = run(plans)?;
-        let (aggregated, stops) = (&results[1], &results[2..]);
+        let (aggregated, stops) = (&results[1], &results[2..2 + stop_count]);
+        let coverage = harmonize::coverage_lines(spec, &results[2 + stop_count..])
+            .map_err(|e| Error::polars(&spec.raw_path, "report the mapping coverage", e))?;
 
         let clean_written = if self.publish_records {
             Some(release.staged_rows(0, &clean_file)?)
@@ -348,7 +412,9 @@ impl Round {
                 quarantined: summary.quarantined,
                 quarantine_by_rule: summary.by_rule,
                 source_total_rows: total_rows,
+                coverage: summarize_coverage(&coverage, summary.read),
             },
+            coverage,
             cells,
             not_available,
         })
@@ -399,6 +465,63 @@ impl Round {
             specs,
         })
     }
+}
+
+/// The mapping coverage report of every source as one table (source_id first).
+fn coverage_frame(lines: &[(String, harmonize::CoverageLine)]) -> PolarsResult<DataFrame> {
+    let text = |f: &dyn Fn(&harmonize::CoverageLine) -> String| -> Vec<String> {
+        lines.iter().map(|(_, l)| f(l)).collect()
+    };
+    let optional = |f: &dyn Fn(&harmonize::CoverageLine) -> Option<String>| -> Vec<Option<String>> {
+        lines.iter().map(|(_, l)| f(l)).collect()
+    };
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "source_id".into(),
+            lines.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new("variable".into(), text(&|l| l.variable.clone())),
+        Column::new("raw_column".into(), text(&|l| l.raw_column.clone())),
+        Column::new("raw_code".into(), text(&|l| l.raw_code.clone())),
+        Column::new("via_code".into(), optional(&|l| l.via_code.clone())),
+        Column::new("resolution".into(), optional(&|l| l.resolution.clone())),
+        Column::new("harmonized".into(), optional(&|l| l.harmonized.clone())),
+        Column::new("outcome".into(), text(&|l| l.outcome.clone())),
+        Column::new(
+            "records".into(),
+            lines.iter().map(|(_, l)| l.records).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "weighted".into(),
+            lines.iter().map(|(_, l)| l.weighted).collect::<Vec<_>>(),
+        ),
+    ])
+}
+
+/// The key that hashes identifying record ids: `ILMS_ID_KEY` if set, else the round's own key in
+/// `.ilms/id_key`, made from 32 random bytes on first use. Keep it: with the same key, the same
+/// person gets the same `record_id` in every run; without it, ids cannot be traced back.
+fn id_key(root: &Path) -> Result<std::sync::Arc<[u8]>> {
+    if let Ok(key) = std::env::var("ILMS_ID_KEY") {
+        if !key.is_empty() {
+            return Ok(key.into_bytes().into());
+        }
+    }
+    let path = root.join(".ilms").join("id_key");
+    if !path.exists() {
+        let mut random = [0u8; 32];
+        std::fs::File::open("/dev/urandom")
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut random))
+            .map_err(|e| Error::io("/dev/urandom", "read random bytes for the id key", e))?;
+        let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder)
+                .map_err(|e| Error::io(folder, "create the key folder", e))?;
+        }
+        std::fs::write(&path, hex).map_err(|e| Error::io(&path, "write the id key", e))?;
+    }
+    let key = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, "read the id key", e))?;
+    Ok(key.trim().as_bytes().to_vec().into())
 }
 
 /// Harmonized records as published: the contract columns, then the raw `<variable>_src` values of

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::classifications::{Classifications, TextTable};
+use crate::classifications::{Classifications, Crosswalk, Resolution, TextTable};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Deserialize)]
@@ -35,6 +35,10 @@ pub struct SourceMeta {
     /// ILOSTAT source type (BA labour force survey, AA census, FX administrative records...).
     pub source_type: String,
     pub kind: SourceKind,
+    /// Harmonized variables the source does not provide (e.g. ["sex"] for a table not split by
+    /// sex): their indicators are "not available" for the source, never zero.
+    #[serde(default)]
+    pub not_provided: Vec<String>,
 }
 
 impl SourceMeta {
@@ -205,12 +209,23 @@ pub struct RecordSpec {
     pub weight: Option<String>,
     /// Count column (aggregate sources): the persons the table cell counts.
     pub count: Option<String>,
+    /// Columns holding personal data (names, passport numbers): never written. If an id column is
+    /// one of them, `record_id` is a keyed hash instead of the raw values.
+    #[serde(default)]
+    pub identifiers: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct VariableSpec {
-    column: String,
+    /// The raw column; or `expr`.
+    column: Option<String>,
+    /// A polars SQL expression over raw columns computing the raw value (e.g. a CASE over several
+    /// survey questions); or `column`.
+    expr: Option<String>,
+    /// Raw values already are codes of the classification: no map needed.
+    #[serde(default)]
+    as_is: bool,
     /// "code" (default) or "label": which of a labelled column's values the map keys on.
     #[serde(default)]
     key: MapKey,
@@ -241,14 +256,16 @@ pub enum MapKey {
 }
 
 /// What to do with a raw code the map does not know.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Unmapped {
     /// Set the record aside in the quarantine with the reason.
     #[default]
     Quarantine,
     /// Stop the run.
     Error,
+    /// Keep the record, harmonized as not classified (the variable's unknown category).
+    NotClassified,
 }
 
 /// The harmonized variables a spec may fill, and what their values must be.
@@ -260,16 +277,28 @@ pub enum Variable {
     Citizenship,
     LfStatus,
     Occupation,
+    Industry,
+    Education,
+    StatusInEmployment,
+    Flow,
+    Destination,
+    Origin,
 }
 
 impl Variable {
-    pub const ALL: [Variable; 6] = [
+    pub const ALL: [Variable; 12] = [
         Variable::Sex,
         Variable::Age,
         Variable::CountryOfBirth,
         Variable::Citizenship,
         Variable::LfStatus,
         Variable::Occupation,
+        Variable::Industry,
+        Variable::Education,
+        Variable::StatusInEmployment,
+        Variable::Flow,
+        Variable::Destination,
+        Variable::Origin,
     ];
 
     /// The harmonized column name (the contract in DESIGN.md).
@@ -281,33 +310,57 @@ impl Variable {
             Variable::Citizenship => "citizenship",
             Variable::LfStatus => "lf_status",
             Variable::Occupation => "occupation",
+            Variable::Industry => "industry",
+            Variable::Education => "education",
+            Variable::StatusInEmployment => "status_in_employment",
+            Variable::Flow => "flow",
+            Variable::Destination => "destination",
+            Variable::Origin => "origin",
         }
     }
 
-    fn from_name(name: &str) -> Option<Variable> {
+    pub fn from_name(name: &str) -> Option<Variable> {
         Variable::ALL.into_iter().find(|v| v.name() == name)
     }
 
-    /// The classification a coded variable's targets must belong to; None for numeric variables.
-    fn target(self) -> Option<Target> {
+    /// The classifications a coded variable's map may target (the first is the one ilms
+    /// harmonizes to; the others go through an official correspondence). Empty for numeric ones.
+    fn targets(self) -> &'static [Target] {
         match self {
-            Variable::Sex => Some(Target::Sex),
-            Variable::Age => None,
-            Variable::CountryOfBirth | Variable::Citizenship => Some(Target::Iso3),
-            Variable::LfStatus => Some(Target::LfStatus),
-            Variable::Occupation => Some(Target::Isco08),
+            Variable::Sex => &[Target::Sex],
+            Variable::Age => &[],
+            Variable::CountryOfBirth
+            | Variable::Citizenship
+            | Variable::Destination
+            | Variable::Origin => &[Target::Iso3],
+            Variable::LfStatus => &[Target::LfStatus],
+            Variable::Occupation => &[Target::Isco08, Target::Isco88],
+            Variable::Industry => &[Target::Isic4, Target::Isic31],
+            Variable::Education => &[Target::Isced11],
+            Variable::StatusInEmployment => &[Target::Icse93],
+            Variable::Flow => &[Target::Flow],
         }
     }
 }
 
-/// Target classifications of coded variables (international, so they may be named in code).
+/// Classifications a map may target (international, so they may be named in code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
     Sex,
     LfStatus,
     Iso3,
     Isco08,
+    Isco88,
+    Isic4,
+    Isic31,
+    Isced11,
+    Icse93,
+    Flow,
 }
+
+const SEX_CODES: [&str; 3] = ["M", "F", "O"];
+const LF_STATUS_CODES: [&str; 3] = ["EMP", "UNE", "OLF"];
+const FLOW_CODES: [&str; 3] = ["INFLOW", "OUTFLOW", "RETURN"];
 
 impl Target {
     fn name(self) -> &'static str {
@@ -316,15 +369,53 @@ impl Target {
             Target::LfStatus => "lf_status",
             Target::Iso3 => "iso3",
             Target::Isco08 => "isco08",
+            Target::Isco88 => "isco88",
+            Target::Isic4 => "isic4",
+            Target::Isic31 => "isic31",
+            Target::Isced11 => "isced11",
+            Target::Icse93 => "icse93",
+            Target::Flow => "flow",
+        }
+    }
+
+    /// Every code of the classification (for `as_is`, where raw values already are its codes).
+    fn codes(self, cl: &Classifications) -> Vec<String> {
+        let owned = |codes: &[&str]| codes.iter().map(|c| c.to_string()).collect();
+        match self {
+            Target::Sex => owned(&SEX_CODES),
+            Target::LfStatus => owned(&LF_STATUS_CODES),
+            Target::Flow => owned(&FLOW_CODES),
+            Target::Iso3 => cl.countries.iter().cloned().collect(),
+            Target::Isco08 => cl.isco08.iter().cloned().collect(),
+            Target::Isco88 => cl.isco88.iter().cloned().collect(),
+            Target::Isic4 => cl.isic4_sections.keys().cloned().collect(),
+            Target::Isic31 => cl.isic31.iter().cloned().collect(),
+            Target::Isced11 => cl.isced11.iter().cloned().collect(),
+            Target::Icse93 => cl.icse93.iter().cloned().collect(),
         }
     }
 
     fn accepts(self, code: &str, cl: &Classifications) -> bool {
         match self {
-            Target::Sex => ["M", "F", "O"].contains(&code),
-            Target::LfStatus => ["EMP", "UNE", "OLF"].contains(&code),
+            Target::Sex => SEX_CODES.contains(&code),
+            Target::LfStatus => LF_STATUS_CODES.contains(&code),
+            Target::Flow => FLOW_CODES.contains(&code),
             Target::Iso3 => cl.countries.contains(code),
             Target::Isco08 => cl.isco08.contains(code),
+            Target::Isco88 => cl.isco88.contains(code),
+            Target::Isic4 => cl.isic4_sections.contains_key(code),
+            Target::Isic31 => cl.isic31.contains(code),
+            Target::Isced11 => cl.isced11.contains(code),
+            Target::Icse93 => cl.icse93.contains(code),
+        }
+    }
+
+    /// The official correspondence to the harmonized classification, for older versions.
+    fn crosswalk(self, cl: &Classifications) -> Option<&Crosswalk> {
+        match self {
+            Target::Isco88 => Some(&cl.isco88_to_isco08),
+            Target::Isic31 => Some(&cl.isic31_to_isic4),
+            _ => None,
         }
     }
 
@@ -332,22 +423,49 @@ impl Target {
         match self {
             Target::Sex => "M, F or O (\"\" for not stated)",
             Target::LfStatus => "EMP, UNE or OLF (\"\" for not applicable / not stated)",
+            Target::Flow => "INFLOW, OUTFLOW or RETURN",
             Target::Iso3 => {
                 "an ISO 3166-1 alpha-3 code from countries_iso3.csv (\"\" for not stated)"
             }
             Target::Isco08 => {
                 "an ISCO-08 code from isco08_unit_groups.csv, 1 to 4 digits (\"\" for not stated)"
             }
+            Target::Isco88 => {
+                "an ISCO-88 code of crosswalks/isco88_isco08.csv, 1 to 4 digits (\"\" for not stated)"
+            }
+            Target::Isic4 => {
+                "an ISIC Rev.4 section letter or 2-4 digit code from isic4_structure.csv (\"\" for not stated)"
+            }
+            Target::Isic31 => {
+                "an ISIC Rev.3.1 code of crosswalks/isic31_isic4.csv, 2 to 4 digits (\"\" for not stated)"
+            }
+            Target::Isced11 => {
+                "an ISCED 2011 level: X (no schooling), 0 to 8, or 9 (not elsewhere classified); \"\" for not stated"
+            }
+            Target::Icse93 => "an ICSE-93 group, 1 to 6 (\"\" for not stated)",
         }
     }
+}
+
+/// How a variable coded in an older classification reaches the harmonized one.
+#[derive(Debug, Clone)]
+pub struct CrosswalkUse {
+    /// The classification the map targets, e.g. "isco88".
+    pub classification: &'static str,
+    /// The correspondence table (recorded in the provenance).
+    pub path: PathBuf,
+    /// Raw code -> (its code in the older classification, how the correspondence was resolved).
+    pub via: BTreeMap<String, (String, Resolution)>,
 }
 
 /// A harmonized variable as the spec declares it, with its code map resolved and checked.
 #[derive(Debug, Clone)]
 pub struct VariableMapping {
     pub variable: Variable,
-    /// The raw column it comes from.
+    /// The raw column it comes from; for an expression, the name of the column it computes.
     pub column: String,
+    /// A polars SQL expression over raw columns that computes the raw value, if not a column.
+    pub expr: Option<String>,
     /// Raw code to international code; "" as target means not stated. None for numeric variables.
     pub codes: Option<BTreeMap<String, String>>,
     /// The CSV the codes came from, if any (resolved; recorded in the provenance).
@@ -355,6 +473,8 @@ pub struct VariableMapping {
     pub unmapped: Unmapped,
     /// Whether the map keys on the column's value labels instead of its codes.
     pub key: MapKey,
+    /// Set when the map targets an older classification version.
+    pub crosswalk: Option<CrosswalkUse>,
 }
 
 /// A checked source spec: everything the stages need, with paths resolved against the round folder.
@@ -368,6 +488,9 @@ pub struct SourceSpec {
     pub raw_path: PathBuf,
     pub record: RecordSpec,
     pub variables: Vec<VariableMapping>,
+    /// Key for hashing identifying `record_id`s; set by the round (it is the installation's secret,
+    /// not part of the spec).
+    pub id_key: Option<std::sync::Arc<[u8]>>,
 }
 
 impl SourceSpec {
@@ -378,6 +501,14 @@ impl SourceSpec {
             .weight
             .as_deref()
             .or(self.record.count.as_deref())
+    }
+
+    /// Whether `record_id` must be hashed: an id column holds a personal identifier.
+    pub fn hashes_record_id(&self) -> bool {
+        self.record
+            .id_columns
+            .iter()
+            .any(|c| self.record.identifiers.contains(c))
     }
 
     pub fn is_aggregate(&self) -> bool {
@@ -474,28 +605,115 @@ impl SourceSpec {
                     format!("use one of: {}", known.join(", ")),
                 )
             })?;
-            require_column(&declared.column, &format!("{key}.column"))?;
-            if declared.key == MapKey::Label && !header.labelled.contains(&declared.column) {
+            let is_identifier =
+                |column: &str| parsed.record.identifiers.iter().any(|c| c == column);
+            let (column, expr) = match (&declared.column, &declared.expr) {
+                (Some(column), None) => {
+                    require_column(column, &format!("{key}.column"))?;
+                    (column.clone(), None)
+                }
+                (None, Some(expr)) => {
+                    for used in expression_columns(spec_path, &format!("{key}.expr"), expr)? {
+                        require_column(&used, &format!("{key}.expr"))?;
+                        if is_identifier(&used) {
+                            return Err(identifier_used(spec_path, &format!("{key}.expr"), &used));
+                        }
+                    }
+                    (format!("{name} (expression)"), Some(expr.clone()))
+                }
+                _ => {
+                    return Err(Error::new(
+                        spec_path,
+                        &key,
+                        "give either column or expr",
+                        "column = \"RAW_COLUMN\", or expr = \"CASE WHEN ... END\" (a polars SQL expression over raw columns)",
+                    ))
+                }
+            };
+            if is_identifier(&column) {
+                return Err(identifier_used(
+                    spec_path,
+                    &format!("{key}.column"),
+                    &column,
+                ));
+            }
+            if declared.key == MapKey::Label && !header.labelled.contains(&column) {
                 return Err(Error::new(
                     spec_path,
                     format!("{key}.key"),
                     format!(
-                        "column '{}' has no value labels in {}",
-                        declared.column,
+                        "column '{column}' has no value labels in {}",
                         raw_path.display()
                     ),
                     "key the map on codes (remove key = \"label\"), or label the column in the source file (see `ilms inspect`)",
                 ));
             }
-            let codes = resolve_codes(spec_path, root, &key, variable, &declared, cl)?;
+            let (codes, crosswalk) = resolve_codes(spec_path, root, &key, variable, &declared, cl)?;
+            if parsed.source.not_provided.iter().any(|n| *n == name) {
+                return Err(Error::new(
+                    spec_path,
+                    "source.not_provided",
+                    format!("'{name}' is both mapped and declared not provided"),
+                    "remove it from one of the two",
+                ));
+            }
             variables.push(VariableMapping {
                 variable,
-                column: declared.column,
+                column,
+                expr,
                 codes,
                 map_file: declared.map_file.as_ref().map(|m| root.join(&m.path)),
                 unmapped: declared.unmapped,
                 key: declared.key,
+                crosswalk,
             });
+        }
+        // Every variable of the contract is either mapped or declared not provided, so a forgotten
+        // variable is caught here rather than published as "not available" unnoticed.
+        for name in &parsed.source.not_provided {
+            if Variable::from_name(name).is_none() {
+                return Err(Error::new(
+                    spec_path,
+                    "source.not_provided",
+                    format!("'{name}' is not a harmonized variable"),
+                    format!(
+                        "use names from: {}",
+                        Variable::ALL.map(|v| v.name()).join(", ")
+                    ),
+                ));
+            }
+        }
+        let missing: Vec<&str> = Variable::ALL
+            .iter()
+            .map(|v| v.name())
+            .filter(|n| {
+                !variables.iter().any(|m| m.variable.name() == *n)
+                    && !parsed.source.not_provided.iter().any(|d| d == n)
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::new(
+                spec_path,
+                "source.not_provided",
+                format!(
+                    "the spec neither maps nor declares missing: {}",
+                    missing.join(", ")
+                ),
+                "map each of them in [variables], or list those the source does not have in source.not_provided",
+            ));
+        }
+        for column in &parsed.record.identifiers {
+            require_column(column, "record.identifiers")?;
+        }
+        for (column, key) in [
+            (&parsed.record.weight, "record.weight"),
+            (&parsed.record.count, "record.count"),
+        ] {
+            if let Some(column) = column {
+                if parsed.record.identifiers.contains(column) {
+                    return Err(identifier_used(spec_path, key, column));
+                }
+            }
         }
         Ok(SourceSpec {
             spec_path: spec_path.to_path_buf(),
@@ -504,6 +722,7 @@ impl SourceSpec {
             raw_path,
             record: parsed.record,
             variables,
+            id_key: None,
         })
     }
 }
@@ -648,6 +867,35 @@ pub fn valid_time(time: &str) -> bool {
     }
 }
 
+/// The raw columns an expression reads (it must compile as a polars SQL expression).
+fn expression_columns(spec_path: &Path, key: &str, expr: &str) -> Result<Vec<String>> {
+    let compiled = polars::sql::sql_expr(expr).map_err(|e| {
+        Error::new(
+            spec_path,
+            key,
+            format!("not a valid expression: {e}"),
+            "write a polars SQL expression over raw columns, e.g. CASE WHEN \"Q1\" = '1' THEN 'EMP' ELSE 'OLF' END (quote column names with double quotes)",
+        )
+    })?;
+    Ok(compiled
+        .meta()
+        .root_names()
+        .into_iter()
+        .map(|n| n.to_string())
+        .collect())
+}
+
+fn identifier_used(spec_path: &Path, key: &str, column: &str) -> Error {
+    Error::new(
+        spec_path,
+        key,
+        format!("'{column}' is declared a personal identifier (record.identifiers)"),
+        "identifiers are never harmonized or written; use another column",
+    )
+}
+
+type ResolvedCodes = (Option<BTreeMap<String, String>>, Option<CrosswalkUse>);
+
 fn resolve_codes(
     spec_path: &Path,
     root: &Path,
@@ -655,63 +903,94 @@ fn resolve_codes(
     variable: Variable,
     declared: &VariableSpec,
     cl: &Classifications,
-) -> Result<Option<BTreeMap<String, String>>> {
-    let Some(target) = variable.target() else {
-        if declared.map.is_some() || declared.map_file.is_some() {
+) -> Result<ResolvedCodes> {
+    let targets = variable.targets();
+    let Some(default_target) = targets.first().copied() else {
+        if declared.map.is_some() || declared.map_file.is_some() || declared.as_is {
             return Err(Error::new(
                 spec_path,
                 key,
                 format!("'{}' is numeric and takes no code map", variable.name()),
-                "remove map / map_file",
+                "remove map / map_file / as_is",
             ));
         }
-        return Ok(None);
+        return Ok((None, None));
     };
-    if let Some(name) = &declared.classification {
-        if name != target.name() {
-            return Err(Error::new(
-                spec_path,
-                format!("{key}.classification"),
-                format!("'{name}' is not supported for {}", variable.name()),
-                format!("use \"{}\"", target.name()),
-            ));
-        }
-    }
-    let pairs: Vec<(String, String, String)> = match (&declared.map, &declared.map_file) {
-        (Some(_), Some(_)) => {
-            return Err(Error::new(
-                spec_path,
-                key,
-                "both map and map_file are given",
-                "keep one of them",
-            ))
-        }
-        (None, None) => {
-            return Err(Error::new(
-                spec_path,
-                key,
-                "no code map",
-                "add map = { \"raw code\" = \"international code\", ... } or map_file = { path, from, to }",
-            ))
-        }
-        (Some(inline), None) => inline
+    let target = match &declared.classification {
+        None => default_target,
+        Some(name) => targets
             .iter()
-            .map(|(from, to)| (from.clone(), to.clone(), format!("{key}.map.\"{from}\"")))
-            .collect(),
-        (None, Some(file)) => {
-            let table = TextTable::read(&root.join(&file.path)).map_err(|mut e| {
-                e.location = format!("(named by {} at {key}.map_file.path) {}", spec_path.display(), e.location);
-                e
-            })?;
-            let from = table.column(&file.from, &format!("{key}.map_file.from"))?;
-            let to = table.column(&file.to, &format!("{key}.map_file.to"))?;
-            from.into_iter()
-                .zip(to)
-                .enumerate()
-                .map(|(i, (f, t))| (f, t, format!("{key}.map_file ({} data row {})", file.path.display(), i + 1)))
-                .collect()
-        }
+            .copied()
+            .find(|t| t.name() == name)
+            .ok_or_else(|| {
+                Error::new(
+                    spec_path,
+                    format!("{key}.classification"),
+                    format!("'{name}' is not supported for {}", variable.name()),
+                    format!(
+                        "use one of: {}",
+                        targets
+                            .iter()
+                            .map(|t| t.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?,
     };
+    let pairs: Vec<(String, String, String)> =
+        match (&declared.map, &declared.map_file, declared.as_is) {
+            (Some(inline), None, false) => inline
+                .iter()
+                .map(|(from, to)| (from.clone(), to.clone(), format!("{key}.map.\"{from}\"")))
+                .collect(),
+            (None, Some(file), false) => {
+                let table = TextTable::read(&root.join(&file.path)).map_err(|mut e| {
+                    e.location = format!(
+                        "(named by {} at {key}.map_file.path) {}",
+                        spec_path.display(),
+                        e.location
+                    );
+                    e
+                })?;
+                let from = table.column(&file.from, &format!("{key}.map_file.from"))?;
+                let to = table.column(&file.to, &format!("{key}.map_file.to"))?;
+                from.into_iter()
+                    .zip(to)
+                    .enumerate()
+                    .map(|(i, (f, t))| {
+                        (
+                            f,
+                            t,
+                            format!("{key}.map_file ({} data row {})", file.path.display(), i + 1),
+                        )
+                    })
+                    .collect()
+            }
+            // Raw values are the classification's own codes; a blank is "not stated".
+            (None, None, true) => target
+                .codes(cl)
+                .into_iter()
+                .chain([String::new()])
+                .map(|c| (c.clone(), c, format!("{key}.as_is")))
+                .collect(),
+            (None, None, false) => {
+                return Err(Error::new(
+                    spec_path,
+                    key,
+                    "no code map",
+                    "add map = { \"raw code\" = \"international code\", ... }, map_file = { path, from, to }, or as_is = true if raw values already are codes",
+                ))
+            }
+            _ => {
+                return Err(Error::new(
+                    spec_path,
+                    key,
+                    "more than one of map, map_file and as_is",
+                    "keep one of them",
+                ))
+            }
+        };
     let mut codes = BTreeMap::new();
     for (from, to, location) in pairs {
         if !to.is_empty() && !target.accepts(&to, cl) {
@@ -736,7 +1015,41 @@ fn resolve_codes(
             }
         }
     }
-    Ok(Some(codes))
+    let Some(crosswalk) = target.crosswalk(cl) else {
+        return Ok((Some(codes), None));
+    };
+    // An older version: compose the map with the official correspondence, resolved by its rule.
+    let mut via = BTreeMap::new();
+    let mut harmonized = BTreeMap::new();
+    for (from, old) in codes {
+        if old.is_empty() {
+            harmonized.insert(from, old);
+            continue;
+        }
+        let (new, resolution) = crosswalk
+            .resolve(
+                &old,
+                (target == Target::Isic31).then_some(&cl.isic4_sections),
+            )
+            .ok_or_else(|| {
+                Error::new(
+                    spec_path,
+                    key,
+                    format!("'{old}' has no link in {}", crosswalk.path.display()),
+                    "map to a code the correspondence table knows",
+                )
+            })?;
+        harmonized.insert(from.clone(), new);
+        via.insert(from, (old, resolution));
+    }
+    Ok((
+        Some(harmonized),
+        Some(CrosswalkUse {
+            classification: target.name(),
+            path: crosswalk.path.clone(),
+            via,
+        }),
+    ))
 }
 
 #[cfg(test)]

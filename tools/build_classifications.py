@@ -86,5 +86,47 @@ def main():
     )
 
 
+    # ISIC Rev.4 structure, with each code's level and section (the file lists a section's divisions,
+    # groups and classes under it).
+    structure, section = [], ""
+    for r in csv.DictReader(open(REF / "classifications" / "isic4_structure.csv", encoding="utf-8")):
+        code = r["code"]
+        if code.isalpha():
+            section = code
+        level = {1: "section", 2: "division", 3: "group", 4: "class"}[1 if code.isalpha() else len(code)]
+        structure.append((code, level, section, r["title"]))
+    write(
+        "isic4_structure.csv",
+        ["origin: UN Statistics Division, ISIC Rev.4 structure (sections, divisions, groups, classes);",
+         "        level and section added by tools/build_classifications.py from the file's order.",
+         "built by tools/build_classifications.py"],
+        ["code", "level", "section", "title"],
+        structure,
+    )
+
+    # Crosswalks: from the older version to the one ilms harmonizes to, one row per official link,
+    # in the official table's order (the first link of a code is its main correspondence).
+    (OUT / "crosswalks").mkdir(exist_ok=True)
+    links = list(csv.DictReader(open(REF / "classifications" / "isco88_to_isco08.csv", encoding="utf-8")))
+    write(
+        "crosswalks/isco88_isco08.csv",
+        ["origin: ILO, ISCO-88 to ISCO-08 correspondence table (corrtab88-08), 671 links, official order.",
+         "        partial = p where the ISCO-08 group covers only part of the ISCO-88 group.",
+         "built by tools/build_classifications.py"],
+        ["from", "to", "partial"],
+        [(l["isco88"], l["isco08"], l["isco08_partial"]) for l in links],
+    )
+    links = list(csv.DictReader(open(REF / "classifications" / "isic4_isic31.csv", encoding="utf-8")))
+    write(
+        "crosswalks/isic31_isic4.csv",
+        ["origin: UN Statistics Division, ISIC Rev.4 to ISIC Rev.3.1 correspondence, read in reverse",
+         "        (Rev.3.1 class -> Rev.4 classes), in the table's order; partial = 1 where the Rev.3.1",
+         "        class goes only partly to the Rev.4 class.",
+         "built by tools/build_classifications.py"],
+        ["from", "to", "partial"],
+        [(l["isic31"], l["isic4"], l["isic31_partial"]) for l in links],
+    )
+
+
 if __name__ == "__main__":
     main()
