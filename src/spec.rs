@@ -649,7 +649,7 @@ impl SourceSpec {
                 ));
             }
             let (codes, crosswalk) = resolve_codes(spec_path, root, &key, variable, &declared, cl)?;
-            if parsed.source.not_provided.iter().any(|n| *n == name) {
+            if parsed.source.not_provided.contains(&name) {
                 return Err(Error::new(
                     spec_path,
                     "source.not_provided",
