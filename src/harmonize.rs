@@ -14,6 +14,9 @@ use crate::validate::AGE_MAX;
 /// ILO's working-age lower bound (persons aged 15 and over), as ILOSTAT harmonizes it.
 pub const WORKING_AGE_MIN: i32 = 15;
 
+/// Prefix of the columns a code map's join adds (the harmonized code, renamed in the select).
+const MAPPED_PREFIX: &str = "_mapped_";
+
 /// Prefix of the flag columns that mark raw codes absent from a map (dropped before publication).
 pub const UNMAPPED_PREFIX: &str = "_unmapped_";
 
@@ -120,7 +123,7 @@ pub fn harmonize(
                 Some(_) => {
                     frame = join_code_map(frame, mapping)?;
                     columns.extend([
-                        col(name),
+                        col(format!("{MAPPED_PREFIX}{name}").as_str()).alias(name),
                         col(mapping.column.as_str()).alias(format!("{name}_src")),
                         col(format!("{UNMAPPED_PREFIX}{name}").as_str()),
                     ]);
@@ -311,7 +314,8 @@ fn join_code_map(frame: LazyFrame, mapping: &VariableMapping) -> PolarsResult<La
         .collect();
     let table = DataFrame::new_infer_height(vec![
         Column::new(key.as_str().into(), from),
-        Column::new(name.into(), to),
+        // Not named `name`: a raw column may have the harmonized variable's name ("sex").
+        Column::new(format!("{MAPPED_PREFIX}{name}").as_str().into(), to),
         Column::new(matched.as_str().into(), vec![true; codes.len()]),
     ])?;
     let mut args = JoinArgs::new(JoinType::Left);

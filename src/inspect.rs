@@ -56,6 +56,7 @@ pub fn inspect(options: &InspectOptions) -> Result<String> {
         header_row: options.header_row,
         header_rows: options.header_rows,
         total_rows: None,
+        unpivot: None,
     };
     let loaded = ingest::load(path, &file, false)?;
     let frame = loaded.frame.drop(by_name([SOURCE_ROW], true, false));

@@ -95,9 +95,31 @@ pub struct RunReport {
     pub cells: usize,
     pub indicators: Vec<String>,
     /// Indicators a source could not produce, with the harmonized columns it lacks.
-    pub not_available: Vec<String>,
+    pub not_available: Vec<NotAvailable>,
     pub files: Vec<PathBuf>,
     pub provenance: Provenance,
+}
+
+/// An indicator a source cannot give, because it lacks a variable: published as not available (no
+/// cells), never as zero.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NotAvailable {
+    pub indicator: String,
+    pub source_id: String,
+    /// Harmonized columns the indicator needs that the source does not provide.
+    pub missing: Vec<String>,
+}
+
+impl fmt::Display for NotAvailable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} for {}: the source does not provide {}",
+            self.indicator,
+            self.source_id,
+            self.missing.join(", ")
+        )
+    }
 }
 
 /// What processing one source produced.
@@ -105,7 +127,7 @@ struct SourceOutcome {
     report: SourceReport,
     coverage: Vec<harmonize::CoverageLine>,
     cells: Cells,
-    not_available: Vec<String>,
+    not_available: Vec<NotAvailable>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -365,11 +387,11 @@ impl Round {
             if missing.is_empty() {
                 produced.push(indicator);
             } else {
-                not_available.push(format!(
-                    "{} for {id}: the source does not provide {}",
-                    indicator.id,
-                    missing.join(", ")
-                ));
+                not_available.push(NotAvailable {
+                    indicator: indicator.id.clone(),
+                    source_id: id.clone(),
+                    missing,
+                });
             }
         }
         let quarantine_file = format!("quarantine/{id}.parquet");
@@ -533,9 +555,15 @@ fn published_records(spec: &SourceSpec, clean: LazyFrame) -> LazyFrame {
     } else {
         ("weight", "weight_src")
     };
+    let persons_column = if spec.is_aggregate() {
+        // Validated as whole numbers (required.count): published as integers.
+        col("weight").cast(DataType::Int64)
+    } else {
+        col("weight")
+    };
     let contract = RECORD_COLUMNS.iter().map(|c| match *c {
         "record_id" => harmonize::record_id(spec),
-        "weight" => col("weight").alias(persons),
+        "weight" => persons_column.clone().alias(persons),
         other => col(other),
     });
     let weight = spec

@@ -85,6 +85,19 @@ pub struct FileSpec {
     pub header_rows: u32,
     /// xlsx / xls: rows that carry the source's own totals, kept out of the records.
     pub total_rows: Option<TotalRows>,
+    /// xlsx / xls: a wide table (one column per category, e.g. Male / Female) read as one row per
+    /// category.
+    pub unpivot: Option<Unpivot>,
+}
+
+/// Columns of a wide table that become rows: each data row gives one row per listed column, with
+/// the column's name in `name` and its cell in `value`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unpivot {
+    pub columns: Vec<String>,
+    pub name: String,
+    pub value: String,
 }
 
 fn default_delimiter() -> String {
@@ -794,11 +807,12 @@ fn check_file(spec_path: &Path, file: &FileSpec) -> Result<()> {
     let workbook_keys_given = file.sheet.is_some()
         || file.header_row != 1
         || file.header_rows != 1
-        || file.total_rows.is_some();
+        || file.total_rows.is_some()
+        || file.unpivot.is_some();
     if !format.is_workbook() && workbook_keys_given {
         return refuse(
             "sheet",
-            "sheet, header_row, header_rows and total_rows apply to xlsx and xls files only".into(),
+            "sheet, header_row, header_rows, total_rows and unpivot apply to xlsx and xls files only".into(),
             "remove them, or correct file.format",
         );
     }

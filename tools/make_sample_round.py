@@ -7,7 +7,11 @@ office codes its labour force survey: numeric sex codes, national 2-digit countr
 variable and survey weights. The national code lists (what the office would publish in its
 codebook) are written to schemas/classifications/national/.
 
+    pip install pandas pyarrow pyreadstat openpyxl xlwt
     python3 tools/make_sample_round.py            # writes raw/ and the national code lists
+
+The first source (Malaysia's LFS) is made here; the other nine member states' sources by
+tools/make_sample_round_asean.py, which this script runs after it.
 """
 import csv
 import pathlib
@@ -66,7 +70,7 @@ def weighted_choice(rng, mix):
     return rng.choices(keys, weights=[mix[k] for k in keys])[0]
 
 
-def main():
+def mys_lfs():
     rng = random.Random(SEED)
     units = read_isco_units()
     occupations = national_occupations(rng, units)
@@ -152,4 +156,6 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    mys_lfs()
+    import make_sample_round_asean  # the other nine member states (needs pandas, pyreadstat, openpyxl, xlwt, pyarrow)
+    make_sample_round_asean.main()

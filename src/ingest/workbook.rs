@@ -9,9 +9,11 @@ use std::path::Path;
 
 use calamine::{open_workbook_auto, Data, Range, Reader};
 
-use super::{guarded, number_text, text_frame, Loaded, ValueLabels};
+use polars::prelude::IdxSize;
+
+use super::{guarded, number_text, Loaded, ValueLabels, SOURCE_ROW};
 use crate::error::{Error, Result};
-use crate::spec::FileSpec;
+use crate::spec::{FileSpec, Unpivot};
 
 pub(super) fn load(path: &Path, file: &FileSpec) -> Result<Loaded> {
     let (sheet, range) = guarded(path, "Excel", || read_sheet(path, file))?;
@@ -91,8 +93,9 @@ pub(super) fn load(path: &Path, file: &FileSpec) -> Result<Loaded> {
         _ => false,
     };
     let mut values: Vec<Vec<String>> = vec![Vec::new(); columns.len()];
+    let mut data_rows: Vec<IdxSize> = Vec::new();
     let mut total_rows = 0;
-    for row in &body[..end] {
+    for (i, row) in body[..end].iter().enumerate() {
         if is_total(row) {
             total_rows += 1;
             continue;
@@ -100,12 +103,25 @@ pub(super) fn load(path: &Path, file: &FileSpec) -> Result<Loaded> {
         for (column, cell) in values.iter_mut().zip(row.iter()) {
             column.push(cell_text(cell));
         }
+        data_rows.push(i as IdxSize + 1);
     }
-    let storage = (0..columns.len())
+    let storage: Vec<String> = (0..columns.len())
         .map(|j| storage_of(body[..end].iter().map(|row| &row[j])))
         .collect();
+    let (columns, values, data_rows) = match &file.unpivot {
+        Some(unpivot) => unpivoted(path, &sheet, unpivot, &columns, values, data_rows)?,
+        None => (columns, values, data_rows),
+    };
+    let storage: Vec<String> = match &file.unpivot {
+        Some(_) => vec!["text".into(); columns.len()],
+        None => storage,
+    };
     Ok(Loaded {
-        frame: text_frame(path, columns.iter().cloned().zip(values).collect())?,
+        frame: numbered_frame(
+            path,
+            columns.iter().cloned().zip(values).collect(),
+            data_rows,
+        )?,
         columns,
         storage,
         labels: ValueLabels::new(),
@@ -117,6 +133,70 @@ pub(super) fn load(path: &Path, file: &FileSpec) -> Result<Loaded> {
             sheet_row(header_end + end).saturating_sub(1)
         ),
     })
+}
+
+type Table = (Vec<String>, Vec<Vec<String>>, Vec<IdxSize>);
+
+/// A wide table as one row per unpivoted column: the other columns repeated, then the column's
+/// name and its cell. Each row keeps the data row it came from.
+fn unpivoted(
+    path: &Path,
+    sheet: &str,
+    unpivot: &Unpivot,
+    columns: &[String],
+    values: Vec<Vec<String>>,
+    data_rows: Vec<IdxSize>,
+) -> Result<Table> {
+    let mut wide = Vec::new();
+    for name in &unpivot.columns {
+        let at = columns.iter().position(|c| c == name).ok_or_else(|| {
+            Error::new(
+                path,
+                format!("sheet '{sheet}'"),
+                format!(
+                    "file.unpivot names column '{name}', which the table does not have (its columns: {})",
+                    columns.join(", ")
+                ),
+                "name columns of the header (`ilms inspect` shows them)",
+            )
+        })?;
+        wide.push(at);
+    }
+    let kept: Vec<usize> = (0..columns.len()).filter(|j| !wide.contains(j)).collect();
+    let mut out_columns: Vec<String> = kept.iter().map(|&j| columns[j].clone()).collect();
+    out_columns.extend([unpivot.name.clone(), unpivot.value.clone()]);
+    let mut out: Vec<Vec<String>> = vec![Vec::new(); out_columns.len()];
+    let mut out_rows = Vec::new();
+    for (i, row) in data_rows.iter().enumerate() {
+        for &w in &wide {
+            for (k, &j) in kept.iter().enumerate() {
+                out[k].push(values[j][i].clone());
+            }
+            out[kept.len()].push(columns[w].clone());
+            out[kept.len() + 1].push(values[w][i].clone());
+            out_rows.push(*row);
+        }
+    }
+    Ok((out_columns, out, out_rows))
+}
+
+/// The loaded frame with `source_row` given (a workbook's data row numbers, not a running count:
+/// total rows are skipped and an unpivoted row appears once per category).
+fn numbered_frame(
+    path: &Path,
+    columns: Vec<(String, Vec<String>)>,
+    rows: Vec<IdxSize>,
+) -> Result<polars::prelude::LazyFrame> {
+    use polars::prelude::*;
+    let mut frame_columns = vec![Column::new(SOURCE_ROW.into(), rows)];
+    frame_columns.extend(
+        columns
+            .into_iter()
+            .map(|(name, values)| Column::new(name.into(), values)),
+    );
+    DataFrame::new_infer_height(frame_columns)
+        .map(|f| f.lazy())
+        .map_err(|e| Error::polars(path, "assemble the columns", e))
 }
 
 /// Open the workbook and read the declared sheet (or the first).
