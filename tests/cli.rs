@@ -1,60 +1,11 @@
 //! Integration tests: run the `ilms` binary on a copy of the sample round in a temporary folder.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+use std::process::Command;
 
 mod common;
-use common::{assert_clean_failure, assert_crosscheck, collect_files, copy_tree, python, text};
-
-/// A copy of the repository's round (manifest, schemas, raw files) in a temporary folder.
-struct Round {
-    dir: tempfile::TempDir,
-}
-
-impl Round {
-    fn sample() -> Round {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-        fs::copy(repo.join("ilms.toml"), dir.path().join("ilms.toml")).expect("copy manifest");
-        copy_tree(&repo.join("schemas"), &dir.path().join("schemas"));
-        copy_tree(&repo.join("raw"), &dir.path().join("raw"));
-        Round { dir }
-    }
-
-    fn path(&self, relative: &str) -> PathBuf {
-        self.dir.path().join(relative)
-    }
-
-    fn ilms(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_ilms"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .output()
-            .expect("run ilms")
-    }
-
-    /// Replace `from` by `to` in a file of the round (the replacement must happen).
-    fn edit(&self, relative: &str, from: &str, to: &str) {
-        let path = self.path(relative);
-        let text = fs::read_to_string(&path).expect("read file to edit");
-        assert!(text.contains(from), "{relative} does not contain {from:?}");
-        fs::write(&path, text.replacen(from, to, 1)).expect("write edited file");
-    }
-
-    /// Every file under processed/ and charts/, with its bytes.
-    fn outputs(&self) -> Vec<(PathBuf, Vec<u8>)> {
-        let mut files = Vec::new();
-        for folder in ["processed", "charts"] {
-            collect_files(&self.path(folder), &mut files);
-        }
-        files.sort();
-        files
-            .into_iter()
-            .map(|p| (p.clone(), fs::read(&p).expect("read output")))
-            .collect()
-    }
-}
+use common::{assert_clean_failure, assert_crosscheck, python, text, Round};
 
 /// Run ilms, expect a clean refusal naming `file` and `key`, and no output written. Returns stderr.
 fn assert_refused_and_nothing_written(

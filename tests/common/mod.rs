@@ -79,3 +79,52 @@ pub fn assert_crosscheck(round_dir: &Path) {
 pub fn python() -> Command {
     Command::new(std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()))
 }
+
+/// A copy of the repository's round (manifest, schemas, raw files) in a temporary folder.
+pub struct Round {
+    pub dir: tempfile::TempDir,
+}
+
+impl Round {
+    pub fn sample() -> Round {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        fs::copy(repo.join("ilms.toml"), dir.path().join("ilms.toml")).expect("copy manifest");
+        copy_tree(&repo.join("schemas"), &dir.path().join("schemas"));
+        copy_tree(&repo.join("raw"), &dir.path().join("raw"));
+        Round { dir }
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    pub fn ilms(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_ilms"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .expect("run ilms")
+    }
+
+    /// Replace `from` by `to` in a file of the round (the replacement must happen).
+    pub fn edit(&self, relative: &str, from: &str, to: &str) {
+        let path = self.path(relative);
+        let text = fs::read_to_string(&path).expect("read file to edit");
+        assert!(text.contains(from), "{relative} does not contain {from:?}");
+        fs::write(&path, text.replacen(from, to, 1)).expect("write edited file");
+    }
+
+    /// Every file under processed/ and charts/, with its bytes.
+    pub fn outputs(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files = Vec::new();
+        for folder in ["processed", "charts"] {
+            collect_files(&self.path(folder), &mut files);
+        }
+        files.sort();
+        files
+            .into_iter()
+            .map(|p| (p.clone(), fs::read(&p).expect("read output")))
+            .collect()
+    }
+}

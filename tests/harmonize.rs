@@ -1,0 +1,373 @@
+//! Harmonization: derived variables against hand-computed expectations (tests/fixtures/derived/),
+//! and the sample round of the ten member states: every source harmonizes, the coverage reports
+//! account for every raw code, the two migrant series never meet in a cell, no personal identifier
+//! reaches processed/.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+mod common;
+use common::{assert_clean_failure, collect_files, copy_tree, text, Round};
+
+fn parquet(path: &Path) -> DataFrame {
+    let file = fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    ParquetReader::new(file)
+        .finish()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn run_log(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&fs::read(dir.join("processed/run_log.json")).expect("run log"))
+        .expect("run log JSON")
+}
+
+/// A column as text values (nulls as None), in the frame's order.
+fn strings(frame: &DataFrame, name: &str) -> Vec<Option<String>> {
+    let column = frame
+        .column(name)
+        .unwrap_or_else(|_| panic!("no column {name}"))
+        .cast(&DataType::String)
+        .expect("as text");
+    column
+        .str()
+        .expect("text")
+        .iter()
+        .map(|v| v.map(String::from))
+        .collect()
+}
+
+/// The derived-variable fixture, run; its harmonized records in file order.
+fn derived_round() -> (tempfile::TempDir, DataFrame) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fixture = repo.join("tests/fixtures/derived");
+    copy_tree(&repo.join("schemas"), &dir.path().join("schemas"));
+    copy_tree(&fixture.join("raw"), &dir.path().join("raw"));
+    copy_tree(&fixture.join("sources"), &dir.path().join("sources"));
+    fs::copy(fixture.join("ilms.toml"), dir.path().join("ilms.toml")).expect("manifest");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ilms"))
+        .args(["run", "--quiet"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run ilms");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let records = parquet(&dir.path().join("processed/harmonized/DERIVED.parquet"))
+        .sort(["source_row"], SortMultipleOptions::default())
+        .expect("sort");
+    (dir, records)
+}
+
+#[test]
+fn derived_variables_match_hand_computed_expectations() {
+    let (_dir, records) = derived_round();
+    // One row per person of tests/fixtures/derived/raw/persons.csv, worked out by hand from the
+    // ILO definitions (working age 15+, ILOSTAT age bands, the two migrant series against
+    // ref_area THA, the activity questions), the correspondences' rule and ISCED aggregates.
+    #[rustfmt::skip]
+    let expected: [[&str; 15]; 9] = [
+        // working_age age_5yr age_10yr age_aggregate youth_adult birth_status citizenship_status lf_status occupation industry section education edu_aggregate status sex
+        ["false", "Y10-14", "YLT15", "YLT15", "YLT15", "NATIVE", "CITIZEN", "", "", "", "", "0", "LTB", "", "M"],
+        // age 15: the working-age bound; ISCO-88 1110 and ISIC 3.1 1511 have one target each
+        ["true", "Y15-19", "Y15-24", "Y15-24", "Y15-24", "NATIVE", "CITIZEN", "EMP", "1111", "1010", "C", "X", "LTB", "1", "F"],
+        // 1221 -> ISCO-08 1311/1312: their common level 131; ISIC 3.1 0121 -> 0141/0142/0144: 014
+        ["true", "Y20-24", "Y15-24", "Y15-24", "Y15-24", "FOREIGN", "NONCIT", "EMP", "131", "014", "A", "2", "BAS", "3", "M"],
+        // stateless (XXA) is a non-citizen; looked and available: unemployed
+        ["true", "Y25-29", "Y25-34", "Y25-54", "YGE25", "FOREIGN", "NONCIT", "UNE", "", "", "", "4", "INT", "", "F"],
+        // unknown country of birth: birth status unknown (null), citizenship still known
+        ["true", "Y50-54", "Y45-54", "Y25-54", "YGE25", "", "NONCIT", "OLF", "", "", "", "6", "ADV", "", "M"],
+        // unknown citizenship; 1223 -> 1323/3123 share no level: first link 1323; ISIC 0200 -> six
+        // classes in divisions 01 and 02, one section: A
+        ["true", "Y55-59", "Y55-64", "Y55-64", "YGE25", "FOREIGN", "", "EMP", "1323", "A", "A", "8", "ADV", "5", "F"],
+        // foreign-born citizen; ISIC 2892 -> four sections: first link 0162; ISCED 9 (n.e.c.): aggregate unknown
+        ["true", "Y60-64", "Y55-64", "Y55-64", "YGE25", "FOREIGN", "CITIZEN", "EMP", "1323", "0162", "A", "9", "", "1", "M"],
+        ["true", "YGE65", "YGE65", "YGE65", "YGE25", "FOREIGN", "NONCIT", "OLF", "", "", "", "3", "INT", "", "F"],
+        ["true", "YGE65", "YGE65", "YGE65", "YGE25", "NATIVE", "CITIZEN", "OLF", "", "", "", "1", "BAS", "", "M"],
+    ];
+    let columns = [
+        "working_age",
+        "age_5yr",
+        "age_10yr",
+        "age_aggregate",
+        "age_youth_adult",
+        "birth_status",
+        "citizenship_status",
+        "lf_status",
+        "occupation",
+        "industry",
+        "industry_section",
+        "education",
+        "education_aggregate",
+        "status_in_employment",
+        "sex",
+    ];
+    assert_eq!(records.height(), expected.len());
+    for (j, name) in columns.iter().enumerate() {
+        let got = strings(&records, name);
+        for (i, row) in expected.iter().enumerate() {
+            let want = (!row[j].is_empty()).then(|| row[j].to_string());
+            assert_eq!(got[i], want, "person {} {name}", i + 1);
+        }
+    }
+}
+
+#[test]
+fn crosswalked_codes_are_reported_with_their_resolution_and_share() {
+    let (dir, _) = derived_round();
+    let log = run_log(dir.path());
+    let coverage = log["sources"][0]["coverage"]
+        .as_array()
+        .expect("coverage")
+        .clone();
+    let variable = |name: &str| {
+        coverage
+            .iter()
+            .find(|v| v["variable"] == name)
+            .unwrap_or_else(|| panic!("no coverage for {name}"))
+            .clone()
+    };
+    // Persons 3, 6 and 7 have codes with several targets: 3 of 9 records, for both variables.
+    for name in ["occupation", "industry"] {
+        let v = variable(name);
+        assert_eq!(v["crosswalk_resolved"], 3, "{name}: {v}");
+        assert!(
+            (v["crosswalk_resolved_share"].as_f64().unwrap_or(0.0) - 3.0 / 9.0).abs() < 1e-12,
+            "{v}"
+        );
+    }
+    let lines = parquet(&dir.path().join("processed/coverage.parquet"));
+    let raw = strings(&lines, "raw_code");
+    let resolution = strings(&lines, "resolution");
+    let variable_of = strings(&lines, "variable");
+    let resolution_of = |var: &str, code: &str| {
+        (0..lines.height())
+            .find(|&i| variable_of[i].as_deref() == Some(var) && raw[i].as_deref() == Some(code))
+            .and_then(|i| resolution[i].clone())
+    };
+    assert_eq!(
+        resolution_of("occupation", "1110").as_deref(),
+        Some("unique")
+    );
+    assert_eq!(
+        resolution_of("occupation", "1221").as_deref(),
+        Some("common_level")
+    );
+    assert_eq!(
+        resolution_of("occupation", "1223").as_deref(),
+        Some("first_link")
+    );
+    assert_eq!(
+        resolution_of("industry", "0200").as_deref(),
+        Some("common_section")
+    );
+}
+
+/// The repository's sample round, run once per test that needs it.
+fn sample_round() -> Round {
+    let round = Round::sample();
+    let output = round.ilms(&["run", "--quiet"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    round
+}
+
+#[test]
+fn every_source_of_the_sample_round_harmonizes_and_coverage_accounts_for_every_raw_code() {
+    let round = sample_round();
+    let log = run_log(round.dir.path());
+    let sources = log["sources"].as_array().expect("sources");
+    let members: BTreeSet<&str> = [
+        "BRN", "IDN", "KHM", "LAO", "MMR", "MYS", "PHL", "SGP", "THA", "VNM",
+    ]
+    .into_iter()
+    .collect();
+    let mut areas = BTreeSet::new();
+    for source in sources {
+        let id = source["id"].as_str().expect("id");
+        let read = source["read"].as_u64().expect("read");
+        let harmonized = source["harmonized"].as_u64().expect("harmonized");
+        let quarantined = source["quarantined"].as_u64().expect("quarantined");
+        assert!(harmonized > 0, "{id}: nothing harmonized");
+        assert_eq!(read, harmonized + quarantined, "{id}");
+        let records = parquet(&round.path(&format!("processed/harmonized/{id}.parquet")));
+        areas.insert(strings(&records, "ref_area")[0].clone().expect("ref_area"));
+        // Every raw record's code is in the coverage report, for every coded variable.
+        for variable in source["coverage"].as_array().expect("coverage") {
+            let total: u64 = variable["records"]
+                .as_object()
+                .expect("records by outcome")
+                .values()
+                .map(|n| n.as_u64().unwrap_or(0))
+                .sum();
+            assert_eq!(
+                total, read,
+                "{id} {}: coverage {total} of {read}",
+                variable["variable"]
+            );
+        }
+    }
+    let areas: BTreeSet<&str> = areas.iter().map(String::as_str).collect();
+    assert_eq!(
+        areas, members,
+        "the round covers the ten ASEAN member states"
+    );
+}
+
+#[test]
+fn the_two_migrant_series_are_never_mixed_in_one_cell() {
+    let round = sample_round();
+    let cells = parquet(&round.path("processed/indicators.parquet"));
+    let indicator = strings(&cells, "indicator");
+    let source = strings(&cells, "source");
+    let classif1 = strings(&cells, "classif1");
+    let classif2 = strings(&cells, "classif2");
+    let series = |code: &Option<String>| -> Option<&'static str> {
+        match code.as_deref() {
+            Some(c) if c.starts_with("CBR_") => Some("birth"),
+            Some(c) if c.starts_with("CCT_") => Some("citizenship"),
+            _ => None,
+        }
+    };
+    let mut by_indicator = std::collections::BTreeMap::<String, BTreeSet<&str>>::new();
+    for i in 0..cells.height() {
+        let in_cell: BTreeSet<&str> = [series(&classif1[i]), series(&classif2[i])]
+            .into_iter()
+            .flatten()
+            .collect();
+        assert!(
+            in_cell.len() <= 1,
+            "cell {i} mixes the series: {:?} {:?}",
+            classif1[i],
+            classif2[i]
+        );
+        by_indicator
+            .entry(indicator[i].clone().unwrap_or_default())
+            .or_default()
+            .extend(in_cell);
+    }
+    for (id, kinds) in &by_indicator {
+        assert_eq!(kinds.len(), 1, "{id} uses {kinds:?}");
+    }
+    // A source with citizenship but no country of birth publishes no place-of-birth cells: its
+    // citizenship never stands in for birth.
+    assert!(
+        !(0..cells.height()).any(|i| source[i].as_deref() == Some("BA:SGP_LFS_2024")
+            && series(&classif2[i]) == Some("birth")),
+        "SGP has no country of birth, yet place-of-birth cells were published"
+    );
+    // In every harmonized record, each status comes from its own variable only.
+    let mut files = Vec::new();
+    collect_files(&round.path("processed/harmonized"), &mut files);
+    for file in files {
+        let records = parquet(&file);
+        for (status, variable) in [
+            ("birth_status", "country_of_birth"),
+            ("citizenship_status", "citizenship"),
+        ] {
+            let s = strings(&records, status);
+            let v = strings(&records, variable);
+            assert!(
+                s.iter().zip(&v).all(|(s, v)| s.is_some() == v.is_some()),
+                "{}: {status} set without {variable} (or the reverse)",
+                file.display()
+            );
+        }
+    }
+}
+
+/// Every value of the declared identifier columns of the round's sources, read by ilms itself.
+fn identifier_values(round_dir: &Path) -> BTreeSet<String> {
+    let round = ilms::Round::load(round_dir.join("ilms.toml")).expect("load the round");
+    let mut values = BTreeSet::new();
+    for spec in &round.sources {
+        if spec.record.identifiers.is_empty() {
+            continue;
+        }
+        let raw = ilms::ingest::scan(&spec.raw_path, &spec.file)
+            .expect("scan")
+            .collect()
+            .expect("read");
+        for column in &spec.record.identifiers {
+            values.extend(strings(&raw, column).into_iter().flatten());
+        }
+    }
+    values
+}
+
+#[test]
+fn no_personal_identifier_reaches_any_file_under_processed() {
+    let round = sample_round();
+    let identifiers = identifier_values(round.dir.path());
+    assert!(
+        identifiers.len() > 3000,
+        "expected the deployment files' names and document numbers, found {}",
+        identifiers.len()
+    );
+    // Names repeat ("Maria Santos"); passport and card numbers are unique: both must be absent.
+    let patterns: Vec<&String> = identifiers.iter().collect();
+    let finder = aho_corasick::AhoCorasick::new(&patterns).expect("identifier matcher");
+    let mut files: Vec<PathBuf> = Vec::new();
+    collect_files(&round.path("processed"), &mut files);
+    assert!(!files.is_empty());
+    for file in files {
+        // Parquet pages are compressed: read the values, every column as text.
+        let text = if file.extension().is_some_and(|e| e == "parquet") {
+            let frame = parquet(&file);
+            let mut all = String::new();
+            for column in frame.get_column_names() {
+                for value in strings(&frame, column).into_iter().flatten() {
+                    all.push_str(&value);
+                    all.push('\n');
+                }
+            }
+            all
+        } else {
+            String::from_utf8_lossy(&fs::read(&file).expect("read")).into_owned()
+        };
+        if let Some(found) = finder.find(&text) {
+            panic!(
+                "{} contains the identifier {:?}",
+                file.display(),
+                &text[found.start()..found.end()]
+            );
+        }
+    }
+}
+
+#[test]
+fn spec_mistakes_of_the_harmonization_language_are_refused_with_key_and_fix() {
+    let phl = "schemas/sources/phl_deployments_2024.toml";
+    let cases: [(&str, &str, &str, &str); 4] = [
+        // A variable neither mapped nor declared not provided.
+        (phl, "\"lf_status\", ", "", "source.not_provided"),
+        // A personal identifier used as a variable.
+        (
+            phl,
+            "column = \"AGE\"",
+            "column = \"PASSPORT_NO\"",
+            "variables.age.column",
+        ),
+        // An expression that does not compile.
+        (
+            phl,
+            "expr = \"'OUTFLOW'\"",
+            "expr = \"CASE WHEN\"",
+            "variables.flow.expr",
+        ),
+        // A classification the variable cannot take.
+        (
+            "schemas/sources/tha_lfs_2024.toml",
+            "classification = \"isco88\"",
+            "classification = \"isic31\"",
+            "variables.occupation.classification",
+        ),
+    ];
+    for (spec, from, to, key) in cases {
+        let round = Round::sample();
+        round.edit(spec, from, to);
+        let output = round.ilms(&["check"]);
+        assert_clean_failure(&output, spec, key);
+        assert!(round.outputs().is_empty());
+    }
+}
