@@ -22,6 +22,9 @@ pub struct InspectOptions {
     pub header_rows: u32,
     /// How many of each column's most frequent values to show.
     pub values: usize,
+    /// Distinct and most frequent values are counted over the first this many rows (memory stays
+    /// bounded on a census); the row count and blanks cover the whole file.
+    pub sample_rows: usize,
 }
 
 pub fn inspect(options: &InspectOptions) -> Result<String> {
@@ -61,8 +64,8 @@ pub fn inspect(options: &InspectOptions) -> Result<String> {
     let loaded = ingest::load(path, &file, false)?;
     let frame = loaded.frame.drop(by_name([SOURCE_ROW], true, false));
 
-    // One pass for the row count and every column's blanks and distinct values, then the most
-    // frequent values per column.
+    // One pass for the row count and every column's blanks; distinct and most frequent values
+    // over the first `sample_rows` rows.
     let mut summary_exprs = vec![len().alias("_rows")];
     for (i, c) in loaded.columns.iter().enumerate() {
         summary_exprs.push(
@@ -71,12 +74,21 @@ pub fn inspect(options: &InspectOptions) -> Result<String> {
                 .sum()
                 .alias(format!("_blank{i}")),
         );
-        summary_exprs.push(col(c.as_str()).n_unique().alias(format!("_distinct{i}")));
     }
-    let mut plans = vec![frame.clone().select(summary_exprs)];
+    let sample = frame.clone().limit(options.sample_rows as IdxSize);
+    let distinct: Vec<Expr> = loaded
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| col(c.as_str()).n_unique().alias(format!("_distinct{i}")))
+        .collect();
+    let mut plans = vec![
+        frame.clone().select(summary_exprs),
+        sample.clone().select(distinct),
+    ];
     for c in &loaded.columns {
         plans.push(
-            frame
+            sample
                 .clone()
                 .group_by([col(c.as_str())])
                 .agg([len().alias("n")])
@@ -94,8 +106,12 @@ pub fn inspect(options: &InspectOptions) -> Result<String> {
     )
     .map_err(|e| Error::polars(path, "read the file", e))?;
     let fail = |e: PolarsError| Error::polars(path, "summarize the columns", e);
-    let summary = &results[0];
     let number = |name: &str| -> Result<u64> {
+        let summary = if name.starts_with("_distinct") {
+            &results[1]
+        } else {
+            &results[0]
+        };
         summary
             .column(name)
             .and_then(|c| c.cast(&DataType::UInt64))
@@ -107,10 +123,11 @@ pub fn inspect(options: &InspectOptions) -> Result<String> {
 
     let mut out = String::new();
     let _ = writeln!(out, "{}: {}", display(path), loaded.description);
+    let rows = number("_rows")?;
     let _ = writeln!(
         out,
         "{} rows, {} columns{}",
-        number("_rows")?,
+        rows,
         loaded.columns.len(),
         if loaded.total_rows > 0 {
             format!(" ({} total rows set aside)", loaded.total_rows)
@@ -125,13 +142,20 @@ pub fn inspect(options: &InspectOptions) -> Result<String> {
         .max()
         .unwrap_or(6)
         .max(6);
+    if rows > options.sample_rows as u64 {
+        let _ = writeln!(
+            out,
+            "distinct and most frequent values: first {} rows (--sample-rows)",
+            options.sample_rows
+        );
+    }
     let _ = writeln!(
         out,
         "\n{:<width$}  {:<10} {:>8} {:>9}  most frequent values (count)",
         "column", "stored as", "blank", "distinct"
     );
     for (i, c) in loaded.columns.iter().enumerate() {
-        let top = &results[i + 1];
+        let top = &results[i + 2];
         let values = top.column(c).map_err(fail)?.str().map_err(fail)?;
         let counts = top
             .column("n")

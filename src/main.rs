@@ -84,6 +84,10 @@ enum Command {
         /// How many of each column's most frequent values to show.
         #[arg(long, default_value_t = 8)]
         values: usize,
+        /// Count distinct and frequent values over the first N rows (the row count and blanks
+        /// always cover the whole file).
+        #[arg(long, default_value_t = 1_000_000)]
+        sample_rows: usize,
     },
     /// Check the round's manifest, specs, classifications and raw-file headers; read no records.
     #[command(after_help = "Examples:\n  ilms check\n  ilms check --round rounds/2025.toml")]
@@ -159,6 +163,7 @@ fn main() -> ExitCode {
             header_row,
             header_rows,
             values,
+            sample_rows,
         } => ilms::inspect::inspect(&ilms::inspect::InspectOptions {
             path: file,
             format,
@@ -172,6 +177,7 @@ fn main() -> ExitCode {
             header_row,
             header_rows,
             values,
+            sample_rows,
         })
         .map(|text| print!("{text}")),
         Command::Check { round } => ilms::Round::load(&round).map(|r| {
