@@ -1,8 +1,9 @@
 -- The ilms job on a generated round, written as a DuckDB SQL pipeline (benches/run.py runs it with
 -- ${ROUND} and ${OUT} substituted). Same work as `ilms run`: read the CSV as text, map the national
 -- codes through the same code maps, derive the harmonized columns, apply the same record rules in
--- the same order, write the clean records and the quarantine as Parquet (zstd), tabulate the two
--- indicators with every margin (CUBE) in fixed-point weights and write them as Parquet.
+-- the same order, write the clean records (the full contract: variables the source lacks as null
+-- columns, ILOSTAT age bands) and the quarantine as Parquet (zstd), tabulate the two indicators with
+-- every margin (CUBE) in fixed-point weights, write them and the mapping coverage report as Parquet.
 SET preserve_insertion_order = true;
 
 CREATE TEMP TABLE sex_map(code VARCHAR, value VARCHAR);
@@ -41,6 +42,12 @@ WITH raw AS (
 )
 SELECT *,
     age >= 15 AS working_age,
+    CASE WHEN age >= 65 THEN 'YGE65' ELSE printf('Y%02d-%02d', age // 5 * 5, age // 5 * 5 + 4) END AS age_5yr,
+    CASE WHEN age < 15 THEN 'YLT15' WHEN age >= 65 THEN 'YGE65'
+         ELSE printf('Y%02d-%02d', 15 + (age - 15) // 10 * 10, 24 + (age - 15) // 10 * 10) END AS age_10yr,
+    CASE WHEN age < 15 THEN 'YLT15' WHEN age < 25 THEN 'Y15-24' WHEN age < 55 THEN 'Y25-54'
+         WHEN age < 65 THEN 'Y55-64' ELSE 'YGE65' END AS age_aggregate,
+    CASE WHEN age < 15 THEN 'YLT15' WHEN age < 25 THEN 'Y15-24' ELSE 'YGE25' END AS age_youth_adult,
     CASE WHEN country_of_birth IS NULL THEN NULL WHEN country_of_birth = ref_area THEN 'NATIVE' ELSE 'FOREIGN' END AS birth_status,
     CASE WHEN citizenship IS NULL THEN NULL WHEN citizenship = ref_area THEN 'CITIZEN' ELSE 'NONCIT' END AS citizenship_status,
     CASE
@@ -58,6 +65,10 @@ FROM harmonized;
 COPY (
     SELECT ref_area, time, source_id, source_type, record_id, source_row, weight, sex, age, working_age,
            country_of_birth, birth_status, citizenship, citizenship_status, lf_status, occupation,
+           NULL::VARCHAR AS industry, NULL::VARCHAR AS industry_section, NULL::VARCHAR AS education,
+           NULL::VARCHAR AS education_aggregate, NULL::VARCHAR AS status_in_employment, NULL::VARCHAR AS flow,
+           NULL::VARCHAR AS destination, NULL::VARCHAR AS origin,
+           age_5yr, age_10yr, age_aggregate, age_youth_adult,
            weight_src, age_src, citizenship_src, country_of_birth_src, lf_status_src, occupation_src, sex_src
     FROM checked WHERE rule IS NULL
 ) TO '${OUT}/harmonized.parquet' (FORMAT parquet, COMPRESSION zstd);
@@ -98,3 +109,12 @@ COPY (
            sum(w) / 1e9, count(*)
     FROM base GROUP BY ref_area, time, CUBE(sex, ocu, cct)
 ) TO '${OUT}/indicators.parquet' (FORMAT parquet, COMPRESSION zstd);
+
+-- The mapping coverage report: records and weights per raw code of every coded variable.
+COPY (
+    SELECT 'sex' AS variable, sex_src AS raw_code, count(*) AS records, sum(weight) AS weighted FROM checked GROUP BY ALL
+    UNION ALL SELECT 'country_of_birth', country_of_birth_src, count(*), sum(weight) FROM checked GROUP BY ALL
+    UNION ALL SELECT 'citizenship', citizenship_src, count(*), sum(weight) FROM checked GROUP BY ALL
+    UNION ALL SELECT 'lf_status', lf_status_src, count(*), sum(weight) FROM checked GROUP BY ALL
+    UNION ALL SELECT 'occupation', occupation_src, count(*), sum(weight) FROM checked GROUP BY ALL
+) TO '${OUT}/coverage.parquet' (FORMAT parquet, COMPRESSION zstd);
