@@ -67,7 +67,7 @@ fn derived_variables_match_hand_computed_expectations() {
     // ILO definitions (working age 15+, ILOSTAT age bands, the two migrant series against
     // ref_area THA, the activity questions), the correspondences' rule and ISCED aggregates.
     #[rustfmt::skip]
-    let expected: [[&str; 15]; 9] = [
+    let expected: [[&str; 15]; 10] = [
         // working_age age_5yr age_10yr age_aggregate youth_adult birth_status citizenship_status lf_status occupation industry section education edu_aggregate status sex
         ["false", "Y10-14", "YLT15", "YLT15", "YLT15", "NATIVE", "CITIZEN", "", "", "", "", "0", "LTB", "", "M"],
         // age 15: the working-age bound; ISCO-88 1110 and ISIC 3.1 1511 have one target each
@@ -85,6 +85,8 @@ fn derived_variables_match_hand_computed_expectations() {
         ["true", "Y60-64", "Y55-64", "Y55-64", "YGE25", "FOREIGN", "CITIZEN", "EMP", "1323", "0162", "A", "9", "", "1", "M"],
         ["true", "YGE65", "YGE65", "YGE65", "YGE25", "FOREIGN", "NONCIT", "OLF", "", "", "", "3", "INT", "", "F"],
         ["true", "YGE65", "YGE65", "YGE65", "YGE25", "NATIVE", "CITIZEN", "OLF", "", "", "", "1", "BAS", "", "M"],
+        // status 7 is no ICSE-93 group; the policy is not_classified: kept, status unknown
+        ["true", "Y30-34", "Y25-34", "Y25-54", "YGE25", "NATIVE", "CITIZEN", "EMP", "1111", "1010", "C", "3", "INT", "", "F"],
     ];
     let columns = [
         "working_age",
@@ -128,15 +130,21 @@ fn crosswalked_codes_are_reported_with_their_resolution_and_share() {
             .unwrap_or_else(|| panic!("no coverage for {name}"))
             .clone()
     };
-    // Persons 3, 6 and 7 have codes with several targets: 3 of 9 records, for both variables.
+    // Persons 3, 6 and 7 have codes with several targets: 3 of 10 records, for both variables.
     for name in ["occupation", "industry"] {
         let v = variable(name);
         assert_eq!(v["crosswalk_resolved"], 3, "{name}: {v}");
         assert!(
-            (v["crosswalk_resolved_share"].as_f64().unwrap_or(0.0) - 3.0 / 9.0).abs() < 1e-12,
+            (v["crosswalk_resolved_share"].as_f64().unwrap_or(0.0) - 0.3).abs() < 1e-12,
             "{v}"
         );
     }
+    // The unknown status is counted as not classified, not quarantined.
+    assert_eq!(
+        variable("status_in_employment")["records"]["not classified"],
+        1
+    );
+    assert_eq!(log["sources"][0]["quarantined"], 0);
     let lines = parquet(&dir.path().join("processed/coverage.parquet"));
     let raw = strings(&lines, "raw_code");
     let resolution = strings(&lines, "resolution");
