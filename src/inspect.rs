@@ -56,6 +56,7 @@ pub fn inspect(options: &InspectOptions) -> Result<String> {
         quote: "\"".into(),
         columns: Vec::new(),
         sheet: options.sheet.clone(),
+        cells: None,
         header_row: options.header_row,
         header_rows: options.header_rows,
         total_rows: None,

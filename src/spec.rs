@@ -77,6 +77,9 @@ pub struct FileSpec {
     pub columns: Vec<FixedWidthColumn>,
     /// xlsx / xls: the worksheet (default: the first).
     pub sheet: Option<String>,
+    /// xlsx / xls: the block of cells holding the table, e.g. "B4:H40" (default: the whole sheet);
+    /// for a sheet with notes beside the table or several tables.
+    pub cells: Option<String>,
     /// xlsx / xls: the 1-based sheet row of the header (rows above it, titles, are skipped).
     #[serde(default = "default_header_row")]
     pub header_row: u32,
@@ -804,7 +807,17 @@ fn check_file(spec_path: &Path, file: &FileSpec) -> Result<()> {
             "remove file.columns, or set file.format = \"fixed_width\"",
         );
     }
+    if let Some(cells) = &file.cells {
+        if cell_block(cells).is_none() {
+            return refuse(
+                "cells",
+                format!("'{cells}' is not a block of cells"),
+                "write the top-left and bottom-right cells as Excel does, e.g. \"B4:H40\"",
+            );
+        }
+    }
     let workbook_keys_given = file.sheet.is_some()
+        || file.cells.is_some()
         || file.header_row != 1
         || file.header_rows != 1
         || file.total_rows.is_some()
@@ -812,7 +825,7 @@ fn check_file(spec_path: &Path, file: &FileSpec) -> Result<()> {
     if !format.is_workbook() && workbook_keys_given {
         return refuse(
             "sheet",
-            "sheet, header_row, header_rows, total_rows and unpivot apply to xlsx and xls files only".into(),
+            "sheet, cells, header_row, header_rows, total_rows and unpivot apply to xlsx and xls files only".into(),
             "remove them, or correct file.format",
         );
     }
@@ -824,6 +837,28 @@ fn check_file(spec_path: &Path, file: &FileSpec) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// A block of cells in Excel's notation ("B4:H40") as 0-based (row, column) corners, top-left first.
+pub fn cell_block(text: &str) -> Option<((u32, u32), (u32, u32))> {
+    let cell = |a1: &str| -> Option<(u32, u32)> {
+        let split = a1.find(|c: char| c.is_ascii_digit())?;
+        let (letters, digits) = a1.split_at(split);
+        if letters.is_empty() || !letters.chars().all(|c| c.is_ascii_alphabetic()) {
+            return None;
+        }
+        let column = letters
+            .to_ascii_uppercase()
+            .bytes()
+            .try_fold(0u32, |n, b| {
+                n.checked_mul(26)?.checked_add(u32::from(b - b'A') + 1)
+            })?;
+        let row: u32 = digits.parse().ok()?;
+        (row >= 1).then(|| (row - 1, column - 1))
+    };
+    let (from, to) = text.split_once(':')?;
+    let (from, to) = (cell(from.trim())?, cell(to.trim())?);
+    (from.0 <= to.0 && from.1 <= to.1).then_some((from, to))
 }
 
 fn check_meta(spec_path: &Path, meta: &SourceMeta, cl: &Classifications) -> Result<()> {
@@ -1069,6 +1104,15 @@ fn resolve_codes(
 #[cfg(test)]
 mod tests {
     use super::valid_time;
+
+    #[test]
+    fn cell_blocks() {
+        assert_eq!(super::cell_block("A1:B2"), Some(((0, 0), (1, 1))));
+        assert_eq!(super::cell_block("b4:aa40"), Some(((3, 1), (39, 26))));
+        for bad in ["A1", "B4:A1", "A0:B2", "4B:H40", ":", "A1:B"] {
+            assert_eq!(super::cell_block(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn reference_periods() {

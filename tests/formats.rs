@@ -338,6 +338,36 @@ fn a_blank_row_inside_a_workbook_table_is_refused_not_taken_as_its_end() {
 }
 
 #[test]
+fn a_block_of_cells_limits_the_workbook_table() {
+    let file = fixtures().join("raw/lfs.xlsx");
+    // The whole table as a block: the same records as without it.
+    let round = FixtureRound::single(
+        "fmt_xlsx.toml",
+        &file,
+        Some(("header_row = 4", "header_row = 4\ncells = \"A4:J504\"")),
+    );
+    let output = round.ilms(&["run", "--quiet"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let records = round.parquet("processed/harmonized/FMT_XLSX.parquet");
+    assert_eq!(records.height(), 497);
+    // A block of the first three columns: the weight column is outside it, and the spec says so.
+    let round = FixtureRound::single(
+        "fmt_xlsx.toml",
+        &file,
+        Some(("header_row = 4", "header_row = 4\ncells = \"A4:C504\"")),
+    );
+    let output = round.ilms(&["check"]);
+    assert_clean_failure(&output, "only.toml", "record.weight");
+    // A block that is not one is refused when the spec loads.
+    let round = FixtureRound::single(
+        "fmt_xlsx.toml",
+        &file,
+        Some(("header_row = 4", "header_row = 4\ncells = \"C504:A4\"")),
+    );
+    assert_clean_failure(&round.ilms(&["check"]), "only.toml", "file.cells");
+}
+
+#[test]
 fn inspect_shows_columns_storage_labels_and_frequent_values() {
     let round = FixtureRound::new();
     let dta = round.ilms(&["inspect", "raw/lfs_118.dta"]);

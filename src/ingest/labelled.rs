@@ -19,7 +19,7 @@ use dta::stata::{
     stata_long::StataLong,
 };
 
-use super::{guarded, number_text, text_frame, Loaded, ValueLabels};
+use super::{guarded, number_text, Loaded, ValueLabels};
 use crate::error::{Error, Result};
 
 fn damaged(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
@@ -138,14 +138,14 @@ fn read_dta(path: &Path, header_only: bool) -> Result<Loaded> {
             labels.insert(variable.name().to_string(), codes);
         }
     }
-    Ok(Loaded {
-        frame: text_frame(path, columns.iter().cloned().zip(values).collect())?,
+    Loaded::in_memory(
+        path,
         columns,
+        values,
         storage,
         labels,
-        total_rows: 0,
-        description: format!("Stata dta, release {release}"),
-    })
+        format!("Stata dta, release {release}"),
+    )
 }
 
 pub(super) fn load_sav(path: &Path, header_only: bool) -> Result<Loaded> {
@@ -188,17 +188,17 @@ fn read_sav(path: &Path, header_only: bool) -> Result<Loaded> {
             .collect();
         labels.insert(column.clone(), codes);
     }
-    Ok(Loaded {
-        frame: text_frame(path, columns.iter().cloned().zip(values).collect())?,
+    Loaded::in_memory(
+        path,
         columns,
+        values,
         storage,
         labels,
-        total_rows: 0,
-        description: format!(
+        format!(
             "SPSS {} ({:?} compression)",
             meta.file_format, meta.compression
         ),
-    })
+    )
 }
 
 /// An Arrow column from the SPSS reader as text.

@@ -198,15 +198,34 @@ pub(crate) fn number_text(value: f64) -> String {
     }
 }
 
-/// Build the loaded frame of an in-memory reader: text columns, numbered from data row 1.
-pub(crate) fn text_frame(path: &Path, columns: Vec<(String, Vec<String>)>) -> Result<LazyFrame> {
-    let columns: Vec<Column> = columns
-        .into_iter()
-        .map(|(name, values)| Column::new(name.into(), values))
-        .collect();
-    let frame = DataFrame::new_infer_height(columns)
+impl Loaded {
+    /// What an in-memory reader read: its text columns (in order, each with its values), numbered
+    /// from data row 1.
+    pub(crate) fn in_memory(
+        path: &Path,
+        columns: Vec<String>,
+        values: Vec<Vec<String>>,
+        storage: Vec<String>,
+        labels: ValueLabels,
+        description: String,
+    ) -> Result<Loaded> {
+        let frame = DataFrame::new_infer_height(
+            columns
+                .iter()
+                .zip(values)
+                .map(|(name, values)| Column::new(name.as_str().into(), values))
+                .collect(),
+        )
         .map_err(|e| Error::polars(path, "assemble the columns", e))?;
-    Ok(frame.lazy().with_row_index(SOURCE_ROW, Some(1)))
+        Ok(Loaded {
+            frame: frame.lazy().with_row_index(SOURCE_ROW, Some(1)),
+            columns,
+            storage,
+            labels,
+            total_rows: 0,
+            description,
+        })
+    }
 }
 
 /// Run a third-party reader so that a panic on a damaged file becomes a clear error, not a crash.

@@ -13,7 +13,7 @@ use polars::prelude::IdxSize;
 
 use super::{guarded, number_text, Loaded, ValueLabels, SOURCE_ROW};
 use crate::error::{Error, Result};
-use crate::spec::{FileSpec, Unpivot};
+use crate::spec::{cell_block, FileSpec, Unpivot};
 
 pub(super) fn load(path: &Path, file: &FileSpec) -> Result<Loaded> {
     let (sheet, range) = guarded(path, "Excel", || read_sheet(path, file))?;
@@ -236,6 +236,11 @@ fn read_sheet(path: &Path, file: &FileSpec) -> Result<(String, Range<Data>)> {
             "check the file is complete (open it in Excel or LibreOffice)",
         )
     })?;
+    // Only the declared block of cells (checked when the spec loaded), if any.
+    let range = match file.cells.as_deref().and_then(cell_block) {
+        Some((from, to)) => range.range(from, to),
+        None => range,
+    };
     Ok((sheet, range))
 }
 
