@@ -1,6 +1,6 @@
 //! Ingest formats: the fixture round in tests/fixtures/formats/ holds the same 500 persons as CSV
 //! (UTF-8, UTF-8 with BOM and ';', UTF-16 TSV, Windows-1252), fixed-width text, .xlsx, .xls, Stata
-//! 118 and 114, SPSS .sav and .zsav and Parquet, plus an aggregate workbook counting them; made by
+//! 114, 115, 117, 118 and 119, SPSS .sav and .zsav and Parquet, plus an aggregate workbook counting them; made by
 //! tools/make_format_fixtures.py with pandas, openpyxl, xlwt, pyreadstat and pyarrow.
 
 use std::fs;
@@ -116,7 +116,7 @@ fn cells(all: &DataFrame, id: &str) -> DataFrame {
         .expect("cells")
 }
 
-const FORMATS: [&str; 13] = [
+const FORMATS: [&str; 16] = [
     "FMT_CSV_BOM",
     "FMT_TSV_UTF16",
     "FMT_CSV_CP1252",
@@ -125,6 +125,9 @@ const FORMATS: [&str; 13] = [
     "FMT_XLS",
     "FMT_DTA118",
     "FMT_DTA114",
+    "FMT_DTA115",
+    "FMT_DTA117",
+    "FMT_DTA119",
     "FMT_SAV",
     "FMT_ZSAV",
     "FMT_PARQUET",

@@ -5,7 +5,7 @@ SYNTHETIC DATA: the first 500 persons of the sample round's LFS (raw/mys_lfs_202
 weight, a blank age and a free-text column with accented letters added, written once per format:
 
   CSV (UTF-8; UTF-8 with BOM, ';' and every field quoted; UTF-16LE TSV; Windows-1252), fixed-width
-  text, .xlsx (openpyxl: title rows, footnote), .xls (xlwt), Stata .dta releases 118 and 114
+  text, .xlsx (openpyxl: title rows, footnote), .xls (xlwt), Stata .dta releases 114, 115, 117, 118, 119
   (pyreadstat, with value labels), SPSS .sav and .zsav (pyreadstat, with value labels), Parquet
   (pyarrow, typed columns) -- plus a workbook with a blank row inside its table (invalid/), and an aggregate workbook of the same persons (counts by every
   variable, two-row header with merged group cells, a "Total" row and footnotes), and, in corrupt/,
@@ -176,7 +176,7 @@ def main():
 
     # Statistical packages, with value labels on sex.
     labels = {"JANTINA": SEX_LABELS}
-    for version, release in [(14, 118), (10, 114)]:
+    for version, release in [(14, 118), (10, 114), (12, 115), (13, 117), (15, 119)]:
         name = f"lfs_{release}.dta"
         pyreadstat.write_dta(t, str(raw / name), version=version, variable_value_labels=labels)
         sources.append(spec(f"FMT_DTA{release}", f"Stata dta {release}", f"raw/{name}", 'format = "dta"', micro))
