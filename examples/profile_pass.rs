@@ -24,6 +24,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let validation = validate::plan(
         spec,
         harmonize::harmonize(spec, &round.classifications, raw)?,
+        &round.rules,
+        &harmonize::provided_columns(spec),
     );
     let indicators: Vec<_> = round.indicators.list.iter().collect();
     let out = std::env::temp_dir().join("ilms-profile.parquet");

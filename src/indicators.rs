@@ -279,7 +279,7 @@ fn dimension(
 
 /// Compile a polars SQL expression and check it against the harmonized record schema, so a typo in a
 /// column name is an error at load time, not halfway through a round.
-fn compile(
+pub(crate) fn compile(
     path: &Path,
     key: &str,
     text: &str,

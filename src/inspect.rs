@@ -61,6 +61,7 @@ pub fn inspect(options: &InspectOptions) -> Result<String> {
         header_rows: options.header_rows,
         total_rows: None,
         unpivot: None,
+        total_columns: Vec::new(),
     };
     let loaded = ingest::load(path, &file, false)?;
     let frame = loaded.frame.drop(by_name([SOURCE_ROW], true, false));

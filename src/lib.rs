@@ -26,6 +26,7 @@ pub mod inspect;
 pub mod progress;
 pub mod publish;
 pub mod round;
+pub mod rules;
 pub mod spec;
 pub mod tabulate;
 pub mod validate;

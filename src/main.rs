@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
     name = "ilms",
     version,
     about = "Labour-migration statistics: ingest national sources, harmonize to ILO definitions, validate, publish ILMS indicators",
-    after_help = "Examples:\n  ilms run                      run the round in ./ilms.toml (all stages)\n  ilms run --round other.toml   run another round manifest\n  ilms check                    check every spec of the round without reading records\n  ilms inspect raw/lfs.dta      columns, codes and value labels of a raw file, to write its spec\n  ilms generate --rows 1000000 --out bench-data/1M   a bigger synthetic round for benchmarks\n\nExit codes: 0 success, 1 a spec, input or output problem (the message says which file and what to do), 2 bad arguments."
+    after_help = "Examples:\n  ilms run                      run the round in ./ilms.toml (all stages)\n  ilms run --round other.toml   run another round manifest\n  ilms check                    check every spec of the round without reading records\n  ilms validate                 run the validation rules and report; publish nothing\n  ilms inspect raw/lfs.dta      columns, codes and value labels of a raw file, to write its spec\n  ilms generate --rows 1000000 --out bench-data/1M   a bigger synthetic round for benchmarks\n\nExit codes: 0 success, 1 a spec, input or output problem (the message says which file and what to do), 2 bad arguments."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -88,6 +88,21 @@ enum Command {
         /// always cover the whole file).
         #[arg(long, default_value_t = 1_000_000)]
         sample_rows: usize,
+    },
+    /// Run the validation rules (schemas/rules/) on every source and report; publish nothing.
+    #[command(
+        after_help = "Prints every rule's items, passes, fails and missing per source, failures first.\nExit code 1 when a rule of severity error fails (its records would be quarantined), else 0.\n\nExamples:\n  ilms validate\n  ilms validate --json > validation.json\n  ilms validate --round rounds/2025.toml"
+    )]
+    Validate {
+        /// The round manifest.
+        #[arg(long, default_value = "ilms.toml")]
+        round: PathBuf,
+        /// Print the results as JSON (one object per rule and source) instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// No progress bars.
+        #[arg(long)]
+        quiet: bool,
     },
     /// Check the round's manifest, specs, classifications and raw-file headers; read no records.
     #[command(after_help = "Examples:\n  ilms check\n  ilms check --round rounds/2025.toml")]
@@ -180,6 +195,37 @@ fn main() -> ExitCode {
             sample_rows,
         })
         .map(|text| print!("{text}")),
+        Command::Validate { round, json, quiet } => ilms::Round::load(&round)
+            .and_then(|r| r.validate(&ilms::RunOptions { progress: !quiet }))
+            .and_then(|report| {
+                if json {
+                    let text = serde_json::to_string_pretty(&report.validation).map_err(|e| {
+                        ilms::Error::new(&round, "", e.to_string(), "report this bug")
+                    })?;
+                    println!("{text}");
+                } else {
+                    print!("{}", report.validation_table());
+                }
+                let failed = report.failed_errors();
+                if failed.is_empty() {
+                    Ok(())
+                } else {
+                    Err(ilms::Error::new(
+                        &round,
+                        "",
+                        format!(
+                            "{} rule result(s) of severity error failed: {}",
+                            failed.len(),
+                            failed
+                                .iter()
+                                .map(|r| format!("{} on {}", r.rule, r.source_id))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        "correct the records or the specs (the quarantine of `ilms run` lists every failing record)",
+                    ))
+                }
+            }),
         Command::Check { round } => ilms::Round::load(&round).map(|r| {
             println!(
                 "{}: {} sources, {} indicators, {} charts: all specs check out",

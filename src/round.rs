@@ -17,6 +17,7 @@ use crate::indicators::Indicators;
 use crate::ingest;
 use crate::progress::Progress;
 use crate::publish::{FileChecksum, Provenance, Release};
+use crate::rules::Rules;
 use crate::spec::SourceSpec;
 use crate::tabulate::{self, Cells};
 use crate::validate;
@@ -37,10 +38,17 @@ struct RoundSection {
     #[serde(default = "default_charts")]
     charts: PathBuf,
     classifications: PathBuf,
+    /// Folder of validation rule files (`*.toml`).
+    #[serde(default = "default_rules")]
+    rules: PathBuf,
 }
 
 fn default_charts() -> PathBuf {
     "schemas/charts.toml".into()
+}
+
+fn default_rules() -> PathBuf {
+    "schemas/rules".into()
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,6 +75,7 @@ pub struct Round {
     pub classifications: Classifications,
     pub sources: Vec<SourceSpec>,
     pub indicators: Indicators,
+    pub rules: Rules,
     pub charts: Vec<ChartSpec>,
     pub processed_dir: PathBuf,
     pub charts_dir: PathBuf,
@@ -96,8 +105,44 @@ pub struct RunReport {
     pub indicators: Vec<String>,
     /// Indicators a source could not produce, with the harmonized columns it lacks.
     pub not_available: Vec<NotAvailable>,
+    /// Every rule's result on every source it applies to (also in validation.parquet).
+    pub validation: Vec<validate::RuleResult>,
     pub files: Vec<PathBuf>,
     pub provenance: Provenance,
+}
+
+impl RunReport {
+    /// Rules of severity error that failed somewhere.
+    pub fn failed_errors(&self) -> Vec<&validate::RuleResult> {
+        self.validation
+            .iter()
+            .filter(|r| r.failed() && r.severity == crate::rules::Severity::Error)
+            .collect()
+    }
+
+    /// The validation report as a table for a person: every rule on every source, failures first.
+    pub fn validation_table(&self) -> String {
+        let mut rows: Vec<&validate::RuleResult> = self.validation.iter().collect();
+        rows.sort_by_key(|r| (!r.failed(), r.severity, r.source_id.clone(), r.rule.clone()));
+        let mut out = format!(
+            "{:<18} {:<40} {:<8} {:>8} {:>8} {:>7} {:>8}  detail\n",
+            "source", "rule", "severity", "items", "passes", "fails", "missing"
+        );
+        for r in rows {
+            out.push_str(&format!(
+                "{:<18} {:<40} {:<8} {:>8} {:>8} {:>7} {:>8}  {}\n",
+                r.source_id,
+                r.rule,
+                r.severity.name(),
+                r.items,
+                r.passes,
+                r.fails,
+                r.missing,
+                r.detail
+            ));
+        }
+        out
+    }
 }
 
 /// An indicator a source cannot give, because it lacks a variable: published as not available (no
@@ -125,6 +170,7 @@ impl fmt::Display for NotAvailable {
 /// What processing one source produced.
 struct SourceOutcome {
     report: SourceReport,
+    validation: Vec<validate::RuleResult>,
     coverage: Vec<harmonize::CoverageLine>,
     cells: Cells,
     not_available: Vec<NotAvailable>,
@@ -224,6 +270,7 @@ impl Round {
             &classifications,
             &harmonize::record_schema(),
         )?;
+        let rules = Rules::load(&root.join(&parsed.round.rules), &harmonize::record_schema())?;
         let chart_path = root.join(&parsed.round.charts);
         let charts = charts::load_specs(&chart_path)?;
         for chart in &charts {
@@ -249,6 +296,7 @@ impl Round {
             classifications,
             sources,
             indicators,
+            rules,
             charts,
         })
     }
@@ -258,17 +306,42 @@ impl Round {
     /// Each source is streamed from its raw file (see `process_source`); only small tables (the
     /// aggregation, the cells) are held in memory, whatever the file size.
     pub fn run(&self, options: &RunOptions) -> Result<RunReport> {
+        self.run_into(options, &self.processed_dir, &self.charts_dir, true)
+    }
+
+    /// Run every stage and every rule, but publish nothing: the outputs are made in a temporary
+    /// folder and thrown away. For `ilms validate`.
+    pub fn validate(&self, options: &RunOptions) -> Result<RunReport> {
+        let scratch = std::env::temp_dir().join(format!("ilms-validate-{}", std::process::id()));
+        let result = self.run_into(
+            options,
+            &scratch.join("processed"),
+            &scratch.join("charts"),
+            false,
+        );
+        let _ = std::fs::remove_dir_all(&scratch);
+        result
+    }
+
+    fn run_into(
+        &self,
+        options: &RunOptions,
+        processed_dir: &Path,
+        charts_dir: &Path,
+        publish: bool,
+    ) -> Result<RunReport> {
         let progress = Progress {
             enabled: options.progress,
         };
         let provenance = self.provenance()?;
-        let mut release = Release::begin(&[&self.processed_dir, &self.charts_dir])?;
+        let mut release = Release::begin(&[processed_dir, charts_dir])?;
 
         let bar = progress.records("records", self.sources.len());
         let mut cells = Cells::default();
         let mut sources = Vec::new();
         let mut not_available = Vec::new();
         let mut coverage = Vec::new();
+        let mut validation = Vec::new();
         for spec in &self.sources {
             bar.set_message(format!(
                 "{}: ingest, harmonize, validate, tabulate",
@@ -277,6 +350,7 @@ impl Round {
             let outcome = self.process_source(spec, &mut release, &provenance)?;
             cells.append(outcome.cells);
             not_available.extend(outcome.not_available);
+            validation.extend(outcome.validation);
             coverage.extend(
                 outcome
                     .coverage
@@ -303,6 +377,9 @@ impl Round {
         let mut frame = coverage_frame(&coverage)
             .map_err(|e| Error::polars(&self.processed_dir, "assemble the coverage report", e))?;
         release.write_parquet(0, "coverage.parquet", &mut frame, &provenance)?;
+        let mut frame = validation_frame(&validation)
+            .map_err(|e| Error::polars(&self.processed_dir, "assemble the validation report", e))?;
+        release.write_parquet(0, "validation.parquet", &mut frame, &provenance)?;
         bar.inc(1);
         bar.set_message("charts");
         for chart in &planned {
@@ -316,6 +393,7 @@ impl Round {
             round: self.name.clone(),
             sources,
             cells: cells.len(),
+            validation,
             indicators: self.indicators.list.iter().map(|i| i.id.clone()).collect(),
             not_available,
             files: release.final_paths(),
@@ -326,7 +404,9 @@ impl Round {
             .map_err(|e| Error::new(&log_path, "", e.to_string(), "report this bug"))?;
         release.write_text(0, "run_log.json", &log)?;
         bar.inc(1);
-        release.commit()?;
+        if publish {
+            release.commit()?;
+        }
         bar.finish_with_message("done");
         Ok(report)
     }
@@ -348,14 +428,11 @@ impl Round {
         // Read once; each pass clones the plan (a lazy scan, or an in-memory table, shared).
         let raw = ingest::ingest(spec)?;
         let total_rows = raw.total_rows;
+        let provided = harmonize::provided_columns(spec);
         let plan = || -> Result<validate::ValidationPlan> {
-            let raw = ingest::RawRecords {
-                frame: raw.frame.clone(),
-                total_rows,
-            };
-            let harmonized = harmonize::harmonize(spec, &self.classifications, raw)
+            let harmonized = harmonize::harmonize(spec, &self.classifications, raw.clone())
                 .map_err(|e| Error::polars(&spec.spec_path, "plan the harmonization", e))?;
-            Ok(validate::plan(spec, harmonized))
+            Ok(validate::plan(spec, harmonized, &self.rules, &provided))
         };
         let run = |plans: Vec<LazyFrame>| {
             LazyFrame::collect_all_with_engine(
@@ -379,7 +456,6 @@ impl Round {
 
         // The quarantine sink and the aggregation share one scan through an explicit cache.
         let validation = plan()?.cached();
-        let provided = harmonize::provided_columns(spec);
         let mut produced = Vec::new();
         let mut not_available = Vec::new();
         for indicator in &self.indicators.list {
@@ -399,13 +475,15 @@ impl Round {
             release.sink_parquet(0, &quarantine_file, validation.quarantine(), provenance)?,
             tabulate::aggregate(&produced, validation.checked(), validate::RULE),
         ];
+        plans.push(validation.counts());
         let stop_plans = validation.stop_plans();
         let stop_count = stop_plans.len();
         plans.extend(stop_plans);
         plans.extend(harmonize::coverage_plans(spec, &validation.checked()));
         let results = run(plans)?;
-        let (aggregated, stops) = (&results[1], &results[2..2 + stop_count]);
-        let coverage = harmonize::coverage_lines(spec, &results[2 + stop_count..])
+        let (aggregated, rule_counts) = (&results[1], &results[2]);
+        let stops = &results[3..3 + stop_count];
+        let coverage = harmonize::coverage_lines(spec, &results[3 + stop_count..])
             .map_err(|e| Error::polars(&spec.raw_path, "report the mapping coverage", e))?;
 
         let clean_written = if self.publish_records {
@@ -426,6 +504,11 @@ impl Round {
                 validate::RULE,
             )?);
         }
+        let mut checks = validation.results(spec, rule_counts)?;
+        checks.extend(validate::check_cells(&self.rules.cells, &cells, id));
+        if let Some(rule) = &self.rules.source_totals {
+            checks.extend(validate::check_source_totals(rule, &raw.total_checks, id));
+        }
         Ok(SourceOutcome {
             report: SourceReport {
                 id: id.clone(),
@@ -439,6 +522,7 @@ impl Round {
             coverage,
             cells,
             not_available,
+            validation: checks,
         })
     }
 
@@ -464,7 +548,12 @@ impl Round {
             .iter()
             .flat_map(|s| s.variables.iter().filter_map(|v| v.map_file.as_ref()))
             .collect();
-        let spec_files = self.sources.iter().map(|s| &s.spec_path).chain(map_files);
+        let spec_files = self
+            .sources
+            .iter()
+            .map(|s| &s.spec_path)
+            .chain(map_files)
+            .chain(self.rules.files.iter());
         for path in spec_files {
             specs.push(FileChecksum {
                 path: relative(path),
@@ -487,6 +576,26 @@ impl Round {
             specs,
         })
     }
+}
+
+/// The validation report as one table: a row per rule and source.
+fn validation_frame(results: &[validate::RuleResult]) -> PolarsResult<DataFrame> {
+    let text = |f: &dyn Fn(&validate::RuleResult) -> String| -> Vec<String> {
+        results.iter().map(f).collect()
+    };
+    let number =
+        |f: &dyn Fn(&validate::RuleResult) -> u64| -> Vec<u64> { results.iter().map(f).collect() };
+    DataFrame::new_infer_height(vec![
+        Column::new("source_id".into(), text(&|r| r.source_id.clone())),
+        Column::new("rule".into(), text(&|r| r.rule.clone())),
+        Column::new("kind".into(), text(&|r| r.kind.clone())),
+        Column::new("severity".into(), text(&|r| r.severity.name().to_string())),
+        Column::new("items".into(), number(&|r| r.items)),
+        Column::new("passes".into(), number(&|r| r.passes)),
+        Column::new("fails".into(), number(&|r| r.fails)),
+        Column::new("missing".into(), number(&|r| r.missing)),
+        Column::new("detail".into(), text(&|r| r.detail.clone())),
+    ])
 }
 
 /// The mapping coverage report of every source as one table (source_id first).
@@ -617,6 +726,26 @@ impl fmt::Display for RunReport {
         )?;
         for line in &self.not_available {
             writeln!(f, "not available: {line}")?;
+        }
+        let failed: Vec<&validate::RuleResult> =
+            self.validation.iter().filter(|r| r.failed()).collect();
+        writeln!(
+            f,
+            "validation: {} rule results, {} with failures (full report: processed/validation.parquet, `ilms validate`)",
+            self.validation.len(),
+            failed.len()
+        )?;
+        for r in failed {
+            writeln!(
+                f,
+                "  {} {} {} ({} of {}): {}",
+                r.severity.name(),
+                r.source_id,
+                r.rule,
+                r.fails,
+                r.items,
+                r.detail
+            )?;
         }
         writeln!(f, "files written:")?;
         for file in &self.files {

@@ -91,6 +91,17 @@ pub struct FileSpec {
     /// xlsx / xls: a wide table (one column per category, e.g. Male / Female) read as one row per
     /// category.
     pub unpivot: Option<Unpivot>,
+    /// xlsx / xls: columns that hold the sum of other columns (a "Total" column), checked row by row.
+    #[serde(default)]
+    pub total_columns: Vec<TotalColumn>,
+}
+
+/// A column of a workbook that states the sum of other columns of the same row.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TotalColumn {
+    pub total: String,
+    pub parts: Vec<String>,
 }
 
 /// Columns of a wide table that become rows: each data row gives one row per listed column, with
@@ -821,11 +832,12 @@ fn check_file(spec_path: &Path, file: &FileSpec) -> Result<()> {
         || file.header_row != 1
         || file.header_rows != 1
         || file.total_rows.is_some()
-        || file.unpivot.is_some();
+        || file.unpivot.is_some()
+        || !file.total_columns.is_empty();
     if !format.is_workbook() && workbook_keys_given {
         return refuse(
             "sheet",
-            "sheet, cells, header_row, header_rows, total_rows and unpivot apply to xlsx and xls files only".into(),
+            "sheet, cells, header_row, header_rows, total_rows, total_columns and unpivot apply to xlsx and xls files only".into(),
             "remove them, or correct file.format",
         );
     }

@@ -5,14 +5,17 @@
 //! Validation builds lazy plans ([`ValidationPlan`]); the runner executes them in the same streaming
 //! pass as the sinks and the tabulation, then hands the results back to [`ValidationPlan::conclude`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::harmonize::{HarmonizedRecords, UNMAPPED_PREFIX};
+use crate::ingest::TotalCheck;
 use crate::ingest::SOURCE_ROW;
-use crate::spec::{SourceSpec, Unmapped, Variable};
+use crate::rules::{CellField, CellRule, CompletenessRule, Rules, Severity, SourceTotalsRule};
+use crate::spec::{SourceSpec, Unmapped};
+use crate::tabulate::Cells;
 
 /// Oldest age a record may state; above it the age is taken as a keying error.
 pub const AGE_MAX: i32 = 120;
@@ -20,70 +23,87 @@ pub const AGE_MAX: i32 = 120;
 /// The column validation adds with the first failing rule's id (null = clean record).
 pub const RULE: &str = "_rule";
 
-/// A record rule: a condition that marks a record as failing, and how to report it.
-struct RecordRule {
+/// A rule as applied to one source: its check, and how a failing record is reported.
+struct AppliedRule {
     id: String,
+    kind: &'static str,
+    severity: Severity,
     /// Raw column the failure is about, for the report.
     column: String,
     /// The raw value copied into the quarantine.
     raw_value: Expr,
-    failing: Expr,
+    /// True = pass, false = fail, null = missing.
+    check: Expr,
     message: String,
 }
 
-fn rules_for(spec: &SourceSpec) -> Vec<RecordRule> {
-    let mut rules = Vec::new();
+/// The record rules that apply to a source: the domain rules of its maps (unmapped codes under the
+/// quarantine policy), then the declared rules whose columns the source provides, in file order.
+fn rules_for(spec: &SourceSpec, rules: &Rules, provided: &BTreeSet<String>) -> Vec<AppliedRule> {
+    let mut applied = Vec::new();
     for mapping in &spec.variables {
         let name = mapping.variable.name();
-        let src = col(format!("{name}_src").as_str());
         if mapping.codes.is_some() && mapping.unmapped == Unmapped::Quarantine {
-            rules.push(RecordRule {
+            applied.push(AppliedRule {
                 id: format!("unmapped_code.{name}"),
+                kind: "domain",
+                severity: Severity::Error,
                 column: mapping.column.clone(),
-                raw_value: src.clone(),
-                failing: col(format!("{UNMAPPED_PREFIX}{name}").as_str()),
+                raw_value: col(format!("{name}_src").as_str()),
+                check: col(format!("{UNMAPPED_PREFIX}{name}").as_str()).not(),
                 message: format!("{name}: raw code not in the spec's map; add it to the map or correct the record"),
             });
         }
-        if mapping.variable == Variable::Age {
-            rules.push(RecordRule {
-                // Required: without age, working age is unknown and the record would silently
-                // drop out of every working-age indicator.
-                id: "range.age".into(),
-                column: mapping.column.clone(),
-                raw_value: src.clone(),
-                failing: col("age")
-                    .is_null()
-                    .or(col("age").lt(lit(0)))
-                    .or(col("age").gt(lit(AGE_MAX))),
-                message: format!("age: missing or not a whole number from 0 to {AGE_MAX}"),
-            });
+    }
+    let raw_column = |variable: &str| -> Option<String> {
+        if variable == "weight" {
+            return spec.persons_column().map(String::from);
         }
-    }
-    if let Some(count) = &spec.record.count {
-        rules.push(RecordRule {
-            id: "required.count".into(),
-            column: count.clone(),
-            raw_value: col("weight_src"),
-            failing: col("weight")
-                .is_null()
-                .or(col("weight").lt(lit(0.0)))
-                .or(col("weight").floor().neq(col("weight"))),
-            message: "count: missing or not a whole number of persons (0 or more)".into(),
+        spec.variables
+            .iter()
+            .find(|m| m.variable.name() == variable)
+            .map(|m| m.column.clone())
+    };
+    for rule in &rules.records {
+        let applies = rule.inputs.iter().all(|c| provided.contains(c))
+            && rule.sources.is_none_or(|kind| kind == spec.source.kind)
+            && raw_column(&rule.report).is_some();
+        if !applies {
+            continue;
+        }
+        applied.push(AppliedRule {
+            id: rule.id.clone(),
+            kind: rule.kind.name(),
+            severity: rule.severity,
+            column: raw_column(&rule.report).unwrap_or_default(),
+            raw_value: col(format!("{}_src", rule.report).as_str()),
+            check: rule.check.clone(),
+            message: rule.message.clone(),
         });
     }
-    if let Some(weight) = &spec.record.weight {
-        rules.push(RecordRule {
-            id: "required.weight".into(),
-            column: weight.clone(),
-            raw_value: col("weight_src"),
-            failing: col("weight").is_null().or(col("weight").lt_eq(lit(0.0))),
-            message:
-                "weight: missing or not a positive number; every survey record needs its weight"
-                    .into(),
-        });
+    applied
+}
+
+/// The result of one rule on one source: items it judged, passes, fails, missing (could not judge).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuleResult {
+    pub source_id: String,
+    pub rule: String,
+    /// domain, required, range, pattern, conditional, completeness, part_whole, source_totals.
+    pub kind: String,
+    pub severity: Severity,
+    pub items: u64,
+    pub passes: u64,
+    pub fails: u64,
+    pub missing: u64,
+    /// What failed, for a person: the numbers behind a completeness share or a source total.
+    pub detail: String,
+}
+
+impl RuleResult {
+    pub fn failed(&self) -> bool {
+        self.fails > 0
     }
-    rules
 }
 
 /// The validation of one source as lazy plans over its harmonized records.
@@ -98,6 +118,11 @@ pub struct ValidationPlan {
     record_id: Expr,
     /// Variables whose policy is `unmapped = "error"`: (variable, raw column).
     stops: Vec<(String, String)>,
+    /// Every applied record rule: (id, kind, severity), in the order of `counts` columns.
+    applied: Vec<(String, &'static str, Severity)>,
+    /// Per-rule pass / fail / missing counts and completeness counts (one row when selected).
+    count_exprs: Vec<Expr>,
+    completeness: Vec<CompletenessRule>,
 }
 
 /// The outcome of validating one source, once its plans have run.
@@ -110,7 +135,12 @@ pub struct ValidationSummary {
     pub by_rule: BTreeMap<String, usize>,
 }
 
-pub fn plan(spec: &SourceSpec, harmonized: HarmonizedRecords) -> ValidationPlan {
+pub fn plan(
+    spec: &SourceSpec,
+    harmonized: HarmonizedRecords,
+    rules: &Rules,
+    provided: &BTreeSet<String>,
+) -> ValidationPlan {
     let records = harmonized.frame;
     let stops = spec
         .variables
@@ -119,16 +149,73 @@ pub fn plan(spec: &SourceSpec, harmonized: HarmonizedRecords) -> ValidationPlan 
         .map(|m| (m.variable.name().to_string(), m.column.clone()))
         .collect();
 
-    // The first failing rule names the reason (one reason per record keeps the counts additive).
-    let rules = rules_for(spec);
+    let completeness: Vec<CompletenessRule> = rules
+        .completeness
+        .iter()
+        .filter(|c| c.inputs.iter().all(|i| provided.contains(i)))
+        .cloned()
+        .collect();
+    let all_rules = rules_for(spec, rules, provided);
+    // Counts of every rule (and completeness), over all records: one row.
+    let mut count_exprs = vec![len().cast(DataType::UInt64).alias("_items")];
+    // A constant expression ("TRUE") is one value, not one per record: tie it to the records.
+    let per_record = |e: Expr| col(SOURCE_ROW).is_not_null().and(e);
+    for (i, rule) in all_rules.iter().enumerate() {
+        let check = per_record(rule.check.clone());
+        count_exprs.extend([
+            check
+                .clone()
+                .eq(lit(true))
+                .sum()
+                .cast(DataType::UInt64)
+                .alias(format!("_pass{i}")),
+            check
+                .clone()
+                .eq(lit(false))
+                .sum()
+                .cast(DataType::UInt64)
+                .alias(format!("_fail{i}")),
+            check
+                .is_null()
+                .sum()
+                .cast(DataType::UInt64)
+                .alias(format!("_missing{i}")),
+        ]);
+    }
+    for (i, c) in completeness.iter().enumerate() {
+        let universe = per_record(c.universe.clone()).fill_null(lit(false));
+        count_exprs.extend([
+            universe
+                .clone()
+                .sum()
+                .cast(DataType::UInt64)
+                .alias(format!("_universe{i}")),
+            universe
+                .and(c.stated.clone().fill_null(lit(false)))
+                .sum()
+                .cast(DataType::UInt64)
+                .alias(format!("_stated{i}")),
+        ]);
+    }
+    let applied = all_rules
+        .iter()
+        .map(|r| (r.id.clone(), r.kind, r.severity))
+        .collect();
+    // Error rules quarantine: the first failing one names the reason (one reason per record keeps
+    // the counts additive). A null check (missing) does not quarantine.
+    let rules: Vec<AppliedRule> = all_rules
+        .into_iter()
+        .filter(|r| r.severity == Severity::Error)
+        .collect();
     let null_str = || lit(NULL).cast(DataType::String);
     let mut rule_id = null_str();
     for rule in rules.iter().rev() {
-        rule_id = when(rule.failing.clone())
+        rule_id = when(rule.check.clone().not().fill_null(lit(false)))
             .then(lit(rule.id.as_str()))
             .otherwise(rule_id);
     }
     let checked = records.with_column(rule_id.alias(RULE));
+
     // Evaluated after the quarantine filter, on the few records that failed.
     let mut raw_value = null_str();
     for rule in rules.iter().rev() {
@@ -157,6 +244,9 @@ pub fn plan(spec: &SourceSpec, harmonized: HarmonizedRecords) -> ValidationPlan 
         raw_value,
         record_id: crate::harmonize::record_id(spec),
         stops,
+        applied,
+        count_exprs,
+        completeness,
     }
 }
 
@@ -168,6 +258,70 @@ impl ValidationPlan {
             checked: self.checked.cache(),
             ..self
         }
+    }
+
+    /// One row: every applied rule's passes, fails and missing, and the completeness counts.
+    pub fn counts(&self) -> LazyFrame {
+        self.checked.clone().select(self.count_exprs.clone())
+    }
+
+    /// The rule results of this source from the executed [`ValidationPlan::counts`].
+    pub fn results(&self, spec: &SourceSpec, counts: &DataFrame) -> Result<Vec<RuleResult>> {
+        let number = |name: &str| -> Result<u64> {
+            counts
+                .column(name)
+                .and_then(|c| c.cast(&DataType::UInt64))
+                .and_then(|c| Ok(c.u64()?.get(0).unwrap_or(0)))
+                .map_err(|e| Error::polars(&spec.raw_path, "read the rule counts", e))
+        };
+        let items = number("_items")?;
+        let mut results = Vec::new();
+        for (i, (id, kind, severity)) in self.applied.iter().enumerate() {
+            let fails = number(&format!("_fail{i}"))?;
+            results.push(RuleResult {
+                source_id: spec.source.id.clone(),
+                rule: id.clone(),
+                kind: kind.to_string(),
+                severity: *severity,
+                items,
+                passes: number(&format!("_pass{i}"))?,
+                fails,
+                missing: number(&format!("_missing{i}"))?,
+                detail: if fails > 0 {
+                    format!("{fails} of {items} records fail")
+                } else {
+                    String::new()
+                },
+            });
+        }
+        for (i, rule) in self.completeness.iter().enumerate() {
+            let universe = number(&format!("_universe{i}"))?;
+            let stated = number(&format!("_stated{i}"))?;
+            let not_stated = universe.saturating_sub(stated);
+            let share = if universe == 0 {
+                0.0
+            } else {
+                not_stated as f64 / universe as f64
+            };
+            let judged = universe > 0;
+            let fails = u64::from(judged && share > rule.max_missing_share);
+            results.push(RuleResult {
+                source_id: spec.source.id.clone(),
+                rule: rule.id.clone(),
+                kind: "completeness".into(),
+                severity: rule.severity,
+                items: 1,
+                passes: u64::from(judged) - fails,
+                fails,
+                missing: u64::from(!judged),
+                detail: format!(
+                    "{not_stated} of {universe} records not stated ({:.1}%, at most {:.1}%)",
+                    share * 100.0,
+                    rule.max_missing_share * 100.0
+                ),
+            });
+        }
+        Ok(results)
     }
 
     /// Records that pass every rule (all harmonized columns, validation columns removed).
@@ -316,4 +470,104 @@ impl ValidationPlan {
         }
         Ok(summary)
     }
+}
+
+/// Part-whole rules on one source's published cells: in every table, the categories of the rule's
+/// field sum to its total (`SEX_T`, `<classification>_TOTAL`) within the tolerance.
+pub fn check_cells(rules: &[CellRule], cells: &Cells, source_id: &str) -> Vec<RuleResult> {
+    rules
+        .iter()
+        .map(|rule| {
+            // Group key: the indicator and the two other fields; the rule's field is summed.
+            let mut groups: BTreeMap<(String, String, String), (Option<f64>, f64)> =
+                BTreeMap::new();
+            for i in 0..cells.len() {
+                let sex = cells.sex[i].clone();
+                let c1 = cells.classif1[i].clone().unwrap_or_default();
+                let c2 = cells.classif2[i].clone().unwrap_or_default();
+                let (field, key) = match rule.field {
+                    CellField::Sex => (sex, (c1, c2)),
+                    CellField::Classif1 => (c1, (sex, c2)),
+                    CellField::Classif2 => (c2, (sex, c1)),
+                };
+                if field.is_empty() {
+                    continue;
+                }
+                let entry = groups
+                    .entry((cells.indicator[i].clone(), key.0, key.1))
+                    .or_insert((None, 0.0));
+                if field == "SEX_T" || field.ends_with("_TOTAL") {
+                    entry.0 = Some(cells.obs_value[i]);
+                } else {
+                    entry.1 += cells.obs_value[i];
+                }
+            }
+            let mut result = RuleResult {
+                source_id: source_id.to_string(),
+                rule: rule.id.clone(),
+                kind: "part_whole".into(),
+                severity: rule.severity,
+                items: groups.len() as u64,
+                passes: 0,
+                fails: 0,
+                missing: 0,
+                detail: String::new(),
+            };
+            for ((indicator, a, b), (total, parts)) in &groups {
+                match total {
+                    None => result.missing += 1,
+                    Some(total) if (total - parts).abs() <= rule.tolerance => result.passes += 1,
+                    Some(total) => {
+                        result.fails += 1;
+                        if result.detail.is_empty() {
+                            result.detail = format!(
+                                "{indicator} {a} {b}: total {total} but the parts sum to {parts}"
+                            );
+                        }
+                    }
+                }
+            }
+            result
+        })
+        .collect()
+}
+
+/// The source-totals rule: each total the workbook states against the sum of its parts, with both
+/// numbers in the detail for every mismatch.
+pub fn check_source_totals(
+    rule: &SourceTotalsRule,
+    checks: &[TotalCheck],
+    source_id: &str,
+) -> Vec<RuleResult> {
+    if checks.is_empty() {
+        return Vec::new();
+    }
+    let failing: Vec<&TotalCheck> = checks
+        .iter()
+        .filter(|c| (c.stated - c.computed).abs() > rule.tolerance)
+        .collect();
+    let detail = failing
+        .iter()
+        .map(|c| {
+            format!(
+                "{}: the workbook says {}, its parts sum to {} (difference {})",
+                c.what,
+                crate::ingest::number_text(c.stated),
+                crate::ingest::number_text(c.computed),
+                crate::ingest::number_text(c.stated - c.computed)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    vec![RuleResult {
+        source_id: source_id.to_string(),
+        rule: rule.id.clone(),
+        kind: "source_totals".into(),
+        severity: rule.severity,
+        items: checks.len() as u64,
+        passes: (checks.len() - failing.len()) as u64,
+        fails: failing.len() as u64,
+        missing: 0,
+        detail,
+    }]
 }

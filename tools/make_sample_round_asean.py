@@ -13,6 +13,7 @@ statistics office or a ministry sends, in its own coding and format:
     PHL  record-level deployments, CSV, with names and passport numbers (personal identifiers)
     MMR  record-level deployments, .xlsx, with names and national registration card numbers
     IDN  ministry workbook .xlsx: destination x occupation, Men / Women in columns, a total row
+         that is wrong (100 women too many): the validation report shows both numbers
     VNM  ministry workbook .xls: destination x sector, NOT broken down by sex
     KHM  aggregate table, UTF-16 tab-separated: sex x destination x sector
     LAO  aggregate table, Parquet: sex x destination x ISCO-08 major group
@@ -315,7 +316,9 @@ def idn_workbook():
             men_total += men
             women_total += women
             ws.append([dest, job, men, women, men + women])
-    ws.append(["JUMLAH", None, men_total, women_total, men_total + women_total])
+    # The ministry's total row carries a typo: 100 women too many (and so in the grand total). The
+    # source-totals rule must catch it and show both numbers.
+    ws.append(["JUMLAH", None, men_total, women_total + 100, men_total + women_total + 100])
     ws.append([])
     ws.append(["Sumber: BP2MI (sintetis)."])
     wb.save(RAW / "idn_placements_2024.xlsx")

@@ -31,11 +31,23 @@ pub const SOURCE_ROW: &str = "source_row";
 pub type ValueLabels = BTreeMap<String, BTreeMap<String, String>>;
 
 /// A raw file's records, planned as a lazy frame (nothing is read until the runner executes it).
+#[derive(Clone)]
 pub struct RawRecords {
     /// Every column as text, plus `source_row`.
     pub frame: LazyFrame,
     /// Rows of a workbook that carry the source's own totals, set aside (not records).
     pub total_rows: usize,
+    /// The workbook's own totals against the sum of their parts (for the source-totals rule).
+    pub total_checks: Vec<TotalCheck>,
+}
+
+/// A total a source states (a "Total" row's cell, a total column) and the sum of its parts.
+#[derive(Debug, Clone)]
+pub struct TotalCheck {
+    /// Which total, for a person: "sheet row 45 'JUMLAH', column 'Perempuan'".
+    pub what: String,
+    pub stated: f64,
+    pub computed: f64,
 }
 
 /// What a spec can refer to in a raw file: its columns, and which of them carry value labels.
@@ -53,6 +65,7 @@ pub(crate) struct Loaded {
     pub storage: Vec<String>,
     pub labels: ValueLabels,
     pub total_rows: usize,
+    pub total_checks: Vec<TotalCheck>,
     /// A line about the file itself for `ilms inspect` (format version, sheet, encoding).
     pub description: String,
 }
@@ -101,6 +114,7 @@ pub fn ingest(spec: &SourceSpec) -> Result<RawRecords> {
     Ok(RawRecords {
         frame,
         total_rows: loaded.total_rows,
+        total_checks: loaded.total_checks,
     })
 }
 
@@ -156,6 +170,7 @@ fn load_parquet(path: &Path) -> Result<Loaded> {
         storage,
         labels: ValueLabels::new(),
         total_rows: 0,
+        total_checks: Vec::new(),
         description: "Parquet".into(),
     })
 }
@@ -190,7 +205,7 @@ fn as_text(value: Expr, dtype: &DataType) -> Expr {
 
 /// A number as the text readers write it: whole numbers without a decimal point, others in the
 /// shortest form that reads back to the same value.
-pub(crate) fn number_text(value: f64) -> String {
+pub fn number_text(value: f64) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 {
         format!("{}", value as i64)
     } else {
@@ -223,6 +238,7 @@ impl Loaded {
             storage,
             labels,
             total_rows: 0,
+            total_checks: Vec::new(),
             description,
         })
     }

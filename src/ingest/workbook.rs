@@ -11,7 +11,7 @@ use calamine::{open_workbook_auto, Data, Range, Reader};
 
 use polars::prelude::IdxSize;
 
-use super::{guarded, number_text, Loaded, ValueLabels, SOURCE_ROW};
+use super::{guarded, number_text, Loaded, TotalCheck, ValueLabels, SOURCE_ROW};
 use crate::error::{Error, Result};
 use crate::spec::{cell_block, FileSpec, Unpivot};
 
@@ -108,6 +108,15 @@ pub(super) fn load(path: &Path, file: &FileSpec) -> Result<Loaded> {
     let storage: Vec<String> = (0..columns.len())
         .map(|j| storage_of(body[..end].iter().map(|row| &row[j])))
         .collect();
+    let total_checks = source_totals(
+        path,
+        &sheet,
+        file,
+        &columns,
+        &body[..end],
+        &is_total,
+        &|i| sheet_row(header_end + i),
+    )?;
     let (columns, values, data_rows) = match &file.unpivot {
         Some(unpivot) => unpivoted(path, &sheet, unpivot, &columns, values, data_rows)?,
         None => (columns, values, data_rows),
@@ -126,6 +135,7 @@ pub(super) fn load(path: &Path, file: &FileSpec) -> Result<Loaded> {
         storage,
         labels: ValueLabels::new(),
         total_rows,
+        total_checks,
         description: format!(
             "Excel workbook, sheet '{sheet}', header at sheet row {}, {} data rows to sheet row {}",
             file.header_row,
@@ -136,6 +146,100 @@ pub(super) fn load(path: &Path, file: &FileSpec) -> Result<Loaded> {
 }
 
 type Table = (Vec<String>, Vec<Vec<String>>, Vec<IdxSize>);
+
+/// A cell as a number for a total check: blank is 0, text that is not a number is None.
+fn cell_number(cell: &Data) -> Option<f64> {
+    match cell {
+        Data::Empty => Some(0.0),
+        Data::Int(i) => Some(*i as f64),
+        Data::Float(f) => Some(*f),
+        Data::String(s) if s.trim().is_empty() => Some(0.0),
+        Data::String(s) => s.trim().replace(',', "").parse().ok(),
+        _ => None,
+    }
+}
+
+/// The workbook's own totals against the sum of their parts: each total row's numeric cells
+/// against the column sums of the other rows of the table, and each declared total column against
+/// the sum of its part columns in every row.
+fn source_totals(
+    path: &Path,
+    sheet: &str,
+    file: &FileSpec,
+    columns: &[String],
+    table: &[&[Data]],
+    is_total: &dyn Fn(&[Data]) -> bool,
+    sheet_row: &dyn Fn(usize) -> usize,
+) -> Result<Vec<TotalCheck>> {
+    let index = |name: &str, key: &str| {
+        columns.iter().position(|c| c == name).ok_or_else(|| {
+            Error::new(
+                path,
+                format!("sheet '{sheet}'"),
+                format!(
+                    "{key} names column '{name}', which the table does not have (its columns: {})",
+                    columns.join(", ")
+                ),
+                "name columns of the header (`ilms inspect` shows them)",
+            )
+        })
+    };
+    let mut checks = Vec::new();
+    let label_column = match &file.total_rows {
+        Some(t) => Some(index(&t.column, "file.total_rows.column")?),
+        None => None,
+    };
+    for (i, row) in table.iter().enumerate().filter(|(_, r)| is_total(r)) {
+        for (j, name) in columns.iter().enumerate() {
+            let stated = match (Some(j) == label_column, cell_number(&row[j])) {
+                (false, Some(n)) if !matches!(row[j], Data::Empty) => n,
+                _ => continue,
+            };
+            // A column with text among its parts is not a column of numbers: nothing to check.
+            let parts: Option<f64> = table
+                .iter()
+                .filter(|r| !is_total(r))
+                .map(|r| cell_number(&r[j]))
+                .sum();
+            if let Some(computed) = parts {
+                checks.push(TotalCheck {
+                    what: format!(
+                        "total row '{}' (sheet row {}), column '{name}'",
+                        label_column.map(|l| cell_text(&row[l])).unwrap_or_default(),
+                        sheet_row(i)
+                    ),
+                    stated,
+                    computed,
+                });
+            }
+        }
+    }
+    for total in &file.total_columns {
+        let at = index(&total.total, "file.total_columns.total")?;
+        let parts: Vec<usize> = total
+            .parts
+            .iter()
+            .map(|p| index(p, "file.total_columns.parts"))
+            .collect::<Result<_>>()?;
+        for (i, row) in table.iter().enumerate().filter(|(_, r)| !is_total(r)) {
+            let stated = cell_number(&row[at]);
+            let computed: Option<f64> = parts.iter().map(|&p| cell_number(&row[p])).sum();
+            if let (Some(stated), Some(computed)) = (stated, computed) {
+                checks.push(TotalCheck {
+                    what: format!(
+                        "sheet row {}, column '{}' = {}",
+                        sheet_row(i),
+                        total.total,
+                        total.parts.join(" + ")
+                    ),
+                    stated,
+                    computed,
+                });
+            }
+        }
+    }
+    Ok(checks)
+}
 
 /// A wide table as one row per unpivoted column: the other columns repeated, then the column's
 /// name and its cell. Each row keeps the data row it came from.

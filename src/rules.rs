@@ -1,0 +1,297 @@
+//! Validation rules as data (`schemas/rules/*.toml`), loaded and compiled before any record is read.
+//!
+//! Record rules are polars SQL expressions over the harmonized columns that must hold: true is a
+//! pass, false a fail, null "missing" (the rule cannot judge the record), as R's `validate` counts
+//! them. A rule applies to a source only if the source provides every column it reads. Severity:
+//! `error` quarantines the failing record (it is not published), `warning` and `info` are counted
+//! and reported. Completeness rules judge a source by the share of records with a variable not
+//! stated; cell rules check the published tables; the source-totals rule checks a workbook's own
+//! total rows against the sum of its parts.
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::spec::SourceKind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The failing record is quarantined; `ilms validate` exits non-zero.
+    Error,
+    /// Counted and reported; the data is published.
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    #[serde(default)]
+    record: Vec<RecordRuleDecl>,
+    #[serde(default)]
+    completeness: Vec<CompletenessDecl>,
+    #[serde(default)]
+    cells: Vec<CellRuleDecl>,
+    source_totals: Option<SourceTotalsDecl>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordRuleDecl {
+    id: String,
+    #[serde(rename = "type")]
+    kind: RecordRuleKind,
+    check: String,
+    severity: Severity,
+    /// The harmonized variable whose raw value a quarantined record reports.
+    report: String,
+    message: String,
+    /// Only sources of this kind (default: all).
+    sources: Option<SourceKind>,
+}
+
+/// What a record rule checks, for the report (the check itself is the expression).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordRuleKind {
+    Required,
+    Range,
+    Pattern,
+    Conditional,
+}
+
+impl RecordRuleKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            RecordRuleKind::Required => "required",
+            RecordRuleKind::Range => "range",
+            RecordRuleKind::Pattern => "pattern",
+            RecordRuleKind::Conditional => "conditional",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompletenessDecl {
+    id: String,
+    /// The records the share is taken over (e.g. the employed, for occupation).
+    universe: String,
+    /// True when the variable is stated.
+    stated: String,
+    /// Largest acceptable share of records with the variable not stated, 0 to 1.
+    max_missing_share: f64,
+    severity: Severity,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CellRuleDecl {
+    id: String,
+    /// Which field of a cell holds the breakdown whose categories must sum to its total.
+    field: CellField,
+    /// Largest acceptable difference, in the cell's unit.
+    tolerance: f64,
+    severity: Severity,
+}
+
+/// A breakdown field of an indicator cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CellField {
+    Sex,
+    Classif1,
+    Classif2,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceTotalsDecl {
+    id: String,
+    /// Largest acceptable difference between a stated total and the sum of its parts, in persons.
+    tolerance: f64,
+    severity: Severity,
+}
+
+/// A compiled record rule.
+#[derive(Debug, Clone)]
+pub struct RecordRule {
+    pub id: String,
+    pub kind: RecordRuleKind,
+    /// True = pass, false = fail, null = missing.
+    pub check: Expr,
+    /// Harmonized columns the check reads: the rule applies to sources that provide them all.
+    pub inputs: Vec<String>,
+    pub severity: Severity,
+    pub report: String,
+    pub message: String,
+    pub sources: Option<SourceKind>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompletenessRule {
+    pub id: String,
+    pub universe: Expr,
+    pub stated: Expr,
+    pub inputs: Vec<String>,
+    pub max_missing_share: f64,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone)]
+pub struct CellRule {
+    pub id: String,
+    pub field: CellField,
+    pub tolerance: f64,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceTotalsRule {
+    pub id: String,
+    pub tolerance: f64,
+    pub severity: Severity,
+}
+
+/// Every rule of the round.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    /// The files they came from (recorded in the provenance).
+    pub files: Vec<PathBuf>,
+    pub records: Vec<RecordRule>,
+    pub completeness: Vec<CompletenessRule>,
+    pub cells: Vec<CellRule>,
+    pub source_totals: Option<SourceTotalsRule>,
+}
+
+impl Rules {
+    /// Load every `*.toml` of the rules folder, in name order; each expression is compiled and
+    /// checked against the harmonized record schema.
+    pub fn load(dir: &Path, record_schema: &Schema) -> Result<Rules> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| Error::io(dir, "read the rules folder", e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        let mut rules = Rules {
+            files: files.clone(),
+            ..Rules::default()
+        };
+        let mut ids = std::collections::BTreeSet::new();
+        for path in &files {
+            let parsed: RulesFile = crate::error::read_toml(
+                path,
+                "rules",
+                "correct the rules file (see schemas/rules/README.md)",
+            )?;
+            let mut unique = |id: &str, key: &str| {
+                if ids.insert(id.to_string()) {
+                    Ok(())
+                } else {
+                    Err(Error::new(
+                        path,
+                        key,
+                        format!("rule id '{id}' is used twice"),
+                        "give each rule its own id",
+                    ))
+                }
+            };
+            for (i, r) in parsed.record.into_iter().enumerate() {
+                let key = format!("record[{i}]");
+                unique(&r.id, &key)?;
+                let (check, inputs) = crate::indicators::compile(
+                    path,
+                    &format!("{key}.check"),
+                    &r.check,
+                    record_schema,
+                    DataType::Boolean,
+                )?;
+                if record_schema.get(r.report.as_str()).is_none() && r.report != "weight" {
+                    return Err(Error::new(
+                        path,
+                        format!("{key}.report"),
+                        format!("'{}' is not a harmonized variable", r.report),
+                        "name the variable whose raw value the quarantine should show",
+                    ));
+                }
+                rules.records.push(RecordRule {
+                    id: r.id,
+                    kind: r.kind,
+                    check,
+                    inputs,
+                    severity: r.severity,
+                    report: r.report,
+                    message: r.message,
+                    sources: r.sources,
+                });
+            }
+            for (i, c) in parsed.completeness.into_iter().enumerate() {
+                let key = format!("completeness[{i}]");
+                unique(&c.id, &key)?;
+                if !(0.0..=1.0).contains(&c.max_missing_share) {
+                    return Err(Error::new(
+                        path,
+                        format!("{key}.max_missing_share"),
+                        format!("{} is not a share", c.max_missing_share),
+                        "give a number from 0 to 1 (0.05 = 5%)",
+                    ));
+                }
+                let (universe, mut inputs) = crate::indicators::compile(
+                    path,
+                    &format!("{key}.universe"),
+                    &c.universe,
+                    record_schema,
+                    DataType::Boolean,
+                )?;
+                let (stated, stated_inputs) = crate::indicators::compile(
+                    path,
+                    &format!("{key}.stated"),
+                    &c.stated,
+                    record_schema,
+                    DataType::Boolean,
+                )?;
+                inputs.extend(stated_inputs);
+                rules.completeness.push(CompletenessRule {
+                    id: c.id,
+                    universe,
+                    stated,
+                    inputs,
+                    max_missing_share: c.max_missing_share,
+                    severity: c.severity,
+                });
+            }
+            for (i, c) in parsed.cells.into_iter().enumerate() {
+                unique(&c.id, &format!("cells[{i}]"))?;
+                rules.cells.push(CellRule {
+                    id: c.id,
+                    field: c.field,
+                    tolerance: c.tolerance,
+                    severity: c.severity,
+                });
+            }
+            if let Some(t) = parsed.source_totals {
+                unique(&t.id, "source_totals")?;
+                rules.source_totals = Some(SourceTotalsRule {
+                    id: t.id,
+                    tolerance: t.tolerance,
+                    severity: t.severity,
+                });
+            }
+        }
+        Ok(rules)
+    }
+}
