@@ -571,3 +571,49 @@ pub fn check_source_totals(
         detail,
     }]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check_cells;
+    use crate::rules::{CellField, CellRule, Severity};
+    use crate::tabulate::Cells;
+
+    /// One table by sex: SEX_M 2, SEX_F 3, SEX_T `total`.
+    fn table(total: f64) -> Cells {
+        let mut cells = Cells::default();
+        for (sex, value) in [("SEX_T", total), ("SEX_M", 2.0), ("SEX_F", 3.0)] {
+            cells.ref_area.push("THA".into());
+            cells.source.push("BA:X".into());
+            cells.indicator.push("IND".into());
+            cells.sex.push(sex.into());
+            cells.classif1.push(Some("OCU_ISCO08_TOTAL".into()));
+            cells.classif2.push(None);
+            cells.time.push("2024".into());
+            cells.obs_value.push(value);
+            cells.sample_count.push(Some(1));
+            cells.note_indicator.push(None);
+            cells.unit.push("PS".into());
+            cells.unit_mult.push(3);
+        }
+        cells
+    }
+
+    #[test]
+    fn part_whole_passes_when_the_parts_sum_to_the_total_and_fails_otherwise() {
+        let rule = CellRule {
+            id: "part_whole.sex".into(),
+            field: CellField::Sex,
+            tolerance: 0.001,
+            severity: Severity::Error,
+        };
+        let valid = &check_cells(std::slice::from_ref(&rule), &table(5.0), "X")[0];
+        assert_eq!((valid.items, valid.passes, valid.fails), (1, 1, 0));
+        let invalid = &check_cells(std::slice::from_ref(&rule), &table(5.5), "X")[0];
+        assert_eq!((invalid.items, invalid.passes, invalid.fails), (1, 0, 1));
+        assert!(
+            invalid.detail.contains("total 5.5 but the parts sum to 5"),
+            "{}",
+            invalid.detail
+        );
+    }
+}

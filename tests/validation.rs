@@ -1,0 +1,90 @@
+//! Validation on the sample round: the Indonesian ministry workbook's wrong total row is caught with
+//! both numbers, the report loads in DuckDB, and `ilms validate` reports without publishing.
+
+use std::process::Command;
+
+mod common;
+use common::{python, text, Round};
+
+#[test]
+fn the_wrong_total_of_a_ministry_workbook_is_caught_with_both_numbers() {
+    let round = Round::sample();
+    let output = round.ilms(&["run", "--quiet"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let summary = text(&output.stdout);
+    assert!(summary.contains("source_totals"), "{summary}");
+    // The numbers, independently: pandas reads the workbook, DuckDB reads the report.
+    let check = python()
+        .arg("-c")
+        .arg(
+            r#"
+import sys, duckdb, pandas as pd
+sheet = pd.read_excel("raw/idn_placements_2024.xlsx", sheet_name="Penempatan 2024", header=3)
+sheet = sheet.dropna(subset=["Negara Tujuan"])
+parts = sheet[sheet["Negara Tujuan"] != "JUMLAH"]
+total = sheet[sheet["Negara Tujuan"] == "JUMLAH"].iloc[0]
+stated, summed = int(total["Perempuan"]), int(parts["Perempuan"].sum())
+assert stated != summed, (stated, summed)
+row = duckdb.execute("""select fails, detail from 'processed/validation.parquet'
+                    where source_id = 'IDN_PLACE_2024' and rule = 'source_totals'""").fetchone()
+assert row is not None, "no source_totals result"
+fails, detail = row
+want = f"column 'Perempuan': the workbook says {stated}, its parts sum to {summed} (difference {stated - summed})"
+assert fails >= 1 and want in detail, (fails, detail, want)
+# The whole report loads, one row per rule and source, counts adding up.
+bad = duckdb.execute("""select count(*) from 'processed/validation.parquet'
+                    where passes + fails + missing <> items""").fetchone()[0]
+assert bad == 0, bad
+print("ok", stated, summed)
+"#,
+        )
+        .current_dir(round.dir.path())
+        .output()
+        .expect("python3 (pip install -r tests/requirements.txt)");
+    assert!(
+        check.status.success() && text(&check.stdout).starts_with("ok"),
+        "{}{}",
+        text(&check.stdout),
+        text(&check.stderr)
+    );
+}
+
+#[test]
+fn validate_reports_every_rule_publishes_nothing_and_fails_on_error_rules() {
+    let round = Round::sample();
+    let output = Command::new(env!("CARGO_BIN_EXE_ilms"))
+        .args(["validate", "--quiet"])
+        .current_dir(round.dir.path())
+        .output()
+        .expect("run ilms validate");
+    // The sample round carries keying errors on purpose: error rules fail, exit 1.
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let table = text(&output.stdout);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(
+        lines[0].starts_with("source") && lines[0].contains("missing"),
+        "{table}"
+    );
+    // Failures first, errors before warnings.
+    assert!(
+        lines[1].contains(" error ") && !lines[1].trim_end().ends_with(" 0"),
+        "{table}"
+    );
+    for expected in [
+        "required.weight",
+        "unmapped_code.sex",
+        "source_totals",
+        "part_whole.sex",
+    ] {
+        assert!(
+            table.contains(expected),
+            "{expected} missing from:\n{table}"
+        );
+    }
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("severity error failed") && stderr.contains("fix: "),
+        "{stderr}"
+    );
+    assert!(round.outputs().is_empty(), "validate published files");
+}
