@@ -118,3 +118,19 @@ COPY (
     UNION ALL SELECT 'lf_status', lf_status_src, count(*), sum(weight) FROM checked GROUP BY ALL
     UNION ALL SELECT 'occupation', occupation_src, count(*), sum(weight) FROM checked GROUP BY ALL
 ) TO '${OUT}/coverage.parquet' (FORMAT parquet, COMPRESSION zstd);
+
+-- The validation report: the record rules' counts (pass / fail / missing, as ilms counts them), the
+-- completeness shares, and the ids carried by more than one record (uniqueness).
+COPY (
+    SELECT count(*) AS items,
+           count_if(lf_status <> 'EMP' OR occupation IS NOT NULL) AS employed_occupation_pass,
+           count_if(NOT (lf_status <> 'EMP' OR occupation IS NOT NULL)) AS employed_occupation_fail,
+           count_if(lf_status IS NULL OR working_age) AS lf_working_age_pass,
+           count_if(sex IS NOT NULL) AS sex_stated,
+           count_if(lf_status = 'EMP') AS employed,
+           count_if(lf_status = 'EMP' AND occupation IS NOT NULL) AS employed_occupation_stated
+    FROM checked
+) TO '${OUT}/validation.parquet' (FORMAT parquet);
+COPY (
+    SELECT record_id, count(*) AS n FROM checked GROUP BY record_id HAVING count(*) > 1
+) TO '${OUT}/duplicates.parquet' (FORMAT parquet);

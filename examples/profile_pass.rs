@@ -26,6 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         harmonize::harmonize(spec, &round.classifications, raw)?,
         &round.rules,
         &harmonize::provided_columns(spec),
+        &validate::no_duplicates(),
     );
     let indicators: Vec<_> = round.indicators.list.iter().collect();
     let out = std::env::temp_dir().join("ilms-profile.parquet");

@@ -171,6 +171,7 @@ impl fmt::Display for NotAvailable {
 struct SourceOutcome {
     report: SourceReport,
     validation: Vec<validate::RuleResult>,
+    flows: Vec<validate::FlowTotal>,
     coverage: Vec<harmonize::CoverageLine>,
     cells: Cells,
     not_available: Vec<NotAvailable>,
@@ -342,6 +343,7 @@ impl Round {
         let mut not_available = Vec::new();
         let mut coverage = Vec::new();
         let mut validation = Vec::new();
+        let mut flows = Vec::new();
         for spec in &self.sources {
             bar.set_message(format!(
                 "{}: ingest, harmonize, validate, tabulate",
@@ -351,6 +353,7 @@ impl Round {
             cells.append(outcome.cells);
             not_available.extend(outcome.not_available);
             validation.extend(outcome.validation);
+            flows.extend(outcome.flows);
             coverage.extend(
                 outcome
                     .coverage
@@ -361,6 +364,9 @@ impl Round {
             bar.inc(1);
         }
         bar.finish_with_message("done");
+        if let Some(rule) = &self.rules.coherence {
+            validation.extend(validate::check_coherence(rule, &flows));
+        }
 
         let titles = self
             .sources
@@ -429,10 +435,9 @@ impl Round {
         let raw = ingest::ingest(spec)?;
         let total_rows = raw.total_rows;
         let provided = harmonize::provided_columns(spec);
-        let plan = || -> Result<validate::ValidationPlan> {
-            let harmonized = harmonize::harmonize(spec, &self.classifications, raw.clone())
-                .map_err(|e| Error::polars(&spec.spec_path, "plan the harmonization", e))?;
-            Ok(validate::plan(spec, harmonized, &self.rules, &provided))
+        let harmonized = || {
+            harmonize::harmonize(spec, &self.classifications, raw.clone())
+                .map_err(|e| Error::polars(&spec.spec_path, "plan the harmonization", e))
         };
         let run = |plans: Vec<LazyFrame>| {
             LazyFrame::collect_all_with_engine(
@@ -441,6 +446,33 @@ impl Round {
                 OptFlags::default(),
             )
             .map_err(|e| Error::polars(&spec.raw_path, "process the records", e))
+        };
+
+        // Uniqueness needs every id seen before any record is judged: a first pass finds ids whose
+        // hash repeats (normally none), a second confirms them on the ids themselves.
+        let mut duplicates = validate::no_duplicates();
+        if !validate::unique_rules_for(spec, &self.rules).is_empty() {
+            let candidates = run(vec![validate::duplicate_candidates_plan(spec, raw.clone())])?
+                .pop()
+                .unwrap_or_default();
+            if candidates.height() > 0 {
+                duplicates = run(vec![validate::duplicates_plan(
+                    spec,
+                    raw.clone(),
+                    candidates,
+                )])?
+                .pop()
+                .unwrap_or_else(validate::no_duplicates);
+            }
+        }
+        let plan = || -> Result<validate::ValidationPlan> {
+            Ok(validate::plan(
+                spec,
+                harmonized()?,
+                &self.rules,
+                &provided,
+                &duplicates,
+            ))
         };
 
         let clean_file = format!("harmonized/{id}.parquet");
@@ -476,14 +508,16 @@ impl Round {
             tabulate::aggregate(&produced, validation.checked(), validate::RULE),
         ];
         plans.push(validation.counts());
+        plans.push(validate::flow_totals_plan(validation.checked()));
         let stop_plans = validation.stop_plans();
         let stop_count = stop_plans.len();
         plans.extend(stop_plans);
         plans.extend(harmonize::coverage_plans(spec, &validation.checked()));
         let results = run(plans)?;
         let (aggregated, rule_counts) = (&results[1], &results[2]);
-        let stops = &results[3..3 + stop_count];
-        let coverage = harmonize::coverage_lines(spec, &results[3 + stop_count..])
+        let flows = validate::flow_totals(spec, &results[3])?;
+        let stops = &results[4..4 + stop_count];
+        let coverage = harmonize::coverage_lines(spec, &results[4 + stop_count..])
             .map_err(|e| Error::polars(&spec.raw_path, "report the mapping coverage", e))?;
 
         let clean_written = if self.publish_records {
@@ -523,6 +557,7 @@ impl Round {
             cells,
             not_available,
             validation: checks,
+            flows,
         })
     }
 

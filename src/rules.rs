@@ -46,6 +46,31 @@ struct RulesFile {
     #[serde(default)]
     cells: Vec<CellRuleDecl>,
     source_totals: Option<SourceTotalsDecl>,
+    #[serde(default)]
+    unique: Vec<UniqueDecl>,
+    coherence: Option<CoherenceDecl>,
+}
+
+/// Cross-source coherence: a country of origin's outflow to a destination against the
+/// destination's inflow from it, same period.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CoherenceDecl {
+    id: String,
+    /// Largest acceptable difference, as a share of the larger of the two numbers.
+    tolerance_share: f64,
+    severity: Severity,
+}
+
+/// Uniqueness: a source's id columns (`record.id_columns`, e.g. household and person number)
+/// identify one record each.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UniqueDecl {
+    id: String,
+    severity: Severity,
+    message: String,
+    sources: Option<SourceKind>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,6 +185,21 @@ pub struct CellRule {
 }
 
 #[derive(Debug, Clone)]
+pub struct CoherenceRule {
+    pub id: String,
+    pub tolerance_share: f64,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone)]
+pub struct UniqueRule {
+    pub id: String,
+    pub severity: Severity,
+    pub message: String,
+    pub sources: Option<SourceKind>,
+}
+
+#[derive(Debug, Clone)]
 pub struct SourceTotalsRule {
     pub id: String,
     pub tolerance: f64,
@@ -175,6 +215,8 @@ pub struct Rules {
     pub completeness: Vec<CompletenessRule>,
     pub cells: Vec<CellRule>,
     pub source_totals: Option<SourceTotalsRule>,
+    pub unique: Vec<UniqueRule>,
+    pub coherence: Option<CoherenceRule>,
 }
 
 impl Rules {
@@ -280,6 +322,23 @@ impl Rules {
                     id: c.id,
                     field: c.field,
                     tolerance: c.tolerance,
+                    severity: c.severity,
+                });
+            }
+            for (i, u) in parsed.unique.into_iter().enumerate() {
+                unique(&u.id, &format!("unique[{i}]"))?;
+                rules.unique.push(UniqueRule {
+                    id: u.id,
+                    severity: u.severity,
+                    message: u.message,
+                    sources: u.sources,
+                });
+            }
+            if let Some(c) = parsed.coherence {
+                unique(&c.id, "coherence")?;
+                rules.coherence = Some(CoherenceRule {
+                    id: c.id,
+                    tolerance_share: c.tolerance_share,
                     severity: c.severity,
                 });
             }

@@ -12,8 +12,11 @@ use polars::prelude::*;
 use crate::error::{Error, Result};
 use crate::harmonize::{HarmonizedRecords, UNMAPPED_PREFIX};
 use crate::ingest::TotalCheck;
-use crate::ingest::SOURCE_ROW;
-use crate::rules::{CellField, CellRule, CompletenessRule, Rules, Severity, SourceTotalsRule};
+use crate::ingest::{RawRecords, SOURCE_ROW};
+use crate::rules::{
+    CellField, CellRule, CoherenceRule, CompletenessRule, Rules, Severity, SourceTotalsRule,
+    UniqueRule,
+};
 use crate::spec::{SourceSpec, Unmapped};
 use crate::tabulate::Cells;
 
@@ -84,6 +87,97 @@ fn rules_for(spec: &SourceSpec, rules: &Rules, provided: &BTreeSet<String>) -> V
     applied
 }
 
+const DUPLICATE_KEY: &str = "_duplicate_key";
+const DUPLICATE_FLAG: &str = "_duplicate";
+
+/// The uniqueness rules that apply to a source.
+pub fn unique_rules_for<'a>(spec: &SourceSpec, rules: &'a Rules) -> Vec<&'a UniqueRule> {
+    rules
+        .unique
+        .iter()
+        .filter(|u| u.sources.is_none_or(|kind| kind == spec.source.kind))
+        .collect()
+}
+
+/// A record's identity: its id columns joined with a separator no code contains (over the
+/// harmonized records, where the id columns travel as `_id<i>`).
+fn id_key(spec: &SourceSpec) -> Expr {
+    let ids: Vec<Expr> = (0..spec.record.id_columns.len())
+        .map(|i| col(format!("_id{i}").as_str()))
+        .collect();
+    concat_str(ids, "\u{1f}", false)
+}
+
+/// The same identity over the raw records: the duplicate passes read only the id columns.
+fn raw_id_key(spec: &SourceSpec) -> Expr {
+    let ids: Vec<Expr> = spec
+        .record
+        .id_columns
+        .iter()
+        .map(|c| col(c.as_str()))
+        .collect();
+    concat_str(ids, "\u{1f}", false)
+}
+
+/// A 64-bit hash of each id key: grouping 10M of these is several times cheaper than grouping the
+/// strings. Equal hashes are only candidates; [`duplicates_plan`] confirms them on the keys.
+fn id_hash(key: Expr) -> Expr {
+    key.map(
+        |column: Column| {
+            use std::hash::{Hash, Hasher};
+            let hashes: UInt64Chunked = column
+                .str()?
+                .iter()
+                .map(|v| {
+                    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                    v.hash(&mut hasher);
+                    Some(hasher.finish())
+                })
+                .collect();
+            Ok(hashes.into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::UInt64)),
+    )
+}
+
+/// Plan of the id hashes carried by more than one record (normally none): the candidates.
+pub fn duplicate_candidates_plan(spec: &SourceSpec, raw: RawRecords) -> LazyFrame {
+    raw.frame
+        .group_by([id_hash(raw_id_key(spec)).alias("_id_hash")])
+        .agg([len().alias("_n")])
+        .filter(col("_n").gt(lit(1)))
+        .select([col("_id_hash")])
+}
+
+/// Plan of the ids carried by more than one record, among the candidate hashes (small), for
+/// [`plan`].
+pub fn duplicates_plan(spec: &SourceSpec, raw: RawRecords, candidates: DataFrame) -> LazyFrame {
+    let mut args = JoinArgs::new(JoinType::Inner);
+    args.maintain_order = MaintainOrderJoin::None;
+    raw.frame
+        .select([raw_id_key(spec).alias(DUPLICATE_KEY)])
+        .with_column(id_hash(col(DUPLICATE_KEY)).alias("_id_hash"))
+        .join(
+            candidates.lazy(),
+            [col("_id_hash")],
+            [col("_id_hash")],
+            args,
+        )
+        .group_by([col(DUPLICATE_KEY)])
+        .agg([len().alias("_n")])
+        .filter(col("_n").gt(lit(1)))
+        .select([col(DUPLICATE_KEY), lit(true).alias(DUPLICATE_FLAG)])
+}
+
+/// No duplicates (for sources no uniqueness rule applies to).
+pub fn no_duplicates() -> DataFrame {
+    DataFrame::new_infer_height(vec![
+        Column::new(DUPLICATE_KEY.into(), Vec::<String>::new()),
+        Column::new(DUPLICATE_FLAG.into(), Vec::<bool>::new()),
+    ])
+    .unwrap_or_default()
+}
+
 /// The result of one rule on one source: items it judged, passes, fails, missing (could not judge).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RuleResult {
@@ -140,8 +234,21 @@ pub fn plan(
     harmonized: HarmonizedRecords,
     rules: &Rules,
     provided: &BTreeSet<String>,
+    duplicates: &DataFrame,
 ) -> ValidationPlan {
-    let records = harmonized.frame;
+    let mut records = harmonized.frame;
+    // Records whose id is shared with another record (found by an earlier pass) are flagged.
+    let unique_rules: Vec<&UniqueRule> = unique_rules_for(spec, rules);
+    if !unique_rules.is_empty() {
+        let mut args = JoinArgs::new(JoinType::Left);
+        args.maintain_order = MaintainOrderJoin::None;
+        records = records.join(
+            duplicates.clone().lazy(),
+            [id_key(spec)],
+            [col(DUPLICATE_KEY)],
+            args,
+        );
+    }
     let stops = spec
         .variables
         .iter()
@@ -155,7 +262,18 @@ pub fn plan(
         .filter(|c| c.inputs.iter().all(|i| provided.contains(i)))
         .cloned()
         .collect();
-    let all_rules = rules_for(spec, rules, provided);
+    let mut all_rules = rules_for(spec, rules, provided);
+    for rule in unique_rules {
+        all_rules.push(AppliedRule {
+            id: rule.id.clone(),
+            kind: "uniqueness",
+            severity: rule.severity,
+            column: spec.record.id_columns.join(", "),
+            raw_value: crate::harmonize::record_id(spec),
+            check: col(DUPLICATE_FLAG).is_null(),
+            message: rule.message.clone(),
+        });
+    }
     // Counts of every rule (and completeness), over all records: one row.
     let mut count_exprs = vec![len().cast(DataType::UInt64).alias("_items")];
     // A constant expression ("TRUE") is one value, not one per record: tie it to the records.
@@ -570,6 +688,120 @@ pub fn check_source_totals(
         missing: 0,
         detail,
     }]
+}
+
+/// Persons of one source's clean records by flow and counterpart country (destination of an
+/// outflow, origin of an inflow), for the coherence rule.
+#[derive(Debug, Clone)]
+pub struct FlowTotal {
+    pub source_id: String,
+    pub ref_area: String,
+    pub time: String,
+    pub flow: String,
+    pub counterpart: String,
+    pub persons: f64,
+}
+
+/// Plan of a source's clean records summed by flow, destination and origin (a few rows).
+pub fn flow_totals_plan(checked: LazyFrame) -> LazyFrame {
+    checked
+        .filter(col(RULE).is_null().and(col("flow").is_not_null()))
+        .group_by([col("flow"), col("destination"), col("origin")])
+        .agg([col("weight").sum().alias("_persons")])
+}
+
+/// The flow totals of one source from the executed [`flow_totals_plan`].
+pub fn flow_totals(spec: &SourceSpec, frame: &DataFrame) -> Result<Vec<FlowTotal>> {
+    let fail = |e: PolarsError| Error::polars(&spec.raw_path, "read the flow totals", e);
+    let text = |name: &str| -> Result<Vec<Option<String>>> {
+        Ok(frame
+            .column(name)
+            .map_err(fail)?
+            .str()
+            .map_err(fail)?
+            .iter()
+            .map(|v| v.map(String::from))
+            .collect())
+    };
+    let (flow, destination, origin) = (text("flow")?, text("destination")?, text("origin")?);
+    let persons = frame.column("_persons").map_err(fail)?;
+    let persons = persons.f64().map_err(fail)?;
+    let mut totals = Vec::new();
+    for i in 0..frame.height() {
+        let counterpart = match flow[i].as_deref() {
+            Some("OUTFLOW") => destination[i].clone(),
+            Some("INFLOW") => origin[i].clone(),
+            _ => None,
+        };
+        if let (Some(flow), Some(counterpart)) = (flow[i].clone(), counterpart) {
+            totals.push(FlowTotal {
+                source_id: spec.source.id.clone(),
+                ref_area: spec.source.ref_area.clone(),
+                time: spec.source.time.clone(),
+                flow,
+                counterpart,
+                persons: persons.get(i).unwrap_or(0.0),
+            });
+        }
+    }
+    Ok(totals)
+}
+
+/// Coherence between sources: for every country of origin's outflow to a destination that has an
+/// inflow source for the same period, the two numbers and their difference. Not blocking.
+pub fn check_coherence(rule: &CoherenceRule, totals: &[FlowTotal]) -> Vec<RuleResult> {
+    let sum = |flow: &str, from: &str, to: &str, time: &str| -> (f64, Vec<String>) {
+        let mut persons = 0.0;
+        let mut sources = BTreeSet::new();
+        for t in totals.iter().filter(|t| t.flow == flow && t.time == time) {
+            let (origin, destination) = if flow == "OUTFLOW" {
+                (&t.ref_area, &t.counterpart)
+            } else {
+                (&t.counterpart, &t.ref_area)
+            };
+            if origin == from && destination == to {
+                persons += t.persons;
+                sources.insert(t.source_id.clone());
+            }
+        }
+        (persons, sources.into_iter().collect())
+    };
+    let pairs: BTreeSet<(String, String, String)> = totals
+        .iter()
+        .filter(|t| t.flow == "OUTFLOW")
+        .map(|t| (t.ref_area.clone(), t.counterpart.clone(), t.time.clone()))
+        .collect();
+    let mut results = Vec::new();
+    for (origin, destination, time) in pairs {
+        let (inflow, inflow_sources) = sum("INFLOW", &origin, &destination, &time);
+        if inflow_sources.is_empty() {
+            continue;
+        }
+        let (outflow, outflow_sources) = sum("OUTFLOW", &origin, &destination, &time);
+        let difference = outflow - inflow;
+        let share = difference.abs() / outflow.max(inflow).max(1.0);
+        let fails = u64::from(share > rule.tolerance_share);
+        results.push(RuleResult {
+            source_id: format!("{} / {}", outflow_sources.join("+"), inflow_sources.join("+")),
+            rule: rule.id.clone(),
+            kind: "coherence".into(),
+            severity: rule.severity,
+            items: 1,
+            passes: 1 - fails,
+            fails,
+            missing: 0,
+            detail: format!(
+                "{time} {origin} -> {destination}: outflow {} ({}), inflow {} ({}), difference {} ({:.1}%)",
+                crate::ingest::number_text(outflow),
+                outflow_sources.join(", "),
+                crate::ingest::number_text(inflow),
+                inflow_sources.join(", "),
+                crate::ingest::number_text(difference),
+                share * 100.0
+            ),
+        });
+    }
+    results
 }
 
 #[cfg(test)]

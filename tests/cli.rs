@@ -193,7 +193,7 @@ fn check_reads_no_records_and_reports_the_round() {
     let output = round.ilms(&["check"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(
-        text(&output.stdout).contains("10 sources, 2 indicators"),
+        text(&output.stdout).contains("11 sources, 2 indicators"),
         "{}",
         text(&output.stdout)
     );

@@ -31,6 +31,7 @@ fn every_rule_type_reports_the_expected_counts_on_valid_and_invalid_data() {
         "conditional",
         "completeness",
         "domain",
+        "uniqueness",
         "source_totals",
     ] {
         assert!(names.iter().any(|n| n == kind), "no case for {kind}");

@@ -1,5 +1,6 @@
 //! Validation on the sample round: the Indonesian ministry workbook's wrong total row is caught with
-//! both numbers, the report loads in DuckDB, and `ilms validate` reports without publishing.
+//! both numbers, outflows are set against inflows, the report loads in DuckDB, and `ilms validate`
+//! reports without publishing.
 
 use std::process::Command;
 
@@ -35,6 +36,14 @@ assert fails >= 1 and want in detail, (fails, detail, want)
 bad = duckdb.execute("""select count(*) from 'processed/validation.parquet'
                     where passes + fails + missing <> items""").fetchone()[0]
 assert bad == 0, bad
+# Coherence: the Philippines' deployments to Malaysia against Malaysia's permits to Filipinos.
+phl = pd.read_csv("raw/phl_deployments_2024.csv")
+outflow = int((phl["DESTINATION"] == "MALAYSIA").sum())
+permits = pd.read_csv("raw/mys_permits_2024.csv", dtype=str)
+inflow = int(permits.loc[permits["WARGANEGARA"] == "07", "PERMIT_BARU"].astype(int).sum())
+detail = duckdb.execute("""select detail from 'processed/validation.parquet'
+                           where rule = 'coherence.outflow_inflow' and detail like '%PHL -> MYS%'""").fetchone()[0]
+assert f"outflow {outflow} " in detail and f"inflow {inflow} " in detail, (detail, outflow, inflow)
 print("ok", stated, summed)
 "#,
         )

@@ -172,6 +172,14 @@ severity = "warning"
 """, {0: {"SEX": "9"}, 1: {"SEX": "9"}}, counts(1, 1, 0, 0), counts(1, 0, 1, 0), "completeness.sex",
         valid_changes={0: {"SEX": "9"}})
 
+    # uniqueness: the id column identifies one record. Invalid: persons 1 and 2 share id 1; both
+    # records fail.
+    case("uniqueness", """[[unique]]
+id = "unique.record_id"
+severity = "error"
+message = "duplicate id"
+""", {1: {"ID": "1"}}, counts(10, 10, 0, 0), counts(10, 8, 2, 0), "unique.record_id")
+
     # domain: a code must be in the map (the spec's unmapped policy is quarantine). Invalid: sex 7.
     case("domain", "# The domain rule comes from the spec's maps; no declared rule.\n",
          {3: {"SEX": "7"}}, counts(10, 10, 0, 0), counts(10, 9, 1, 0), "unmapped_code.sex")

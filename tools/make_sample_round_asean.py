@@ -17,6 +17,8 @@ statistics office or a ministry sends, in its own coding and format:
     VNM  ministry workbook .xls: destination x sector, NOT broken down by sex
     KHM  aggregate table, UTF-16 tab-separated: sex x destination x sector
     LAO  aggregate table, Parquet: sex x destination x ISCO-08 major group
+  and an inflow, to compare with the origins' outflows:
+    MYS  work permits issued, CSV aggregate: nationality x sex (national codes of the LFS)
 
 National code lists (what each office would publish in its codebook) go to
 schemas/classifications/national/. Every source is seeded on its own, so one can change without
@@ -395,11 +397,47 @@ def lao_table():
     print(f"wrote raw/lao_outflows_2024.parquet ({len(rows)} cells)")
 
 
+def outflows_to_malaysia():
+    """What the origin files above say went to Malaysia (read back from the files just written)."""
+    phl = pd.read_csv(RAW / "phl_deployments_2024.csv")
+    mmr = pd.read_excel(RAW / "mmr_deployments_2024.xlsx")
+    idn = pd.read_excel(RAW / "idn_placements_2024.xlsx", header=3)
+    idn = idn[idn["Negara Tujuan"] == "Malaysia"]
+    khm = pd.read_csv(RAW / "khm_outflows_2024.tsv", sep="\t", encoding="utf-16", dtype=str)
+    lao = pq.read_table(RAW / "lao_outflows_2024.parquet").to_pandas()
+    return {
+        "07": int((phl["DESTINATION"] == "MALAYSIA").sum()),
+        "05": int((mmr["DEST"] == "MY").sum()),
+        "02": int(idn["Laki-laki"].sum() + idn["Perempuan"].sum()),
+        "12": int(khm.loc[khm["DEST"] == "02", "WORKERS"].astype(int).sum()),
+        "13": int(lao.loc[lao["destination"] == "MYS", "workers"].sum()),
+    }
+
+
+def mys_permits():
+    """Malaysia's work permits issued in 2024 by nationality and sex: an inflow, to set against the
+    countries of origin's outflows to Malaysia. Permits and departures are counted at different
+    moments, so they differ: here by -15% to +12% of the outflow (the coherence rule reports them)."""
+    rng = random.Random(458)
+    outflows = outflows_to_malaysia()
+    totals = {code: round(n * rng.uniform(0.85, 1.12)) for code, n in outflows.items()}
+    totals.update({"03": rng.randint(2000, 4000), "04": rng.randint(1000, 3000), "06": rng.randint(500, 1500)})
+    rows = []
+    for code, total in sorted(totals.items()):
+        men = round(total * rng.uniform(0.55, 0.8))
+        rows += [[code, "L", str(men)], [code, "P", str(total - men)]]
+    with open(RAW / "mys_permits_2024.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["WARGANEGARA", "JANTINA", "PERMIT_BARU"])
+        w.writerows(rows)
+    print(f"wrote raw/mys_permits_2024.csv ({len(rows)} cells)")
+
+
 def main():
     NATIONAL.mkdir(parents=True, exist_ok=True)
     RAW.mkdir(exist_ok=True)
     for make in [tha_lfs, sgp_lfs, brn_census, phl_deployments, mmr_deployments, idn_workbook, vnm_workbook,
-                 khm_table, lao_table]:
+                 khm_table, lao_table, mys_permits]:
         make()
 
 
