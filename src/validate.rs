@@ -814,7 +814,7 @@ mod tests {
     fn table(total: f64) -> Cells {
         let mut cells = Cells::default();
         for (sex, value) in [("SEX_T", total), ("SEX_M", 2.0), ("SEX_F", 3.0)] {
-            cells.ref_area.push("THA".into());
+            cells.ref_area.push("XYZ".into());
             cells.source.push("BA:X".into());
             cells.indicator.push("IND".into());
             cells.sex.push(sex.into());
