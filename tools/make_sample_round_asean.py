@@ -11,7 +11,8 @@ statistics office or a ministry sends, in its own coding and format:
     BRN  census, fixed-width text in Latin-1: countries written out in words, no weights
   origin countries, administrative records (outflows of nationals for employment):
     PHL  record-level deployments, CSV, with names and passport numbers (personal identifiers)
-    MMR  record-level deployments, .xlsx, with names and national registration card numbers
+    MMR  record-level deployments, .xlsx, with names and national registration card numbers (two
+         records share a card number: the uniqueness rule quarantines both)
     IDN  ministry workbook .xlsx: destination x occupation, Men / Women in columns, a total row
          that is wrong (100 women too many): the validation report shows both numbers
     VNM  ministry workbook .xls: destination x sector, NOT broken down by sex
