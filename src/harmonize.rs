@@ -338,10 +338,7 @@ fn join_code_map(frame: LazyFrame, mapping: &VariableMapping) -> PolarsResult<La
 /// identifiers (a passport number), a keyed hash of them, so no identifier reaches an output. An
 /// expression over the harmonized frame, evaluated where records are written (clean, quarantine).
 pub fn record_id(spec: &SourceSpec) -> Expr {
-    let ids: Vec<Expr> = (0..spec.record.id_columns.len())
-        .map(|i| col(format!("_id{i}").as_str()))
-        .collect();
-    let joined = concat_str(ids, "-", false);
+    let joined = concat_str(id_columns(spec), "-", false);
     match spec.id_key.clone() {
         Some(key) if spec.hashes_record_id() => joined
             .map(
@@ -358,6 +355,13 @@ pub fn record_id(spec: &SourceSpec) -> Expr {
             .alias("record_id"),
         _ => joined.alias("record_id"),
     }
+}
+
+/// The source's id columns as they travel through the harmonized frame (`_id<i>`).
+pub fn id_columns(spec: &SourceSpec) -> Vec<Expr> {
+    (0..spec.record.id_columns.len())
+        .map(|i| col(format!("_id{i}").as_str()))
+        .collect()
 }
 
 /// HMAC-SHA256 of `text` under `key` (RFC 2104), hex, first 128 bits: stable across runs with the

@@ -578,10 +578,17 @@ impl Round {
                 sha256: ingest::sha256_file(&self.indicators.path)?,
             },
         ];
+        // Code maps and the correspondence tables the specs go through, each once.
         let map_files: BTreeSet<&PathBuf> = self
             .sources
             .iter()
-            .flat_map(|s| s.variables.iter().filter_map(|v| v.map_file.as_ref()))
+            .flat_map(|s| {
+                s.variables.iter().flat_map(|v| {
+                    v.map_file
+                        .iter()
+                        .chain(v.crosswalk.as_ref().map(|c| &c.path))
+                })
+            })
             .collect();
         let spec_files = self
             .sources

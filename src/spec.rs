@@ -477,8 +477,6 @@ impl Target {
 /// How a variable coded in an older classification reaches the harmonized one.
 #[derive(Debug, Clone)]
 pub struct CrosswalkUse {
-    /// The classification the map targets, e.g. "isco88".
-    pub classification: &'static str,
     /// The correspondence table (recorded in the provenance).
     pub path: PathBuf,
     /// Raw code -> (its code in the older classification, how the correspondence was resolved).
@@ -1106,7 +1104,6 @@ fn resolve_codes(
     Ok((
         Some(harmonized),
         Some(CrosswalkUse {
-            classification: target.name(),
             path: crosswalk.path.clone(),
             via,
         }),

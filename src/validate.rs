@@ -102,10 +102,7 @@ pub fn unique_rules_for<'a>(spec: &SourceSpec, rules: &'a Rules) -> Vec<&'a Uniq
 /// A record's identity: its id columns joined with a separator no code contains (over the
 /// harmonized records, where the id columns travel as `_id<i>`).
 fn id_key(spec: &SourceSpec) -> Expr {
-    let ids: Vec<Expr> = (0..spec.record.id_columns.len())
-        .map(|i| col(format!("_id{i}").as_str()))
-        .collect();
-    concat_str(ids, "\u{1f}", false)
+    concat_str(crate::harmonize::id_columns(spec), "\u{1f}", false)
 }
 
 /// The same identity over the raw records: the duplicate passes read only the id columns.
