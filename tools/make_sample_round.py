@@ -19,7 +19,7 @@ import random
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SEED = 20241
-PERSONS = 6000
+PERSONS = 40000
 
 # National country codes of the (synthetic) destination-country LFS, as in its codebook.
 NATIONAL_COUNTRIES = [

@@ -109,7 +109,7 @@ def tha_lfs():
     for c in isco88:
         by_major.setdefault(c[0], []).append(c)
     rows = []
-    for i in range(4000):
+    for i in range(30000):
         migrant = rng.random() < 0.12
         sex, age, activity = person(rng, migrant, 0.82 if migrant else 0.66)
         origin = pick(rng, {"104": 55, "116": 25, "418": 15, "704": 3, "156": 2}) if migrant else "764"
@@ -158,7 +158,7 @@ def sgp_lfs():
     divisions = [r["code"] for r in table(ROOT / "schemas" / "classifications" / "isic4_structure.csv")
                  if r["level"] == "division"]
     rows = []
-    for i in range(3000):
+    for i in range(20000):
         migrant = rng.random() < 0.3
         sex, age, activity = person(rng, migrant, 0.85 if migrant else 0.64)
         citizenship = pick(rng, {"MY": 35, "CN": 18, "IN": 14, "ID": 8, "PH": 10, "BD": 8, "MM": 4, "TH": 2,
@@ -200,7 +200,7 @@ def brn_census():
                 if r["level"] == "section"]
     submajors = sorted({u[:2] for u in isco08_units() if u[0] != "0"})
     lines = []
-    for i in range(3000):
+    for i in range(20000):
         migrant = rng.random() < 0.22
         sex, age, activity = person(rng, migrant, 0.84 if migrant else 0.58)
         birth = pick(rng, {"Malaysia": 30, "Philippines": 25, "Indonesia": 20, "Bangladesh": 12, "India": 10,
