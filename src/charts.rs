@@ -41,6 +41,8 @@ pub struct ChartSpec {
     pub id: String,
     pub indicator: String,
     pub kind: ChartKind,
+    /// The classification version of the bars (an indicator may publish several).
+    pub classif1: String,
     pub classif2: String,
     pub title: String,
 }
@@ -124,6 +126,9 @@ pub fn plan(
             .filter(|&i| {
                 cells.indicator[i] == spec.indicator
                     && cells.classif2[i].as_deref() == Some(spec.classif2.as_str())
+                    && cells.classif1[i]
+                        .as_deref()
+                        .is_some_and(|c| c.starts_with(&format!("{}_", spec.classif1)))
             })
             .collect();
         let mut sources: Vec<(String, String, String)> = rows
@@ -166,7 +171,7 @@ pub fn plan(
             let value = |sex: &str, c1: &str| {
                 mine.iter()
                     .find(|&&i| cells.sex[i] == sex && cells.classif1[i].as_deref() == Some(c1))
-                    .map(|&i| cells.obs_value[i])
+                    .map(|&i| cells.obs_value[i].unwrap_or(f64::NAN))
                     .unwrap_or(0.0)
             };
             let series = sexes
@@ -187,7 +192,7 @@ pub fn plan(
                         .as_deref()
                         .is_some_and(|c| c.ends_with("_TOTAL"))
                 })
-                .map(|&i| cells.obs_value[i])
+                .filter_map(|&i| cells.obs_value[i])
                 .sum();
             let mut note_line = format!(
                 "Migrant workers: {} persons.",
@@ -318,17 +323,26 @@ fn draw<DB: DrawingBackend>(
         let color = SERIES_COLORS[s % SERIES_COLORS.len()];
         let top = |i: usize| n - i as f64 - 0.1 - s as f64 * bar;
         chart
-            .draw_series(
-                values.iter().enumerate().map(|(i, &v)| {
-                    Rectangle::new([(0.0, top(i) - bar), (v, top(i))], color.filled())
-                }),
-            )?
+            .draw_series(values.iter().enumerate().map(|(i, &v)| {
+                // A withheld cell (NaN) has no bar, only its mark.
+                let v = if v.is_nan() { 0.0 } else { v };
+                Rectangle::new([(0.0, top(i) - bar), (v, top(i))], color.filled())
+            }))?
             .label(name.as_str())
             .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 16, y + 8)], color.filled()));
-        for (i, &v) in values.iter().enumerate().filter(|(_, &v)| v > 0.0) {
-            let (px, py) = chart.backend_coord(&(v, top(i) - bar / 2.0));
+        for (i, &v) in values
+            .iter()
+            .enumerate()
+            .filter(|(_, &v)| v > 0.0 || v.is_nan())
+        {
+            let (text, at) = if v.is_nan() {
+                ("not published".to_string(), 0.0)
+            } else {
+                (format_value(v), v)
+            };
+            let (px, py) = chart.backend_coord(&(at, top(i) - bar / 2.0));
             root.draw(&Text::new(
-                format_value(v),
+                text,
                 (px + 6, py),
                 small_style.pos(Pos::new(HPos::Left, VPos::Center)),
             ))?;

@@ -15,8 +15,39 @@ use crate::error::{Error, Result};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct IndicatorsFile {
+    #[serde(default)]
+    reliability: Reliability,
     dimensions: BTreeMap<String, DimensionSpec>,
     indicators: Vec<IndicatorSpec>,
+    /// ILMS indicators deliberately not declared, each with the reason (README lists them).
+    #[serde(default)]
+    not_declared: Vec<NotDeclared>,
+}
+
+/// ILO's reliability thresholds on the unweighted records behind a cell.
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reliability {
+    /// Cells from fewer records are flagged unreliable ("U"); sample surveys only.
+    pub unreliable_below: i64,
+    /// Cells from fewer records (or, for aggregate tables, persons) are not published ("S").
+    pub withheld_below: i64,
+}
+
+impl Default for Reliability {
+    fn default() -> Self {
+        Reliability {
+            unreliable_below: 15,
+            withheld_below: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotDeclared {
+    pub id: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -25,14 +56,56 @@ struct DimensionSpec {
     classification: String,
     #[serde(default = "default_level")]
     level: u32,
-    value: String,
-    unknown: String,
+    /// Expression giving the code suffix (a base dimension) ...
+    value: Option<String>,
+    /// ... or the dimension whose codes this one groups (`groups`: code suffix -> its codes there).
+    from: Option<String>,
+    #[serde(default)]
+    groups: BTreeMap<String, Vec<String>>,
+    /// Base categories this grouping cannot place (ages under 15 have no youth/adult band); a
+    /// table that meets one is refused, so the groups always add up to the base total.
+    #[serde(default)]
+    outside: Vec<String>,
+    unknown: Option<String>,
     #[serde(default)]
     if_observed: Vec<String>,
+    /// "grid" (every category, empty ones 0) or "observed" (only categories some record has: long
+    /// country lists).
+    #[serde(default)]
+    categories: CategoryList,
+    /// A source that does not record the dimension publishes its total only (not available below).
+    #[serde(default)]
+    optional: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CategoryList {
+    #[default]
+    Grid,
+    Observed,
 }
 
 fn default_level() -> u32 {
     1
+}
+
+/// One breakdown slot of an indicator: a dimension, or several versions of it (ILOSTAT publishes
+/// each version as its own table under the same indicator).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Slot {
+    One(String),
+    Versions(Vec<String>),
+}
+
+impl Slot {
+    fn names(&self) -> Vec<String> {
+        match self {
+            Slot::One(name) => vec![name.clone()],
+            Slot::Versions(names) => names.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -40,21 +113,57 @@ fn default_level() -> u32 {
 struct IndicatorSpec {
     id: String,
     label: String,
-    universe: String,
+    records: Option<Population>,
+    universe: Option<String>,
     sex: String,
     #[serde(default)]
-    classif: Vec<String>,
-    measure: Measure,
+    classif: Vec<Slot>,
+    measure: MeasureKind,
+    numerator: Option<String>,
+    denominator: Option<String>,
+    of: Option<String>,
+    over: Option<String>,
+    only: Option<String>,
     unit: String,
     unit_mult: i32,
     note_indicator: Option<String>,
 }
 
+/// What a count indicator counts: the resident population at a moment (surveys, censuses, stock
+/// registers) or movements (deployments, permits issued, returns).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
+pub enum Population {
+    Stock,
+    Flow,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum MeasureKind {
+    WeightedCount,
+    Ratio,
+    Share,
+}
+
+/// How a table's values are obtained.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Measure {
     /// Sum of survey weights (persons) over the records in the cell.
     WeightedCount,
+    /// 100 x a count indicator's cell / another's cell with the same codes (rates).
+    Ratio {
+        numerator: String,
+        denominator: String,
+    },
+    /// 100 x a count indicator's cell / the cell with dimension `over` at its total
+    /// (distributions; `over` None: this table's last breakdown); with `only`, just that category
+    /// is kept and `over` is dropped (shares).
+    Share {
+        of: String,
+        over: Option<String>,
+        only: Option<String>,
+    },
 }
 
 /// A breakdown: how a harmonized record gets its ILOSTAT code in one classification.
@@ -69,19 +178,24 @@ pub struct Dimension {
     pub inputs: Vec<String>,
     /// The total code (e.g. `SEX_T`).
     pub total: String,
-    /// Code given to records whose value is null (e.g. `SEX_X`).
-    pub unknown: String,
+    /// Code given to records whose value is null (e.g. `SEX_X`), when the classification has one.
+    pub unknown: Option<String>,
     /// Categories in publication order, total excluded.
     pub categories: Vec<Code>,
     /// Categories published only when a record falls in them.
     pub if_observed: BTreeSet<String>,
+    pub category_list: CategoryList,
+    pub optional: bool,
+    /// For a grouping dimension: the base dimension and, per code of this one, the base codes it
+    /// sums (the disclosure control uses these links between versions).
+    pub grouping: Option<(String, BTreeMap<String, Vec<String>>)>,
 }
 
 impl Dimension {
     /// The code for a value, or None when the value does not give a code of this classification.
     pub fn code_for(&self, value: Option<&str>) -> Option<&str> {
         let code = match value {
-            None => return Some(self.unknown.as_str()),
+            None => return self.unknown.as_deref(),
             Some(v) => format!("{}_{v}", self.classification),
         };
         self.categories
@@ -91,10 +205,14 @@ impl Dimension {
     }
 }
 
+/// One published table: an indicator with one version per breakdown slot. An indicator declared
+/// with several versions of a slot is several tables sharing its id.
 #[derive(Debug, Clone)]
 pub struct Indicator {
     pub id: String,
     pub label: String,
+    pub population: Population,
+    /// The records counted (count tables; a derived table's come from its inputs).
     pub universe: Expr,
     pub universe_text: String,
     /// Sex first, then classif1, classif2 (ILOSTAT long form).
@@ -103,14 +221,38 @@ pub struct Indicator {
     pub unit: String,
     pub unit_mult: i32,
     pub note_indicator: Option<String>,
-    /// Harmonized columns the indicator needs; a source lacking one does not produce it.
+    /// Harmonized columns the universe needs; a source lacking one does not produce the indicator.
     pub inputs: BTreeSet<String>,
+}
+
+impl Indicator {
+    pub fn is_count(&self) -> bool {
+        self.measure == Measure::WeightedCount
+    }
+
+    /// Dimension names in slot order, which identify the table among its indicator's tables.
+    pub fn dimension_names(&self) -> Vec<&str> {
+        self.dimensions.iter().map(|d| d.name.as_str()).collect()
+    }
+
+    /// The dimension a share is taken over (None for other measures).
+    pub fn share_over(&self) -> Option<String> {
+        match &self.measure {
+            Measure::Share { over, .. } => over
+                .clone()
+                .or_else(|| self.dimensions.last().map(|d| d.name.clone())),
+            _ => None,
+        }
+    }
 }
 
 /// All indicators of a round.
 pub struct Indicators {
     pub path: PathBuf,
+    /// Tables in declaration order; derived tables come after the count tables they use.
     pub list: Vec<Indicator>,
+    pub reliability: Reliability,
+    pub not_declared: Vec<NotDeclared>,
 }
 
 impl Indicators {
@@ -120,14 +262,25 @@ impl Indicators {
             "indicator declarations",
             "correct the TOML (see the comments at the top of the file)",
         )?;
-        let mut dimensions = BTreeMap::new();
-        for (name, spec) in &parsed.dimensions {
-            dimensions.insert(
-                name.clone(),
-                dimension(path, name, spec, cl, record_schema)?,
-            );
+        let mut dimensions: BTreeMap<String, Dimension> = BTreeMap::new();
+        // Base dimensions first, then the groupings of them.
+        let (grouped, base): (Vec<_>, Vec<_>) = parsed
+            .dimensions
+            .iter()
+            .partition(|(_, s)| s.from.is_some());
+        for (name, spec) in base.into_iter().chain(grouped) {
+            let dimension = dimension(path, name, spec, cl, record_schema, &dimensions)?;
+            dimensions.insert(name.clone(), dimension);
         }
-        let mut list = Vec::new();
+        if parsed.reliability.withheld_below > parsed.reliability.unreliable_below {
+            return Err(Error::new(
+                path,
+                "reliability",
+                "withheld_below is above unreliable_below",
+                "withhold fewer records than are flagged unreliable (ILO: 5 and 15)",
+            ));
+        }
+        let mut list: Vec<Indicator> = Vec::new();
         let mut seen = BTreeSet::new();
         for spec in parsed.indicators {
             let key = format!("indicators.{}", spec.id);
@@ -147,9 +300,8 @@ impl Indicators {
                     "ILOSTAT long form has classif1 and classif2: give at most two",
                 ));
             }
-            let mut dims = Vec::new();
-            for name in std::iter::once(&spec.sex).chain(&spec.classif) {
-                let dim = dimensions.get(name).ok_or_else(|| {
+            let lookup = |name: &String| {
+                dimensions.get(name).cloned().ok_or_else(|| {
                     Error::new(
                         path,
                         &key,
@@ -159,39 +311,214 @@ impl Indicators {
                             dimensions.keys().cloned().collect::<Vec<_>>().join(", ")
                         ),
                     )
-                })?;
-                dims.push(dim.clone());
+                })
+            };
+            let slots: Vec<Vec<Dimension>> = std::iter::once(vec![spec.sex.clone()])
+                .chain(spec.classif.iter().map(Slot::names))
+                .map(|names| names.iter().map(lookup).collect::<Result<Vec<_>>>())
+                .collect::<Result<_>>()?;
+            let measure = measure(path, &key, &spec, &list)?;
+            let population = match (&measure, spec.records) {
+                (Measure::WeightedCount, Some(p)) => p,
+                (Measure::WeightedCount, None) => {
+                    return Err(Error::new(
+                        path,
+                        &key,
+                        "`records` is missing",
+                        "say whether the indicator counts the resident population (records = \"stock\") or movements (records = \"flow\")",
+                    ))
+                }
+                (Measure::Ratio { numerator: input, .. }, _) | (Measure::Share { of: input, .. }, _) => list
+                    .iter()
+                    .find(|t| &t.id == input)
+                    .map_or(Population::Stock, |t| t.population),
+            };
+            let (universe, universe_text, inputs) = match (&measure, &spec.universe) {
+                (Measure::WeightedCount, Some(text)) => {
+                    let (expr, inputs) = compile(
+                        path,
+                        &format!("{key}.universe"),
+                        text,
+                        record_schema,
+                        DataType::Boolean,
+                    )?;
+                    (expr, text.clone(), inputs.into_iter().collect())
+                }
+                (Measure::WeightedCount, None) => {
+                    return Err(Error::new(
+                        path,
+                        &key,
+                        "a weighted count needs a universe",
+                        "give `universe`, the records the indicator counts",
+                    ))
+                }
+                (_, Some(_)) => {
+                    return Err(Error::new(
+                        path,
+                        format!("{key}.universe"),
+                        "a ratio or share takes its records from the count indicators it uses",
+                        "remove `universe`",
+                    ))
+                }
+                (Measure::Ratio { numerator, .. }, None)
+                | (Measure::Share { of: numerator, .. }, None) => {
+                    let used = list.iter().find(|t| &t.id == numerator);
+                    let (text, inputs) = used
+                        .map(|t| (t.universe_text.clone(), t.inputs.clone()))
+                        .unwrap_or_default();
+                    (lit(true), text, inputs)
+                }
+            };
+            for dims in cartesian(&slots) {
+                let table = Indicator {
+                    id: spec.id.clone(),
+                    label: spec.label.clone(),
+                    population,
+                    universe: universe.clone(),
+                    universe_text: universe_text.clone(),
+                    dimensions: dims,
+                    measure: measure.clone(),
+                    unit: spec.unit.clone(),
+                    unit_mult: spec.unit_mult,
+                    note_indicator: spec.note_indicator.clone(),
+                    inputs: inputs.clone(),
+                };
+                check_sources_exist(path, &key, &table, &list)?;
+                list.push(table);
             }
-            let (universe, universe_inputs) = compile(
-                path,
-                &format!("{key}.universe"),
-                &spec.universe,
-                record_schema,
-                DataType::Boolean,
-            )?;
-            let inputs = dims
-                .iter()
-                .flat_map(|d| d.inputs.iter().cloned())
-                .chain(universe_inputs)
-                .collect();
-            list.push(Indicator {
-                id: spec.id,
-                label: spec.label,
-                universe,
-                universe_text: spec.universe,
-                dimensions: dims,
-                measure: spec.measure,
-                unit: spec.unit,
-                unit_mult: spec.unit_mult,
-                note_indicator: spec.note_indicator,
-                inputs,
-            });
         }
         Ok(Indicators {
             path: path.to_path_buf(),
             list,
+            reliability: parsed.reliability,
+            not_declared: parsed.not_declared,
         })
     }
+
+    /// Indicator ids in declaration order, each once.
+    pub fn ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = Vec::new();
+        for table in &self.list {
+            if !ids.contains(&table.id) {
+                ids.push(table.id.clone());
+            }
+        }
+        ids
+    }
+
+    /// The dimension names of a ratio's or share's input table, for a table of it.
+    pub fn input_dimensions(table: &Indicator) -> Vec<String> {
+        let own = table.dimension_names().into_iter().map(String::from);
+        match (&table.measure, table.share_over()) {
+            // The input also has `over`, which the share drops.
+            (Measure::Share { only: Some(_), .. }, Some(over)) => {
+                own.chain(std::iter::once(over)).collect()
+            }
+            _ => own.collect(),
+        }
+    }
+}
+
+fn measure(path: &Path, key: &str, spec: &IndicatorSpec, earlier: &[Indicator]) -> Result<Measure> {
+    let count_input = |field: &str, id: &Option<String>| -> Result<String> {
+        let id = id.clone().ok_or_else(|| {
+            Error::new(
+                path,
+                key,
+                format!("`{field}` is missing"),
+                format!("give `{field}`, the id of a weighted-count indicator declared above"),
+            )
+        })?;
+        match earlier.iter().find(|t| t.id == id) {
+            Some(t) if t.is_count() => Ok(id),
+            _ => Err(Error::new(
+                path,
+                format!("{key}.{field}"),
+                format!("'{id}' is not a weighted-count indicator declared above"),
+                "rates and shares are computed from count indicators: declare that one first",
+            )),
+        }
+    };
+    Ok(match spec.measure {
+        MeasureKind::WeightedCount => Measure::WeightedCount,
+        MeasureKind::Ratio => Measure::Ratio {
+            numerator: count_input("numerator", &spec.numerator)?,
+            denominator: count_input("denominator", &spec.denominator)?,
+        },
+        MeasureKind::Share => Measure::Share {
+            of: count_input("of", &spec.of)?,
+            over: spec.over.clone(),
+            only: spec.only.clone(),
+        },
+    })
+}
+
+/// A ratio's or share's inputs must have a table with matching dimensions.
+fn check_sources_exist(
+    path: &Path,
+    key: &str,
+    table: &Indicator,
+    earlier: &[Indicator],
+) -> Result<()> {
+    let wanted = Indicators::input_dimensions(table);
+    let ids: Vec<&String> = match &table.measure {
+        Measure::WeightedCount => return Ok(()),
+        Measure::Ratio {
+            numerator,
+            denominator,
+        } => vec![numerator, denominator],
+        Measure::Share { of, only, .. } => {
+            let over = &table.share_over().unwrap_or_default();
+            let mut dims = wanted.clone();
+            dims.sort();
+            let found = earlier.iter().any(|t| {
+                let mut names: Vec<String> =
+                    t.dimension_names().into_iter().map(String::from).collect();
+                names.sort();
+                &t.id == of && names == dims
+            });
+            if !found || !wanted.contains(over) {
+                return Err(Error::new(
+                    path,
+                    key,
+                    format!(
+                        "'{of}' has no table by {} (with `{over}`)",
+                        wanted.join(" x ")
+                    ),
+                    "a share's breakdowns (plus `over` when `only` is given) must be a table of `of`",
+                ));
+            }
+            if let Some(code) = only {
+                let over_dim = earlier
+                    .iter()
+                    .flat_map(|t| &t.dimensions)
+                    .find(|d| &d.name == over);
+                if !over_dim.is_some_and(|d| d.categories.iter().any(|c| &c.code == code)) {
+                    return Err(Error::new(
+                        path,
+                        format!("{key}.only"),
+                        format!("'{code}' is not a category of {over}"),
+                        "give a code of the `over` dimension",
+                    ));
+                }
+            }
+            return Ok(());
+        }
+    };
+    for id in ids {
+        if !earlier
+            .iter()
+            .any(|t| &t.id == id && t.dimension_names() == table.dimension_names())
+        {
+            return Err(Error::new(
+                path,
+                key,
+                format!("'{id}' has no table by {}", wanted.join(" x ")),
+                "a ratio's numerator and denominator need tables with the same breakdowns",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn dimension(
@@ -200,6 +527,7 @@ fn dimension(
     spec: &DimensionSpec,
     cl: &Classifications,
     schema: &Schema,
+    declared: &BTreeMap<String, Dimension>,
 ) -> Result<Dimension> {
     let key = format!("dimensions.{name}");
     let codes = cl.version(&spec.classification).map_err(|mut e| {
@@ -218,12 +546,12 @@ fn dimension(
             "use a classification with a total",
         )
     })?;
-    let categories: Vec<Code> = codes
+    let level_codes: Vec<Code> = codes
         .iter()
         .filter(|c| !c.is_total && c.level == spec.level)
         .cloned()
         .collect();
-    if categories.is_empty() {
+    if level_codes.is_empty() {
         return Err(Error::new(
             path,
             format!("{key}.level"),
@@ -231,18 +559,21 @@ fn dimension(
             "use a level the classification has (1 for major groups)",
         ));
     }
-    let unknown = format!("{}_{}", spec.classification, spec.unknown);
-    let known = |code: &str| categories.iter().any(|c| c.code == code);
-    if !known(&unknown) {
-        return Err(Error::new(
-            path,
-            format!("{key}.unknown"),
-            format!(
-                "'{unknown}' is not a code of {} at level {}",
-                spec.classification, spec.level
-            ),
-            "give the suffix of the classification's unknown code, e.g. \"X\"",
-        ));
+    let code_of = |suffix: &str| format!("{}_{suffix}", spec.classification);
+    let known = |code: &str| level_codes.iter().any(|c| c.code == code);
+    let unknown = spec.unknown.as_deref().map(code_of);
+    if let Some(unknown) = &unknown {
+        if !known(unknown) {
+            return Err(Error::new(
+                path,
+                format!("{key}.unknown"),
+                format!(
+                    "'{unknown}' is not a code of {} at level {}",
+                    spec.classification, spec.level
+                ),
+                "give the suffix of the classification's unknown code, e.g. \"X\"",
+            ));
+        }
     }
     for code in &spec.if_observed {
         if !known(code) {
@@ -257,23 +588,154 @@ fn dimension(
             ));
         }
     }
-    let (value, inputs) = compile(
-        path,
-        &format!("{key}.value"),
-        &spec.value,
-        schema,
-        DataType::String,
-    )?;
+    let (value, value_text, inputs, grouping, categories) = match (&spec.value, &spec.from) {
+        (Some(text), None) => {
+            let (value, inputs) = compile(
+                path,
+                &format!("{key}.value"),
+                text,
+                schema,
+                DataType::String,
+            )?;
+            (value, text.clone(), inputs, None, level_codes)
+        }
+        (None, Some(base_name)) => {
+            let base = declared.get(base_name).filter(|b| b.grouping.is_none()).ok_or_else(|| {
+                Error::new(
+                    path,
+                    format!("{key}.from"),
+                    format!("'{base_name}' is not a dimension with a `value`"),
+                    "group the codes of a declared base dimension",
+                )
+            })?;
+            let (value, groups) = grouping(path, &key, spec, base, &known)?;
+            // Published categories: the groups, in the classification's order.
+            let categories = level_codes
+                .into_iter()
+                .filter(|c| groups.contains_key(&c.code))
+                .collect();
+            let text = format!("{} grouped", base.value_text);
+            (
+                value,
+                text,
+                base.inputs.clone(),
+                Some((base_name.clone(), groups)),
+                categories,
+            )
+        }
+        _ => {
+            return Err(Error::new(
+                path,
+                &key,
+                "a dimension needs either `value` or `from` (with `groups`)",
+                "give `value`, an expression for the code, or `from` and `groups` to group another dimension's codes",
+            ))
+        }
+    };
     Ok(Dimension {
         name: name.to_string(),
         classification: spec.classification.clone(),
         value,
-        value_text: spec.value.clone(),
+        value_text,
         inputs,
         total: total.code.clone(),
         unknown,
         categories,
         if_observed: spec.if_observed.iter().cloned().collect(),
+        category_list: spec.categories,
+        optional: spec.optional,
+        grouping,
+    })
+}
+
+/// A grouping dimension's value expression (the base value mapped through `groups`) and its groups
+/// as full codes. Every base category must fall in exactly one group, so the groups partition the
+/// same total.
+fn grouping(
+    path: &Path,
+    key: &str,
+    spec: &DimensionSpec,
+    base: &Dimension,
+    known: &dyn Fn(&str) -> bool,
+) -> Result<(Expr, BTreeMap<String, Vec<String>>)> {
+    let mut groups = BTreeMap::new();
+    let mut owner: BTreeMap<String, String> = BTreeMap::new();
+    let mut value = lit(NULL).cast(DataType::String);
+    for (suffix, members) in spec.groups.iter().rev() {
+        let code = format!("{}_{suffix}", spec.classification);
+        if !known(&code) {
+            return Err(Error::new(
+                path,
+                format!("{key}.groups.{suffix}"),
+                format!("'{code}' is not a code of {}", spec.classification),
+                "group into codes of the classification",
+            ));
+        }
+        let mut full = Vec::new();
+        for member in members {
+            let base_code = format!("{}_{member}", base.classification);
+            if !base.categories.iter().any(|c| c.code == base_code) {
+                return Err(Error::new(
+                    path,
+                    format!("{key}.groups.{suffix}"),
+                    format!("'{member}' is not a category of {}", base.name),
+                    "list suffixes of the base dimension's codes",
+                ));
+            }
+            if let Some(other) = owner.insert(base_code.clone(), code.clone()) {
+                return Err(Error::new(
+                    path,
+                    format!("{key}.groups.{suffix}"),
+                    format!("'{member}' is also in {other}"),
+                    "put each base code in one group",
+                ));
+            }
+            full.push(base_code);
+        }
+        let members: Vec<String> = members.clone();
+        value = when(
+            base.value
+                .clone()
+                .is_in(lit(Series::new("".into(), members)).implode(false), false),
+        )
+        .then(lit(suffix.clone()))
+        .otherwise(value);
+        groups.insert(code, full);
+    }
+    let outside: Vec<String> = spec
+        .outside
+        .iter()
+        .map(|m| format!("{}_{m}", base.classification))
+        .collect();
+    let missing: Vec<&str> = base
+        .categories
+        .iter()
+        .map(|c| c.code.as_str())
+        .filter(|c| !owner.contains_key(*c) && !outside.iter().any(|o| o == c))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::new(
+            path,
+            format!("{key}.groups"),
+            format!("{} in no group: {}", base.name, missing.join(", ")),
+            "put every category of the base dimension in a group (or list it in `outside`), so the groups add up to the same total",
+        ));
+    }
+    Ok((value, groups))
+}
+
+/// Every combination of one element from each list, in order (first list varies slowest).
+pub fn cartesian<T: Clone>(lists: &[Vec<T>]) -> Vec<Vec<T>> {
+    lists.iter().fold(vec![Vec::new()], |acc, list| {
+        acc.iter()
+            .flat_map(|prefix| {
+                list.iter().map(move |item| {
+                    let mut next = prefix.clone();
+                    next.push(item.clone());
+                    next
+                })
+            })
+            .collect()
     })
 }
 

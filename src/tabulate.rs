@@ -8,19 +8,20 @@
 //! Weights are summed in fixed point (millionths of a person, i64), so sums are exact and
 //! independent of summation order: a total equals the sum of its parts to the last digit.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::indicators::{Dimension, Indicator, Measure};
+use crate::indicators::{cartesian, CategoryList, Dimension, Indicator, Measure, Population};
 use crate::spec::SourceSpec;
 
 /// Weights are summed as integers in units of 1 / WEIGHT_SCALE persons.
 pub const WEIGHT_SCALE: f64 = 1_000_000.0;
 
-/// Published columns, ILOSTAT long form plus sample_count and unit (see DESIGN.md, Contracts).
-pub const CELL_COLUMNS: [&str; 15] = [
+/// Published columns, ILOSTAT long form plus sample_count, unit and the disclosure status (see
+/// DESIGN.md, Contracts).
+pub const CELL_COLUMNS: [&str; 16] = [
     "ref_area",
     "source",
     "indicator",
@@ -36,6 +37,7 @@ pub const CELL_COLUMNS: [&str; 15] = [
     "sample_count",
     "unit",
     "unit_mult",
+    "suppressed",
 ];
 
 /// Cells of one indicator for one source, one entry per column of [`CELL_COLUMNS`].
@@ -48,12 +50,19 @@ pub struct Cells {
     pub classif1: Vec<Option<String>>,
     pub classif2: Vec<Option<String>>,
     pub time: Vec<String>,
-    pub obs_value: Vec<f64>,
-    /// Unweighted records behind the cell; None for an aggregate source (its rows are not records).
+    /// None where the cell is withheld (obs_status "S").
+    pub obs_value: Vec<Option<f64>>,
+    /// ILOSTAT observation status: "U" unreliable, "S" not published.
+    pub obs_status: Vec<Option<String>>,
+    /// Unweighted records behind the cell; None for an aggregate source (its rows are not records)
+    /// and for a withheld cell.
     pub sample_count: Vec<Option<i64>>,
     pub note_indicator: Vec<Option<String>>,
     pub unit: Vec<String>,
     pub unit_mult: Vec<i32>,
+    /// Why a cell is withheld: "primary" (too few records) or "secondary" (it would give a primary
+    /// cell away through the margins).
+    pub suppressed: Vec<Option<String>>,
 }
 
 impl Cells {
@@ -74,10 +83,35 @@ impl Cells {
         self.classif2.extend(other.classif2);
         self.time.extend(other.time);
         self.obs_value.extend(other.obs_value);
+        self.obs_status.extend(other.obs_status);
         self.sample_count.extend(other.sample_count);
         self.note_indicator.extend(other.note_indicator);
         self.unit.extend(other.unit);
         self.unit_mult.extend(other.unit_mult);
+        self.suppressed.extend(other.suppressed);
+    }
+
+    /// Add one cell of `indicator` from `spec` (codes: sex, classif1, classif2).
+    fn push(&mut self, spec: &SourceSpec, indicator: &Indicator, codes: &[String], cell: Cell) {
+        self.ref_area.push(spec.source.ref_area.clone());
+        self.source.push(spec.source.ilostat_source());
+        self.indicator.push(indicator.id.clone());
+        self.sex.push(codes[0].clone());
+        self.classif1.push(codes.get(1).cloned());
+        self.classif2.push(codes.get(2).cloned());
+        self.time.push(spec.source.time.clone());
+        let withheld = matches!(cell.status, Status::Primary | Status::Secondary);
+        self.obs_value
+            .push((!withheld).then_some(cell.value).flatten());
+        self.obs_status
+            .push(cell.status.obs_status().map(String::from));
+        self.sample_count
+            .push(cell.records.filter(|_| !withheld && !spec.is_aggregate()));
+        self.note_indicator.push(indicator.note_indicator.clone());
+        self.unit.push(indicator.unit.clone());
+        self.unit_mult.push(indicator.unit_mult);
+        self.suppressed
+            .push(cell.status.suppressed().map(String::from));
     }
 
     /// The cells as a frame with the published columns, in [`CELL_COLUMNS`] order.
@@ -95,56 +129,254 @@ impl Cells {
                 Column::new("classif2".into(), &self.classif2),
                 Column::new("time".into(), &self.time),
                 Column::new("obs_value".into(), &self.obs_value),
-                Column::new("obs_status".into(), &none),
+                Column::new("obs_status".into(), &self.obs_status),
                 Column::new("note_classif".into(), &none),
                 Column::new("note_indicator".into(), &self.note_indicator),
                 Column::new("note_source".into(), &none),
                 Column::new("sample_count".into(), &self.sample_count),
                 Column::new("unit".into(), &self.unit),
                 Column::new("unit_mult".into(), &self.unit_mult),
+                Column::new("suppressed".into(), &self.suppressed),
             ],
         )
     }
 }
 
 /// Sum of weights (fixed point) and records behind one cell.
-#[derive(Debug, Default, Clone, Copy)]
-struct Tally {
-    weight: i64,
-    records: i64,
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    pub weight: i64,
+    pub records: i64,
 }
 
-/// The harmonized columns an indicator needs that this source does not provide (empty: it can be
-/// produced). A source that lacks one gets "not available" for the indicator, never zeros.
-pub fn missing_inputs(
-    indicator: &Indicator,
-    provided: &std::collections::BTreeSet<String>,
-) -> Vec<String> {
+/// What a cell may show.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    #[default]
+    Published,
+    /// Published, flagged "U".
+    Unreliable,
+    /// Withheld: too few records.
+    Primary,
+    /// Withheld: would give a primary cell away.
+    Secondary,
+}
+
+impl Status {
+    pub fn obs_status(self) -> Option<&'static str> {
+        match self {
+            Status::Published => None,
+            Status::Unreliable => Some("U"),
+            Status::Primary | Status::Secondary => Some("S"),
+        }
+    }
+
+    fn suppressed(self) -> Option<&'static str> {
+        match self {
+            Status::Primary => Some("primary"),
+            Status::Secondary => Some("secondary"),
+            _ => None,
+        }
+    }
+
+    pub fn withheld(self) -> bool {
+        matches!(self, Status::Primary | Status::Secondary)
+    }
+}
+
+/// One cell before it is published.
+#[derive(Debug, Clone, Copy)]
+struct Cell {
+    value: Option<f64>,
+    records: Option<i64>,
+    status: Status,
+}
+
+/// One count table of a source: every cell (codes in dimension order, margins included) in
+/// publication order, with its tally and its disclosure status.
+#[derive(Debug, Clone)]
+pub struct Table<'a> {
+    pub indicator: &'a Indicator,
+    pub keys: Vec<Vec<String>>,
+    pub tallies: Vec<Tally>,
+    pub status: Vec<Status>,
+    /// Dimensions the source does not record: published at their total only.
+    pub collapsed: Vec<bool>,
+}
+
+impl Table<'_> {
+    /// Persons in a cell, in the indicator's unit.
+    fn value(&self, tally: Tally) -> f64 {
+        tally.weight as f64 / (WEIGHT_SCALE * 10f64.powi(self.indicator.unit_mult))
+    }
+
+    /// The published cells, or all values regardless of status (`withhold` false: for the checks
+    /// made before publication).
+    pub fn cells(&self, spec: &SourceSpec, withhold: bool) -> Cells {
+        let mut cells = Cells::default();
+        for ((key, tally), status) in self.keys.iter().zip(&self.tallies).zip(&self.status) {
+            let status = if withhold { *status } else { Status::Published };
+            let cell = Cell {
+                value: Some(self.value(*tally)),
+                records: Some(tally.records),
+                status,
+            };
+            cells.push(spec, self.indicator, key, cell);
+        }
+        cells
+    }
+
+    fn lookup(&self) -> BTreeMap<&[String], usize> {
+        self.keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.as_slice(), i))
+            .collect()
+    }
+}
+
+/// The cells of a ratio or share table, computed from the count tables of the same source: value
+/// 100 x part / whole; a cell whose part or whole is withheld is withheld (secondary unless the
+/// part itself is primary), one whose part is unreliable is unreliable; a cell whose whole is zero
+/// has no value and is not published. The sample count is the part's.
+pub fn derive(spec: &SourceSpec, table: &Indicator, counts: &[Table]) -> Option<Cells> {
+    let dims = table.dimension_names();
+    let find = |id: &str, names: &[String]| {
+        counts.iter().find(|t| {
+            t.indicator.id == id
+                && t.indicator.dimension_names().len() == names.len()
+                && names
+                    .iter()
+                    .all(|n| t.indicator.dimension_names().contains(&n.as_str()))
+        })
+    };
+    let wanted = crate::indicators::Indicators::input_dimensions(table);
+    let mut cells = Cells::default();
+    match &table.measure {
+        Measure::WeightedCount => return None,
+        Measure::Ratio {
+            numerator,
+            denominator,
+        } => {
+            let part = find(numerator, &wanted)?;
+            let whole = find(denominator, &wanted)?;
+            let wholes = whole.lookup();
+            for (i, key) in part.keys.iter().enumerate() {
+                let j = *wholes.get(key.as_slice())?;
+                if let Some(cell) = ratio(part, i, whole, j) {
+                    cells.push(spec, table, key, cell);
+                }
+            }
+        }
+        Measure::Share { of, only, .. } => {
+            let over = &table.share_over()?;
+            let input = find(of, &wanted)?;
+            let names = input.indicator.dimension_names();
+            let over_at = names.iter().position(|n| n == over)?;
+            let over_dim = &input.indicator.dimensions[over_at];
+            // Input slot of each of this table's dimensions.
+            let order: Vec<usize> = dims
+                .iter()
+                .map(|d| names.iter().position(|n| n == d))
+                .collect::<Option<_>>()?;
+            let lookup = input.lookup();
+            for (i, key) in input.keys.iter().enumerate() {
+                if key[over_at] == over_dim.total {
+                    continue;
+                }
+                if only.as_ref().is_some_and(|code| &key[over_at] != code) {
+                    continue;
+                }
+                let mut whole_key = key.clone();
+                whole_key[over_at] = over_dim.total.clone();
+                let j = *lookup.get(whole_key.as_slice())?;
+                let codes: Vec<String> = order.iter().map(|&s| key[s].clone()).collect();
+                if let Some(cell) = ratio(input, i, input, j) {
+                    cells.push(spec, table, &codes, cell);
+                }
+            }
+        }
+    }
+    Some(cells)
+}
+
+/// 100 x part cell `i` / whole cell `j`, with the status the two allow.
+fn ratio(part: &Table, i: usize, whole: &Table, j: usize) -> Option<Cell> {
+    let (p, w) = (part.tallies[i], whole.tallies[j]);
+    if w.weight == 0 {
+        return None;
+    }
+    let status = match (part.status[i], whole.status[j]) {
+        (Status::Primary, _) => Status::Primary,
+        (a, b) if a.withheld() || b.withheld() => Status::Secondary,
+        (Status::Unreliable, _) => Status::Unreliable,
+        _ => Status::Published,
+    };
+    Some(Cell {
+        value: Some(100.0 * p.weight as f64 / w.weight as f64),
+        records: Some(p.records),
+        status,
+    })
+}
+
+/// The harmonized columns a count table needs that this source does not provide (empty: it can be
+/// produced): its universe's and those of every dimension but the optional ones. A source that
+/// lacks one gets "not available" for the indicator, never zeros.
+pub fn missing_inputs(indicator: &Indicator, provided: &BTreeSet<String>) -> Vec<String> {
+    let needed = indicator.inputs.iter().chain(
+        indicator
+            .dimensions
+            .iter()
+            .filter(|d| !d.optional)
+            .flat_map(|d| &d.inputs),
+    );
+    let mut missing: BTreeSet<String> =
+        needed.filter(|c| !provided.contains(*c)).cloned().collect();
+    // A source of movements cannot give the resident population, nor a survey give movements.
+    match (indicator.population, provided.contains("flow")) {
+        (Population::Stock, true) => {
+            missing.insert("a count of the resident population (it records movements)".into());
+        }
+        (Population::Flow, false) => {
+            missing.insert("flow".into());
+        }
+        _ => {}
+    }
+    missing.into_iter().collect()
+}
+
+/// Per dimension of a table: does the source lack it (an optional dimension, published at its
+/// total only)?
+pub fn collapsed(indicator: &Indicator, provided: &BTreeSet<String>) -> Vec<bool> {
     indicator
-        .inputs
+        .dimensions
         .iter()
-        .filter(|c| !provided.contains(*c))
-        .cloned()
+        .map(|d| d.inputs.iter().any(|c| !provided.contains(c)))
         .collect()
 }
 
-/// Plan the one aggregation of a source that every indicator and the reconciliation counts are
+/// Plan the one aggregation of a source that every count table and the reconciliation counts are
 /// read from: records grouped by validation rule (`rule_column`, null = clean), by whether each
-/// indicator's universe holds (`_in<i>`), and by the value of every dimension the indicators use
+/// table's universe holds (`_in<i>`), and by the value of every dimension the tables use
 /// (`_d_<dimension>`), with the summed weight (fixed point, `_weight`) and the number of records
 /// (`_records`). One group-by over one scan, whatever the number of indicators; the result is small
 /// (one row per combination that occurs).
-pub fn aggregate(indicators: &[&Indicator], checked: LazyFrame, rule_column: &str) -> LazyFrame {
+pub fn aggregate(tables: &[&Indicator], checked: LazyFrame, rule_column: &str) -> LazyFrame {
     let mut keys: Vec<(String, Expr)> = vec![(rule_column.to_string(), col(rule_column))];
-    for (i, indicator) in indicators.iter().enumerate() {
-        let Measure::WeightedCount = indicator.measure;
-        keys.push((
-            format!("_in{i}"),
-            indicator.universe.clone().fill_null(lit(false)),
-        ));
+    // Tables of one indicator share a universe: one flag per distinct universe.
+    let mut universes: BTreeMap<&str, usize> = BTreeMap::new();
+    for table in tables {
+        if !universes.contains_key(table.universe_text.as_str()) {
+            let i = universes.len();
+            universes.insert(&table.universe_text, i);
+            keys.push((
+                universe_key(i),
+                table.universe.clone().fill_null(lit(false)),
+            ));
+        }
     }
     let mut dimensions: BTreeMap<&str, &Dimension> = BTreeMap::new();
-    for dimension in indicators.iter().flat_map(|i| &i.dimensions) {
+    for dimension in tables.iter().flat_map(|i| &i.dimensions) {
         dimensions.insert(dimension.name.as_str(), dimension);
     }
     for dimension in dimensions.values() {
@@ -175,20 +407,41 @@ pub fn aggregate(indicators: &[&Indicator], checked: LazyFrame, rule_column: &st
         ])
 }
 
+fn universe_key(i: usize) -> String {
+    format!("_in{i}")
+}
+
+/// The universe flag column of a table in the aggregation of `tables` (see [`aggregate`]).
+fn universe_column(tables: &[&Indicator], table: &Indicator) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for t in tables {
+        if !seen.contains(&t.universe_text.as_str()) {
+            seen.push(&t.universe_text);
+        }
+    }
+    let i = seen
+        .iter()
+        .position(|u| *u == table.universe_text)
+        .unwrap_or(0);
+    universe_key(i)
+}
+
 fn dimension_key(dimension: &Dimension) -> String {
     format!("_d_{}", dimension.name)
 }
 
-/// Turn a source's executed aggregation into one indicator's published cells (the indicator is
-/// number `index` in the list given to [`aggregate`]), with every margin rolled up.
-pub fn roll_up(
+/// Turn a source's executed aggregation into one count table (`table` is one of the `tables` given
+/// to [`aggregate`]), with every margin rolled up. Dimensions in `collapsed` are published at their
+/// total only.
+pub fn roll_up<'a>(
     spec: &SourceSpec,
-    indicator: &Indicator,
-    index: usize,
+    tables: &[&Indicator],
+    table: &'a Indicator,
+    collapsed: Vec<bool>,
     aggregated: &DataFrame,
     rule_column: &str,
-) -> Result<Cells> {
-    let dims = &indicator.dimensions;
+) -> Result<Table<'a>> {
+    let dims = &table.dimensions;
     let keys: Vec<String> = dims.iter().map(dimension_key).collect();
     let finest = aggregated
         .clone()
@@ -196,7 +449,7 @@ pub fn roll_up(
         .filter(
             col(rule_column)
                 .is_null()
-                .and(col(format!("_in{index}").as_str())),
+                .and(col(universe_column(tables, table).as_str())),
         )
         .group_by(keys.iter().map(|k| col(k.as_str())).collect::<Vec<_>>())
         .agg([col("_weight").sum(), col("_records").sum()])
@@ -206,8 +459,7 @@ pub fn roll_up(
     // Roll every margin up from the finest table: each row adds to all 2^k combinations of
     // "its own category" and "total" over the k dimensions.
     let mut tallies: BTreeMap<Vec<String>, Tally> = BTreeMap::new();
-    let mut observed: Vec<std::collections::BTreeSet<String>> =
-        vec![Default::default(); dims.len()];
+    let mut observed: Vec<BTreeSet<String>> = vec![Default::default(); dims.len()];
     let columns: Vec<Vec<Option<String>>> = keys
         .iter()
         .map(|k| string_values(finest, k))
@@ -224,10 +476,14 @@ pub fn roll_up(
     for (row, (weight, records)) in weights.iter().zip(counts.iter()).enumerate() {
         let mut codes = Vec::with_capacity(dims.len());
         for (d, dim) in dims.iter().enumerate() {
+            if collapsed[d] {
+                codes.push(dim.total.clone());
+                continue;
+            }
             let value = columns[d][row].as_deref();
             let code = dim
                 .code_for(value)
-                .ok_or_else(|| unknown_code(spec, indicator, dim, value))?;
+                .ok_or_else(|| unknown_code(spec, table, dim, value))?;
             observed[d].insert(code.to_string());
             codes.push(code.to_string());
         }
@@ -235,6 +491,8 @@ pub fn roll_up(
             weight: weight.unwrap_or(0),
             records: records.unwrap_or(0),
         };
+        // A collapsed dimension is at its total either way: count each key once.
+        let mut margins: BTreeSet<Vec<String>> = BTreeSet::new();
         for mask in 0..(1u32 << dims.len()) {
             let key: Vec<String> = dims
                 .iter()
@@ -247,6 +505,9 @@ pub fn roll_up(
                     }
                 })
                 .collect();
+            margins.insert(key);
+        }
+        for key in margins {
             let entry = tallies.entry(key).or_default();
             entry.weight += tally.weight;
             entry.records += tally.records;
@@ -254,43 +515,34 @@ pub fn roll_up(
     }
 
     // Publish the full grid: empty categories are true zeros (0 records), while categories listed
-    // in `if_observed` appear only when some record falls in them.
+    // in `if_observed`, and every category of an "observed" list, appear only when some record
+    // falls in them. A collapsed dimension has its total only.
     let categories: Vec<Vec<String>> = dims
         .iter()
         .enumerate()
         .map(|(d, dim)| {
+            let shown = |c: &&crate::classifications::Code| {
+                let grid =
+                    dim.category_list == CategoryList::Grid && !dim.if_observed.contains(&c.code);
+                !collapsed[d] && (grid || observed[d].contains(&c.code))
+            };
             std::iter::once(dim.total.clone())
-                .chain(
-                    dim.categories
-                        .iter()
-                        .filter(|c| {
-                            !dim.if_observed.contains(&c.code) || observed[d].contains(&c.code)
-                        })
-                        .map(|c| c.code.clone()),
-                )
+                .chain(dim.categories.iter().filter(shown).map(|c| c.code.clone()))
                 .collect()
         })
         .collect();
-    let divisor = WEIGHT_SCALE * 10f64.powi(indicator.unit_mult);
-    let mut cells = Cells::default();
-    for key in cartesian(&categories) {
-        let tally = tallies.get(&key).copied().unwrap_or_default();
-        cells.ref_area.push(spec.source.ref_area.clone());
-        cells.source.push(spec.source.ilostat_source());
-        cells.indicator.push(indicator.id.clone());
-        cells.sex.push(key[0].clone());
-        cells.classif1.push(key.get(1).cloned());
-        cells.classif2.push(key.get(2).cloned());
-        cells.time.push(spec.source.time.clone());
-        cells.obs_value.push(tally.weight as f64 / divisor);
-        cells
-            .sample_count
-            .push((!spec.is_aggregate()).then_some(tally.records));
-        cells.note_indicator.push(indicator.note_indicator.clone());
-        cells.unit.push(indicator.unit.clone());
-        cells.unit_mult.push(indicator.unit_mult);
-    }
-    Ok(cells)
+    let keys = cartesian(&categories);
+    let tallies: Vec<Tally> = keys
+        .iter()
+        .map(|k| tallies.get(k).copied().unwrap_or_default())
+        .collect();
+    Ok(Table {
+        indicator: table,
+        status: vec![Status::Published; keys.len()],
+        keys,
+        tallies,
+        collapsed,
+    })
 }
 
 fn string_values(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
@@ -321,19 +573,4 @@ fn unknown_code(
         ),
         "map the source's codes to codes the classification has, or correct the dimension's value expression in schemas/indicators.toml",
     )
-}
-
-/// Every combination of one element from each list, in order (first list varies slowest).
-fn cartesian(lists: &[Vec<String>]) -> Vec<Vec<String>> {
-    lists.iter().fold(vec![Vec::new()], |acc, list| {
-        acc.iter()
-            .flat_map(|prefix| {
-                list.iter().map(move |item| {
-                    let mut next = prefix.clone();
-                    next.push(item.clone());
-                    next
-                })
-            })
-            .collect()
-    })
 }

@@ -589,13 +589,20 @@ impl ValidationPlan {
 
 /// Part-whole rules on one source's published cells: in every table, the categories of the rule's
 /// field sum to its total (`SEX_T`, `<classification>_TOTAL`) within the tolerance.
-pub fn check_cells(rules: &[CellRule], cells: &Cells, source_id: &str) -> Vec<RuleResult> {
+/// `totals` holds every total code (most end in `_TOTAL`; some do not, e.g. AGE_YTHADULT_YGE15).
+pub fn check_cells(
+    rules: &[CellRule],
+    cells: &Cells,
+    totals: &BTreeSet<String>,
+    source_id: &str,
+) -> Vec<RuleResult> {
     rules
         .iter()
         .map(|rule| {
             // Group key: the indicator and the two other fields; the rule's field is summed.
-            let mut groups: BTreeMap<(String, String, String), (Option<f64>, f64)> =
-                BTreeMap::new();
+            // (indicator, the field's classification, the two other fields)
+            type Group = (String, String, String, String);
+            let mut groups: BTreeMap<Group, (Option<f64>, f64, usize)> = BTreeMap::new();
             for i in 0..cells.len() {
                 let sex = cells.sex[i].clone();
                 let c1 = cells.classif1[i].clone().unwrap_or_default();
@@ -608,13 +615,22 @@ pub fn check_cells(rules: &[CellRule], cells: &Cells, source_id: &str) -> Vec<Ru
                 if field.is_empty() {
                     continue;
                 }
+                let Some(value) = cells.obs_value[i] else {
+                    continue;
+                };
                 let entry = groups
-                    .entry((cells.indicator[i].clone(), key.0, key.1))
-                    .or_insert((None, 0.0));
-                if field == "SEX_T" || field.ends_with("_TOTAL") {
-                    entry.0 = Some(cells.obs_value[i]);
+                    .entry((
+                        cells.indicator[i].clone(),
+                        classification_of(&field).to_string(),
+                        key.0,
+                        key.1,
+                    ))
+                    .or_insert((None, 0.0, 0));
+                if totals.contains(&field) {
+                    entry.0 = Some(value);
                 } else {
-                    entry.1 += cells.obs_value[i];
+                    entry.1 += value;
+                    entry.2 += 1;
                 }
             }
             let mut result = RuleResult {
@@ -628,9 +644,11 @@ pub fn check_cells(rules: &[CellRule], cells: &Cells, source_id: &str) -> Vec<Ru
                 missing: 0,
                 detail: String::new(),
             };
-            for ((indicator, a, b), (total, parts)) in &groups {
+            for ((indicator, _, a, b), (total, parts, count)) in &groups {
                 match total {
+                    // No total, or a breakdown the source does not give (its total alone).
                     None => result.missing += 1,
+                    Some(_) if *count == 0 => result.missing += 1,
                     Some(total) if (total - parts).abs() <= rule.tolerance => result.passes += 1,
                     Some(total) => {
                         result.fails += 1;
@@ -645,6 +663,18 @@ pub fn check_cells(rules: &[CellRule], cells: &Cells, source_id: &str) -> Vec<Ru
             result
         })
         .collect()
+}
+
+/// The classification of an ILOSTAT code: `SEX` for `SEX_F`, `OCU_SKILL` for `OCU_SKILL_L2`
+/// (codes are `<theme>_<version>_<category>`; sex codes have no version).
+fn classification_of(code: &str) -> &str {
+    if code.starts_with("SEX_") {
+        return "SEX";
+    }
+    match code.match_indices('_').nth(1) {
+        Some((end, _)) => &code[..end],
+        None => code,
+    }
 }
 
 /// The source-totals rule: each total the workbook states against the sum of its parts, with both
@@ -818,7 +848,9 @@ mod tests {
             cells.classif1.push(Some("OCU_ISCO08_TOTAL".into()));
             cells.classif2.push(None);
             cells.time.push("2024".into());
-            cells.obs_value.push(value);
+            cells.obs_value.push(Some(value));
+            cells.obs_status.push(None);
+            cells.suppressed.push(None);
             cells.sample_count.push(Some(1));
             cells.note_indicator.push(None);
             cells.unit.push("PS".into());
@@ -835,9 +867,10 @@ mod tests {
             tolerance: 0.001,
             severity: Severity::Error,
         };
-        let valid = &check_cells(std::slice::from_ref(&rule), &table(5.0), "X")[0];
+        let totals = ["SEX_T".to_string()].into();
+        let valid = &check_cells(std::slice::from_ref(&rule), &table(5.0), &totals, "X")[0];
         assert_eq!((valid.items, valid.passes, valid.fails), (1, 1, 0));
-        let invalid = &check_cells(std::slice::from_ref(&rule), &table(5.5), "X")[0];
+        let invalid = &check_cells(std::slice::from_ref(&rule), &table(5.5), &totals, "X")[0];
         assert_eq!((invalid.items, invalid.passes, invalid.fails), (1, 0, 1));
         assert!(
             invalid.detail.contains("total 5.5 but the parts sum to 5"),

@@ -1,9 +1,19 @@
 #!/usr/bin/env python3
-"""Independent cross-check of a finished run (used by tests/cli.rs).
+"""Independent cross-check of a finished run (used by tests/cli.rs and tests/formats.rs).
 
 Recomputes every published indicator cell with DuckDB straight from the published harmonized
-records, compares value and sample count exactly, and checks that totals equal the sum of their
-parts. Weights are summed in millionths of a person as ilms does, so "exactly" means to the digit.
+records, with the indicator definitions written out below in SQL by hand (not read from
+schemas/indicators.toml; the aggregate age and education groups come from the harmonized records'
+own derived columns, not from the engine's groupings). Checks, per cell:
+  - counts: value and sample count exactly (weights summed in millionths of a person, as ilms does);
+  - the reliability flags: "S" (withheld, no value, no sample count) exactly when 1-4 records (for an
+    aggregate table, persons) are behind the cell or it is a secondary suppression, "U" exactly when
+    a sample survey's cell has 5-14 records;
+  - rates, distributions and shares: 100 x part / whole from the DuckDB counts, withheld exactly when
+    the part or the whole is withheld;
+  - every total equals the sum of its parts wherever all of them are published;
+  - sources that cannot give an indicator (run log: not available) publish no cell for it, and a
+    source without sex publishes SEX_T only.
 
     python3 tests/crosscheck.py ROUND_DIR
 """
@@ -14,12 +24,92 @@ import duckdb
 import pandas as pd
 
 SCALE = 1_000_000  # ilms sums weights in millionths of a person
+UNRELIABLE_BELOW, WITHHELD_BELOW = 15, 5
 
-# The indicators of the sample round, written out in SQL by hand (not read from indicators.toml).
-INDICATORS = {
-    "MST_TEMP_SEX_OCU_CBR_NB": ("'OCU_ISCO08_' || left(occupation, 1)", "OCU_ISCO08", "'CBR_BIR_' || birth_status", "CBR_BIR"),
-    "MST_TEMP_SEX_OCU_CCT_NB": ("'OCU_ISCO08_' || left(occupation, 1)", "OCU_ISCO08", "'CCT_CIT_' || citizenship_status", "CCT_CIT"),
+UNIVERSES = {
+    "EMP": "working_age and lf_status = 'EMP'",
+    "UNE": "working_age and lf_status = 'UNE'",
+    "EAP": "working_age and lf_status in ('EMP', 'UNE')",
+    "EIP": "working_age and lf_status = 'OLF'",
+    "WAP": "working_age",
 }
+
+
+def case(column, groups, prefix, null):
+    whens = " ".join(f"when {column} in ({', '.join(repr(m) for m in ms)}) then '{prefix}{g}'" for g, ms in groups.items())
+    return f"(case {whens} else '{null}' end)"
+
+
+SECTIONS = [chr(c) for c in range(ord("A"), ord("U") + 1)]
+D = {
+    "SEX": "coalesce('SEX_' || sex, 'SEX_X')",
+    "OCU": "coalesce('OCU_ISCO08_' || left(occupation, 1), 'OCU_ISCO08_X')",
+    "SKILL": case("left(occupation, 1)", {"L3-4": "123", "L2": "45678", "L1": "9"}, "OCU_SKILL_", "OCU_SKILL_X"),
+    "ISIC": "coalesce('ECO_ISIC4_' || industry_section, 'ECO_ISIC4_X')",
+    "ECO_AGG": case("industry_section", {"AGR": "A", "MAN": "C", "CON": "F", "MEL": "BDE", "MKT": "GHIJKLMN", "PUB": "OPQRSTU"},
+                    "ECO_AGGREGATE_", "ECO_AGGREGATE_X"),
+    "ECO_SEC": case("industry_section", {"AGR": "A", "IND": "BCDEF", "SER": "GHIJKLMNOPQRSTU"}, "ECO_SECTOR_", "ECO_SECTOR_X"),
+    "STE": "coalesce('STE_ICSE93_' || status_in_employment, 'STE_ICSE93_6')",
+    "STE_AGG": case("status_in_employment", {"EES": "1", "SLF": "2345"}, "STE_AGGREGATE_", "STE_AGGREGATE_X"),
+    "AGE10": "'AGE_10YRBANDS_' || age_10yr",
+    "AGE_AGG": "'AGE_AGGREGATE_' || age_aggregate",
+    "AGE_YA": "'AGE_YTHADULT_' || age_youth_adult",
+    "EDU": "coalesce('EDU_ISCED11_' || education, 'EDU_ISCED11_9')",
+    "EDU_AGG": "coalesce('EDU_AGGREGATE_' || education_aggregate, 'EDU_AGGREGATE_X')",
+    "CBR": "coalesce('CBR_BIR_' || birth_status, 'CBR_BIR_X')",
+    "CCT": "coalesce('CCT_CIT_' || citizenship_status, 'CCT_CIT_X')",
+    "CBR_C": "'CBR_BRT_' || country_of_birth",
+    "CCT_C": "case when citizenship = 'XXA' then 'CCT_CTZ_X' else 'CCT_CTZ_' || citizenship end",
+    "DES": "'CDS_DES_' || destination",
+    "ORI": "'COU_ORI_' || origin",
+    "PRV": "'CPR_PRV_' || origin",
+}
+# The total code of each dimension's classification.
+TOTAL = {"SEX": "SEX_T", "AGE_YA": "AGE_YTHADULT_YGE15"}
+CLASS = {"OCU": "OCU_ISCO08", "SKILL": "OCU_SKILL", "ISIC": "ECO_ISIC4", "ECO_AGG": "ECO_AGGREGATE", "ECO_SEC": "ECO_SECTOR",
+         "STE": "STE_ICSE93", "STE_AGG": "STE_AGGREGATE", "AGE10": "AGE_10YRBANDS", "AGE_AGG": "AGE_AGGREGATE",
+         "EDU": "EDU_ISCED11", "EDU_AGG": "EDU_AGGREGATE", "CBR": "CBR_BIR", "CCT": "CCT_CIT", "CBR_C": "CBR_BRT",
+         "CCT_C": "CCT_CTZ", "DES": "CDS_DES", "ORI": "COU_ORI", "PRV": "CPR_PRV"}
+for d, c in CLASS.items():
+    TOTAL.setdefault(d, f"{c}_TOTAL")
+
+OCUS, ECOS, STES, AGES, EDUS = ["OCU", "SKILL"], ["ISIC", "ECO_AGG", "ECO_SEC"], ["STE", "STE_AGG"], ["AGE10", "AGE_AGG", "AGE_YA"], ["EDU", "EDU_AGG"]
+
+# Count indicators: (stock or flow, universe SQL, versions per classif slot).
+COUNTS = {}
+for s, dim in [("CBR", "CBR"), ("CCT", "CCT")]:
+    COUNTS[f"MST_TEMP_SEX_OCU_{s}_NB"] = ("stock", UNIVERSES["EMP"], [OCUS, [dim]])
+    COUNTS[f"MST_TEMP_SEX_ECO_{s}_NB"] = ("stock", UNIVERSES["EMP"], [ECOS, [dim]])
+    COUNTS[f"MST_TEMP_SEX_STE_{s}_NB"] = ("stock", UNIVERSES["EMP"], [STES, [dim]])
+    for k, u in [("TEMP", "EMP"), ("TUNE", "UNE"), ("TEAP", "EAP"), ("TEIP", "EIP"), ("XWAP", "WAP")]:
+        COUNTS[f"MST_{k}_SEX_AGE_{s}_NB"] = ("stock", UNIVERSES[u], [AGES, [dim]])
+    COUNTS[f"MST_XWAP_SEX_EDU_{s}_NB"] = ("stock", UNIVERSES["WAP"], [EDUS, [dim]])
+COUNTS.update({
+    "MST_FORE_SEX_CBR_NB": ("stock", UNIVERSES["EMP"] + " and birth_status = 'FOREIGN'", [["CBR_C"]]),
+    "MST_FORP_SEX_CBR_NB": ("stock", "working_age and birth_status = 'FOREIGN'", [["CBR_C"]]),
+    "MST_NCTE_SEX_CCT_NB": ("stock", UNIVERSES["EMP"] + " and citizenship_status = 'NONCIT'", [["CCT_C"]]),
+    "MST_NCTP_SEX_CCT_NB": ("stock", "working_age and citizenship_status = 'NONCIT'", [["CCT_C"]]),
+    "MNA_OEMP_SEX_CDS_NB": ("flow", "flow = 'OUTFLOW'", [["DES"]]),
+    "MNA_OEMP_SEX_ECO_NB": ("flow", "flow = 'OUTFLOW'", [ECOS]),
+    "MNA_OEMP_SEX_EDU_NB": ("flow", "flow = 'OUTFLOW'", [EDUS]),
+    "MNA_OEMP_SEX_OCU_NB": ("flow", "flow = 'OUTFLOW'", [OCUS]),
+    "MNA_XRET_SEX_CPR_NB": ("flow", "flow = 'RETURN'", [["PRV"]]),
+    "MFL_TPOP_SEX_COU_NB": ("flow", "flow = 'INFLOW'", [["ORI"]]),
+})
+# Ratios: numerator / denominator, same breakdowns. Shares: of, the dimension it is over (None: the
+# last of the indicator's own), the one category kept (dropping that dimension), own slots.
+RATIOS, SHARES = {}, {}
+for s, dim, code in [("CBR", "CBR", "CBR_BIR_FOREIGN"), ("CCT", "CCT", "CCT_CIT_NONCIT")]:
+    RATIOS[f"MST_TEAP_SEX_AGE_{s}_RT"] = (f"MST_TEAP_SEX_AGE_{s}_NB", f"MST_XWAP_SEX_AGE_{s}_NB")
+    RATIOS[f"MST_TEMP_SEX_AGE_{s}_RT"] = (f"MST_TEMP_SEX_AGE_{s}_NB", f"MST_XWAP_SEX_AGE_{s}_NB")
+    RATIOS[f"MST_TUNE_SEX_AGE_{s}_RT"] = (f"MST_TUNE_SEX_AGE_{s}_NB", f"MST_TEAP_SEX_AGE_{s}_NB")
+    for b in ["ECO", "OCU", "STE"]:
+        SHARES[f"MST_TEMP_SEX_{s}_{b}_DT"] = (f"MST_TEMP_SEX_{b}_{s}_NB", "swap", None)
+SHARES["MST_WFOR_SEX_AGE_RT"] = ("MST_XWAP_SEX_AGE_CBR_NB", "classif2", "CBR_BIR_FOREIGN")
+SHARES["MST_WFOR_SEX_EDU_RT"] = ("MST_XWAP_SEX_EDU_CBR_NB", "classif2", "CBR_BIR_FOREIGN")
+SHARES["MST_WNCT_SEX_AGE_RT"] = ("MST_XWAP_SEX_AGE_CCT_NB", "classif2", "CCT_CIT_NONCIT")
+SHARES["MST_WNCT_SEX_EDU_RT"] = ("MST_XWAP_SEX_EDU_CCT_NB", "classif2", "CCT_CIT_NONCIT")
+KEYS = ["ref_area", "time", "source", "sex", "classif1", "classif2"]
 
 
 def fail(msg):
@@ -27,82 +117,139 @@ def fail(msg):
     sys.exit(1)
 
 
+def classification(code):
+    if code is None or code != code:
+        return None
+    return "SEX" if code.startswith("SEX_") else "_".join(code.split("_")[:2])
+
+
+def published_cells(root):
+    """The published indicator cells: a Hive-partitioned dataset (ref_area=/time=), read by DuckDB
+    and by pandas (pyarrow), which must both recognise the partitions and agree."""
+    path = f"{root}/processed/indicators"
+    cells = duckdb.execute(f"select * from read_parquet('{path}/**/*.parquet', hive_partitioning = true, "
+                           f"hive_types = {{'time': VARCHAR}})").df()
+    via_pandas = pd.read_parquet(path)
+    for frame in (cells, via_pandas):
+        if not {"ref_area", "time"} <= set(frame.columns):
+            fail("the partition columns ref_area and time are not recognised")
+    via_pandas = via_pandas.astype({"ref_area": str, "time": str})
+    order = ["ref_area", "time", "indicator", "source", "sex", "classif1", "classif2"]
+    a = cells.sort_values(order).reset_index(drop=True)
+    b = via_pandas[list(cells.columns)].sort_values(order).reset_index(drop=True)
+    if len(a) != len(b) or not a[order + ["obs_value"]].equals(b[order + ["obs_value"]]):
+        fail("pandas and DuckDB read the indicator dataset differently")
+    return cells
+
+
 def main(root):
     con = duckdb.connect()
-    cells = con.sql(f"select * from read_parquet('{root}/processed/indicators.parquet')").df()
-    via_pandas = pd.read_parquet(f"{root}/processed/indicators.parquet")
-    if len(via_pandas) != len(cells) or list(via_pandas.columns) != list(cells.columns):
-        fail("pandas and DuckDB read the indicator Parquet differently")
+    cells = published_cells(root)
     records = f"read_parquet('{root}/processed/harmonized/*.parquet', union_by_name = true)"
-    columns = set(con.sql(f"select * from {records} limit 0").columns)
-    # Aggregate sources publish `count` instead of `weight`, and no sample counts.
+    columns = set(con.execute(f"select * from {records} limit 0").df().columns)
     persons = "coalesce(weight, count)" if "count" in columns else "weight"
     aggregate_sources = set() if "count" not in columns else {
         r[0] for r in con.execute(f"select distinct source_type || ':' || source_id from {records} where count is not null").fetchall()}
+    sample_sources = {r[0] for r in con.execute(
+        f"select source_type || ':' || source_id from {records} group by all having bool_or({persons} <> 1)").fetchall()} - aggregate_sources
+    all_sources = {r[0] for r in con.execute(f"select distinct source_id from {records}").fetchall()}
+    flow_sources = {r[0] for r in con.execute(f"select distinct source_id from {records} where flow is not null").fetchall()}
     log = json.load(open(f"{root}/processed/run_log.json"))
     # A source that lacks a variable an indicator needs publishes no cells for it ("not available").
-    not_available = {(n["indicator"], n["source_id"]) for n in log["not_available"]}
+    not_available = {(n["indicator"], n["source_id"]) for n in log["not_available"] if n["dimension"] is None}
+    no_sex = {n["source_id"] for n in log["not_available"] if n["dimension"] == "SEX"}
     checked = 0
-    for indicator, (c1, c1_class, c2, c2_class) in INDICATORS.items():
-        skipped = [sid for (ind, sid) in not_available if ind == indicator]
-        expected = con.sql(f"""
-            with base as (
-                select ref_area, time, source_type || ':' || source_id as source,
-                       coalesce('SEX_' || sex, 'SEX_X') as sex,
-                       coalesce({c1}, '{c1_class}_X') as c1,
-                       coalesce({c2}, '{c2_class}_X') as c2,
-                       cast(round({persons} * {SCALE}) as bigint) as w
-                from {records}
-                where working_age and lf_status = 'EMP'
-                  and source_id not in ({", ".join(f"'{x}'" for x in skipped) or "''"})
-            )
-            select ref_area, time, source,
-                   coalesce(sex, 'SEX_T') as sex,
-                   coalesce(c1, '{c1_class}_TOTAL') as classif1,
-                   coalesce(c2, '{c2_class}_TOTAL') as classif2,
-                   sum(w) as w, count(*) as n
-            from base
-            group by ref_area, time, source, cube(sex, c1, c2)
-        """).df()
+    expected_counts = {}
+    for indicator, (population, universe, slots) in COUNTS.items():
         published = cells[cells.indicator == indicator]
-        if published.empty:
-            fail(f"{indicator}: no cells published")
+        skipped = {sid for (ind, sid) in not_available if ind == indicator}
+        # A source of movements gives no stock, a survey no movement.
+        skipped |= flow_sources if population == "stock" else all_sources - flow_sources
         leaked = published[published.source.str.split(":").str[1].isin(skipped)]
         if not leaked.empty:
             fail(f"{indicator}: cells published for sources that cannot give it:\n{leaked.head()}")
-        merged = published.merge(expected, on=["ref_area", "time", "source", "sex", "classif1", "classif2"], how="outer", indicator=True)
+        frames = []
+        versions = [[v] for v in slots[0]] if len(slots) == 1 else [[a, b] for a in slots[0] for b in slots[1]]
+        for dims in versions:
+            select = ", ".join(f"{D[d]} as c{i + 1}" for i, d in enumerate(dims))
+            cube = ", ".join(f"c{i + 1}" for i in range(len(dims)))
+            coalesced = ", ".join(f"coalesce(c{i + 1}, '{TOTAL[d]}') as classif{i + 1}" for i, d in enumerate(dims))
+            frame = con.execute(f"""
+                with base as (
+                    select ref_area, time, source_type || ':' || source_id as source, source_id,
+                           {D['SEX']} as sex, {select},
+                           cast(round({persons} * {SCALE}) as bigint) as w
+                    from {records}
+                    where ({universe}) and source_id not in ({", ".join(f"'{x}'" for x in skipped) or "''"})
+                )
+                select ref_area, time, source, source_id, coalesce(sex, 'SEX_T') as sex, {coalesced},
+                       sum(w) as w, count(*) as n
+                from base group by ref_area, time, source, source_id, cube(sex, {cube})
+            """).df()
+            if len(dims) == 1:
+                frame["classif2"] = None
+            frames.append(frame)
+        expected = pd.concat(frames)
+        expected = expected[~expected.source_id.isin(no_sex) | (expected.sex == "SEX_T")].drop(columns="source_id")
+        if published.empty and not expected.empty:
+            fail(f"{indicator}: no cells published, DuckDB finds {len(expected)}")
+        merged = published.merge(expected, on=KEYS, how="outer", indicator=True)
         missing = merged[merged._merge == "right_only"]
         if not missing.empty:
-            fail(f"{indicator}: DuckDB finds cells ilms did not publish:\n{missing.head()}")
+            fail(f"{indicator}: DuckDB finds cells ilms did not publish:\n{missing[KEYS + ['w']].head()}")
         merged["w"] = merged["w"].fillna(0).astype("int64")
         merged["n"] = merged["n"].fillna(0).astype("int64")
-        value_off = merged[merged.obs_value != merged.w / (SCALE * 10 ** merged.unit_mult)]
-        if not value_off.empty:
-            fail(f"{indicator}: obs_value differs from DuckDB:\n{value_off[['sex','classif1','classif2','obs_value','w']].head()}")
         aggregate = merged.source.isin(aggregate_sources)
-        if merged[aggregate].sample_count.notna().any():
+        size = merged.n.where(~aggregate, (merged.w / SCALE).round())
+        primary = (size > 0) & (size < WITHHELD_BELOW)
+        unreliable = merged.source.isin(sample_sources) & (size >= WITHHELD_BELOW) & (size < UNRELIABLE_BELOW)
+        withheld = merged.obs_status == "S"
+        if (primary != (merged.suppressed == "primary")).any():
+            fail(f"{indicator}: primary suppression differs from 1-{WITHHELD_BELOW - 1} records:\n"
+                 f"{merged[primary != (merged.suppressed == 'primary')][KEYS + ['n', 'suppressed']].head()}")
+        if (withheld != merged.suppressed.notna()).any() or merged[withheld].obs_value.notna().any() \
+                or merged[withheld].sample_count.notna().any():
+            fail(f"{indicator}: a withheld cell shows a value or sample count, or lacks its reason")
+        if (merged[~withheld].obs_status == "U").ne(unreliable[~withheld]).any():
+            fail(f"{indicator}: 'U' flags differ from {WITHHELD_BELOW}-{UNRELIABLE_BELOW - 1} records of a sample survey")
+        shown = merged[~withheld]
+        value_off = shown[shown.obs_value != shown.w / (SCALE * 10 ** shown.unit_mult)]
+        if not value_off.empty:
+            fail(f"{indicator}: obs_value differs from DuckDB:\n{value_off[['sex', 'classif1', 'classif2', 'obs_value', 'w']].head()}")
+        if shown[shown.source.isin(aggregate_sources)].sample_count.notna().any():
             fail(f"{indicator}: an aggregate source's cells carry sample counts")
-        count_off = merged[~aggregate & (merged.sample_count != merged.n)]
+        count_off = shown[~shown.source.isin(aggregate_sources) & (shown.sample_count != shown.n)]
         if not count_off.empty:
             fail(f"{indicator}: sample_count differs from DuckDB:\n{count_off.head()}")
         checked += len(merged)
+        expected_counts[indicator] = merged
+        check_totals(indicator, published)
 
-        # Totals equal the sum of their parts, in exact integer units.
-        published = published.assign(units=(published.obs_value * SCALE * 10 ** published.unit_mult).round().astype("int64"))
-        for total, part_col, keys in [
-            ("SEX_T", "sex", ["ref_area", "time", "source", "classif1", "classif2"]),
-            (f"{c1_class}_TOTAL", "classif1", ["ref_area", "time", "source", "sex", "classif2"]),
-            (f"{c2_class}_TOTAL", "classif2", ["ref_area", "time", "source", "sex", "classif1"]),
-        ]:
-            totals = published[published[part_col] == total].set_index(keys)
-            parts = published[published[part_col] != total].groupby(keys)[["units", "sample_count"]].sum()
-            joined = totals[["units", "sample_count"]].merge(
-                parts, left_index=True, right_index=True, how="outer", suffixes=("", "_parts")).fillna(0)
-            bad = joined[(joined.units != joined.units_parts) | (joined.sample_count != joined.sample_count_parts)]
-            if not bad.empty:
-                fail(f"{indicator}: {total} differs from the sum of its parts:\n{bad.head()}")
-            if len(totals) == 0:
-                fail(f"{indicator}: no {total} cells")
+    for indicator, (numerator, denominator) in RATIOS.items():
+        part = expected_counts[numerator].set_index(KEYS)
+        whole = expected_counts[denominator].set_index(KEYS)
+        checked += check_derived(cells, indicator, part, whole.reindex(part.index))
+    for indicator, (of, over, only) in SHARES.items():
+        counts = expected_counts[of][KEYS + ["w", "obs_status"]]
+        pos = "classif1" if over == "swap" else "classif2"
+        part = counts[~counts[pos].str.endswith("_TOTAL")]
+        if only:
+            part = part[part[pos] == only]
+        if indicator.endswith("_AGE_RT") and only:
+            # ILMS publishes the shares by 10-year and aggregate bands, not by youth / adults.
+            part = part[~part.classif1.str.startswith("AGE_YTHADULT")]
+        whole = part[KEYS].assign(**{pos: part[pos].map(lambda c: f"{classification(c)}_TOTAL")}).merge(
+            counts, on=KEYS, how="left")
+        out = part[KEYS].copy()
+        if over == "swap":
+            # Distribution by occupation within sex x place of birth: the NB's classif1 and classif2 swap.
+            out["classif1"], out["classif2"] = part["classif2"].values, part["classif1"].values
+        else:
+            out["classif2"] = None
+        part = part.set_index(pd.MultiIndex.from_frame(out))
+        whole = whole.set_index(part.index)
+        checked += check_derived(cells, indicator, part, whole)
+
     # Nothing lost: every raw record is either harmonized or quarantined.
     for source, raw in zip(log["sources"], log["provenance"]["inputs"]):
         if not raw["path"].endswith(".csv"):
@@ -117,7 +264,52 @@ def main(root):
         if raw_rows != harmonized + quarantined or raw_rows != source["read"]:
             fail(f"{source['id']}: {raw_rows} raw rows but {harmonized} harmonized + {quarantined} quarantined (log says read {source['read']})")
 
-    print(f"crosscheck ok: {checked} cells match DuckDB exactly; every total equals the sum of its parts")
+    print(f"crosscheck ok: {checked} cells match DuckDB (values, sample counts, flags); "
+          f"every published total equals the sum of its published parts")
+
+
+def check_derived(cells, indicator, part, whole):
+    """A rate or share: 100 x part / whole, withheld when either is; no cell where the whole is 0."""
+    published = cells[cells.indicator == indicator].set_index(KEYS)
+    defined = whole.w.fillna(0) > 0
+    part, whole = part[defined], whole[defined]
+    if set(published.index) != set(part.index):
+        extra = set(published.index) - set(part.index)
+        lacking = set(part.index) - set(published.index)
+        fail(f"{indicator}: published cells differ from DuckDB's: {len(extra)} extra {list(extra)[:3]}, "
+             f"{len(lacking)} lacking {list(lacking)[:3]}")
+    published = published.reindex(part.index)
+    withheld = (part.obs_status == "S") | (whole.obs_status == "S")
+    if (withheld != (published.obs_status == "S")).any():
+        fail(f"{indicator}: withheld cells are not exactly those whose part or whole is withheld")
+    expected = 100 * part.w / whole.w
+    shown = ~withheld
+    off = (published.obs_value[shown] - expected[shown]).abs() > 1e-9 * expected[shown].abs().clip(lower=1)
+    if off.any():
+        fail(f"{indicator}: values differ from 100 x part / whole:\n{published[shown][off].head()}")
+    if published[withheld].obs_value.notna().any():
+        fail(f"{indicator}: a withheld cell shows a value")
+    return len(published)
+
+
+def check_totals(indicator, published):
+    """Totals equal the sum of their parts (exact integer units) where every one is published."""
+    published = published.assign(units=(published.obs_value * SCALE * 10 ** published.unit_mult).round(),
+                                 withheld=published.obs_status == "S")
+    for field in ["sex", "classif1", "classif2"]:
+        others = [k for k in KEYS if k != field]
+        frame = published[published[field].notna()].copy()
+        frame[others] = frame[others].fillna("")
+        frame["cls"] = frame[field].map(classification)
+        frame["is_total"] = frame[field].str.endswith("_TOTAL") | frame[field].isin(["SEX_T", "AGE_YTHADULT_YGE15"])
+        group = others + ["cls"]
+        totals = frame[frame.is_total].set_index(group)
+        parts = frame[~frame.is_total].groupby(group).agg(units=("units", "sum"), withheld=("withheld", "any"))
+        joined = totals[["units", "withheld"]].merge(parts, left_index=True, right_index=True, suffixes=("", "_parts"))
+        joined = joined[~joined.withheld & ~joined.withheld_parts]
+        bad = joined[joined.units != joined.units_parts]
+        if not bad.empty:
+            fail(f"{indicator}: a total differs from the sum of its parts ({field}):\n{bad.head()}")
 
 
 if __name__ == "__main__":
