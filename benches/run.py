@@ -73,7 +73,7 @@ def same_work(round_dir, duck_out, records=True):
     pairs |= {
         "quarantined": (f"select count(*) from '{round_dir}/processed/quarantine/*.parquet'", f"select count(*) from '{duck_out}/quarantine.parquet'"),
         "employed (thousands)": (
-            f"select obs_value from '{round_dir}/processed/indicators.parquet' where indicator='MST_TEMP_SEX_OCU_CBR_NB' and sex='SEX_T' and classif1='OCU_ISCO08_TOTAL' and classif2='CBR_BIR_TOTAL'",
+            f"select obs_value from read_parquet('{round_dir}/processed/indicators/**/*.parquet', hive_partitioning = true) where indicator='MST_TEMP_SEX_OCU_CBR_NB' and sex='SEX_T' and classif1='OCU_ISCO08_TOTAL' and classif2='CBR_BIR_TOTAL'",
             f"select obs_value from '{duck_out}/indicators.parquet' where indicator='MST_TEMP_SEX_OCU_CBR_NB' and sex='SEX_T' and classif1='OCU_ISCO08_TOTAL' and classif2='CBR_BIR_TOTAL'",
         ),
     }

@@ -17,7 +17,9 @@
 
 pub mod charts;
 pub mod classifications;
+pub mod disclosure;
 pub mod error;
+pub mod export;
 pub mod generate;
 pub mod harmonize;
 pub mod indicators;
@@ -25,6 +27,7 @@ pub mod ingest;
 pub mod inspect;
 pub mod progress;
 pub mod publish;
+pub mod query;
 pub mod round;
 pub mod rules;
 pub mod spec;

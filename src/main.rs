@@ -104,6 +104,20 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Run SQL over the published outputs: tables indicators, records, quarantine, coverage, validation.
+    #[command(
+        after_help = "Examples:\n  ilms query \"SELECT ref_area, obs_value FROM indicators WHERE indicator = 'MNA_OEMP_SEX_CDS_NB' AND sex = 'SEX_T' AND classif1 = 'CDS_DES_TOTAL'\"\n  ilms query --csv \"SELECT * FROM indicators WHERE ref_area = 'THA'\" > tha.csv\n  ilms query \"SELECT source_id, count(*) AS n FROM quarantine GROUP BY source_id\""
+    )]
+    Query {
+        /// The SQL query (polars SQL).
+        sql: String,
+        /// The round manifest (its `[output] processed` folder is queried).
+        #[arg(long, default_value = "ilms.toml")]
+        round: PathBuf,
+        /// Print CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
+    },
     /// Check the round's manifest, specs, classifications and raw-file headers; read no records.
     #[command(after_help = "Examples:\n  ilms check\n  ilms check --round rounds/2025.toml")]
     Check {
@@ -226,11 +240,21 @@ fn main() -> ExitCode {
                     ))
                 }
             }),
+        Command::Query { sql, round, csv } => ilms::Round::load(&round).and_then(|r| {
+            let output = if csv {
+                ilms::query::QueryOutput::Csv
+            } else {
+                ilms::query::QueryOutput::Table
+            };
+            print!("{}", ilms::query::query(&r.processed_dir, &sql, output)?);
+            Ok(())
+        }),
         Command::Check { round } => ilms::Round::load(&round).map(|r| {
             println!(
-                "{}: {} sources, {} indicators, {} charts: all specs check out",
+                "{}: {} sources, {} indicators ({} tables), {} charts: all specs check out",
                 round.display(),
                 r.sources.len(),
+                r.indicators.ids().len(),
                 r.indicators.list.len(),
                 r.charts.len()
             );

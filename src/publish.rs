@@ -48,6 +48,8 @@ pub struct Release {
     created: Vec<PathBuf>,
     /// Files written, relative to their output folder, with the folder's index.
     written: Vec<(usize, PathBuf)>,
+    /// Folders replaced as a whole (a partitioned dataset: no stale partition may survive).
+    replaced: Vec<(usize, PathBuf)>,
     committed: bool,
 }
 
@@ -74,6 +76,7 @@ impl Release {
             folders: pairs,
             created,
             written: Vec::new(),
+            replaced: Vec::new(),
             committed: false,
         })
     }
@@ -146,7 +149,12 @@ impl Release {
     }
 
     /// Write a text file (JSON, CSV, ...).
-    pub fn write_text(&mut self, folder: usize, relative: &str, text: &str) -> Result<PathBuf> {
+    pub fn write_text(
+        &mut self,
+        folder: usize,
+        relative: &str,
+        text: impl AsRef<[u8]>,
+    ) -> Result<PathBuf> {
         let path = self.path(folder, relative)?;
         fs::write(&path, text).map_err(|e| Error::io(&path, "write the file", e))?;
         Ok(self.final_path(folder, relative))
@@ -165,8 +173,48 @@ impl Release {
             .collect()
     }
 
+    /// Write `frame` as a Hive-partitioned Parquet dataset under `relative`:
+    /// `<relative>/<key>=<value>/.../part-0.parquet`, one file per combination of the `keys`
+    /// columns (which the files then leave out, as Hive readers expect). The folder replaces the
+    /// previous release's as a whole.
+    pub fn write_partitioned(
+        &mut self,
+        folder: usize,
+        relative: &str,
+        frame: &DataFrame,
+        keys: &[&str],
+        provenance: &Provenance,
+    ) -> Result<PathBuf> {
+        self.replaced.push((folder, PathBuf::from(relative)));
+        let final_dir = self.final_path(folder, relative);
+        let parts = frame
+            .partition_by_stable(keys.iter().copied(), true)
+            .map_err(|e| Error::polars(&final_dir, "partition the cells", e))?;
+        for mut part in parts {
+            let mut path = PathBuf::from(relative);
+            for key in keys {
+                let value = part
+                    .column(key)
+                    .and_then(|c| c.str().map(|s| s.get(0).unwrap_or("").to_string()))
+                    .map_err(|e| Error::polars(&final_dir, "read a partition key", e))?;
+                path.push(format!("{key}={value}"));
+            }
+            path.push("part-0.parquet");
+            part = part.drop_many(keys.iter().copied());
+            self.write_parquet(folder, &path.to_string_lossy(), &mut part, provenance)?;
+        }
+        Ok(final_dir)
+    }
+
     /// Move every staged file into place. Returns the final paths.
     pub fn commit(mut self) -> Result<Vec<PathBuf>> {
+        for (folder, relative) in &self.replaced {
+            let old = self.folders[*folder].1.join(relative);
+            if old.exists() {
+                fs::remove_dir_all(&old)
+                    .map_err(|e| Error::io(&old, "replace the previous release's dataset", e))?;
+            }
+        }
         let mut done = Vec::new();
         for (folder, relative) in &self.written {
             let (staging, target) = &self.folders[*folder];

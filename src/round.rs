@@ -11,8 +11,11 @@ use serde::Deserialize;
 
 use crate::charts::{self, ChartSpec};
 use crate::classifications::Classifications;
+use crate::disclosure;
 use crate::error::{Error, Result};
+use crate::export;
 use crate::harmonize::{self, RECORD_COLUMNS};
+use crate::indicators::Indicator;
 use crate::indicators::Indicators;
 use crate::ingest;
 use crate::progress::Progress;
@@ -102,13 +105,44 @@ pub struct RunReport {
     pub round: String,
     pub sources: Vec<SourceReport>,
     pub cells: usize,
+    /// Cells by status: published, flagged unreliable ("U"), withheld ("S") as primary and as
+    /// secondary suppressions.
+    pub cell_status: CellStatusCounts,
+    /// The reliability thresholds applied.
+    pub reliability: crate::indicators::Reliability,
+    /// Indicators declared (each may be several tables, one per classification version).
     pub indicators: Vec<String>,
+    /// ILMS indicators not declared, with the reason.
+    pub not_declared: Vec<crate::indicators::NotDeclared>,
     /// Indicators a source could not produce, with the harmonized columns it lacks.
     pub not_available: Vec<NotAvailable>,
     /// Every rule's result on every source it applies to (also in validation.parquet).
     pub validation: Vec<validate::RuleResult>,
     pub files: Vec<PathBuf>,
     pub provenance: Provenance,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CellStatusCounts {
+    pub published: usize,
+    pub unreliable: usize,
+    pub withheld_primary: usize,
+    pub withheld_secondary: usize,
+}
+
+impl CellStatusCounts {
+    fn of(cells: &Cells) -> CellStatusCounts {
+        let mut counts = CellStatusCounts::default();
+        for (status, suppressed) in cells.obs_status.iter().zip(&cells.suppressed) {
+            match (status.as_deref(), suppressed.as_deref()) {
+                (_, Some("primary")) => counts.withheld_primary += 1,
+                (_, Some(_)) => counts.withheld_secondary += 1,
+                (Some("U"), None) => counts.unreliable += 1,
+                _ => counts.published += 1,
+            }
+        }
+        counts
+    }
 }
 
 impl RunReport {
@@ -151,6 +185,8 @@ impl RunReport {
 pub struct NotAvailable {
     pub indicator: String,
     pub source_id: String,
+    /// None: the whole indicator; else the one breakdown published at its total only.
+    pub dimension: Option<String>,
     /// Harmonized columns the indicator needs that the source does not provide.
     pub missing: Vec<String>,
 }
@@ -159,8 +195,12 @@ impl fmt::Display for NotAvailable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} for {}: the source does not provide {}",
+            "{}{} for {}: the source does not provide {}",
             self.indicator,
+            self.dimension
+                .as_ref()
+                .map(|d| format!(" by {d}"))
+                .unwrap_or_default(),
             self.source_id,
             self.missing.join(", ")
         )
@@ -375,10 +415,16 @@ impl Round {
             .collect();
         let planned = charts::plan(&self.charts, &cells, &self.classifications, &titles);
         let bar = progress.stage("publish", 3 + planned.len());
-        let mut frame = cells
+        let frame = cells
             .to_frame()
             .map_err(|e| Error::polars(&self.processed_dir, "assemble the indicator cells", e))?;
-        release.write_parquet(0, "indicators.parquet", &mut frame, &provenance)?;
+        release.write_partitioned(0, "indicators", &frame, &["ref_area", "time"], &provenance)?;
+        let csv = export::ilostat_csv(&frame)
+            .map_err(|e| Error::polars(&self.processed_dir, "write the ILOSTAT CSV", e))?;
+        release.write_text(0, "indicators_ilostat.csv", csv)?;
+        let sdmx = export::sdmx_csv(&frame)
+            .map_err(|e| Error::polars(&self.processed_dir, "write the SDMX-CSV", e))?;
+        release.write_text(0, "indicators_sdmx.csv", sdmx)?;
         bar.inc(1);
         let mut frame = coverage_frame(&coverage)
             .map_err(|e| Error::polars(&self.processed_dir, "assemble the coverage report", e))?;
@@ -399,8 +445,11 @@ impl Round {
             round: self.name.clone(),
             sources,
             cells: cells.len(),
+            cell_status: CellStatusCounts::of(&cells),
+            reliability: self.indicators.reliability,
             validation,
-            indicators: self.indicators.list.iter().map(|i| i.id.clone()).collect(),
+            indicators: self.indicators.ids(),
+            not_declared: self.indicators.not_declared.clone(),
             not_available,
             files: release.final_paths(),
             provenance,
@@ -488,20 +537,7 @@ impl Round {
 
         // The quarantine sink and the aggregation share one scan through an explicit cache.
         let validation = plan()?.cached();
-        let mut produced = Vec::new();
-        let mut not_available = Vec::new();
-        for indicator in &self.indicators.list {
-            let missing = tabulate::missing_inputs(indicator, &provided);
-            if missing.is_empty() {
-                produced.push(indicator);
-            } else {
-                not_available.push(NotAvailable {
-                    indicator: indicator.id.clone(),
-                    source_id: id.clone(),
-                    missing,
-                });
-            }
-        }
+        let (produced, mut not_available) = self.availability(spec, &provided);
         let quarantine_file = format!("quarantine/{id}.parquet");
         let mut plans = vec![
             release.sink_parquet(0, &quarantine_file, validation.quarantine(), provenance)?,
@@ -528,18 +564,54 @@ impl Round {
         let quarantine_written = release.staged_rows(0, &quarantine_file)?;
         let summary =
             validation.conclude(spec, aggregated, stops, clean_written, quarantine_written)?;
-        let mut cells = Cells::default();
-        for (index, indicator) in produced.into_iter().enumerate() {
-            cells.append(tabulate::roll_up(
+        let mut tables = Vec::new();
+        for table in &produced {
+            tables.push(tabulate::roll_up(
                 spec,
-                indicator,
-                index,
+                &produced,
+                table,
+                tabulate::collapsed(table, &provided),
                 aggregated,
                 validate::RULE,
             )?);
         }
+        // Disaggregation is checked on the engine's values, before anything is withheld.
         let mut checks = validation.results(spec, rule_counts)?;
-        checks.extend(validate::check_cells(&self.rules.cells, &cells, id));
+        let mut unprotected = Cells::default();
+        for table in &tables {
+            unprotected.append(table.cells(spec, false));
+        }
+        let totals = self
+            .indicators
+            .list
+            .iter()
+            .flat_map(|t| t.dimensions.iter().map(|d| d.total.clone()))
+            .collect();
+        checks.extend(validate::check_cells(
+            &self.rules.cells,
+            &unprotected,
+            &totals,
+            id,
+        ));
+        disclosure::protect(&mut tables, &self.indicators.reliability, spec);
+        let mut cells = Cells::default();
+        for table in &tables {
+            cells.append(table.cells(spec, true));
+        }
+        for table in self.indicators.list.iter().filter(|t| !t.is_count()) {
+            match tabulate::derive(spec, table, &tables) {
+                Some(derived) => cells.append(derived),
+                None => not_available.push(NotAvailable {
+                    indicator: table.id.clone(),
+                    source_id: id.clone(),
+                    dimension: None,
+                    missing: vec!["the count indicators it is computed from".into()],
+                }),
+            }
+        }
+        not_available.dedup_by(|a, b| {
+            (&a.indicator, &a.dimension, &a.source_id) == (&b.indicator, &b.dimension, &b.source_id)
+        });
         if let Some(rule) = &self.rules.source_totals {
             checks.extend(validate::check_source_totals(rule, &raw.total_checks, id));
         }
@@ -559,6 +631,50 @@ impl Round {
             validation: checks,
             flows,
         })
+    }
+
+    /// The count tables a source can produce, and what it cannot: indicators whose universe or
+    /// breakdown needs a variable it lacks (not available), and optional breakdowns it publishes at
+    /// their total only.
+    fn availability<'a>(
+        &'a self,
+        spec: &SourceSpec,
+        provided: &BTreeSet<String>,
+    ) -> (Vec<&'a Indicator>, Vec<NotAvailable>) {
+        let mut produced = Vec::new();
+        let mut not_available: Vec<NotAvailable> = Vec::new();
+        for table in self.indicators.list.iter().filter(|t| t.is_count()) {
+            let missing = tabulate::missing_inputs(table, provided);
+            if missing.is_empty() {
+                produced.push(table);
+                for (dim, collapsed) in table
+                    .dimensions
+                    .iter()
+                    .zip(tabulate::collapsed(table, provided))
+                {
+                    if collapsed {
+                        not_available.push(NotAvailable {
+                            indicator: table.id.clone(),
+                            source_id: spec.source.id.clone(),
+                            dimension: Some(dim.classification.clone()),
+                            missing: dim.inputs.clone(),
+                        });
+                    }
+                }
+            } else {
+                not_available.push(NotAvailable {
+                    indicator: table.id.clone(),
+                    source_id: spec.source.id.clone(),
+                    dimension: None,
+                    missing,
+                });
+            }
+        }
+        // An indicator with several tables is produced if any of them is.
+        let made: BTreeSet<&str> = produced.iter().map(|t| t.id.as_str()).collect();
+        not_available.retain(|n| n.dimension.is_some() || !made.contains(n.indicator.as_str()));
+        not_available.dedup_by(|a, b| (&a.indicator, &a.dimension) == (&b.indicator, &b.dimension));
+        (produced, not_available)
     }
 
     fn provenance(&self) -> Result<Provenance> {
@@ -760,14 +876,36 @@ impl fmt::Display for RunReport {
             "{:<24} {read:>10} {clean:>11} {quarantined:>12}",
             format!("{} sources", self.sources.len())
         )?;
+        let status = &self.cell_status;
         writeln!(
             f,
-            "cells published: {} ({} indicators)",
+            "cells: {} ({} indicators): {} published, {} of them flagged unreliable (U, fewer than {} records); {} withheld (S): {} with fewer than {} records, {} more that would give those away",
             self.cells,
-            self.indicators.len()
+            self.indicators.len(),
+            status.published + status.unreliable,
+            status.unreliable,
+            self.reliability.unreliable_below,
+            status.withheld_primary + status.withheld_secondary,
+            status.withheld_primary,
+            self.reliability.withheld_below,
+            status.withheld_secondary
         )?;
-        for line in &self.not_available {
-            writeln!(f, "not available: {line}")?;
+        // One line per source; run_log.json lists each indicator with the variables it lacks.
+        let mut by_source: BTreeMap<&str, (usize, Vec<String>)> = BTreeMap::new();
+        for n in &self.not_available {
+            let entry = by_source.entry(&n.source_id).or_default();
+            match &n.dimension {
+                None => entry.0 += 1,
+                Some(d) if !entry.1.contains(d) => entry.1.push(d.clone()),
+                Some(_) => {}
+            }
+        }
+        for (source, (indicators, breakdowns)) in by_source {
+            let mut line = format!("not available from {source}: {indicators} indicators");
+            if !breakdowns.is_empty() {
+                line.push_str(&format!("; no breakdown by {}", breakdowns.join(", ")));
+            }
+            writeln!(f, "{line} (run_log.json: not_available)")?;
         }
         let failed: Vec<&validate::RuleResult> =
             self.validation.iter().filter(|r| r.failed()).collect();

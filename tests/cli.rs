@@ -5,7 +5,7 @@ use std::fs;
 use std::process::Command;
 
 mod common;
-use common::{assert_clean_failure, assert_crosscheck, python, text, Round};
+use common::{assert_clean_failure, assert_crosscheck, assert_python_check, python, text, Round};
 
 /// Run ilms, expect a clean refusal naming `file` and `key`, and no output written. Returns stderr.
 fn assert_refused_and_nothing_written(
@@ -34,12 +34,14 @@ fn sample_round_publishes_cells_that_match_an_independent_duckdb_computation() {
     );
     let summary = text(&output.stdout);
     assert!(
-        summary.contains("MYS_LFS_2024") && summary.contains("cells published"),
+        summary.contains("MYS_LFS_2024") && summary.contains("published"),
         "{summary}"
     );
 
     for file in [
-        "processed/indicators.parquet",
+        "processed/indicators/ref_area=MYS/time=2024/part-0.parquet",
+        "processed/indicators_ilostat.csv",
+        "processed/indicators_sdmx.csv",
         "processed/harmonized/MYS_LFS_2024.parquet",
         "processed/quarantine/MYS_LFS_2024.parquet",
         "processed/run_log.json",
@@ -52,6 +54,8 @@ fn sample_round_publishes_cells_that_match_an_independent_duckdb_computation() {
     );
 
     assert_crosscheck(round.dir.path());
+    assert_python_check("recover.py", round.dir.path(), "recover ok");
+    assert_python_check("exports.py", round.dir.path(), "exports ok");
 }
 
 #[test]
@@ -89,7 +93,7 @@ print("ok")
 "#;
     let out = python()
         .args(["-c", script])
-        .arg(round.path("processed/indicators.parquet"))
+        .arg(round.path("processed/indicators/ref_area=MYS/time=2024/part-0.parquet"))
         .output()
         .expect("python3");
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -193,7 +197,7 @@ fn check_reads_no_records_and_reports_the_round() {
     let output = round.ilms(&["check"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(
-        text(&output.stdout).contains("11 sources, 2 indicators"),
+        text(&output.stdout).contains("11 sources, 52 indicators (118 tables)"),
         "{}",
         text(&output.stdout)
     );
@@ -275,7 +279,7 @@ fn no_records_publishes_the_same_cells_without_the_harmonized_records() {
             "import sys, pandas as pd; print(pd.read_parquet(sys.argv[1]).to_csv(index=False))";
         let out = python()
             .args(["-c", script])
-            .arg(round.path("processed/indicators.parquet"))
+            .arg(round.path("processed/indicators"))
             .output()
             .expect("python3");
         assert!(out.status.success(), "{}", text(&out.stderr));
@@ -339,4 +343,36 @@ assert list(zip(age.source_row, age.raw_value)) == [(1, ""), (2, "135")], age
         text(&out.stderr)
     );
     assert_crosscheck(round.dir.path());
+}
+
+#[test]
+fn query_runs_sql_over_the_published_dataset_and_agrees_with_duckdb() {
+    let round = Round::sample();
+    assert!(round.ilms(&["run", "--quiet"]).status.success());
+    let sql =
+        "SELECT ref_area, time, obs_value FROM indicators WHERE indicator = 'MNA_OEMP_SEX_CDS_NB' \
+               AND sex = 'SEX_T' AND classif1 = 'CDS_DES_TOTAL' ORDER BY ref_area";
+    let output = round.ilms(&["query", "--csv", sql]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let ours = text(&output.stdout);
+    let script = r#"
+import sys, duckdb
+rows = duckdb.execute(f"""select ref_area, time, obs_value from read_parquet('{sys.argv[1]}/**/*.parquet',
+    hive_partitioning = true, hive_types = {{'time': VARCHAR}}) where indicator = 'MNA_OEMP_SEX_CDS_NB'
+    and sex = 'SEX_T' and classif1 = 'CDS_DES_TOTAL' order by ref_area""").fetchall()
+print("ref_area,time,obs_value")
+for r in rows: print(f"{r[0]},{r[1]},{r[2]}")
+"#;
+    let duck = python()
+        .args(["-c", script])
+        .arg(round.path("processed/indicators"))
+        .output()
+        .expect("python3");
+    assert!(duck.status.success(), "{}", text(&duck.stderr));
+    assert_eq!(ours.trim(), text(&duck.stdout).trim());
+    assert!(ours.lines().count() > 5, "{ours}");
+
+    let bad = round.ilms(&["query", "SELECT nope FROM indicators"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(text(&bad.stderr).contains("nope") && text(&bad.stderr).contains("fix:"));
 }

@@ -10,7 +10,9 @@ use std::process::{Command, Output};
 use polars::prelude::*;
 
 mod common;
-use common::{assert_clean_failure, assert_crosscheck, collect_files, copy_tree, text};
+use common::{
+    assert_clean_failure, assert_crosscheck, collect_files, copy_tree, indicator_cells, text,
+};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/formats")
@@ -145,7 +147,7 @@ fn the_same_records_through_every_format_give_identical_outputs() {
 
     let baseline = records(&round, "harmonized", "FMT_CSV", &[]);
     let baseline_quarantine = records(&round, "quarantine", "FMT_CSV", &[]);
-    let indicators = round.parquet("processed/indicators.parquet");
+    let indicators = indicator_cells(round.dir.path());
     let baseline_cells = cells(&indicators, "FMT_CSV");
     assert_eq!(baseline.height() + baseline_quarantine.height(), 500);
     assert_eq!(baseline_quarantine.height(), 3, "the three keying errors");
@@ -196,7 +198,7 @@ fn an_aggregate_table_gives_the_cells_of_the_records_it_counts() {
     let round = FixtureRound::new();
     let output = round.ilms(&["run", "--quiet"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
-    let indicators = round.parquet("processed/indicators.parquet");
+    let indicators = indicator_cells(round.dir.path());
     let aggregate = cells(&indicators, "AGG_XLSX");
     let persons = cells(&indicators, "MICRO_UNWEIGHTED");
     assert!(aggregate.height() > 0);

@@ -58,22 +58,64 @@ pub fn assert_clean_failure(output: &Output, file: &str, key: &str) {
 
 /// Run the independent DuckDB cross-check (tests/crosscheck.py) on a finished round folder.
 pub fn assert_crosscheck(round_dir: &Path) {
+    assert_python_check("crosscheck.py", round_dir, "crosscheck ok");
+}
+
+/// Run one of the Python checks in tests/ on a finished round folder; it must print `ok`.
+pub fn assert_python_check(script: &str, round_dir: &Path, ok: &str) {
     let check = python()
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crosscheck.py"))
+        .arg(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests")
+                .join(script),
+        )
         .arg(round_dir)
         .output()
         .expect("python3 must be installed (see tests/requirements.txt)");
     assert!(
         check.status.success(),
-        "independent cross-check failed (pip install -r tests/requirements.txt if modules are missing):\n{}{}",
+        "{script} failed (pip install -r tests/requirements.txt if modules are missing):\n{}{}",
         text(&check.stdout),
         text(&check.stderr)
     );
-    assert!(
-        text(&check.stdout).contains("crosscheck ok"),
-        "{}",
-        text(&check.stdout)
-    );
+    assert!(text(&check.stdout).contains(ok), "{}", text(&check.stdout));
+}
+
+/// The published indicator cells of a finished round: every part of the Hive-partitioned dataset
+/// `processed/indicators/ref_area=../time=../part-0.parquet`, with the two partition columns.
+pub fn indicator_cells(round_dir: &Path) -> polars::prelude::DataFrame {
+    use polars::prelude::*;
+    let mut parts = Vec::new();
+    let mut files = Vec::new();
+    collect_files(&round_dir.join("processed/indicators"), &mut files);
+    for file in files {
+        let key = |name: &str| {
+            file.ancestors()
+                .filter_map(|a| {
+                    a.file_name()?
+                        .to_str()?
+                        .strip_prefix(&format!("{name}="))
+                        .map(String::from)
+                })
+                .next()
+                .unwrap_or_else(|| panic!("{}: no {name}= folder", file.display()))
+        };
+        let frame = ParquetReader::new(fs::File::open(&file).expect("part file"))
+            .finish()
+            .expect("part file reads");
+        let n = frame.height();
+        let frame = frame
+            .hstack(&[
+                Column::new("ref_area".into(), vec![key("ref_area"); n]),
+                Column::new("time".into(), vec![key("time"); n]),
+            ])
+            .expect("add partition columns");
+        parts.push(frame.lazy());
+    }
+    assert!(!parts.is_empty(), "no indicator partitions written");
+    concat(parts, UnionArgs::default())
+        .and_then(|f| f.collect())
+        .expect("concatenate partitions")
 }
 
 pub fn python() -> Command {
