@@ -20,7 +20,7 @@ use crate::indicators::Indicators;
 use crate::ingest;
 use crate::progress::Progress;
 use crate::publish::{FileChecksum, Provenance, Release};
-use crate::rules::Rules;
+use crate::rules::{Rules, Severity};
 use crate::spec::SourceSpec;
 use crate::tabulate::{self, Cells};
 use crate::validate;
@@ -609,12 +609,26 @@ impl Round {
                 }),
             }
         }
-        not_available.dedup_by(|a, b| {
-            (&a.indicator, &a.dimension, &a.source_id) == (&b.indicator, &b.dimension, &b.source_id)
-        });
         if let Some(rule) = &self.rules.source_totals {
             checks.extend(validate::check_source_totals(rule, &raw.total_checks, id));
         }
+        // Rules that failed on this source: warnings annotate its cells, errors on its tables
+        // withhold them (record-level errors have already quarantined their records).
+        let failed = |severity: Severity| -> Vec<String> {
+            checks
+                .iter()
+                .filter(|r| r.failed() && r.severity == severity)
+                .filter(|r| {
+                    severity != Severity::Error
+                        || ["part_whole", "source_totals"].contains(&r.kind.as_str())
+                })
+                .map(|r| r.rule.clone())
+                .collect()
+        };
+        cells.apply_validation(&failed(Severity::Warning), &failed(Severity::Error));
+        not_available.dedup_by(|a, b| {
+            (&a.indicator, &a.dimension, &a.source_id) == (&b.indicator, &b.dimension, &b.source_id)
+        });
         Ok(SourceOutcome {
             report: SourceReport {
                 id: id.clone(),

@@ -58,10 +58,13 @@ pub struct Cells {
     /// and for a withheld cell.
     pub sample_count: Vec<Option<i64>>,
     pub note_indicator: Vec<Option<String>>,
+    /// Validation warnings on the source, "ilms:<rule id>" separated by "; ".
+    pub note_source: Vec<Option<String>>,
     pub unit: Vec<String>,
     pub unit_mult: Vec<i32>,
-    /// Why a cell is withheld: "primary" (too few records) or "secondary" (it would give a primary
-    /// cell away through the margins).
+    /// Why a cell is withheld: "primary" (too few records), "secondary" (it would give a primary
+    /// cell away through the margins) or "validation" (an error-severity rule on the source's
+    /// tables failed).
     pub suppressed: Vec<Option<String>>,
 }
 
@@ -86,9 +89,34 @@ impl Cells {
         self.obs_status.extend(other.obs_status);
         self.sample_count.extend(other.sample_count);
         self.note_indicator.extend(other.note_indicator);
+        self.note_source.extend(other.note_source);
         self.unit.extend(other.unit);
         self.unit_mult.extend(other.unit_mult);
         self.suppressed.extend(other.suppressed);
+    }
+
+    /// Apply a source's failed validation rules to its cells: each warning becomes a note on every
+    /// cell (`note_source`, "ilms:<rule id>"); a failed error-severity rule on the source's tables
+    /// withholds every cell ("S", suppressed "validation"), as the rule's severity promises.
+    pub fn apply_validation(&mut self, warnings: &[String], blocking: &[String]) {
+        if !warnings.is_empty() {
+            let note = warnings
+                .iter()
+                .map(|rule| format!("ilms:{rule}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            self.note_source
+                .iter_mut()
+                .for_each(|n| *n = Some(note.clone()));
+        }
+        if !blocking.is_empty() {
+            for i in 0..self.len() {
+                self.obs_value[i] = None;
+                self.sample_count[i] = None;
+                self.obs_status[i] = Some("S".into());
+                self.suppressed[i] = Some("validation".into());
+            }
+        }
     }
 
     /// Add one cell of `indicator` from `spec` (codes: sex, classif1, classif2).
@@ -108,6 +136,7 @@ impl Cells {
         self.sample_count
             .push(cell.records.filter(|_| !withheld && !spec.is_aggregate()));
         self.note_indicator.push(indicator.note_indicator.clone());
+        self.note_source.push(None);
         self.unit.push(indicator.unit.clone());
         self.unit_mult.push(indicator.unit_mult);
         self.suppressed
@@ -132,7 +161,7 @@ impl Cells {
                 Column::new("obs_status".into(), &self.obs_status),
                 Column::new("note_classif".into(), &none),
                 Column::new("note_indicator".into(), &self.note_indicator),
-                Column::new("note_source".into(), &none),
+                Column::new("note_source".into(), &self.note_source),
                 Column::new("sample_count".into(), &self.sample_count),
                 Column::new("unit".into(), &self.unit),
                 Column::new("unit_mult".into(), &self.unit_mult),

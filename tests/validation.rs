@@ -97,3 +97,67 @@ fn validate_reports_every_rule_publishes_nothing_and_fails_on_error_rules() {
     );
     assert!(round.outputs().is_empty(), "validate published files");
 }
+
+#[test]
+fn a_warning_notes_the_cells_it_touches_and_an_error_on_tables_withholds_them() {
+    // As shipped, source_totals is a warning: Indonesia's cells are published with a note.
+    let round = Round::sample();
+    assert!(round.ilms(&["run", "--quiet"]).status.success());
+    let script = r#"
+import sys, duckdb
+rows = duckdb.execute("""select source, note_source, count(*) as cells, count(obs_value) as shown,
+    count(*) filter (where suppressed = 'validation') as blocked
+    from read_parquet('processed/indicators/**/*.parquet', hive_partitioning = true)
+    group by all order by source""").fetchall()
+for r in rows: print("|".join(str(x) for x in r))
+"#;
+    let read = |round: &Round| {
+        let out = python()
+            .args(["-c", script])
+            .current_dir(round.dir.path())
+            .output()
+            .expect("python3");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let warned = read(&round);
+    assert!(
+        warned.contains("FX:IDN_PLACE_2024|ilms:source_totals|75|75|0"),
+        "{warned}"
+    );
+    assert!(
+        warned.contains("BA:MYS_LFS_2024|ilms:conditional.employed_has_occupation|"),
+        "{warned}"
+    );
+    assert!(warned.contains("BA:THA_LFS_2024|None|"), "{warned}");
+
+    // Made an error, the same failure withholds every Indonesian cell and nothing else.
+    let rules = round.path("schemas/rules/cells.toml");
+    let text_rules = std::fs::read_to_string(&rules).expect("rules");
+    let strict = text_rules.replace(
+        "id = \"source_totals\"\ntolerance = 0.5\nseverity = \"warning\"",
+        "id = \"source_totals\"\ntolerance = 0.5\nseverity = \"error\"",
+    );
+    assert_ne!(
+        strict, text_rules,
+        "source_totals rule not found in cells.toml"
+    );
+    std::fs::write(&rules, strict).expect("write rules");
+    assert!(round.ilms(&["run", "--quiet"]).status.success());
+    let blocked = read(&round);
+    assert!(
+        blocked.contains("FX:IDN_PLACE_2024|None|75|0|75"),
+        "{blocked}"
+    );
+    assert!(
+        blocked.contains("FX:PHL_DEPLOY_2024|None|84|84|0"),
+        "{blocked}"
+    );
+    let validate = round.ilms(&["validate", "--quiet"]);
+    assert_eq!(
+        validate.status.code(),
+        Some(1),
+        "{}",
+        text(&validate.stdout)
+    );
+}
