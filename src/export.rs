@@ -5,21 +5,7 @@
 
 use polars::prelude::*;
 
-/// ILOSTAT bulk-download columns, in their order.
-const ILOSTAT_COLUMNS: [&str; 12] = [
-    "ref_area",
-    "source",
-    "indicator",
-    "sex",
-    "classif1",
-    "classif2",
-    "time",
-    "obs_value",
-    "obs_status",
-    "note_classif",
-    "note_indicator",
-    "note_source",
-];
+use crate::tabulate::CELL_COLUMNS;
 
 /// The SDMX dataflow the SDMX-CSV declares (README: "SDMX-CSV" lists its dimensions and
 /// attributes).
@@ -27,14 +13,15 @@ pub const SDMX_DATAFLOW: &str = "ILMS:DF_ILMS(1.0)";
 
 /// The cells as ILOSTAT's bulk CSV (UTF-8 with a byte-order mark, so Excel reads accents).
 pub fn ilostat_csv(cells: &DataFrame) -> PolarsResult<Vec<u8>> {
-    let mut frame = cells.select(ILOSTAT_COLUMNS)?;
+    // ILOSTAT's bulk-download columns are the first twelve of the published cells'.
+    let mut frame = cells.select(CELL_COLUMNS[..12].iter().copied())?;
     write_csv(&mut frame)
 }
 
 /// The cells as SDMX-CSV 2.0: structure and action columns, the dimensions (REF_AREA, SOURCE,
 /// INDICATOR, SEX, CLASSIF1, CLASSIF2, TIME_PERIOD), OBS_VALUE, then the attributes (OBS_STATUS,
-/// UNIT_MEASURE, UNIT_MULT, NOTE_INDICATOR). SDMX ids admit no ':', so a source "BA:MYS_LFS_2024"
-/// becomes "BA_MYS_LFS_2024" (the source type is always two letters); a missing classif2 is "_Z",
+/// UNIT_MEASURE, UNIT_MULT, NOTE_INDICATOR). SDMX ids admit no ':', so a source "BA:XYZ_LFS_2024"
+/// becomes "BA_XYZ_LFS_2024" (the source type is always two letters); a missing classif2 is "_Z",
 /// SDMX's "not applicable".
 pub fn sdmx_csv(cells: &DataFrame) -> PolarsResult<Vec<u8>> {
     let mut frame = cells

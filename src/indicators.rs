@@ -692,14 +692,14 @@ fn grouping(
             }
             full.push(base_code);
         }
-        let members: Vec<String> = members.clone();
-        value = when(
-            base.value
-                .clone()
-                .is_in(lit(Series::new("".into(), members)).implode(false), false),
-        )
-        .then(lit(suffix.clone()))
-        .otherwise(value);
+        // Equality tests rather than `is_in` over a literal list, which the streaming engine
+        // expands per row (gigabytes at census scale).
+        let is_member = members
+            .iter()
+            .map(|m| base.value.clone().eq(lit(m.clone())))
+            .reduce(|a, b| a.or(b))
+            .unwrap_or(lit(false));
+        value = when(is_member).then(lit(suffix.clone())).otherwise(value);
         groups.insert(code, full);
     }
     let outside: Vec<String> = spec

@@ -21,7 +21,7 @@ pub const WEIGHT_SCALE: f64 = 1_000_000.0;
 
 /// Published columns, ILOSTAT long form plus sample_count, unit and the disclosure status (see
 /// DESIGN.md, Contracts).
-pub const CELL_COLUMNS: [&str; 16] = [
+pub const CELL_COLUMNS: [&str; 17] = [
     "ref_area",
     "source",
     "indicator",
@@ -37,6 +37,7 @@ pub const CELL_COLUMNS: [&str; 16] = [
     "sample_count",
     "unit",
     "unit_mult",
+    "persons",
     "suppressed",
 ];
 
@@ -54,6 +55,9 @@ pub struct Cells {
     pub obs_value: Vec<Option<f64>>,
     /// ILOSTAT observation status: "U" unreliable, "S" not published.
     pub obs_status: Vec<Option<String>>,
+    /// A count in persons (obs_value is in the unit, e.g. thousands); None for rates and shares and
+    /// for a withheld cell.
+    pub persons: Vec<Option<f64>>,
     /// Unweighted records behind the cell; None for an aggregate source (its rows are not records)
     /// and for a withheld cell.
     pub sample_count: Vec<Option<i64>>,
@@ -87,6 +91,7 @@ impl Cells {
         self.time.extend(other.time);
         self.obs_value.extend(other.obs_value);
         self.obs_status.extend(other.obs_status);
+        self.persons.extend(other.persons);
         self.sample_count.extend(other.sample_count);
         self.note_indicator.extend(other.note_indicator);
         self.note_source.extend(other.note_source);
@@ -112,6 +117,7 @@ impl Cells {
         if !blocking.is_empty() {
             for i in 0..self.len() {
                 self.obs_value[i] = None;
+                self.persons[i] = None;
                 self.sample_count[i] = None;
                 self.obs_status[i] = Some("S".into());
                 self.suppressed[i] = Some("validation".into());
@@ -131,6 +137,8 @@ impl Cells {
         let withheld = matches!(cell.status, Status::Primary | Status::Secondary);
         self.obs_value
             .push((!withheld).then_some(cell.value).flatten());
+        self.persons
+            .push((!withheld).then_some(cell.persons).flatten());
         self.obs_status
             .push(cell.status.obs_status().map(String::from));
         self.sample_count
@@ -165,6 +173,7 @@ impl Cells {
                 Column::new("sample_count".into(), &self.sample_count),
                 Column::new("unit".into(), &self.unit),
                 Column::new("unit_mult".into(), &self.unit_mult),
+                Column::new("persons".into(), &self.persons),
                 Column::new("suppressed".into(), &self.suppressed),
             ],
         )
@@ -217,6 +226,8 @@ impl Status {
 #[derive(Debug, Clone, Copy)]
 struct Cell {
     value: Option<f64>,
+    /// A count's persons, unrounded by the unit (None for rates and shares).
+    persons: Option<f64>,
     records: Option<i64>,
     status: Status,
 }
@@ -247,6 +258,7 @@ impl Table<'_> {
             let status = if withhold { *status } else { Status::Published };
             let cell = Cell {
                 value: Some(self.value(*tally)),
+                persons: Some(tally.weight as f64 / WEIGHT_SCALE),
                 records: Some(tally.records),
                 status,
             };
@@ -343,6 +355,7 @@ fn ratio(part: &Table, i: usize, whole: &Table, j: usize) -> Option<Cell> {
     };
     Some(Cell {
         value: Some(100.0 * p.weight as f64 / w.weight as f64),
+        persons: None,
         records: Some(p.records),
         status,
     })

@@ -850,6 +850,7 @@ mod tests {
             cells.time.push("2024".into());
             cells.obs_value.push(Some(value));
             cells.obs_status.push(None);
+            cells.persons.push(Some(value * 1000.0));
             cells.suppressed.push(None);
             cells.sample_count.push(Some(1));
             cells.note_indicator.push(None);

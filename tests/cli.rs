@@ -376,3 +376,48 @@ for r in rows: print(f"{r[0]},{r[1]},{r[2]}")
     assert_eq!(bad.status.code(), Some(1));
     assert!(text(&bad.stderr).contains("nope") && text(&bad.stderr).contains("fix:"));
 }
+
+#[test]
+fn every_ilms_indicator_is_declared_or_listed_with_a_reason() {
+    let round = Round::sample();
+    let output = round.ilms(&["run", "--quiet"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let log: serde_json::Value =
+        serde_json::from_slice(&fs::read(round.path("processed/run_log.json")).expect("run log"))
+            .expect("run log JSON");
+    let listed = |key: &str| -> std::collections::BTreeSet<String> {
+        log[key]
+            .as_array()
+            .expect(key)
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .or_else(|| v["id"].as_str())
+                    .expect("id")
+                    .to_string()
+            })
+            .collect()
+    };
+    let declared = listed("indicators");
+    let not_declared = listed("not_declared");
+    assert!(declared.is_disjoint(&not_declared));
+    let reference =
+        fs::read_to_string(round.path("schemas/classifications/ilms_2019_indicators.csv"))
+            .expect("ILMS list");
+    let ilms: std::collections::BTreeSet<String> = reference
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("CIC_INDICATOR_CODE"))
+        .filter_map(|l| l.split(',').next().map(String::from))
+        .filter(|id| !id.is_empty())
+        .collect();
+    assert_eq!(ilms.len(), 73);
+    let all: std::collections::BTreeSet<String> = declared.union(&not_declared).cloned().collect();
+    assert_eq!(all, ilms, "declared + not declared must be the ILMS list");
+    assert_eq!(declared.len(), 52);
+    for entry in log["not_declared"].as_array().expect("not_declared") {
+        assert!(
+            entry["reason"].as_str().is_some_and(|r| r.len() > 20),
+            "{entry}"
+        );
+    }
+}

@@ -216,6 +216,11 @@ def main(root):
         value_off = shown[shown.obs_value != shown.w / (SCALE * 10 ** shown.unit_mult)]
         if not value_off.empty:
             fail(f"{indicator}: obs_value differs from DuckDB:\n{value_off[['sex', 'classif1', 'classif2', 'obs_value', 'w']].head()}")
+        persons_off = shown[shown.persons != shown.w / SCALE]
+        if not persons_off.empty:
+            fail(f"{indicator}: persons differs from DuckDB:\n{persons_off[['sex', 'classif1', 'classif2', 'persons', 'w']].head()}")
+        if merged[withheld].persons.notna().any():
+            fail(f"{indicator}: a withheld cell shows its persons")
         if shown[shown.source.isin(aggregate_sources)].sample_count.notna().any():
             fail(f"{indicator}: an aggregate source's cells carry sample counts")
         count_off = shown[~shown.source.isin(aggregate_sources) & (shown.sample_count != shown.n)]
