@@ -128,6 +128,8 @@ pub struct CellStatusCounts {
     pub unreliable: usize,
     pub withheld_primary: usize,
     pub withheld_secondary: usize,
+    /// Withheld because an error-severity rule on the source's tables failed.
+    pub withheld_validation: usize,
 }
 
 impl CellStatusCounts {
@@ -136,6 +138,7 @@ impl CellStatusCounts {
         for (status, suppressed) in cells.obs_status.iter().zip(&cells.suppressed) {
             match (status.as_deref(), suppressed.as_deref()) {
                 (_, Some("primary")) => counts.withheld_primary += 1,
+                (_, Some("validation")) => counts.withheld_validation += 1,
                 (_, Some(_)) => counts.withheld_secondary += 1,
                 (Some("U"), None) => counts.unreliable += 1,
                 _ => counts.published += 1,
@@ -899,11 +902,18 @@ impl fmt::Display for RunReport {
             status.published + status.unreliable,
             status.unreliable,
             self.reliability.unreliable_below,
-            status.withheld_primary + status.withheld_secondary,
+            status.withheld_primary + status.withheld_secondary + status.withheld_validation,
             status.withheld_primary,
             self.reliability.withheld_below,
             status.withheld_secondary
         )?;
+        if status.withheld_validation > 0 {
+            writeln!(
+                f,
+                "  and {} of a source whose tables failed an error-severity rule (see validation below)",
+                status.withheld_validation
+            )?;
+        }
         // One line per source; run_log.json lists each indicator with the variables it lacks.
         let mut by_source: BTreeMap<&str, (usize, Vec<String>)> = BTreeMap::new();
         for n in &self.not_available {

@@ -143,7 +143,13 @@ for r in rows: print("|".join(str(x) for x in r))
         "source_totals rule not found in cells.toml"
     );
     std::fs::write(&rules, strict).expect("write rules");
-    assert!(round.ilms(&["run", "--quiet"]).status.success());
+    let run = round.ilms(&["run", "--quiet"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stdout).contains("and 75 of a source whose tables failed an error-severity rule"),
+        "{}",
+        text(&run.stdout)
+    );
     let blocked = read(&round);
     assert!(
         blocked.contains("FX:IDN_PLACE_2024|None|75|0|75"),
