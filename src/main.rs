@@ -106,7 +106,7 @@ enum Command {
     },
     /// Run SQL over the published outputs: tables indicators, records, quarantine, coverage, validation.
     #[command(
-        after_help = "Examples:\n  ilms query \"SELECT ref_area, obs_value FROM indicators WHERE indicator = 'MNA_OEMP_SEX_CDS_NB' AND sex = 'SEX_T' AND classif1 = 'CDS_DES_TOTAL'\"\n  ilms query --csv \"SELECT * FROM indicators WHERE ref_area = 'THA'\" > tha.csv\n  ilms query \"SELECT source_id, count(*) AS n FROM quarantine GROUP BY source_id\""
+        after_help = "Examples:\n  ilms query \"SELECT ref_area, obs_value FROM indicators WHERE indicator = 'MNA_OEMP_SEX_CDS_NB' AND sex = 'SEX_T' AND classif1 = 'CDS_DES_TOTAL'\"\n  ilms query --csv \"SELECT * FROM indicators WHERE unit = 'PT'\" > rates.csv\n  ilms query \"SELECT source_id, count(*) AS n FROM quarantine GROUP BY source_id\""
     )]
     Query {
         /// The SQL query (polars SQL).
