@@ -235,6 +235,12 @@ impl Indicator {
         self.dimensions.iter().map(|d| d.name.as_str()).collect()
     }
 
+    /// Whether this table is broken down by exactly `names`, in any order.
+    pub fn has_dimensions(&self, names: &[String]) -> bool {
+        let mine = self.dimension_names();
+        mine.len() == names.len() && names.iter().all(|n| mine.contains(&n.as_str()))
+    }
+
     /// The dimension a share is taken over (None for other measures).
     pub fn share_over(&self) -> Option<String> {
         match &self.measure {
@@ -469,14 +475,9 @@ fn check_sources_exist(
         } => vec![numerator, denominator],
         Measure::Share { of, only, .. } => {
             let over = &table.share_over().unwrap_or_default();
-            let mut dims = wanted.clone();
-            dims.sort();
-            let found = earlier.iter().any(|t| {
-                let mut names: Vec<String> =
-                    t.dimension_names().into_iter().map(String::from).collect();
-                names.sort();
-                &t.id == of && names == dims
-            });
+            let found = earlier
+                .iter()
+                .any(|t| &t.id == of && t.has_dimensions(&wanted));
             if !found || !wanted.contains(over) {
                 return Err(Error::new(
                     path,

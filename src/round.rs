@@ -629,6 +629,7 @@ impl Round {
                 .collect()
         };
         cells.apply_validation(&failed(Severity::Warning), &failed(Severity::Error));
+        // An indicator with several tables is listed once per breakdown.
         not_available.dedup_by(|a, b| {
             (&a.indicator, &a.dimension, &a.source_id) == (&b.indicator, &b.dimension, &b.source_id)
         });
@@ -690,7 +691,6 @@ impl Round {
         // An indicator with several tables is produced if any of them is.
         let made: BTreeSet<&str> = produced.iter().map(|t| t.id.as_str()).collect();
         not_available.retain(|n| n.dimension.is_some() || !made.contains(n.indicator.as_str()));
-        not_available.dedup_by(|a, b| (&a.indicator, &a.dimension) == (&b.indicator, &b.dimension));
         (produced, not_available)
     }
 

@@ -283,13 +283,9 @@ impl Table<'_> {
 pub fn derive(spec: &SourceSpec, table: &Indicator, counts: &[Table]) -> Option<Cells> {
     let dims = table.dimension_names();
     let find = |id: &str, names: &[String]| {
-        counts.iter().find(|t| {
-            t.indicator.id == id
-                && t.indicator.dimension_names().len() == names.len()
-                && names
-                    .iter()
-                    .all(|n| t.indicator.dimension_names().contains(&n.as_str()))
-        })
+        counts
+            .iter()
+            .find(|t| t.indicator.id == id && t.indicator.has_dimensions(names))
     };
     let wanted = crate::indicators::Indicators::input_dimensions(table);
     let mut cells = Cells::default();
@@ -406,16 +402,11 @@ pub fn collapsed(indicator: &Indicator, provided: &BTreeSet<String>) -> Vec<bool
 pub fn aggregate(tables: &[&Indicator], checked: LazyFrame, rule_column: &str) -> LazyFrame {
     let mut keys: Vec<(String, Expr)> = vec![(rule_column.to_string(), col(rule_column))];
     // Tables of one indicator share a universe: one flag per distinct universe.
-    let mut universes: BTreeMap<&str, usize> = BTreeMap::new();
-    for table in tables {
-        if !universes.contains_key(table.universe_text.as_str()) {
-            let i = universes.len();
-            universes.insert(&table.universe_text, i);
-            keys.push((
-                universe_key(i),
-                table.universe.clone().fill_null(lit(false)),
-            ));
-        }
+    for (i, table) in distinct_universes(tables).into_iter().enumerate() {
+        keys.push((
+            universe_key(i),
+            table.universe.clone().fill_null(lit(false)),
+        ));
     }
     let mut dimensions: BTreeMap<&str, &Dimension> = BTreeMap::new();
     for dimension in tables.iter().flat_map(|i| &i.dimensions) {
@@ -453,17 +444,23 @@ fn universe_key(i: usize) -> String {
     format!("_in{i}")
 }
 
-/// The universe flag column of a table in the aggregation of `tables` (see [`aggregate`]).
-fn universe_column(tables: &[&Indicator], table: &Indicator) -> String {
-    let mut seen: Vec<&str> = Vec::new();
-    for t in tables {
-        if !seen.contains(&t.universe_text.as_str()) {
-            seen.push(&t.universe_text);
+/// One table per distinct universe of `tables`, in order of first use: universe `i` is flagged
+/// `_in<i>` in the aggregation.
+fn distinct_universes<'a>(tables: &[&'a Indicator]) -> Vec<&'a Indicator> {
+    let mut first: Vec<&Indicator> = Vec::new();
+    for table in tables {
+        if !first.iter().any(|t| t.universe_text == table.universe_text) {
+            first.push(table);
         }
     }
-    let i = seen
+    first
+}
+
+/// The universe flag column of a table in the aggregation of `tables` (see [`aggregate`]).
+fn universe_column(tables: &[&Indicator], table: &Indicator) -> String {
+    let i = distinct_universes(tables)
         .iter()
-        .position(|u| *u == table.universe_text)
+        .position(|t| t.universe_text == table.universe_text)
         .unwrap_or(0);
     universe_key(i)
 }
