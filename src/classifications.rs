@@ -325,4 +325,24 @@ impl Classifications {
                 )
             })
     }
+
+    /// The label of an ILOSTAT code of any version (the code itself if no list has it).
+    pub fn label(&self, code: &str) -> String {
+        self.versions
+            .values()
+            .flatten()
+            .find(|c| c.code == code)
+            .map(|c| c.label.clone())
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    /// A country's name from its ISO 3166-1 alpha-3 code (the country-of-birth list's labels).
+    pub fn country_name(&self, iso3: &str) -> String {
+        let code = format!("CBR_BRT_{iso3}");
+        self.versions
+            .get("CBR_BRT")
+            .and_then(|codes| codes.iter().find(|c| c.code == code))
+            .map(|c| c.label.clone())
+            .unwrap_or_else(|| iso3.to_string())
+    }
 }

@@ -15,6 +15,7 @@
 //! # Ok::<(), ilms::Error>(())
 //! ```
 
+pub mod annual;
 pub mod charts;
 pub mod classifications;
 pub mod disclosure;

@@ -118,6 +118,50 @@ enum Command {
         #[arg(long)]
         csv: bool,
     },
+    /// Annual tables for focal points (Total / Men / Women / % women by country) as .xlsx, .csv, .md.
+    #[command(
+        after_help = "Reads the cells the last `ilms run` published. With no ID and no --indicator, writes every table of
+schemas/tables.toml. Prints each table as Markdown.
+
+Examples:
+  ilms table                                   every declared table, into processed/tables/
+  ilms table outflow_nationals --year 2023     a declared table for another year
+  ilms table outflow_nationals --year 2024 --latest   each country's latest year up to 2024
+  ilms table --indicator MNA_OEMP_SEX_CDS_NB --classif1 CDS_DES_TOTAL --unit persons --countries KHM,LAO
+
+In the tables: n/a = the source does not give the figure, \u{2013} = nil, x = not published."
+    )]
+    Table {
+        /// A table id of schemas/tables.toml.
+        id: Option<String>,
+        /// A count indicator, for a table not declared (with --classif1/--classif2 for its cells).
+        #[arg(long, conflicts_with = "id")]
+        indicator: Option<String>,
+        /// With --indicator: the classif1 code of the cells shown (e.g. CDS_DES_TOTAL).
+        #[arg(long, requires = "indicator")]
+        classif1: Option<String>,
+        /// With --indicator: the classif2 code of the cells shown (e.g. CCT_CIT_NONCIT).
+        #[arg(long, requires = "indicator")]
+        classif2: Option<String>,
+        /// With --indicator: persons or thousands.
+        #[arg(long, requires = "indicator", default_value = "thousands", value_parser = parse_unit)]
+        unit: ilms::annual::TableUnit,
+        /// The table's year (default: each country's latest).
+        #[arg(long)]
+        year: Option<u32>,
+        /// With --year: each country's latest year up to it, footnoted where it differs.
+        #[arg(long, requires = "year")]
+        latest: bool,
+        /// Rows, as ISO alpha-3 codes separated by commas (a country without data gets an n/a row).
+        #[arg(long, value_delimiter = ',')]
+        countries: Vec<String>,
+        /// Output folder (default: the round's processed/tables).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The round manifest.
+        #[arg(long, default_value = "ilms.toml")]
+        round: PathBuf,
+    },
     /// Check the round's manifest, specs, classifications and raw-file headers; read no records.
     #[command(after_help = "Examples:\n  ilms check\n  ilms check --round rounds/2025.toml")]
     Check {
@@ -134,6 +178,10 @@ fn parse_spec_value<T: serde::de::DeserializeOwned>(value: &str) -> Result<T, St
 }
 
 fn parse_format(value: &str) -> Result<ilms::spec::FileFormat, String> {
+    parse_spec_value(value)
+}
+
+fn parse_unit(value: &str) -> Result<ilms::annual::TableUnit, String> {
     parse_spec_value(value)
 }
 
@@ -247,6 +295,83 @@ fn main() -> ExitCode {
                 ilms::query::QueryOutput::Table
             };
             print!("{}", ilms::query::query(&r.processed_dir, &sql, output)?);
+            Ok(())
+        }),
+        Command::Table {
+            id,
+            indicator,
+            classif1,
+            classif2,
+            unit,
+            year,
+            latest,
+            countries,
+            out,
+            round,
+        } => ilms::Round::load(&round).and_then(|r| {
+            let mut specs = match (&id, indicator) {
+                (Some(id), _) => match r.tables.iter().find(|t| &t.id == id) {
+                    Some(spec) => vec![spec.clone()],
+                    None => {
+                        return Err(ilms::Error::new(
+                            &round,
+                            "",
+                            format!("no table '{id}' is declared"),
+                            format!(
+                                "use one of: {}",
+                                r.tables
+                                    .iter()
+                                    .map(|t| t.id.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        ))
+                    }
+                },
+                (None, Some(indicator)) => {
+                    let label = r
+                        .indicators
+                        .list
+                        .iter()
+                        .find(|i| i.id == indicator)
+                        .map_or(indicator.clone(), |i| i.label.clone());
+                    let spec = ilms::annual::TableSpec {
+                        id: indicator.to_lowercase(),
+                        title: format!("{label}, {{year}}"),
+                        indicator,
+                        classif1,
+                        classif2,
+                        unit,
+                        year: None,
+                        latest: false,
+                        countries: Vec::new(),
+                    };
+                    ilms::annual::check_spec(&spec, &r.indicators).map_err(
+                        |(problem, fix)| ilms::Error::new(&round, "--indicator", problem, fix),
+                    )?;
+                    vec![spec]
+                }
+                (None, None) => r.tables.clone(),
+            };
+            for spec in &mut specs {
+                if year.is_some() {
+                    spec.year = year;
+                    spec.latest = latest;
+                }
+                if !countries.is_empty() {
+                    spec.countries = countries.iter().map(|c| c.trim().to_uppercase()).collect();
+                }
+            }
+            let cells = r.published_cells()?;
+            let titles = r.source_titles();
+            let dir = out.unwrap_or_else(|| r.processed_dir.join("tables"));
+            for spec in &specs {
+                let table = ilms::annual::build(spec, &cells, &r.table_context(&titles));
+                println!("{}", table.to_markdown());
+                for path in ilms::annual::write_files(&table, &dir)? {
+                    eprintln!("wrote {}", path.display());
+                }
+            }
             Ok(())
         }),
         Command::Check { round } => ilms::Round::load(&round).map(|r| {

@@ -26,19 +26,7 @@ pub fn query(processed: &Path, sql: &str, output: QueryOutput) -> Result<String>
     let mut tables = Vec::new();
     let indicators = processed.join("indicators");
     if indicators.is_dir() {
-        let partitions: Schema = [("ref_area", DataType::String), ("time", DataType::String)]
-            .into_iter()
-            .map(|(n, t)| Field::new(n.into(), t))
-            .collect();
-        let args = ScanArgsParquet {
-            hive_options: HiveOptions {
-                enabled: Some(true),
-                schema: Some(std::sync::Arc::new(partitions)),
-                ..HiveOptions::new_enabled()
-            },
-            ..Default::default()
-        };
-        context.register("indicators", scan(&indicators, args)?);
+        context.register("indicators", scan_indicators(processed)?);
         tables.push("indicators");
     }
     for (name, folder) in [("records", "harmonized"), ("quarantine", "quarantine")] {
@@ -95,6 +83,24 @@ pub fn query(processed: &Path, sql: &str, output: QueryOutput) -> Result<String>
             Ok(format!("{shown}\n{rows} rows\n"))
         }
     }
+}
+
+/// The published indicator cells (`processed/indicators/`, Hive-partitioned), with `ref_area` and
+/// `time` read from the folder names as text (a time like "2024" must stay text: "2024Q1" exists).
+pub fn scan_indicators(processed: &Path) -> Result<LazyFrame> {
+    let partitions: Schema = [("ref_area", DataType::String), ("time", DataType::String)]
+        .into_iter()
+        .map(|(n, t)| Field::new(n.into(), t))
+        .collect();
+    let args = ScanArgsParquet {
+        hive_options: HiveOptions {
+            enabled: Some(true),
+            schema: Some(std::sync::Arc::new(partitions)),
+            ..HiveOptions::new_enabled()
+        },
+        ..Default::default()
+    };
+    scan(&processed.join("indicators"), args)
 }
 
 fn scan(path: &Path, args: ScanArgsParquet) -> Result<LazyFrame> {

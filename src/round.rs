@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use serde::Deserialize;
 
+use crate::annual::{self, TableSpec};
 use crate::charts::{self, ChartSpec};
 use crate::classifications::Classifications;
 use crate::disclosure;
@@ -40,6 +41,9 @@ struct RoundSection {
     indicators: PathBuf,
     #[serde(default = "default_charts")]
     charts: PathBuf,
+    /// Annual tables for focal points.
+    #[serde(default = "default_tables")]
+    tables: PathBuf,
     classifications: PathBuf,
     /// Folder of validation rule files (`*.toml`).
     #[serde(default = "default_rules")]
@@ -48,6 +52,10 @@ struct RoundSection {
 
 fn default_charts() -> PathBuf {
     "schemas/charts.toml".into()
+}
+
+fn default_tables() -> PathBuf {
+    "schemas/tables.toml".into()
 }
 
 fn default_rules() -> PathBuf {
@@ -80,6 +88,7 @@ pub struct Round {
     pub indicators: Indicators,
     pub rules: Rules,
     pub charts: Vec<ChartSpec>,
+    pub tables: Vec<TableSpec>,
     pub processed_dir: PathBuf,
     pub charts_dir: PathBuf,
     /// Whether harmonized records are published (`[output] records`).
@@ -315,21 +324,9 @@ impl Round {
             &harmonize::record_schema(),
         )?;
         let rules = Rules::load(&root.join(&parsed.round.rules), &harmonize::record_schema())?;
-        let chart_path = root.join(&parsed.round.charts);
-        let charts = charts::load_specs(&chart_path)?;
-        for chart in &charts {
-            if !indicators.list.iter().any(|i| i.id == chart.indicator) {
-                return Err(Error::new(
-                    &chart_path,
-                    format!("charts.{}", chart.id),
-                    format!("indicator '{}' is not declared", chart.indicator),
-                    format!(
-                        "declare it in {} or chart another indicator",
-                        indicators.path.display()
-                    ),
-                ));
-            }
-        }
+        let tables = annual::load_specs(&root.join(&parsed.round.tables), &indicators)?;
+        let table_ids: Vec<&str> = tables.iter().map(|t| t.id.as_str()).collect();
+        let charts = charts::load_specs(&root.join(&parsed.round.charts), &indicators, &table_ids)?;
         Ok(Round {
             manifest: manifest.to_path_buf(),
             name: parsed.round.name,
@@ -342,7 +339,47 @@ impl Round {
             indicators,
             rules,
             charts,
+            tables,
         })
+    }
+
+    /// Each source's title by its ILOSTAT source code ("FX:ID"), for notes and source lines.
+    pub fn source_titles(&self) -> BTreeMap<String, String> {
+        self.sources
+            .iter()
+            .map(|s| (s.source.ilostat_source(), s.source.title.clone()))
+            .collect()
+    }
+
+    /// What annual tables need from the round.
+    pub fn table_context<'a>(
+        &'a self,
+        source_titles: &'a BTreeMap<String, String>,
+    ) -> annual::TableContext<'a> {
+        annual::TableContext {
+            classifications: &self.classifications,
+            indicators: &self.indicators,
+            source_titles,
+            reliability: self.indicators.reliability,
+            round_name: &self.name,
+        }
+    }
+
+    /// The cells the last run published (`processed/indicators/`).
+    pub fn published_cells(&self) -> Result<Cells> {
+        if !self.processed_dir.join("indicators").is_dir() {
+            return Err(Error::new(
+                self.processed_dir.join("indicators"),
+                "",
+                "no published indicators",
+                "run `ilms run` first",
+            ));
+        }
+        let frame = crate::query::scan_indicators(&self.processed_dir)?
+            .collect()
+            .map_err(|e| Error::polars(&self.processed_dir, "read the published cells", e))?;
+        Cells::from_frame(&frame)
+            .map_err(|e| Error::polars(&self.processed_dir, "read the published cells", e))
     }
 
     /// Run every stage and publish one release to the output folders.
@@ -411,13 +448,23 @@ impl Round {
             validation.extend(validate::check_coherence(rule, &flows));
         }
 
-        let titles = self
-            .sources
+        let titles = self.source_titles();
+        let tables: Vec<annual::AnnualTable> = self
+            .tables
             .iter()
-            .map(|s| (s.source.ilostat_source(), s.source.title.clone()))
+            .map(|spec| annual::build(spec, &cells, &self.table_context(&titles)))
             .collect();
-        let planned = charts::plan(&self.charts, &cells, &self.classifications, &titles);
-        let bar = progress.stage("publish", 3 + planned.len());
+        let planned = charts::plan(
+            &self.charts,
+            &cells,
+            &charts::ChartContext {
+                classifications: &self.classifications,
+                source_titles: &titles,
+                tables: &tables,
+                round_name: &self.name,
+            },
+        );
+        let bar = progress.stage("publish", 3 + tables.len() + planned.len());
         let frame = cells
             .to_frame()
             .map_err(|e| Error::polars(&self.processed_dir, "assemble the indicator cells", e))?;
@@ -436,6 +483,13 @@ impl Round {
             .map_err(|e| Error::polars(&self.processed_dir, "assemble the validation report", e))?;
         release.write_parquet(0, "validation.parquet", &mut frame, &provenance)?;
         bar.inc(1);
+        bar.set_message("annual tables");
+        for table in &tables {
+            for (name, bytes) in table.files()? {
+                release.write_text(0, &format!("tables/{name}"), bytes)?;
+            }
+            bar.inc(1);
+        }
         bar.set_message("charts");
         for chart in &planned {
             let svg = release.path(1, format!("{}.svg", chart.stem))?;

@@ -180,6 +180,52 @@ impl Cells {
     }
 }
 
+impl Cells {
+    /// Read published cells back (e.g. the Hive dataset of an earlier run): the inverse of
+    /// [`Cells::to_frame`].
+    pub fn from_frame(frame: &DataFrame) -> PolarsResult<Cells> {
+        let cast =
+            |name: &str, to: DataType| -> PolarsResult<Column> { frame.column(name)?.cast(&to) };
+        let text = |name: &str| -> PolarsResult<Vec<Option<String>>> {
+            let column = cast(name, DataType::String)?;
+            Ok(column.str()?.iter().map(|v| v.map(String::from)).collect())
+        };
+        let required = |name: &str| -> PolarsResult<Vec<String>> {
+            Ok(text(name)?
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .collect())
+        };
+        let float = |name: &str| -> PolarsResult<Vec<Option<f64>>> {
+            Ok(cast(name, DataType::Float64)?.f64()?.iter().collect())
+        };
+        let sample_count = cast("sample_count", DataType::Int64)?;
+        let unit_mult = cast("unit_mult", DataType::Int32)?;
+        Ok(Cells {
+            ref_area: required("ref_area")?,
+            source: required("source")?,
+            indicator: required("indicator")?,
+            sex: required("sex")?,
+            classif1: text("classif1")?,
+            classif2: text("classif2")?,
+            time: required("time")?,
+            obs_value: float("obs_value")?,
+            obs_status: text("obs_status")?,
+            persons: float("persons")?,
+            sample_count: sample_count.i64()?.iter().collect(),
+            note_indicator: text("note_indicator")?,
+            note_source: text("note_source")?,
+            unit: required("unit")?,
+            unit_mult: unit_mult
+                .i32()?
+                .iter()
+                .map(Option::unwrap_or_default)
+                .collect(),
+            suppressed: text("suppressed")?,
+        })
+    }
+}
+
 /// Sum of weights (fixed point) and records behind one cell.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Tally {

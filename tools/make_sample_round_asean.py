@@ -16,8 +16,8 @@ statistics office or a ministry sends, in its own coding and format:
     IDN  ministry workbook .xlsx: destination x occupation, Men / Women in columns, a total row
          that is wrong (100 women too many): the validation report shows both numbers
     VNM  ministry workbook .xls: destination x sector, NOT broken down by sex
-    KHM  aggregate table, UTF-16 tab-separated: sex x destination x sector
-    LAO  aggregate table, Parquet: sex x destination x ISCO-08 major group
+    KHM  aggregate table, UTF-16 tab-separated: sex x destination x sector (2023 and 2024)
+    LAO  aggregate table, Parquet: sex x destination x ISCO-08 major group (2022 to 2024)
   and an inflow, to compare with the origins' outflows:
     MYS  work permits issued, CSV aggregate: nationality x sex (national codes of the LFS)
 
@@ -366,8 +366,8 @@ KHM_SECTORS = [("AGR", "A", "Agriculture"), ("FIS", "03", "Fishing"), ("MAN", "C
                ("CON", "F", "Construction"), ("DOM", "T", "Domestic work"), ("SER", "S", "Other services")]
 
 
-def khm_table():
-    rng = random.Random(116)
+def khm_table(year=2024, seed=116):
+    rng = random.Random(seed)
     codebook("khm_destinations.csv", "Cambodian ministry codes for destinations", ["code", "iso3"], KHM_DESTINATIONS)
     codebook("khm_sectors.csv", "Cambodian ministry sectors to ISIC Rev.4", ["code", "isic4", "label"], KHM_SECTORS)
     rows = []
@@ -377,15 +377,20 @@ def khm_table():
                 if rng.random() < 0.3:
                     continue
                 rows.append([sex, dest, sector, str(int(rng.expovariate(1 / 700)) + 1)])
-    with open(RAW / "khm_outflows_2024.tsv", "w", encoding="utf-16", newline="") as f:
+    with open(RAW / f"khm_outflows_{year}.tsv", "w", encoding="utf-16", newline="") as f:
         f.write("SEX\tDEST\tSECTOR\tWORKERS\r\n")
         for r in rows:
             f.write("\t".join(r) + "\r\n")
-    print(f"wrote raw/khm_outflows_2024.tsv ({len(rows)} cells)")
+    print(f"wrote raw/khm_outflows_{year}.tsv ({len(rows)} cells)")
 
 
-def lao_table():
-    rng = random.Random(418)
+def khm_table_2023():
+    """An earlier year from the same ministry: the round's time series."""
+    khm_table(2023, 115)
+
+
+def lao_table(year=2024, seed=418, scale=1.0):
+    rng = random.Random(seed)
     rows = []
     for sex in ["M", "F"]:
         for dest in ["THA", "KOR", "JPN", "MYS"]:
@@ -393,9 +398,15 @@ def lao_table():
                 if rng.random() < 0.3:
                     continue
                 rows.append({"sex": sex, "destination": dest, "isco08_major": major,
-                             "workers": int(rng.expovariate(1 / 400)) + 1})
-    pq.write_table(pa.Table.from_pylist(rows), RAW / "lao_outflows_2024.parquet")
-    print(f"wrote raw/lao_outflows_2024.parquet ({len(rows)} cells)")
+                             "workers": int(rng.expovariate(1 / (400 * scale))) + 1})
+    pq.write_table(pa.Table.from_pylist(rows), RAW / f"lao_outflows_{year}.parquet")
+    print(f"wrote raw/lao_outflows_{year}.parquet ({len(rows)} cells)")
+
+
+def lao_tables_earlier():
+    """Two earlier years from the same ministry, smaller: the round's time series."""
+    lao_table(2022, 416, 0.7)
+    lao_table(2023, 417, 0.85)
 
 
 def outflows_to_malaysia():
@@ -438,7 +449,7 @@ def main():
     NATIONAL.mkdir(parents=True, exist_ok=True)
     RAW.mkdir(exist_ok=True)
     for make in [tha_lfs, sgp_lfs, brn_census, phl_deployments, mmr_deployments, idn_workbook, vnm_workbook,
-                 khm_table, lao_table, mys_permits]:
+                 khm_table, khm_table_2023, lao_table, lao_tables_earlier, mys_permits]:
         make()
 
 

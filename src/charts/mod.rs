@@ -1,0 +1,557 @@
+//! Charts: report-ready figures from published indicator cells, as SVG and PNG.
+//!
+//! Charts are declared in `schemas/charts.toml`; [`plan`] works out what each declaration shows
+//! from the cells (one chart per source, or one across countries) and [`draw`] renders it. Fonts
+//! are bundled (DejaVu Sans, compiled into the binary) so PNGs render the same on a machine
+//! without system fonts. A withheld figure is drawn as "not published", a breakdown the source
+//! does not give as "not available": never as a zero bar.
+
+mod draw;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+pub use draw::render;
+
+use crate::annual::{AnnualTable, Entry, TableUnit};
+use crate::classifications::Classifications;
+use crate::error::{Error, Result};
+use crate::indicators::Indicators;
+use crate::tabulate::Cells;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChartsFile {
+    charts: Vec<ChartSpec>,
+}
+
+/// One declared chart.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChartSpec {
+    pub id: String,
+    pub indicator: String,
+    pub kind: ChartKind,
+    pub title: String,
+    /// The classification version whose codes are the bars (e.g. OCU_ISCO08, CDS_DES).
+    #[serde(default)]
+    pub categories: Option<String>,
+    /// Codes the cells must have in the indicator's other breakdown; for
+    /// `migrants_vs_nonmigrants`, the series compared.
+    #[serde(default)]
+    pub keep: Vec<String>,
+    /// Only the N largest categories (by the total of both sexes).
+    #[serde(default)]
+    pub top: Option<usize>,
+    /// `countries_by_sex`: the annual table drawn.
+    #[serde(default)]
+    pub table: Option<String>,
+    /// Counts in persons or thousands (default: the indicator's own unit).
+    #[serde(default)]
+    pub unit: Option<TableUnit>,
+}
+
+impl ChartSpec {
+    /// A cell's value in the chart's unit (None: withheld), with the unit's label and decimals.
+    fn value(&self, cells: &Cells, i: usize) -> (Option<f64>, (String, usize)) {
+        match self.unit {
+            Some(unit) if cells.persons[i].is_some() || cells.obs_value[i].is_none() => {
+                let scale = if unit == TableUnit::Thousands {
+                    1000.0
+                } else {
+                    1.0
+                };
+                (
+                    cells.persons[i].map(|p| p / scale),
+                    (unit.label().to_string(), unit.decimals()),
+                )
+            }
+            _ => (
+                cells.obs_value[i],
+                unit_label(cells.unit_mult[i], &cells.unit[i]),
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChartKind {
+    BarsBySex,
+    Pyramid,
+    MigrantsVsNonmigrants,
+    CountriesBySex,
+    TimeSeries,
+}
+
+/// Read `schemas/charts.toml` and check each chart names what it needs.
+pub fn load_specs(
+    path: &Path,
+    indicators: &Indicators,
+    table_ids: &[&str],
+) -> Result<Vec<ChartSpec>> {
+    let parsed: ChartsFile =
+        crate::error::read_toml(path, "chart declarations", "correct the TOML")?;
+    for chart in &parsed.charts {
+        let fail = |problem: String, fix: String| {
+            Err(Error::new(
+                path,
+                format!("charts.{}", chart.id),
+                problem,
+                fix,
+            ))
+        };
+        if !indicators.list.iter().any(|i| i.id == chart.indicator) {
+            return fail(
+                format!("indicator '{}' is not declared", chart.indicator),
+                format!(
+                    "declare it in {} or chart another indicator",
+                    indicators.path.display()
+                ),
+            );
+        }
+        let needs_categories = matches!(
+            chart.kind,
+            ChartKind::BarsBySex | ChartKind::Pyramid | ChartKind::MigrantsVsNonmigrants
+        );
+        if needs_categories && chart.categories.is_none() {
+            return fail(
+                "this kind of chart needs `categories`".into(),
+                "give the classification version of the bars, e.g. categories = \"OCU_ISCO08\""
+                    .into(),
+            );
+        }
+        if chart.kind == ChartKind::MigrantsVsNonmigrants && chart.keep.len() != 2 {
+            return fail(
+                "`keep` must give the two groups compared".into(),
+                "e.g. keep = [\"CBR_BIR_FOREIGN\", \"CBR_BIR_NATIVE\"]".into(),
+            );
+        }
+        if chart.kind == ChartKind::CountriesBySex
+            && !chart
+                .table
+                .as_deref()
+                .is_some_and(|t| table_ids.contains(&t))
+        {
+            return fail(
+                format!("`table` must name an annual table (got {:?})", chart.table),
+                format!("use one of: {}", table_ids.join(", ")),
+            );
+        }
+    }
+    Ok(parsed.charts)
+}
+
+/// One bar (or point) as drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bar {
+    Value(f64),
+    /// Withheld: drawn as "not published".
+    Withheld,
+    /// Not given by the source: drawn as "not available".
+    NotAvailable,
+}
+
+impl Bar {
+    fn value(self) -> Option<f64> {
+        match self {
+            Bar::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// Bars of one panel: a group per category, a bar per series.
+#[derive(Debug, Clone)]
+struct Panel {
+    heading: Option<String>,
+    categories: Vec<String>,
+    series: Vec<(String, Vec<Bar>)>,
+}
+
+#[derive(Debug, Clone)]
+enum Figure {
+    /// Horizontal grouped bars, in one or more panels side by side (one scale).
+    Bars(Vec<Panel>),
+    /// Age bands bottom (youngest) to top; men to the left, women to the right.
+    Pyramid {
+        bands: Vec<String>,
+        men: Vec<Bar>,
+        women: Vec<Bar>,
+    },
+    /// One line per series over the years.
+    Lines {
+        years: Vec<u32>,
+        series: Vec<(String, Vec<Option<f64>>)>,
+    },
+}
+
+/// What one chart shows, resolved from the cells.
+#[derive(Debug, Clone)]
+struct Chart {
+    title: String,
+    subtitle: String,
+    unit_label: String,
+    /// Decimals of the values written beside bars and points.
+    decimals: usize,
+    note_line: String,
+    source_line: String,
+    figure: Figure,
+}
+
+/// A chart to write: file stem and the rendered data.
+pub struct PlannedChart {
+    pub stem: String,
+    /// The declaration it comes from.
+    pub id: String,
+    pub title: String,
+    chart: Chart,
+}
+
+/// What planning needs besides the cells.
+pub struct ChartContext<'a> {
+    pub classifications: &'a Classifications,
+    /// A cell's `source` ("BA:ID") to the source's title.
+    pub source_titles: &'a BTreeMap<String, String>,
+    /// The round's annual tables (for `countries_by_sex`).
+    pub tables: &'a [AnnualTable],
+    pub round_name: &'a str,
+}
+
+/// Work out the charts the cells support.
+pub fn plan(specs: &[ChartSpec], cells: &Cells, context: &ChartContext) -> Vec<PlannedChart> {
+    let mut planned = Vec::new();
+    for spec in specs {
+        match spec.kind {
+            ChartKind::BarsBySex | ChartKind::Pyramid | ChartKind::MigrantsVsNonmigrants => {
+                planned.extend(plan_per_source(spec, cells, context))
+            }
+            ChartKind::CountriesBySex => planned.extend(plan_countries(spec, context)),
+            ChartKind::TimeSeries => planned.extend(plan_time_series(spec, cells, context)),
+        }
+    }
+    planned
+}
+
+/// The axis label of a unit and the decimals its values are written with.
+fn unit_label(unit_mult: i32, unit: &str) -> (String, usize) {
+    match (unit, unit_mult) {
+        ("PT", _) => ("Per cent".to_string(), 1),
+        (_, 3) => ("Thousands of persons".to_string(), 1),
+        (_, 0) => ("Persons".to_string(), 0),
+        (_, m) => (format!("Persons (x 10^{m})"), 1),
+    }
+}
+
+/// Whether `code` belongs to classification `version` (e.g. OCU_ISCO08_2 to OCU_ISCO08).
+fn in_version(code: Option<&str>, version: &str) -> bool {
+    code.and_then(|c| c.strip_prefix(version))
+        .is_some_and(|rest| rest.starts_with('_'))
+}
+
+/// One chart per source that publishes the indicator: bars by sex, a pyramid, or migrants against
+/// non-migrants.
+fn plan_per_source(spec: &ChartSpec, cells: &Cells, context: &ChartContext) -> Vec<PlannedChart> {
+    let cl = context.classifications;
+    let version = spec.categories.as_deref().unwrap_or_default();
+    // The category code of a cell of this chart, if it is one.
+    let category_of = |i: usize| -> Option<&str> {
+        if cells.indicator[i] != spec.indicator {
+            return None;
+        }
+        let (c1, c2) = (cells.classif1[i].as_deref(), cells.classif2[i].as_deref());
+        let (category, other) = if in_version(c1, version) {
+            (c1, c2)
+        } else if in_version(c2, version) {
+            (c2, c1)
+        } else {
+            return None;
+        };
+        let other_ok = match other {
+            None => spec.keep.is_empty(),
+            Some(code) => spec.keep.iter().any(|k| k == code),
+        };
+        category.filter(|c| other_ok && !c.ends_with("_TOTAL"))
+    };
+    let other_of = |i: usize| -> Option<&str> {
+        let c1 = cells.classif1[i].as_deref();
+        if in_version(c1, version) {
+            cells.classif2[i].as_deref()
+        } else {
+            c1
+        }
+    };
+    let rows: Vec<usize> = (0..cells.len())
+        .filter(|&i| category_of(i).is_some())
+        .collect();
+    let mut groups: BTreeMap<(String, String, String), Vec<usize>> = BTreeMap::new();
+    for &i in &rows {
+        groups
+            .entry((
+                cells.ref_area[i].clone(),
+                cells.time[i].clone(),
+                cells.source[i].clone(),
+            ))
+            .or_default()
+            .push(i);
+    }
+    let mut planned = Vec::new();
+    for ((ref_area, time, source), mine) in groups {
+        let mut categories: Vec<&str> = Vec::new();
+        for &i in &mine {
+            let c = category_of(i).unwrap_or_default();
+            if !categories.contains(&c) {
+                categories.push(c);
+            }
+        }
+        let sexes: Vec<&str> = ["SEX_M", "SEX_F"]
+            .into_iter()
+            .filter(|s| mine.iter().any(|&i| cells.sex[i] == *s))
+            .collect();
+        let bar = |sex: &str, category: &str, other: Option<&str>| -> Bar {
+            mine.iter()
+                .find(|&&i| {
+                    cells.sex[i] == sex
+                        && category_of(i) == Some(category)
+                        && (other.is_none() || other_of(i) == other)
+                })
+                .map_or(Bar::NotAvailable, |&i| {
+                    spec.value(cells, i).0.map_or(Bar::Withheld, Bar::Value)
+                })
+        };
+        let first = mine[0];
+        let (unit, decimals) = spec.value(cells, first).1;
+        let mut notes = Vec::new();
+        let figure = match spec.kind {
+            ChartKind::Pyramid => Figure::Pyramid {
+                bands: categories.iter().map(|c| cl.label(c)).collect(),
+                men: categories.iter().map(|c| bar("SEX_M", c, None)).collect(),
+                women: categories.iter().map(|c| bar("SEX_F", c, None)).collect(),
+            },
+            ChartKind::MigrantsVsNonmigrants => Figure::Bars(
+                sexes
+                    .iter()
+                    .map(|sex| Panel {
+                        heading: Some(cl.label(sex)),
+                        categories: categories.iter().map(|c| cl.label(c)).collect(),
+                        series: spec
+                            .keep
+                            .iter()
+                            .map(|group| {
+                                (
+                                    cl.label(group),
+                                    categories
+                                        .iter()
+                                        .map(|c| bar(sex, c, Some(group)))
+                                        .collect(),
+                                )
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            ),
+            _ => {
+                let mut shown = categories.clone();
+                if let Some(top) = spec.top.filter(|&n| n < categories.len()) {
+                    let total = |c: &&str| bar("SEX_T", c, None).value().unwrap_or(-1.0);
+                    shown.sort_by(|a, b| total(b).total_cmp(&total(a)));
+                    shown.truncate(top);
+                    notes.push(format!(
+                        "The {top} largest of {} categories.",
+                        categories.len()
+                    ));
+                }
+                Figure::Bars(vec![Panel {
+                    heading: None,
+                    categories: shown.iter().map(|c| cl.label(c)).collect(),
+                    series: sexes
+                        .iter()
+                        .map(|s| (cl.label(s), shown.iter().map(|c| bar(s, c, None)).collect()))
+                        .collect(),
+                }])
+            }
+        };
+        if spec.kind != ChartKind::MigrantsVsNonmigrants {
+            let other_sex = mine
+                .iter()
+                .any(|&i| !["SEX_T", "SEX_M", "SEX_F"].contains(&cells.sex[i].as_str()));
+            if other_sex {
+                notes.push("Persons whose sex is not stated are in no bar.".into());
+            }
+        }
+        if sexes.is_empty() {
+            notes.push("The source does not break the figures down by sex.".into());
+        }
+        if let Some(keep) = spec.keep.first().filter(|_| spec.keep.len() == 1) {
+            notes.insert(0, format!("{}.", cl.label(keep)));
+        }
+        let title = context
+            .source_titles
+            .get(&source)
+            .cloned()
+            .unwrap_or_default();
+        let source_id = source.split_once(':').map_or(source.as_str(), |(_, id)| id);
+        planned.push(PlannedChart {
+            // Named by source too: a country may have a survey and a census for one year.
+            stem: format!("{}_{ref_area}_{time}_{source_id}", spec.id),
+            id: spec.id.clone(),
+            title: format!("{}: {}, {time}", spec.title, cl.country_name(&ref_area)),
+            chart: Chart {
+                title: spec.title.clone(),
+                subtitle: format!("{}, {time}", cl.country_name(&ref_area)),
+                unit_label: unit,
+                decimals,
+                note_line: notes.join(" "),
+                source_line: format!(
+                    "Source: {title} ({source}); ILMS indicator {}.",
+                    spec.indicator
+                ),
+                figure,
+            },
+        });
+    }
+    planned
+}
+
+/// One chart across countries from an annual table: men and women by country.
+fn plan_countries(spec: &ChartSpec, context: &ChartContext) -> Option<PlannedChart> {
+    let table = context
+        .tables
+        .iter()
+        .find(|t| Some(&t.id) == spec.table.as_ref())?;
+    let rows: Vec<_> = table.rows.iter().filter(|r| r.time.is_some()).collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let bar = |e: Entry| match e {
+        Entry::Value { value, .. } => Bar::Value(value),
+        Entry::Nil => Bar::Value(0.0),
+        Entry::Withheld => Bar::Withheld,
+        Entry::NotAvailable => Bar::NotAvailable,
+    };
+    let series = [("Male", 1), ("Female", 2)]
+        .iter()
+        .map(|(label, column)| {
+            (
+                label.to_string(),
+                rows.iter().map(|r| bar(r.entries[*column])).collect(),
+            )
+        })
+        .collect();
+    let years: Vec<&str> = rows.iter().filter_map(|r| r.time.as_deref()).collect();
+    let mut note = "Not available: the source does not break the figure down by sex.".to_string();
+    let table_year = table.stem.rsplit('_').next().unwrap_or_default();
+    let other_years: Vec<String> = rows
+        .iter()
+        .filter(|r| r.time.as_deref() != Some(table_year))
+        .map(|r| format!("{} {}", r.label, r.time.as_deref().unwrap_or_default()))
+        .collect();
+    if !other_years.is_empty() {
+        note.push_str(&format!(" Reference year: {}.", other_years.join(", ")));
+    }
+    let first_year = years.iter().min().copied().unwrap_or_default();
+    let last_year = years.iter().max().copied().unwrap_or_default();
+    Some(PlannedChart {
+        stem: format!(
+            "{}_{}",
+            spec.id,
+            table.stem.rsplit('_').next().unwrap_or("latest")
+        ),
+        id: spec.id.clone(),
+        title: table.title.clone(),
+        chart: Chart {
+            title: spec.title.clone(),
+            subtitle: if first_year == last_year {
+                first_year.to_string()
+            } else {
+                format!("Latest year, {first_year} to {last_year}")
+            },
+            unit_label: table.unit_label().to_string(),
+            decimals: table.unit.decimals(),
+            note_line: note,
+            source_line: format!(
+                "Source: {}; national sources in the notes of table {}.",
+                context.round_name, table.stem
+            ),
+            figure: Figure::Bars(vec![Panel {
+                heading: None,
+                categories: rows.iter().map(|r| r.label.clone()).collect(),
+                series,
+            }]),
+        },
+    })
+}
+
+/// One chart: a line per country (and source type) with two years or more, both sexes.
+fn plan_time_series(
+    spec: &ChartSpec,
+    cells: &Cells,
+    context: &ChartContext,
+) -> Option<PlannedChart> {
+    let cl = context.classifications;
+    let mut lines: BTreeMap<(String, String), BTreeMap<u32, Option<f64>>> = BTreeMap::new();
+    let mut unit = (String::new(), 1);
+    for i in 0..cells.len() {
+        let codes_ok = [&cells.classif1[i], &cells.classif2[i]]
+            .iter()
+            .all(|c| c.as_ref().is_none_or(|c| spec.keep.contains(c)));
+        let Ok(year) = cells.time[i].parse::<u32>() else {
+            continue;
+        };
+        if cells.indicator[i] == spec.indicator && cells.sex[i] == "SEX_T" && codes_ok {
+            let source_type = cells.source[i].split(':').next().unwrap_or_default();
+            lines
+                .entry((cells.ref_area[i].clone(), source_type.to_string()))
+                .or_default()
+                .insert(year, spec.value(cells, i).0);
+            unit = spec.value(cells, i).1;
+        }
+    }
+    lines.retain(|_, years| years.len() >= 2);
+    if lines.is_empty() {
+        return None;
+    }
+    let mut years: Vec<u32> = lines.values().flat_map(|y| y.keys().copied()).collect();
+    years.sort_unstable();
+    years.dedup();
+    let several_types = |area: &str| lines.keys().filter(|(a, _)| a == area).count() > 1;
+    let series = lines
+        .iter()
+        .map(|((area, source_type), values)| {
+            let mut label = cl.country_name(area);
+            if several_types(area) {
+                label.push_str(&format!(" ({source_type})"));
+            }
+            (
+                label,
+                years
+                    .iter()
+                    .map(|y| values.get(y).copied().flatten())
+                    .collect(),
+            )
+        })
+        .collect();
+    Some(PlannedChart {
+        stem: spec.id.clone(),
+        id: spec.id.clone(),
+        title: spec.title.clone(),
+        chart: Chart {
+            title: spec.title.clone(),
+            subtitle: format!(
+                "Countries with two years or more, {} to {}",
+                years[0],
+                years[years.len() - 1]
+            ),
+            unit_label: unit.0,
+            decimals: unit.1,
+            note_line: "Both sexes. A gap: the year is not published or not available.".into(),
+            source_line: format!(
+                "Source: {}; ILMS indicator {}.",
+                context.round_name, spec.indicator
+            ),
+            figure: Figure::Lines { years, series },
+        },
+    })
+}
