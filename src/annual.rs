@@ -477,24 +477,30 @@ impl AnnualTable {
             .join(", ")
     }
 
+    /// Each row as text: its label, the four figures as printed (grouped digits, n/a, –, x) and
+    /// its footnote marks.
+    pub fn text_rows(&self) -> Vec<(String, Vec<String>, String)> {
+        self.rows
+            .iter()
+            .map(|row| {
+                let cells = row
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .map(|(c, e)| e.text(self.decimals(c), true))
+                    .collect();
+                (row.label.clone(), cells, Self::note_marks(row))
+            })
+            .collect()
+    }
+
     /// The table as Markdown: heading, unit, the grid, numbered notes, legend and source.
     pub fn to_markdown(&self) -> String {
         let mut out = format!("### {}\n\n*{}*\n\n", self.title, self.unit.label());
         out.push_str(&format!("| {} |\n", COLUMNS.join(" | ")));
         out.push_str("|:---|---:|---:|---:|---:|:---|\n");
-        for row in &self.rows {
-            let cells: Vec<String> = row
-                .entries
-                .iter()
-                .enumerate()
-                .map(|(c, e)| e.text(self.decimals(c), true))
-                .collect();
-            out.push_str(&format!(
-                "| {} | {} | {} |\n",
-                row.label,
-                cells.join(" | "),
-                Self::note_marks(row)
-            ));
+        for (label, cells, notes) in self.text_rows() {
+            out.push_str(&format!("| {label} | {} | {notes} |\n", cells.join(" | ")));
         }
         out.push_str("\nNotes:\n\n");
         for (i, note) in self.notes.iter().enumerate() {

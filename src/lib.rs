@@ -1,12 +1,12 @@
 //! ilms: a labour-migration statistics pipeline.
 //!
 //! National labour force surveys, censuses and administrative records go in, coded each their own
-//! way; comparable ILMS indicators come out (ILOSTAT long form, Parquet, charts). Country specifics
-//! live in `schemas/` as data; this library holds only the stages, one module each, in the order the
-//! data flows:
+//! way; comparable ILMS indicators come out (ILOSTAT long form, Parquet, annual tables, charts, a
+//! report). Country specifics live in `schemas/` as data; this library holds only the stages, one
+//! module each, in the order the data flows:
 //!
-//! [`ingest`] → [`harmonize`] → [`validate`] → [`tabulate`] → [`publish`] and [`charts`],
-//! driven by a [`round::Round`] (the manifest `ilms.toml`).
+//! [`ingest`] → [`harmonize`] → [`validate`] → [`tabulate`] → [`publish`] → [`annual`] tables,
+//! [`charts`] and the [`report`] page, driven by a [`round::Round`] (the manifest `ilms.toml`).
 //!
 //! ```no_run
 //! let round = ilms::Round::load("ilms.toml")?;
@@ -29,6 +29,7 @@ pub mod inspect;
 pub mod progress;
 pub mod publish;
 pub mod query;
+pub mod report;
 pub mod round;
 pub mod rules;
 pub mod spec;

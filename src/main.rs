@@ -127,7 +127,8 @@ Examples:
   ilms table                                   every declared table, into processed/tables/
   ilms table outflow_nationals --year 2023     a declared table for another year
   ilms table outflow_nationals --year 2024 --latest   each country's latest year up to 2024
-  ilms table --indicator MNA_OEMP_SEX_CDS_NB --classif1 CDS_DES_TOTAL --unit persons --countries KHM,LAO
+  ilms table --indicator MNA_OEMP_SEX_CDS_NB --classif1 CDS_DES_TOTAL --unit persons
+  ilms table outflow_nationals --countries <ISO3>,<ISO3>   listed countries only (n/a rows where no data)
 
 In the tables: n/a = the source does not give the figure, \u{2013} = nil, x = not published."
     )]
@@ -376,11 +377,12 @@ fn main() -> ExitCode {
         }),
         Command::Check { round } => ilms::Round::load(&round).map(|r| {
             println!(
-                "{}: {} sources, {} indicators ({} tables), {} charts: all specs check out",
+                "{}: {} sources, {} indicators ({} tables), {} annual tables, {} charts: all specs check out",
                 round.display(),
                 r.sources.len(),
                 r.indicators.ids().len(),
                 r.indicators.list.len(),
+                r.tables.len(),
                 r.charts.len()
             );
         }),

@@ -206,6 +206,12 @@ impl Release {
         Ok(final_dir)
     }
 
+    /// Replace folder `relative` of output folder `folder` as a whole at commit: files an earlier
+    /// release left there (a table of a year no longer in the round) do not survive.
+    pub fn replace_folder(&mut self, folder: usize, relative: &str) {
+        self.replaced.push((folder, PathBuf::from(relative)));
+    }
+
     /// Move every staged file into place. Returns the final paths.
     pub fn commit(mut self) -> Result<Vec<PathBuf>> {
         for (folder, relative) in &self.replaced {

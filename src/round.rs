@@ -484,6 +484,7 @@ impl Round {
         release.write_parquet(0, "validation.parquet", &mut frame, &provenance)?;
         bar.inc(1);
         bar.set_message("annual tables");
+        release.replace_folder(0, "tables");
         for table in &tables {
             for (name, bytes) in table.files()? {
                 release.write_text(0, &format!("tables/{name}"), bytes)?;
@@ -491,10 +492,14 @@ impl Round {
             bar.inc(1);
         }
         bar.set_message("charts");
+        let mut chart_svgs = Vec::new();
         for chart in &planned {
             let svg = release.path(1, format!("{}.svg", chart.stem))?;
             let png = release.path(1, format!("{}.png", chart.stem))?;
             charts::render(chart, &svg, &png)?;
+            let text = std::fs::read_to_string(&svg)
+                .map_err(|e| Error::io(&svg, "read the chart back for the report", e))?;
+            chart_svgs.push((chart.title.clone(), text));
             bar.inc(1);
         }
         let log_path = release.final_path(0, "run_log.json");
@@ -511,7 +516,28 @@ impl Round {
             files: release.final_paths(),
             provenance,
         };
+        let report_path = release.final_path(0, "report.html");
+        report.files.push(report_path);
         report.files.push(log_path.clone());
+        let page = crate::report::html(&crate::report::ReportInput {
+            report: &report,
+            cells: &cells,
+            sources: self
+                .sources
+                .iter()
+                .map(|s| crate::report::ReportSource {
+                    id: s.source.id.clone(),
+                    title: s.source.title.clone(),
+                    ref_area: s.source.ref_area.clone(),
+                    time: s.source.time.clone(),
+                    code: s.source.ilostat_source(),
+                })
+                .collect(),
+            tables: &tables,
+            charts: chart_svgs,
+            classifications: &self.classifications,
+        });
+        release.write_text(0, "report.html", page)?;
         let log = serde_json::to_string_pretty(&report)
             .map_err(|e| Error::new(&log_path, "", e.to_string(), "report this bug"))?;
         release.write_text(0, "run_log.json", &log)?;
