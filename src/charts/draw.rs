@@ -272,6 +272,7 @@ fn draw_pyramid<DB: DrawingBackend>(
     let x_max = if max > 0.0 { max * 1.3 } else { 1.0 };
     let n = bands.len().max(1) as f64;
     let mut chart = ChartBuilder::on(area)
+        .margin_top(36)
         .x_label_area_size(60)
         .y_label_area_size(150)
         .build_cartesian_2d(-x_max..x_max, 0f64..n)?;
@@ -296,13 +297,19 @@ fn draw_pyramid<DB: DrawingBackend>(
         .enumerate()
     {
         let color = SERIES_COLORS[k];
-        chart
-            .draw_series(bars.iter().enumerate().map(|(i, bar)| {
-                let v = bar.value().unwrap_or(0.0) * sign;
-                Rectangle::new([(0.0, i as f64 + 0.1), (v, i as f64 + 0.9)], color.filled())
-            }))?
-            .label(name)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 16, y + 8)], color.filled()));
+        chart.draw_series(bars.iter().enumerate().map(|(i, bar)| {
+            let v = bar.value().unwrap_or(0.0) * sign;
+            Rectangle::new([(0.0, i as f64 + 0.1), (v, i as f64 + 0.9)], color.filled())
+        }))?;
+        // Each side is named above it, in its colour (a legend box would cover the top bars).
+        let (px, py) = chart.backend_coord(&(sign * x_max / 2.0, n));
+        root.draw(&Text::new(
+            name,
+            (px, py - 10),
+            TextStyle::from((FONT, 22).into_font().style(FontStyle::Bold))
+                .color(&color)
+                .pos(Pos::new(HPos::Center, VPos::Bottom)),
+        ))?;
         for (i, bar) in bars.iter().enumerate() {
             let at = bar.value().unwrap_or(0.0) * sign;
             let (px, py) = chart.backend_coord(&(at, i as f64 + 0.5));
@@ -326,13 +333,6 @@ fn draw_pyramid<DB: DrawingBackend>(
             s.label.pos(Pos::new(HPos::Right, VPos::Center)),
         ))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(s.label.clone())
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(180, 180, 180))
-        .draw()?;
     Ok(())
 }
 

@@ -441,7 +441,13 @@ fn plan_countries(spec: &ChartSpec, context: &ChartContext) -> Option<PlannedCha
         })
         .collect();
     let years: Vec<&str> = rows.iter().filter_map(|r| r.time.as_deref()).collect();
-    let mut note = "Not available: the source does not break the figure down by sex.".to_string();
+    let mut note = String::new();
+    if rows
+        .iter()
+        .any(|r| r.entries[1..3].contains(&Entry::NotAvailable))
+    {
+        note.push_str("Not available: the source does not break the figure down by sex.");
+    }
     let table_year = table.stem.rsplit('_').next().unwrap_or_default();
     let other_years: Vec<String> = rows
         .iter()
@@ -450,6 +456,7 @@ fn plan_countries(spec: &ChartSpec, context: &ChartContext) -> Option<PlannedCha
         .collect();
     if !other_years.is_empty() {
         note.push_str(&format!(" Reference year: {}.", other_years.join(", ")));
+        note = note.trim_start().to_string();
     }
     let first_year = years.iter().min().copied().unwrap_or_default();
     let last_year = years.iter().max().copied().unwrap_or_default();
