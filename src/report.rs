@@ -54,21 +54,12 @@ pub fn html(input: &ReportInput) -> String {
         esc(&r.round)
     ));
     out.push_str(&format!("<h1>{}</h1>\n", esc(&r.round)));
-    let s = &r.cell_status;
     out.push_str(&format!(
-        "<p>Made by {} from {} sources. {} cells of {} indicators: {} published ({} flagged unreliable, fewer than {} records); {} withheld: {} with fewer than {} records, {} that would give those away, {} on a failed validation rule.</p>\n",
+        "<p>Made by {} from {} sources. Cells: {}; {} on a failed validation rule.</p>\n",
         esc(&r.provenance.tool),
         r.sources.len(),
-        r.cells,
-        r.indicators.len(),
-        s.published + s.unreliable,
-        s.unreliable,
-        r.reliability.unreliable_below,
-        s.withheld_primary + s.withheld_secondary + s.withheld_validation,
-        s.withheld_primary,
-        r.reliability.withheld_below,
-        s.withheld_secondary,
-        s.withheld_validation,
+        esc(&r.cells_summary()),
+        r.cell_status.withheld_validation,
     ));
     out.push_str("<nav><a href=\"#sources\">Sources</a><a href=\"#coverage\">Coverage</a><a href=\"#validation\">Validation</a><a href=\"#tables\">Annual tables</a><a href=\"#charts\">Charts</a></nav>\n");
     sources_section(input, &mut out);

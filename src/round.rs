@@ -166,6 +166,23 @@ impl RunReport {
             .collect()
     }
 
+    /// The cells published, flagged and withheld, in a sentence.
+    pub fn cells_summary(&self) -> String {
+        let status = &self.cell_status;
+        format!(
+            "{} ({} indicators): {} published, {} of them flagged unreliable (U, fewer than {} records); {} withheld (S): {} with fewer than {} records, {} more that would give those away",
+            self.cells,
+            self.indicators.len(),
+            status.published + status.unreliable,
+            status.unreliable,
+            self.reliability.unreliable_below,
+            status.withheld_primary + status.withheld_secondary + status.withheld_validation,
+            status.withheld_primary,
+            self.reliability.withheld_below,
+            status.withheld_secondary
+        )
+    }
+
     /// The validation report as a table for a person: every rule on every source, failures first.
     pub fn validation_table(&self) -> String {
         let mut rows: Vec<&validate::RuleResult> = self.validation.iter().collect();
@@ -974,19 +991,7 @@ impl fmt::Display for RunReport {
             format!("{} sources", self.sources.len())
         )?;
         let status = &self.cell_status;
-        writeln!(
-            f,
-            "cells: {} ({} indicators): {} published, {} of them flagged unreliable (U, fewer than {} records); {} withheld (S): {} with fewer than {} records, {} more that would give those away",
-            self.cells,
-            self.indicators.len(),
-            status.published + status.unreliable,
-            status.unreliable,
-            self.reliability.unreliable_below,
-            status.withheld_primary + status.withheld_secondary + status.withheld_validation,
-            status.withheld_primary,
-            self.reliability.withheld_below,
-            status.withheld_secondary
-        )?;
+        writeln!(f, "cells: {}", self.cells_summary())?;
         if status.withheld_validation > 0 {
             writeln!(
                 f,

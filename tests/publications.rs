@@ -3,10 +3,8 @@
 
 mod common;
 
+use common::{assert_clean_failure, assert_python_check, assert_python_check_with, text, Round};
 use std::fs;
-use std::path::Path;
-
-use common::{assert_clean_failure, assert_python_check, python, text, Round};
 
 #[test]
 fn annual_tables_read_back_with_openpyxl_match_the_records() {
@@ -130,18 +128,11 @@ fn round_report_opens_in_headless_chromium_without_console_errors() {
     let output = round.ilms(&["run", "--quiet"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let screenshot = round.dir.path().join("report.png");
-    let check = python()
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/report_page.py"))
-        .arg(round.dir.path())
-        .arg(&screenshot)
-        .output()
-        .expect("python3 must be installed");
-    assert!(
-        check.status.success(),
-        "report_page.py failed (needs playwright from tests/requirements.txt and Debian's chromium):\n{}{}",
-        text(&check.stdout),
-        text(&check.stderr)
+    // Needs playwright (tests/requirements.txt) and Debian's chromium (scripts/test.sh installs it).
+    assert_python_check_with(
+        "report_page.py",
+        &[round.dir.path().as_os_str(), screenshot.as_os_str()],
+        "report ok",
     );
-    assert!(text(&check.stdout).contains("report ok"));
     assert!(fs::metadata(&screenshot).expect("screenshot").len() > 200_000);
 }

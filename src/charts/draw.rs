@@ -160,6 +160,31 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Dra
     Ok(())
 }
 
+/// An axis tick: one decimal, thousands grouped, ".0" left out.
+fn axis_tick(v: f64) -> String {
+    format_number(v, 1, true).trim_end_matches(".0").to_string()
+}
+
+type Cartesian<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// The series' legend in a framed box.
+fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Cartesian<'a, DB>,
+    position: SeriesLabelPosition,
+) -> DrawResult<DB> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font(styles().label)
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(180, 180, 180))
+        .draw()
+}
+
 /// Text beside a bar: its value, or why there is none.
 fn bar_text(bar: Bar, decimals: usize) -> String {
     match bar {
@@ -195,11 +220,7 @@ fn draw_bars<DB: DrawingBackend>(
         .x_desc(unit_label)
         .axis_desc_style(s.label.clone())
         .label_style(s.label.clone())
-        .x_label_formatter(&|v| {
-            format_number(*v, 1, true)
-                .trim_end_matches(".0")
-                .to_string()
-        })
+        .x_label_formatter(&|v| axis_tick(*v))
         .bold_line_style(GRID)
         .light_line_style(TRANSPARENT)
         .draw()?;
@@ -233,13 +254,7 @@ fn draw_bars<DB: DrawingBackend>(
             s.label.pos(Pos::new(HPos::Right, VPos::Center)),
         ))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .label_font(s.label.clone())
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(180, 180, 180))
-        .draw()?;
+    draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     Ok(())
 }
 
@@ -284,11 +299,7 @@ fn draw_pyramid<DB: DrawingBackend>(
         .x_desc(unit_label)
         .axis_desc_style(s.label.clone())
         .label_style(s.label.clone())
-        .x_label_formatter(&|v| {
-            format_number(v.abs(), 1, true)
-                .trim_end_matches(".0")
-                .to_string()
-        })
+        .x_label_formatter(&|v| axis_tick(v.abs()))
         .bold_line_style(GRID)
         .light_line_style(TRANSPARENT)
         .draw()?;
@@ -373,11 +384,7 @@ fn draw_lines<DB: DrawingBackend>(
         .y_desc(unit_label)
         .axis_desc_style(s.label.clone())
         .label_style(s.label.clone())
-        .y_label_formatter(&|v| {
-            format_number(*v, 1, true)
-                .trim_end_matches(".0")
-                .to_string()
-        })
+        .y_label_formatter(&|v| axis_tick(*v))
         .bold_line_style(GRID)
         .light_line_style(TRANSPARENT)
         .draw()?;
@@ -414,13 +421,7 @@ fn draw_lines<DB: DrawingBackend>(
             ))?;
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(s.label.clone())
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(180, 180, 180))
-        .draw()?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     Ok(())
 }
 

@@ -63,13 +63,18 @@ pub fn assert_crosscheck(round_dir: &Path) {
 
 /// Run one of the Python checks in tests/ on a finished round folder; it must print `ok`.
 pub fn assert_python_check(script: &str, round_dir: &Path, ok: &str) {
+    assert_python_check_with(script, &[round_dir.as_os_str()], ok);
+}
+
+/// Run a Python check in tests/ with these arguments; it must succeed and print `ok`.
+pub fn assert_python_check_with(script: &str, args: &[&std::ffi::OsStr], ok: &str) {
     let check = python()
         .arg(
             Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("tests")
                 .join(script),
         )
-        .arg(round_dir)
+        .args(args)
         .output()
         .expect("python3 must be installed (see tests/requirements.txt)");
     assert!(
