@@ -131,6 +131,39 @@ pub fn write_files(table: &AnnualTable, dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(written)
 }
 
+/// Where no published cell has the table's classification codes: the total codes the indicator's
+/// cells do have, to name in the error (None when some cell matches).
+pub fn codes_hint(spec: &TableSpec, cells: &Cells) -> Option<String> {
+    let mut totals = BTreeSet::new();
+    for i in 0..cells.len() {
+        if cells.indicator[i] != spec.indicator {
+            continue;
+        }
+        if cells.classif1[i] == spec.classif1 && cells.classif2[i] == spec.classif2 {
+            return None;
+        }
+        for (flag, code) in [
+            ("--classif1", &cells.classif1[i]),
+            ("--classif2", &cells.classif2[i]),
+        ] {
+            if let Some(code) = code.as_deref().filter(|c| c.ends_with("_TOTAL")) {
+                totals.insert(format!("{flag} {code}"));
+            }
+        }
+    }
+    Some(if totals.is_empty() {
+        format!(
+            "no published cells of {}: run the round that has it",
+            spec.indicator
+        )
+    } else {
+        format!(
+            "give the cells to show, e.g. {}",
+            totals.into_iter().collect::<Vec<_>>().join(" or ")
+        )
+    })
+}
+
 /// How a table cell reads.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Entry {

@@ -367,6 +367,19 @@ fn main() -> ExitCode {
             let titles = r.source_titles();
             let dir = out.unwrap_or_else(|| r.processed_dir.join("tables"));
             for spec in &specs {
+                if let Some(fix) = ilms::annual::codes_hint(spec, &cells) {
+                    return Err(ilms::Error::new(
+                        r.processed_dir.join("indicators"),
+                        &spec.indicator,
+                        format!(
+                            "no published cell of {} has classif1 {} and classif2 {}",
+                            spec.indicator,
+                            spec.classif1.as_deref().unwrap_or("(none)"),
+                            spec.classif2.as_deref().unwrap_or("(none)")
+                        ),
+                        fix,
+                    ));
+                }
                 let table = ilms::annual::build(spec, &cells, &r.table_context(&titles));
                 println!("{}", table.to_markdown());
                 for path in ilms::annual::write_files(&table, &dir)? {

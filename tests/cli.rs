@@ -331,7 +331,7 @@ fn query_runs_sql_over_the_published_dataset_and_agrees_with_duckdb() {
     assert!(round.ilms(&["run", "--quiet"]).status.success());
     let sql =
         "SELECT ref_area, time, obs_value FROM indicators WHERE indicator = 'MNA_OEMP_SEX_CDS_NB' \
-               AND sex = 'SEX_T' AND classif1 = 'CDS_DES_TOTAL' ORDER BY ref_area";
+               AND sex = 'SEX_T' AND classif1 = 'CDS_DES_TOTAL' ORDER BY ref_area, time";
     let output = round.ilms(&["query", "--csv", sql]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let ours = text(&output.stdout);
@@ -339,7 +339,7 @@ fn query_runs_sql_over_the_published_dataset_and_agrees_with_duckdb() {
 import sys, duckdb
 rows = duckdb.execute(f"""select ref_area, time, obs_value from read_parquet('{sys.argv[1]}/**/*.parquet',
     hive_partitioning = true, hive_types = {{'time': VARCHAR}}) where indicator = 'MNA_OEMP_SEX_CDS_NB'
-    and sex = 'SEX_T' and classif1 = 'CDS_DES_TOTAL' order by ref_area""").fetchall()
+    and sex = 'SEX_T' and classif1 = 'CDS_DES_TOTAL' order by ref_area, time""").fetchall()
 print("ref_area,time,obs_value")
 for r in rows: print(f"{r[0]},{r[1]},{r[2]}")
 "#;

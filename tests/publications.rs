@@ -68,6 +68,10 @@ fn table_command_takes_a_year_the_latest_year_and_countries() {
     assert_clean_failure(&output, "ilms.toml", "");
     assert!(text(&output.stderr).contains("outflow_nationals"));
 
+    let output = round.ilms(&["table", "--indicator", "MNA_OEMP_SEX_CDS_NB"]);
+    assert_clean_failure(&output, "processed/indicators", "MNA_OEMP_SEX_CDS_NB");
+    assert!(text(&output.stderr).contains("--classif1 CDS_DES_TOTAL"));
+
     let output = round.ilms(&["table", "--indicator", "MST_TEMP_SEX_AGE_CCT_RT"]);
     assert_clean_failure(&output, "ilms.toml", "--indicator");
     assert!(text(&output.stderr).contains("not a count"));
