@@ -89,7 +89,10 @@ impl Release {
             fs::create_dir_all(parent)
                 .map_err(|e| Error::io(parent, "create an output folder", e))?;
         }
-        self.written.push((folder, relative));
+        // A file written again (a source judged a second time) is still moved into place once.
+        if !self.written.contains(&(folder, relative.clone())) {
+            self.written.push((folder, relative));
+        }
         Ok(path)
     }
 

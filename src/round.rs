@@ -597,59 +597,63 @@ impl Round {
             .map_err(|e| Error::polars(&spec.raw_path, "process the records", e))
         };
 
-        // Uniqueness needs every id seen before any record is judged: a first pass finds ids whose
-        // hash repeats (normally none), a second confirms them on the ids themselves.
+        // Uniqueness needs every id seen before any record is judged. The passes judge the records
+        // as if no id repeated and find, on the way, the id hashes that do; only if some id is
+        // confirmed repeated (on the ids themselves: hashes can collide) are the passes run again,
+        // knowing it. A source without repeated ids gets no pass of its own for them.
+        let finds_duplicates = !validate::unique_rules_for(spec, &self.rules).is_empty();
         let mut duplicates = validate::no_duplicates();
-        if !validate::unique_rules_for(spec, &self.rules).is_empty() {
-            let candidates = run(vec![validate::duplicate_candidates_plan(spec, raw.clone())])?
-                .pop()
-                .unwrap_or_default();
-            if candidates.height() > 0 {
-                duplicates = run(vec![validate::duplicates_plan(
-                    spec,
-                    raw.clone(),
-                    candidates,
-                )])?
-                .pop()
-                .unwrap_or_else(validate::no_duplicates);
-            }
-        }
-        let plan = || -> Result<validate::ValidationPlan> {
-            Ok(validate::plan(
-                spec,
-                harmonized()?,
-                &self.rules,
-                &provided,
-                &duplicates,
-            ))
-        };
-
         let clean_file = format!("harmonized/{id}.parquet");
-        if self.publish_records {
-            let validation = plan()?;
-            run(vec![release.sink_parquet(
-                0,
-                &clean_file,
-                published_records(spec, validation.clean()),
-                provenance,
-            )?])?;
-        }
-
-        // The quarantine sink and the aggregation share one scan through an explicit cache.
-        let validation = plan()?.cached();
-        let (produced, mut not_available) = self.availability(spec, &provided);
         let quarantine_file = format!("quarantine/{id}.parquet");
-        let mut plans = vec![
-            release.sink_parquet(0, &quarantine_file, validation.quarantine(), provenance)?,
-            tabulate::aggregate(&produced, validation.checked(), validate::RULE),
-        ];
-        plans.push(validation.counts());
-        plans.push(validate::flow_totals_plan(validation.checked()));
-        let stop_plans = validation.stop_plans();
-        let stop_count = stop_plans.len();
-        plans.extend(stop_plans);
-        plans.extend(harmonize::coverage_plans(spec, &validation.checked()));
-        let results = run(plans)?;
+        let (produced, mut not_available) = self.availability(spec, &provided);
+        let (validation, results) = loop {
+            let plan = validate::plan(spec, harmonized()?, &self.rules, &provided, &duplicates);
+            if self.publish_records {
+                run(vec![release.sink_parquet(
+                    0,
+                    &clean_file,
+                    published_records(spec, plan.clean()),
+                    provenance,
+                )?])?;
+            }
+
+            // The quarantine sink and the aggregation share one scan through an explicit cache.
+            let validation = plan.cached();
+            let mut plans = vec![
+                release.sink_parquet(0, &quarantine_file, validation.quarantine(), provenance)?,
+                tabulate::aggregate(&produced, validation.checked(), validate::RULE),
+                validation.counts(),
+                validate::flow_totals_plan(validation.checked()),
+            ];
+            plans.extend(validation.stop_plans());
+            plans.extend(harmonize::coverage_plans(spec, &validation.checked()));
+            let looks_for_duplicates = finds_duplicates && duplicates.height() == 0;
+            if looks_for_duplicates {
+                plans.push(validate::duplicate_candidates_plan(
+                    spec,
+                    validation.checked(),
+                ));
+            }
+            let mut results = run(plans)?;
+            if looks_for_duplicates {
+                let candidates = results.pop().unwrap_or_default();
+                if candidates.height() > 0 {
+                    let confirmed = run(vec![validate::duplicates_plan(
+                        spec,
+                        raw.clone(),
+                        candidates,
+                    )])?
+                    .pop()
+                    .unwrap_or_else(validate::no_duplicates);
+                    if confirmed.height() > 0 {
+                        duplicates = confirmed;
+                        continue;
+                    }
+                }
+            }
+            break (validation, results);
+        };
+        let stop_count = validation.stop_plans().len();
         let (aggregated, rule_counts) = (&results[1], &results[2]);
         let flows = validate::flow_totals(spec, &results[3])?;
         let stops = &results[4..4 + stop_count];

@@ -137,10 +137,12 @@ fn id_hash(key: Expr) -> Expr {
     )
 }
 
-/// Plan of the id hashes carried by more than one record (normally none): the candidates.
-pub fn duplicate_candidates_plan(spec: &SourceSpec, raw: RawRecords) -> LazyFrame {
-    raw.frame
-        .group_by([id_hash(raw_id_key(spec)).alias("_id_hash")])
+/// Plan of the id hashes carried by more than one of the checked records (normally none): the
+/// candidates. It rides along the pass that judges the records on the assumption that no id
+/// repeats; only when some does is the source judged again (see `Round::process_source`).
+pub fn duplicate_candidates_plan(spec: &SourceSpec, checked: LazyFrame) -> LazyFrame {
+    checked
+        .group_by([id_hash(id_key(spec)).alias("_id_hash")])
         .agg([len().alias("_n")])
         .filter(col("_n").gt(lit(1)))
         .select([col("_id_hash")])
@@ -236,7 +238,10 @@ pub fn plan(
     let mut records = harmonized.frame;
     // Records whose id is shared with another record (found by an earlier pass) are flagged.
     let unique_rules: Vec<&UniqueRule> = unique_rules_for(spec, rules);
-    if !unique_rules.is_empty() {
+    if !unique_rules.is_empty() && duplicates.height() == 0 {
+        // No repeated id known: every record passes, without a join over all of them.
+        records = records.with_column(lit(NULL).cast(DataType::Boolean).alias(DUPLICATE_FLAG));
+    } else if !unique_rules.is_empty() {
         let mut args = JoinArgs::new(JoinType::Left);
         args.maintain_order = MaintainOrderJoin::None;
         records = records.join(
