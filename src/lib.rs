@@ -29,6 +29,7 @@ pub mod inspect;
 pub mod progress;
 pub mod publish;
 pub mod query;
+pub mod repeated_ids;
 pub mod report;
 pub mod round;
 pub mod rules;

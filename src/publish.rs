@@ -96,6 +96,12 @@ impl Release {
         Ok(path)
     }
 
+    /// A scratch path under the first output folder's staging folder: never moved into place,
+    /// removed with the staging folder (working files of a run, such as the uniqueness buckets).
+    pub fn scratch_path(&self, relative: &str) -> PathBuf {
+        self.folders[0].0.join("scratch").join(relative)
+    }
+
     /// Plan a streaming write of `records` as Parquet (zstd) with the provenance in its footer.
     /// Nothing is written until the runner executes the returned plan.
     pub fn sink_parquet(

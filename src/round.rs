@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
 use serde::Deserialize;
@@ -21,6 +22,7 @@ use crate::indicators::Indicators;
 use crate::ingest;
 use crate::progress::Progress;
 use crate::publish::{FileChecksum, Provenance, Release};
+use crate::repeated_ids::{self, IdHashes};
 use crate::rules::{Rules, Severity};
 use crate::spec::SourceSpec;
 use crate::tabulate::{self, Cells};
@@ -628,20 +630,40 @@ impl Round {
             plans.extend(validation.stop_plans());
             plans.extend(harmonize::coverage_plans(spec, &validation.checked()));
             let looks_for_duplicates = finds_duplicates && duplicates.height() == 0;
+            let id_hashes = Arc::new(Mutex::new(IdHashes::new(
+                release.scratch_path(&format!("id-hashes/{id}")),
+            )));
             if looks_for_duplicates {
-                plans.push(validate::duplicate_candidates_plan(
-                    spec,
-                    validation.checked(),
+                plans.push(
+                    validate::id_hashes_sink(spec, validation.checked(), id_hashes.clone())
+                        .map_err(|e| {
+                            Error::polars(&spec.spec_path, "plan the uniqueness check", e)
+                        })?,
+                );
+            }
+            let ran = run(plans);
+            let mut id_hashes = std::mem::take(
+                &mut *id_hashes
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            );
+            if let Some((path, e)) = id_hashes.take_failure() {
+                return Err(Error::io(
+                    path,
+                    "write the record-id hashes of the uniqueness check",
+                    e,
                 ));
             }
-            let mut results = run(plans)?;
+            let results = ran?;
             if looks_for_duplicates {
-                let candidates = results.pop().unwrap_or_default();
-                if candidates.height() > 0 {
+                let candidates = id_hashes
+                    .repeated(repeated_ids::MAX_SORTED)
+                    .map_err(|(path, e)| Error::io(path, "read back the record-id hashes", e))?;
+                if !candidates.is_empty() {
                     let confirmed = run(vec![validate::duplicates_plan(
                         spec,
                         raw.clone(),
-                        candidates,
+                        validate::candidates_frame(candidates),
                     )])?
                     .pop()
                     .unwrap_or_else(validate::no_duplicates);

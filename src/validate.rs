@@ -6,6 +6,7 @@
 //! pass as the sinks and the tabulation, then hands the results back to [`ValidationPlan::conclude`].
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
 
@@ -13,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::harmonize::{HarmonizedRecords, UNMAPPED_PREFIX};
 use crate::ingest::TotalCheck;
 use crate::ingest::{RawRecords, SOURCE_ROW};
+use crate::repeated_ids::IdHashes;
 use crate::rules::{
     CellField, CellRule, CoherenceRule, CompletenessRule, Rules, Severity, SourceTotalsRule,
     UniqueRule,
@@ -137,15 +139,37 @@ fn id_hash(key: Expr) -> Expr {
     )
 }
 
-/// Plan of the id hashes carried by more than one of the checked records (normally none): the
-/// candidates. It rides along the pass that judges the records on the assumption that no id
-/// repeats; only when some does is the source judged again (see `Round::process_source`).
-pub fn duplicate_candidates_plan(spec: &SourceSpec, checked: LazyFrame) -> LazyFrame {
+/// Plan that hands the hash of every checked record's id to `hashes` (see [`crate::repeated_ids`]);
+/// the hashes seen more than once are the candidates. It rides along the pass that judges the
+/// records on the assumption that no id repeats; only when some does is the source judged again
+/// (see `Round::process_source`).
+pub fn id_hashes_sink(
+    spec: &SourceSpec,
+    checked: LazyFrame,
+    hashes: Arc<Mutex<IdHashes>>,
+) -> PolarsResult<LazyFrame> {
+    let callback = move |batch: DataFrame| -> PolarsResult<bool> {
+        let column = batch.column("_id_hash")?.u64()?;
+        let mut hashes = hashes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        hashes
+            .extend(column.into_no_null_iter())
+            .map_err(|e| polars_err!(ComputeError: "could not write the record-id hashes: {e}"))?;
+        Ok(false)
+    };
     checked
-        .group_by([id_hash(id_key(spec)).alias("_id_hash")])
-        .agg([len().alias("_n")])
-        .filter(col("_n").gt(lit(1)))
-        .select([col("_id_hash")])
+        .select([id_hash(id_key(spec)).alias("_id_hash")])
+        .sink_batches(
+            PlanCallback::Rust(SpecialEq::new(Arc::new(callback))),
+            false,
+            None,
+        )
+}
+
+/// The candidates as the table [`duplicates_plan`] joins.
+pub fn candidates_frame(hashes: Vec<u64>) -> DataFrame {
+    DataFrame::new_infer_height(vec![Column::new("_id_hash".into(), hashes)]).unwrap_or_default()
 }
 
 /// Plan of the ids carried by more than one record, among the candidate hashes (small), for
@@ -453,15 +477,19 @@ impl ValidationPlan {
     pub fn quarantine(&self) -> LazyFrame {
         let mut args = JoinArgs::new(JoinType::Left);
         args.maintain_order = MaintainOrderJoin::Left;
+        // A filtered text column still points into the whole batch it came from, and the Parquet
+        // sink holds batches until a row group fills: a few quarantined records would keep most
+        // of the file in memory. Copying their text (appending "") lets each batch go.
+        let copied = |text: Expr| concat_str([text, lit("")], "", false);
         self.checked
             .clone()
             .filter(col(RULE).is_not_null())
             .select([
-                col("source_id"),
+                copied(col("source_id")).alias("source_id"),
                 col(SOURCE_ROW),
-                self.record_id.clone(),
-                col(RULE).alias("rule"),
-                self.raw_value.clone().alias("raw_value"),
+                copied(self.record_id.clone()).alias("record_id"),
+                copied(col(RULE)).alias("rule"),
+                copied(self.raw_value.clone()).alias("raw_value"),
             ])
             .join(
                 self.rules.clone().lazy(),
