@@ -20,6 +20,7 @@ const BUFFERED: usize = 8192;
 pub const MAX_SORTED: usize = 1 << 22;
 
 /// Id hashes of one source, spread over bucket files in `folder` by one byte of the hash.
+/// (`Default` is only the placeholder `std::mem::take` leaves behind; build one with `new`.)
 #[derive(Default)]
 pub struct IdHashes {
     folder: PathBuf,
