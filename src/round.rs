@@ -663,7 +663,9 @@ impl Round {
                     let confirmed = run(vec![validate::duplicates_plan(
                         spec,
                         raw.clone(),
-                        validate::candidates_frame(candidates),
+                        validate::candidates_frame(candidates).map_err(|e| {
+                            Error::polars(&spec.raw_path, "list the repeated record ids", e)
+                        })?,
                     )])?
                     .pop()
                     .unwrap_or_else(validate::no_duplicates);

@@ -168,8 +168,8 @@ pub fn id_hashes_sink(
 }
 
 /// The candidates as the table [`duplicates_plan`] joins.
-pub fn candidates_frame(hashes: Vec<u64>) -> DataFrame {
-    DataFrame::new_infer_height(vec![Column::new("_id_hash".into(), hashes)]).unwrap_or_default()
+pub fn candidates_frame(hashes: Vec<u64>) -> PolarsResult<DataFrame> {
+    DataFrame::new_infer_height(vec![Column::new("_id_hash".into(), hashes)])
 }
 
 /// Plan of the ids carried by more than one record, among the candidate hashes (small), for
