@@ -137,17 +137,23 @@ impl IdHashes {
         if self.level == 7 {
             // Every byte has picked a bucket: all hashes here are equal (one id, or a constant id
             // column); the bucket itself never needs to be read.
-            let hash = match in_memory.first() {
-                Some(&hash) => hash,
-                None => read_hashes(&path, 1, |_| {})?.pop().unwrap_or_default(),
-            };
-            repeated.push(hash);
+            let mut hash = in_memory.first().copied();
+            if hash.is_none() {
+                read_chunks(&path, |chunk| {
+                    hash = chunk.first().copied();
+                    Ok(false)
+                })?;
+            }
+            repeated.extend(hash);
             return Ok(());
         }
         if self.counts[bucket] as usize <= max_sorted {
             let mut hashes = in_memory;
             if path.exists() {
-                hashes.extend(read_hashes(&path, usize::MAX, |_| {})?);
+                read_chunks(&path, |chunk| {
+                    hashes.extend_from_slice(chunk);
+                    Ok(true)
+                })?;
             }
             hashes.sort_unstable();
             for run in hashes.chunk_by(|a, b| a == b) {
@@ -161,13 +167,9 @@ impl IdHashes {
         let mut finer = IdHashes::at_level(folder, self.level + 1, self.buffered);
         finer.extend(in_memory)?;
         if path.exists() {
-            let mut failed = Ok(());
-            read_hashes(&path, 0, |chunk| {
-                if failed.is_ok() {
-                    failed = finer.extend(chunk.iter().copied());
-                }
+            read_chunks(&path, |chunk| {
+                finer.extend(chunk.iter().copied()).map(|()| true)
             })?;
-            failed?;
             fs::remove_file(&path)?;
         }
         repeated.extend(finer.repeated(max_sorted).map_err(|(_, e)| e)?);
@@ -175,11 +177,9 @@ impl IdHashes {
     }
 }
 
-/// Read a bucket file in chunks of hashes, passing each to `each`; keeps (and returns) at most
-/// `keep` hashes, and stops reading once it has them (`keep` 0: read all, keep none).
-fn read_hashes(path: &Path, keep: usize, mut each: impl FnMut(&[u64])) -> io::Result<Vec<u64>> {
+/// Read a bucket file in chunks of hashes, passing each to `each` while it returns true.
+fn read_chunks(path: &Path, mut each: impl FnMut(&[u64]) -> io::Result<bool>) -> io::Result<()> {
     let mut file = io::BufReader::new(fs::File::open(path)?);
-    let mut kept = Vec::new();
     let mut bytes = vec![0u8; 8 * BUFFERED];
     loop {
         let mut filled = 0;
@@ -189,23 +189,12 @@ fn read_hashes(path: &Path, keep: usize, mut each: impl FnMut(&[u64])) -> io::Re
                 n => filled += n,
             }
         }
-        if filled == 0 {
-            return Ok(kept);
-        }
         let chunk: Vec<u64> = bytes[..filled - filled % 8]
             .chunks_exact(8)
             .map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
             .collect();
-        each(&chunk);
-        if kept.len() < keep {
-            let room = keep - kept.len();
-            kept.extend(chunk.iter().take(room));
-            if kept.len() == keep {
-                return Ok(kept);
-            }
-        }
-        if filled < bytes.len() {
-            return Ok(kept);
+        if chunk.is_empty() || !each(&chunk)? || filled < bytes.len() {
+            return Ok(());
         }
     }
 }
