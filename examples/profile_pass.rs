@@ -4,8 +4,10 @@
 //!     cargo build --release --example profile_pass
 //!     /usr/bin/time -v target/release/examples/profile_pass bench-data/10M/ilms.toml aggregate
 //!
-//! Parts: scan, records (harmonized-records sink alone), quarantine, aggregate, second-pass
-//! (quarantine + aggregate sharing one cached scan, as `ilms run` does).
+//! Parts: scan, raw-nulls / harmonized-nulls / records-nulls (every column of the raw, harmonized
+//! or clean records computed, nothing written), records (harmonized-records sink alone),
+//! quarantine, aggregate, second-pass (consumers sharing one cached scan, as `ilms run` does;
+//! `CONSUMERS=q,a,c,n` picks them: quarantine sink, aggregation, rule counts, a row count).
 use std::time::Instant;
 
 use ilms::{harmonize, ingest, tabulate, validate, Round};
@@ -42,6 +44,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let plans = match part.as_str() {
         "scan" => vec![ingest::ingest(spec)?.frame.select([len()])],
         "records" => vec![sink(validation.clean())?],
+        "raw-nulls" => vec![ingest::ingest(spec)?
+            .frame
+            .select([all().as_expr().null_count()])],
+        "harmonized-nulls" => {
+            vec![
+                harmonize::harmonize(spec, &round.classifications, ingest::ingest(spec)?)?
+                    .frame
+                    .select([all().as_expr().null_count()]),
+            ]
+        }
+        "records-nulls" => vec![validation.clean().select([all().as_expr().null_count()])],
         "quarantine" => vec![sink(validation.quarantine())?],
         "aggregate" => vec![tabulate::aggregate(
             &indicators,
@@ -50,10 +63,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )],
         _ => {
             let cached = validation.cached();
-            vec![
-                sink(cached.quarantine())?,
-                tabulate::aggregate(&indicators, cached.checked(), validate::RULE),
-            ]
+            let wanted = std::env::var("CONSUMERS").unwrap_or_else(|_| "q,a".into());
+            let mut plans = Vec::new();
+            for w in wanted.split(',') {
+                match w {
+                    "q" => plans.push(sink(cached.quarantine())?),
+                    "a" => plans.push(tabulate::aggregate(
+                        &indicators,
+                        cached.checked(),
+                        validate::RULE,
+                    )),
+                    "c" => plans.push(cached.counts()),
+                    "n" => plans.push(cached.checked().select([len()])),
+                    _ => {}
+                }
+            }
+            plans
         }
     };
     let start = Instant::now();

@@ -1,21 +1,20 @@
 //! Harmonize: national codes to the international contract of DESIGN.md.
 //!
-//! Works by translation tables, not by code (the IPUMS way): each coded variable is joined to its
-//! spec map, and the raw value is kept beside the harmonized one (`<variable>_src`). A raw code the map
-//! does not know is flagged in `_unmapped_<variable>`; the validate stage decides what happens to it.
+//! Works by translation tables, not by code (the IPUMS way): each coded variable is looked up in
+//! its spec map, and the raw value is kept beside the harmonized one (`<variable>_src`). A raw code
+//! the map does not know is flagged in `_unmapped_<variable>`; the validate stage decides what
+//! happens to it.
 
 use polars::prelude::*;
 
 use crate::classifications::Classifications;
 use crate::ingest::{RawRecords, SOURCE_ROW};
-use crate::spec::{SourceSpec, Unmapped, Variable, VariableMapping};
+use crate::lookup::{self, Absent, CodeTable};
+use crate::spec::{SourceSpec, Unmapped, Variable};
 use crate::validate::AGE_MAX;
 
 /// ILO's working-age lower bound (persons aged 15 and over), as ILOSTAT harmonizes it.
 pub const WORKING_AGE_MIN: i32 = 15;
-
-/// Prefix of the columns a code map's join adds (the harmonized code, renamed in the select).
-const MAPPED_PREFIX: &str = "_mapped_";
 
 /// Prefix of the flag columns that mark raw codes absent from a map (dropped before publication).
 pub const UNMAPPED_PREFIX: &str = "_unmapped_";
@@ -120,12 +119,15 @@ pub fn harmonize(
                         .alias(name),
                     col(mapping.column.as_str()).alias(format!("{name}_src")),
                 ]),
-                Some(_) => {
-                    frame = join_code_map(frame, mapping)?;
+                Some(codes) => {
+                    // A target of "" means "not stated": null in the harmonized column.
+                    let map = CodeTable::from_map(codes);
+                    let raw = col(mapping.column.as_str());
                     columns.extend([
-                        col(format!("{MAPPED_PREFIX}{name}").as_str()).alias(name),
-                        col(mapping.column.as_str()).alias(format!("{name}_src")),
-                        col(format!("{UNMAPPED_PREFIX}{name}").as_str()),
+                        map.apply(raw.clone(), Absent::Null).alias(name),
+                        raw.clone().alias(format!("{name}_src")),
+                        map.lacks(raw)
+                            .alias(format!("{UNMAPPED_PREFIX}{name}").as_str()),
                     ]);
                 }
             },
@@ -150,60 +152,53 @@ pub fn harmonize(
             .otherwise(lit("NONCIT"))
             .alias("citizenship_status"),
     ]);
-    // Groupings by lookup table (a join per provided variable; null where the source lacks it).
-    frame = derive(
-        frame,
-        "age",
-        age_bands()?,
-        spec.variable(Variable::Age).is_some(),
-    )?;
-    frame = derive(
-        frame,
-        "industry",
-        industry_sections(cl)?,
-        spec.variable(Variable::Industry).is_some(),
-    )?;
-    frame = derive(
-        frame,
-        "education",
-        education_aggregates()?,
-        spec.variable(Variable::Education).is_some(),
-    )?;
+    // Groupings by lookup table (null where the source lacks the variable).
+    let derive = |variable: Variable, groupings: Vec<(&str, Expr)>| {
+        let provided = spec.variable(variable).is_some();
+        groupings
+            .into_iter()
+            .map(move |(name, grouping)| {
+                if provided {
+                    grouping.alias(name)
+                } else {
+                    lit(NULL).cast(DataType::String).alias(name)
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let age_groupings = age_bands()
+        .into_iter()
+        .map(|(name, bands)| (name, lookup::by_number(col("age"), bands)))
+        .collect();
+    let industry = CodeTable::from_map(&cl.isic4_sections);
+    let education = CodeTable::from_pairs(EDUCATION_AGGREGATES);
+    frame = frame.with_columns(
+        [
+            derive(Variable::Age, age_groupings),
+            derive(
+                Variable::Industry,
+                vec![(
+                    "industry_section",
+                    industry.apply(col("industry"), Absent::Null),
+                )],
+            ),
+            derive(
+                Variable::Education,
+                vec![(
+                    "education_aggregate",
+                    education.apply(col("education"), Absent::Null),
+                )],
+            ),
+        ]
+        .concat(),
+    );
     Ok(HarmonizedRecords { frame })
 }
 
-/// Add the columns of `table` (keyed by its first column, `key`) to every record by `key`; when the
-/// source lacks `key`, the columns are null.
-fn derive(
-    frame: LazyFrame,
-    key: &str,
-    table: DataFrame,
-    provided: bool,
-) -> PolarsResult<LazyFrame> {
-    let derived: Vec<String> = table
-        .get_column_names()
-        .iter()
-        .skip(1)
-        .map(|n| n.to_string())
-        .collect();
-    if !provided {
-        return Ok(frame.with_columns(
-            derived
-                .iter()
-                .map(|d| lit(NULL).cast(DataType::String).alias(d.as_str()))
-                .collect::<Vec<_>>(),
-        ));
-    }
-    let mut args = JoinArgs::new(JoinType::Left);
-    args.maintain_order = MaintainOrderJoin::None;
-    let lookup_key = format!("_lookup_{key}");
-    let table = table.lazy().rename([key], [lookup_key.as_str()], true);
-    Ok(frame.join(table, [col(key)], [col(lookup_key.as_str())], args))
-}
-
 /// ILOSTAT's age bands (the suffixes of AGE_5YRBANDS, AGE_10YRBANDS, AGE_AGGREGATE and
-/// AGE_YTHADULT codes) for every whole age from 0 to the oldest accepted.
-fn age_bands() -> PolarsResult<DataFrame> {
+/// AGE_YTHADULT codes), each as its column name and the band of every whole age from 0 to the
+/// oldest accepted.
+fn age_bands() -> Vec<(&'static str, Vec<String>)> {
     let ages: Vec<i32> = (0..=AGE_MAX).collect();
     let band = |lo: i32, hi: i32| format!("Y{lo:02}-{hi:02}");
     let five = ages
@@ -236,6 +231,7 @@ fn age_bands() -> PolarsResult<DataFrame> {
             55..=64 => "Y55-64",
             _ => "YGE65",
         })
+        .map(String::from)
         .collect::<Vec<_>>();
     let youth_adult = ages
         .iter()
@@ -244,95 +240,31 @@ fn age_bands() -> PolarsResult<DataFrame> {
             15..=24 => "Y15-24",
             _ => "YGE25",
         })
+        .map(String::from)
         .collect::<Vec<_>>();
-    DataFrame::new_infer_height(vec![
-        Column::new("age".into(), ages),
-        Column::new("age_5yr".into(), five),
-        Column::new("age_10yr".into(), ten),
-        Column::new("age_aggregate".into(), aggregate),
-        Column::new("age_youth_adult".into(), youth_adult),
-    ])
-}
-
-/// ISIC Rev.4 code (section letter or 2-4 digits) to its section.
-fn industry_sections(cl: &Classifications) -> PolarsResult<DataFrame> {
-    DataFrame::new_infer_height(vec![
-        Column::new(
-            "industry".into(),
-            cl.isic4_sections.keys().cloned().collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "industry_section".into(),
-            cl.isic4_sections.values().cloned().collect::<Vec<_>>(),
-        ),
-    ])
+    vec![
+        ("age_5yr", five),
+        ("age_10yr", ten),
+        ("age_aggregate", aggregate),
+        ("age_youth_adult", youth_adult),
+    ]
 }
 
 /// ISCED 2011 level to ILOSTAT's aggregate levels: less than basic (no schooling, early
 /// childhood), basic (primary, lower secondary), intermediate (upper and post-secondary
 /// non-tertiary), advanced (tertiary); "not elsewhere classified" is level not stated.
-fn education_aggregates() -> PolarsResult<DataFrame> {
-    let pairs = [
-        ("X", "LTB"),
-        ("0", "LTB"),
-        ("1", "BAS"),
-        ("2", "BAS"),
-        ("3", "INT"),
-        ("4", "INT"),
-        ("5", "ADV"),
-        ("6", "ADV"),
-        ("7", "ADV"),
-        ("8", "ADV"),
-    ];
-    DataFrame::new_infer_height(vec![
-        Column::new(
-            "education".into(),
-            pairs.iter().map(|p| p.0).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "education_aggregate".into(),
-            pairs.iter().map(|p| p.1).collect::<Vec<_>>(),
-        ),
-    ])
-}
-
-/// Join one variable's code map onto the raw records: adds the harmonized column and its unmapped flag.
-fn join_code_map(frame: LazyFrame, mapping: &VariableMapping) -> PolarsResult<LazyFrame> {
-    let name = mapping.variable.name();
-    let codes = mapping
-        .codes
-        .as_ref()
-        .map(|c| c.iter().collect::<Vec<_>>())
-        .unwrap_or_default();
-    let key = format!("_from_{name}");
-    let matched = format!("_matched_{name}");
-    let from: Vec<&str> = codes.iter().map(|(f, _)| f.as_str()).collect();
-    // A target of "" means "not stated": null in the harmonized column.
-    let to: Vec<Option<&str>> = codes
-        .iter()
-        .map(|(_, t)| if t.is_empty() { None } else { Some(t.as_str()) })
-        .collect();
-    let table = DataFrame::new_infer_height(vec![
-        Column::new(key.as_str().into(), from),
-        // Not named `name`: a raw column may have the harmonized variable's name ("sex").
-        Column::new(format!("{MAPPED_PREFIX}{name}").as_str().into(), to),
-        Column::new(matched.as_str().into(), vec![true; codes.len()]),
-    ])?;
-    let mut args = JoinArgs::new(JoinType::Left);
-    args.maintain_order = MaintainOrderJoin::None;
-    Ok(frame
-        .join(
-            table.lazy(),
-            [col(mapping.column.as_str())],
-            [col(key.as_str())],
-            args,
-        )
-        .with_column(
-            col(matched.as_str())
-                .is_null()
-                .alias(format!("{UNMAPPED_PREFIX}{name}")),
-        ))
-}
+const EDUCATION_AGGREGATES: [(&str, &str); 10] = [
+    ("X", "LTB"),
+    ("0", "LTB"),
+    ("1", "BAS"),
+    ("2", "BAS"),
+    ("3", "INT"),
+    ("4", "INT"),
+    ("5", "ADV"),
+    ("6", "ADV"),
+    ("7", "ADV"),
+    ("8", "ADV"),
+];
 
 /// The `record_id` column: the source's id columns joined with "-", or, when they hold personal
 /// identifiers (a passport number), a keyed hash of them, so no identifier reaches an output. An

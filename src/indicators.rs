@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 use polars::sql::sql_expr;
+
+use crate::lookup::{Absent, CodeTable};
 use serde::Deserialize;
 
 use crate::classifications::{Classifications, Code};
@@ -661,8 +663,8 @@ fn grouping(
 ) -> Result<(Expr, BTreeMap<String, Vec<String>>)> {
     let mut groups = BTreeMap::new();
     let mut owner: BTreeMap<String, String> = BTreeMap::new();
-    let mut value = lit(NULL).cast(DataType::String);
-    for (suffix, members) in spec.groups.iter().rev() {
+    let mut member_of: Vec<(&str, &str)> = Vec::new();
+    for (suffix, members) in spec.groups.iter() {
         let code = format!("{}_{suffix}", spec.classification);
         if !known(&code) {
             return Err(Error::new(
@@ -693,16 +695,13 @@ fn grouping(
             }
             full.push(base_code);
         }
-        // Equality tests rather than `is_in` over a literal list, which the streaming engine
-        // expands per row (gigabytes at census scale).
-        let is_member = members
-            .iter()
-            .map(|m| base.value.clone().eq(lit(m.clone())))
-            .reduce(|a, b| a.or(b))
-            .unwrap_or(lit(false));
-        value = when(is_member).then(lit(suffix.clone())).otherwise(value);
+        member_of.extend(members.iter().map(|m| (m.as_str(), suffix.as_str())));
         groups.insert(code, full);
     }
+    // A lookup of the base value (not `is_in` over a literal list, which the streaming engine
+    // expands per record, nor a chain of comparisons per group): null outside every group.
+    let value = CodeTable::from_pairs(member_of)
+        .apply(base.value.clone().cast(DataType::String), Absent::Null);
     let outside: Vec<String> = spec
         .outside
         .iter()

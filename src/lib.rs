@@ -26,6 +26,7 @@ pub mod harmonize;
 pub mod indicators;
 pub mod ingest;
 pub mod inspect;
+pub mod lookup;
 pub mod progress;
 pub mod publish;
 pub mod query;

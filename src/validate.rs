@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::harmonize::{HarmonizedRecords, UNMAPPED_PREFIX};
 use crate::ingest::TotalCheck;
 use crate::ingest::{RawRecords, SOURCE_ROW};
+use crate::lookup::{Absent, CodeTable};
 use crate::repeated_ids::IdHashes;
 use crate::rules::{
     CellField, CellRule, CoherenceRule, CompletenessRule, Rules, Severity, SourceTotalsRule,
@@ -227,9 +228,10 @@ impl RuleResult {
 pub struct ValidationPlan {
     /// Harmonized records with the first failing rule's id and raw value.
     checked: LazyFrame,
-    /// One row per rule: `rule`, the raw `column` it is about, `message` (joined to the quarantine
-    /// after filtering: per-rule text is not computed per record).
-    rules: DataFrame,
+    /// Rule id to the raw column it is about, and to its message (looked up after the quarantine
+    /// filter: per-rule text is not computed per record).
+    rule_columns: CodeTable,
+    rule_messages: CodeTable,
     /// The failing raw value and the record id, computed only for quarantined records.
     raw_value: Expr,
     record_id: Expr,
@@ -367,24 +369,17 @@ pub fn plan(
             .then(rule.raw_value.clone().cast(DataType::String))
             .otherwise(raw_value);
     }
-    let rules = DataFrame::new_infer_height(vec![
-        Column::new(
-            "rule".into(),
-            rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "column".into(),
-            rules.iter().map(|r| r.column.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "message".into(),
-            rules.iter().map(|r| r.message.as_str()).collect::<Vec<_>>(),
-        ),
-    ])
-    .unwrap_or_default();
+    let rule_text = |text: fn(&AppliedRule) -> &str| {
+        CodeTable::new(
+            rules
+                .iter()
+                .map(|r| (r.id.clone(), Some(text(r).to_string()))),
+        )
+    };
     ValidationPlan {
         checked,
-        rules,
+        rule_columns: rule_text(|r| r.column.as_str()),
+        rule_messages: rule_text(|r| r.message.as_str()),
         raw_value,
         record_id: crate::harmonize::record_id(spec),
         stops,
@@ -475,12 +470,12 @@ impl ValidationPlan {
 
     /// One row per quarantined record: source_id, source_row, record_id, rule, column, raw_value, message.
     pub fn quarantine(&self) -> LazyFrame {
-        let mut args = JoinArgs::new(JoinType::Left);
-        args.maintain_order = MaintainOrderJoin::Left;
         // A filtered text column still points into the whole batch it came from, and the Parquet
         // sink holds batches until a row group fills: a few quarantined records would keep most
         // of the file in memory. Copying their text (appending "") lets each batch go.
         let copied = |text: Expr| concat_str([text, lit("")], "", false);
+        // Rule texts by lookup, not a join: a join in one of a shared scan's consumers waits for
+        // its other side, and the scan buffers every record for it meanwhile.
         self.checked
             .clone()
             .filter(col(RULE).is_not_null())
@@ -489,22 +484,13 @@ impl ValidationPlan {
                 col(SOURCE_ROW),
                 copied(self.record_id.clone()).alias("record_id"),
                 copied(col(RULE)).alias("rule"),
+                self.rule_columns
+                    .apply(col(RULE), Absent::Null)
+                    .alias("column"),
                 copied(self.raw_value.clone()).alias("raw_value"),
-            ])
-            .join(
-                self.rules.clone().lazy(),
-                [col("rule")],
-                [col("rule")],
-                args,
-            )
-            .select([
-                col("source_id"),
-                col(SOURCE_ROW),
-                col("record_id"),
-                col("rule"),
-                col("column"),
-                col("raw_value"),
-                col("message"),
+                self.rule_messages
+                    .apply(col(RULE), Absent::Null)
+                    .alias("message"),
             ])
     }
 

@@ -22,6 +22,7 @@ use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::lookup::{Absent, CodeTable};
 use crate::spec::{FileFormat, FileSpec, MapKey, SourceSpec};
 
 /// Name of the row-number column every ingested frame carries.
@@ -107,8 +108,7 @@ pub fn ingest(spec: &SourceSpec) -> Result<RawRecords> {
                     "key the map on codes, or label the column in the source file",
                 )
             })?;
-            frame = with_labels(frame, &mapping.column, labels)
-                .map_err(|e| Error::polars(&spec.raw_path, "apply the value labels", e))?;
+            frame = with_labels(frame, &mapping.column, labels);
         }
     }
     Ok(RawRecords {
@@ -119,28 +119,13 @@ pub fn ingest(spec: &SourceSpec) -> Result<RawRecords> {
 }
 
 /// Replace a column's codes by their value labels; a code without a label keeps its code.
-fn with_labels(
-    frame: LazyFrame,
-    column: &str,
-    labels: &BTreeMap<String, String>,
-) -> PolarsResult<LazyFrame> {
-    let code_key = "_label_code";
-    let label = "_label_text";
-    let table = DataFrame::new_infer_height(vec![
-        Column::new(code_key.into(), labels.keys().cloned().collect::<Vec<_>>()),
-        Column::new(label.into(), labels.values().cloned().collect::<Vec<_>>()),
-    ])?;
-    let mut args = JoinArgs::new(JoinType::Left);
-    args.maintain_order = MaintainOrderJoin::Left;
-    Ok(frame
-        .join(table.lazy(), [col(column)], [col(code_key)], args)
-        .with_column(
-            when(col(label).is_not_null())
-                .then(col(label))
-                .otherwise(col(column))
-                .alias(column),
-        )
-        .drop(by_name([label], true, false)))
+fn with_labels(frame: LazyFrame, column: &str, labels: &BTreeMap<String, String>) -> LazyFrame {
+    let labels = CodeTable::new(
+        labels
+            .iter()
+            .map(|(code, label)| (code.clone(), Some(label.clone()))),
+    );
+    frame.with_column(labels.apply(col(column), Absent::Kept).alias(column))
 }
 
 /// A lazy read of a raw file as `file` declares it, every column as text (no `source_row`).
