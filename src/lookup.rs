@@ -14,7 +14,9 @@ use polars::prelude::*;
 /// ("not stated").
 #[derive(Clone, Default)]
 pub struct CodeTable {
-    entries: PlHashMap<String, Option<String>>,
+    /// Raw text to its entry's position in `entries`.
+    positions: PlHashMap<String, IdxSize>,
+    entries: Vec<Option<String>>,
 }
 
 /// What a value absent from the table (or null) becomes.
@@ -27,23 +29,27 @@ pub enum Absent {
 }
 
 impl CodeTable {
-    /// A table from (raw, entry) pairs.
-    pub fn new(entries: impl IntoIterator<Item = (String, Option<String>)>) -> Self {
-        CodeTable {
-            entries: entries.into_iter().collect(),
+    /// A table from (raw, entry) pairs (a later pair for the same raw text wins).
+    pub fn new(pairs: impl IntoIterator<Item = (String, Option<String>)>) -> Self {
+        let mut table = CodeTable::default();
+        for (from, to) in pairs {
+            let next = table.entries.len() as IdxSize;
+            let position = *table.positions.entry(from).or_insert(next);
+            if position == next {
+                table.entries.push(to);
+            } else {
+                table.entries[position as usize] = to;
+            }
         }
+        table
     }
 
     /// A table from (raw, entry) pairs; an empty entry means null.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        let entries = pairs
-            .into_iter()
-            .map(|(from, to)| {
-                let to = (!to.is_empty()).then(|| to.to_string());
-                (from.to_string(), to)
-            })
-            .collect();
-        CodeTable { entries }
+        Self::new(pairs.into_iter().map(|(from, to)| {
+            let to = (!to.is_empty()).then(|| to.to_string());
+            (from.to_string(), to)
+        }))
     }
 
     /// A table from a map of raw code to entry (empty = null).
@@ -54,20 +60,37 @@ impl CodeTable {
     /// `text` replaced by its entry; a value the table lacks (or null) becomes what `absent` says.
     pub fn apply(&self, text: Expr, absent: Absent) -> Expr {
         let table = Arc::new(self.clone());
+        // The entries with a null after them, for the values the table lacks: each record's
+        // output is then one position into this short column, gathered.
+        let gathered = Arc::new(entries_then_null(&self.entries));
         text.map(
             move |column: Column| {
                 let values = column.str()?;
-                let out: StringChunked = values
-                    .iter()
-                    .map(|value| {
-                        let value = value?;
-                        match table.entries.get(value) {
-                            Some(entry) => entry.as_deref(),
-                            None if absent == Absent::Kept => Some(value),
-                            None => None,
-                        }
-                    })
-                    .collect();
+                let out = match absent {
+                    Absent::Null => {
+                        let absent_position = table.entries.len() as IdxSize;
+                        let positions: Vec<IdxSize> = values
+                            .downcast_iter()
+                            .flat_map(|chunk| chunk.iter())
+                            .map(|value| {
+                                value
+                                    .and_then(|v| table.positions.get(v).copied())
+                                    .unwrap_or(absent_position)
+                            })
+                            .collect();
+                        gathered.take(&IdxCa::from_vec(PlSmallStr::EMPTY, positions))?
+                    }
+                    Absent::Kept => values
+                        .iter()
+                        .map(|value| {
+                            let value = value?;
+                            match table.positions.get(value) {
+                                Some(&p) => table.entries[p as usize].as_deref(),
+                                None => Some(value),
+                            }
+                        })
+                        .collect(),
+                };
                 Ok(out.with_name(column.name().clone()).into_column())
             },
             |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
@@ -80,34 +103,89 @@ impl CodeTable {
         text.map(
             move |column: Column| {
                 let values = column.str()?;
-                let out: BooleanChunked = values
-                    .iter()
-                    .map(|value| Some(value.is_none_or(|v| !table.entries.contains_key(v))))
+                let flags: Vec<bool> = values
+                    .downcast_iter()
+                    .flat_map(|chunk| chunk.iter())
+                    .map(|value| value.is_none_or(|v| !table.positions.contains_key(v)))
                     .collect();
-                Ok(out.with_name(column.name().clone()).into_column())
+                Ok(BooleanChunked::from_slice(column.name().clone(), &flags).into_column())
             },
             |_, field| Ok(Field::new(field.name().clone(), DataType::Boolean)),
         )
     }
 }
 
+fn entries_then_null(entries: &[Option<String>]) -> StringChunked {
+    entries
+        .iter()
+        .map(Option::as_deref)
+        .chain(std::iter::once(None))
+        .collect()
+}
+
 /// `number` (a whole number) replaced by `entries[number]`; null where it falls outside them.
 pub fn by_number(number: Expr, entries: Vec<String>) -> Expr {
-    let entries = Arc::new(entries);
+    let outside = entries.len();
+    let gathered = Arc::new(entries_then_null(
+        &entries.into_iter().map(Some).collect::<Vec<_>>(),
+    ));
     number.map(
         move |column: Column| {
             let numbers = column.cast(&DataType::Int64)?;
-            let out: StringChunked = numbers
+            let positions: Vec<IdxSize> = numbers
                 .i64()?
                 .iter()
                 .map(|n| {
-                    let i = usize::try_from(n?).ok()?;
-                    entries.get(i).map(String::as_str)
+                    let i = n.and_then(|n| usize::try_from(n).ok()).unwrap_or(outside);
+                    i.min(outside) as IdxSize
                 })
                 .collect();
+            let out = gathered.take(&IdxCa::from_vec(PlSmallStr::EMPTY, positions))?;
             Ok(out.with_name(column.name().clone()).into_column())
         },
         |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
+    )
+}
+
+/// The name of the first of `conditions` that holds (is true; null does not hold) in each record,
+/// or null: one pass over the conditions instead of a chain of `when` over text columns.
+pub fn first_true(conditions: Vec<Expr>, names: Vec<String>) -> Expr {
+    let Some((first, rest)) = conditions.split_first() else {
+        return lit(NULL).cast(DataType::String);
+    };
+    let none = names.len() as IdxSize;
+    let gathered = Arc::new(entries_then_null(
+        &names.into_iter().map(Some).collect::<Vec<_>>(),
+    ));
+    first.clone().map_many(
+        move |columns: &mut [Column]| {
+            let height = columns.iter().map(Column::len).max().unwrap_or(0);
+            let mut positions = vec![none; height];
+            // Last condition first, so that an earlier one that also holds overwrites it.
+            for (k, column) in columns.iter().enumerate().rev() {
+                let flags = column.bool()?;
+                if flags.len() != height {
+                    // A condition that is a constant.
+                    if flags.get(0) == Some(true) {
+                        positions.fill(k as IdxSize);
+                    }
+                    continue;
+                }
+                let holding = flags
+                    .downcast_iter()
+                    .flat_map(|chunk| chunk.iter())
+                    .map(|holds| holds == Some(true));
+                for (position, holds) in positions.iter_mut().zip(holding) {
+                    if holds {
+                        *position = k as IdxSize;
+                    }
+                }
+            }
+            let out = gathered.take(&IdxCa::from_vec(PlSmallStr::EMPTY, positions))?;
+            Ok(out.into_column())
+        },
+        rest,
+        |_, fields| Ok(Field::new(fields[0].name().clone(), DataType::String)),
     )
 }
 
@@ -158,6 +236,27 @@ mod tests {
             .collect();
         let flags = [false, false, false, true, true, true].map(Some).to_vec();
         assert_eq!(lacks, flags);
+    }
+
+    #[test]
+    fn the_first_condition_that_holds_names_the_record() {
+        let frame = df!(
+            "a" => [Some(false), Some(true), None, Some(false)],
+            "b" => [Some(true), Some(true), Some(true), None]
+        )
+        .expect("frame");
+        let names = vec!["A".to_string(), "B".to_string(), "C".to_string()];
+        let out = run(
+            frame,
+            vec![first_true(vec![col("a"), col("b"), lit(false)], names).alias("first")],
+        );
+        let got: Vec<Option<&str>> = out
+            .column("first")
+            .and_then(|c| c.str())
+            .expect("text column")
+            .iter()
+            .collect();
+        assert_eq!(got, vec![Some("B"), Some("A"), Some("B"), None]);
     }
 
     #[test]

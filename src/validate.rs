@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::harmonize::{HarmonizedRecords, UNMAPPED_PREFIX};
 use crate::ingest::TotalCheck;
 use crate::ingest::{RawRecords, SOURCE_ROW};
-use crate::lookup::{Absent, CodeTable};
+use crate::lookup::{self, Absent, CodeTable};
 use crate::repeated_ids::IdHashes;
 use crate::rules::{
     CellField, CellRule, CoherenceRule, CompletenessRule, Rules, Severity, SourceTotalsRule,
@@ -354,12 +354,10 @@ pub fn plan(
         .filter(|r| r.severity == Severity::Error)
         .collect();
     let null_str = || lit(NULL).cast(DataType::String);
-    let mut rule_id = null_str();
-    for rule in rules.iter().rev() {
-        rule_id = when(rule.check.clone().not().fill_null(lit(false)))
-            .then(lit(rule.id.as_str()))
-            .otherwise(rule_id);
-    }
+    let rule_id = lookup::first_true(
+        rules.iter().map(|r| r.check.clone().not()).collect(),
+        rules.iter().map(|r| r.id.clone()).collect(),
+    );
     let checked = records.with_column(rule_id.alias(RULE));
 
     // Evaluated after the quarantine filter, on the few records that failed.
