@@ -142,7 +142,12 @@ fn check_utf8(path: &Path, limit: Option<u64>) -> Result<()> {
             ));
         }
         at_start = false;
-        if let Some(at) = block.iter().position(|&b| b == 0) {
+        // `contains` on bytes is a vectorized search; the position is wanted only for the error.
+        if let Some(at) = block
+            .contains(&0)
+            .then(|| block.iter().position(|&b| b == 0))
+            .flatten()
+        {
             return Err(wrong_encoding(
                 path,
                 offset + at as u64,
