@@ -55,6 +55,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ]
         }
         "records-nulls" => vec![validation.clean().select([all().as_expr().null_count()])],
+        "combos" => {
+            let mut inputs: std::collections::BTreeSet<String> = indicators
+                .iter()
+                .flat_map(|t| t.inputs.iter().cloned())
+                .collect();
+            inputs.extend(
+                indicators
+                    .iter()
+                    .flat_map(|t| t.dimensions.iter().flat_map(|d| d.inputs.iter().cloned())),
+            );
+            println!("{inputs:?}");
+            let cols: Vec<Expr> = inputs.iter().map(|c| col(c.as_str())).collect();
+            vec![validation
+                .checked()
+                .group_by(cols)
+                .agg([len()])
+                .select([len()])]
+        }
         "quarantine" => vec![sink(validation.quarantine())?],
         "aggregate" => vec![tabulate::aggregate(
             &indicators,
@@ -75,6 +93,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     )),
                     "c" => plans.push(cached.counts()),
                     "n" => plans.push(cached.checked().select([len()])),
+                    "v" => plans.extend(harmonize::coverage_plans(spec, &cached.checked())),
                     _ => {}
                 }
             }
@@ -82,11 +101,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     let start = Instant::now();
-    LazyFrame::collect_all_with_engine(
+    let out = LazyFrame::collect_all_with_engine(
         plans.into_iter().map(|p| p.logical_plan).collect(),
         Engine::Streaming,
         OptFlags::default(),
     )?;
     println!("{part}: {:.2} s", start.elapsed().as_secs_f64());
+    if part == "combos" {
+        println!("{out:?}");
+    }
     Ok(())
 }

@@ -191,6 +191,7 @@ fn parse_encoding(value: &str) -> Result<ilms::spec::TextEncoding, String> {
 }
 
 fn main() -> ExitCode {
+    ilms::tabulate::size_group_tables();
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Run {
         round: PathBuf::from("ilms.toml"),

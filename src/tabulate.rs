@@ -439,12 +439,25 @@ pub fn collapsed(indicator: &Indicator, provided: &BTreeSet<String>) -> Vec<bool
         .collect()
 }
 
+/// Polars' streaming group-by keeps 4,096 groups per thread in a table and sets the others aside
+/// until the end. The aggregation's input combinations (2,241 in the benchmark round, more in a
+/// census) collide in a table that small, and what was set aside grew with the file: 600 MiB more
+/// at 50M records. Sized to 65,536 groups here. Call at the start of the program, before any
+/// thread reads the environment; a value the user set is kept.
+pub fn size_group_tables() {
+    const GROUP_TABLE: &str = "POLARS_HOT_TABLE_SIZE";
+    if std::env::var_os(GROUP_TABLE).is_none() {
+        std::env::set_var(GROUP_TABLE, "65536");
+    }
+}
+
 /// Plan the one aggregation of a source that every count table and the reconciliation counts are
 /// read from: records grouped by validation rule (`rule_column`, null = clean), by whether each
 /// table's universe holds (`_in<i>`), and by the value of every dimension the tables use
 /// (`_d_<dimension>`), with the summed weight (fixed point, `_weight`) and the number of records
-/// (`_records`). One group-by over one scan, whatever the number of indicators; the result is small
-/// (one row per combination that occurs).
+/// (`_records`). One scan, whatever the number of indicators: the records are grouped by the
+/// columns the universes and dimensions read, and the keys computed once per combination of them
+/// and grouped again; the result is small (one row per combination that occurs).
 pub fn aggregate(tables: &[&Indicator], checked: LazyFrame, rule_column: &str) -> LazyFrame {
     let mut keys: Vec<(String, Expr)> = vec![(rule_column.to_string(), col(rule_column))];
     // Tables of one indicator share a universe: one flag per distinct universe.
@@ -468,21 +481,45 @@ pub fn aggregate(tables: &[&Indicator], checked: LazyFrame, rule_column: &str) -
         .round(0, RoundMode::HalfAwayFromZero)
         .cast(DataType::Int64)
         .alias("_weight");
-    let select: Vec<Expr> = keys
-        .iter()
-        .map(|(name, expr)| expr.clone().alias(name.as_str()))
-        .chain(std::iter::once(weight))
+    // The keys are functions of a few record columns that take few distinct values together:
+    // group by those first, and evaluate the keys once per combination, not once per record.
+    let inputs: BTreeSet<&str> = std::iter::once(rule_column)
+        .chain(
+            tables
+                .iter()
+                .flat_map(|t| t.inputs.iter().map(String::as_str)),
+        )
+        .chain(
+            dimensions
+                .values()
+                .flat_map(|d| d.inputs.iter().map(String::as_str)),
+        )
         .collect();
+    let by_inputs: Vec<Expr> = inputs.iter().map(|c| col(*c)).collect();
+    let key_names: Vec<Expr> = keys.iter().map(|(name, _)| col(name.as_str())).collect();
     checked
-        .select(select)
-        .group_by(
-            keys.iter()
-                .map(|(name, _)| col(name.as_str()))
+        .select(
+            by_inputs
+                .iter()
+                .cloned()
+                .chain(std::iter::once(weight))
                 .collect::<Vec<_>>(),
         )
+        .group_by(by_inputs)
         .agg([
             col("_weight").sum().alias("_weight"),
             len().cast(DataType::Int64).alias("_records"),
+        ])
+        .select(
+            keys.iter()
+                .map(|(name, expr)| expr.clone().alias(name.as_str()))
+                .chain([col("_weight"), col("_records")])
+                .collect::<Vec<_>>(),
+        )
+        .group_by(key_names)
+        .agg([
+            col("_weight").sum().alias("_weight"),
+            col("_records").sum().alias("_records"),
         ])
 }
 
