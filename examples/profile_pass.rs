@@ -65,6 +65,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .iter()
                     .flat_map(|t| t.dimensions.iter().flat_map(|d| d.inputs.iter().cloned())),
             );
+            if std::env::var("WITH_SRC").is_ok() {
+                inputs.extend(
+                    spec.variables
+                        .iter()
+                        .filter(|m| m.codes.is_some())
+                        .map(|m| format!("{}_src", m.variable.name())),
+                );
+            }
             println!("{inputs:?}");
             let cols: Vec<Expr> = inputs.iter().map(|c| col(c.as_str())).collect();
             vec![validation
@@ -74,10 +82,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .select([len()])]
         }
         "quarantine" => vec![sink(validation.quarantine())?],
-        "aggregate" => vec![tabulate::aggregate(
+        "aggregate" => vec![tabulate::combinations(
             &indicators,
             validation.checked(),
             validate::RULE,
+            &harmonize::coverage_columns(spec),
         )],
         _ => {
             let cached = validation.cached();
@@ -86,14 +95,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             for w in wanted.split(',') {
                 match w {
                     "q" => plans.push(sink(cached.quarantine())?),
-                    "a" => plans.push(tabulate::aggregate(
+                    "a" => plans.push(tabulate::combinations(
                         &indicators,
                         cached.checked(),
                         validate::RULE,
+                        &harmonize::coverage_columns(spec),
                     )),
                     "c" => plans.push(cached.counts()),
                     "n" => plans.push(cached.checked().select([len()])),
-                    "v" => plans.extend(harmonize::coverage_plans(spec, &cached.checked())),
                     _ => {}
                 }
             }

@@ -407,26 +407,43 @@ pub struct CoverageLine {
     pub weighted: f64,
 }
 
-/// Plans counting records and weights per raw code of every coded variable, over all records
-/// read (clean and quarantined alike), so the report accounts for every raw code.
-pub fn coverage_plans(spec: &SourceSpec, records: &LazyFrame) -> Vec<LazyFrame> {
+/// The raw-code columns the coverage report counts (`<variable>_src` of every coded variable):
+/// given to the source's one grouping of records ([`crate::tabulate::combinations`]).
+pub fn coverage_columns(spec: &SourceSpec) -> Vec<String> {
     spec.variables
         .iter()
         .filter(|m| m.codes.is_some())
-        .map(|m| {
-            let name = m.variable.name();
-            records
+        .map(|m| format!("{}_src", m.variable.name()))
+        .collect()
+}
+
+/// Records and weights per raw code of every coded variable, over all records read (clean and
+/// quarantined alike, so the report accounts for every raw code), summed from the executed
+/// grouping of records (`_records`, `_weighted`), which has the [`coverage_columns`].
+pub fn coverage_counts(
+    spec: &SourceSpec,
+    combinations: &DataFrame,
+) -> PolarsResult<Vec<DataFrame>> {
+    coverage_columns(spec)
+        .iter()
+        .map(|raw| {
+            combinations
                 .clone()
-                .group_by([col(format!("{name}_src").as_str()).alias("raw_code")])
+                .lazy()
+                .group_by([col(raw.as_str()).alias("raw_code")])
                 .agg([
-                    len().cast(DataType::UInt64).alias("records"),
-                    col("weight").sum().alias("weighted"),
+                    col("_records")
+                        .sum()
+                        .cast(DataType::UInt64)
+                        .alias("records"),
+                    col("_weighted").sum().alias("weighted"),
                 ])
+                .collect()
         })
         .collect()
 }
 
-/// The coverage lines from the results of [`coverage_plans`] (same order).
+/// The coverage lines from the results of [`coverage_counts`] (same order).
 pub fn coverage_lines(spec: &SourceSpec, results: &[DataFrame]) -> PolarsResult<Vec<CoverageLine>> {
     let mut lines = Vec::new();
     let coded = spec.variables.iter().filter(|m| m.codes.is_some());

@@ -623,12 +623,16 @@ impl Round {
             let validation = plan.cached();
             let mut plans = vec![
                 release.sink_parquet(0, &quarantine_file, validation.quarantine(), provenance)?,
-                tabulate::aggregate(&produced, validation.checked(), validate::RULE),
+                tabulate::combinations(
+                    &produced,
+                    validation.checked(),
+                    validate::RULE,
+                    &harmonize::coverage_columns(spec),
+                ),
                 validation.counts(),
                 validate::flow_totals_plan(validation.checked()),
             ];
             plans.extend(validation.stop_plans());
-            plans.extend(harmonize::coverage_plans(spec, &validation.checked()));
             let looks_for_duplicates = finds_duplicates && duplicates.height() == 0;
             let id_hashes = Arc::new(Mutex::new(IdHashes::new(
                 release.scratch_path(&format!("id-hashes/{id}")),
@@ -678,10 +682,15 @@ impl Round {
             break (validation, results);
         };
         let stop_count = validation.stop_plans().len();
-        let (aggregated, rule_counts) = (&results[1], &results[2]);
+        let (combinations, rule_counts) = (&results[1], &results[2]);
+        let aggregated =
+            &tabulate::aggregate(&produced, combinations.clone().lazy(), validate::RULE)
+                .collect()
+                .map_err(|e| Error::polars(&spec.spec_path, "aggregate the records", e))?;
         let flows = validate::flow_totals(spec, &results[3])?;
         let stops = &results[4..4 + stop_count];
-        let coverage = harmonize::coverage_lines(spec, &results[4 + stop_count..])
+        let coverage = harmonize::coverage_counts(spec, combinations)
+            .and_then(|counts| harmonize::coverage_lines(spec, &counts))
             .map_err(|e| Error::polars(&spec.raw_path, "report the mapping coverage", e))?;
 
         let clean_written = if self.publish_records {

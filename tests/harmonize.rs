@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 mod common;
-use common::{assert_clean_failure, collect_files, copy_tree, indicator_cells, text, Round};
+use common::{
+    assert_clean_failure, collect_files, copy_tree, indicator_cells, python, text, Round,
+};
 
 fn parquet(path: &Path) -> DataFrame {
     let file = fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -386,4 +388,44 @@ fn spec_mistakes_of_the_harmonization_language_are_refused_with_key_and_fix() {
         assert_clean_failure(&output, spec, key);
         assert!(round.outputs().is_empty());
     }
+}
+
+#[test]
+fn coverage_counts_match_an_independent_count_of_the_raw_file() {
+    // Records and weighted persons per raw code, counted by DuckDB straight from the survey's CSV,
+    // against the coverage report (which ilms sums from its one grouping of the records).
+    let round = sample_round();
+    let script = r#"
+import sys, duckdb
+root = sys.argv[1]
+con = duckdb.connect()
+raw = f"read_csv('{root}/raw/mys_lfs_2024.csv', all_varchar=true)"
+report = con.execute(f"""select raw_column, raw_code, records, weighted
+    from '{root}/processed/coverage.parquet' where source_id = 'MYS_LFS_2024'""").fetchall()
+assert report, "no coverage lines for MYS_LFS_2024"
+columns = sorted({r[0] for r in report})
+assert len(columns) >= 4, columns
+got = {(c, code): (n, w) for c, code, n, w in report}
+for column in columns:
+    for code, n, w in con.execute(f"""select coalesce("{column}", ''), count(*),
+            sum(try_cast(PEMBERAT as double)) from {raw} group by 1""").fetchall():
+        rn, rw = got.pop((column, code))
+        assert rn == n, (column, code, rn, n)
+        assert abs(rw - w) <= 1e-9 * abs(w), (column, code, rw, w)
+assert not got, f"coverage lines with no raw records: {got}"
+print("coverage ok")
+"#;
+    let check = python()
+        .arg("-c")
+        .arg(script)
+        .arg(round.path(""))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        check.status.success(),
+        "{}{}",
+        text(&check.stdout),
+        text(&check.stderr)
+    );
+    assert!(text(&check.stdout).contains("coverage ok"));
 }
