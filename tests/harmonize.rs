@@ -11,7 +11,8 @@ use polars::prelude::*;
 
 mod common;
 use common::{
-    assert_clean_failure, collect_files, copy_tree, indicator_cells, python, text, Round,
+    assert_clean_failure, assert_python_check, collect_files, copy_tree, indicator_cells, text,
+    Round,
 };
 
 fn parquet(path: &Path) -> DataFrame {
@@ -395,37 +396,5 @@ fn coverage_counts_match_an_independent_count_of_the_raw_file() {
     // Records and weighted persons per raw code, counted by DuckDB straight from the survey's CSV,
     // against the coverage report (which ilms sums from its one grouping of the records).
     let round = sample_round();
-    let script = r#"
-import sys, duckdb
-root = sys.argv[1]
-con = duckdb.connect()
-raw = f"read_csv('{root}/raw/mys_lfs_2024.csv', all_varchar=true)"
-report = con.execute(f"""select raw_column, raw_code, records, weighted
-    from '{root}/processed/coverage.parquet' where source_id = 'MYS_LFS_2024'""").fetchall()
-assert report, "no coverage lines for MYS_LFS_2024"
-columns = sorted({r[0] for r in report})
-assert len(columns) >= 4, columns
-got = {(c, code): (n, w) for c, code, n, w in report}
-for column in columns:
-    for code, n, w in con.execute(f"""select coalesce("{column}", ''), count(*),
-            sum(try_cast(PEMBERAT as double)) from {raw} group by 1""").fetchall():
-        rn, rw = got.pop((column, code))
-        assert rn == n, (column, code, rn, n)
-        assert abs(rw - w) <= 1e-9 * abs(w), (column, code, rw, w)
-assert not got, f"coverage lines with no raw records: {got}"
-print("coverage ok")
-"#;
-    let check = python()
-        .arg("-c")
-        .arg(script)
-        .arg(round.path(""))
-        .output()
-        .expect("python3 runs");
-    assert!(
-        check.status.success(),
-        "{}{}",
-        text(&check.stdout),
-        text(&check.stderr)
-    );
-    assert!(text(&check.stdout).contains("coverage ok"));
+    assert_python_check("coverage_check.py", &round.path(""), "coverage ok");
 }
