@@ -7,12 +7,11 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 use polars::sql::sql_expr;
-
-use crate::lookup::{Absent, CodeTable};
 use serde::Deserialize;
 
 use crate::classifications::{Classifications, Code};
 use crate::error::{Error, Result};
+use crate::lookup::{Absent, CodeTable};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

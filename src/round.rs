@@ -572,9 +572,10 @@ impl Round {
     ///
     /// Two streaming passes over the raw file. Polars buffers a shared stream for its slowest
     /// consumer without bound, so the slow consumer, the harmonized-records Parquet sink, runs alone
-    /// in the first pass; the second feeds two fast consumers: the quarantine sink and one
-    /// aggregation from which the reconciliation counts and every indicator's cells are read.
-    /// Memory stays bounded whatever the file size.
+    /// in the first pass; the second feeds fast consumers: the quarantine sink, the rule counts, and
+    /// one grouping of the records from which the reconciliation counts, every indicator's cells and
+    /// the coverage report are read. Memory stays bounded whatever the file size (while the
+    /// grouping's combinations fit polars' group table: see `tabulate::size_group_tables`).
     fn process_source(
         &self,
         spec: &SourceSpec,
