@@ -7,13 +7,15 @@
 //! Parts: scan, raw-nulls / harmonized-nulls / records-nulls (every column of the raw, harmonized
 //! or clean records computed, nothing written), records (harmonized-records sink alone),
 //! quarantine, aggregate, second-pass (consumers sharing one cached scan, as `ilms run` does;
-//! `CONSUMERS=q,a,c,n` picks them: quarantine sink, aggregation, rule counts, a row count).
+//! `CONSUMERS=q,a,c,n` picks them: quarantine sink, aggregation, rule counts, a row count),
+//! combos (prints how many combinations the aggregation's grouping of the records has).
 use std::time::Instant;
 
 use ilms::{harmonize, ingest, tabulate, validate, Round};
 use polars::prelude::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tabulate::size_group_tables();
     let manifest = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "ilms.toml".into());
@@ -55,32 +57,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ]
         }
         "records-nulls" => vec![validation.clean().select([all().as_expr().null_count()])],
-        "combos" => {
-            let mut inputs: std::collections::BTreeSet<String> = indicators
-                .iter()
-                .flat_map(|t| t.inputs.iter().cloned())
-                .collect();
-            inputs.extend(
-                indicators
-                    .iter()
-                    .flat_map(|t| t.dimensions.iter().flat_map(|d| d.inputs.iter().cloned())),
-            );
-            if std::env::var("WITH_SRC").is_ok() {
-                inputs.extend(
-                    spec.variables
-                        .iter()
-                        .filter(|m| m.codes.is_some())
-                        .map(|m| format!("{}_src", m.variable.name())),
-                );
-            }
-            println!("{inputs:?}");
-            let cols: Vec<Expr> = inputs.iter().map(|c| col(c.as_str())).collect();
-            vec![validation
-                .checked()
-                .group_by(cols)
-                .agg([len()])
-                .select([len()])]
-        }
+        "combos" => vec![tabulate::combinations(
+            &indicators,
+            validation.checked(),
+            validate::RULE,
+            &harmonize::coverage_columns(spec),
+        )
+        .select([len()])],
         "quarantine" => vec![sink(validation.quarantine())?],
         "aggregate" => vec![tabulate::combinations(
             &indicators,
