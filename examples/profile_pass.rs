@@ -11,7 +11,7 @@
 //! combos (prints how many combinations the aggregation's grouping of the records has).
 use std::time::Instant;
 
-use ilms::{harmonize, ingest, tabulate, validate, Round};
+use ilms::{harmonize, ingest, publish, tabulate, validate, Round};
 use polars::prelude::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -39,7 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             SinkDestination::File {
                 target: SinkTarget::Path(PlRefPath::new(out.to_string_lossy().as_ref())),
             },
-            FileWriteFormat::Parquet(std::sync::Arc::new(ParquetWriteOptions::default())),
+            FileWriteFormat::Parquet(std::sync::Arc::new(publish::parquet_options(None))),
             UnifiedSinkArgs::default(),
         )
     };

@@ -112,11 +112,7 @@ impl Release {
         provenance: &Provenance,
     ) -> Result<LazyFrame> {
         let path = self.path(folder, relative)?;
-        let options = ParquetWriteOptions {
-            compression: ParquetCompression::Zstd(None),
-            key_value_metadata: Some(KeyValueMetadata::from_static(provenance.key_values())),
-            ..Default::default()
-        };
+        let options = parquet_options(Some(KeyValueMetadata::from_static(provenance.key_values())));
         records
             .sink(
                 SinkDestination::File {
@@ -262,5 +258,15 @@ impl Drop for Release {
                 let _ = fs::remove_dir(folder);
             }
         }
+    }
+}
+
+/// How ilms's streaming sinks write Parquet (zstd; `key_values` in the footer): shared with the
+/// benchmark that times the writer alone (examples/write_parquet.rs).
+pub fn parquet_options(key_values: Option<KeyValueMetadata>) -> ParquetWriteOptions {
+    ParquetWriteOptions {
+        compression: ParquetCompression::Zstd(None),
+        key_value_metadata: key_values,
+        ..Default::default()
     }
 }
