@@ -190,6 +190,18 @@ fn parse_encoding(value: &str) -> Result<ilms::spec::TextEncoding, String> {
     parse_spec_value(value)
 }
 
+/// Print to standard output. A reader that stops early (`ilms query ... | head`) closes the pipe;
+/// that ends the output quietly, where `print!` would panic. Other write errors are reported.
+fn emit(text: impl std::fmt::Display) -> ilms::Result<()> {
+    use std::io::Write;
+    match write!(std::io::stdout().lock(), "{text}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(ilms::Error::io("standard output", "write the output", e))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn main() -> ExitCode {
     ilms::tabulate::size_group_tables();
     let cli = Cli::parse();
@@ -208,8 +220,7 @@ fn main() -> ExitCode {
                 r.publish_records = false;
             }
             let report = r.run(&ilms::RunOptions { progress: !quiet })?;
-            print!("{report}");
-            Ok(())
+            emit(report)
         }),
         Command::Generate {
             round,
@@ -225,12 +236,12 @@ fn main() -> ExitCode {
                 seed,
                 out,
             };
-            ilms::generate::generate(&options).map(|manifest| {
-                println!(
-                    "generated {} rows; run it with: ilms run --round {}",
+            ilms::generate::generate(&options).and_then(|manifest| {
+                emit(format_args!(
+                    "generated {} rows; run it with: ilms run --round {}\n",
                     options.rows,
                     manifest.display()
-                );
+                ))
             })
         }
         Command::Inspect {
@@ -258,7 +269,7 @@ fn main() -> ExitCode {
             values,
             sample_rows,
         })
-        .map(|text| print!("{text}")),
+        .and_then(emit),
         Command::Validate { round, json, quiet } => ilms::Round::load(&round)
             .and_then(|r| r.validate(&ilms::RunOptions { progress: !quiet }))
             .and_then(|report| {
@@ -266,9 +277,9 @@ fn main() -> ExitCode {
                     let text = serde_json::to_string_pretty(&report.validation).map_err(|e| {
                         ilms::Error::new(&round, "", e.to_string(), "report this bug")
                     })?;
-                    println!("{text}");
+                    emit(format_args!("{text}\n"))?;
                 } else {
-                    print!("{}", report.validation_table());
+                    emit(report.validation_table())?;
                 }
                 let failed = report.failed_errors();
                 if failed.is_empty() {
@@ -296,8 +307,7 @@ fn main() -> ExitCode {
             } else {
                 ilms::query::QueryOutput::Table
             };
-            print!("{}", ilms::query::query(&r.processed_dir, &sql, output)?);
-            Ok(())
+            emit(ilms::query::query(&r.processed_dir, &sql, output)?)
         }),
         Command::Table {
             id,
@@ -382,23 +392,23 @@ fn main() -> ExitCode {
                     ));
                 }
                 let table = ilms::annual::build(spec, &cells, &r.table_context(&titles));
-                println!("{}", table.to_markdown());
+                emit(format_args!("{}\n", table.to_markdown()))?;
                 for path in ilms::annual::write_files(&table, &dir)? {
                     eprintln!("wrote {}", path.display());
                 }
             }
             Ok(())
         }),
-        Command::Check { round } => ilms::Round::load(&round).map(|r| {
-            println!(
-                "{}: {} sources, {} indicators ({} tables), {} annual tables, {} charts: all specs check out",
+        Command::Check { round } => ilms::Round::load(&round).and_then(|r| {
+            emit(format_args!(
+                "{}: {} sources, {} indicators ({} tables), {} annual tables, {} charts: all specs check out\n",
                 round.display(),
                 r.sources.len(),
                 r.indicators.ids().len(),
                 r.indicators.list.len(),
                 r.tables.len(),
                 r.charts.len()
-            );
+            ))
         }),
     };
     match result {

@@ -355,6 +355,24 @@ for r in rows: print(f"{r[0]},{r[1]},{r[2]}")
     let bad = round.ilms(&["query", "SELECT nope FROM indicators"]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(text(&bad.stderr).contains("nope") && text(&bad.stderr).contains("fix:"));
+
+    // A reader that stops early (`| head`): the output, far larger than a pipe's buffer, ends
+    // quietly instead of in a panic.
+    let mut early = Command::new(env!("CARGO_BIN_EXE_ilms"))
+        .args(["query", "--csv", "SELECT * FROM indicators"])
+        .current_dir(round.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run ilms");
+    drop(early.stdout.take());
+    let early = early.wait_with_output().expect("wait for ilms");
+    assert!(early.status.success(), "{}", text(&early.stderr));
+    assert!(
+        !text(&early.stderr).contains("panicked"),
+        "{}",
+        text(&early.stderr)
+    );
 }
 
 #[test]
