@@ -17,6 +17,8 @@ import statistics
 import subprocess
 import sys
 
+import duckdb
+
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from run import ROOT, bare_scan, measure  # noqa: E402
 
@@ -65,7 +67,6 @@ def main():
             duckdb_s.append(seconds_printed([sys.executable, "-c", DUCKDB_WRITE, source, out]))
             print(f"{label} rep {rep + 1}: bare {bare[-1]:.1f} s, polars {polars_s[-1]:.1f} s, DuckDB {duckdb_s[-1]:.1f} s", file=sys.stderr)
         out.unlink()
-        import duckdb
         rows = duckdb.connect().execute(f"select count(*) from read_parquet('{source}')").fetchone()[0]
         b, p, d = (statistics.median(v) for v in (bare, polars_s, duckdb_s))
         print(f"| {label} | {rows:,} | {b:.1f} | {p:.1f} | {d:.1f} | {p / b:.1f}x | {d / b:.1f}x |")
