@@ -201,6 +201,15 @@ mod tests {
             .expect("the lookup plan runs")
     }
 
+    fn texts<'a>(frame: &'a DataFrame, name: &str) -> Vec<Option<&'a str>> {
+        frame
+            .column(name)
+            .and_then(|c| c.str())
+            .expect("text column")
+            .iter()
+            .collect()
+    }
+
     #[test]
     fn entries_absent_values_and_nulls() {
         let table = CodeTable::from_pairs([("1", "M"), ("2", "F"), ("9", "")]);
@@ -214,18 +223,13 @@ mod tests {
                 table.lacks(col("raw")).alias("lacks"),
             ],
         );
-        let text = |name: &str| -> Vec<Option<String>> {
-            out.column(name)
-                .and_then(|c| c.str().cloned())
-                .expect("text column")
-                .iter()
-                .map(|v| v.map(String::from))
-                .collect()
-        };
-        let s = |v: &str| Some(v.to_string());
-        assert_eq!(text("null"), vec![s("M"), s("F"), None, None, None, None]);
+        let s = Some;
         assert_eq!(
-            text("kept"),
+            texts(&out, "null"),
+            vec![s("M"), s("F"), None, None, None, None]
+        );
+        assert_eq!(
+            texts(&out, "kept"),
             vec![s("M"), s("F"), None, s("7"), None, s("")]
         );
         let lacks: Vec<Option<bool>> = out
@@ -250,13 +254,10 @@ mod tests {
             frame,
             vec![first_true(vec![col("a"), col("b"), lit(false)], names).alias("first")],
         );
-        let got: Vec<Option<&str>> = out
-            .column("first")
-            .and_then(|c| c.str())
-            .expect("text column")
-            .iter()
-            .collect();
-        assert_eq!(got, vec![Some("B"), Some("A"), Some("B"), None]);
+        assert_eq!(
+            texts(&out, "first"),
+            vec![Some("B"), Some("A"), Some("B"), None]
+        );
     }
 
     #[test]
@@ -264,12 +265,9 @@ mod tests {
         let frame = df!("age" => [Some(0i32), Some(2), Some(3), Some(-1), None]).expect("frame");
         let entries = vec!["a".to_string(), "b".to_string(), "c".to_string()];
         let out = run(frame, vec![by_number(col("age"), entries)]);
-        let got: Vec<Option<&str>> = out
-            .column("age")
-            .and_then(|c| c.str())
-            .expect("text column")
-            .iter()
-            .collect();
-        assert_eq!(got, vec![Some("a"), Some("c"), None, None, None]);
+        assert_eq!(
+            texts(&out, "age"),
+            vec![Some("a"), Some("c"), None, None, None]
+        );
     }
 }

@@ -574,8 +574,8 @@ impl Round {
     /// consumer without bound, so the slow consumer, the harmonized-records Parquet sink, runs alone
     /// in the first pass; the second feeds fast consumers: the quarantine sink, the rule counts, and
     /// one grouping of the records from which the reconciliation counts, every indicator's cells and
-    /// the coverage report are read. Memory stays bounded whatever the file size (while the
-    /// grouping's combinations fit polars' group table: see `tabulate::size_group_tables`).
+    /// the coverage report are read. Memory does not grow with the file; the grouping's grows with
+    /// its combinations (BENCHMARKS.md, "Census-like combinations").
     fn process_source(
         &self,
         spec: &SourceSpec,
