@@ -16,8 +16,6 @@ use crate::lookup::{Absent, CodeTable};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct IndicatorsFile {
-    #[serde(default)]
-    reliability: Reliability,
     dimensions: BTreeMap<String, DimensionSpec>,
     indicators: Vec<IndicatorSpec>,
     /// ILMS indicators deliberately not declared, each with the reason (README lists them).
@@ -25,9 +23,9 @@ struct IndicatorsFile {
     not_declared: Vec<NotDeclared>,
 }
 
-/// ILO's reliability thresholds on the unweighted records behind a cell.
-#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
+/// ILO's reliability thresholds on the unweighted records behind a cell, as the sample surveys'
+/// disclosure policy sets them (quoted in footnotes and summaries).
+#[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Reliability {
     /// Cells from fewer records are flagged unreliable ("U"); sample surveys only.
     pub unreliable_below: i64,
@@ -258,7 +256,6 @@ pub struct Indicators {
     pub path: PathBuf,
     /// Tables in declaration order; derived tables come after the count tables they use.
     pub list: Vec<Indicator>,
-    pub reliability: Reliability,
     pub not_declared: Vec<NotDeclared>,
 }
 
@@ -278,14 +275,6 @@ impl Indicators {
         for (name, spec) in base.into_iter().chain(grouped) {
             let dimension = dimension(path, name, spec, cl, record_schema, &dimensions)?;
             dimensions.insert(name.clone(), dimension);
-        }
-        if parsed.reliability.withheld_below > parsed.reliability.unreliable_below {
-            return Err(Error::new(
-                path,
-                "reliability",
-                "withheld_below is above unreliable_below",
-                "withhold fewer records than are flagged unreliable (ILO: 5 and 15)",
-            ));
         }
         let mut list: Vec<Indicator> = Vec::new();
         let mut seen = BTreeSet::new();
@@ -397,7 +386,6 @@ impl Indicators {
         Ok(Indicators {
             path: path.to_path_buf(),
             list,
-            reliability: parsed.reliability,
             not_declared: parsed.not_declared,
         })
     }

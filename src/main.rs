@@ -163,6 +163,36 @@ In the tables: n/a = the source does not give the figure, \u{2013} = nil, x = no
         #[arg(long, default_value = "ilms.toml")]
         round: PathBuf,
     },
+    /// Protect a table made outside ilms: primary cells and a secondary-suppression pattern.
+    #[command(
+        after_help = "CELLS: a CSV with one column per dimension (codes, totals included), `freq` (records behind the
+cell) and optionally `value` (persons; default freq) and `primary` (true/false, instead of the
+frequency rule). HIERARCHIES: a CSV `dimension,parent,child`: a parent cell is the sum of its
+children with the same other codes. Writes CELLS with a `status` column (published, primary,
+secondary); the pattern is the one `ilms run` uses for complete counts (README: disclosure control).
+
+Examples:
+  ilms protect cells.csv hierarchies.csv
+  ilms protect cells.csv hierarchies.csv --withheld-below 4 --protection 1 --cost freq --out protected.csv"
+    )]
+    Protect {
+        /// The table's cells.
+        cells: PathBuf,
+        /// The dimensions' hierarchies.
+        hierarchies: PathBuf,
+        /// Cells of 1 to this minus 1 records are primary.
+        #[arg(long, default_value_t = 5)]
+        withheld_below: i64,
+        /// Persons each primary cell must be able to move each way (down to 0) given what is published.
+        #[arg(long, default_value_t = 5)]
+        protection: i64,
+        /// What withholding a cell costs: value (persons plus the threshold), freq or unity.
+        #[arg(long, default_value = "value", value_parser = parse_cost)]
+        cost: ilms::disclosure::table::Cost,
+        /// Write the protected table here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Check the round's manifest, specs, classifications and raw-file headers; read no records.
     #[command(after_help = "Examples:\n  ilms check\n  ilms check --round rounds/2025.toml")]
     Check {
@@ -183,6 +213,10 @@ fn parse_format(value: &str) -> Result<ilms::spec::FileFormat, String> {
 }
 
 fn parse_unit(value: &str) -> Result<ilms::annual::TableUnit, String> {
+    parse_spec_value(value)
+}
+
+fn parse_cost(value: &str) -> Result<ilms::disclosure::table::Cost, String> {
     parse_spec_value(value)
 }
 
@@ -301,6 +335,28 @@ fn main() -> ExitCode {
                     ))
                 }
             }),
+        Command::Protect {
+            cells,
+            hierarchies,
+            withheld_below,
+            protection,
+            cost,
+            out,
+        } => ilms::disclosure::table::protect(&ilms::disclosure::table::ProtectOptions {
+            cells,
+            hierarchies,
+            withheld_below,
+            protection,
+            cost,
+        })
+        .and_then(|(table, summary)| {
+            eprint!("{summary}");
+            match out {
+                Some(path) => std::fs::write(&path, table)
+                    .map_err(|e| ilms::Error::io(&path, "write the protected table", e)),
+                None => emit(table),
+            }
+        }),
         Command::Query { sql, round, csv } => ilms::Round::load(&round).and_then(|r| {
             let output = if csv {
                 ilms::query::QueryOutput::Csv

@@ -82,14 +82,22 @@ pub fn html(input: &ReportInput) -> String {
 }
 
 fn sources_section(input: &ReportInput, out: &mut String) {
-    out.push_str("<h2 id=\"sources\">Sources</h2>\n<table>\n<tr><th>Source</th><th>Title</th><th>Country</th><th>Year</th><th>Records read</th><th>Harmonized</th><th>Quarantined</th></tr>\n");
+    out.push_str("<h2 id=\"sources\">Sources</h2>\n<table>\n<tr><th>Source</th><th>Title</th><th>Country</th><th>Year</th><th>Records read</th><th>Harmonized</th><th>Quarantined</th><th>Disclosure policy</th><th>Count cells withheld</th><th>of them secondary</th><th>Persons withheld</th><th>Headline cells withheld</th></tr>\n");
     for source in &input.sources {
         let counts = input.report.sources.iter().find(|s| s.id == source.id);
         let num = |f: fn(&crate::round::SourceReport) -> usize| {
             counts.map_or(String::new(), |c| f(c).to_string())
         };
+        let disclosure = counts.map(|c| &c.disclosure);
+        let withheld = disclosure.map_or(String::new(), |d| {
+            format!(
+                "{} of {}",
+                d.withheld_primary + d.withheld_secondary,
+                d.cells
+            )
+        });
         out.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
             esc(&source.code),
             esc(&source.title),
             esc(&input.classifications.country_name(&source.ref_area)),
@@ -97,6 +105,14 @@ fn sources_section(input: &ReportInput, out: &mut String) {
             num(|c| c.read),
             num(|c| c.harmonized),
             num(|c| c.quarantined),
+            esc(disclosure.map_or("", |d| d.policy.as_str())),
+            withheld,
+            disclosure.map_or(String::new(), |d| d.withheld_secondary.to_string()),
+            disclosure.map_or(String::new(), |d| format!("{:.0}", d.persons_withheld)),
+            disclosure.map_or(String::new(), |d| format!(
+                "{} of {}",
+                d.headline_withheld, d.headline_cells
+            )),
         ));
     }
     out.push_str("</table>\n");

@@ -50,6 +50,13 @@ struct RoundSection {
     /// Folder of validation rule files (`*.toml`).
     #[serde(default = "default_rules")]
     rules: PathBuf,
+    /// Disclosure policies per kind of source.
+    #[serde(default = "default_disclosure")]
+    disclosure: PathBuf,
+}
+
+fn default_disclosure() -> PathBuf {
+    "schemas/disclosure.toml".into()
 }
 
 fn default_charts() -> PathBuf {
@@ -89,6 +96,7 @@ pub struct Round {
     pub sources: Vec<SourceSpec>,
     pub indicators: Indicators,
     pub rules: Rules,
+    pub disclosure: disclosure::Policies,
     pub charts: Vec<ChartSpec>,
     pub tables: Vec<TableSpec>,
     pub processed_dir: PathBuf,
@@ -139,6 +147,8 @@ pub struct CellStatusCounts {
     pub unreliable: usize,
     pub withheld_primary: usize,
     pub withheld_secondary: usize,
+    /// Withheld, primary or secondary, under a policy that does not say which.
+    pub withheld_confidential: usize,
     /// Withheld because an error-severity rule on the source's tables failed.
     pub withheld_validation: usize,
 }
@@ -150,6 +160,7 @@ impl CellStatusCounts {
             match (status.as_deref(), suppressed.as_deref()) {
                 (_, Some("primary")) => counts.withheld_primary += 1,
                 (_, Some("validation")) => counts.withheld_validation += 1,
+                (_, Some("confidential")) => counts.withheld_confidential += 1,
                 (_, Some(_)) => counts.withheld_secondary += 1,
                 (Some("U"), None) => counts.unreliable += 1,
                 _ => counts.published += 1,
@@ -172,17 +183,54 @@ impl RunReport {
     pub fn cells_summary(&self) -> String {
         let status = &self.cell_status;
         format!(
-            "{} ({} indicators): {} published, {} of them flagged unreliable (U, fewer than {} records); {} withheld (S): {} with fewer than {} records, {} more that would give those away",
+            "{} ({} indicators): {} published, {} of them flagged unreliable (U, fewer than {} records); {} withheld (S): {} with fewer than {} records, {} more that would give those away, {} confidential (complete counts: small cells and their complements, not told apart)",
             self.cells,
             self.indicators.len(),
             status.published + status.unreliable,
             status.unreliable,
             self.reliability.unreliable_below,
-            status.withheld_primary + status.withheld_secondary + status.withheld_validation,
+            status.withheld_primary
+                + status.withheld_secondary
+                + status.withheld_confidential
+                + status.withheld_validation,
             status.withheld_primary,
             self.reliability.withheld_below,
-            status.withheld_secondary
+            status.withheld_secondary,
+            status.withheld_confidential
         )
+    }
+
+    /// Per source, what disclosure control did to its count tables (rates and shares follow).
+    pub fn disclosure_table(&self) -> String {
+        let mut out = format!(
+            "{:<24} {:<24} {:>7} {:>9} {:>6} {:>8} {:>10} {:>10} {:>9}\n",
+            "count cells by source",
+            "policy",
+            "cells",
+            "published",
+            "U",
+            "withheld",
+            "secondary",
+            "persons",
+            "headline"
+        );
+        for s in &self.sources {
+            let d = &s.disclosure;
+            out.push_str(&format!(
+                "{:<24} {:<24} {:>7} {:>9} {:>6} {:>8} {:>10} {:>10.0} {:>9}\n",
+                s.id,
+                d.policy,
+                d.cells,
+                d.published,
+                d.unreliable,
+                d.withheld_primary + d.withheld_secondary,
+                d.withheld_secondary,
+                d.persons_withheld,
+                format!("{}/{}", d.headline_withheld, d.headline_cells)
+            ));
+        }
+        out.push_str("(withheld includes secondary; persons: in withheld cells; headline: withheld of all headline cells; run_log.json: sources[].disclosure)\n");
+        out
     }
 
     /// The validation report as a table for a person: every rule on every source, failures first.
@@ -260,6 +308,8 @@ pub struct SourceReport {
     pub source_total_rows: usize,
     /// Per coded variable: how its raw codes were harmonized (the lines are in coverage.parquet).
     pub coverage: Vec<VariableCoverage>,
+    /// What disclosure control withheld from its count tables, under which policy.
+    pub disclosure: disclosure::DisclosureSummary,
 }
 
 /// The mapping coverage of one variable of a source: records by outcome.
@@ -343,6 +393,10 @@ impl Round {
             &harmonize::record_schema(),
         )?;
         let rules = Rules::load(&root.join(&parsed.round.rules), &harmonize::record_schema())?;
+        let disclosure = disclosure::Policies::load(&root.join(&parsed.round.disclosure))?;
+        for spec in &sources {
+            disclosure.for_source(spec)?;
+        }
         let tables = annual::load_specs(&root.join(&parsed.round.tables), &indicators)?;
         let table_ids: Vec<&str> = tables.iter().map(|t| t.id.as_str()).collect();
         let charts = charts::load_specs(&root.join(&parsed.round.charts), &indicators, &table_ids)?;
@@ -357,9 +411,19 @@ impl Round {
             sources,
             indicators,
             rules,
+            disclosure,
             charts,
             tables,
         })
+    }
+
+    /// The sample surveys' reliability thresholds (footnotes and summaries quote them).
+    pub fn reliability(&self) -> crate::indicators::Reliability {
+        let survey = self.disclosure.survey();
+        crate::indicators::Reliability {
+            unreliable_below: survey.unreliable_below,
+            withheld_below: survey.withheld_below,
+        }
     }
 
     /// Each source's title by its ILOSTAT source code ("FX:ID"), for notes and source lines.
@@ -379,7 +443,7 @@ impl Round {
             classifications: &self.classifications,
             indicators: &self.indicators,
             source_titles,
-            reliability: self.indicators.reliability,
+            reliability: self.reliability(),
             round_name: &self.name,
         }
     }
@@ -527,7 +591,7 @@ impl Round {
             sources,
             cells: cells.len(),
             cell_status: CellStatusCounts::of(&cells),
-            reliability: self.indicators.reliability,
+            reliability: self.reliability(),
             validation,
             indicators: self.indicators.ids(),
             not_declared: self.indicators.not_declared.clone(),
@@ -731,7 +795,10 @@ impl Round {
             &totals,
             id,
         ));
-        disclosure::protect(&mut tables, &self.indicators.reliability, spec);
+        let policy = self.disclosure.for_source(spec)?;
+        let links = tabulate::population_links(&produced, aggregated, validate::RULE)
+            .map_err(|e| Error::polars(&spec.raw_path, "relate the universes", e))?;
+        let disclosure = disclosure::protect(&mut tables, &links, policy, &self.disclosure, spec)?;
         let mut cells = Cells::default();
         for table in &tables {
             cells.append(table.cells(spec, true));
@@ -777,6 +844,7 @@ impl Round {
                 quarantine_by_rule: summary.by_rule,
                 source_total_rows: total_rows,
                 coverage: summarize_coverage(&coverage, summary.read),
+                disclosure,
             },
             coverage,
             cells,
@@ -1030,6 +1098,7 @@ impl fmt::Display for RunReport {
         )?;
         let status = &self.cell_status;
         writeln!(f, "cells: {}", self.cells_summary())?;
+        write!(f, "{}", self.disclosure_table())?;
         if status.withheld_validation > 0 {
             writeln!(
                 f,

@@ -39,6 +39,9 @@ pub struct SourceMeta {
     /// sex): their indicators are "not available" for the source, never zero.
     #[serde(default)]
     pub not_provided: Vec<String>,
+    /// The disclosure policy (schemas/disclosure.toml) when not the default of the source's kind.
+    #[serde(default)]
+    pub disclosure: Option<String>,
 }
 
 impl SourceMeta {

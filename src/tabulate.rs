@@ -134,7 +134,7 @@ impl Cells {
         self.classif1.push(codes.get(1).cloned());
         self.classif2.push(codes.get(2).cloned());
         self.time.push(spec.source.time.clone());
-        let withheld = matches!(cell.status, Status::Primary | Status::Secondary);
+        let withheld = cell.status.withheld();
         self.obs_value
             .push((!withheld).then_some(cell.value).flatten());
         self.persons
@@ -244,6 +244,9 @@ pub enum Status {
     Primary,
     /// Withheld: would give a primary cell away.
     Secondary,
+    /// Withheld, primary or secondary, under a policy that does not say which (telling a reader a
+    /// cell is primary narrows it to 1 to threshold - 1 persons).
+    Confidential,
 }
 
 impl Status {
@@ -251,7 +254,7 @@ impl Status {
         match self {
             Status::Published => None,
             Status::Unreliable => Some("U"),
-            Status::Primary | Status::Secondary => Some("S"),
+            Status::Primary | Status::Secondary | Status::Confidential => Some("S"),
         }
     }
 
@@ -259,12 +262,16 @@ impl Status {
         match self {
             Status::Primary => Some("primary"),
             Status::Secondary => Some("secondary"),
+            Status::Confidential => Some("confidential"),
             _ => None,
         }
     }
 
     pub fn withheld(self) -> bool {
-        matches!(self, Status::Primary | Status::Secondary)
+        matches!(
+            self,
+            Status::Primary | Status::Secondary | Status::Confidential
+        )
     }
 }
 
@@ -390,6 +397,7 @@ fn ratio(part: &Table, i: usize, whole: &Table, j: usize) -> Option<Cell> {
         return None;
     }
     let status = match (part.status[i], whole.status[j]) {
+        (Status::Confidential, _) | (_, Status::Confidential) => Status::Confidential,
         (Status::Primary, _) => Status::Primary,
         (a, b) if a.withheld() || b.withheld() => Status::Secondary,
         (Status::Unreliable, _) => Status::Unreliable,
@@ -715,4 +723,118 @@ fn unknown_code(
         ),
         "map the source's codes to codes the classification has, or correct the dimension's value expression in schemas/indicators.toml",
     )
+}
+
+/// A relation between two or three universes of a source that holds record by record, so a reader
+/// who knows the definitions links their cells: the disclosure control writes it as equations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PopulationLink {
+    /// `whole` is the disjoint union of `a` and `b` (labour force = employed + unemployed): a cell
+    /// of `whole` is the sum of the cells of `a` and `b` with the same codes.
+    Sum { whole: String, a: String, b: String },
+    /// `part` is `full` restricted to one category `code` of a dimension (employed foreign-born =
+    /// employed, place of birth foreign): a cell of `part` is the cell of `full` with the code added.
+    Subset {
+        part: String,
+        full: String,
+        code: String,
+    },
+}
+
+/// The links between the universes of `tables`, found in the executed [`aggregate`] (clean
+/// records): sums where one universe's flag is the sum of two others' on every combination, and
+/// subsets where one universe is another restricted to one category of a dimension of its tables.
+pub fn population_links(
+    tables: &[&Indicator],
+    aggregated: &DataFrame,
+    rule_column: &str,
+) -> PolarsResult<Vec<PopulationLink>> {
+    let clean = aggregated
+        .clone()
+        .lazy()
+        .filter(col(rule_column).is_null())
+        .collect()?;
+    let universes = distinct_universes(tables);
+    let flags: Vec<Vec<bool>> = (0..universes.len())
+        .map(|i| {
+            Ok(clean
+                .column(&universe_key(i))?
+                .bool()?
+                .iter()
+                .map(|v| v.unwrap_or(false))
+                .collect())
+        })
+        .collect::<PolarsResult<_>>()?;
+    let mut links = Vec::new();
+    let n = universes.len();
+    for w in 0..n {
+        for a in 0..n {
+            for b in (a + 1)..n {
+                let sums = (0..clean.height()).all(|r| {
+                    u8::from(flags[w][r]) == u8::from(flags[a][r]) + u8::from(flags[b][r])
+                });
+                if w != a && w != b && sums {
+                    links.push(PopulationLink::Sum {
+                        whole: universes[w].universe_text.clone(),
+                        a: universes[a].universe_text.clone(),
+                        b: universes[b].universe_text.clone(),
+                    });
+                }
+            }
+        }
+    }
+    for (p, part) in universes.iter().enumerate() {
+        for (f, full) in universes.iter().enumerate() {
+            if p == f {
+                continue;
+            }
+            if let Some(code) = restriction(&clean, tables, full, &flags[p], &flags[f])? {
+                links.push(PopulationLink::Subset {
+                    part: part.universe_text.clone(),
+                    full: full.universe_text.clone(),
+                    code,
+                });
+            }
+        }
+    }
+    Ok(links)
+}
+
+/// The category `code` of a dimension of `full`'s tables such that `part` holds exactly where
+/// `full` holds and the dimension has that code, if there is one.
+fn restriction(
+    clean: &DataFrame,
+    tables: &[&Indicator],
+    full: &Indicator,
+    part_flags: &[bool],
+    full_flags: &[bool],
+) -> PolarsResult<Option<String>> {
+    if part_flags.iter().zip(full_flags).any(|(p, f)| *p && !*f) {
+        return Ok(None);
+    }
+    let dimensions = tables
+        .iter()
+        .filter(|t| t.universe_text == full.universe_text)
+        .flat_map(|t| &t.dimensions);
+    for dimension in dimensions {
+        let values = string_values(clean, &dimension_key(dimension))?;
+        let (mut inside, mut outside) = (BTreeSet::new(), BTreeSet::new());
+        for (r, value) in values.iter().enumerate() {
+            if !full_flags[r] {
+                continue;
+            }
+            let code = dimension.code_for(value.as_deref()).map(String::from);
+            if part_flags[r] {
+                inside.insert(code);
+            } else {
+                outside.insert(code);
+            }
+        }
+        if inside.len() == 1 && inside.is_disjoint(&outside) {
+            if let Some(Some(code)) = inside.into_iter().next() {
+                return Ok(Some(code));
+            }
+        }
+    }
+    Ok(None)
 }

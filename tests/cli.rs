@@ -5,7 +5,10 @@ use std::fs;
 use std::process::Command;
 
 mod common;
-use common::{assert_clean_failure, assert_crosscheck, assert_python_check, python, text, Round};
+use common::{
+    assert_clean_failure, assert_crosscheck, assert_python_check, assert_python_check_with, python,
+    text, Round,
+};
 
 /// Run ilms, expect a clean refusal naming `file` and `key`, and no output written. Returns stderr.
 fn assert_refused_and_nothing_written(
@@ -53,9 +56,89 @@ fn sample_round_publishes_cells_that_match_an_independent_duckdb_computation() {
         "staging folder left behind"
     );
 
-    assert_crosscheck(round.dir.path());
-    assert_python_check("recover.py", round.dir.path(), "recover ok");
+    assert_audit(round.dir.path());
     assert_python_check("exports.py", round.dir.path(), "exports ok");
+    assert_disclosure_targets(&round);
+}
+
+/// The cross-check, which also writes the true values of the withheld cells, then the attacker's
+/// audit of every withheld cell by linear programming against those values.
+fn assert_audit(round_dir: &std::path::Path) {
+    let truth = tempfile::tempdir().expect("temporary folder");
+    let truth = truth.path().join("truth.parquet");
+    assert_python_check_with(
+        "crosscheck.py",
+        &[round_dir.as_os_str(), "--truth".as_ref(), truth.as_os_str()],
+        "crosscheck ok",
+    );
+    assert_python_check_with(
+        "recover.py",
+        &[round_dir.as_os_str(), truth.as_os_str()],
+        "recover ok",
+    );
+}
+
+/// The figures users need are published: no headline cell (every breakdown at its total or the
+/// migrant category, sex T/M/F) of 15 records or more is withheld, at most 8% of all count cells
+/// are, and at most 15% of any microdata source's.
+fn assert_disclosure_targets(round: &Round) {
+    let log: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(round.path("processed/run_log.json")).expect("run log"),
+    )
+    .expect("run log is JSON");
+    let (mut cells, mut withheld) = (0, 0);
+    for source in log["sources"].as_array().expect("sources") {
+        let d = &source["disclosure"];
+        let n = |k: &str| d[k].as_u64().expect(k);
+        let source_withheld = n("withheld_primary") + n("withheld_secondary");
+        assert_eq!(n("headline_withheld_reliable"), 0, "{source}");
+        if n("cells") > 0 && d["policy"] != "published_table" {
+            assert!(
+                source_withheld as f64 <= 0.15 * n("cells") as f64,
+                "more than 15% withheld: {source}"
+            );
+        }
+        cells += n("cells");
+        withheld += source_withheld;
+    }
+    assert!(withheld > 0, "nothing withheld: the check proves nothing");
+    assert!(
+        withheld as f64 <= 0.08 * cells as f64,
+        "{withheld} of {cells} count cells withheld"
+    );
+}
+
+#[test]
+fn complete_counts_with_not_stated_protected_like_any_cell_pass_the_audit() {
+    let round = Round::sample();
+    let policy = round.path("schemas/disclosure.toml");
+    let default = std::fs::read_to_string(&policy).expect("policy file");
+    let strict = default.replace(
+        "complete_count = \"complete_count\"",
+        "complete_count = \"complete_count_strict\"",
+    );
+    assert_ne!(
+        default, strict,
+        "the default line of schemas/disclosure.toml moved"
+    );
+    std::fs::write(&policy, strict).expect("write policy");
+    let output = round.ilms(&["run", "--quiet"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("complete_count_strict"));
+    assert_audit(round.dir.path());
+    assert_disclosure_targets(&round);
+}
+
+#[test]
+fn suppression_pattern_is_no_worse_than_the_anchors_on_their_test_tables() {
+    assert_python_check_with(
+        "anchors.py",
+        &[
+            env!("CARGO_BIN_EXE_ilms").as_ref(),
+            "--require-best".as_ref(),
+        ],
+        "anchors ok",
+    );
 }
 
 #[test]

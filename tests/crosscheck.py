@@ -6,25 +6,36 @@ records, with the indicator definitions written out below in SQL by hand (not re
 schemas/indicators.toml; the aggregate age and education groups come from the harmonized records'
 own derived columns, not from the engine's groupings). Checks, per cell:
   - counts: value and sample count exactly (weights summed in millionths of a person, as ilms does);
-  - the reliability flags: "S" (withheld, no value, no sample count) exactly when 1-4 records (for an
-    aggregate table, persons) are behind the cell or it is a secondary suppression, "U" exactly when
-    a sample survey's cell has 5-14 records;
+  - the flags, under each source's disclosure policy (run_log.json names it; thresholds from the
+    round's schemas/disclosure.toml, the rules written out here): "S" (withheld, no value, no sample
+    count) for every cell of 1 to withheld_below - 1 records (for an aggregate table, persons; under
+    not_stated = "stated_attributes", judged by the cell with its not-stated codes at their totals),
+    "primary" exactly for those where the policy reveals the reason, no other withheld cell where it
+    has no secondary suppression, "confidential" for every withheld cell where it hides the reason;
+    "U" exactly when a cell has unreliable_below - 1 records or fewer (and is not withheld);
   - rates, distributions and shares: 100 x part / whole from the DuckDB counts, withheld exactly when
     the part or the whole is withheld;
   - every total equals the sum of its parts wherever all of them are published;
   - sources that cannot give an indicator (run log: not available) publish no cell for it, and a
     source without sex publishes SEX_T only.
 
-    python3 tests/crosscheck.py ROUND_DIR
+    python3 tests/crosscheck.py ROUND_DIR [--truth FILE]
+
+--truth FILE writes the true values of the count cells (records, persons, whether each is primary
+and withheld) as Parquet, for the attacker's audit (tests/recover.py); the file is the test's, never
+published.
 """
 import json
 import sys
+import tomllib
 
 import duckdb
 import pandas as pd
 
 SCALE = 1_000_000  # ilms sums weights in millionths of a person
-UNRELIABLE_BELOW, WITHHELD_BELOW = 15, 5
+# "Not stated" code of each classification (a cell with one is judged by its stated attributes).
+NOT_STATED = {"SEX_X", "OCU_ISCO08_X", "OCU_SKILL_X", "ECO_ISIC4_X", "ECO_AGGREGATE_X", "ECO_SECTOR_X",
+              "STE_ICSE93_6", "STE_AGGREGATE_X", "EDU_ISCED11_9", "EDU_AGGREGATE_X", "CBR_BIR_X", "CCT_CIT_X"}
 
 UNIVERSES = {
     "EMP": "working_age and lf_status = 'EMP'",
@@ -142,7 +153,60 @@ def published_cells(root):
     return cells
 
 
-def main(root):
+def source_policies(root, log):
+    """Each source's disclosure policy (by ILOSTAT source code), as the run log names it."""
+    with open(f"{root}/schemas/disclosure.toml", "rb") as f:
+        policies = tomllib.load(f)["policies"]
+    codes = {c.split(":")[1]: c for c in duckdb.execute(
+        f"select distinct source from read_parquet('{root}/processed/indicators/**/*.parquet')").fetchall() for c in c}
+    return {codes[s["id"]]: policies[s["disclosure"]["policy"]] for s in log["sources"] if s["id"] in codes}
+
+
+def stated(codes):
+    """The cell with its not-stated codes at their totals."""
+    def total(c):
+        return "SEX_T" if c == "SEX_X" else f"{classification(c)}_TOTAL"
+    return tuple(total(c) if c in NOT_STATED else c for c in codes)
+
+
+def check_flags(indicator, merged, policies):
+    """Withheld and unreliable flags against each source's policy; returns the primary cells."""
+    sizes = {tuple(None if v != v else v for v in k): s for k, s in
+             zip(merged[KEYS].itertuples(index=False, name=None), merged["size"])}
+    primary = pd.Series(False, index=merged.index)
+    unreliable = pd.Series(False, index=merged.index)
+    for i, row in merged.iterrows():
+        policy = policies[row.source]
+        size = row["size"]
+        judged = size
+        if policy.get("not_stated", "stated_attributes") == "stated_attributes":
+            key = tuple(None if v != v else v for v in row[KEYS])
+            judged = sizes.get(key[:3] + stated(key[3:]), size)
+        primary[i] = size > 0 and judged < policy.get("withheld_below", 0)
+        unreliable[i] = size > 0 and size < policy.get("unreliable_below", 0)
+    withheld = merged.obs_status == "S"
+    if (primary & ~withheld).any():
+        fail(f"{indicator}: cells of 1 to withheld_below - 1 records published:\n{merged[primary & ~withheld][KEYS + ['size']].head()}")
+    for source, rows in merged.groupby("source"):
+        policy = policies[source]
+        p, w = primary[rows.index], withheld[rows.index]
+        if policy.get("reveal_reason", False):
+            if (p != (rows.suppressed == "primary")).any():
+                fail(f"{indicator}, {source}: 'primary' differs from the policy's small cells:\n"
+                     f"{rows[p != (rows.suppressed == 'primary')][KEYS + ['size', 'suppressed']].head()}")
+        elif (rows[w].suppressed != "confidential").any():
+            fail(f"{indicator}, {source}: a withheld cell tells its reason under a policy that hides it")
+        if policy["secondary"] == "off" and (w & ~p).any():
+            fail(f"{indicator}, {source}: cells withheld beyond the small ones, without secondary suppression")
+    if (withheld != merged.suppressed.notna()).any() or merged[withheld].obs_value.notna().any() \
+            or merged[withheld].sample_count.notna().any():
+        fail(f"{indicator}: a withheld cell shows a value or sample count, or lacks its reason")
+    if (merged[~withheld].obs_status == "U").ne(unreliable[~withheld]).any():
+        fail(f"{indicator}: 'U' flags differ from the policy's unreliable_below")
+    return primary
+
+
+def main(root, truth_file=None):
     con = duckdb.connect()
     cells = published_cells(root)
     records = f"read_parquet('{root}/processed/harmonized/*.parquet', union_by_name = true)"
@@ -160,6 +224,8 @@ def main(root):
     no_sex = {n["source_id"] for n in log["not_available"] if n["dimension"] == "SEX"}
     checked = 0
     expected_counts = {}
+    policies = source_policies(root, log)
+    truth = [] if truth_file else None
     for indicator, (population, universe, slots) in COUNTS.items():
         published = cells[cells.indicator == indicator]
         skipped = {sid for (ind, sid) in not_available if ind == indicator}
@@ -200,18 +266,12 @@ def main(root):
         merged["w"] = merged["w"].fillna(0).astype("int64")
         merged["n"] = merged["n"].fillna(0).astype("int64")
         aggregate = merged.source.isin(aggregate_sources)
-        size = merged.n.where(~aggregate, (merged.w / SCALE).round())
-        primary = (size > 0) & (size < WITHHELD_BELOW)
-        unreliable = merged.source.isin(sample_sources) & (size >= WITHHELD_BELOW) & (size < UNRELIABLE_BELOW)
+        merged["size"] = merged.n.where(~aggregate, (merged.w / SCALE).round())
+        primary = check_flags(indicator, merged, policies)
         withheld = merged.obs_status == "S"
-        if (primary != (merged.suppressed == "primary")).any():
-            fail(f"{indicator}: primary suppression differs from 1-{WITHHELD_BELOW - 1} records:\n"
-                 f"{merged[primary != (merged.suppressed == 'primary')][KEYS + ['n', 'suppressed']].head()}")
-        if (withheld != merged.suppressed.notna()).any() or merged[withheld].obs_value.notna().any() \
-                or merged[withheld].sample_count.notna().any():
-            fail(f"{indicator}: a withheld cell shows a value or sample count, or lacks its reason")
-        if (merged[~withheld].obs_status == "U").ne(unreliable[~withheld]).any():
-            fail(f"{indicator}: 'U' flags differ from {WITHHELD_BELOW}-{UNRELIABLE_BELOW - 1} records of a sample survey")
+        if truth is not None:
+            truth.append(merged.assign(indicator=indicator, primary=primary, withheld=withheld)[
+                ["indicator"] + KEYS + ["w", "size", "primary", "withheld"]])
         shown = merged[~withheld]
         value_off = shown[shown.obs_value != shown.w / (SCALE * 10 ** shown.unit_mult)]
         if not value_off.empty:
@@ -269,6 +329,8 @@ def main(root):
         if raw_rows != harmonized + quarantined or raw_rows != source["read"]:
             fail(f"{source['id']}: {raw_rows} raw rows but {harmonized} harmonized + {quarantined} quarantined (log says read {source['read']})")
 
+    if truth is not None:
+        pd.concat(truth).to_parquet(truth_file)
     print(f"crosscheck ok: {checked} cells match DuckDB (values, sample counts, flags); "
           f"every published total equals the sum of its published parts")
 
@@ -318,4 +380,6 @@ def check_totals(indicator, published):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    args = sys.argv[1:]
+    truth_at = args.index("--truth") + 1 if "--truth" in args else None
+    main(args[0], args[truth_at] if truth_at else None)

@@ -1,25 +1,37 @@
 #!/usr/bin/env python3
-"""Try to recover every withheld cell of a finished run from what it publishes (tests/cli.rs).
+"""The attacker's audit of a finished run (tests/cli.rs): how far each withheld cell can be narrowed
+from everything the run publishes.
 
 An attacker's knowledge, built here independently of ilms: each published count table's margins
 (a total is the sum of its categories, along sex, classif1 and classif2), the same quantity shown in
 several tables of one population (the margin "women, foreign-born" of the occupation table and of
-the age table), and the classification versions that group one another (skill levels of ISCO major
+the age table), the classification versions that group one another (skill levels of ISCO major
 groups, aggregate and youth/adult bands of 10-year bands, aggregate sectors of ISIC sections,
-employees / self-employed of ICSE-93, aggregate levels of ISCED 2011). A withheld cell is
-recoverable when its unit vector lies in the row space of those equations restricted to the withheld
-cells (published values move to the right-hand side); checked with a singular value decomposition.
+employees / self-employed of ICSE-93, aggregate levels of ISCED 2011), and that no count is
+negative. For every withheld cell, linear programming (HiGHS, through scipy) gives the smallest and
+largest value it can have given all that: the interval an attacker can narrow it to.
 
-Fails if any withheld cell is recoverable, and also unless, with the secondary suppressions
-published, some primary cell would be recoverable (so the check can fail).
+For each source whose disclosure policy has secondary suppression (run_log.json names the policy,
+schemas/disclosure.toml gives its protection level P):
+  - no withheld cell is determined (its interval has a width);
+  - every primary cell's interval reaches v + P above and max(0, v - P) below, v its true value
+    (from tests/crosscheck.py --truth, computed with DuckDB from the harmonized records);
+  - and, so that the check can fail: with the secondary cells published, some primary cell would not
+    be protected.
+Sources without secondary suppression (sample surveys: estimates) are reported, not judged.
 
-    python3 tests/recover.py ROUND_DIR
+    python3 tests/recover.py ROUND_DIR TRUTH_PARQUET
 """
+import json
 import sys
+import tomllib
 from collections import defaultdict
 
 import duckdb
 import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+from scipy.sparse import lil_matrix
 
 POPULATION = [
     ("MST_TEMP_", "employed"), ("MST_TUNE_", "unemployed"), ("MST_TEAP_", "labour force"),
@@ -27,6 +39,30 @@ POPULATION = [
     ("MST_FORP_", "foreign-born working age"), ("MST_NCTE_", "employed non-citizens"),
     ("MST_NCTP_", "non-citizen working age"), ("MNA_OEMP_", "outflows"), ("MNA_XRET_", "returns"), ("MFL_TPOP_", "inflows"),
 ]
+
+
+# Populations that are the sum of two others (ILO's definitions), and populations that are another
+# restricted to one category: a reader links their cells too.
+SUMS = [("labour force", "employed", "unemployed"), ("working age", "labour force", "outside the labour force")]
+SUBSETS = [("employed foreign-born", "employed", "CBR_BIR_FOREIGN"), ("foreign-born working age", "working age", "CBR_BIR_FOREIGN"),
+           ("employed non-citizens", "employed", "CCT_CIT_NONCIT"), ("non-citizen working age", "working age", "CCT_CIT_NONCIT")]
+
+
+def links(quantity):
+    """Equations between populations: a sum population's cell is the sum of its parts' cells with
+    the same codes; a subset population's cell equals the full population's cell with the category."""
+    equations = set()
+    codes_of = defaultdict(set)
+    for pop, codes in quantity:
+        codes_of[pop].add(codes)
+    for whole, a, b in SUMS:
+        for codes in codes_of[whole] & codes_of[a] & codes_of[b]:
+            equations.add(tuple(sorted([((whole, codes), 1), ((a, codes), -1), ((b, codes), -1)], key=str)))
+    for part, full, category in SUBSETS:
+        for codes in codes_of[part]:
+            if (full, codes | {category}) in quantity:
+                equations.add(tuple(sorted([((part, codes), 1), ((full, codes | {category}), -1)], key=str)))
+    return equations
 
 
 def groups():
@@ -65,14 +101,14 @@ def population(indicator):
     return next(p for prefix, p in POPULATION if indicator.startswith(prefix))
 
 
-def equations_of(rows):
+def equations_of(rows, value_column="obs_value"):
     """Quantities (population, non-total codes) and the equations between them, for one source."""
     quantity = {}
     cells_of = defaultdict(list)  # table -> cell codes
     for r in rows:
         codes = [c for c in (r.sex, r.classif1, r.classif2) if c]
         key = (population(r.indicator), frozenset(c for c in codes if not is_total(c)))
-        quantity[key] = r.obs_value  # NaN when withheld
+        quantity[key] = getattr(r, value_column)  # None when withheld
         table = (r.indicator, tuple(classification(c) for c in codes))
         cells_of[table].append(tuple(codes))
     equations = set()
@@ -100,64 +136,100 @@ def key_of(pop, codes):
     return (pop, frozenset(c for c in codes if not is_total(c)))
 
 
-def recoverable(quantity, equations, unknown):
-    """The unknown quantities the equations determine."""
+def interval_finder(equations, value, unknown):
+    """A function giving the [min, max] of an unknown quantity over the non-negative solutions of
+    the equations, with every other quantity at its published value."""
     index = {q: i for i, q in enumerate(sorted(unknown, key=str))}
-    rows = []
+    rows, rhs = [], []
     for eq in equations:
-        row = np.zeros(len(index))
-        for q, k in eq:
-            if q in index:
-                row[index[q]] += k
-        if row.any():
-            rows.append(row)
-    if not rows:
-        return list(index)
-    a = np.array(rows)
-    _, s, vt = np.linalg.svd(a, full_matrices=True)
-    rank = int((s > 1e-9 * max(1.0, s[0])).sum())
-    null = vt[rank:]
-    if null.shape[0] == 0:
-        return list(index)
-    determined = np.abs(null).max(axis=0) < 1e-9
-    return [q for q, i in index.items() if determined[i]]
+        row = {index[q]: k for q, k in eq if q in index}
+        if not row:
+            continue
+        rows.append(row)
+        rhs.append(-sum(k * value[q] for q, k in eq if q not in index))
+    a = lil_matrix((max(len(rows), 1), len(index)))
+    for r, row in enumerate(rows):
+        for i, k in row.items():
+            a[r, i] += k
+    a = a.tocsr()
+    b = np.array(rhs if rows else [0.0])
+
+    def interval(q):
+        c = np.zeros(len(index))
+        c[index[q]] = 1.0
+        low = linprog(c, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
+        high = linprog(-c, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
+        if low.status != 0 or high.status not in (0, 3):
+            raise SystemExit(f"recover FAILED: the linear program for {sorted(q[1])} did not solve: {low.message} / {high.message}")
+        return low.fun, (np.inf if high.status == 3 else -high.fun)
+    return interval
 
 
-def main(root):
+def main(root, truth_path):
     cells = duckdb.execute(f"""
-        select source, indicator, sex, classif1, classif2, obs_value, suppressed
+        select source, indicator, sex, classif1, classif2, persons, obs_status, suppressed
         from read_parquet('{root}/processed/indicators/**/*.parquet', hive_partitioning = true)
         where unit = 'PS'""").df()
-    withheld_total, exposed_if_published = 0, 0
+    truth = pd.read_parquet(truth_path)
+    log = json.load(open(f"{root}/processed/run_log.json"))
+    with open(f"{root}/schemas/disclosure.toml", "rb") as f:
+        policies = tomllib.load(f)["policies"]
+    policy_of = {s["id"]: policies[s["disclosure"]["policy"]] for s in log["sources"]}
+    true_value, primary = {}, set()
+    truth = truth[truth.withheld]
+    for r in truth.astype(object).where(truth.notna(), None).itertuples():
+        q = key_of(population(r.indicator), [c for c in (r.sex, r.classif1, r.classif2) if c])
+        true_value[(r.source, q)] = r.w / 1e6
+        if r.primary:
+            primary.add((r.source, q))
+    audited = narrowest = exposed_without_secondary = 0
     for source, rows in cells.groupby("source"):
+        policy = policy_of[source.split(":")[1]]
         rows = rows.astype(object).where(rows.notna(), None)
-        quantity, equations = equations_of(rows.itertuples())
+        quantity, equations = equations_of(rows.itertuples(), "persons")
         withheld = {k for k, v in quantity.items() if v is None}
-        primary = {key_of(population(r.indicator), [c for c in (r.sex, r.classif1, r.classif2) if c])
-                   for r in rows.itertuples() if r.suppressed == "primary"}
-        withheld_total += len(withheld)
-        by_population = defaultdict(set)
-        for q in withheld:
-            by_population[q[0]].add(q)
-        for pop, unknown in by_population.items():
-            eqs = [e for e in equations if e[0][0][0] == pop]
-            found = recoverable(quantity, eqs, unknown)
-            if found:
-                print(f"recover FAILED: {source}, {pop}: {len(found)} withheld cells can be recovered, e.g. "
-                      f"{sorted(found[0][1])}", file=sys.stderr)
-                sys.exit(1)
-            # Without the secondary suppressions, primaries would be given away.
-            exposed_if_published += len(recoverable(quantity, eqs, unknown & primary))
-    if withheld_total == 0:
-        print("recover FAILED: no withheld cell to try", file=sys.stderr)
-        sys.exit(1)
-    if exposed_if_published == 0:
-        print("recover FAILED: primary cells are safe even without secondary suppression: the check proves nothing",
-              file=sys.stderr)
-        sys.exit(1)
-    print(f"recover ok: none of {withheld_total} withheld cells can be recovered from the published margins "
-          f"(without the secondary suppressions, {exposed_if_published} could)")
+        if not withheld:
+            continue
+        if policy["secondary"] == "off":
+            print(f"recover: {source}: {len(withheld)} withheld cells, policy without secondary suppression (not judged)")
+            continue
+        protection = policy["protection"]
+        # One system per source: the populations are linked (labour force = employed + unemployed, ...).
+        for pop, unknown in [(source, withheld)]:
+            eqs = list(equations) + list(links(quantity))
+            interval = interval_finder(eqs, quantity, unknown)
+            for q in unknown:
+                low, high = interval(q)
+                audited += 1
+                v = true_value[(source, q)]
+                if high - low < 1e-6:
+                    fail(f"{source}: withheld cell {sorted(q[1])} of {pop} is determined: {low}")
+                if (source, q) in primary and (high < v + protection - 1e-6 or low > max(0.0, v - protection) + 1e-6):
+                    fail(f"{source}: primary cell {sorted(q[1])} of {pop} ({v:g} persons) narrowed to [{low:g}, {high:g}]"
+                         f", less than +/- {protection}")
+                narrowest = min(narrowest or np.inf, high - low)
+            # Without the secondary cells, some primary cell would be exposed.
+            small = {q for q in unknown if (source, q) in primary}
+            known = {**quantity, **{q: true_value[(source, q)] for q in unknown - small}}
+            interval = interval_finder(eqs, known, small)
+            for q in small:
+                low, high = interval(q)
+                v = true_value[(source, q)]
+                if high < v + protection - 1e-6 or low > max(0.0, v - protection) + 1e-6:
+                    exposed_without_secondary += 1
+    if audited == 0:
+        fail("no withheld cell under secondary suppression to audit")
+    if exposed_without_secondary == 0:
+        fail("primary cells are protected even without secondary suppression: the check proves nothing")
+    print(f"recover ok: {audited} withheld cells under secondary suppression audited by linear programming; none is "
+          f"determined, every primary cell keeps its protection interval (narrowest width {narrowest:g} persons); "
+          f"without the secondary cells {exposed_without_secondary} primary cells would not")
+
+
+def fail(message):
+    print(f"recover FAILED: {message}", file=sys.stderr)
+    sys.exit(1)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2])
