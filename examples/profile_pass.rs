@@ -62,6 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             validation.checked(),
             validate::RULE,
             &harmonize::coverage_columns(spec),
+            None,
         )
         .select([len()])],
         "quarantine" => vec![sink(validation.quarantine())?],
@@ -70,6 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             validation.checked(),
             validate::RULE,
             &harmonize::coverage_columns(spec),
+            None,
         )],
         _ => {
             let cached = validation.cached();
@@ -83,6 +85,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         cached.checked(),
                         validate::RULE,
                         &harmonize::coverage_columns(spec),
+                        None,
                     )),
                     "c" => plans.push(cached.counts()),
                     "n" => plans.push(cached.checked().select([len()])),

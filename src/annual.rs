@@ -362,9 +362,12 @@ pub fn build(spec: &TableSpec, cells: &Cells, context: &TableContext) -> AnnualT
                 .collect();
             for note in checked {
                 let rule = note.trim_start_matches("ilms:");
-                row_notes.push(notes.add(format!(
-                    "The source fails validation rule '{rule}' (a warning); see the round's validation report."
-                )));
+                let text = if rule == crate::tabulate::PERTURBED_NOTE {
+                    "Figures perturbed by a few persons to protect confidentiality (cell-key method); totals may differ slightly from the sum of their parts.".to_string()
+                } else {
+                    format!("The source fails validation rule '{rule}' (a warning); see the round's validation report.")
+                };
+                row_notes.push(notes.add(text));
             }
             row_notes.sort_unstable();
             row_notes.dedup();

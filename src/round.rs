@@ -673,6 +673,11 @@ impl Round {
         let clean_file = format!("harmonized/{id}.parquet");
         let quarantine_file = format!("quarantine/{id}.parquet");
         let (produced, mut not_available) = self.availability(spec, &provided);
+        let policy = self.disclosure.for_source(spec)?;
+        let record_key = match policy.perturbation {
+            Some(_) => Some(disclosure::cell_key::record_key(&id_key(&self.root)?)),
+            None => None,
+        };
         let (validation, results) = loop {
             let plan = validate::plan(spec, harmonized()?, &self.rules, &provided, &duplicates);
             if self.publish_records {
@@ -693,6 +698,7 @@ impl Round {
                     validation.checked(),
                     validate::RULE,
                     &harmonize::coverage_columns(spec),
+                    record_key.clone(),
                 ),
                 validation.counts(),
                 validate::flow_totals_plan(validation.checked()),
@@ -748,10 +754,14 @@ impl Round {
         };
         let stop_count = validation.stop_plans().len();
         let (combinations, rule_counts) = (&results[1], &results[2]);
-        let aggregated =
-            &tabulate::aggregate(&produced, combinations.clone().lazy(), validate::RULE)
-                .collect()
-                .map_err(|e| Error::polars(&spec.spec_path, "aggregate the records", e))?;
+        let aggregated = &tabulate::aggregate(
+            &produced,
+            combinations.clone().lazy(),
+            validate::RULE,
+            record_key.is_some(),
+        )
+        .collect()
+        .map_err(|e| Error::polars(&spec.spec_path, "aggregate the records", e))?;
         let flows = validate::flow_totals(spec, &results[3])?;
         let stops = &results[4..4 + stop_count];
         let coverage = harmonize::coverage_counts(spec, combinations)
@@ -795,7 +805,6 @@ impl Round {
             &totals,
             id,
         ));
-        let policy = self.disclosure.for_source(spec)?;
         let links = tabulate::population_links(&produced, aggregated, validate::RULE)
             .map_err(|e| Error::polars(&spec.raw_path, "relate the universes", e))?;
         let disclosure = disclosure::protect(&mut tables, &links, policy, &self.disclosure, spec)?;

@@ -16,6 +16,9 @@ use crate::error::{Error, Result};
 use crate::indicators::{cartesian, CategoryList, Dimension, Indicator, Measure, Population};
 use crate::spec::SourceSpec;
 
+/// The note (`note_source`, "ilms:<this>") on a cell perturbed by the cell-key method.
+pub const PERTURBED_NOTE: &str = "cell_key";
+
 /// Weights are summed as integers in units of 1 / WEIGHT_SCALE persons.
 pub const WEIGHT_SCALE: f64 = 1_000_000.0;
 
@@ -110,9 +113,12 @@ impl Cells {
                 .map(|rule| format!("ilms:{rule}"))
                 .collect::<Vec<_>>()
                 .join("; ");
-            self.note_source
-                .iter_mut()
-                .for_each(|n| *n = Some(note.clone()));
+            self.note_source.iter_mut().for_each(|n| {
+                *n = Some(match n.take() {
+                    Some(own) => format!("{own}; {note}"),
+                    None => note.clone(),
+                })
+            });
         }
         if !blocking.is_empty() {
             for i in 0..self.len() {
@@ -141,10 +147,14 @@ impl Cells {
             .push((!withheld).then_some(cell.persons).flatten());
         self.obs_status
             .push(cell.status.obs_status().map(String::from));
-        self.sample_count
-            .push(cell.records.filter(|_| !withheld && !spec.is_aggregate()));
+        let perturbed = cell.status == Status::Perturbed;
+        self.sample_count.push(
+            cell.records
+                .filter(|_| !withheld && !perturbed && !spec.is_aggregate()),
+        );
         self.note_indicator.push(indicator.note_indicator.clone());
-        self.note_source.push(None);
+        self.note_source
+            .push(perturbed.then(|| format!("ilms:{PERTURBED_NOTE}")));
         self.unit.push(indicator.unit.clone());
         self.unit_mult.push(indicator.unit_mult);
         self.suppressed
@@ -231,6 +241,8 @@ impl Cells {
 pub struct Tally {
     pub weight: i64,
     pub records: i64,
+    /// Sum of the records' keys (cell-key perturbation; 0 when the policy has none).
+    pub key_sum: i64,
 }
 
 /// What a cell may show.
@@ -247,12 +259,14 @@ pub enum Status {
     /// Withheld, primary or secondary, under a policy that does not say which (telling a reader a
     /// cell is primary narrows it to 1 to threshold - 1 persons).
     Confidential,
+    /// Published with a small perturbation (cell-key method): its records are not told.
+    Perturbed,
 }
 
 impl Status {
     pub fn obs_status(self) -> Option<&'static str> {
         match self {
-            Status::Published => None,
+            Status::Published | Status::Perturbed => None,
             Status::Unreliable => Some("U"),
             Status::Primary | Status::Secondary | Status::Confidential => Some("S"),
         }
@@ -398,6 +412,7 @@ fn ratio(part: &Table, i: usize, whole: &Table, j: usize) -> Option<Cell> {
     }
     let status = match (part.status[i], whole.status[j]) {
         (Status::Confidential, _) | (_, Status::Confidential) => Status::Confidential,
+        (Status::Perturbed, _) | (_, Status::Perturbed) => Status::Perturbed,
         (Status::Primary, _) => Status::Primary,
         (a, b) if a.withheld() || b.withheld() => Status::Secondary,
         (Status::Unreliable, _) => Status::Unreliable,
@@ -466,11 +481,13 @@ pub fn size_group_tables() {
 /// (`_weight`) and as a float (`_weighted`), and the number of records (`_records`). One scan,
 /// whatever the number of indicators; one row per combination of those columns that occurs: 2,282
 /// in the benchmark round at 1M and 10M records, about 600,000 in a census-like round of 10M.
+/// With `record_key` (cell-key perturbation), the records' keys are summed too (`_key`).
 pub fn combinations(
     tables: &[&Indicator],
     checked: LazyFrame,
     rule_column: &str,
     also: &[String],
+    record_key: Option<Expr>,
 ) -> LazyFrame {
     let columns: BTreeSet<&str> = std::iter::once(rule_column)
         .chain(
@@ -490,26 +507,32 @@ pub fn combinations(
         .round(0, RoundMode::HalfAwayFromZero)
         .cast(DataType::Int64)
         .alias("_weight");
-    checked
-        .select(
-            by.iter()
-                .cloned()
-                .chain([weight, col("weight")])
-                .collect::<Vec<_>>(),
-        )
-        .group_by(by)
-        .agg([
-            col("_weight").sum().alias("_weight"),
-            col("weight").sum().alias("_weighted"),
-            len().cast(DataType::Int64).alias("_records"),
-        ])
+    let mut sums = vec![
+        col("_weight").sum().alias("_weight"),
+        col("weight").sum().alias("_weighted"),
+        len().cast(DataType::Int64).alias("_records"),
+    ];
+    let mut selected: Vec<Expr> = by.iter().cloned().chain([weight, col("weight")]).collect();
+    if let Some(key) = record_key {
+        selected.push(key.alias(KEY));
+        sums.push(col(KEY).sum().alias(KEY));
+    }
+    checked.select(selected).group_by(by).agg(sums)
 }
+
+/// The summed record keys of [`combinations`] and [`aggregate`].
+const KEY: &str = "_key";
 
 /// The aggregation the count tables are read from, over the executed [`combinations`]: grouped by
 /// validation rule, by whether each table's universe holds (`_in<i>`), and by the value of every
 /// dimension the tables use (`_d_<dimension>`), with `_weight` and `_records` summed. The
 /// universes and dimensions are evaluated once per combination, not once per record.
-pub fn aggregate(tables: &[&Indicator], combinations: LazyFrame, rule_column: &str) -> LazyFrame {
+pub fn aggregate(
+    tables: &[&Indicator],
+    combinations: LazyFrame,
+    rule_column: &str,
+    keyed: bool,
+) -> LazyFrame {
     let mut keys: Vec<(String, Expr)> = vec![(rule_column.to_string(), col(rule_column))];
     // Tables of one indicator share a universe: one flag per distinct universe.
     for (i, table) in distinct_universes(tables).into_iter().enumerate() {
@@ -524,11 +547,12 @@ pub fn aggregate(tables: &[&Indicator], combinations: LazyFrame, rule_column: &s
             dimension.value.clone().cast(DataType::String),
         ));
     }
+    let sums = sums(keyed);
     combinations
         .select(
             keys.iter()
                 .map(|(name, expr)| expr.clone().alias(name.as_str()))
-                .chain([col("_weight"), col("_records")])
+                .chain(sums.iter().map(|s| col(*s)))
                 .collect::<Vec<_>>(),
         )
         .group_by(
@@ -536,10 +560,16 @@ pub fn aggregate(tables: &[&Indicator], combinations: LazyFrame, rule_column: &s
                 .map(|(name, _)| col(name.as_str()))
                 .collect::<Vec<_>>(),
         )
-        .agg([
-            col("_weight").sum().alias("_weight"),
-            col("_records").sum().alias("_records"),
-        ])
+        .agg(sums.iter().map(|s| col(*s).sum()).collect::<Vec<_>>())
+}
+
+/// The summed columns of the aggregation.
+fn sums(keyed: bool) -> Vec<&'static str> {
+    let mut sums = vec!["_weight", "_records"];
+    if keyed {
+        sums.push(KEY);
+    }
+    sums
 }
 
 /// The dimensions of `tables`, each once, by name.
@@ -593,6 +623,7 @@ pub fn roll_up<'a>(
 ) -> Result<Table<'a>> {
     let dims = &table.dimensions;
     let keys: Vec<String> = dims.iter().map(dimension_key).collect();
+    let keyed = aggregated.column(KEY).is_ok();
     let finest = aggregated
         .clone()
         .lazy()
@@ -602,7 +633,12 @@ pub fn roll_up<'a>(
                 .and(col(universe_column(tables, table).as_str())),
         )
         .group_by(keys.iter().map(|k| col(k.as_str())).collect::<Vec<_>>())
-        .agg([col("_weight").sum(), col("_records").sum()])
+        .agg(
+            sums(keyed)
+                .iter()
+                .map(|s| col(*s).sum())
+                .collect::<Vec<_>>(),
+        )
         .collect()
         .map_err(|e| Error::polars(&spec.raw_path, "select an indicator's finest table", e))?;
     let finest = &finest;
@@ -623,6 +659,15 @@ pub fn roll_up<'a>(
         .column("_records")
         .and_then(|c| c.i64().cloned())
         .map_err(|e| Error::polars(&spec.raw_path, "read counts", e))?;
+    let key_sums: Vec<i64> = if keyed {
+        finest
+            .column(KEY)
+            .and_then(|c| c.cast(&DataType::Int64))
+            .and_then(|c| Ok(c.i64()?.iter().map(|k| k.unwrap_or(0)).collect()))
+            .map_err(|e| Error::polars(&spec.raw_path, "read the record keys", e))?
+    } else {
+        vec![0; finest.height()]
+    };
     for (row, (weight, records)) in weights.iter().zip(counts.iter()).enumerate() {
         let mut codes = Vec::with_capacity(dims.len());
         for (d, dim) in dims.iter().enumerate() {
@@ -640,6 +685,7 @@ pub fn roll_up<'a>(
         let tally = Tally {
             weight: weight.unwrap_or(0),
             records: records.unwrap_or(0),
+            key_sum: key_sums[row],
         };
         // A collapsed dimension is at its total either way: count each key once.
         let mut margins: BTreeSet<Vec<String>> = BTreeSet::new();
@@ -661,6 +707,7 @@ pub fn roll_up<'a>(
             let entry = tallies.entry(key).or_default();
             entry.weight += tally.weight;
             entry.records += tally.records;
+            entry.key_sum += tally.key_sum;
         }
     }
 

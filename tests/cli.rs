@@ -110,23 +110,23 @@ fn assert_disclosure_targets(round: &Round) {
 
 #[test]
 fn complete_counts_with_not_stated_protected_like_any_cell_pass_the_audit() {
-    let round = Round::sample();
-    let policy = round.path("schemas/disclosure.toml");
-    let default = std::fs::read_to_string(&policy).expect("policy file");
-    let strict = default.replace(
-        "complete_count = \"complete_count\"",
-        "complete_count = \"complete_count_strict\"",
-    );
-    assert_ne!(
-        default, strict,
-        "the default line of schemas/disclosure.toml moved"
-    );
-    std::fs::write(&policy, strict).expect("write policy");
+    let round = with_complete_count_policy("complete_count_strict");
     let output = round.ilms(&["run", "--quiet"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(text(&output.stdout).contains("complete_count_strict"));
     assert_audit(round.dir.path());
     assert_disclosure_targets(&round);
+    // The pattern does not depend on the number of threads.
+    let first = fs::read(round.path("processed/indicators_ilostat.csv")).expect("csv");
+    let output = Command::new(env!("CARGO_BIN_EXE_ilms"))
+        .args(["run", "--quiet", "--no-records"])
+        .current_dir(round.dir.path())
+        .env("POLARS_MAX_THREADS", "1")
+        .output()
+        .expect("run ilms");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let second = fs::read(round.path("processed/indicators_ilostat.csv")).expect("csv");
+    assert!(first == second, "one thread gave another pattern");
 }
 
 #[test]
@@ -501,4 +501,74 @@ fn every_ilms_indicator_is_declared_or_listed_with_a_reason() {
             "{entry}"
         );
     }
+}
+
+/// The sample round with its complete counts (census, registers) under another policy of
+/// schemas/disclosure.toml.
+fn with_complete_count_policy(policy: &str) -> Round {
+    let round = Round::sample();
+    let path = round.path("schemas/disclosure.toml");
+    let default = std::fs::read_to_string(&path).expect("policy file");
+    let changed = default.replace(
+        "complete_count = \"complete_count\"",
+        &format!("complete_count = \"{policy}\""),
+    );
+    assert_ne!(
+        default, changed,
+        "the default line of schemas/disclosure.toml moved"
+    );
+    std::fs::write(&path, changed).expect("write policy");
+    round
+}
+
+#[test]
+fn complete_counts_by_the_cell_key_method_publish_every_cell_perturbed_the_same_way_each_run() {
+    let round = with_complete_count_policy("complete_count_cell_key");
+    let output = round.ilms(&["run", "--quiet"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    // Values within the perturbation of DuckDB's, the same quantity the same in every table.
+    assert_crosscheck(round.dir.path());
+    let log: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(round.path("processed/run_log.json")).expect("run log"),
+    )
+    .expect("run log is JSON");
+    let census = log["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .find(|s| s["id"] == "BRN_CENSUS_2021")
+        .expect("the census");
+    assert_eq!(census["disclosure"]["policy"], "complete_count_cell_key");
+    assert_eq!(census["disclosure"]["withheld_primary"], 0);
+    assert_eq!(census["disclosure"]["withheld_secondary"], 0);
+    let table =
+        fs::read_to_string(round.path("processed/tables/stock_migrant_workers_birth_2024.md"))
+            .expect("annual table");
+    assert!(table.contains("perturbed"), "{table}");
+    // The record keys come from the round's secret key: a second run perturbs the same way.
+    let first = fs::read(round.path("processed/indicators_ilostat.csv")).expect("csv");
+    let output = round.ilms(&["run", "--quiet", "--no-records"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let second = fs::read(round.path("processed/indicators_ilostat.csv")).expect("csv");
+    assert!(first == second, "a second run perturbed differently");
+}
+
+#[test]
+fn a_biased_perturbation_table_is_refused_naming_the_row() {
+    let round = with_complete_count_policy("complete_count_cell_key");
+    let path = round.path("schemas/disclosure.toml");
+    let text_before = fs::read_to_string(&path).expect("policy file");
+    let biased = text_before.replace(
+        "probability = [0.05, 0.2, 0.5, 0.2, 0.05]",
+        "probability = [0.05, 0.2, 0.4, 0.3, 0.05]",
+    );
+    assert_ne!(text_before, biased);
+    fs::write(&path, biased).expect("write policy");
+    let output = round.ilms(&["check"]);
+    assert_clean_failure(
+        &output,
+        "disclosure.toml",
+        "policies.complete_count_cell_key.ptable[1]",
+    );
+    assert!(text(&output.stderr).contains("mean perturbation"));
 }

@@ -7,6 +7,7 @@
 //! withheld cell can be narrowed below the protection level from what is published (see
 //! [`pattern`]); the linked tables are the equations of [`system`].
 
+pub mod cell_key;
 mod pattern;
 pub mod policy;
 mod system;
@@ -50,6 +51,11 @@ pub fn protect(
 ) -> Result<DisclosureSummary> {
     for table in tables.iter_mut() {
         primary(table, policy, spec);
+    }
+    if policy.perturbation.is_some() {
+        let summary = summarize(tables, policy, policies, spec);
+        cell_key::perturb(tables, &policy.ptable);
+        return Ok(summary);
     }
     if policy.secondary == Secondary::Suppression {
         let costs = costs(tables, policies, spec);

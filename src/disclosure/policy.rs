@@ -60,6 +60,61 @@ pub struct Policy {
     /// narrows it more than the protection allows; "confidential" for both keeps that hidden.
     #[serde(default)]
     pub reveal_reason: bool,
+    /// Complete counts only: every cell published, perturbed by the cell-key method (no cell
+    /// withheld; `withheld_below` 0 and `secondary` "off").
+    #[serde(default)]
+    pub perturbation: Option<Perturbation>,
+    /// The perturbation table: per range of cell sizes, the perturbations and their probabilities.
+    #[serde(default)]
+    pub ptable: Vec<PerturbationRow>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Perturbation {
+    CellKey,
+}
+
+/// One row of a perturbation table: cells of `from` to `to` persons (no `to`: and more) move by
+/// `perturbation[i]` with probability `probability[i]`.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerturbationRow {
+    pub from: i64,
+    #[serde(default)]
+    pub to: Option<i64>,
+    pub perturbation: Vec<i64>,
+    pub probability: Vec<f64>,
+}
+
+impl PerturbationRow {
+    pub fn covers(&self, persons: i64) -> bool {
+        persons >= self.from && self.to.is_none_or(|to| persons <= to)
+    }
+
+    /// What is wrong with the row, if anything: it must be a distribution of mean 0 (unbiased)
+    /// that never takes a cell below 0.
+    fn problem(&self) -> Option<String> {
+        let total: f64 = self.probability.iter().sum();
+        let mean: f64 = self
+            .perturbation
+            .iter()
+            .zip(&self.probability)
+            .map(|(p, q)| *p as f64 * q)
+            .sum();
+        let lowest = self.perturbation.iter().min().copied().unwrap_or(0);
+        if self.perturbation.len() != self.probability.len() || self.perturbation.is_empty() {
+            Some("perturbation and probability differ in length".into())
+        } else if self.probability.iter().any(|q| *q < 0.0) || (total - 1.0).abs() > 1e-9 {
+            Some(format!("probabilities sum to {total}, not 1"))
+        } else if mean.abs() > 1e-9 {
+            Some(format!("the mean perturbation is {mean}, not 0"))
+        } else if self.from < 1 || self.from + lowest < 0 {
+            Some(format!("a cell of {} persons could go below 0", self.from))
+        } else {
+            None
+        }
+    }
 }
 
 fn default_not_stated() -> NotStated {
@@ -160,9 +215,18 @@ impl Policies {
             None if spec.record.weight.is_some() => &self.defaults.sample_survey,
             None => &self.defaults.complete_count,
         };
-        self.policies.get(name).ok_or_else(|| {
+        let policy = self.policies.get(name).ok_or_else(|| {
             unknown_policy(&spec.spec_path, "source.disclosure", name, &self.policies)
-        })
+        })?;
+        if policy.perturbation.is_some() && (spec.is_aggregate() || spec.record.weight.is_some()) {
+            return Err(Error::new(
+                &spec.spec_path,
+                "source.disclosure",
+                format!("policy '{name}' perturbs counts of persons, and this source is not a complete count of persons (it has a weight, or is an aggregate table)"),
+                "use the cell-key method for census or register microdata without weights only",
+            ));
+        }
+        Ok(policy)
     }
 
     /// The thresholds sample surveys get by default (footnotes of annual tables quote them).
@@ -173,6 +237,9 @@ impl Policies {
 
 fn check(path: &Path, policy: &Policy) -> Result<()> {
     let key = format!("policies.{}", policy.name);
+    if policy.perturbation.is_some() {
+        return check_ptable(path, &key, policy);
+    }
     let problem = if policy.withheld_below < 0 || policy.unreliable_below < 0 {
         Some("a threshold is negative")
     } else if policy.unreliable_below > 0 && policy.withheld_below > policy.unreliable_below {
@@ -193,6 +260,40 @@ fn check(path: &Path, policy: &Policy) -> Result<()> {
         )),
         None => Ok(()),
     }
+}
+
+/// A cell-key policy: withholding off, and rows that cover every size from 1 up, each a valid
+/// distribution.
+fn check_ptable(path: &Path, key: &str, policy: &Policy) -> Result<()> {
+    let fix = "give ptable rows from 1 upward without gaps (the last without `to`), each with probabilities summing to 1 and mean perturbation 0, and set withheld_below = 0, secondary = \"off\"";
+    if policy.withheld_below != 0 || policy.secondary != Secondary::Off {
+        return Err(Error::new(
+            path,
+            key,
+            "a cell-key policy publishes every cell: withholding and secondary suppression must be off",
+            fix,
+        ));
+    }
+    let mut next = Some(1);
+    for (i, row) in policy.ptable.iter().enumerate() {
+        let at = format!("{key}.ptable[{i}]");
+        if let Some(problem) = row.problem() {
+            return Err(Error::new(path, at, problem, fix));
+        }
+        if Some(row.from) != next {
+            return Err(Error::new(path, at, "rows leave a gap or overlap", fix));
+        }
+        next = row.to.map(|to| to + 1);
+    }
+    if next.is_some() {
+        return Err(Error::new(
+            path,
+            key,
+            "the perturbation table does not cover every cell size",
+            fix,
+        ));
+    }
+    Ok(())
 }
 
 fn unknown_policy(
