@@ -227,6 +227,20 @@ pub struct TableContext<'a> {
     pub reliability: Reliability,
     /// Named in the table's source line.
     pub round_name: &'a str,
+    /// Sources that failed as a whole in this run: an "n/a" row each, with the reason.
+    pub failed: Vec<FailedSource>,
+}
+
+/// A source none of whose cells is published (e.g. every record quarantined).
+#[derive(Debug, Clone)]
+pub struct FailedSource {
+    pub ref_area: String,
+    pub time: String,
+    /// As cells name it ("FX:ID").
+    pub source: String,
+    pub reason: String,
+    /// The count indicators it would have given.
+    pub indicators: BTreeSet<String>,
 }
 
 /// Build a table from published cells.
@@ -272,11 +286,37 @@ pub fn build(spec: &TableSpec, cells: &Cells, context: &TableContext) -> AnnualT
             }
         }
     }
-    let table_year = spec
-        .year
-        .or_else(|| chosen.values().map(|t| year_of(t)).max());
+    // A failed source counts for the table's year too: its row says why it is not available.
+    let failed_years = context
+        .failed
+        .iter()
+        .filter(|f| f.indicators.contains(&spec.indicator))
+        .map(|f| year_of(&f.time))
+        .filter(|y| spec.year.is_none_or(|year| *y <= year));
+    let table_year = spec.year.or_else(|| {
+        chosen
+            .values()
+            .map(|t| year_of(t))
+            .chain(failed_years)
+            .max()
+    });
+    let fits_year = |time: &str| match (spec.year.or(table_year), spec.latest) {
+        (Some(year), false) => year_of(time) == year,
+        (Some(year), true) => year_of(time) <= year,
+        (None, _) => true,
+    };
+    let failed: Vec<&FailedSource> = context
+        .failed
+        .iter()
+        .filter(|f| fits_year(&f.time) && f.indicators.contains(&spec.indicator))
+        .collect();
     let countries: Vec<String> = if spec.countries.is_empty() {
-        chosen.keys().cloned().collect()
+        let areas: BTreeSet<String> = chosen
+            .keys()
+            .cloned()
+            .chain(failed.iter().map(|f| f.ref_area.clone()))
+            .collect();
+        areas.into_iter().collect()
     } else {
         spec.countries.clone()
     };
@@ -286,7 +326,31 @@ pub fn build(spec: &TableSpec, cells: &Cells, context: &TableContext) -> AnnualT
     let mut rows = Vec::new();
     for area in &countries {
         let name = cl.country_name(area);
+        let failed_here: Vec<&&FailedSource> =
+            failed.iter().filter(|f| &f.ref_area == area).collect();
+        for source in &failed_here {
+            let title = context
+                .source_titles
+                .get(&source.source)
+                .map(|t| format!("{t} ({})", source.source))
+                .unwrap_or_else(|| source.source.clone());
+            let note = notes.add(format!(
+                "Not published: {title} could not be used ({}).",
+                source.reason
+            ));
+            rows.push(TableRow {
+                ref_area: area.clone(),
+                label: name.clone(),
+                time: Some(source.time.clone()),
+                source: Some(source.source.clone()),
+                entries: [Entry::NotAvailable; 4],
+                notes: vec![note],
+            });
+        }
         let Some(time) = chosen.get(area) else {
+            if !failed_here.is_empty() {
+                continue;
+            }
             let when = table_year.map_or("this round".to_string(), |y| y.to_string());
             let note = notes.add(format!("No data for {when}."));
             rows.push(TableRow {

@@ -34,6 +34,10 @@ enum Command {
         /// indicators, quarantine and run log only, which is much faster on large rounds.
         #[arg(long)]
         no_records: bool,
+        /// Publish the other sources when one fails as a whole (no clean record, or too many
+        /// quarantined: schemas/rules); it is then not available, with the reason.
+        #[arg(long)]
+        keep_going: bool,
     },
     /// Generate a large synthetic round for benchmarks by resampling a source of a round (seeded).
     #[command(
@@ -243,17 +247,22 @@ fn main() -> ExitCode {
         round: PathBuf::from("ilms.toml"),
         quiet: false,
         no_records: false,
+        keep_going: false,
     });
     let result = match command {
         Command::Run {
             round,
             quiet,
             no_records,
+            keep_going,
         } => ilms::Round::load(&round).and_then(|mut r| {
             if no_records {
                 r.publish_records = false;
             }
-            let report = r.run(&ilms::RunOptions { progress: !quiet })?;
+            let report = r.run(&ilms::RunOptions {
+                progress: !quiet,
+                keep_going,
+            })?;
             emit(report)
         }),
         Command::Generate {
@@ -305,7 +314,12 @@ fn main() -> ExitCode {
         })
         .and_then(emit),
         Command::Validate { round, json, quiet } => ilms::Round::load(&round)
-            .and_then(|r| r.validate(&ilms::RunOptions { progress: !quiet }))
+            .and_then(|r| {
+                r.validate(&ilms::RunOptions {
+                    progress: !quiet,
+                    keep_going: true,
+                })
+            })
             .and_then(|report| {
                 if json {
                     let text = serde_json::to_string_pretty(&report.validation).map_err(|e| {

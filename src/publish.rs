@@ -50,6 +50,9 @@ pub struct Release {
     written: Vec<(usize, PathBuf)>,
     /// Folders replaced as a whole (a partitioned dataset: no stale partition may survive).
     replaced: Vec<(usize, PathBuf)>,
+    /// Output folders whose files of these extensions are all this release's: files of an
+    /// earlier release with them (a chart of a source no longer in the round) are removed.
+    owned: Vec<(usize, Vec<String>)>,
     committed: bool,
 }
 
@@ -77,6 +80,7 @@ impl Release {
             created,
             written: Vec::new(),
             replaced: Vec::new(),
+            owned: Vec::new(),
             committed: false,
         })
     }
@@ -217,6 +221,36 @@ impl Release {
         self.replaced.push((folder, PathBuf::from(relative)));
     }
 
+    /// At commit, remove the files of output folder `folder` (top level) with one of `extensions`
+    /// that this release did not write: the folder then holds exactly this release's files of
+    /// those kinds, and the others (a README) stay.
+    pub fn own_files(&mut self, folder: usize, extensions: &[&str]) {
+        self.owned
+            .push((folder, extensions.iter().map(|e| e.to_string()).collect()));
+    }
+
+    /// Files of the owned kinds in the final folders that this release did not write.
+    fn stale_files(&self) -> Vec<PathBuf> {
+        let mut stale = Vec::new();
+        for (folder, extensions) in &self.owned {
+            let target = &self.folders[*folder].1;
+            let Ok(entries) = fs::read_dir(target) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let owned = path
+                    .extension()
+                    .is_some_and(|e| extensions.iter().any(|x| e == x.as_str()));
+                let relative = PathBuf::from(entry.file_name());
+                if owned && path.is_file() && !self.written.contains(&(*folder, relative)) {
+                    stale.push(path);
+                }
+            }
+        }
+        stale
+    }
+
     /// Move every staged file into place. Returns the final paths.
     pub fn commit(mut self) -> Result<Vec<PathBuf>> {
         for (folder, relative) in &self.replaced {
@@ -238,6 +272,10 @@ impl Release {
             fs::rename(&from, &to)
                 .map_err(|e| Error::io(&to, "move the finished file into place", e))?;
             done.push(to);
+        }
+        for path in self.stale_files() {
+            fs::remove_file(&path)
+                .map_err(|e| Error::io(&path, "remove a file of the previous release", e))?;
         }
         for (staging, _) in &self.folders {
             let _ = fs::remove_dir_all(staging);

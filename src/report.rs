@@ -81,6 +81,11 @@ pub fn html(input: &ReportInput) -> String {
     out
 }
 
+/// A figure a policy keeps confidential is shown as such.
+fn hidden(figure: Option<String>) -> String {
+    figure.unwrap_or_else(|| "confidential".into())
+}
+
 fn sources_section(input: &ReportInput, out: &mut String) {
     out.push_str("<h2 id=\"sources\">Sources</h2>\n<table>\n<tr><th>Source</th><th>Title</th><th>Country</th><th>Year</th><th>Records read</th><th>Harmonized</th><th>Quarantined</th><th>Disclosure policy</th><th>Count cells withheld</th><th>of them secondary</th><th>Persons withheld</th><th>Headline cells withheld</th></tr>\n");
     for source in &input.sources {
@@ -89,13 +94,8 @@ fn sources_section(input: &ReportInput, out: &mut String) {
             counts.map_or(String::new(), |c| f(c).to_string())
         };
         let disclosure = counts.map(|c| &c.disclosure);
-        let withheld = disclosure.map_or(String::new(), |d| {
-            format!(
-                "{} of {}",
-                d.withheld_primary + d.withheld_secondary,
-                d.cells
-            )
-        });
+        let withheld =
+            disclosure.map_or(String::new(), |d| format!("{} of {}", d.withheld, d.cells));
         out.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
             esc(&source.code),
@@ -107,8 +107,8 @@ fn sources_section(input: &ReportInput, out: &mut String) {
             num(|c| c.quarantined),
             esc(disclosure.map_or("", |d| d.policy.as_str())),
             withheld,
-            disclosure.map_or(String::new(), |d| d.withheld_secondary.to_string()),
-            disclosure.map_or(String::new(), |d| format!("{:.0}", d.persons_withheld)),
+            disclosure.map_or(String::new(), |d| hidden(d.withheld_secondary.map(|n| n.to_string()))),
+            disclosure.map_or(String::new(), |d| hidden(d.persons_withheld.map(|p| format!("{p:.0}")))),
             disclosure.map_or(String::new(), |d| format!(
                 "{} of {}",
                 d.headline_withheld, d.headline_cells

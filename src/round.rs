@@ -105,16 +105,25 @@ pub struct Round {
     pub publish_records: bool,
 }
 
+/// The output folder (of a release's three) for confidential records: see [`Round::private_dir`].
+const PRIVATE: usize = 2;
+
 /// Options for [`Round::run`].
 #[derive(Debug, Clone, Copy)]
 pub struct RunOptions {
     /// Draw progress bars on stderr (when it is a terminal).
     pub progress: bool,
+    /// Publish the other sources when one fails as a whole (its cells are then not available,
+    /// with the reason); without it such a run publishes nothing and fails.
+    pub keep_going: bool,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { progress: true }
+        RunOptions {
+            progress: true,
+            keep_going: false,
+        }
     }
 }
 
@@ -217,19 +226,21 @@ impl RunReport {
         for s in &self.sources {
             let d = &s.disclosure;
             out.push_str(&format!(
-                "{:<24} {:<24} {:>7} {:>9} {:>6} {:>8} {:>10} {:>10.0} {:>9}\n",
+                "{:<24} {:<24} {:>7} {:>9} {:>6} {:>8} {:>10} {:>10} {:>9}\n",
                 s.id,
                 d.policy,
                 d.cells,
                 d.published,
                 d.unreliable,
-                d.withheld_primary + d.withheld_secondary,
-                d.withheld_secondary,
-                d.persons_withheld,
+                d.withheld,
+                d.withheld_secondary
+                    .map_or("conf.".to_string(), |n| n.to_string()),
+                d.persons_withheld
+                    .map_or("conf.".to_string(), |p| format!("{p:.0}")),
                 format!("{}/{}", d.headline_withheld, d.headline_cells)
             ));
         }
-        out.push_str("(withheld includes secondary; persons: in withheld cells; headline: withheld of all headline cells; run_log.json: sources[].disclosure)\n");
+        out.push_str("(withheld includes secondary; persons: in withheld cells; conf.: kept confidential by the policy; headline: withheld of all headline cells; run_log.json: sources[].disclosure)\n");
         out
     }
 
@@ -268,10 +279,15 @@ pub struct NotAvailable {
     pub dimension: Option<String>,
     /// Harmonized columns the indicator needs that the source does not provide.
     pub missing: Vec<String>,
+    /// Why, when it is not a missing variable: the source failed an error rule as a whole.
+    pub reason: Option<String>,
 }
 
 impl fmt::Display for NotAvailable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(reason) = &self.reason {
+            return write!(f, "{} for {}: {reason}", self.indicator, self.source_id);
+        }
         write!(
             f,
             "{}{} for {}: the source does not provide {}",
@@ -310,6 +326,8 @@ pub struct SourceReport {
     pub coverage: Vec<VariableCoverage>,
     /// What disclosure control withheld from its count tables, under which policy.
     pub disclosure: disclosure::DisclosureSummary,
+    /// Why none of its cells is published, when it failed as a whole (e.g. every record quarantined).
+    pub failed: Option<String>,
 }
 
 /// The mapping coverage of one variable of a source: records by outcome.
@@ -445,6 +463,7 @@ impl Round {
             source_titles,
             reliability: self.reliability(),
             round_name: &self.name,
+            failed: Vec::new(),
         }
     }
 
@@ -470,7 +489,12 @@ impl Round {
     /// Each source is streamed from its raw file (see `process_source`); only small tables (the
     /// aggregation, the cells) are held in memory, whatever the file size.
     pub fn run(&self, options: &RunOptions) -> Result<RunReport> {
-        self.run_into(options, &self.processed_dir, &self.charts_dir, true)
+        let private = self.private_dir();
+        self.run_into(
+            options,
+            &[&self.processed_dir, &self.charts_dir, &private],
+            true,
+        )
     }
 
     /// Run every stage and every rule, but publish nothing: the outputs are made in a temporary
@@ -479,26 +503,37 @@ impl Round {
         let scratch = std::env::temp_dir().join(format!("ilms-validate-{}", std::process::id()));
         let result = self.run_into(
             options,
-            &scratch.join("processed"),
-            &scratch.join("charts"),
+            &[
+                &scratch.join("processed"),
+                &scratch.join("charts"),
+                &scratch.join("private"),
+            ],
             false,
         );
         let _ = std::fs::remove_dir_all(&scratch);
         result
     }
 
+    /// Where the records of sources under a protecting disclosure policy go: confidential
+    /// microdata for the office's own use, never part of the release (git-ignored, next to the
+    /// id key).
+    pub fn private_dir(&self) -> PathBuf {
+        self.root.join(".ilms").join("private")
+    }
+
+    /// `folders`: processed, charts and private output folders.
     fn run_into(
         &self,
         options: &RunOptions,
-        processed_dir: &Path,
-        charts_dir: &Path,
+        folders: &[&Path; 3],
         publish: bool,
     ) -> Result<RunReport> {
+        let [processed_dir, charts_dir, private_dir] = *folders;
         let progress = Progress {
             enabled: options.progress,
         };
         let provenance = self.provenance()?;
-        let mut release = Release::begin(&[processed_dir, charts_dir])?;
+        let mut release = Release::begin(&[processed_dir, charts_dir, private_dir])?;
 
         let bar = progress.records("records", self.sources.len());
         let mut cells = Cells::default();
@@ -527,6 +562,7 @@ impl Round {
             bar.inc(1);
         }
         bar.finish_with_message("done");
+        self.stop_if_a_source_failed(options, &sources)?;
         if let Some(rule) = &self.rules.coherence {
             validation.extend(validate::check_coherence(rule, &flows));
         }
@@ -535,7 +571,11 @@ impl Round {
         let tables: Vec<annual::AnnualTable> = self
             .tables
             .iter()
-            .map(|spec| annual::build(spec, &cells, &self.table_context(&titles)))
+            .map(|spec| {
+                let mut context = self.table_context(&titles);
+                context.failed = self.failed_sources(&sources);
+                annual::build(spec, &cells, &context)
+            })
             .collect();
         let planned = charts::plan(
             &self.charts,
@@ -559,9 +599,18 @@ impl Round {
             .map_err(|e| Error::polars(&self.processed_dir, "write the SDMX-CSV", e))?;
         release.write_text(0, "indicators_sdmx.csv", sdmx)?;
         bar.inc(1);
-        let mut frame = coverage_frame(&coverage)
-            .map_err(|e| Error::polars(&self.processed_dir, "assemble the coverage report", e))?;
-        release.write_parquet(0, "coverage.parquet", &mut frame, &provenance)?;
+        // Coverage counts records per raw code: a protected source's go to the private folder.
+        let (private, public): (Vec<_>, Vec<_>) = coverage.into_iter().partition(|(id, _)| {
+            self.sources.iter().any(|s| {
+                &s.source.id == id && self.disclosure.for_source(s).is_ok_and(|p| p.protects())
+            })
+        });
+        for (folder, lines) in [(0, public), (PRIVATE, private)] {
+            let mut frame = coverage_frame(&lines).map_err(|e| {
+                Error::polars(&self.processed_dir, "assemble the coverage report", e)
+            })?;
+            release.write_parquet(folder, "coverage.parquet", &mut frame, &provenance)?;
+        }
         let mut frame = validation_frame(&validation)
             .map_err(|e| Error::polars(&self.processed_dir, "assemble the validation report", e))?;
         release.write_parquet(0, "validation.parquet", &mut frame, &provenance)?;
@@ -575,6 +624,7 @@ impl Round {
             bar.inc(1);
         }
         bar.set_message("charts");
+        release.own_files(1, &["svg", "png"]);
         let mut chart_svgs = Vec::new();
         for chart in &planned {
             let svg = release.path(1, format!("{}.svg", chart.stem))?;
@@ -670,19 +720,25 @@ impl Round {
         // knowing it. A source without repeated ids gets no pass of its own for them.
         let finds_duplicates = !validate::unique_rules_for(spec, &self.rules).is_empty();
         let mut duplicates = validate::no_duplicates();
+        // A protected source's records would give its withheld cells away: not in the release.
+        let records_folder = if self.disclosure.for_source(spec)?.protects() {
+            PRIVATE
+        } else {
+            0
+        };
         let clean_file = format!("harmonized/{id}.parquet");
         let quarantine_file = format!("quarantine/{id}.parquet");
         let (produced, mut not_available) = self.availability(spec, &provided);
         let policy = self.disclosure.for_source(spec)?;
         let record_key = match policy.perturbation {
-            Some(_) => Some(disclosure::cell_key::record_key(&id_key(&self.root)?)),
+            Some(_) => Some(disclosure::cell_key::record_key(&id_key(&self.root)?, id)),
             None => None,
         };
         let (validation, results) = loop {
             let plan = validate::plan(spec, harmonized()?, &self.rules, &provided, &duplicates);
             if self.publish_records {
                 run(vec![release.sink_parquet(
-                    0,
+                    records_folder,
                     &clean_file,
                     published_records(spec, plan.clean()),
                     provenance,
@@ -692,7 +748,12 @@ impl Round {
             // The quarantine sink and the aggregation share one scan through an explicit cache.
             let validation = plan.cached();
             let mut plans = vec![
-                release.sink_parquet(0, &quarantine_file, validation.quarantine(), provenance)?,
+                release.sink_parquet(
+                    records_folder,
+                    &quarantine_file,
+                    validation.quarantine(),
+                    provenance,
+                )?,
                 tabulate::combinations(
                     &produced,
                     validation.checked(),
@@ -754,6 +815,7 @@ impl Round {
         };
         let stop_count = validation.stop_plans().len();
         let (combinations, rule_counts) = (&results[1], &results[2]);
+        tabulate::check_weight_sums(spec, combinations, validate::RULE)?;
         let aggregated = &tabulate::aggregate(
             &produced,
             combinations.clone().lazy(),
@@ -769,11 +831,11 @@ impl Round {
             .map_err(|e| Error::polars(&spec.raw_path, "report the mapping coverage", e))?;
 
         let clean_written = if self.publish_records {
-            Some(release.staged_rows(0, &clean_file)?)
+            Some(release.staged_rows(records_folder, &clean_file)?)
         } else {
             None
         };
-        let quarantine_written = release.staged_rows(0, &quarantine_file)?;
+        let quarantine_written = release.staged_rows(records_folder, &quarantine_file)?;
         let summary =
             validation.conclude(spec, aggregated, stops, clean_written, quarantine_written)?;
         let mut tables = Vec::new();
@@ -789,6 +851,10 @@ impl Round {
         }
         // Disaggregation is checked on the engine's values, before anything is withheld.
         let mut checks = validation.results(spec, rule_counts)?;
+        let gate = validate::check_quarantined(&self.rules.quarantined, id, &summary);
+        let source_failed = (gate.failed() && gate.severity == Severity::Error)
+            .then(|| format!("the source failed rule {}: {}", gate.rule, gate.detail));
+        checks.push(gate);
         let mut unprotected = Cells::default();
         for table in &tables {
             unprotected.append(table.cells(spec, false));
@@ -820,6 +886,7 @@ impl Round {
                     source_id: id.clone(),
                     dimension: None,
                     missing: vec!["the count indicators it is computed from".into()],
+                    reason: None,
                 }),
             }
         }
@@ -840,6 +907,10 @@ impl Round {
                 .collect()
         };
         cells.apply_validation(&failed(Severity::Warning), &failed(Severity::Error));
+        if let Some(reason) = &source_failed {
+            cells = Cells::default();
+            not_available = self.failed_source(id, reason);
+        }
         // An indicator with several tables is listed once per breakdown.
         not_available.dedup_by(|a, b| {
             (&a.indicator, &a.dimension, &a.source_id) == (&b.indicator, &b.dimension, &b.source_id)
@@ -854,6 +925,7 @@ impl Round {
                 source_total_rows: total_rows,
                 coverage: summarize_coverage(&coverage, summary.read),
                 disclosure,
+                failed: source_failed,
             },
             coverage,
             cells,
@@ -861,6 +933,71 @@ impl Round {
             validation: checks,
             flows,
         })
+    }
+
+    /// Without `keep_going`, a source that failed as a whole stops the run before anything is
+    /// published: the previous release stays.
+    fn stop_if_a_source_failed(
+        &self,
+        options: &RunOptions,
+        sources: &[SourceReport],
+    ) -> Result<()> {
+        if options.keep_going {
+            return Ok(());
+        }
+        let failed: Vec<String> = sources
+            .iter()
+            .filter_map(|s| s.failed.as_ref().map(|why| format!("{}: {why}", s.id)))
+            .collect();
+        let Some(spec) = self.sources.iter().find(|spec| {
+            sources
+                .iter()
+                .any(|s| s.id == spec.source.id && s.failed.is_some())
+        }) else {
+            return Ok(());
+        };
+        Err(Error::new(
+            &spec.spec_path,
+            "",
+            format!("nothing published: {}", failed.join("; ")),
+            "correct the spec or the raw file (`ilms validate` lists the rules; the quarantine reasons are in its report), or run with --keep-going to publish the other sources, this one as not available",
+        ))
+    }
+
+    /// The sources of this run that failed as a whole, for the annual tables.
+    fn failed_sources(&self, sources: &[SourceReport]) -> Vec<annual::FailedSource> {
+        sources
+            .iter()
+            .filter_map(|report| {
+                let reason = report.failed.clone()?;
+                let spec = self.sources.iter().find(|s| s.source.id == report.id)?;
+                let (produced, _) = self.availability(spec, &harmonize::provided_columns(spec));
+                Some(annual::FailedSource {
+                    indicators: produced.iter().map(|t| t.id.clone()).collect(),
+                    ref_area: spec.source.ref_area.clone(),
+                    time: spec.source.time.clone(),
+                    source: spec.source.ilostat_source(),
+                    reason,
+                })
+            })
+            .collect()
+    }
+
+    /// A failed source gives no indicator: each is not available, with the reason.
+    fn failed_source(&self, source_id: &str, reason: &str) -> Vec<NotAvailable> {
+        let mut seen = BTreeSet::new();
+        self.indicators
+            .list
+            .iter()
+            .filter(|t| seen.insert(t.id.clone()))
+            .map(|t| NotAvailable {
+                indicator: t.id.clone(),
+                source_id: source_id.to_string(),
+                dimension: None,
+                missing: Vec::new(),
+                reason: Some(format!("not published: {reason}")),
+            })
+            .collect()
     }
 
     /// The count tables a source can produce, and what it cannot: indicators whose universe or
@@ -888,6 +1025,7 @@ impl Round {
                             source_id: spec.source.id.clone(),
                             dimension: Some(dim.classification.clone()),
                             missing: dim.inputs.clone(),
+                            reason: None,
                         });
                     }
                 }
@@ -897,6 +1035,7 @@ impl Round {
                     source_id: spec.source.id.clone(),
                     dimension: None,
                     missing,
+                    reason: None,
                 });
             }
         }

@@ -49,6 +49,15 @@ struct RulesFile {
     #[serde(default)]
     unique: Vec<UniqueDecl>,
     coherence: Option<CoherenceDecl>,
+    quarantined: Option<QuarantinedDecl>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuarantinedDecl {
+    id: String,
+    max_share: f64,
+    severity: Severity,
 }
 
 /// Cross-source coherence: a country of origin's outflow to a destination against the
@@ -217,6 +226,27 @@ pub struct Rules {
     pub source_totals: Option<SourceTotalsRule>,
     pub unique: Vec<UniqueRule>,
     pub coherence: Option<CoherenceRule>,
+    /// A source with no clean record, or more than this share of its records quarantined, fails.
+    pub quarantined: QuarantinedRule,
+}
+
+/// What share of a source's records may be quarantined before the source fails as a whole: its
+/// cells are then not published (not available, with this rule as the reason).
+#[derive(Debug, Clone)]
+pub struct QuarantinedRule {
+    pub id: String,
+    pub max_share: f64,
+    pub severity: Severity,
+}
+
+impl Default for QuarantinedRule {
+    fn default() -> Self {
+        QuarantinedRule {
+            id: "source.quarantined_share".into(),
+            max_share: 0.05,
+            severity: Severity::Error,
+        }
+    }
 }
 
 impl Rules {
@@ -341,6 +371,22 @@ impl Rules {
                     tolerance_share: c.tolerance_share,
                     severity: c.severity,
                 });
+            }
+            if let Some(q) = parsed.quarantined {
+                unique(&q.id, "quarantined")?;
+                if !(0.0..=1.0).contains(&q.max_share) {
+                    return Err(Error::new(
+                        path,
+                        "quarantined.max_share",
+                        format!("{} is not a share", q.max_share),
+                        "give a number from 0 to 1 (0.05 = 5%)",
+                    ));
+                }
+                rules.quarantined = QuarantinedRule {
+                    id: q.id,
+                    max_share: q.max_share,
+                    severity: q.severity,
+                };
             }
             if let Some(t) = parsed.source_totals {
                 unique(&t.id, "source_totals")?;

@@ -311,6 +311,25 @@ pub struct Table<'a> {
     pub collapsed: Vec<bool>,
 }
 
+impl Tally {
+    /// Add `other`; None when a sum leaves the 64-bit range (weights too large to count exactly).
+    fn add(&mut self, other: Tally) -> Option<()> {
+        self.weight = self.weight.checked_add(other.weight)?;
+        self.records = self.records.checked_add(other.records)?;
+        self.key_sum = self.key_sum.checked_add(other.key_sum)?;
+        Some(())
+    }
+}
+
+fn overflow(spec: &SourceSpec, indicator: &Indicator) -> Error {
+    Error::new(
+        &spec.spec_path,
+        format!("indicator {}", indicator.id),
+        "the weights add up to more persons than can be counted exactly (over 9 million million)",
+        "check the weight column: a weight should be the persons one record stands for",
+    )
+}
+
 impl Table<'_> {
     /// Persons in a cell, in the indicator's unit.
     fn value(&self, tally: Tally) -> f64 {
@@ -705,9 +724,7 @@ pub fn roll_up<'a>(
         }
         for key in margins {
             let entry = tallies.entry(key).or_default();
-            entry.weight += tally.weight;
-            entry.records += tally.records;
-            entry.key_sum += tally.key_sum;
+            entry.add(tally).ok_or_else(|| overflow(spec, table))?;
         }
     }
 
@@ -884,4 +901,32 @@ fn restriction(
         }
     }
     Ok(None)
+}
+
+/// The clean records' weights must add up within the 64-bit fixed-point range (about 9.2 million
+/// million persons): then no sum of them (a cell, a margin) can overflow. An error otherwise,
+/// never a wrapped number.
+pub fn check_weight_sums(
+    spec: &SourceSpec,
+    combinations: &DataFrame,
+    rule_column: &str,
+) -> Result<()> {
+    let total = combinations
+        .clone()
+        .lazy()
+        .filter(col(rule_column).is_null())
+        .select([col("_weighted").abs().sum()])
+        .collect()
+        .and_then(|f| Ok(f.column("_weighted")?.f64()?.get(0).unwrap_or(0.0)))
+        .map_err(|e| Error::polars(&spec.raw_path, "add up the weights", e))?;
+    let limit = i64::MAX as f64 / WEIGHT_SCALE / 2.0;
+    if total.is_finite() && total < limit {
+        return Ok(());
+    }
+    Err(Error::new(
+        &spec.spec_path,
+        "record.weight",
+        format!("the records' weights add up to {total:e} persons, more than can be counted exactly ({limit:e})"),
+        "check the weight column: a weight should be the persons one record stands for",
+    ))
 }

@@ -848,6 +848,45 @@ pub fn check_coherence(rule: &CoherenceRule, totals: &[FlowTotal]) -> Vec<RuleRe
     results
 }
 
+/// The source as a whole: it fails `rule` when it has no clean record, or when more than the
+/// rule's share of its records are quarantined.
+pub fn check_quarantined(
+    rule: &crate::rules::QuarantinedRule,
+    source_id: &str,
+    summary: &ValidationSummary,
+) -> RuleResult {
+    let share = if summary.read == 0 {
+        1.0
+    } else {
+        summary.quarantined as f64 / summary.read as f64
+    };
+    let failed = summary.clean == 0 || share > rule.max_share;
+    let detail = if summary.read == 0 {
+        "the file has no record".to_string()
+    } else if summary.clean == 0 {
+        format!("all {} records quarantined", summary.read)
+    } else {
+        format!(
+            "{} of {} records quarantined ({:.1}%; at most {:.1}%)",
+            summary.quarantined,
+            summary.read,
+            100.0 * share,
+            100.0 * rule.max_share
+        )
+    };
+    RuleResult {
+        source_id: source_id.to_string(),
+        rule: rule.id.clone(),
+        kind: "quarantined_share".into(),
+        severity: rule.severity,
+        items: 1,
+        passes: u64::from(!failed),
+        fails: u64::from(failed),
+        missing: 0,
+        detail,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::check_cells;

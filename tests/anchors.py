@@ -77,7 +77,6 @@ def tables():
     v = pd.read_csv(HERE / "sdcTable_vignette_microdat.csv")
     h2 = ([("V1", "Tot", c) for c in "ABCD"] + [("V1", "B", c) for c in ["Ba", "Bb", "Bc"]]
           + [("V2", "Tot", c) for c in "mw"] + [("V3", "Tot", c) for c in "abcdef"])
-    v["V1"] = v.V1.where(~v.V1.isin(["Ba", "Bb", "Bc"]), v.V1)
     t2 = cube(v, ["V1", "V2", "V3"], h2)
     z = pd.read_csv(HERE / "gauss_z1.csv")
     h3 = [("region", "Total", c) for c in sorted(z.region.unique())] + \

@@ -14,7 +14,9 @@ import openpyxl
 
 ROUND = Path(sys.argv[1])
 TABLES = ROUND / "processed" / "tables"
-RECORDS = f"read_parquet('{ROUND}/processed/harmonized/*.parquet', union_by_name=true)"
+# Protected sources' records are kept out of the release, in .ilms/private/harmonized/.
+RECORDS = "read_parquet({!r}, union_by_name=true)".format(
+    sorted(str(p) for p in [*ROUND.glob("processed/harmonized/*.parquet"), *ROUND.glob(".ilms/private/harmonized/*.parquet")]))
 CELLS = (f"read_parquet('{ROUND}/processed/indicators/**/*.parquet', hive_partitioning=true, "
          "hive_types={'time': VARCHAR})")
 HEADER = ["Country", "Total", "Men", "Women", "% women", "Notes"]

@@ -86,11 +86,11 @@ fn assert_disclosure_targets(round: &Round) {
         &std::fs::read_to_string(round.path("processed/run_log.json")).expect("run log"),
     )
     .expect("run log is JSON");
-    let (mut cells, mut withheld) = (0, 0);
+    let (mut cells, mut withheld, mut headline) = (0, 0, 0);
     for source in log["sources"].as_array().expect("sources") {
         let d = &source["disclosure"];
         let n = |k: &str| d[k].as_u64().expect(k);
-        let source_withheld = n("withheld_primary") + n("withheld_secondary");
+        let source_withheld = n("withheld");
         assert_eq!(n("headline_withheld_reliable"), 0, "{source}");
         if n("cells") > 0 && d["policy"] != "published_table" {
             assert!(
@@ -100,7 +100,12 @@ fn assert_disclosure_targets(round: &Round) {
         }
         cells += n("cells");
         withheld += source_withheld;
+        headline += n("headline_cells");
     }
+    assert!(
+        headline > 0,
+        "no headline cell found: the check proves nothing"
+    );
     assert!(withheld > 0, "nothing withheld: the check proves nothing");
     assert!(
         withheld as f64 <= 0.08 * cells as f64,
@@ -539,8 +544,7 @@ fn complete_counts_by_the_cell_key_method_publish_every_cell_perturbed_the_same_
         .find(|s| s["id"] == "BRN_CENSUS_2021")
         .expect("the census");
     assert_eq!(census["disclosure"]["policy"], "complete_count_cell_key");
-    assert_eq!(census["disclosure"]["withheld_primary"], 0);
-    assert_eq!(census["disclosure"]["withheld_secondary"], 0);
+    assert_eq!(census["disclosure"]["withheld"], 0);
     let table =
         fs::read_to_string(round.path("processed/tables/stock_migrant_workers_birth_2024.md"))
             .expect("annual table");
@@ -571,4 +575,113 @@ fn a_biased_perturbation_table_is_refused_naming_the_row() {
         "policies.complete_count_cell_key.ptable[1]",
     );
     assert!(text(&output.stderr).contains("mean perturbation"));
+}
+
+#[test]
+fn weights_that_are_not_finite_or_absurdly_large_are_quarantined_not_counted_as_zero() {
+    let round = Round::sample();
+    round.edit(
+        "raw/mys_lfs_2024.csv",
+        "H00001,1,2,28,01,01,1,5312,1339.9394",
+        "H00001,1,2,28,01,01,1,5312,NaN",
+    );
+    round.edit(
+        "raw/mys_lfs_2024.csv",
+        "H00001,2,2,35,01,01,1,3432,1310.8299",
+        "H00001,2,2,35,01,01,1,3432,inf",
+    );
+    let third = fs::read_to_string(round.path("raw/mys_lfs_2024.csv"))
+        .expect("raw")
+        .lines()
+        .nth(3)
+        .expect("a third record")
+        .to_string();
+    let (head, _) = third.rsplit_once(',').expect("a weight column");
+    round.edit("raw/mys_lfs_2024.csv", &third, &format!("{head},1e300"));
+    let output = round.ilms(&["run", "--quiet"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let script = r#"
+import sys, pandas as pd
+q = pd.read_parquet(sys.argv[1])
+w = q[q.rule == "required.weight"]
+assert {(1, "NaN"), (2, "inf"), (3, "1e300")} <= set(zip(w.source_row, w.raw_value)), w[["source_row", "raw_value"]]
+"#;
+    let out = python()
+        .args(["-c", script])
+        .arg(round.path("processed/quarantine/MYS_LFS_2024.parquet"))
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert_crosscheck(round.dir.path());
+}
+
+#[test]
+fn a_source_with_no_record_is_not_published_as_zeros() {
+    let round = Round::sample();
+    assert!(round
+        .ilms(&["run", "--quiet", "--no-records"])
+        .status
+        .success());
+    let before = fs::read(round.path("processed/indicators_ilostat.csv")).expect("csv");
+    // The permits file keeps its header and loses every row.
+    fs::write(
+        round.path("raw/mys_permits_2024.csv"),
+        "WARGANEGARA,JANTINA,PERMIT_BARU\n",
+    )
+    .expect("write");
+    let output = round.ilms(&["run", "--quiet", "--no-records"]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("MYS_PERMITS_2024")
+            && stderr.contains("source.quarantined_share")
+            && stderr.contains("the file has no record")
+            && stderr.contains("--keep-going"),
+        "{stderr}"
+    );
+    let after = fs::read(round.path("processed/indicators_ilostat.csv")).expect("csv");
+    assert!(before == after, "a failed run changed the release");
+
+    let output = round.ilms(&["run", "--quiet", "--no-records", "--keep-going"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let csv = fs::read_to_string(round.path("processed/indicators_ilostat.csv")).expect("csv");
+    assert!(
+        !csv.contains("MYS_PERMITS_2024"),
+        "cells of the failed source published"
+    );
+    assert!(
+        csv.contains("MYS_LFS_2024"),
+        "the other sources are published"
+    );
+    let log = fs::read_to_string(round.path("processed/run_log.json")).expect("log");
+    assert!(log.contains("not published: the source failed rule source.quarantined_share"));
+    let table = fs::read_to_string(round.path("processed/tables/inflow_foreign_workers_2024.md"))
+        .expect("the inflow table");
+    assert!(
+        table.contains("| Malaysia | n/a | n/a | n/a | n/a |") && table.contains("Not published"),
+        "{table}"
+    );
+}
+
+#[test]
+fn the_charts_folder_holds_exactly_the_charts_of_the_current_release() {
+    let round = Round::sample();
+    fs::create_dir_all(round.path("charts")).expect("charts folder");
+    fs::write(round.path("charts/README.md"), "kept\n").expect("readme");
+    fs::write(round.path("charts/pyramid_XXX_2019_OLD.svg"), "<svg/>").expect("stale chart");
+    fs::write(round.path("charts/pyramid_XXX_2019_OLD.png"), "png").expect("stale chart");
+    let output = round.ilms(&["run", "--quiet", "--no-records"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(!round.path("charts/pyramid_XXX_2019_OLD.svg").exists());
+    assert!(!round.path("charts/pyramid_XXX_2019_OLD.png").exists());
+    assert!(
+        round.path("charts/README.md").exists(),
+        "the README was removed"
+    );
+    assert!(round.path("charts/outflow_by_country_2024.svg").exists());
 }

@@ -25,7 +25,9 @@ own derived columns, not from the engine's groupings). Checks, per cell:
 and withheld) as Parquet, for the attacker's audit (tests/recover.py); the file is the test's, never
 published.
 """
+import glob
 import json
+import os
 import sys
 import tomllib
 
@@ -153,6 +155,16 @@ def published_cells(root):
     return cells
 
 
+def records_sql(root):
+    """The harmonized records of every source: published ones, and those of protected sources,
+    which ilms keeps out of the release (.ilms/private/harmonized/)."""
+    files = sorted(glob.glob(f"{root}/processed/harmonized/*.parquet") +
+                   glob.glob(f"{root}/.ilms/private/harmonized/*.parquet"))
+    if not files:
+        fail("no harmonized records (run without --no-records)")
+    return f"read_parquet({files!r}, union_by_name = true)"
+
+
 def source_policies(root, log):
     """Each source's disclosure policy (by ILOSTAT source code), as the run log names it."""
     with open(f"{root}/schemas/disclosure.toml", "rb") as f:
@@ -169,6 +181,9 @@ def stated(codes):
     return tuple(total(c) if c in NOT_STATED else c for c in codes)
 
 
+PERTURBED = {"cells": 0, "changed": 0}
+
+
 def check_perturbed(indicator, rows, policies, seen):
     """Cell-key sources: every cell published within the table's largest perturbation of its true
     value, a whole number, never below 0, empty cells empty, no sample count, the note on each
@@ -183,12 +198,14 @@ def check_perturbed(indicator, rows, policies, seen):
                 or (true == 0 and r.persons != 0):
             fail(f"{indicator}: {r.source} {r.sex} {r.classif1} {r.classif2}: {r.persons} published, {true} true: "
                  f"not within {largest} persons, or an empty cell not empty")
-        if true > 0 and not pd.isna(r.sample_count):
-            fail(f"{indicator}: a perturbed cell shows its sample count")
-        if true > 0 and "ilms:cell_key" not in str(r.note_source):
+        if not pd.isna(r.sample_count):
+            fail(f"{indicator}: a cell of a perturbed source shows its sample count")
+        if "ilms:cell_key" not in str(r.note_source):
             fail(f"{indicator}: a perturbed cell lacks the note ilms:cell_key")
         codes = frozenset(c for c in (r.sex, r.classif1, r.classif2)
                           if c == c and c is not None and not (c == "SEX_T" or c.endswith("_TOTAL") or c == "AGE_YTHADULT_YGE15"))
+        PERTURBED["cells"] += 1
+        PERTURBED["changed"] += int(r.persons != true)
         quantity = (r.source, COUNTS[indicator][1], codes)
         if seen.setdefault(quantity, r.persons) != r.persons:
             fail(f"{indicator}: {sorted(codes)} of {r.source} is {r.persons} here, {seen[quantity]} in another table")
@@ -234,7 +251,7 @@ def check_flags(indicator, merged, policies):
 def main(root, truth_file=None):
     con = duckdb.connect()
     cells = published_cells(root)
-    records = f"read_parquet('{root}/processed/harmonized/*.parquet', union_by_name = true)"
+    records = records_sql(root)
     columns = set(con.execute(f"select * from {records} limit 0").df().columns)
     persons = "coalesce(weight, count)" if "count" in columns else "weight"
     aggregate_sources = set() if "count" not in columns else {
@@ -357,13 +374,18 @@ def main(root, truth_file=None):
         except UnicodeDecodeError:
             continue  # not UTF-8: same as above
         harmonized = con.execute(f"select count(*) from {records} where source_id = '{source['id']}'").fetchone()[0]
-        quarantined = con.execute(f"select count(*) from read_parquet('{root}/processed/quarantine/{source['id']}.parquet')").fetchone()[0]
+        quarantine = next(p for p in [f"{root}/processed/quarantine/{source['id']}.parquet",
+                                      f"{root}/.ilms/private/quarantine/{source['id']}.parquet"] if os.path.exists(p))
+        quarantined = con.execute(f"select count(*) from read_parquet('{quarantine}')").fetchone()[0]
         if raw_rows != harmonized + quarantined or raw_rows != source["read"]:
             fail(f"{source['id']}: {raw_rows} raw rows but {harmonized} harmonized + {quarantined} quarantined (log says read {source['read']})")
 
     if truth is not None:
         pd.concat(truth).to_parquet(truth_file)
+    if perturbed_values and PERTURBED["changed"] == 0:
+        fail(f"none of {PERTURBED['cells']} cells of cell-key sources is perturbed")
     if perturbed_values:
+        print(f"crosscheck: {PERTURBED['changed']} of {PERTURBED['cells']} cells of cell-key sources perturbed")
         print(f"crosscheck: {len(perturbed_values)} quantities of cell-key sources within their largest perturbation "
               f"of DuckDB's value, each the same in every table")
     print(f"crosscheck ok: {checked} cells match DuckDB (values, sample counts, flags); "

@@ -23,6 +23,7 @@ Sources without secondary suppression (sample surveys: estimates) are reported, 
     python3 tests/recover.py ROUND_DIR TRUTH_PARQUET
 """
 import json
+import os
 import sys
 import tomllib
 from collections import defaultdict
@@ -137,8 +138,9 @@ def key_of(pop, codes):
 
 
 def interval_finder(equations, value, unknown):
-    """A function giving the [min, max] of an unknown quantity over the non-negative solutions of
-    the equations, with every other quantity at its published value."""
+    """A function giving the [min, max] of an unknown quantity over the solutions of the equations
+    with every other quantity at its published value and every unknown one at 1 or more (a
+    withheld cell is never empty: empty cells are published as 0)."""
     index = {q: i for i, q in enumerate(sorted(unknown, key=str))}
     rows, rhs = [], []
     for eq in equations:
@@ -157,8 +159,8 @@ def interval_finder(equations, value, unknown):
     def interval(q):
         c = np.zeros(len(index))
         c[index[q]] = 1.0
-        low = linprog(c, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
-        high = linprog(-c, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
+        low = linprog(c, A_eq=a, b_eq=b, bounds=(1, None), method="highs")
+        high = linprog(-c, A_eq=a, b_eq=b, bounds=(1, None), method="highs")
         if low.status != 0 or high.status not in (0, 3):
             raise SystemExit(f"recover FAILED: the linear program for {sorted(q[1])} did not solve: {low.message} / {high.message}")
         return low.fun, (np.inf if high.status == 3 else -high.fun)
@@ -176,12 +178,20 @@ def main(root, truth_path):
         policies = tomllib.load(f)["policies"]
     policy_of = {s["id"]: policies[s["disclosure"]["policy"]] for s in log["sources"]}
     true_value, primary = {}, set()
-    truth = truth[truth.withheld]
     for r in truth.astype(object).where(truth.notna(), None).itertuples():
         q = key_of(population(r.indicator), [c for c in (r.sex, r.classif1, r.classif2) if c])
         true_value[(r.source, q)] = r.w / 1e6
         if r.primary:
             primary.add((r.source, q))
+    protected = {s["id"] for s in log["sources"]
+                 if policy_of[s["id"]]["secondary"] != "off" or "perturbation" in policy_of[s["id"]]}
+    for source in protected:
+        if os.path.exists(f"{root}/processed/harmonized/{source}.parquet") or \
+                os.path.exists(f"{root}/processed/quarantine/{source}.parquet"):
+            fail(f"{source}: the records of a protected source are in the release")
+    leaked = duckdb.execute(f"select distinct source_id from '{root}/processed/coverage.parquet'").fetchall()
+    if {r[0] for r in leaked} & protected:
+        fail("coverage.parquet counts the records of a protected source")
     audited = narrowest = exposed_without_secondary = 0
     for source, rows in cells.groupby("source"):
         policy = policy_of[source.split(":")[1]]
@@ -204,7 +214,8 @@ def main(root, truth_path):
                 v = true_value[(source, q)]
                 if high - low < 1e-6:
                     fail(f"{source}: withheld cell {sorted(q[1])} of {pop} is determined: {low}")
-                if (source, q) in primary and (high < v + protection - 1e-6 or low > max(0.0, v - protection) + 1e-6):
+                if (source, q) in primary and not protected_interval(low, high, v, protection,
+                                                                     lambda: floor(source, q, eqs, true_value)):
                     fail(f"{source}: primary cell {sorted(q[1])} of {pop} ({v:g} persons) narrowed to [{low:g}, {high:g}]"
                          f", less than +/- {protection}")
                 narrowest = min(narrowest or np.inf, high - low)
@@ -215,7 +226,7 @@ def main(root, truth_path):
             for q in small:
                 low, high = interval(q)
                 v = true_value[(source, q)]
-                if high < v + protection - 1e-6 or low > max(0.0, v - protection) + 1e-6:
+                if not protected_interval(low, high, v, protection, lambda: floor(source, q, eqs, true_value)):
                     exposed_without_secondary += 1
     if audited == 0:
         fail("no withheld cell under secondary suppression to audit")
@@ -224,6 +235,28 @@ def main(root, truth_path):
     print(f"recover ok: {audited} withheld cells under secondary suppression audited by linear programming; none is "
           f"determined, every primary cell keeps its protection interval (narrowest width {narrowest:g} persons); "
           f"without the secondary cells {exposed_without_secondary} primary cells would not")
+
+
+def protected_interval(low, high, v, protection, structural_floor):
+    """The interval reaches v + P above and, below, v - P, or 1, or the least value the cell can
+    hold whatever is withheld (withheld parts of it hold it up), whichever is highest."""
+    if high < v + protection - 1e-6:
+        return False
+    if low <= max(1.0, v - protection) + 1e-6:
+        return True
+    return low <= max(structural_floor(), v - protection) + 1e-6
+
+
+def floor(source, q, equations, true_value):
+    """The least value of q for a reader who knows only the equations, which cells are empty (0)
+    and that every other cell holds 1 or more: every non-empty quantity unknown."""
+    positive = {k for (s, k), v in true_value.items() if s == source and v > 0}
+    known = {k: 0.0 for (s, k), v in true_value.items() if s == source and v == 0}
+    for eq in equations:
+        for k, _ in eq:
+            if k not in positive:
+                known.setdefault(k, 0.0)
+    return interval_finder(equations, known, positive)(q)[0]
 
 
 def fail(message):

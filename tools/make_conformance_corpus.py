@@ -140,6 +140,24 @@ message = "age out of range"
 """, {0: {"AGE": "130"}, 1: {"AGE": "121"}, 2: {"AGE": "abc"}}, counts(10, 10, 0, 0), counts(10, 7, 2, 1),
         "range.age")
 
+    # quarantined share: the source as a whole. Invalid: 3 of 10 records quarantined by the age
+    # range (30%), above the 20% allowed: the source fails (not published by `ilms run`).
+    case("quarantined_share", """[[record]]
+id = "range.age"
+type = "range"
+check = "age BETWEEN 0 AND 120"
+severity = "error"
+report = "age"
+message = "age out of range"
+
+# The source as a whole: INVALID has 3 of 10 records quarantined (30%), above 20%.
+[quarantined]
+id = "source.quarantined_share"
+max_share = 0.2
+severity = "error"
+""", {0: {"AGE": "130"}, 1: {"AGE": "121"}, 2: {"AGE": "125"}}, counts(1, 1, 0, 0), counts(1, 0, 1, 0),
+        "source.quarantined_share")
+
     # pattern: occupation to the unit group (4 digits). Invalid: a 2-digit sub-major group.
     case("pattern", """[[record]]
 id = "pattern.occupation_unit_group"

@@ -86,7 +86,7 @@ def typed(df):
     return t
 
 
-def spec(source_id, title, path, file_keys, record, names=RAW_NAMES, sex_map=CODE_MAP, kind="microdata"):
+def spec(source_id, title, path, file_keys, record, names=RAW_NAMES, sex_map=CODE_MAP, kind="microdata", extra=""):
     text = f"""# Ingest-format fixture (tools/make_format_fixtures.py). SYNTHETIC.
 [source]
 id = "{source_id}"
@@ -96,7 +96,7 @@ time = "2024"
 source_type = "BA"
 kind = "{kind}"
 not_provided = ["industry", "education", "status_in_employment", "flow", "destination", "origin"]
-
+{extra}
 [file]
 path = "{path}"
 {file_keys}
@@ -195,7 +195,9 @@ def main():
 
     # The same persons unweighted, and as an aggregate table: both must give the same cells.
     sources.append(spec("MICRO_UNWEIGHTED", "CSV, every person counted once", "raw/lfs.csv", 'format = "csv"',
-                        'id_columns = ["HH_ID", "PERSON_NO"]'))
+                        'id_columns = ["HH_ID", "PERSON_NO"]',
+                        extra="# The same persons as the aggregate fixture's table, published the same way (no disclosure control),\n"
+                              "# so the two can be compared cell for cell.\ndisclosure = \"none\"\n"))
     keys = ["JANTINA", "UMUR", "NEGARA_LAHIR", "WARGANEGARA", "STATUS_AKTIVITI", "PEKERJAAN"]
     cells = df.groupby(keys, dropna=False).size().reset_index(name="N")
     wb = openpyxl.Workbook()

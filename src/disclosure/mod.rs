@@ -29,10 +29,14 @@ pub struct DisclosureSummary {
     /// Published, the unreliable ones included.
     pub published: usize,
     pub unreliable: usize,
-    pub withheld_primary: usize,
-    pub withheld_secondary: usize,
-    /// Persons in the withheld cells (a quantity shown in several tables counts in each).
-    pub persons_withheld: f64,
+    pub withheld: usize,
+    /// Of them, primary and secondary; None under a policy that does not tell them apart (the
+    /// numbers would say how many small cells there are).
+    pub withheld_primary: Option<usize>,
+    pub withheld_secondary: Option<usize>,
+    /// Persons in the withheld cells (a quantity shown in several tables counts in each); None
+    /// under a policy that hides the reason (the sum is one more equation over withheld cells).
+    pub persons_withheld: Option<f64>,
     /// Headline cells: every breakdown at its total or at a headline code (schemas/disclosure.toml).
     pub headline_cells: usize,
     pub headline_withheld: usize,
@@ -77,7 +81,12 @@ pub fn protect(
             }
         }
     }
-    let summary = summarize(tables, policy, policies, spec);
+    let mut summary = summarize(tables, policy, policies, spec);
+    if !policy.reveal_reason && summary.withheld > 0 {
+        summary.withheld_primary = None;
+        summary.withheld_secondary = None;
+        summary.persons_withheld = None;
+    }
     if !policy.reveal_reason {
         for status in tables.iter_mut().flat_map(|t| t.status.iter_mut()) {
             if status.withheld() {
@@ -175,6 +184,9 @@ fn summarize(
 ) -> DisclosureSummary {
     let mut summary = DisclosureSummary {
         policy: policy.name.clone(),
+        withheld_primary: Some(0),
+        withheld_secondary: Some(0),
+        persons_withheld: Some(0.0),
         ..Default::default()
     };
     for table in tables {
@@ -189,12 +201,18 @@ fn summarize(
                     summary.unreliable += 1;
                 }
                 _ => {
+                    summary.withheld += 1;
+                    let (primary, secondary) = (
+                        summary.withheld_primary.get_or_insert(0),
+                        summary.withheld_secondary.get_or_insert(0),
+                    );
                     if *status == Status::Primary {
-                        summary.withheld_primary += 1;
+                        *primary += 1;
                     } else {
-                        summary.withheld_secondary += 1;
+                        *secondary += 1;
                     }
-                    summary.persons_withheld += table.tallies[c].weight as f64 / WEIGHT_SCALE;
+                    *summary.persons_withheld.get_or_insert(0.0) +=
+                        table.tallies[c].weight as f64 / WEIGHT_SCALE;
                     if is_headline {
                         summary.headline_withheld += 1;
                         let reliable = size(spec, table, c) >= policies.headline.records;

@@ -28,15 +28,90 @@ enum Direction {
     Down,
 }
 
+/// A deviation: per quantity it moves, by how much (persons).
+type Deviation = BTreeMap<usize, f64>;
+
+/// Which primary a deviation serves, in which direction, and the quantities it moves.
+type Witness = ((usize, Direction), BTreeSet<usize>);
+
+/// The quantities (and equations) of one connected part of the system.
+type Part = (Vec<usize>, Vec<usize>);
+
+/// How far primary `p` must be able to move in `direction`. A reader knows a withheld cell holds
+/// at least 1 person (empty cells are published as 0), so downward it can only go to 1.
+fn step(system: &System, p: usize, direction: Direction, protection: f64) -> f64 {
+    match direction {
+        Direction::Up => protection,
+        Direction::Down => -protection
+            .min(system.vars[p].persons() - system.vars[p].floor)
+            .max(0.0),
+    }
+}
+
+/// The least `p` can hold, whatever is withheld, for a reader who knows that a withheld cell holds
+/// 1 person or more and sees every empty cell: every non-empty quantity of its part free down to
+/// 1, empty ones at 0.
+fn floor(system: &System, (vars, equations): &Part, p: usize) -> Result<f64, String> {
+    let mut problem = Problem::new(OptimizationDirection::Minimize);
+    let mut columns = BTreeMap::new();
+    for &v in vars {
+        let var = &system.vars[v];
+        if var.weight > 0 || !var.shown {
+            let lowest = if var.shown { 1.0 } else { 0.0 };
+            let objective = if v == p { 1.0 } else { 0.0 };
+            columns.insert(v, problem.add_var(objective, (lowest, f64::INFINITY)));
+        }
+    }
+    for &e in equations {
+        let terms: Vec<(microlp::Variable, f64)> = system.equations[e]
+            .iter()
+            .filter_map(|(v, k)| columns.get(v).map(|x| (*x, *k)))
+            .collect();
+        let known: f64 = system.equations[e]
+            .iter()
+            .filter(|(v, _)| !columns.contains_key(v))
+            .map(|(v, k)| k * system.vars[*v].persons())
+            .sum();
+        if !terms.is_empty() {
+            problem.add_constraint(&terms[..], ComparisonOp::Eq, -known);
+        }
+    }
+    match problem.solve() {
+        Ok(outcome) => outcome
+            .into_solution()
+            .map(|s| s.objective().max(1.0))
+            .map_err(|_| "the solver stopped before a solution".to_string()),
+        Err(e) => Err(format!(
+            "the solver failed on the least value of a cell: {e}"
+        )),
+    }
+}
+
+/// Whether `deviation` moves `q` as far as its protection asks in `direction`.
+fn proves(
+    system: &System,
+    deviation: &Deviation,
+    q: usize,
+    direction: Direction,
+    protection: f64,
+) -> bool {
+    let wanted = step(system, q, direction, protection);
+    let moved = deviation.get(&q).copied().unwrap_or(0.0);
+    match direction {
+        Direction::Up => moved >= wanted - EPS,
+        Direction::Down => moved <= wanted + EPS,
+    }
+}
+
 /// Withhold complements in `system` until every primary quantity can move by `protection`
-/// persons each way (down to zero). Errors say what the solver could not do.
+/// persons each way (down to 1). Errors say what the solver could not do.
 pub fn suppress(system: &mut System, protection: f64) -> Result<(), String> {
     let mut primaries: Vec<usize> = (0..system.vars.len())
         .filter(|&v| system.vars[v].primary && system.vars[v].shown && system.vars[v].weight > 0)
         .collect();
     // Largest first: their patterns are the widest, and smaller cells often ride on them.
     primaries.sort_by_key(|&v| (std::cmp::Reverse(system.vars[v].weight), v));
-    let mut parts: BTreeMap<usize, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    let mut parts: BTreeMap<usize, Part> = BTreeMap::new();
     let mut witnesses: BTreeMap<(usize, Direction), BTreeSet<usize>> = BTreeMap::new();
     for &p in &primaries {
         let part = parts
@@ -44,12 +119,29 @@ pub fn suppress(system: &mut System, protection: f64) -> Result<(), String> {
             .or_insert_with(|| system.part_of(p))
             .clone();
         for direction in [Direction::Up, Direction::Down] {
-            let moved = deviation(system, &part, p, direction, protection, true)?
+            if witnesses.contains_key(&(p, direction)) {
+                continue; // another primary's deviation already moves it far enough
+            }
+            if direction == Direction::Down {
+                // Withheld cells are known to hold 1 person or more: where withheld parts hold
+                // p up, it cannot go down to 1, and its protection stops where they do.
+                system.vars[p].floor = floor(system, &part, p)?;
+            }
+            let found = deviation(system, &part, p, direction, protection, true)?
                 .ok_or_else(|| infeasible(p))?;
-            for &v in &moved {
+            for &v in found.keys() {
                 system.vars[v].withheld = true;
             }
-            witnesses.insert((p, direction), moved);
+            // The deviation also proves every primary it moves far enough.
+            let moved: BTreeSet<usize> = found.keys().copied().collect();
+            for &q in &primaries {
+                for d in [Direction::Up, Direction::Down] {
+                    if !witnesses.contains_key(&(q, d)) && proves(system, &found, q, d, protection)
+                    {
+                        witnesses.insert((q, d), moved.clone());
+                    }
+                }
+            }
         }
     }
     publish_back(system, &parts, &mut witnesses, protection)
@@ -59,7 +151,7 @@ pub fn suppress(system: &mut System, protection: f64) -> Result<(), String> {
 /// moved it still has one without it.
 fn publish_back(
     system: &mut System,
-    parts: &BTreeMap<usize, (Vec<usize>, Vec<usize>)>,
+    parts: &BTreeMap<usize, Part>,
     witnesses: &mut BTreeMap<(usize, Direction), BTreeSet<usize>>,
     protection: f64,
 ) -> Result<(), String> {
@@ -75,78 +167,100 @@ fn publish_back(
             .total_cmp(&system.vars[a].cost)
             .then(a.cmp(&b))
     });
+    let mut budget = PUBLISH_BACK_SOLVES;
     for s in complements {
+        if budget == 0 {
+            break; // the rest stay withheld: safe, if more than needed
+        }
         system.vars[s].withheld = false;
         let affected: Vec<(usize, Direction)> = witnesses
             .iter()
             .filter(|(_, moved)| moved.contains(&s))
             .map(|(k, _)| *k)
             .collect();
-        let mut found = Vec::new();
-        for &(p, direction) in &affected {
-            let part = &parts[&system.component[p]];
-            match deviation(system, part, p, direction, protection, false)? {
-                Some(moved) => found.push(((p, direction), moved)),
-                None => break,
-            }
-        }
-        if found.len() == affected.len() {
-            witnesses.extend(found);
-        } else {
-            system.vars[s].withheld = true;
+        match rewitness(system, parts, &affected, protection, &mut budget)? {
+            Some(found) => witnesses.extend(found),
+            None => system.vars[s].withheld = true,
         }
     }
     Ok(())
 }
 
-/// A deviation that moves primary `p` by the protection level in `direction`, within `part`
-/// (quantities, equations). Unknown quantities move freely; with `may_withhold`, published
-/// non-empty ones may move at their cost. Returns the quantities it moves (p excluded), or None
-/// when no deviation exists.
+/// Linear programs the publish-back pass may solve per source: it only saves cells, so a large
+/// table stops trying (deterministically) rather than taking minutes.
+const PUBLISH_BACK_SOLVES: usize = 300;
+
+/// New deviations, within the withheld cells, for every primary of `affected`; a deviation found
+/// for one serves every other it moves far enough. None when one has none.
+fn rewitness(
+    system: &System,
+    parts: &BTreeMap<usize, Part>,
+    affected: &[(usize, Direction)],
+    protection: f64,
+    budget: &mut usize,
+) -> Result<Option<Vec<Witness>>, String> {
+    let mut found: Vec<Witness> = Vec::new();
+    for &(p, direction) in affected {
+        if found.iter().any(|(k, _)| *k == (p, direction)) {
+            continue;
+        }
+        *budget = budget.saturating_sub(1);
+        let part = &parts[&system.component[p]];
+        let Some(deviation) = deviation(system, part, p, direction, protection, false)? else {
+            return Ok(None);
+        };
+        let moved: BTreeSet<usize> = deviation.keys().copied().collect();
+        for &(q, d) in affected {
+            if proves(system, &deviation, q, d, protection)
+                && !found.iter().any(|(k, _)| *k == (q, d))
+            {
+                found.push(((q, d), moved.clone()));
+            }
+        }
+    }
+    Ok(Some(found))
+}
+
+/// A deviation that moves primary `p` by its protection in `direction`, within `part`
+/// (quantities, equations). Unknown quantities move freely (a withheld one not below 1 person);
+/// with `may_withhold`, published non-empty ones may move at their cost. Returns what it moves
+/// (p included), or None when no deviation exists.
 fn deviation(
     system: &System,
-    (vars, equations): &(Vec<usize>, Vec<usize>),
+    (vars, equations): &Part,
     p: usize,
     direction: Direction,
     protection: f64,
     may_withhold: bool,
-) -> Result<Option<BTreeSet<usize>>, String> {
+) -> Result<Option<Deviation>, String> {
     let mut problem = Problem::new(OptimizationDirection::Minimize);
-    // Per quantity: its LP variables (up, down) with the coefficient each gives its deviation.
     let mut columns: BTreeMap<usize, Vec<(microlp::Variable, f64)>> = BTreeMap::new();
     for &v in vars {
-        let var = &system.vars[v];
-        let value = var.persons();
-        let column = if v == p {
-            let step = match direction {
-                Direction::Up => protection,
-                Direction::Down => -protection.min(value),
-            };
-            vec![(problem.add_var(0.0, (step, step)), 1.0)]
-        } else if var.unknown() {
-            vec![(problem.add_var(0.0, (-value, f64::INFINITY)), 1.0)]
-        } else if may_withhold && var.weight > 0 {
-            vec![
-                (problem.add_var(var.cost, (0.0, f64::INFINITY)), 1.0),
-                (problem.add_var(var.cost, (0.0, value)), -1.0),
-            ]
-        } else {
-            continue;
-        };
-        columns.insert(v, column);
+        let column = column(
+            &mut problem,
+            system,
+            v,
+            p,
+            direction,
+            protection,
+            may_withhold,
+        );
+        if !column.is_empty() {
+            columns.insert(v, column);
+        }
     }
     for &e in equations {
         let terms: Vec<(microlp::Variable, f64)> = system.equations[e]
             .iter()
-            .filter_map(|(v, k)| columns.get(v).map(|c| (v, k, c)))
-            .flat_map(|(_, k, column)| column.iter().map(move |(x, sign)| (*x, k * sign)))
+            .filter_map(|(v, k)| columns.get(v).map(|c| (k, c)))
+            .flat_map(|(k, column)| column.iter().map(move |(x, sign)| (*x, k * sign)))
             .collect();
-        if terms.is_empty() {
-            continue;
+        if !terms.is_empty() {
+            problem.add_constraint(&terms[..], ComparisonOp::Eq, 0.0);
         }
-        problem.add_constraint(&terms[..], ComparisonOp::Eq, 0.0);
     }
-    let solution = match problem.solve() {
+    let solved = problem.solve();
+    let solution = match solved {
         Ok(outcome) => outcome
             .into_solution()
             .map_err(|_| "the solver stopped before a solution".to_string())?,
@@ -155,19 +269,134 @@ fn deviation(
     };
     let moved = columns
         .iter()
-        .filter(|(&v, _)| v != p)
-        .filter(|(_, column)| {
-            column
+        .map(|(&v, column)| {
+            let d: f64 = column
                 .iter()
-                .map(|(x, _)| solution.var_value(*x).abs())
-                .sum::<f64>()
-                > EPS
+                .map(|(x, sign)| sign * solution.var_value(*x))
+                .sum();
+            (v, d)
         })
-        .map(|(&v, _)| v)
+        .filter(|(_, d)| d.abs() > EPS)
         .collect();
     Ok(Some(moved))
 }
 
+/// The LP variables of quantity `v`, each with the sign it gives the quantity's deviation: the
+/// primary fixed at its step; an unknown quantity free down to 1 person (0 if shown nowhere);
+/// a published non-empty one, when it may be withheld, up and down at its cost.
+fn column(
+    problem: &mut Problem,
+    system: &System,
+    v: usize,
+    p: usize,
+    direction: Direction,
+    protection: f64,
+    may_withhold: bool,
+) -> Vec<(microlp::Variable, f64)> {
+    let var = &system.vars[v];
+    let value = var.persons();
+    if v == p {
+        let step = step(system, p, direction, protection);
+        vec![(problem.add_var(0.0, (step, step)), 1.0)]
+    } else if var.unknown() {
+        let floor = if var.shown { 1.0 } else { 0.0 };
+        vec![(
+            problem.add_var(0.0, (-(value - floor).max(0.0), f64::INFINITY)),
+            1.0,
+        )]
+    } else if may_withhold && var.weight > 0 {
+        vec![
+            (problem.add_var(var.cost, (0.0, f64::INFINITY)), 1.0),
+            (problem.add_var(var.cost, (0.0, value - 1.0)), -1.0),
+        ]
+    } else {
+        Vec::new()
+    }
+}
+
 fn infeasible(p: usize) -> String {
     format!("no pattern protects quantity {p}: its tables have no cell left to withhold")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::system::{System, Var};
+    use super::{deviation, suppress, Direction};
+
+    fn var(persons: i64, primary: bool) -> Var {
+        Var {
+            shown: true,
+            primary,
+            withheld: primary,
+            weight: persons * 1_000_000,
+            cost: persons as f64 + 5.0,
+            floor: 1.0,
+        }
+    }
+
+    /// A 2 x 2 table with its margins: cells a b / c d, row totals r1 r2, column totals k1 k2,
+    /// grand total g. Quantities 0..9: a b c d r1 r2 k1 k2 g.
+    fn table(values: [i64; 4], primary: usize) -> System {
+        let [a, b, c, d] = values;
+        let persons = [a, b, c, d, a + b, c + d, a + c, b + d, a + b + c + d];
+        let vars = persons
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| var(p, i == primary))
+            .collect();
+        let eq = |total: usize, parts: &[usize]| {
+            let mut e = vec![(total, 1.0)];
+            e.extend(parts.iter().map(|&p| (p, -1.0)));
+            e
+        };
+        let equations = vec![
+            eq(4, &[0, 1]),
+            eq(5, &[2, 3]),
+            eq(6, &[0, 2]),
+            eq(7, &[1, 3]),
+            eq(8, &[4, 5]),
+            eq(8, &[6, 7]),
+        ];
+        System::from_parts(vars, equations)
+    }
+
+    fn withheld(system: &System) -> Vec<usize> {
+        (0..system.vars.len())
+            .filter(|&v| system.vars[v].withheld)
+            .collect()
+    }
+
+    #[test]
+    fn a_small_inner_cell_is_protected_by_the_other_three_inner_cells() {
+        let mut system = table([2, 30, 40, 50], 0);
+        suppress(&mut system, 5.0).expect("a pattern");
+        assert_eq!(withheld(&system), vec![0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn when_a_neighbour_is_too_small_to_move_the_primary_still_moves_both_ways() {
+        // b holds 3: it cannot go down by 5, so the pattern needs more than the 2 x 2 box.
+        let mut system = table([2, 3, 40, 50], 0);
+        suppress(&mut system, 5.0).expect("a pattern");
+        let part = system.part_of(0);
+        for direction in [Direction::Up, Direction::Down] {
+            let moved = deviation(&system, &part, 0, direction, 5.0, false).expect("solved");
+            assert!(
+                moved.is_some(),
+                "{direction:?}: no deviation within the withheld cells"
+            );
+        }
+        assert!(withheld(&system).len() > 4, "{:?}", withheld(&system));
+    }
+
+    #[test]
+    fn a_cell_already_protected_needs_no_complement() {
+        let mut system = table([2, 30, 40, 50], 0);
+        for v in [1, 2, 3] {
+            system.vars[v].primary = true;
+            system.vars[v].withheld = true;
+        }
+        suppress(&mut system, 5.0).expect("a pattern");
+        assert_eq!(withheld(&system), vec![0, 1, 2, 3]);
+    }
 }

@@ -122,6 +122,12 @@ fn default_not_stated() -> NotStated {
 }
 
 impl Policy {
+    /// Whether the policy protects counts of persons (suppression or perturbation): the source's
+    /// records, and anything counting them exactly, must then stay out of the release.
+    pub fn protects(&self) -> bool {
+        self.secondary == Secondary::Suppression || self.perturbation.is_some()
+    }
+
     /// Whether `n` records (or persons) make a cell primary.
     pub fn primary(&self, n: i64) -> bool {
         n > 0 && n < self.withheld_below

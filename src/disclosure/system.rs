@@ -21,6 +21,9 @@ pub struct Var {
     pub weight: i64,
     /// Cost of withholding it: the information a reader loses.
     pub cost: f64,
+    /// The least value a reader cannot rule out whatever is withheld (1 person: a withheld cell
+    /// is never empty; more where withheld parts hold it up): its protection stops there.
+    pub floor: f64,
 }
 
 impl Var {
@@ -135,6 +138,7 @@ impl Builder {
                 withheld: false,
                 weight: 0,
                 cost: 0.0,
+                floor: 1.0,
             });
             vars.len() - 1
         })

@@ -128,13 +128,33 @@ fn read_cells(options: &ProtectOptions) -> Result<(Vec<String>, Vec<InputCell>)>
                     )
                 })
         };
-        let f = number(&freq[row], "freq")? as i64;
+        let f = number(&freq[row], "freq")?;
+        if f.fract() != 0.0 {
+            return Err(Error::new(
+                &options.cells,
+                format!("row {}, column freq", row + 2),
+                format!("'{}' is not a whole number of records", freq[row]),
+                "give the records behind the cell",
+            ));
+        }
+        let f = f as i64;
         let v = match &value {
             Some(values) => number(&values[row], "value")?,
             None => f as f64,
         };
         let primary = match &marked {
-            Some(m) => matches!(m[row].trim().to_lowercase().as_str(), "true" | "1" | "u"),
+            Some(m) => match m[row].trim().to_lowercase().as_str() {
+                "true" | "1" | "u" => true,
+                "false" | "0" | "s" | "" => false,
+                other => {
+                    return Err(Error::new(
+                        &options.cells,
+                        format!("row {}, column primary", row + 2),
+                        format!("'{other}' is neither true nor false"),
+                        "write true or false (1 or 0)",
+                    ))
+                }
+            },
             None => f > 0 && f < options.withheld_below,
         };
         cells.push(InputCell {
@@ -143,6 +163,17 @@ fn read_cells(options: &ProtectOptions) -> Result<(Vec<String>, Vec<InputCell>)>
             value: v,
             primary,
         });
+    }
+    let mut seen = BTreeSet::new();
+    for (row, cell) in cells.iter().enumerate() {
+        if !seen.insert(cell.codes.clone()) {
+            return Err(Error::new(
+                &options.cells,
+                format!("row {}", row + 2),
+                format!("the cell {} is given twice", cell.codes.join(", ")),
+                "give each combination of codes once",
+            ));
+        }
     }
     Ok((dimensions, cells))
 }
@@ -194,6 +225,7 @@ fn system(
             primary: c.primary,
             withheld: c.primary,
             weight: (c.value * WEIGHT_SCALE).round() as i64,
+            floor: 1.0,
             cost: match options.cost {
                 Cost::Value => c.value + options.withheld_below as f64,
                 Cost::Freq => c.freq as f64,
