@@ -372,16 +372,9 @@ assert rows == [
 ], rows
 assert q["message"].str.len().min() > 20
 "#;
-    let out = python()
-        .args(["-c", script])
-        .arg(round.path("processed/quarantine/MYS_LFS_2024.parquet"))
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
+    assert_python_snippet(
+        script,
+        &round.path("processed/quarantine/MYS_LFS_2024.parquet"),
     );
 }
 
@@ -399,16 +392,9 @@ q = pd.read_parquet(sys.argv[1])
 age = q[q.rule == "range.age"].sort_values("source_row")
 assert list(zip(age.source_row, age.raw_value)) == [(1, ""), (2, "135")], age
 "#;
-    let out = python()
-        .args(["-c", script])
-        .arg(round.path("processed/quarantine/MYS_LFS_2024.parquet"))
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
+    assert_python_snippet(
+        script,
+        &round.path("processed/quarantine/MYS_LFS_2024.parquet"),
     );
     assert_crosscheck(round.dir.path());
 }
@@ -606,16 +592,9 @@ q = pd.read_parquet(sys.argv[1])
 w = q[q.rule == "required.weight"]
 assert {(1, "NaN"), (2, "inf"), (3, "1e300")} <= set(zip(w.source_row, w.raw_value)), w[["source_row", "raw_value"]]
 "#;
-    let out = python()
-        .args(["-c", script])
-        .arg(round.path("processed/quarantine/MYS_LFS_2024.parquet"))
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
+    assert_python_snippet(
+        script,
+        &round.path("processed/quarantine/MYS_LFS_2024.parquet"),
     );
     assert_crosscheck(round.dir.path());
 }
@@ -684,4 +663,19 @@ fn the_charts_folder_holds_exactly_the_charts_of_the_current_release() {
         "the README was removed"
     );
     assert!(round.path("charts/outflow_by_country_2024.svg").exists());
+}
+
+/// Run a Python snippet on one file (its path is `sys.argv[1]`); it must succeed.
+fn assert_python_snippet(script: &str, file: &std::path::Path) {
+    let out = python()
+        .args(["-c", script])
+        .arg(file)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
 }
