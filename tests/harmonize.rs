@@ -201,7 +201,13 @@ fn every_source_of_the_sample_round_harmonizes_and_coverage_accounts_for_every_r
         let quarantined = source["quarantined"].as_u64().expect("quarantined");
         assert!(harmonized > 0, "{id}: nothing harmonized");
         assert_eq!(read, harmonized + quarantined, "{id}");
-        let records = parquet(&round.path(&format!("processed/harmonized/{id}.parquet")));
+        // A protected source's records are kept out of the release (.ilms/private/).
+        let published = round.path(&format!("processed/harmonized/{id}.parquet"));
+        let records = parquet(&if published.exists() {
+            published
+        } else {
+            round.path(&format!(".ilms/private/harmonized/{id}.parquet"))
+        });
         areas.insert(strings(&records, "ref_area")[0].clone().expect("ref_area"));
         // Every raw record's code is in the coverage report, for every coded variable.
         for variable in source["coverage"].as_array().expect("coverage") {
