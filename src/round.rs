@@ -871,8 +871,13 @@ impl Round {
             &totals,
             id,
         ));
-        let links = tabulate::population_links(&produced, aggregated, validate::RULE)
-            .map_err(|e| Error::polars(&spec.raw_path, "relate the universes", e))?;
+        // Only a suppression pattern needs the links (one pass over the combinations).
+        let links = if policy.secondary == disclosure::Secondary::Suppression {
+            tabulate::population_links(&produced, aggregated, validate::RULE)
+                .map_err(|e| Error::polars(&spec.raw_path, "relate the universes", e))?
+        } else {
+            Vec::new()
+        };
         let disclosure = disclosure::protect(&mut tables, &links, policy, &self.disclosure, spec)?;
         let mut cells = Cells::default();
         for table in &tables {
@@ -909,7 +914,7 @@ impl Round {
         cells.apply_validation(&failed(Severity::Warning), &failed(Severity::Error));
         if let Some(reason) = &source_failed {
             cells = Cells::default();
-            not_available = self.failed_source(id, reason);
+            not_available = failed_source(&produced, id, reason);
         }
         // An indicator with several tables is listed once per breakdown.
         not_available.dedup_by(|a, b| {
@@ -979,23 +984,6 @@ impl Round {
                     source: spec.source.ilostat_source(),
                     reason,
                 })
-            })
-            .collect()
-    }
-
-    /// A failed source gives no indicator: each is not available, with the reason.
-    fn failed_source(&self, source_id: &str, reason: &str) -> Vec<NotAvailable> {
-        let mut seen = BTreeSet::new();
-        self.indicators
-            .list
-            .iter()
-            .filter(|t| seen.insert(t.id.clone()))
-            .map(|t| NotAvailable {
-                indicator: t.id.clone(),
-                source_id: source_id.to_string(),
-                dimension: None,
-                missing: Vec::new(),
-                reason: Some(format!("not published: {reason}")),
             })
             .collect()
     }
@@ -1179,6 +1167,23 @@ fn id_key(root: &Path) -> Result<std::sync::Arc<[u8]>> {
     }
     let key = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, "read the id key", e))?;
     Ok(key.trim().as_bytes().to_vec().into())
+}
+
+/// A failed source gives none of the count indicators it would have given (`produced`): each is
+/// not available, with the reason.
+fn failed_source(produced: &[&Indicator], source_id: &str, reason: &str) -> Vec<NotAvailable> {
+    let mut seen = BTreeSet::new();
+    produced
+        .iter()
+        .filter(|t| seen.insert(t.id.clone()))
+        .map(|t| NotAvailable {
+            indicator: t.id.clone(),
+            source_id: source_id.to_string(),
+            dimension: None,
+            missing: Vec::new(),
+            reason: Some(format!("not published: {reason}")),
+        })
+        .collect()
 }
 
 /// Harmonized records as published: the contract columns, then the raw `<variable>_src` values of
