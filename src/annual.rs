@@ -243,6 +243,32 @@ pub struct FailedSource {
     pub indicators: BTreeSet<String>,
 }
 
+/// The row of a source that failed as a whole: "n/a" throughout, the reason in a footnote.
+fn failed_row(
+    source: &FailedSource,
+    label: &str,
+    context: &TableContext,
+    notes: &mut Notes,
+) -> TableRow {
+    let title = context
+        .source_titles
+        .get(&source.source)
+        .map(|t| format!("{t} ({})", source.source))
+        .unwrap_or_else(|| source.source.clone());
+    let note = notes.add(format!(
+        "Not published: {title} could not be used ({}).",
+        source.reason
+    ));
+    TableRow {
+        ref_area: source.ref_area.clone(),
+        label: label.to_string(),
+        time: Some(source.time.clone()),
+        source: Some(source.source.clone()),
+        entries: [Entry::NotAvailable; 4],
+        notes: vec![note],
+    }
+}
+
 /// Build a table from published cells.
 pub fn build(spec: &TableSpec, cells: &Cells, context: &TableContext) -> AnnualTable {
     // The cells this table reads, by (country, source, year) and sex. Annual tables take annual
@@ -329,23 +355,7 @@ pub fn build(spec: &TableSpec, cells: &Cells, context: &TableContext) -> AnnualT
         let failed_here: Vec<&&FailedSource> =
             failed.iter().filter(|f| &f.ref_area == area).collect();
         for source in &failed_here {
-            let title = context
-                .source_titles
-                .get(&source.source)
-                .map(|t| format!("{t} ({})", source.source))
-                .unwrap_or_else(|| source.source.clone());
-            let note = notes.add(format!(
-                "Not published: {title} could not be used ({}).",
-                source.reason
-            ));
-            rows.push(TableRow {
-                ref_area: area.clone(),
-                label: name.clone(),
-                time: Some(source.time.clone()),
-                source: Some(source.source.clone()),
-                entries: [Entry::NotAvailable; 4],
-                notes: vec![note],
-            });
+            rows.push(failed_row(source, &name, context, &mut notes));
         }
         let Some(time) = chosen.get(area) else {
             if !failed_here.is_empty() {

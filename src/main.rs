@@ -240,6 +240,20 @@ fn emit(text: impl std::fmt::Display) -> ilms::Result<()> {
     }
 }
 
+/// `ilms protect`: the protected table to `out` or standard output, its summary to standard error.
+fn protect_table(
+    options: ilms::disclosure::table::ProtectOptions,
+    out: Option<PathBuf>,
+) -> ilms::Result<()> {
+    let (table, summary) = ilms::disclosure::table::protect(&options)?;
+    eprint!("{summary}");
+    match out {
+        Some(path) => std::fs::write(&path, table)
+            .map_err(|e| ilms::Error::io(&path, "write the protected table", e)),
+        None => emit(table),
+    }
+}
+
 fn main() -> ExitCode {
     ilms::tabulate::size_group_tables();
     let cli = Cli::parse();
@@ -356,21 +370,16 @@ fn main() -> ExitCode {
             protection,
             cost,
             out,
-        } => ilms::disclosure::table::protect(&ilms::disclosure::table::ProtectOptions {
-            cells,
-            hierarchies,
-            withheld_below,
-            protection,
-            cost,
-        })
-        .and_then(|(table, summary)| {
-            eprint!("{summary}");
-            match out {
-                Some(path) => std::fs::write(&path, table)
-                    .map_err(|e| ilms::Error::io(&path, "write the protected table", e)),
-                None => emit(table),
-            }
-        }),
+        } => protect_table(
+            ilms::disclosure::table::ProtectOptions {
+                cells,
+                hierarchies,
+                withheld_below,
+                protection,
+                cost,
+            },
+            out,
+        ),
         Command::Query { sql, round, csv } => ilms::Round::load(&round).and_then(|r| {
             let output = if csv {
                 ilms::query::QueryOutput::Csv

@@ -600,11 +600,15 @@ impl Round {
         release.write_text(0, "indicators_sdmx.csv", sdmx)?;
         bar.inc(1);
         // Coverage counts records per raw code: a protected source's go to the private folder.
-        let (private, public): (Vec<_>, Vec<_>) = coverage.into_iter().partition(|(id, _)| {
-            self.sources.iter().any(|s| {
-                &s.source.id == id && self.disclosure.for_source(s).is_ok_and(|p| p.protects())
-            })
-        });
+        let protected: BTreeSet<&String> = self
+            .sources
+            .iter()
+            .filter(|s| self.disclosure.for_source(s).is_ok_and(|p| p.protects()))
+            .map(|s| &s.source.id)
+            .collect();
+        let (private, public): (Vec<_>, Vec<_>) = coverage
+            .into_iter()
+            .partition(|(id, _)| protected.contains(id));
         for (folder, lines) in [(0, public), (PRIVATE, private)] {
             let mut frame = coverage_frame(&lines).map_err(|e| {
                 Error::polars(&self.processed_dir, "assemble the coverage report", e)
@@ -720,16 +724,12 @@ impl Round {
         // knowing it. A source without repeated ids gets no pass of its own for them.
         let finds_duplicates = !validate::unique_rules_for(spec, &self.rules).is_empty();
         let mut duplicates = validate::no_duplicates();
+        let policy = self.disclosure.for_source(spec)?;
         // A protected source's records would give its withheld cells away: not in the release.
-        let records_folder = if self.disclosure.for_source(spec)?.protects() {
-            PRIVATE
-        } else {
-            0
-        };
+        let records_folder = if policy.protects() { PRIVATE } else { 0 };
         let clean_file = format!("harmonized/{id}.parquet");
         let quarantine_file = format!("quarantine/{id}.parquet");
         let (produced, mut not_available) = self.availability(spec, &provided);
-        let policy = self.disclosure.for_source(spec)?;
         let record_key = match policy.perturbation {
             Some(_) => Some(disclosure::cell_key::record_key(&id_key(&self.root)?, id)),
             None => None,
@@ -871,30 +871,8 @@ impl Round {
             &totals,
             id,
         ));
-        // Only a suppression pattern needs the links (one pass over the combinations).
-        let links = if policy.secondary == disclosure::Secondary::Suppression {
-            tabulate::population_links(&produced, aggregated, validate::RULE)
-                .map_err(|e| Error::polars(&spec.raw_path, "relate the universes", e))?
-        } else {
-            Vec::new()
-        };
-        let disclosure = disclosure::protect(&mut tables, &links, policy, &self.disclosure, spec)?;
-        let mut cells = Cells::default();
-        for table in &tables {
-            cells.append(table.cells(spec, true));
-        }
-        for table in self.indicators.list.iter().filter(|t| !t.is_count()) {
-            match tabulate::derive(spec, table, &tables) {
-                Some(derived) => cells.append(derived),
-                None => not_available.push(NotAvailable {
-                    indicator: table.id.clone(),
-                    source_id: id.clone(),
-                    dimension: None,
-                    missing: vec!["the count indicators it is computed from".into()],
-                    reason: None,
-                }),
-            }
-        }
+        let (mut cells, disclosure) =
+            self.protected_cells(spec, &produced, &mut tables, aggregated, &mut not_available)?;
         if let Some(rule) = &self.rules.source_totals {
             checks.extend(validate::check_source_totals(rule, &raw.total_checks, id));
         }
@@ -940,6 +918,45 @@ impl Round {
         })
     }
 
+    /// Disclosure control on a source's count tables under its policy, then every cell it
+    /// publishes: the count tables' and the rates and shares derived from them (an indicator whose
+    /// counts the source lacks is added to `not_available`).
+    fn protected_cells(
+        &self,
+        spec: &SourceSpec,
+        produced: &[&Indicator],
+        tables: &mut [tabulate::Table],
+        aggregated: &DataFrame,
+        not_available: &mut Vec<NotAvailable>,
+    ) -> Result<(Cells, disclosure::DisclosureSummary)> {
+        let policy = self.disclosure.for_source(spec)?;
+        // Only a suppression pattern needs the links (one pass over the combinations).
+        let links = if policy.secondary == disclosure::Secondary::Suppression {
+            tabulate::population_links(produced, aggregated, validate::RULE)
+                .map_err(|e| Error::polars(&spec.raw_path, "relate the universes", e))?
+        } else {
+            Vec::new()
+        };
+        let summary = disclosure::protect(tables, &links, policy, &self.disclosure, spec)?;
+        let mut cells = Cells::default();
+        for table in tables.iter() {
+            cells.append(table.cells(spec, true));
+        }
+        for table in self.indicators.list.iter().filter(|t| !t.is_count()) {
+            match tabulate::derive(spec, table, tables) {
+                Some(derived) => cells.append(derived),
+                None => not_available.push(NotAvailable {
+                    indicator: table.id.clone(),
+                    source_id: spec.source.id.clone(),
+                    dimension: None,
+                    missing: vec!["the count indicators it is computed from".into()],
+                    reason: None,
+                }),
+            }
+        }
+        Ok((cells, summary))
+    }
+
     /// Without `keep_going`, a source that failed as a whole stops the run before anything is
     /// published: the previous release stays.
     fn stop_if_a_source_failed(
@@ -954,11 +971,13 @@ impl Round {
             .iter()
             .filter_map(|s| s.failed.as_ref().map(|why| format!("{}: {why}", s.id)))
             .collect();
-        let Some(spec) = self.sources.iter().find(|spec| {
-            sources
-                .iter()
-                .any(|s| s.id == spec.source.id && s.failed.is_some())
-        }) else {
+        // The reports are in the order of the round's sources.
+        let Some((spec, _)) = self
+            .sources
+            .iter()
+            .zip(sources)
+            .find(|(_, report)| report.failed.is_some())
+        else {
             return Ok(());
         };
         Err(Error::new(

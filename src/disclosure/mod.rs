@@ -81,12 +81,7 @@ pub fn protect(
             }
         }
     }
-    let mut summary = summarize(tables, policy, policies, spec);
-    if !policy.reveal_reason && summary.withheld > 0 {
-        summary.withheld_primary = None;
-        summary.withheld_secondary = None;
-        summary.persons_withheld = None;
-    }
+    let summary = summarize(tables, policy, policies, spec);
     if !policy.reveal_reason {
         for status in tables.iter_mut().flat_map(|t| t.status.iter_mut()) {
             if status.withheld() {
@@ -184,43 +179,38 @@ fn summarize(
 ) -> DisclosureSummary {
     let mut summary = DisclosureSummary {
         policy: policy.name.clone(),
-        withheld_primary: Some(0),
-        withheld_secondary: Some(0),
-        persons_withheld: Some(0.0),
         ..Default::default()
     };
+    let (mut primary, mut secondary, mut persons) = (0, 0, 0.0);
     for table in tables {
         for (c, status) in table.status.iter().enumerate() {
             summary.cells += 1;
             let is_headline = headline(table, c, policies);
             summary.headline_cells += usize::from(is_headline);
-            match status {
-                Status::Published => summary.published += 1,
-                Status::Unreliable => {
-                    summary.published += 1;
-                    summary.unreliable += 1;
-                }
-                _ => {
-                    summary.withheld += 1;
-                    let (primary, secondary) = (
-                        summary.withheld_primary.get_or_insert(0),
-                        summary.withheld_secondary.get_or_insert(0),
-                    );
-                    if *status == Status::Primary {
-                        *primary += 1;
-                    } else {
-                        *secondary += 1;
-                    }
-                    *summary.persons_withheld.get_or_insert(0.0) +=
-                        table.tallies[c].weight as f64 / WEIGHT_SCALE;
-                    if is_headline {
-                        summary.headline_withheld += 1;
-                        let reliable = size(spec, table, c) >= policies.headline.records;
-                        summary.headline_withheld_reliable += usize::from(reliable);
-                    }
-                }
+            if !status.withheld() {
+                summary.published += 1;
+                summary.unreliable += usize::from(*status == Status::Unreliable);
+                continue;
+            }
+            summary.withheld += 1;
+            if *status == Status::Primary {
+                primary += 1;
+            } else {
+                secondary += 1;
+            }
+            persons += table.tallies[c].weight as f64 / WEIGHT_SCALE;
+            if is_headline {
+                summary.headline_withheld += 1;
+                let reliable = size(spec, table, c) >= policies.headline.records;
+                summary.headline_withheld_reliable += usize::from(reliable);
             }
         }
+    }
+    // A policy that hides why cells are withheld hides these too (nothing to hide: nothing withheld).
+    if policy.reveal_reason || summary.withheld == 0 {
+        summary.withheld_primary = Some(primary);
+        summary.withheld_secondary = Some(secondary);
+        summary.persons_withheld = Some(persons);
     }
     summary
 }

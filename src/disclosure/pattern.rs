@@ -48,34 +48,52 @@ fn step(system: &System, p: usize, direction: Direction, protection: f64) -> f64
     }
 }
 
+/// Per quantity, its LP variables, each with the sign it gives the quantity.
+type Columns = BTreeMap<usize, Vec<(microlp::Variable, f64)>>;
+
+/// Each of `equations` as a constraint over the quantities' `columns`; a quantity without a
+/// column stands at `fixed(quantity)`.
+fn add_equations(
+    problem: &mut Problem,
+    system: &System,
+    equations: &[usize],
+    columns: &Columns,
+    fixed: impl Fn(usize) -> f64,
+) {
+    for &e in equations {
+        let mut terms: Vec<(microlp::Variable, f64)> = Vec::new();
+        let mut known = 0.0;
+        for &(v, k) in &system.equations[e] {
+            match columns.get(&v) {
+                Some(column) => terms.extend(column.iter().map(|(x, sign)| (*x, k * sign))),
+                None => known += k * fixed(v),
+            }
+        }
+        if !terms.is_empty() {
+            problem.add_constraint(&terms[..], ComparisonOp::Eq, -known);
+        }
+    }
+}
+
 /// The least `p` can hold, whatever is withheld, for a reader who knows that a withheld cell holds
 /// 1 person or more and sees every empty cell: every non-empty quantity of its part free down to
 /// 1, empty ones at 0.
 fn floor(system: &System, (vars, equations): &Part, p: usize) -> Result<f64, String> {
     let mut problem = Problem::new(OptimizationDirection::Minimize);
-    let mut columns = BTreeMap::new();
+    let mut columns: Columns = BTreeMap::new();
     for &v in vars {
         let var = &system.vars[v];
         if var.weight > 0 || !var.shown {
             let lowest = if var.shown { 1.0 } else { 0.0 };
             let objective = if v == p { 1.0 } else { 0.0 };
-            columns.insert(v, problem.add_var(objective, (lowest, f64::INFINITY)));
+            let x = problem.add_var(objective, (lowest, f64::INFINITY));
+            columns.insert(v, vec![(x, 1.0)]);
         }
     }
-    for &e in equations {
-        let terms: Vec<(microlp::Variable, f64)> = system.equations[e]
-            .iter()
-            .filter_map(|(v, k)| columns.get(v).map(|x| (*x, *k)))
-            .collect();
-        let known: f64 = system.equations[e]
-            .iter()
-            .filter(|(v, _)| !columns.contains_key(v))
-            .map(|(v, k)| k * system.vars[*v].persons())
-            .sum();
-        if !terms.is_empty() {
-            problem.add_constraint(&terms[..], ComparisonOp::Eq, -known);
-        }
-    }
+    // Empty cells are known: at their value (0).
+    add_equations(&mut problem, system, equations, &columns, |v| {
+        system.vars[v].persons()
+    });
     match problem.solve() {
         Ok(outcome) => outcome
             .into_solution()
@@ -234,7 +252,7 @@ fn deviation(
     may_withhold: bool,
 ) -> Result<Option<Deviation>, String> {
     let mut problem = Problem::new(OptimizationDirection::Minimize);
-    let mut columns: BTreeMap<usize, Vec<(microlp::Variable, f64)>> = BTreeMap::new();
+    let mut columns: Columns = BTreeMap::new();
     for &v in vars {
         let column = column(
             &mut problem,
@@ -249,18 +267,9 @@ fn deviation(
             columns.insert(v, column);
         }
     }
-    for &e in equations {
-        let terms: Vec<(microlp::Variable, f64)> = system.equations[e]
-            .iter()
-            .filter_map(|(v, k)| columns.get(v).map(|c| (k, c)))
-            .flat_map(|(k, column)| column.iter().map(move |(x, sign)| (*x, k * sign)))
-            .collect();
-        if !terms.is_empty() {
-            problem.add_constraint(&terms[..], ComparisonOp::Eq, 0.0);
-        }
-    }
-    let solved = problem.solve();
-    let solution = match solved {
+    // A quantity without a column does not move.
+    add_equations(&mut problem, system, equations, &columns, |_| 0.0);
+    let solution = match problem.solve() {
         Ok(outcome) => outcome
             .into_solution()
             .map_err(|_| "the solver stopped before a solution".to_string())?,
