@@ -68,7 +68,7 @@ pub fn harmonize(
     for mapping in &spec.variables {
         if let Some(expr) = &mapping.expr {
             frame = frame.with_column(
-                polars::sql::sql_expr(expr)?
+                crate::expression::with_numbers_as_numbers(expr.clone())
                     .cast(DataType::String)
                     .alias(mapping.column.as_str()),
             );

@@ -21,6 +21,7 @@ pub mod classifications;
 pub mod disclosure;
 pub mod error;
 pub mod export;
+pub mod expression;
 pub mod generate;
 pub mod harmonize;
 pub mod indicators;

@@ -389,6 +389,7 @@ impl Round {
         let mut ids = BTreeSet::new();
         for spec_path in &parsed.round.sources {
             let mut spec = SourceSpec::load(&root.join(spec_path), &root, &classifications)?;
+            crate::ingest::check_expressions(&spec)?;
             if spec.hashes_record_id() {
                 spec.id_key = Some(id_key(&root)?);
             }

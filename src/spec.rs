@@ -7,10 +7,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use polars::prelude::Expr;
 use serde::Deserialize;
 
 use crate::classifications::{Classifications, Crosswalk, Resolution, TextTable};
 use crate::error::{Error, Result};
+use crate::expression;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -492,8 +494,9 @@ pub struct VariableMapping {
     pub variable: Variable,
     /// The raw column it comes from; for an expression, the name of the column it computes.
     pub column: String,
-    /// A polars SQL expression over raw columns that computes the raw value, if not a column.
-    pub expr: Option<String>,
+    /// The compiled `expr` (a polars SQL expression over raw columns) that computes the raw value,
+    /// if not a column; see [`crate::expression`].
+    pub expr: Option<Expr>,
     /// Raw code to international code; "" as target means not stated. None for numeric variables.
     pub codes: Option<BTreeMap<String, String>>,
     /// The CSV the codes came from, if any (resolved; recorded in the provenance).
@@ -640,14 +643,15 @@ impl SourceSpec {
                     require_column(column, &format!("{key}.column"))?;
                     (column.clone(), None)
                 }
-                (None, Some(expr)) => {
-                    for used in expression_columns(spec_path, &format!("{key}.expr"), expr)? {
+                (None, Some(text)) => {
+                    let expr = expression::compile(spec_path, &format!("{key}.expr"), text)?;
+                    for used in expression::columns(&expr) {
                         require_column(&used, &format!("{key}.expr"))?;
                         if is_identifier(&used) {
                             return Err(identifier_used(spec_path, &format!("{key}.expr"), &used));
                         }
                     }
-                    (format!("{name} (expression)"), Some(expr.clone()))
+                    (format!("{name} (expression)"), Some(expr))
                 }
                 _ => {
                     return Err(Error::new(
@@ -927,24 +931,6 @@ pub fn valid_time(time: &str) -> bool {
         [b'M', a, b] => matches!((a, b), (b'0', b'1'..=b'9') | (b'1', b'0'..=b'2')),
         _ => false,
     }
-}
-
-/// The raw columns an expression reads (it must compile as a polars SQL expression).
-fn expression_columns(spec_path: &Path, key: &str, expr: &str) -> Result<Vec<String>> {
-    let compiled = polars::sql::sql_expr(expr).map_err(|e| {
-        Error::new(
-            spec_path,
-            key,
-            format!("not a valid expression: {e}"),
-            "write a polars SQL expression over raw columns, e.g. CASE WHEN \"Q1\" = '1' THEN 'EMP' ELSE 'OLF' END (quote column names with double quotes)",
-        )
-    })?;
-    Ok(compiled
-        .meta()
-        .root_names()
-        .into_iter()
-        .map(|n| n.to_string())
-        .collect())
 }
 
 fn identifier_used(spec_path: &Path, key: &str, column: &str) -> Error {

@@ -679,3 +679,77 @@ fn assert_python_snippet(script: &str, file: &std::path::Path) {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn expressions_are_checked_against_what_the_raw_columns_hold() {
+    let tha = "schemas/sources/tha_lfs_2024.toml";
+    let worked_blank = "WHEN \"worked\" = '' THEN ''";
+    // (spec, what to replace, by what, what the message must say)
+    let cases = [
+        (
+            tha,
+            worked_blank,
+            "WHEN \"age\" < '15' THEN ''",
+            "text order is not number order",
+        ),
+        (
+            tha,
+            worked_blank,
+            "WHEN \"worked\" = 'yes' THEN ''",
+            "never holds 'yes' (its values: '', '1', '2')",
+        ),
+        (
+            "schemas/sources/sgp_lfs_2024.toml",
+            "column = \"lfs\"",
+            "expr = \"\"\"CASE WHEN \"lfs\" = 'Employed' THEN '1' ELSE \"lfs\" END\"\"\"",
+            "'Employed' is a value label of column 'lfs'; expressions see its codes",
+        ),
+        (
+            "schemas/sources/sgp_lfs_2024.toml",
+            "column = \"lfs\"",
+            "expr = \"CASE WHEN \\\"citizenship\\\" > 5 THEN '' ELSE \\\"lfs\\\" END\"",
+            "compared with the number 5 but holds values that are not numbers: 'BD'",
+        ),
+    ];
+    for (spec, from, to, says) in cases {
+        let round = Round::sample();
+        round.edit(spec, from, to);
+        let output = round.ilms(&["check"]);
+        assert_clean_failure(&output, spec, ".expr");
+        assert!(
+            text(&output.stderr).contains(says),
+            "{to}: {}",
+            text(&output.stderr)
+        );
+    }
+
+    // A column compared with a number is read as a number: the check and the run pass, and the
+    // comparison is numeric (no record under 18 gets a labour force status).
+    let round = Round::sample();
+    round.edit(
+        tha,
+        worked_blank,
+        "WHEN \"age\" < 18 OR \"worked\" = '' THEN ''",
+    );
+    let output = round.ilms(&["run", "--quiet"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let output = round.ilms(&[
+        "query",
+        "--csv",
+        "SELECT age, lf_status FROM records WHERE source_id = 'THA_LFS_2024' AND age < 20",
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let rows = text(&output.stdout);
+    let (mut young, mut with_status) = (0, 0);
+    for line in rows.lines().skip(1) {
+        let (age, status) = line.split_once(',').expect("two columns");
+        let age: i32 = age.parse().expect("age");
+        if age < 18 {
+            assert_eq!(status, "", "age {age} has status {status}");
+        } else if !status.is_empty() {
+            with_status += 1;
+        }
+        young += 1;
+    }
+    assert!(young > 1000 && with_status > 100, "{young} {with_status}");
+}

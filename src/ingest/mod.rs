@@ -22,6 +22,7 @@ use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::expression::ColumnValues;
 use crate::lookup::{Absent, CodeTable};
 use crate::spec::{FileFormat, FileSpec, MapKey, SourceSpec};
 
@@ -95,8 +96,17 @@ pub fn read_header(path: &Path, file: &FileSpec) -> Result<Header> {
 /// Plan the reading of every record of the source's raw file: all columns as text, plus
 /// `source_row`; a column whose map keys on value labels carries its labels instead of its codes.
 pub fn ingest(spec: &SourceSpec) -> Result<RawRecords> {
-    let loaded = load(&spec.raw_path, &spec.file, false)?;
-    let mut frame = loaded.frame;
+    let (loaded, _) = relabelled(spec)?;
+    Ok(RawRecords {
+        frame: loaded.frame,
+        total_rows: loaded.total_rows,
+        total_checks: loaded.total_checks,
+    })
+}
+
+/// The raw file with the columns mapped by label relabelled; also which columns those are.
+fn relabelled(spec: &SourceSpec) -> Result<(Loaded, BTreeSet<String>)> {
+    let mut loaded = load(&spec.raw_path, &spec.file, false)?;
     let mut relabelled = BTreeSet::new();
     for mapping in &spec.variables {
         if mapping.key == MapKey::Label && relabelled.insert(mapping.column.clone()) {
@@ -108,14 +118,89 @@ pub fn ingest(spec: &SourceSpec) -> Result<RawRecords> {
                     "key the map on codes, or label the column in the source file",
                 )
             })?;
-            frame = with_labels(frame, &mapping.column, labels);
+            loaded.frame = with_labels(loaded.frame, &mapping.column, labels);
         }
     }
-    Ok(RawRecords {
-        frame,
-        total_rows: loaded.total_rows,
-        total_checks: loaded.total_checks,
-    })
+    Ok((loaded, relabelled))
+}
+
+/// Check the spec's expressions against what the raw file holds (see [`crate::expression`]): reads
+/// only the columns they compare with a literal, and only if there are any.
+pub fn check_expressions(spec: &SourceSpec) -> Result<()> {
+    let compared: BTreeSet<String> = spec
+        .variables
+        .iter()
+        .filter_map(|m| m.expr.as_ref())
+        .flat_map(crate::expression::comparisons)
+        .map(|c| c.column)
+        .collect();
+    if compared.is_empty() {
+        return Ok(());
+    }
+    let holds = column_values(spec, &compared)?;
+    for mapping in &spec.variables {
+        if let Some(expr) = &mapping.expr {
+            let key = format!("variables.{}.expr", mapping.variable.name());
+            crate::expression::check(&spec.spec_path, &key, expr, &holds)?;
+        }
+    }
+    Ok(())
+}
+
+/// What the given raw columns hold, as the spec's expressions see them (one read of those
+/// columns): their distinct values, the labels of their codes, the values that are not numbers.
+fn column_values(
+    spec: &SourceSpec,
+    columns: &BTreeSet<String>,
+) -> Result<BTreeMap<String, ColumnValues>> {
+    let (loaded, relabelled) = relabelled(spec)?;
+    let mut holds = BTreeMap::new();
+    for column in columns {
+        let distinct = guarded(&spec.raw_path, "read", || {
+            loaded
+                .frame
+                .clone()
+                .select([col(column.as_str())])
+                .unique(None, UniqueKeepStrategy::Any)
+                .with_column(
+                    col(column.as_str())
+                        .cast(DataType::Float64)
+                        .is_null()
+                        .and(col(column.as_str()).neq(lit("")))
+                        .alias("not_number"),
+                )
+                .sort([column.as_str()], SortMultipleOptions::default())
+                .collect()
+                .map_err(|e| {
+                    Error::new(
+                        &spec.raw_path,
+                        column,
+                        format!("cannot read: {e}"),
+                        "check the file with `ilms inspect`",
+                    )
+                })
+        })?;
+        let text = distinct.column(column).and_then(|c| c.str().cloned());
+        let not_number = distinct
+            .column("not_number")
+            .and_then(|c| c.bool().cloned());
+        let (Ok(text), Ok(not_number)) = (text, not_number) else {
+            continue;
+        };
+        let mut values = ColumnValues::default();
+        for (value, not_number) in text.iter().zip(not_number.iter()) {
+            let value = value.unwrap_or_default().to_string();
+            if not_number == Some(true) {
+                values.not_numbers.push(value.clone());
+            }
+            values.values.insert(value);
+        }
+        if !relabelled.contains(column) {
+            values.labels = loaded.labels.get(column).cloned().unwrap_or_default();
+        }
+        holds.insert(column.clone(), values);
+    }
+    Ok(holds)
 }
 
 /// Replace a column's codes by their value labels; a code without a label keeps its code.
