@@ -63,6 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             validate::RULE,
             &harmonize::coverage_columns(spec),
             None,
+            false,
         )
         .select([len()])],
         "quarantine" => vec![sink(validation.quarantine())?],
@@ -72,6 +73,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             validate::RULE,
             &harmonize::coverage_columns(spec),
             None,
+            false,
         )],
         _ => {
             let cached = validation.cached();
@@ -86,6 +88,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         validate::RULE,
                         &harmonize::coverage_columns(spec),
                         None,
+                        false,
                     )),
                     "c" => plans.push(cached.counts()),
                     "n" => plans.push(cached.checked().select([len()])),

@@ -385,6 +385,7 @@ pub fn build(spec: &TableSpec, cells: &Cells, context: &TableContext) -> AnnualT
                 };
                 let status = cells.obs_status[i].as_deref();
                 match (status, cells.persons[i]) {
+                    (Some(crate::tabulate::NOT_AVAILABLE), _) => Entry::NotAvailable,
                     (Some("S"), _) | (_, None) => Entry::Withheld,
                     (_, Some(0.0)) => Entry::Nil,
                     (status, Some(p)) => Entry::Value {

@@ -57,6 +57,22 @@ pub struct HarmonizedRecords {
     pub frame: LazyFrame,
 }
 
+/// An aggregate table's count: the nil marker is 0; a blank is null ("not available": the table
+/// gives no figure, and every cell it is part of is not available); text that is not a number is
+/// NaN, which the count rule quarantines.
+fn table_count(raw: Expr, nil: Option<&str>) -> Expr {
+    let number = raw.clone().cast(DataType::Float64).fill_null(lit(f64::NAN));
+    let blank = lit(NULL).cast(DataType::Float64);
+    match nil {
+        Some(nil) => when(raw.clone().eq(lit(nil)))
+            .then(lit(0.0))
+            .when(raw.eq(lit("")))
+            .then(blank)
+            .otherwise(number),
+        None => when(raw.eq(lit(""))).then(blank).otherwise(number),
+    }
+}
+
 /// Build the harmonization plan for one source (lazy: nothing runs until the runner executes it).
 pub fn harmonize(
     spec: &SourceSpec,
@@ -92,12 +108,16 @@ pub fn harmonize(
     );
 
     // `weight` is the persons a record stands for: its survey weight, or an aggregate cell's count.
-    match spec.persons_column() {
-        Some(weight) => columns.extend([
+    match (spec.persons_column(), &spec.record.count) {
+        (Some(count), Some(_)) => columns.extend([
+            table_count(col(count), spec.record.nil.as_deref()).alias("weight"),
+            col(count).alias("weight_src"),
+        ]),
+        (Some(weight), None) => columns.extend([
             col(weight).cast(DataType::Float64).alias("weight"),
             col(weight).alias("weight_src"),
         ]),
-        None => columns.push(lit(1.0f64).alias("weight")),
+        (None, _) => columns.push(lit(1.0f64).alias("weight")),
     }
 
     for variable in Variable::ALL {

@@ -160,6 +160,8 @@ pub struct CellStatusCounts {
     pub withheld_confidential: usize,
     /// Withheld because an error-severity rule on the source's tables failed.
     pub withheld_validation: usize,
+    /// No value: the source gives no figure for (part of) the cell (obs_status "O").
+    pub not_available: usize,
 }
 
 impl CellStatusCounts {
@@ -172,6 +174,7 @@ impl CellStatusCounts {
                 (_, Some("confidential")) => counts.withheld_confidential += 1,
                 (_, Some(_)) => counts.withheld_secondary += 1,
                 (Some("U"), None) => counts.unreliable += 1,
+                (Some(crate::tabulate::NOT_AVAILABLE), None) => counts.not_available += 1,
                 _ => counts.published += 1,
             }
         }
@@ -206,7 +209,14 @@ impl RunReport {
             self.reliability.withheld_below,
             status.withheld_secondary,
             status.withheld_confidential
-        )
+        ) + &if status.not_available > 0 {
+            format!(
+                "; {} not available (O: the source gives no figure for all or part of the cell)",
+                status.not_available
+            )
+        } else {
+            String::new()
+        }
     }
 
     /// Per source, what disclosure control did to its count tables (rates and shares follow).
@@ -761,6 +771,7 @@ impl Round {
                     validate::RULE,
                     &harmonize::coverage_columns(spec),
                     record_key.clone(),
+                    spec.is_aggregate(),
                 ),
                 validation.counts(),
                 validate::flow_totals_plan(validation.checked()),
@@ -822,6 +833,7 @@ impl Round {
             combinations.clone().lazy(),
             validate::RULE,
             record_key.is_some(),
+            spec.is_aggregate(),
         )
         .collect()
         .map_err(|e| Error::polars(&spec.spec_path, "aggregate the records", e))?;

@@ -241,6 +241,9 @@ pub struct RecordSpec {
     pub weight: Option<String>,
     /// Count column (aggregate sources): the persons the table cell counts.
     pub count: Option<String>,
+    /// How the table writes a true zero ("-", "0", "…"): such a count is 0. A blank count is "not
+    /// available" (the source gives no figure) unless this is "".
+    pub nil: Option<String>,
     /// Columns holding personal data (names, passport numbers): never written. If an id column is
     /// one of them, `record_id` is a keyed hash instead of the raw values.
     #[serde(default)]
@@ -597,6 +600,14 @@ impl SourceSpec {
             require_column(column, "record.id_columns")?;
         }
         match (parsed.source.kind, &parsed.record.weight, &parsed.record.count) {
+            (SourceKind::Microdata, _, None) if parsed.record.nil.is_some() => {
+                return Err(Error::new(
+                    spec_path,
+                    "record.nil",
+                    "a nil marker applies to the counts of an aggregate table",
+                    "remove record.nil, or set source.kind = \"aggregate\" for a table of counts",
+                ))
+            }
             (SourceKind::Microdata, weight, None) => {
                 if let Some(weight) = weight {
                     require_column(weight, "record.weight")?;

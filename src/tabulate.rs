@@ -19,6 +19,10 @@ use crate::spec::SourceSpec;
 /// The note (`note_source`, "ilms:<this>") on a cell perturbed by the cell-key method.
 pub const PERTURBED_NOTE: &str = "cell_key";
 
+/// The observation status of a cell with no value because the source gives none (SDMX's "missing
+/// value"): a blank cell of an aggregate table, a source that failed.
+pub const NOT_AVAILABLE: &str = "O";
+
 /// Weights are summed as integers in units of 1 / WEIGHT_SCALE persons.
 pub const WEIGHT_SCALE: f64 = 1_000_000.0;
 
@@ -243,6 +247,8 @@ pub struct Tally {
     pub records: i64,
     /// Sum of the records' keys (cell-key perturbation; 0 when the policy has none).
     pub key_sum: i64,
+    /// Records whose count is blank: the cell is not available (an aggregate table's gap).
+    pub blank: i64,
 }
 
 /// What a cell may show.
@@ -261,6 +267,9 @@ pub enum Status {
     Confidential,
     /// Published with a small perturbation (cell-key method): its records are not told.
     Perturbed,
+    /// No value: the source gives no figure for (part of) the cell, e.g. a blank cell of an
+    /// aggregate table. SDMX's "O" (missing value); never a zero.
+    NotAvailable,
 }
 
 impl Status {
@@ -269,6 +278,7 @@ impl Status {
             Status::Published | Status::Perturbed => None,
             Status::Unreliable => Some("U"),
             Status::Primary | Status::Secondary | Status::Confidential => Some("S"),
+            Status::NotAvailable => Some(NOT_AVAILABLE),
         }
     }
 
@@ -317,6 +327,7 @@ impl Tally {
         self.weight = self.weight.checked_add(other.weight)?;
         self.records = self.records.checked_add(other.records)?;
         self.key_sum = self.key_sum.checked_add(other.key_sum)?;
+        self.blank = self.blank.checked_add(other.blank)?;
         Some(())
     }
 }
@@ -342,11 +353,20 @@ impl Table<'_> {
         let mut cells = Cells::default();
         for ((key, tally), status) in self.keys.iter().zip(&self.tallies).zip(&self.status) {
             let status = if withhold { *status } else { Status::Published };
-            let cell = Cell {
-                value: Some(self.value(*tally)),
-                persons: Some(tally.weight as f64 / WEIGHT_SCALE),
-                records: Some(tally.records),
-                status,
+            let cell = if tally.blank > 0 {
+                Cell {
+                    value: None,
+                    persons: None,
+                    records: Some(tally.records),
+                    status: Status::NotAvailable,
+                }
+            } else {
+                Cell {
+                    value: Some(self.value(*tally)),
+                    persons: Some(tally.weight as f64 / WEIGHT_SCALE),
+                    records: Some(tally.records),
+                    status,
+                }
             };
             cells.push(spec, self.indicator, key, cell);
         }
@@ -426,6 +446,14 @@ pub fn derive(spec: &SourceSpec, table: &Indicator, counts: &[Table]) -> Option<
 /// 100 x part cell `i` / whole cell `j`, with the status the two allow.
 fn ratio(part: &Table, i: usize, whole: &Table, j: usize) -> Option<Cell> {
     let (p, w) = (part.tallies[i], whole.tallies[j]);
+    if p.blank > 0 || w.blank > 0 {
+        return Some(Cell {
+            value: None,
+            persons: None,
+            records: Some(p.records),
+            status: Status::NotAvailable,
+        });
+    }
     if w.weight == 0 {
         return None;
     }
@@ -500,13 +528,15 @@ pub fn size_group_tables() {
 /// (`_weight`) and as a float (`_weighted`), and the number of records (`_records`). One scan,
 /// whatever the number of indicators; one row per combination of those columns that occurs: 2,282
 /// in the benchmark round at 1M and 10M records, about 600,000 in a census-like round of 10M.
-/// With `record_key` (cell-key perturbation), the records' keys are summed too (`_key`).
+/// With `record_key` (cell-key perturbation), the records' keys are summed too (`_key`); with
+/// `blank_counts`, the records whose count is blank (`_blank`).
 pub fn combinations(
     tables: &[&Indicator],
     checked: LazyFrame,
     rule_column: &str,
     also: &[String],
     record_key: Option<Expr>,
+    blank_counts: bool,
 ) -> LazyFrame {
     let columns: BTreeSet<&str> = std::iter::once(rule_column)
         .chain(
@@ -536,8 +566,16 @@ pub fn combinations(
         selected.push(key.alias(KEY));
         sums.push(col(KEY).sum().alias(KEY));
     }
+    if blank_counts {
+        selected.push(col("weight").is_null().cast(DataType::Int64).alias(BLANK));
+        sums.push(col(BLANK).sum().alias(BLANK));
+    }
     checked.select(selected).group_by(by).agg(sums)
 }
+
+/// Records whose count is blank (an aggregate table that gives no figure), in [`combinations`]
+/// and [`aggregate`].
+const BLANK: &str = "_blank";
 
 /// The summed record keys of [`combinations`] and [`aggregate`].
 const KEY: &str = "_key";
@@ -551,6 +589,7 @@ pub fn aggregate(
     combinations: LazyFrame,
     rule_column: &str,
     keyed: bool,
+    blank_counts: bool,
 ) -> LazyFrame {
     let mut keys: Vec<(String, Expr)> = vec![(rule_column.to_string(), col(rule_column))];
     // Tables of one indicator share a universe: one flag per distinct universe.
@@ -566,7 +605,7 @@ pub fn aggregate(
             dimension.value.clone().cast(DataType::String),
         ));
     }
-    let sums = sums(keyed);
+    let sums = sums(keyed, blank_counts);
     combinations
         .select(
             keys.iter()
@@ -583,10 +622,13 @@ pub fn aggregate(
 }
 
 /// The summed columns of the aggregation.
-fn sums(keyed: bool) -> Vec<&'static str> {
+fn sums(keyed: bool, blank_counts: bool) -> Vec<&'static str> {
     let mut sums = vec!["_weight", "_records"];
     if keyed {
         sums.push(KEY);
+    }
+    if blank_counts {
+        sums.push(BLANK);
     }
     sums
 }
@@ -643,6 +685,7 @@ pub fn roll_up<'a>(
     let dims = &table.dimensions;
     let keys: Vec<String> = dims.iter().map(dimension_key).collect();
     let keyed = aggregated.column(KEY).is_ok();
+    let blank_counts = aggregated.column(BLANK).is_ok();
     let finest = aggregated
         .clone()
         .lazy()
@@ -653,7 +696,7 @@ pub fn roll_up<'a>(
         )
         .group_by(keys.iter().map(|k| col(k.as_str())).collect::<Vec<_>>())
         .agg(
-            sums(keyed)
+            sums(keyed, blank_counts)
                 .iter()
                 .map(|s| col(*s).sum())
                 .collect::<Vec<_>>(),
@@ -678,15 +721,8 @@ pub fn roll_up<'a>(
         .column("_records")
         .and_then(|c| c.i64().cloned())
         .map_err(|e| Error::polars(&spec.raw_path, "read counts", e))?;
-    let key_sums: Vec<i64> = if keyed {
-        finest
-            .column(KEY)
-            .and_then(|c| c.cast(&DataType::Int64))
-            .and_then(|c| Ok(c.i64()?.iter().map(|k| k.unwrap_or(0)).collect()))
-            .map_err(|e| Error::polars(&spec.raw_path, "read the record keys", e))?
-    } else {
-        vec![0; finest.height()]
-    };
+    let key_sums = optional_sums(spec, finest, keyed.then_some(KEY))?;
+    let blanks = optional_sums(spec, finest, blank_counts.then_some(BLANK))?;
     for (row, (weight, records)) in weights.iter().zip(counts.iter()).enumerate() {
         let mut codes = Vec::with_capacity(dims.len());
         for (d, dim) in dims.iter().enumerate() {
@@ -705,6 +741,7 @@ pub fn roll_up<'a>(
             weight: weight.unwrap_or(0),
             records: records.unwrap_or(0),
             key_sum: key_sums[row],
+            blank: blanks[row],
         };
         // A collapsed dimension is at its total either way: count each key once.
         let mut margins: BTreeSet<Vec<String>> = BTreeSet::new();
@@ -757,6 +794,24 @@ pub fn roll_up<'a>(
         tallies,
         collapsed,
     })
+}
+
+/// A summed column of the finest table that only some sources have (zeros where absent).
+fn optional_sums(spec: &SourceSpec, finest: &DataFrame, name: Option<&str>) -> Result<Vec<i64>> {
+    let Some(name) = name else {
+        return Ok(vec![0; finest.height()]);
+    };
+    finest
+        .column(name)
+        .and_then(|c| c.cast(&DataType::Int64))
+        .and_then(|c| Ok(c.i64()?.iter().map(|k| k.unwrap_or(0)).collect()))
+        .map_err(|e| {
+            Error::polars(
+                &spec.raw_path,
+                &format!("read the finest table's {name}"),
+                e,
+            )
+        })
 }
 
 fn string_values(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {

@@ -753,3 +753,66 @@ fn expressions_are_checked_against_what_the_raw_columns_hold() {
     }
     assert!(young > 1000 && with_status > 100, "{young} {with_status}");
 }
+
+#[test]
+fn a_blank_cell_of_an_aggregate_table_is_not_available_unless_the_spec_declares_its_nil_marker() {
+    let round = Round::sample();
+    round.edit("raw/mys_permits_2024.csv", "02,P,97", "02,P,");
+    let output = round.ilms(&["run", "--quiet", "--no-records"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    // Women from code 02 (Indonesia) are blank: that cell and every margin it is part of have no
+    // value and status "O"; men are published.
+    let cells = |round: &Round| {
+        let output = round.ilms(&[
+            "query",
+            "--csv",
+            "SELECT sex, classif1, obs_value, obs_status FROM indicators \
+             WHERE source = 'FX:MYS_PERMITS_2024' AND indicator = 'MFL_TPOP_SEX_COU_NB' \
+             AND classif1 IN ('COU_ORI_TOTAL', 'COU_ORI_IDN') ORDER BY sex, classif1",
+        ]);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        text(&output.stdout)
+    };
+    assert_eq!(
+        cells(&round),
+        "sex,classif1,obs_value,obs_status\n\
+         SEX_F,COU_ORI_IDN,,O\nSEX_F,COU_ORI_TOTAL,,O\n\
+         SEX_M,COU_ORI_IDN,0.261,\nSEX_M,COU_ORI_TOTAL,10.763,\n\
+         SEX_T,COU_ORI_IDN,,O\nSEX_T,COU_ORI_TOTAL,,O\n"
+    );
+    let table = fs::read_to_string(round.path("processed/tables/inflow_foreign_workers_2024.md"))
+        .expect("the inflow table");
+    assert!(
+        table.contains("| Malaysia | n/a | 10,763 | n/a | n/a |"),
+        "{table}"
+    );
+    let log = fs::read_to_string(round.path("processed/run_log.json")).expect("log");
+    assert!(
+        log.contains("\"not_available\": 4"),
+        "the run log counts them"
+    );
+
+    // A dash is not a number: quarantined (and here that is more than 5% of the table).
+    round.edit("raw/mys_permits_2024.csv", "02,P,", "02,P,-");
+    let output = round.ilms(&["run", "--quiet", "--no-records"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("required.count")
+            || text(&output.stderr).contains("quarantined")
+    );
+    // Declared as the table's nil marker, the dash is a true zero.
+    round.edit(
+        "schemas/sources/mys_permits_2024.toml",
+        "count = \"PERMIT_BARU\"",
+        "count = \"PERMIT_BARU\"\nnil = \"-\"",
+    );
+    let output = round.ilms(&["run", "--quiet", "--no-records"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(
+        cells(&round),
+        "sex,classif1,obs_value,obs_status\n\
+         SEX_F,COU_ORI_IDN,0.0,\nSEX_F,COU_ORI_TOTAL,3.332,\n\
+         SEX_M,COU_ORI_IDN,0.261,\nSEX_M,COU_ORI_TOTAL,10.763,\n\
+         SEX_T,COU_ORI_IDN,0.261,\nSEX_T,COU_ORI_TOTAL,14.095,\n"
+    );
+}

@@ -318,7 +318,11 @@ fn plan_per_source(spec: &ChartSpec, cells: &Cells, context: &ChartContext) -> V
                         && (other.is_none() || other_of(i) == other)
                 })
                 .map_or(Bar::NotAvailable, |&i| {
-                    spec.value(cells, i).0.map_or(Bar::Withheld, Bar::Value)
+                    match (spec.value(cells, i).0, cells.obs_status[i].as_deref()) {
+                        (Some(v), _) => Bar::Value(v),
+                        (None, Some(crate::tabulate::NOT_AVAILABLE)) => Bar::NotAvailable,
+                        (None, _) => Bar::Withheld,
+                    }
                 })
         };
         let first = mine[0];
