@@ -9,7 +9,8 @@ weight, a blank age and a free-text column with accented letters added, written 
   (pyreadstat, with value labels), SPSS .sav and .zsav (pyreadstat, with value labels), Parquet
   (pyarrow, typed columns) -- plus a workbook with a blank row inside its table (invalid/), and an aggregate workbook of the same persons (counts by every
   variable, two-row header with merged group cells, a "Total" row and footnotes), and, in corrupt/,
-  damaged copies of every binary file.
+  damaged copies of every binary file; and, in empty/, header-only copies of the files
+  (tools/make_empty_format_fixtures.py).
 
 Each source gets a spec in sources/ and a line in ilms.toml, so the fixture folder with the
 repository's schemas/ beside it is a round: tests/formats.rs runs it and compares the outputs.
@@ -262,6 +263,11 @@ def main():
             damaged["bad_sheet_xml"] = damaged_member(raw / name, "xl/worksheets/sheet1.xml")
         for kind, content in damaged.items():
             (OUT / "corrupt" / f"{stem}_{kind}.{ext}").write_bytes(content)
+
+    # Header-only copies of the files in empty/ (removed with the folder above).
+    from make_empty_format_fixtures import main as make_empty
+
+    make_empty()
 
 
 def damaged_member(path, member):
