@@ -100,6 +100,19 @@ impl Release {
         Ok(path)
     }
 
+    /// How many files have been written so far (a mark for [`Release::roll_back`]).
+    pub fn mark(&self) -> usize {
+        self.written.len()
+    }
+
+    /// Forget the files written since `mark` (a source that failed half-way under --keep-going):
+    /// removed from staging, never moved into place.
+    pub fn roll_back(&mut self, mark: usize) {
+        for (folder, relative) in self.written.drain(mark..) {
+            let _ = fs::remove_file(self.folders[folder].0.join(relative));
+        }
+    }
+
     /// A scratch path under the first output folder's staging folder: never moved into place,
     /// removed with the staging folder (working files of a run, such as the uniqueness buckets).
     pub fn scratch_path(&self, relative: &str) -> PathBuf {

@@ -235,6 +235,13 @@ impl RunReport {
         );
         for s in &self.sources {
             let d = &s.disclosure;
+            if s.failed.is_some() {
+                out.push_str(&format!(
+                    "{:<24} {:<24} not published: the source failed (see below)\n",
+                    s.id, d.policy
+                ));
+                continue;
+            }
             out.push_str(&format!(
                 "{:<24} {:<24} {:>7} {:>9} {:>6} {:>8} {:>10} {:>10} {:>9}\n",
                 s.id,
@@ -558,7 +565,17 @@ impl Round {
                 "{}: ingest, harmonize, validate, tabulate",
                 spec.source.id
             ));
-            let outcome = self.process_source(spec, &mut release, &provenance)?;
+            let mark = release.mark();
+            let outcome = match self.process_source(spec, &mut release, &provenance) {
+                Ok(outcome) => outcome,
+                // Under --keep-going a source that cannot be processed is left out like one that
+                // failed a rule: none of its files, its indicators not available, the reason told.
+                Err(e) if options.keep_going => {
+                    release.roll_back(mark);
+                    self.unprocessed(spec, &e)
+                }
+                Err(e) => return Err(e),
+            };
             cells.append(outcome.cells);
             not_available.extend(outcome.not_available);
             validation.extend(outcome.validation);
@@ -903,9 +920,15 @@ impl Round {
                 .collect()
         };
         cells.apply_validation(&failed(Severity::Warning), &failed(Severity::Error));
+        let mut disclosure = disclosure;
         if let Some(reason) = &source_failed {
             cells = Cells::default();
             not_available = failed_source(&produced, id, reason);
+            // Nothing of it is published: the summary must not count its cells as published.
+            disclosure = disclosure::DisclosureSummary {
+                policy: disclosure.policy,
+                ..Default::default()
+            };
         }
         // An indicator with several tables is listed once per breakdown.
         not_available.dedup_by(|a, b| {
@@ -999,6 +1022,34 @@ impl Round {
             format!("nothing published: {}", failed.join("; ")),
             "correct the spec or the raw file (`ilms validate` lists the rules; the quarantine reasons are in its report), or run with --keep-going to publish the other sources, this one as not available",
         ))
+    }
+
+    /// The outcome of a source that could not be processed (`error`): nothing of it published.
+    fn unprocessed(&self, spec: &SourceSpec, error: &Error) -> SourceOutcome {
+        let reason = format!("the source could not be processed: {error}");
+        let (produced, _) = self.availability(spec, &harmonize::provided_columns(spec));
+        let policy = self.disclosure.for_source(spec).map(|p| p.name.clone());
+        SourceOutcome {
+            not_available: failed_source(&produced, &spec.source.id, &reason),
+            report: SourceReport {
+                id: spec.source.id.clone(),
+                read: 0,
+                harmonized: 0,
+                quarantined: 0,
+                quarantine_by_rule: BTreeMap::new(),
+                source_total_rows: 0,
+                coverage: Vec::new(),
+                disclosure: disclosure::DisclosureSummary {
+                    policy: policy.unwrap_or_default(),
+                    ..Default::default()
+                },
+                failed: Some(reason),
+            },
+            validation: Vec::new(),
+            flows: Vec::new(),
+            coverage: Vec::new(),
+            cells: Cells::default(),
+        }
     }
 
     /// The sources of this run that failed as a whole, for the annual tables.

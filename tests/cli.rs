@@ -257,6 +257,32 @@ fn unmapped_code_with_error_policy_stops_the_run_naming_row_and_code() {
         "column JANTINA",
     );
     assert!(stderr.contains("row 102 '3'"), "{stderr}");
+
+    // With --keep-going the source is left out (none of its files, its indicators not available
+    // with the reason) and the others are published.
+    let output = round.ilms(&["run", "--keep-going"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("MYS_LFS_2024") && stdout.contains("not published: the source failed"),
+        "{stdout}"
+    );
+    assert!(!round
+        .path("processed/harmonized/MYS_LFS_2024.parquet")
+        .exists());
+    assert!(!round
+        .path("processed/quarantine/MYS_LFS_2024.parquet")
+        .exists());
+    assert!(round
+        .path("processed/harmonized/THA_LFS_2024.parquet")
+        .exists());
+    let csv = fs::read_to_string(round.path("processed/indicators_ilostat.csv")).expect("csv");
+    assert!(!csv.contains("MYS_LFS_2024") && csv.contains("THA_LFS_2024"));
+    let log = fs::read_to_string(round.path("processed/run_log.json")).expect("log");
+    assert!(
+        log.contains("not published: the source could not be processed: raw/mys_lfs_2024.csv"),
+        "the reason is in the run log"
+    );
 }
 
 #[test]
@@ -639,6 +665,25 @@ fn a_source_with_no_record_is_not_published_as_zeros() {
     );
     let log = fs::read_to_string(round.path("processed/run_log.json")).expect("log");
     assert!(log.contains("not published: the source failed rule source.quarantined_share"));
+    // A file with not even a header line cannot be checked: a clear error before any record.
+    fs::write(round.path("raw/mys_permits_2024.csv"), "").expect("write");
+    let output = round.ilms(&["check"]);
+    assert_clean_failure(&output, "raw/mys_permits_2024.csv", "the file is empty");
+    fs::write(
+        round.path("raw/mys_permits_2024.csv"),
+        "WARGANEGARA,JANTINA,PERMIT_BARU\n",
+    )
+    .expect("write");
+    // The summary does not count the failed source's cells as published.
+    let output = round.ilms(&["run", "--no-records", "--keep-going"]);
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("MYS_PERMITS_2024")
+                && l.contains("not published: the source failed")),
+        "{stdout}"
+    );
     let table = fs::read_to_string(round.path("processed/tables/inflow_foreign_workers_2024.md"))
         .expect("the inflow table");
     assert!(

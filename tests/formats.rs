@@ -436,11 +436,6 @@ const HEADER_ONLY: [(&str, &str); 18] = [
     ("fmt_tsv_utf16.toml", "lfs_utf16.tsv"),
     ("fmt_csv_cp1252.toml", "lfs_cp1252.csv"),
     // Fixed width has no header line: a file with no record is empty (0 bytes).
-    // KNOWN FAILURE (issue 18, not fixed in src/ yet): the run stops on the reader's error
-    // "raw/lfs.txt: could not read the text file: no data: empty CSV", with a fix about
-    // file.delimiter and file.quote, naming neither the source nor "no record"; and --keep-going
-    // does not go on past it (nothing is published, the other sources of a round neither).
-    // No zero is published.
     ("fmt_fwf.toml", "lfs.txt"),
     ("fmt_xlsx.toml", "lfs.xlsx"),
     ("fmt_xls.toml", "lfs.xls"),

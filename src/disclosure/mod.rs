@@ -187,6 +187,10 @@ fn summarize(
             summary.cells += 1;
             let is_headline = headline(table, c, policies);
             summary.headline_cells += usize::from(is_headline);
+            if table.tallies[c].blank > 0 {
+                // Not available (a blank count in the table): neither published nor withheld.
+                continue;
+            }
             if !status.withheld() {
                 summary.published += 1;
                 summary.unreliable += usize::from(*status == Status::Unreliable);

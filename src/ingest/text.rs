@@ -29,7 +29,24 @@ pub(super) fn load(path: &Path, file: &FileSpec, header_only: bool) -> Result<Lo
             file.quote.as_bytes().first().copied(),
         )
     };
-    let frame = if file.encoding == TextEncoding::Utf8 {
+    let empty = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, "read the file", e))?
+        .len()
+        == 0;
+    let frame = if empty && fixed_width {
+        // No line, no record (a fixed-width file has no header): an empty table, judged like any
+        // source without records.
+        DataFrame::new_infer_height(vec![Column::new(LINE.into(), Vec::<String>::new())])
+            .map_err(|e| text_error(path, e))?
+            .lazy()
+    } else if empty {
+        return Err(Error::new(
+            path,
+            "",
+            "the file is empty: no header line and no record",
+            "export the table again with its header line (and its records), or take the source out of the round",
+        ));
+    } else if file.encoding == TextEncoding::Utf8 {
         check_utf8(path, if header_only { Some(1 << 16) } else { None })?;
         LazyCsvReader::new(PlRefPath::new(path.to_string_lossy().as_ref()))
             .with_has_header(!fixed_width)
