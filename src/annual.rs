@@ -281,6 +281,8 @@ pub fn build(spec: &TableSpec, cells: &Cells, context: &TableContext) -> AnnualT
             && cells.classif2[i] == spec.classif2
             && SEXES.contains(&cells.sex[i].as_str())
             && is_year
+            // A failed source's "not available" cells: its own row says why.
+            && !context.failed.iter().any(|f| f.source == cells.source[i] && f.time == cells.time[i])
         {
             let key = (
                 cells.ref_area[i].clone(),

@@ -211,7 +211,7 @@ impl RunReport {
             status.withheld_confidential
         ) + &if status.not_available > 0 {
             format!(
-                "; {} not available (O: the source gives no figure for all or part of the cell)",
+                "; {} not available (O: no figure, for a blank in a source's table or a source not published)",
                 status.not_available
             )
         } else {
@@ -884,6 +884,7 @@ impl Round {
         let gate = validate::check_quarantined(&self.rules.quarantined, id, &summary);
         let source_failed = (gate.failed() && gate.severity == Severity::Error)
             .then(|| format!("the source failed rule {}: {}", gate.rule, gate.detail));
+        let gate_rule = gate.rule.clone();
         checks.push(gate);
         let mut unprotected = Cells::default();
         for table in &tables {
@@ -922,7 +923,7 @@ impl Round {
         cells.apply_validation(&failed(Severity::Warning), &failed(Severity::Error));
         let mut disclosure = disclosure;
         if let Some(reason) = &source_failed {
-            cells = Cells::default();
+            cells = Cells::not_published(spec, &produced, &gate_rule);
             not_available = failed_source(&produced, id, reason);
             // Nothing of it is published: the summary must not count its cells as published.
             disclosure = disclosure::DisclosureSummary {
@@ -1048,7 +1049,7 @@ impl Round {
             validation: Vec::new(),
             flows: Vec::new(),
             coverage: Vec::new(),
-            cells: Cells::default(),
+            cells: Cells::not_published(spec, &produced, UNPROCESSED),
         }
     }
 
@@ -1251,6 +1252,9 @@ fn id_key(root: &Path) -> Result<std::sync::Arc<[u8]>> {
     let key = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, "read the id key", e))?;
     Ok(key.trim().as_bytes().to_vec().into())
 }
+
+/// The note (`ilms:<rule>`) on the cells of a source that could not be processed.
+const UNPROCESSED: &str = "source.unprocessed";
 
 /// A failed source gives none of the count indicators it would have given (`produced`): each is
 /// not available, with the reason.

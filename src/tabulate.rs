@@ -165,6 +165,26 @@ impl Cells {
             .push(cell.status.suppressed().map(String::from));
     }
 
+    /// A failed source's place in the release: each count table it would have given, at its
+    /// totals, with no value (status "O") and the rule it failed in `note_source`.
+    pub fn not_published(spec: &SourceSpec, tables: &[&Indicator], rule: &str) -> Cells {
+        let mut cells = Cells::default();
+        for table in tables {
+            let totals: Vec<String> = table.dimensions.iter().map(|d| d.total.clone()).collect();
+            let cell = Cell {
+                value: None,
+                persons: None,
+                records: None,
+                status: Status::NotAvailable,
+            };
+            cells.push(spec, table, &totals, cell);
+            if let Some(note) = cells.note_source.last_mut() {
+                *note = Some(format!("ilms:{rule}"));
+            }
+        }
+        cells
+    }
+
     /// The cells as a frame with the published columns, in [`CELL_COLUMNS`] order.
     pub fn to_frame(&self) -> PolarsResult<DataFrame> {
         let n = self.len();

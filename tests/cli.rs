@@ -277,11 +277,22 @@ fn unmapped_code_with_error_policy_stops_the_run_naming_row_and_code() {
         .path("processed/harmonized/THA_LFS_2024.parquet")
         .exists());
     let csv = fs::read_to_string(round.path("processed/indicators_ilostat.csv")).expect("csv");
-    assert!(!csv.contains("MYS_LFS_2024") && csv.contains("THA_LFS_2024"));
+    assert!(csv.contains("THA_LFS_2024"));
+    for line in csv.lines().filter(|l| l.contains("MYS_LFS_2024")) {
+        assert!(
+            line.contains(",2024,,O,") && line.ends_with(",ilms:source.unprocessed"),
+            "{line}"
+        );
+    }
     let log = fs::read_to_string(round.path("processed/run_log.json")).expect("log");
     assert!(
         log.contains("not published: the source could not be processed: raw/mys_lfs_2024.csv"),
         "the reason is in the run log"
+    );
+    let chart = fs::read_to_string(round.path("charts/stock_by_country_2024.svg")).expect("chart");
+    assert!(
+        chart.contains("Malaysia: not published, the source could not be used"),
+        "the chart says why Malaysia has no bars"
     );
 }
 
@@ -655,10 +666,18 @@ fn a_source_with_no_record_is_not_published_as_zeros() {
     let output = round.ilms(&["run", "--quiet", "--no-records", "--keep-going"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let csv = fs::read_to_string(round.path("processed/indicators_ilostat.csv")).expect("csv");
-    assert!(
-        !csv.contains("MYS_PERMITS_2024"),
-        "cells of the failed source published"
-    );
+    // Its indicators are in the exports as not available (no value, "O"), with the rule it failed.
+    let failed: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.contains("MYS_PERMITS_2024"))
+        .collect();
+    assert!(!failed.is_empty());
+    for line in failed {
+        assert!(
+            line.contains(",2024,,O,") && line.ends_with(",ilms:source.quarantined_share"),
+            "{line}"
+        );
+    }
     assert!(
         csv.contains("MYS_LFS_2024"),
         "the other sources are published"

@@ -457,20 +457,28 @@ const HEADER_ONLY: [(&str, &str); 18] = [
 /// ("–" nil or a number) rather than "n/a".
 fn published_for(round: &FixtureRound, id: &str) -> Vec<String> {
     let mut found = Vec::new();
-    for file in ["indicators_ilostat.csv", "indicators_sdmx.csv"] {
+    // Its rows there say "not available" (no value, status "O"); a value is a publication.
+    for (file, value_at) in [("indicators_ilostat.csv", 7), ("indicators_sdmx.csv", 10)] {
         let csv = fs::read_to_string(round.path(&format!("processed/{file}"))).unwrap_or_default();
         found.extend(
             csv.lines()
                 .filter(|l| l.contains(id))
+                .filter(|l| l.split(',').nth(value_at).is_some_and(|v| !v.is_empty()))
                 .map(|l| format!("{file}: {l}")),
         );
     }
     let mut files = Vec::new();
     collect_files(&round.path("processed/indicators"), &mut files);
     if !files.is_empty() {
-        let n = cells(&indicator_cells(round.dir.path()), id).height();
-        if n > 0 {
-            found.push(format!("processed/indicators: {n} cells"));
+        let mine = cells(&indicator_cells(round.dir.path()), id);
+        let valued = mine
+            .column("obs_value")
+            .expect("obs_value")
+            .is_not_null()
+            .sum()
+            .unwrap_or(0);
+        if valued > 0 {
+            found.push(format!("processed/indicators: {valued} cells with a value"));
         }
     }
     files.clear();

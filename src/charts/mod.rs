@@ -419,6 +419,43 @@ fn plan_per_source(spec: &ChartSpec, cells: &Cells, context: &ChartContext) -> V
     planned
 }
 
+/// Why bars of an annual table's chart are "not available", row by row: a source that failed (the
+/// table's own note), a figure not broken down by sex, a figure the source leaves blank.
+fn not_available_note(table: &AnnualTable, rows: &[&crate::annual::TableRow]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut by_sex = false;
+    for row in rows {
+        let [total, men, women, _] = row.entries;
+        let na = |e: Entry| e == Entry::NotAvailable;
+        let failed = row
+            .notes
+            .iter()
+            .filter_map(|&n| table.notes.get(n - 1))
+            .any(|text| text.starts_with("Not published"));
+        if failed {
+            // The reason is in the table's note; a chart's note line has room for one sentence.
+            parts.push(format!(
+                "{}: not published, the source could not be used (see the table's notes).",
+                row.label
+            ));
+        } else if na(total) {
+            parts.push(format!(
+                "{}: the source gives no figure for part of the total.",
+                row.label
+            ));
+        } else if na(men) || na(women) {
+            by_sex = true;
+        }
+    }
+    if by_sex {
+        parts.insert(
+            0,
+            "Not available: the source does not break the figure down by sex.".into(),
+        );
+    }
+    parts.join(" ")
+}
+
 /// One chart across countries from an annual table: men and women by country.
 fn plan_countries(spec: &ChartSpec, context: &ChartContext) -> Option<PlannedChart> {
     let table = context
@@ -445,13 +482,7 @@ fn plan_countries(spec: &ChartSpec, context: &ChartContext) -> Option<PlannedCha
         })
         .collect();
     let years: Vec<&str> = rows.iter().filter_map(|r| r.time.as_deref()).collect();
-    let mut note = String::new();
-    if rows
-        .iter()
-        .any(|r| r.entries[1..3].contains(&Entry::NotAvailable))
-    {
-        note.push_str("Not available: the source does not break the figure down by sex.");
-    }
+    let mut note = not_available_note(table, &rows);
     let table_year = table.stem.rsplit('_').next().unwrap_or_default();
     let other_years: Vec<String> = rows
         .iter()
