@@ -21,7 +21,7 @@ struct Cli {
 enum Command {
     /// Run every stage on the round: ingest, harmonize, validate, tabulate, publish, charts.
     #[command(
-        after_help = "Examples:\n  ilms run\n  ilms run --round rounds/2025.toml --quiet\n  ilms run --no-records          indicators only, for large rounds"
+        after_help = "Examples:\n  ilms run\n  ilms run --round rounds/2025.toml --quiet\n  ilms run --no-records          indicators only, for large rounds\n  ilms run --keep-going          publish the other sources when one fails\n  ilms run --source MYS_LFS_2024 re-run one source after a correction; its release goes to .ilms/runs/MYS_LFS_2024"
     )]
     Run {
         /// The round manifest.
@@ -38,6 +38,14 @@ enum Command {
         /// quarantined: schemas/rules); it is then not available, with the reason.
         #[arg(long)]
         keep_going: bool,
+        /// Run only this source (repeat for several): every stage, its release written to --out,
+        /// the round's release left as it is.
+        #[arg(long = "source", value_name = "ID")]
+        sources: Vec<String>,
+        /// Where a run of some sources (--source) writes its release (default:
+        /// .ilms/runs/<ID> beside the manifest).
+        #[arg(long, requires = "sources")]
+        out: Option<PathBuf>,
     },
     /// Generate a large synthetic round for benchmarks by resampling a source of a round (seeded).
     #[command(
@@ -262,6 +270,8 @@ fn main() -> ExitCode {
         quiet: false,
         no_records: false,
         keep_going: false,
+        sources: Vec::new(),
+        out: None,
     });
     let result = match command {
         Command::Run {
@@ -269,9 +279,20 @@ fn main() -> ExitCode {
             quiet,
             no_records,
             keep_going,
+            sources,
+            out,
         } => ilms::Round::load(&round).and_then(|mut r| {
             if no_records {
                 r.publish_records = false;
+            }
+            if !sources.is_empty() {
+                let out = out.unwrap_or_else(|| r.root.join(".ilms/runs").join(sources.join("+")));
+                r.only_sources(&sources, &out)?;
+                eprintln!(
+                    "running {} alone: its release goes to {} (the round's release is left as it is)",
+                    sources.join(", "),
+                    out.display()
+                );
             }
             let report = r.run(&ilms::RunOptions {
                 progress: !quiet,

@@ -101,6 +101,8 @@ pub struct Round {
     pub tables: Vec<TableSpec>,
     pub processed_dir: PathBuf,
     pub charts_dir: PathBuf,
+    /// Confidential records of protected sources: see [`Round::private_dir`].
+    pub private_dir: PathBuf,
     /// Whether harmonized records are published (`[output] records`).
     pub publish_records: bool,
 }
@@ -441,6 +443,7 @@ impl Round {
             name: parsed.round.name,
             processed_dir: root.join(&parsed.output.processed),
             charts_dir: root.join(&parsed.output.charts),
+            private_dir: root.join(".ilms").join("private"),
             publish_records: parsed.output.records,
             root,
             classifications,
@@ -507,10 +510,9 @@ impl Round {
     /// Each source is streamed from its raw file (see `process_source`); only small tables (the
     /// aggregation, the cells) are held in memory, whatever the file size.
     pub fn run(&self, options: &RunOptions) -> Result<RunReport> {
-        let private = self.private_dir();
         self.run_into(
             options,
-            &[&self.processed_dir, &self.charts_dir, &private],
+            &[&self.processed_dir, &self.charts_dir, &self.private_dir],
             true,
         )
     }
@@ -535,8 +537,44 @@ impl Round {
     /// Where the records of sources under a protecting disclosure policy go: confidential
     /// microdata for the office's own use, never part of the release (git-ignored, next to the
     /// id key).
-    pub fn private_dir(&self) -> PathBuf {
-        self.root.join(".ilms").join("private")
+    pub fn private_dir(&self) -> &Path {
+        &self.private_dir
+    }
+
+    /// Keep only the sources `ids` and send their release to `out` (`processed/`, `charts/` and
+    /// `private/` under it): a trial run of one source that leaves the round's release as it is.
+    pub fn only_sources(&mut self, ids: &[String], out: &Path) -> Result<()> {
+        for id in ids {
+            if !self.sources.iter().any(|s| &s.source.id == id) {
+                let known: Vec<&str> = self.sources.iter().map(|s| s.source.id.as_str()).collect();
+                return Err(Error::new(
+                    &self.manifest,
+                    "--source",
+                    format!("no source '{id}' in the round"),
+                    format!("use one of: {}", known.join(", ")),
+                ));
+            }
+        }
+        self.sources.retain(|s| ids.contains(&s.source.id));
+        // Compared as absolute paths: "./processed" is "processed".
+        let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let release = [absolute(&self.processed_dir), absolute(&self.charts_dir)];
+        let out_abs = absolute(out);
+        if release.contains(&out_abs.join("processed"))
+            || release.contains(&out_abs.join("charts"))
+            || release.iter().any(|r| out_abs.starts_with(r))
+        {
+            return Err(Error::new(
+                out,
+                "--out",
+                "a run of some sources would replace the round's release",
+                "give a folder of its own, e.g. --out runs/MYS_LFS_2024",
+            ));
+        }
+        self.processed_dir = out.join("processed");
+        self.charts_dir = out.join("charts");
+        self.private_dir = out.join("private");
+        Ok(())
     }
 
     /// `folders`: processed, charts and private output folders.

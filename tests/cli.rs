@@ -880,3 +880,41 @@ fn a_blank_cell_of_an_aggregate_table_is_not_available_unless_the_spec_declares_
          SEX_T,COU_ORI_IDN,0.261,\nSEX_T,COU_ORI_TOTAL,14.095,\n"
     );
 }
+
+#[test]
+fn run_source_runs_one_source_alone_and_leaves_the_release_as_it_is() {
+    let round = Round::sample();
+    let output = round.ilms(&["run", "--quiet", "--no-records"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let before = round.outputs();
+    let output = round.ilms(&["run", "--quiet", "--no-records", "--source", "THA_LFS_2024"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains(".ilms/runs/THA_LFS_2024"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(round.outputs() == before, "the round's release changed");
+    // The source alone gives exactly the cells it gives in the whole round.
+    let lines = |path: &str| -> Vec<String> {
+        let csv = fs::read_to_string(round.path(path)).expect("csv");
+        csv.lines()
+            .filter(|l| l.contains("THA_LFS_2024"))
+            .map(String::from)
+            .collect()
+    };
+    let alone = lines(".ilms/runs/THA_LFS_2024/processed/indicators_ilostat.csv");
+    assert!(alone.len() > 1000);
+    assert_eq!(alone, lines("processed/indicators_ilostat.csv"));
+    let all =
+        fs::read_to_string(round.path(".ilms/runs/THA_LFS_2024/processed/indicators_ilostat.csv"))
+            .expect("csv");
+    assert_eq!(all.lines().count(), alone.len() + 1, "only that source");
+
+    let output = round.ilms(&["run", "--source", "NOPE"]);
+    assert_clean_failure(&output, "ilms.toml", "--source");
+    assert!(text(&output.stderr).contains("THA_LFS_2024"));
+    let output = round.ilms(&["run", "--source", "THA_LFS_2024", "--out", "."]);
+    assert_clean_failure(&output, ".", "--out");
+    assert!(round.outputs() == before, "the round's release changed");
+}
