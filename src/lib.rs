@@ -28,6 +28,7 @@ pub mod indicators;
 pub mod ingest;
 pub mod inspect;
 pub mod lookup;
+pub mod plausibility;
 pub mod progress;
 pub mod publish;
 pub mod query;

@@ -20,6 +20,7 @@ use crate::harmonize::{self, RECORD_COLUMNS};
 use crate::indicators::Indicator;
 use crate::indicators::Indicators;
 use crate::ingest;
+use crate::plausibility;
 use crate::progress::Progress;
 use crate::publish::{FileChecksum, Provenance, Release};
 use crate::repeated_ids::{self, IdHashes};
@@ -431,6 +432,7 @@ impl Round {
             &harmonize::record_schema(),
         )?;
         let rules = Rules::load(&root.join(&parsed.round.rules), &harmonize::record_schema())?;
+        plausibility::check_declared(&rules, &sources, &indicators)?;
         let disclosure = disclosure::Policies::load(&root.join(&parsed.round.disclosure))?;
         for spec in &sources {
             disclosure.for_source(spec)?;
@@ -795,7 +797,7 @@ impl Round {
         let records_folder = if policy.protects() { PRIVATE } else { 0 };
         let clean_file = format!("harmonized/{id}.parquet");
         let quarantine_file = format!("quarantine/{id}.parquet");
-        let (produced, mut not_available) = self.availability(spec, &provided);
+        let (mut produced, mut not_available) = self.availability(spec, &provided);
         let record_key = match policy.perturbation {
             Some(_) => Some(disclosure::cell_key::record_key(&id_key(&self.root)?, id)),
             None => None,
@@ -920,10 +922,30 @@ impl Round {
         // Disaggregation is checked on the engine's values, before anything is withheld.
         let mut checks = validation.results(spec, rule_counts)?;
         let gate = validate::check_quarantined(&self.rules.quarantined, id, &summary);
-        let source_failed = (gate.failed() && gate.severity == Severity::Error)
-            .then(|| format!("the source failed rule {}: {}", gate.rule, gate.detail));
-        let gate_rule = gate.rule.clone();
+        let mut failure = fails_source(&gate);
         checks.push(gate);
+        if let (None, Some(rule)) = (&failure, &self.rules.empty_universe) {
+            let found = plausibility::empty_universes(rule, spec, &tables);
+            let outside: BTreeSet<&str> =
+                found.out_of_scope.iter().map(|(t, _)| t.as_str()).collect();
+            tables.retain(|t| !outside.contains(t.indicator.id.as_str()));
+            produced.retain(|t| !outside.contains(t.id.as_str()));
+            not_available.extend(
+                found
+                    .out_of_scope
+                    .iter()
+                    .map(|(indicator, why)| NotAvailable {
+                        indicator: indicator.clone(),
+                        source_id: id.clone(),
+                        dimension: None,
+                        missing: Vec::new(),
+                        reason: Some(why.clone()),
+                    }),
+            );
+            failure = fails_source(&found.result);
+            checks.push(found.result);
+        }
+        let (gate_rule, source_failed) = failure.unzip();
         let mut unprotected = Cells::default();
         for table in &tables {
             unprotected.append(table.cells(spec, false));
@@ -945,6 +967,15 @@ impl Round {
         if let Some(rule) = &self.rules.source_totals {
             checks.extend(validate::check_source_totals(rule, &raw.total_checks, id));
         }
+        checks.extend(plausibility::ranges(&self.rules.ranges, &cells, spec));
+        if let Some(rule) = &self.rules.benchmark {
+            checks.extend(plausibility::benchmarks(
+                rule,
+                &spec.benchmarks,
+                &cells,
+                spec,
+            ));
+        }
         // Rules that failed on this source: warnings annotate its cells, errors on its tables
         // withhold them (record-level errors have already quarantined their records).
         let failed = |severity: Severity| -> Vec<String> {
@@ -961,7 +992,7 @@ impl Round {
         cells.apply_validation(&failed(Severity::Warning), &failed(Severity::Error));
         let mut disclosure = disclosure;
         if let Some(reason) = &source_failed {
-            cells = Cells::not_published(spec, &produced, &gate_rule);
+            cells = Cells::not_published(spec, &produced, gate_rule.as_deref().unwrap_or_default());
             not_available = failed_source(&produced, id, reason);
             // Nothing of it is published: the summary must not count its cells as published.
             disclosure = disclosure::DisclosureSummary {
@@ -1289,6 +1320,16 @@ fn id_key(root: &Path) -> Result<std::sync::Arc<[u8]>> {
     }
     let key = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, "read the id key", e))?;
     Ok(key.trim().as_bytes().to_vec().into())
+}
+
+/// A failed rule of severity error that fails a whole source: its id and the reason.
+fn fails_source(result: &validate::RuleResult) -> Option<(String, String)> {
+    (result.failed() && result.severity == Severity::Error).then(|| {
+        (
+            result.rule.clone(),
+            format!("the source failed rule {}: {}", result.rule, result.detail),
+        )
+    })
 }
 
 /// The note (`ilms:<rule>`) on the cells of a source that could not be processed.

@@ -14,6 +14,7 @@ use polars::prelude::*;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::plausibility::{BenchmarkRule, EmptyUniverseRule, RangeRule};
 use crate::spec::SourceKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
@@ -50,6 +51,10 @@ struct RulesFile {
     unique: Vec<UniqueDecl>,
     coherence: Option<CoherenceDecl>,
     quarantined: Option<QuarantinedDecl>,
+    empty_universe: Option<EmptyUniverseRule>,
+    #[serde(default)]
+    range: Vec<RangeRule>,
+    benchmark: Option<BenchmarkRule>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -228,6 +233,10 @@ pub struct Rules {
     pub coherence: Option<CoherenceRule>,
     /// A source with no clean record, or more than this share of its records quarantined, fails.
     pub quarantined: QuarantinedRule,
+    /// Plausibility (see [`crate::plausibility`]).
+    pub empty_universe: Option<EmptyUniverseRule>,
+    pub ranges: Vec<RangeRule>,
+    pub benchmark: Option<BenchmarkRule>,
 }
 
 /// What share of a source's records may be quarantined before the source fails as a whole: its
@@ -387,6 +396,18 @@ impl Rules {
                     max_share: q.max_share,
                     severity: q.severity,
                 };
+            }
+            if let Some(rule) = parsed.empty_universe {
+                unique(&rule.id, "empty_universe")?;
+                rules.empty_universe = Some(rule);
+            }
+            for (i, rule) in parsed.range.into_iter().enumerate() {
+                unique(&rule.id, &format!("range[{i}]"))?;
+                rules.ranges.push(rule);
+            }
+            if let Some(rule) = parsed.benchmark {
+                unique(&rule.id, "benchmark")?;
+                rules.benchmark = Some(rule);
             }
             if let Some(t) = parsed.source_totals {
                 unique(&t.id, "source_totals")?;

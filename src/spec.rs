@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::classifications::{Classifications, Crosswalk, Resolution, TextTable};
 use crate::error::{Error, Result};
 use crate::expression;
+use crate::plausibility::Benchmark;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,6 +23,9 @@ struct SpecFile {
     record: RecordSpec,
     #[serde(default)]
     variables: BTreeMap<String, VariableSpec>,
+    /// Figures the office published for the source (checked by the benchmark rule).
+    #[serde(default)]
+    benchmark: Vec<Benchmark>,
 }
 
 /// Who and what the source describes.
@@ -522,6 +526,8 @@ pub struct SourceSpec {
     pub raw_path: PathBuf,
     pub record: RecordSpec,
     pub variables: Vec<VariableMapping>,
+    /// The office's own published figures for the source (`[[benchmark]]`).
+    pub benchmarks: Vec<Benchmark>,
     /// Key for hashing identifying `record_id`s; set by the round (it is the installation's secret,
     /// not part of the spec).
     pub id_key: Option<std::sync::Arc<[u8]>>,
@@ -765,6 +771,7 @@ impl SourceSpec {
             raw_path,
             record: parsed.record,
             variables,
+            benchmarks: parsed.benchmark,
             id_key: None,
         })
     }

@@ -918,3 +918,48 @@ fn run_source_runs_one_source_alone_and_leaves_the_release_as_it_is() {
     assert_clean_failure(&output, ".", "--out");
     assert!(round.outputs() == before, "the round's release changed");
 }
+
+#[test]
+fn plausibility_checks_fail_an_empty_universe_and_report_ranges_and_benchmarks() {
+    let round = Round::sample();
+    // Every employed person mapped to "not stated": the employed universe is empty.
+    round.edit(
+        "schemas/sources/tha_lfs_2024.toml",
+        "OR \"has_job\" = '1' THEN 'EMP'",
+        "OR \"has_job\" = '1' THEN ''",
+    );
+    // The office's employed figure 10% above ours; an unemployment range ours falls outside.
+    round.edit(
+        "schemas/sources/mys_lfs_2024.toml",
+        "value = 19405600",
+        "value = 21346000",
+    );
+    round.edit(
+        "schemas/rules/plausibility.toml",
+        "min = 0.0\nmax = 40.0",
+        "min = 5.0\nmax = 40.0",
+    );
+    let output = round.ilms(&["run", "--quiet", "--no-records"]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("THA_LFS_2024: the source failed rule plausible.universe_not_empty: no record in the universe of MST_TEMP_SEX_OCU_CBR_NB"),
+        "{stderr}"
+    );
+    let output = round.ilms(&["run", "--quiet", "--no-records", "--keep-going"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let log = fs::read_to_string(round.path("processed/run_log.json")).expect("log");
+    for expected in [
+        "MST_TEMP_SEX_AGE_CBR_NB SEX_T: ilms 19405614, published 21346000 in LFS 2024 report, table 1 (synthetic): employed persons (-9.09%) — outside the tolerance",
+        "MST_TUNE_SEX_AGE_CBR_RT outside 5–40: SEX_T 4.3",
+        // A register of permits counts inflows only: returns are outside its scope, not 0.
+        "outside the source's scope (flow is always 'INFLOW')",
+    ] {
+        assert!(log.contains(expected), "{expected} not in the run log");
+    }
+    let csv = fs::read_to_string(round.path("processed/indicators_ilostat.csv")).expect("csv");
+    assert!(
+        !csv.contains("FX:MYS_PERMITS_2024,MNA_XRET"),
+        "returns published from permits"
+    );
+}

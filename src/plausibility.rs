@@ -1,0 +1,307 @@
+//! Plausibility of a source's figures, declared as data (`schemas/rules/`, a spec's
+//! `[[benchmark]]`): the Q-checks harmonized-survey projects run after tabulation.
+//!
+//! - An indicator whose universe holds no record of a source that provides the variables it reads
+//!   (employment 0 in a labour force survey: a map that sends every code to "not stated"). Where
+//!   the source's scope explains it (a variable mapped by a constant, `flow` always "INFLOW"), the
+//!   indicator is "not available" from the source instead: it is outside what the source counts.
+//! - Rates and shares at their national total outside a plausible range.
+//! - Benchmark figures: the office's own published totals, checked within a tolerance, with both
+//!   numbers in the report.
+
+use polars::prelude::{Expr, LiteralValue};
+use serde::Deserialize;
+
+use crate::rules::Severity;
+use crate::spec::SourceSpec;
+use crate::tabulate::{Cells, Table};
+use crate::validate::RuleResult;
+
+/// `[empty_universe]`: an indicator's universe must hold some record of a source.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyUniverseRule {
+    pub id: String,
+    pub severity: Severity,
+}
+
+/// `[[range]]`: an indicator's national figures (every breakdown at its total) within bounds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeRule {
+    pub id: String,
+    pub indicator: String,
+    pub min: f64,
+    pub max: f64,
+    pub severity: Severity,
+}
+
+/// `[benchmark]`: how far a source's figure may be from the office's own published figure.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenchmarkRule {
+    pub id: String,
+    /// Relative difference allowed (0.02 = 2%).
+    pub tolerance_share: f64,
+    pub severity: Severity,
+}
+
+/// A spec's `[[benchmark]]`: a figure the office published for the source.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Benchmark {
+    pub indicator: String,
+    #[serde(default = "total_sex")]
+    pub sex: String,
+    /// Default: the indicator's total.
+    pub classif1: Option<String>,
+    pub classif2: Option<String>,
+    /// In persons for a count, in percent for a rate or share.
+    pub value: f64,
+    /// Where the office published it (for the report).
+    #[serde(default)]
+    pub published_in: String,
+}
+
+fn total_sex() -> String {
+    "SEX_T".into()
+}
+
+/// The indicators named by range rules and by the specs' benchmarks must be declared.
+pub fn check_declared(
+    rules: &crate::rules::Rules,
+    specs: &[SourceSpec],
+    indicators: &crate::indicators::Indicators,
+) -> crate::error::Result<()> {
+    let ids = indicators.ids();
+    let unknown = |id: &str, file: &std::path::Path, key: String| -> crate::error::Result<()> {
+        if ids.iter().any(|i| i == id) {
+            return Ok(());
+        }
+        Err(crate::error::Error::new(
+            file,
+            key,
+            format!("'{id}' is not a declared indicator"),
+            "name an indicator of schemas/indicators.toml (its id, e.g. MST_TUNE_SEX_AGE_CBR_RT)",
+        ))
+    };
+    let rules_folder = rules
+        .files
+        .first()
+        .and_then(|f| f.parent())
+        .unwrap_or(std::path::Path::new(""));
+    for rule in &rules.ranges {
+        unknown(&rule.indicator, rules_folder, format!("range {}", rule.id))?;
+    }
+    for spec in specs {
+        for (i, benchmark) in spec.benchmarks.iter().enumerate() {
+            unknown(
+                &benchmark.indicator,
+                &spec.spec_path,
+                format!("benchmark[{i}].indicator"),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The variables a spec maps by a constant (`expr = "'INFLOW'"`): the source's scope.
+pub fn constants(spec: &SourceSpec) -> Vec<(String, String)> {
+    spec.variables
+        .iter()
+        .filter_map(|m| match m.expr.as_ref()? {
+            Expr::Literal(value) => Some((
+                m.variable.name().to_string(),
+                value_text(value)?.to_string(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+fn value_text(value: &LiteralValue) -> Option<&str> {
+    value.extract_str()
+}
+
+/// What the empty-universe check found on a source's count tables.
+pub struct EmptyUniverses {
+    pub result: RuleResult,
+    /// Tables outside the source's scope: (indicator id, why), to list as not available.
+    pub out_of_scope: Vec<(String, String)>,
+}
+
+/// Judge the universes of a source's count tables: a table whose grand total has no record is
+/// out of scope (if the universe reads a variable the spec maps by a constant) or fails the rule.
+pub fn empty_universes(
+    rule: &EmptyUniverseRule,
+    spec: &SourceSpec,
+    tables: &[Table],
+) -> EmptyUniverses {
+    let constants = constants(spec);
+    let mut result = result(rule.id.clone(), "empty_universe", rule.severity, spec);
+    let mut out_of_scope = Vec::new();
+    let mut failed = Vec::new();
+    for table in tables {
+        // The grid starts with every dimension at its total.
+        let Some(total) = table.tallies.first() else {
+            continue;
+        };
+        result.items += 1;
+        if total.records > 0 || total.blank > 0 {
+            result.passes += 1;
+            continue;
+        }
+        let scope: Vec<String> = constants
+            .iter()
+            .filter(|(variable, _)| table.indicator.inputs.contains(variable))
+            .map(|(variable, value)| format!("{variable} is always '{value}'"))
+            .collect();
+        if scope.is_empty() {
+            result.fails += 1;
+            failed.push(table.indicator.id.clone());
+        } else {
+            result.passes += 1;
+            out_of_scope.push((
+                table.indicator.id.clone(),
+                format!("outside the source's scope ({})", scope.join(", ")),
+            ));
+        }
+    }
+    failed.dedup();
+    if !failed.is_empty() {
+        result.detail = format!(
+            "no record in the universe of {} (the source provides the variables they read)",
+            failed.join(", ")
+        );
+    }
+    EmptyUniverses {
+        result,
+        out_of_scope,
+    }
+}
+
+/// Check each range rule on a source's published cells at their national total.
+pub fn ranges(rules: &[RangeRule], cells: &Cells, spec: &SourceSpec) -> Vec<RuleResult> {
+    let mut results = Vec::new();
+    for rule in rules {
+        let mut result = result(rule.id.clone(), "range", rule.severity, spec);
+        let mut outside = Vec::new();
+        for i in
+            (0..cells.len()).filter(|&i| cells.indicator[i] == rule.indicator && at_total(cells, i))
+        {
+            result.items += 1;
+            match cells.obs_value[i] {
+                None => result.missing += 1,
+                Some(v) if (rule.min..=rule.max).contains(&v) => result.passes += 1,
+                Some(v) => {
+                    result.fails += 1;
+                    outside.push(format!("{} {v:.1}", cells.sex[i]));
+                }
+            }
+        }
+        if result.items == 0 {
+            continue;
+        }
+        if !outside.is_empty() {
+            result.detail = format!(
+                "{} outside {}–{}: {}",
+                rule.indicator,
+                rule.min,
+                rule.max,
+                outside.join(", ")
+            );
+        }
+        results.push(result);
+    }
+    results
+}
+
+/// Check a spec's benchmark figures against the source's published cells.
+pub fn benchmarks(
+    rule: &BenchmarkRule,
+    benchmarks: &[Benchmark],
+    cells: &Cells,
+    spec: &SourceSpec,
+) -> Option<RuleResult> {
+    if benchmarks.is_empty() {
+        return None;
+    }
+    let mut result = result(rule.id.clone(), "benchmark", rule.severity, spec);
+    let mut lines = Vec::new();
+    for benchmark in benchmarks {
+        result.items += 1;
+        let found = (0..cells.len()).find(|&i| matches(benchmark, cells, i));
+        // A count in persons (its unrounded figure), a rate in percent.
+        let ours = found.and_then(|i| match cells.persons[i] {
+            Some(persons) => Some((persons, 0)),
+            None => cells.obs_value[i].map(|v| (v, 2)),
+        });
+        let Some((ours, decimals)) = ours else {
+            result.missing += 1;
+            lines.push(format!(
+                "{}: no published figure to compare",
+                benchmark.indicator
+            ));
+            continue;
+        };
+        let difference = (ours - benchmark.value) / benchmark.value.abs().max(f64::MIN_POSITIVE);
+        let within = difference.abs() <= rule.tolerance_share;
+        if within {
+            result.passes += 1;
+        } else {
+            result.fails += 1;
+        }
+        lines.push(format!(
+            "{} {}: ilms {ours:.decimals$}, published {:.decimals$}{} ({:+.2}%){}",
+            benchmark.indicator,
+            benchmark.sex,
+            benchmark.value,
+            if benchmark.published_in.is_empty() {
+                String::new()
+            } else {
+                format!(" in {}", benchmark.published_in)
+            },
+            100.0 * difference,
+            if within {
+                ""
+            } else {
+                " — outside the tolerance"
+            }
+        ));
+    }
+    result.detail = lines.join("; ");
+    Some(result)
+}
+
+fn matches(benchmark: &Benchmark, cells: &Cells, i: usize) -> bool {
+    let classif = |given: &Option<String>, cell: &Option<String>| match (given, cell) {
+        (Some(g), Some(c)) => g == c,
+        (Some(_), None) => false,
+        (None, c) => c.as_deref().is_none_or(|c| c.ends_with("_TOTAL")),
+    };
+    cells.indicator[i] == benchmark.indicator
+        && cells.sex[i] == benchmark.sex
+        && classif(&benchmark.classif1, &cells.classif1[i])
+        && classif(&benchmark.classif2, &cells.classif2[i])
+}
+
+/// Every breakdown but sex at its total.
+fn at_total(cells: &Cells, i: usize) -> bool {
+    [&cells.classif1[i], &cells.classif2[i]]
+        .iter()
+        .all(|c| c.as_deref().is_none_or(|c| c.ends_with("_TOTAL")))
+}
+
+fn result(rule: String, kind: &str, severity: Severity, spec: &SourceSpec) -> RuleResult {
+    RuleResult {
+        source_id: spec.source.id.clone(),
+        rule,
+        kind: kind.into(),
+        severity,
+        items: 0,
+        passes: 0,
+        fails: 0,
+        missing: 0,
+        detail: String::new(),
+    }
+}
