@@ -86,7 +86,9 @@ def rows(changes):
     return out
 
 
-def case(name, rule_toml, invalid_changes, expected_valid, expected_invalid, rule_id, valid_changes=None):
+def case(name, rule_toml, invalid_changes, expected_valid, expected_invalid, rule_id, valid_changes=None,
+         invalid_rows=None):
+    """invalid_rows: the INVALID file's rows instead of the ten persons with changes ([] = header only)."""
     folder = OUT / name
     for sub in ["raw", "sources", "rules"]:
         (folder / sub).mkdir(parents=True)
@@ -94,7 +96,7 @@ def case(name, rule_toml, invalid_changes, expected_valid, expected_invalid, rul
         with open(folder / "raw" / f"{source}.csv", "w", newline="", encoding="utf-8") as f:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(HEADER)
-            w.writerows(rows(changes))
+            w.writerows(invalid_rows if source == "invalid" and invalid_rows is not None else rows(changes))
         (folder / "sources" / f"{source}.toml").write_text(
             SPEC.format(id=source.upper(), file=f"{source}.csv"), encoding="utf-8")
     (folder / "rules" / "rule.toml").write_text(rule_toml, encoding="utf-8")
@@ -119,15 +121,18 @@ def main():
         "missing the rule must report (written by hand from the data). SYNTHETIC data.\n",
         encoding="utf-8")
 
-    # required: a weight is present and positive. Invalid: person 3 blank, person 5 zero.
+    # required: a weight is present, positive, finite and sane (as schemas/rules/records.toml).
+    # Invalid: person 3 blank, person 5 zero, persons 6, 7 and 8 NaN, infinite and 1e300 (NaN and
+    # infinity compare above every number, so `< 10000000` refuses them too).
     case("required", """[[record]]
 id = "required.weight"
 type = "required"
-check = "weight IS NOT NULL AND weight > 0"
+check = "weight IS NOT NULL AND weight > 0 AND weight < 10000000"
 severity = "error"
 report = "weight"
-message = "weight missing or not positive"
-""", {2: {"WGT": ""}, 4: {"WGT": "0"}}, counts(10, 10, 0, 0), counts(10, 8, 2, 0), "required.weight")
+message = "weight missing, not positive, not finite or absurdly large"
+""", {2: {"WGT": ""}, 4: {"WGT": "0"}, 5: {"WGT": "NaN"}, 6: {"WGT": "inf"}, 7: {"WGT": "1e300"}},
+        counts(10, 10, 0, 0), counts(10, 5, 5, 0), "required.weight")
 
     # range: age from 0 to 120. Invalid: 130 and 121; an age that is not a number is null: missing.
     case("range", """[[record]]
@@ -157,6 +162,15 @@ max_share = 0.2
 severity = "error"
 """, {0: {"AGE": "130"}, 1: {"AGE": "121"}, 2: {"AGE": "125"}}, counts(1, 1, 0, 0), counts(1, 0, 1, 0),
         "source.quarantined_share")
+
+    # no record: a file with its header and no row fails the quarantined share (nothing clean to
+    # publish; never zeros). Valid: the ten persons.
+    case("no_record", """# A source with no clean record fails as a whole.
+[quarantined]
+id = "source.quarantined_share"
+max_share = 0.05
+severity = "error"
+""", {}, counts(1, 1, 0, 0), counts(1, 0, 1, 0), "source.quarantined_share", invalid_rows=[])
 
     # pattern: occupation to the unit group (4 digits). Invalid: a 2-digit sub-major group.
     case("pattern", """[[record]]
