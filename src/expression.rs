@@ -110,6 +110,21 @@ pub fn with_numbers_as_numbers(expr: Expr) -> Expr {
                 right: as_number(r, &left),
             }
         }
+        // `"age" IN (15, 16)`: the column is read as a number too.
+        Expr::Function {
+            mut input,
+            function,
+        } if function.to_string() == "is_in"
+            && matches!(input.first(), Some(Expr::Column(_)))
+            && input.get(1).is_some_and(|set| {
+                set_literals(set)
+                    .iter()
+                    .any(|l| matches!(l, Literal::Number(_)))
+            }) =>
+        {
+            input[0] = input[0].clone().cast(DataType::Float64);
+            Expr::Function { input, function }
+        }
         other => other,
     })
 }
@@ -146,11 +161,15 @@ pub fn check(
                 "compare it with its text values ('...'), or clean the column".to_string(),
             )),
             Literal::Number(_) => None,
-            Literal::Text(t) if comparison.ordering => Some((
+            Literal::Text(t) if comparison.ordering && t.trim().parse::<f64>().is_ok() => Some((
                 format!("column '{name}' is ordered against the text '{t}': text order is not number order ('9' comes after '15')"),
                 format!("compare with a number, e.g. \"{name}\" < {t} (a column compared with a number is read as a number)"),
             )),
+            // Ordered text that is not a number (ISO dates sort as text) is the spec's choice.
+            Literal::Text(_) if comparison.ordering => None,
             Literal::Text(t) if t.is_empty() || column.values.contains(t) => None,
+            // A file with no record holds no value to check against (the source fails later).
+            Literal::Text(_) if column.values.is_empty() => None,
             Literal::Text(t) if column.labels.contains_key(t) => None,
             Literal::Text(t) => Some(match column.labels.iter().find(|(_, l)| *l == t) {
                 Some((code, _)) => (
@@ -278,6 +297,23 @@ mod tests {
             .iter()
             .collect();
         assert_eq!(child, [Some(true), Some(false), None, Some(false)]);
+        let expr = with_numbers_as_numbers(compiled(r#""age" IN (9, 40)"#));
+        let out = df!("age" => ["9", "15", "", "40"])
+            .expect("frame")
+            .lazy()
+            .select([expr.alias("listed")])
+            .collect()
+            .expect("evaluates");
+        let listed: Vec<Option<bool>> = out
+            .column("listed")
+            .unwrap()
+            .bool()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(listed[0], Some(true));
+        assert_eq!(listed[1], Some(false));
+        assert_eq!(listed[3], Some(true));
     }
 
     #[test]
@@ -316,6 +352,10 @@ mod tests {
         assert!(message(r#""worked" < '15'"#)
             .unwrap()
             .contains("text order"));
+        assert!(
+            message(r#""age" >= '2024-01-01'"#).is_none(),
+            "ISO dates sort as text"
+        );
         assert!(message(r#""age" < 15"#).unwrap().contains("2024-01-05"));
         assert!(message(r#""unknown" = 'x'"#).is_none());
     }

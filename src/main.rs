@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
     name = "ilms",
     version,
     about = "Labour-migration statistics: ingest national sources, harmonize to ILO definitions, validate, publish ILMS indicators",
-    after_help = "Examples:\n  ilms run                      run the round in ./ilms.toml (all stages)\n  ilms run --round other.toml   run another round manifest\n  ilms check                    check every spec of the round without reading records\n  ilms validate                 run the validation rules and report; publish nothing\n  ilms inspect raw/lfs.dta      columns, codes and value labels of a raw file, to write its spec\n  ilms generate --rows 1000000 --out bench-data/1M   a bigger synthetic round for benchmarks\n\nExit codes: 0 success, 1 a spec, input or output problem (the message says which file and what to do), 2 bad arguments."
+    after_help = "Examples:\n  ilms run                      run the round in ./ilms.toml (all stages)\n  ilms run --round other.toml   run another round manifest\n  ilms check                    check every spec of the round; publish nothing\n  ilms validate                 run the validation rules and report; publish nothing\n  ilms inspect raw/lfs.dta      columns, codes and value labels of a raw file, to write its spec\n  ilms generate --rows 1000000 --out bench-data/1M   a bigger synthetic round for benchmarks\n\nExit codes: 0 success, 1 a spec, input or output problem (the message says which file and what to do), 2 bad arguments."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -205,7 +205,8 @@ Examples:
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Check the round's manifest, specs, classifications and raw-file headers; read no records.
+    /// Check the round's manifest, specs, classifications, raw-file headers and the raw columns the
+    /// specs' expressions compare; publish nothing.
     #[command(after_help = "Examples:\n  ilms check\n  ilms check --round rounds/2025.toml")]
     Check {
         /// The round manifest.
@@ -500,6 +501,7 @@ fn main() -> ExitCode {
             Ok(())
         }),
         Command::Check { round } => ilms::Round::load(&round).and_then(|r| {
+            r.check_expressions()?;
             emit(format_args!(
                 "{}: {} sources, {} indicators ({} tables), {} annual tables, {} charts: all specs check out\n",
                 round.display(),

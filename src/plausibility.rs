@@ -3,13 +3,16 @@
 //!
 //! - An indicator whose universe holds no record of a source that provides the variables it reads
 //!   (employment 0 in a labour force survey: a map that sends every code to "not stated"). Where
-//!   the source's scope explains it (a variable mapped by a constant, `flow` always "INFLOW"), the
+//!   the source's scope explains it (the universe asks for a value the spec never gives the
+//!   variable: `flow = 'RETURN'` where `flow` is the constant 'INFLOW' or maps only to it), the
 //!   indicator is "not available" from the source instead: it is outside what the source counts.
 //! - Rates and shares at their national total outside a plausible range.
 //! - Benchmark figures: the office's own published totals, checked within a tolerance, with both
 //!   numbers in the report.
 
-use polars::prelude::{Expr, LiteralValue};
+use std::collections::BTreeSet;
+
+use polars::prelude::Expr;
 use serde::Deserialize;
 
 use crate::rules::Severity;
@@ -91,7 +94,16 @@ pub fn check_declared(
         .and_then(|f| f.parent())
         .unwrap_or(std::path::Path::new(""));
     for rule in &rules.ranges {
-        unknown(&rule.indicator, rules_folder, format!("range {}", rule.id))?;
+        let key = format!("range {}", rule.id);
+        unknown(&rule.indicator, rules_folder, key.clone())?;
+        if rule.min > rule.max || rule.min.is_nan() || rule.max.is_nan() {
+            return Err(crate::error::Error::new(
+                rules_folder,
+                key,
+                format!("min {} is above max {}", rule.min, rule.max),
+                "give min <= max, in the indicator's unit",
+            ));
+        }
     }
     for spec in specs {
         for (i, benchmark) in spec.benchmarks.iter().enumerate() {
@@ -105,22 +117,48 @@ pub fn check_declared(
     Ok(())
 }
 
-/// The variables a spec maps by a constant (`expr = "'INFLOW'"`): the source's scope.
-pub fn constants(spec: &SourceSpec) -> Vec<(String, String)> {
+/// The values a variable can take in a source, where the spec narrows them: a constant
+/// expression (`flow = 'INFLOW'` for every record), or a map whose targets are a few codes.
+pub fn scope(spec: &SourceSpec) -> Vec<(String, BTreeSet<String>)> {
     spec.variables
         .iter()
-        .filter_map(|m| match m.expr.as_ref()? {
-            Expr::Literal(value) => Some((
-                m.variable.name().to_string(),
-                value_text(value)?.to_string(),
-            )),
-            _ => None,
+        .filter_map(|m| {
+            let constant = match m.expr.as_ref() {
+                Some(Expr::Literal(value)) => Some(value.extract_str()?.to_string()),
+                _ => None,
+            };
+            let values: BTreeSet<String> = match (constant, &m.codes) {
+                (Some(raw), Some(codes)) => codes.get(&raw).into_iter().cloned().collect(),
+                (Some(raw), None) => [raw].into(),
+                (None, Some(codes)) => codes.values().filter(|v| !v.is_empty()).cloned().collect(),
+                (None, None) => return None,
+            };
+            Some((m.variable.name().to_string(), values))
         })
         .collect()
 }
 
-fn value_text(value: &LiteralValue) -> Option<&str> {
-    value.extract_str()
+/// Why a universe holds for no record by the spec's design: it compares a variable only with
+/// values the source never gives it (`flow = 'RETURN'` in a register of inflows).
+fn outside_scope(universe: &Expr, scope: &[(String, BTreeSet<String>)]) -> Option<String> {
+    let compared = crate::expression::comparisons(universe);
+    scope.iter().find_map(|(variable, values)| {
+        let literals: Vec<&str> = compared
+            .iter()
+            .filter(|c| &c.column == variable && !c.ordering)
+            .filter_map(|c| match &c.literal {
+                crate::expression::Literal::Text(t) => Some(t.as_str()),
+                crate::expression::Literal::Number(_) => None,
+            })
+            .collect();
+        (!literals.is_empty() && literals.iter().all(|l| !values.contains(*l))).then(|| {
+            let shown: Vec<&str> = values.iter().map(String::as_str).collect();
+            format!(
+                "outside the source's scope: its {variable} is only {}",
+                shown.join(", ")
+            )
+        })
+    })
 }
 
 /// What the empty-universe check found on a source's count tables.
@@ -131,13 +169,14 @@ pub struct EmptyUniverses {
 }
 
 /// Judge the universes of a source's count tables: a table whose grand total has no record is
-/// out of scope (if the universe reads a variable the spec maps by a constant) or fails the rule.
+/// out of scope (its universe compares a variable only with values the spec never gives it) or
+/// fails the rule.
 pub fn empty_universes(
     rule: &EmptyUniverseRule,
     spec: &SourceSpec,
     tables: &[Table],
 ) -> EmptyUniverses {
-    let constants = constants(spec);
+    let scope = scope(spec);
     let mut result = result(rule.id.clone(), "empty_universe", rule.severity, spec);
     let mut out_of_scope = Vec::new();
     let mut failed = Vec::new();
@@ -151,20 +190,15 @@ pub fn empty_universes(
             result.passes += 1;
             continue;
         }
-        let scope: Vec<String> = constants
-            .iter()
-            .filter(|(variable, _)| table.indicator.inputs.contains(variable))
-            .map(|(variable, value)| format!("{variable} is always '{value}'"))
-            .collect();
-        if scope.is_empty() {
-            result.fails += 1;
-            failed.push(table.indicator.id.clone());
-        } else {
-            result.passes += 1;
-            out_of_scope.push((
-                table.indicator.id.clone(),
-                format!("outside the source's scope ({})", scope.join(", ")),
-            ));
+        match outside_scope(&table.indicator.universe, &scope) {
+            None => {
+                result.fails += 1;
+                failed.push(table.indicator.id.clone());
+            }
+            Some(why) => {
+                result.passes += 1;
+                out_of_scope.push((table.indicator.id.clone(), why));
+            }
         }
     }
     failed.dedup();

@@ -100,6 +100,13 @@ impl Release {
         Ok(path)
     }
 
+    /// Leave a staged file out of the release (the records of a source that failed as a whole).
+    pub fn forget(&mut self, folder: usize, relative: &str) {
+        let relative = PathBuf::from(relative);
+        let _ = fs::remove_file(self.folders[folder].0.join(&relative));
+        self.written.retain(|w| w != &(folder, relative.clone()));
+    }
+
     /// How many files have been written so far (a mark for [`Release::roll_back`]).
     pub fn mark(&self) -> usize {
         self.written.len()

@@ -409,7 +409,6 @@ impl Round {
         let mut ids = BTreeSet::new();
         for spec_path in &parsed.round.sources {
             let mut spec = SourceSpec::load(&root.join(spec_path), &root, &classifications)?;
-            crate::ingest::check_expressions(&spec)?;
             if spec.hashes_record_id() {
                 spec.id_key = Some(id_key(&root)?);
             }
@@ -543,6 +542,12 @@ impl Round {
         &self.private_dir
     }
 
+    /// Check each spec's expressions against the values its raw file holds (`ilms check`; a run
+    /// checks each source as it processes it, so that --keep-going can go past one).
+    pub fn check_expressions(&self) -> Result<()> {
+        self.sources.iter().try_for_each(ingest::check_expressions)
+    }
+
     /// Keep only the sources `ids` and send their release to `out` (`processed/`, `charts/` and
     /// `private/` under it): a trial run of one source that leaves the round's release as it is.
     pub fn only_sources(&mut self, ids: &[String], out: &Path) -> Result<()> {
@@ -560,11 +565,17 @@ impl Round {
         self.sources.retain(|s| ids.contains(&s.source.id));
         // Compared as absolute paths: "./processed" is "processed".
         let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-        let release = [absolute(&self.processed_dir), absolute(&self.charts_dir)];
+        let release = [
+            absolute(&self.processed_dir),
+            absolute(&self.charts_dir),
+            absolute(&self.private_dir),
+        ];
         let out_abs = absolute(out);
-        if release.contains(&out_abs.join("processed"))
-            || release.contains(&out_abs.join("charts"))
-            || release.iter().any(|r| out_abs.starts_with(r))
+        let outputs = ["processed", "charts", "private"].map(|f| out_abs.join(f));
+        if outputs.iter().any(|o| release.contains(o))
+            || release
+                .iter()
+                .any(|r| out_abs.starts_with(r) || r.starts_with(&out_abs))
         {
             return Err(Error::new(
                 out,
@@ -689,6 +700,12 @@ impl Round {
         bar.inc(1);
         bar.set_message("annual tables");
         release.replace_folder(0, "tables");
+        // The records folders hold this release's sources only: none of a source that failed or
+        // left the round, none of an earlier run with records when this one has none.
+        for folder in [0, PRIVATE] {
+            release.replace_folder(folder, "harmonized");
+            release.replace_folder(folder, "quarantine");
+        }
         for table in &tables {
             for (name, bytes) in table.files()? {
                 release.write_text(0, &format!("tables/{name}"), bytes)?;
@@ -769,6 +786,7 @@ impl Round {
         provenance: &Provenance,
     ) -> Result<SourceOutcome> {
         let id = &spec.source.id;
+        ingest::check_expressions(spec)?;
         // Read once; each pass clones the plan (a lazy scan, or an in-memory table, shared).
         let raw = ingest::ingest(spec)?;
         let total_rows = raw.total_rows;
@@ -993,6 +1011,8 @@ impl Round {
         let mut disclosure = disclosure;
         if let Some(reason) = &source_failed {
             cells = Cells::not_published(spec, &produced, gate_rule.as_deref().unwrap_or_default());
+            // Its quarantine says why; its clean records are not part of the release.
+            release.forget(records_folder, &clean_file);
             not_available = failed_source(&produced, id, reason);
             // Nothing of it is published: the summary must not count its cells as published.
             disclosure = disclosure::DisclosureSummary {
@@ -1096,7 +1116,10 @@ impl Round {
 
     /// The outcome of a source that could not be processed (`error`): nothing of it published.
     fn unprocessed(&self, spec: &SourceSpec, error: &Error) -> SourceOutcome {
-        let reason = format!("the source could not be processed: {error}");
+        // The first line says where and what; the rest (a query plan, the fix) is for the terminal.
+        let message = error.to_string();
+        let first = message.lines().next().unwrap_or_default();
+        let reason = format!("the source could not be processed: {first}");
         let (produced, _) = self.availability(spec, &harmonize::provided_columns(spec));
         let policy = self.disclosure.for_source(spec).map(|p| p.name.clone());
         SourceOutcome {

@@ -751,7 +751,11 @@ pub fn flow_totals_plan(checked: LazyFrame) -> LazyFrame {
     checked
         .filter(col(RULE).is_null().and(col("flow").is_not_null()))
         .group_by([col("flow"), col("destination"), col("origin")])
-        .agg([col("weight").sum().alias("_persons")])
+        // A blank count (an aggregate table's gap) makes the total unknown, not smaller.
+        .agg([when(col("weight").is_null().any(true))
+            .then(lit(NULL).cast(DataType::Float64))
+            .otherwise(col("weight").sum())
+            .alias("_persons")])
 }
 
 /// The flow totals of one source from the executed [`flow_totals_plan`].
@@ -777,14 +781,17 @@ pub fn flow_totals(spec: &SourceSpec, frame: &DataFrame) -> Result<Vec<FlowTotal
             Some("INFLOW") => origin[i].clone(),
             _ => None,
         };
-        if let (Some(flow), Some(counterpart)) = (flow[i].clone(), counterpart) {
+        // An unknown total (a blank count) is not compared: no figure stands for it.
+        if let (Some(flow), Some(counterpart), Some(persons)) =
+            (flow[i].clone(), counterpart, persons.get(i))
+        {
             totals.push(FlowTotal {
                 source_id: spec.source.id.clone(),
                 ref_area: spec.source.ref_area.clone(),
                 time: spec.source.time.clone(),
                 flow,
                 counterpart,
-                persons: persons.get(i).unwrap_or(0.0),
+                persons,
             });
         }
     }

@@ -953,7 +953,7 @@ fn plausibility_checks_fail_an_empty_universe_and_report_ranges_and_benchmarks()
         "MST_TEMP_SEX_AGE_CBR_NB SEX_T: ilms 19405614, published 21346000 in LFS 2024 report, table 1 (synthetic): employed persons (-9.09%) — outside the tolerance",
         "MST_TUNE_SEX_AGE_CBR_RT outside 5–40: SEX_T 4.3",
         // A register of permits counts inflows only: returns are outside its scope, not 0.
-        "outside the source's scope (flow is always 'INFLOW')",
+        "outside the source's scope: its flow is only INFLOW",
     ] {
         assert!(log.contains(expected), "{expected} not in the run log");
     }
@@ -961,5 +961,46 @@ fn plausibility_checks_fail_an_empty_universe_and_report_ranges_and_benchmarks()
     assert!(
         !csv.contains("FX:MYS_PERMITS_2024,MNA_XRET"),
         "returns published from permits"
+    );
+}
+
+#[test]
+fn a_source_whose_every_record_is_quarantined_is_not_published_as_zeros() {
+    // The map keys on the SPSS value labels; read as codes ("1", "2"), no record's sex is mapped.
+    let round = Round::sample();
+    round.edit(
+        "schemas/sources/tha_lfs_2024.toml",
+        "key = \"label\"                          # the map keys on the value labels of the SPSS file\n",
+        "",
+    );
+    let output = round.ilms(&["run", "--quiet", "--no-records"]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("THA_LFS_2024: the source failed rule source.quarantined_share: all 30000 records quarantined"),
+        "{stderr}"
+    );
+    assert!(
+        round.outputs().is_empty(),
+        "a failed run published something"
+    );
+    let output = round.ilms(&["run", "--quiet", "--no-records", "--keep-going"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let csv = fs::read_to_string(round.path("processed/indicators_ilostat.csv")).expect("csv");
+    let tha: Vec<&str> = csv.lines().filter(|l| l.contains("THA_LFS_2024")).collect();
+    assert!(!tha.is_empty());
+    for line in tha {
+        assert!(
+            line.contains(",2024,,O,") && line.ends_with("ilms:source.quarantined_share"),
+            "{line}"
+        );
+    }
+    let table = fs::read_to_string(
+        round.path("processed/tables/stock_migrant_workers_citizenship_2024.md"),
+    )
+    .expect("the stock table");
+    assert!(
+        table.contains("| Thailand | n/a | n/a | n/a | n/a |"),
+        "{table}"
     );
 }
