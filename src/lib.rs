@@ -27,6 +27,7 @@ pub mod harmonize;
 pub mod indicators;
 pub mod ingest;
 pub mod inspect;
+pub mod installation;
 pub mod lookup;
 pub mod plausibility;
 pub mod progress;

@@ -20,6 +20,7 @@ use crate::harmonize::{self, RECORD_COLUMNS};
 use crate::indicators::Indicator;
 use crate::indicators::Indicators;
 use crate::ingest;
+use crate::installation;
 use crate::plausibility;
 use crate::progress::Progress;
 use crate::publish::{FileChecksum, Provenance, Release};
@@ -410,7 +411,7 @@ impl Round {
         for spec_path in &parsed.round.sources {
             let mut spec = SourceSpec::load(&root.join(spec_path), &root, &classifications)?;
             if spec.hashes_record_id() {
-                spec.id_key = Some(id_key(&root)?);
+                spec.id_key = Some(installation::id_key(&root)?);
             }
             if !ids.insert(spec.source.id.clone()) {
                 return Err(Error::new(
@@ -511,6 +512,8 @@ impl Round {
     /// Each source is streamed from its raw file (see `process_source`); only small tables (the
     /// aggregation, the cells) are held in memory, whatever the file size.
     pub fn run(&self, options: &RunOptions) -> Result<RunReport> {
+        // Held until the release is in place: a second run in this round refuses meanwhile.
+        let _lock = installation::RunLock::take(&self.root)?;
         self.run_into(
             options,
             &[&self.processed_dir, &self.charts_dir, &self.private_dir],
@@ -817,7 +820,10 @@ impl Round {
         let quarantine_file = format!("quarantine/{id}.parquet");
         let (mut produced, mut not_available) = self.availability(spec, &provided);
         let record_key = match policy.perturbation {
-            Some(_) => Some(disclosure::cell_key::record_key(&id_key(&self.root)?, id)),
+            Some(_) => Some(disclosure::cell_key::record_key(
+                &installation::id_key(&self.root)?,
+                id,
+            )),
             None => None,
         };
         let (validation, results) = loop {
@@ -1317,32 +1323,6 @@ fn coverage_frame(lines: &[(String, harmonize::CoverageLine)]) -> PolarsResult<D
             lines.iter().map(|(_, l)| l.weighted).collect::<Vec<_>>(),
         ),
     ])
-}
-
-/// The key that hashes identifying record ids: `ILMS_ID_KEY` if set, else the round's own key in
-/// `.ilms/id_key`, made from 32 random bytes on first use. Keep it: with the same key, the same
-/// person gets the same `record_id` in every run; without it, ids cannot be traced back.
-fn id_key(root: &Path) -> Result<std::sync::Arc<[u8]>> {
-    if let Ok(key) = std::env::var("ILMS_ID_KEY") {
-        if !key.is_empty() {
-            return Ok(key.into_bytes().into());
-        }
-    }
-    let path = root.join(".ilms").join("id_key");
-    if !path.exists() {
-        let mut random = [0u8; 32];
-        std::fs::File::open("/dev/urandom")
-            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut random))
-            .map_err(|e| Error::io("/dev/urandom", "read random bytes for the id key", e))?;
-        let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
-        if let Some(folder) = path.parent() {
-            std::fs::create_dir_all(folder)
-                .map_err(|e| Error::io(folder, "create the key folder", e))?;
-        }
-        std::fs::write(&path, hex).map_err(|e| Error::io(&path, "write the id key", e))?;
-    }
-    let key = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, "read the id key", e))?;
-    Ok(key.trim().as_bytes().to_vec().into())
 }
 
 /// A failed rule of severity error that fails a whole source: its id and the reason.

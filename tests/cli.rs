@@ -1004,3 +1004,54 @@ fn a_source_whose_every_record_is_quarantined_is_not_published_as_zeros() {
         "{table}"
     );
 }
+
+#[test]
+fn the_id_key_is_private_long_enough_and_a_second_run_waits_for_the_lock() {
+    let round = Round::sample();
+    // An empty key (left by a run that hit a full disk) or a short one is refused.
+    fs::create_dir_all(round.path(".ilms")).expect("folder");
+    fs::write(round.path(".ilms/id_key"), "").expect("key");
+    let output = round.ilms(&["check"]);
+    assert_clean_failure(&output, ".ilms/id_key", "the id key has 0 bytes");
+    let output = Command::new(env!("CARGO_BIN_EXE_ilms"))
+        .args(["check"])
+        .env("ILMS_ID_KEY", "a")
+        .current_dir(round.dir.path())
+        .output()
+        .expect("run ilms");
+    assert_clean_failure(&output, "ILMS_ID_KEY", "the id key has 1 bytes");
+    // A new key: 64 hex digits, readable by its owner only, in a folder only its owner enters.
+    fs::remove_file(round.path(".ilms/id_key")).expect("remove");
+    let output = round.ilms(&["check"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let key = fs::read_to_string(round.path(".ilms/id_key")).expect("key");
+    assert!(
+        key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{key}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &str| {
+        fs::metadata(round.path(p))
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(".ilms/id_key"), 0o600);
+    assert_eq!(mode(".ilms"), 0o700);
+
+    // While another process holds the run lock, a run refuses and publishes nothing.
+    let lock = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(round.path(".ilms/run.lock"))
+        .expect("lock file");
+    lock.try_lock().expect("take the lock");
+    let output = round.ilms(&["run", "--quiet", "--no-records"]);
+    assert_clean_failure(&output, ".ilms/run.lock", "another ilms run is publishing");
+    assert!(round.outputs().is_empty());
+    drop(lock);
+    let output = round.ilms(&["run", "--quiet", "--no-records"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}
