@@ -18,8 +18,52 @@ use polars::prelude::*;
 
 use crate::error::{Error, Result};
 
+/// Functions of polars SQL that read files: refused in specs, rules, indicators and queries
+/// (they would read outside the round, and some panic inside an expression).
+const FILE_FUNCTIONS: [&str; 5] = [
+    "read_csv",
+    "read_parquet",
+    "read_ipc",
+    "read_json",
+    "read_ndjson",
+];
+
+/// The most boolean operators and parentheses one expression or query may have: far above any
+/// real spec, far below what overflows the parser's stack (an OR of 10,000 terms).
+const MAX_OPERATORS: usize = 2_000;
+
+/// Refuse SQL text that reads files or is deep enough to overflow the parser; the problem, for a
+/// message. Applied before polars sees the text.
+pub fn guard(text: &str) -> std::result::Result<(), String> {
+    let lower = text.to_ascii_lowercase();
+    if let Some(f) = FILE_FUNCTIONS.iter().find(|f| lower.contains(*f)) {
+        return Err(format!(
+            "{f}(...) reads a file: expressions and queries read only the round's own data"
+        ));
+    }
+    let operators = lower
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .filter(|w| *w == "or" || *w == "and")
+        .count()
+        + lower.matches('(').count();
+    if operators > MAX_OPERATORS {
+        return Err(format!(
+            "{operators} operators and parentheses, more than the {MAX_OPERATORS} allowed: use IN (...) for a list of codes, or a map"
+        ));
+    }
+    Ok(())
+}
+
 /// Compile an expression; the error names the spec and the key.
 pub fn compile(spec_path: &Path, key: &str, text: &str) -> Result<Expr> {
+    guard(text).map_err(|problem| {
+        Error::new(
+            spec_path,
+            key,
+            problem,
+            "write a polars SQL expression over the raw columns",
+        )
+    })?;
     polars::sql::sql_expr(text).map_err(|e| {
         Error::new(
             spec_path,
@@ -249,6 +293,21 @@ mod tests {
 
     fn compiled(text: &str) -> Expr {
         compile(Path::new("spec.toml"), "variables.x.expr", text).expect("compiles")
+    }
+
+    #[test]
+    fn file_functions_and_huge_expressions_are_refused_before_parsing() {
+        assert!(guard("read_csv('/etc/passwd')")
+            .unwrap_err()
+            .contains("reads a file"));
+        assert!(guard("\"A\" = READ_PARQUET('x')").is_err());
+        let huge = vec!["\"a\" = '1'"; 10_000].join(" OR ");
+        assert!(guard(&huge)
+            .unwrap_err()
+            .contains("more than the 2000 allowed"));
+        assert!(guard("CASE WHEN \"Q1\" = '1' OR \"Q2\" = '1' THEN 'EMP' END").is_ok());
+        // A column named like a function word is fine.
+        assert!(guard("\"reader\" = 'x'").is_ok());
     }
 
     #[test]

@@ -743,6 +743,7 @@ pub(crate) fn compile(
             "write a polars SQL expression over the harmonized columns (README: Expressions)",
         )
     };
+    crate::expression::guard(text).map_err(&bad)?;
     let expr =
         sql_expr(text).map_err(|e| bad(format!("'{text}' is not a valid expression: {e}")))?;
     let inputs: Vec<String> = expr

@@ -22,6 +22,14 @@ pub enum QueryOutput {
 
 /// Run `sql` over the outputs in `processed` and render the result.
 pub fn query(processed: &Path, sql: &str, output: QueryOutput) -> Result<String> {
+    crate::expression::guard(sql).map_err(|problem| {
+        Error::new(
+            processed,
+            "query",
+            problem,
+            "query the release's tables: indicators, records, quarantine, coverage, validation",
+        )
+    })?;
     let mut context = SQLContext::new();
     let mut tables = Vec::new();
     let indicators = processed.join("indicators");

@@ -262,9 +262,25 @@ impl Rules {
     /// Load every `*.toml` of the rules folder, in name order; each expression is compiled and
     /// checked against the harmonized record schema.
     pub fn load(dir: &Path, record_schema: &Schema) -> Result<Rules> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        let all: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| Error::io(dir, "read the rules folder", e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        // A rules file with a mistyped extension would silently switch its rules off.
+        if let Some(stray) = all.iter().find(|p| {
+            p.is_file()
+                && p.extension().is_none_or(|x| x != "toml")
+                && p.file_name().is_some_and(|n| n != "README.md")
+        }) {
+            return Err(Error::new(
+                stray,
+                "",
+                "a file in the rules folder that is not a rules file (*.toml): its rules would not apply",
+                "give it the .toml extension, or move it out of the rules folder",
+            ));
+        }
+        let mut files: Vec<PathBuf> = all
+            .into_iter()
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
             .collect();
         files.sort();

@@ -1055,3 +1055,28 @@ fn the_id_key_is_private_long_enough_and_a_second_run_waits_for_the_lock() {
     let output = round.ilms(&["run", "--quiet", "--no-records"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
 }
+
+#[test]
+fn hostile_queries_and_a_mistyped_rules_file_are_refused_with_a_message() {
+    let round = Round::sample();
+    for (sql, says) in [
+        ("SELECT * FROM read_csv('/etc/passwd')", "reads a file"),
+        (
+            &format!(
+                "SELECT * FROM indicators WHERE {}",
+                vec!["obs_value = 1"; 3000].join(" OR ")
+            ) as &str,
+            "more than the 2000 allowed",
+        ),
+    ] {
+        let output = round.ilms(&["query", sql]);
+        assert_clean_failure(&output, "processed", says);
+    }
+    fs::rename(
+        round.path("schemas/rules/records.toml"),
+        round.path("schemas/rules/records.tmol"),
+    )
+    .expect("rename");
+    let output = round.ilms(&["check"]);
+    assert_clean_failure(&output, "schemas/rules/records.tmol", "not a rules file");
+}
