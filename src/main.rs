@@ -9,12 +9,14 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "ilms",
     version,
+    arg_required_else_help = true,
     about = "Labour-migration statistics: ingest national sources, harmonize to ILO definitions, validate, publish ILMS indicators",
     after_help = "Examples:\n  ilms run                      run the round in ./ilms.toml (all stages)\n  ilms run --round other.toml   run another round manifest\n  ilms check                    check every spec of the round; publish nothing\n  ilms validate                 run the validation rules and report; publish nothing\n  ilms inspect raw/lfs.dta      columns, codes and value labels of a raw file, to write its spec\n  ilms generate --rows 1000000 --out bench-data/1M   a bigger synthetic round for benchmarks\n\nExit codes: 0 success, 1 a spec, input or output problem (the message says which file and what to do), 2 bad arguments."
 )]
 struct Cli {
+    /// Required: `ilms` alone prints this help rather than replacing the release.
     #[command(subcommand)]
-    command: Option<Command>,
+    command: Command,
 }
 
 #[derive(Subcommand)]
@@ -266,14 +268,7 @@ fn protect_table(
 fn main() -> ExitCode {
     ilms::tabulate::size_group_tables();
     let cli = Cli::parse();
-    let command = cli.command.unwrap_or(Command::Run {
-        round: PathBuf::from("ilms.toml"),
-        quiet: false,
-        no_records: false,
-        keep_going: false,
-        sources: Vec::new(),
-        out: None,
-    });
+    let command = cli.command;
     let result = match command {
         Command::Run {
             round,

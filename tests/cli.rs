@@ -338,6 +338,16 @@ fn help_shows_examples() {
         help.contains("Examples:") && help.contains("ilms run"),
         "{help}"
     );
+    // `ilms` alone prints the help and touches nothing (it used to run and replace the release).
+    let round = Round::sample();
+    let output = round.ilms(&[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("Examples:"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(round.outputs().is_empty());
 }
 
 #[test]
