@@ -548,7 +548,9 @@ impl Round {
     /// Check each spec's expressions against the values its raw file holds (`ilms check`; a run
     /// checks each source as it processes it, so that --keep-going can go past one).
     pub fn check_expressions(&self) -> Result<()> {
-        self.sources.iter().try_for_each(ingest::check_expressions)
+        self.sources
+            .iter()
+            .try_for_each(|spec| ingest::check_expressions(spec, &ingest::ingest(spec)?))
     }
 
     /// Keep only the sources `ids` and send their release to `out` (`processed/`, `charts/` and
@@ -789,9 +791,9 @@ impl Round {
         provenance: &Provenance,
     ) -> Result<SourceOutcome> {
         let id = &spec.source.id;
-        ingest::check_expressions(spec)?;
         // Read once; each pass clones the plan (a lazy scan, or an in-memory table, shared).
         let raw = ingest::ingest(spec)?;
+        ingest::check_expressions(spec, &raw)?;
         let total_rows = raw.total_rows;
         let provided = harmonize::provided_columns(spec);
         let harmonized = || {
@@ -949,25 +951,10 @@ impl Round {
         let mut failure = fails_source(&gate);
         checks.push(gate);
         if let (None, Some(rule)) = (&failure, &self.rules.empty_universe) {
-            let found = plausibility::empty_universes(rule, spec, &tables);
-            let outside: BTreeSet<&str> =
-                found.out_of_scope.iter().map(|(t, _)| t.as_str()).collect();
-            tables.retain(|t| !outside.contains(t.indicator.id.as_str()));
-            produced.retain(|t| !outside.contains(t.id.as_str()));
-            not_available.extend(
-                found
-                    .out_of_scope
-                    .iter()
-                    .map(|(indicator, why)| NotAvailable {
-                        indicator: indicator.clone(),
-                        source_id: id.clone(),
-                        dimension: None,
-                        missing: Vec::new(),
-                        reason: Some(why.clone()),
-                    }),
-            );
-            failure = fails_source(&found.result);
-            checks.push(found.result);
+            let judged = judge_universes(rule, spec, &mut tables, &mut produced);
+            failure = fails_source(&judged.result);
+            not_available.extend(judged.out_of_scope);
+            checks.push(judged.result);
         }
         let (gate_rule, source_failed) = failure.unzip();
         let mut unprotected = Cells::default();
@@ -1015,16 +1002,15 @@ impl Round {
         };
         cells.apply_validation(&failed(Severity::Warning), &failed(Severity::Error));
         let mut disclosure = disclosure;
-        if let Some(reason) = &source_failed {
-            cells = Cells::not_published(spec, &produced, gate_rule.as_deref().unwrap_or_default());
+        if let (Some(rule), Some(reason)) = (&gate_rule, &source_failed) {
             // Its quarantine says why; its clean records are not part of the release.
             release.forget(records_folder, &clean_file);
-            not_available = failed_source(&produced, id, reason);
-            // Nothing of it is published: the summary must not count its cells as published.
-            disclosure = disclosure::DisclosureSummary {
-                policy: disclosure.policy,
-                ..Default::default()
-            };
+            let withdrawn = Withdrawn::new(spec, &produced, rule, reason, disclosure.policy);
+            (cells, not_available, disclosure) = (
+                withdrawn.cells,
+                withdrawn.not_available,
+                withdrawn.disclosure,
+            );
         }
         // An indicator with several tables is listed once per breakdown.
         not_available.dedup_by(|a, b| {
@@ -1128,8 +1114,15 @@ impl Round {
         let reason = format!("the source could not be processed: {first}");
         let (produced, _) = self.availability(spec, &harmonize::provided_columns(spec));
         let policy = self.disclosure.for_source(spec).map(|p| p.name.clone());
+        let withdrawn = Withdrawn::new(
+            spec,
+            &produced,
+            UNPROCESSED,
+            &reason,
+            policy.unwrap_or_default(),
+        );
         SourceOutcome {
-            not_available: failed_source(&produced, &spec.source.id, &reason),
+            not_available: withdrawn.not_available,
             report: SourceReport {
                 id: spec.source.id.clone(),
                 read: 0,
@@ -1138,16 +1131,13 @@ impl Round {
                 quarantine_by_rule: BTreeMap::new(),
                 source_total_rows: 0,
                 coverage: Vec::new(),
-                disclosure: disclosure::DisclosureSummary {
-                    policy: policy.unwrap_or_default(),
-                    ..Default::default()
-                },
+                disclosure: withdrawn.disclosure,
                 failed: Some(reason),
             },
             validation: Vec::new(),
             flows: Vec::new(),
             coverage: Vec::new(),
-            cells: Cells::not_published(spec, &produced, UNPROCESSED),
+            cells: withdrawn.cells,
         }
     }
 
@@ -1325,6 +1315,40 @@ fn coverage_frame(lines: &[(String, harmonize::CoverageLine)]) -> PolarsResult<D
     ])
 }
 
+/// The empty-universe rule on a source's count tables: those outside the source's scope leave
+/// `tables` and `produced` and come back as not available, with why.
+fn judge_universes<'a>(
+    rule: &plausibility::EmptyUniverseRule,
+    spec: &SourceSpec,
+    tables: &mut Vec<tabulate::Table<'a>>,
+    produced: &mut Vec<&'a Indicator>,
+) -> JudgedUniverses {
+    let found = plausibility::empty_universes(rule, spec, tables);
+    let outside: BTreeSet<&str> = found.out_of_scope.iter().map(|(t, _)| t.as_str()).collect();
+    tables.retain(|t| !outside.contains(t.indicator.id.as_str()));
+    produced.retain(|t| !outside.contains(t.id.as_str()));
+    let out_of_scope = found
+        .out_of_scope
+        .iter()
+        .map(|(indicator, why)| NotAvailable {
+            indicator: indicator.clone(),
+            source_id: spec.source.id.clone(),
+            dimension: None,
+            missing: Vec::new(),
+            reason: Some(why.clone()),
+        })
+        .collect();
+    JudgedUniverses {
+        result: found.result,
+        out_of_scope,
+    }
+}
+
+struct JudgedUniverses {
+    result: validate::RuleResult,
+    out_of_scope: Vec<NotAvailable>,
+}
+
 /// A failed rule of severity error that fails a whole source: its id and the reason.
 fn fails_source(result: &validate::RuleResult) -> Option<(String, String)> {
     (result.failed() && result.severity == Severity::Error).then(|| {
@@ -1333,6 +1357,33 @@ fn fails_source(result: &validate::RuleResult) -> Option<(String, String)> {
             format!("the source failed rule {}: {}", result.rule, result.detail),
         )
     })
+}
+
+/// What a source that failed as a whole (`rule`, for `reason`) publishes: its count tables as not
+/// available, the indicators it would have given listed with the reason, and nothing counted.
+struct Withdrawn {
+    cells: Cells,
+    not_available: Vec<NotAvailable>,
+    disclosure: disclosure::DisclosureSummary,
+}
+
+impl Withdrawn {
+    fn new(
+        spec: &SourceSpec,
+        produced: &[&Indicator],
+        rule: &str,
+        reason: &str,
+        policy: String,
+    ) -> Withdrawn {
+        Withdrawn {
+            cells: Cells::not_published(spec, produced, rule),
+            not_available: failed_source(produced, &spec.source.id, reason),
+            disclosure: disclosure::DisclosureSummary {
+                policy,
+                ..Default::default()
+            },
+        }
+    }
 }
 
 /// The note (`ilms:<rule>`) on the cells of a source that could not be processed.

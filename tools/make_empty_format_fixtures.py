@@ -25,10 +25,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pyreadstat
 import xlwt
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Font
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from make_format_fixtures import FIXED_WIDTH, OUT, SEX_LABELS, persons, typed  # noqa: E402
+from make_format_fixtures import FIXED_WIDTH, OUT, SEX_LABELS, aggregate_workbook, persons, typed  # noqa: E402
 
 EMPTY = OUT / "empty"
 
@@ -85,22 +85,7 @@ def main():
                    EMPTY / "lfs.parquet")
 
     # The aggregate workbook: titles, the two-row header with its merged group cells, the notes.
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Table 3"
-    ws["A1"] = "Table 3. Persons by sex, age, country of birth and citizenship, activity status and occupation"
-    ws["A2"] = "Number of persons (synthetic)"
-    ws.append([])
-    ws.append(["Person", None, "Country", None, "Activity status", "Occupation", "Number of persons"])
-    ws.append(["Sex", "Age", "of birth", "of citizenship", None, "(national code)", None])
-    for merge in ["A4:B4", "C4:D4", "E4:E5", "G4:G5"]:
-        ws.merge_cells(merge)
-    for cell in ws[4]:
-        cell.alignment = Alignment(horizontal="center")
-    ws.append([])
-    ws.append(["Note: a blank cell means not stated."])
-    ws.append(["Source: Labour Force Survey 2024 (synthetic)."])
-    wb.save(EMPTY / "lfs_table.xlsx")
+    aggregate_workbook([], None).save(EMPTY / "lfs_table.xlsx")
 
 
 if __name__ == "__main__":

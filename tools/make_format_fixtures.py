@@ -109,6 +109,31 @@ path = "{path}"
     return f"sources/{source_id.lower()}.toml"
 
 
+
+def aggregate_workbook(rows, total):
+    """The aggregate workbook as a ministry lays it out: titles, a two-row header with merged group
+    cells, the table's rows, its Total row (none when `total` is None), a blank row and the notes."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Table 3"
+    ws["A1"] = "Table 3. Persons by sex, age, country of birth and citizenship, activity status and occupation"
+    ws["A2"] = "Number of persons (synthetic)"
+    ws.append([])
+    ws.append(["Person", None, "Country", None, "Activity status", "Occupation", "Number of persons"])
+    ws.append(["Sex", "Age", "of birth", "of citizenship", None, "(national code)", None])
+    for merge in ["A4:B4", "C4:D4", "E4:E5", "G4:G5"]:
+        ws.merge_cells(merge)
+    for cell in ws[4]:
+        cell.alignment = Alignment(horizontal="center")
+    for row in rows:
+        ws.append(row)
+    if total is not None:
+        ws.append(["Total", None, None, None, None, None, total])
+    ws.append([])
+    ws.append(["Note: a blank cell means not stated."])
+    ws.append(["Source: Labour Force Survey 2024 (synthetic)."])
+    return wb
+
 def main():
     if OUT.exists():
         shutil.rmtree(OUT)
@@ -201,24 +226,9 @@ def main():
                               "# so the two can be compared cell for cell.\ndisclosure = \"none\"\n"))
     keys = ["JANTINA", "UMUR", "NEGARA_LAHIR", "WARGANEGARA", "STATUS_AKTIVITI", "PEKERJAAN"]
     cells = df.groupby(keys, dropna=False).size().reset_index(name="N")
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Table 3"
-    ws["A1"] = "Table 3. Persons by sex, age, country of birth and citizenship, activity status and occupation"
-    ws["A2"] = "Number of persons (synthetic)"
-    ws.append([])
-    ws.append(["Person", None, "Country", None, "Activity status", "Occupation", "Number of persons"])
-    ws.append(["Sex", "Age", "of birth", "of citizenship", None, "(national code)", None])
-    for merge in ["A4:B4", "C4:D4", "E4:E5", "G4:G5"]:
-        ws.merge_cells(merge)
-    for cell in ws[4]:
-        cell.alignment = Alignment(horizontal="center")
-    for row in cells.itertuples(index=False):
-        ws.append([int(v) if k in ("JANTINA",) else v for k, v in zip(cells.columns, row)])
-    ws.append(["Total", None, None, None, None, None, int(cells["N"].sum())])
-    ws.append([])
-    ws.append(["Note: a blank cell means not stated."])
-    ws.append(["Source: Labour Force Survey 2024 (synthetic)."])
+    rows = [[int(v) if k in ("JANTINA",) else v for k, v in zip(cells.columns, row)]
+            for row in cells.itertuples(index=False)]
+    wb = aggregate_workbook(rows, int(cells["N"].sum()))
     wb.save(raw / "lfs_table.xlsx")
     agg_names = dict(sex="Person Sex", age="Person Age", cob="Country of birth", cit="Country of citizenship",
                      lfs="Activity status", ocu="Occupation (national code)")

@@ -41,6 +41,9 @@ pub struct RawRecords {
     pub total_rows: usize,
     /// The workbook's own totals against the sum of their parts (for the source-totals rule).
     pub total_checks: Vec<TotalCheck>,
+    /// Value labels of the columns the frame holds as codes (those mapped by label hold their
+    /// labels instead): what an expression comparing a code with a label is told.
+    pub code_labels: ValueLabels,
 }
 
 /// A total a source states (a "Total" row's cell, a total column) and the sum of its parts.
@@ -96,37 +99,35 @@ pub fn read_header(path: &Path, file: &FileSpec) -> Result<Header> {
 /// Plan the reading of every record of the source's raw file: all columns as text, plus
 /// `source_row`; a column whose map keys on value labels carries its labels instead of its codes.
 pub fn ingest(spec: &SourceSpec) -> Result<RawRecords> {
-    let (loaded, _) = relabelled(spec)?;
+    let mut loaded = load(&spec.raw_path, &spec.file, false)?;
+    let mut code_labels = loaded.labels.clone();
+    for mapping in &spec.variables {
+        if mapping.key != MapKey::Label {
+            continue;
+        }
+        let Some(labels) = loaded.labels.get(&mapping.column) else {
+            return Err(Error::new(
+                &spec.spec_path,
+                format!("variables.{}.key", mapping.variable.name()),
+                format!("column '{}' has no value labels", mapping.column),
+                "key the map on codes, or label the column in the source file",
+            ));
+        };
+        if code_labels.remove(&mapping.column).is_some() {
+            loaded.frame = with_labels(loaded.frame, &mapping.column, labels);
+        }
+    }
     Ok(RawRecords {
         frame: loaded.frame,
         total_rows: loaded.total_rows,
         total_checks: loaded.total_checks,
+        code_labels,
     })
-}
-
-/// The raw file with the columns mapped by label relabelled; also which columns those are.
-fn relabelled(spec: &SourceSpec) -> Result<(Loaded, BTreeSet<String>)> {
-    let mut loaded = load(&spec.raw_path, &spec.file, false)?;
-    let mut relabelled = BTreeSet::new();
-    for mapping in &spec.variables {
-        if mapping.key == MapKey::Label && relabelled.insert(mapping.column.clone()) {
-            let labels = loaded.labels.get(&mapping.column).ok_or_else(|| {
-                Error::new(
-                    &spec.spec_path,
-                    format!("variables.{}.key", mapping.variable.name()),
-                    format!("column '{}' has no value labels", mapping.column),
-                    "key the map on codes, or label the column in the source file",
-                )
-            })?;
-            loaded.frame = with_labels(loaded.frame, &mapping.column, labels);
-        }
-    }
-    Ok((loaded, relabelled))
 }
 
 /// Check the spec's expressions against what the raw file holds (see [`crate::expression`]): reads
 /// only the columns they compare with a literal, and only if there are any.
-pub fn check_expressions(spec: &SourceSpec) -> Result<()> {
+pub fn check_expressions(spec: &SourceSpec, raw: &RawRecords) -> Result<()> {
     let compared: BTreeSet<String> = spec
         .variables
         .iter()
@@ -137,7 +138,7 @@ pub fn check_expressions(spec: &SourceSpec) -> Result<()> {
     if compared.is_empty() {
         return Ok(());
     }
-    let holds = column_values(spec, &compared)?;
+    let holds = column_values(spec, raw, &compared)?;
     for mapping in &spec.variables {
         if let Some(expr) = &mapping.expr {
             let key = format!("variables.{}.expr", mapping.variable.name());
@@ -147,56 +148,55 @@ pub fn check_expressions(spec: &SourceSpec) -> Result<()> {
     Ok(())
 }
 
-/// What the given raw columns hold, as the spec's expressions see them (one read of those
-/// columns): their distinct values, the labels of their codes, the values that are not numbers.
+/// What the given raw columns hold, as the spec's expressions see them (the columns' distinct
+/// values read together): their values, the labels of their codes, the values that are not numbers.
 fn column_values(
     spec: &SourceSpec,
+    raw: &RawRecords,
     columns: &BTreeSet<String>,
 ) -> Result<BTreeMap<String, ColumnValues>> {
-    let (loaded, relabelled) = relabelled(spec)?;
-    let mut holds = BTreeMap::new();
-    for column in columns {
-        let distinct = guarded(&spec.raw_path, "read", || {
-            loaded
-                .frame
-                .clone()
-                .select([col(column.as_str())])
-                .unique(None, UniqueKeepStrategy::Any)
-                .with_column(
-                    col(column.as_str())
-                        .cast(DataType::Float64)
-                        .is_null()
-                        .and(col(column.as_str()).neq(lit("")))
-                        .alias("not_number"),
+    let plans = columns.iter().map(|column| {
+        raw.frame
+            .clone()
+            .select([col(column.as_str())])
+            .unique(None, UniqueKeepStrategy::Any)
+            .with_column(
+                col(column.as_str())
+                    .cast(DataType::Float64)
+                    .is_null()
+                    .and(col(column.as_str()).neq(lit("")))
+                    .alias("not_number"),
+            )
+            .sort([column.as_str()], SortMultipleOptions::default())
+            .logical_plan
+    });
+    let distinct = guarded(&spec.raw_path, "read", || {
+        LazyFrame::collect_all_with_engine(plans.collect(), Engine::Auto, OptFlags::default())
+            .map_err(|e| {
+                Error::polars(
+                    &spec.raw_path,
+                    "read the columns the expressions compare",
+                    e,
                 )
-                .sort([column.as_str()], SortMultipleOptions::default())
-                .collect()
-                .map_err(|e| {
-                    Error::new(
-                        &spec.raw_path,
-                        column,
-                        format!("cannot read: {e}"),
-                        "check the file with `ilms inspect`",
-                    )
-                })
-        })?;
-        let text = distinct.column(column).and_then(|c| c.str().cloned());
-        let not_number = distinct
-            .column("not_number")
-            .and_then(|c| c.bool().cloned());
+            })
+    })?;
+    let mut holds = BTreeMap::new();
+    for (column, frame) in columns.iter().zip(&distinct) {
+        let text = frame.column(column).and_then(|c| c.str().cloned());
+        let not_number = frame.column("not_number").and_then(|c| c.bool().cloned());
         let (Ok(text), Ok(not_number)) = (text, not_number) else {
             continue;
         };
-        let mut values = ColumnValues::default();
+        let mut values = ColumnValues {
+            labels: raw.code_labels.get(column).cloned().unwrap_or_default(),
+            ..Default::default()
+        };
         for (value, not_number) in text.iter().zip(not_number.iter()) {
             let value = value.unwrap_or_default().to_string();
             if not_number == Some(true) {
                 values.not_numbers.push(value.clone());
             }
             values.values.insert(value);
-        }
-        if !relabelled.contains(column) {
-            values.labels = loaded.labels.get(column).cloned().unwrap_or_default();
         }
         holds.insert(column.clone(), values);
     }
