@@ -11,5 +11,6 @@ if [ -z "${CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
-cargo test --all-targets "$@"
+# fault-injection: the hooks tests/faults.rs fails and kills publishing with (tests only).
+cargo test --all-targets --features fault-injection "$@"
 cargo test --doc

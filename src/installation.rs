@@ -72,7 +72,7 @@ fn create(path: &Path) -> Result<()> {
 }
 
 /// A folder only its owner may enter (0700).
-fn private_folder(folder: &Path) -> Result<()> {
+pub(crate) fn private_folder(folder: &Path) -> Result<()> {
     fs::create_dir_all(folder).map_err(|e| Error::io(folder, "create the folder", e))?;
     #[cfg(unix)]
     {

@@ -138,7 +138,8 @@ enum Command {
 schemas/tables.toml. Prints each table as Markdown.
 
 Examples:
-  ilms table                                   every declared table, into processed/tables/
+  ilms table                                   every declared table (Markdown on standard output)
+  ilms table --out tables                      and as .xlsx, .csv and .md files in tables/
   ilms table outflow_nationals --year 2023     a declared table for another year
   ilms table outflow_nationals --year 2024 --latest   each country's latest year up to 2024
   ilms table --indicator MNA_OEMP_SEX_CDS_NB --classif1 CDS_DES_TOTAL --unit persons
@@ -170,7 +171,8 @@ In the tables: n/a = the source does not give the figure, \u{2013} = nil, x = no
         /// Rows, as ISO alpha-3 codes separated by commas (a country without data gets an n/a row).
         #[arg(long, value_delimiter = ',')]
         countries: Vec<String>,
-        /// Output folder (default: the round's processed/tables).
+        /// Also write each table as .xlsx, .csv and .md into this folder (`ilms run` already wrote
+        /// the declared tables into processed/tables/).
         #[arg(long)]
         out: Option<PathBuf>,
         /// The round manifest.
@@ -211,6 +213,19 @@ Examples:
     /// specs' expressions compare; publish nothing.
     #[command(after_help = "Examples:\n  ilms check\n  ilms check --round rounds/2025.toml")]
     Check {
+        /// The round manifest.
+        #[arg(long, default_value = "ilms.toml")]
+        round: PathBuf,
+    },
+    /// List the releases kept (`[output] releases`), newest first, and which one is current.
+    #[command(
+        after_help = "Each `ilms run` writes a release of its own and makes it current in one step; processed/ and
+charts/ show the current one. A release's release.json lists its inputs and every file with its
+size and SHA-256.
+
+Examples:\n  ilms releases\n  ilms releases --round rounds/2025.toml"
+    )]
+    Releases {
         /// The round manifest.
         #[arg(long, default_value = "ilms.toml")]
         round: PathBuf,
@@ -403,7 +418,7 @@ fn main() -> ExitCode {
             } else {
                 ilms::query::QueryOutput::Table
             };
-            emit(ilms::query::query(&r.processed_dir, &sql, output)?)
+            emit(ilms::query::query(&r.outputs.processed, &sql, output)?)
         }),
         Command::Table {
             id,
@@ -472,11 +487,11 @@ fn main() -> ExitCode {
             }
             let cells = r.published_cells()?;
             let titles = r.source_titles();
-            let dir = out.unwrap_or_else(|| r.processed_dir.join("tables"));
+
             for spec in &specs {
                 if let Some(fix) = ilms::annual::codes_hint(spec, &cells) {
                     return Err(ilms::Error::new(
-                        r.processed_dir.join("indicators"),
+                        r.outputs.processed.join("indicators"),
                         &spec.indicator,
                         format!(
                             "no published cell of {} has classif1 {} and classif2 {}",
@@ -489,12 +504,17 @@ fn main() -> ExitCode {
                 }
                 let table = ilms::annual::build(spec, &cells, &r.table_context(&titles));
                 emit(format_args!("{}\n", table.to_markdown()))?;
-                for path in ilms::annual::write_files(&table, &dir)? {
-                    eprintln!("wrote {}", path.display());
+                // The release's own tables are written by `ilms run`; a release is never edited.
+                if let Some(dir) = &out {
+                    for path in ilms::annual::write_files(&table, dir)? {
+                        eprintln!("wrote {}", path.display());
+                    }
                 }
             }
             Ok(())
         }),
+        Command::Releases { round } => ilms::Round::load(&round)
+            .and_then(|r| emit(ilms::publish::releases_table(&r.outputs.releases))),
         Command::Check { round } => ilms::Round::load(&round).and_then(|r| {
             r.check_expressions()?;
             emit(format_args!(

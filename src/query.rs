@@ -30,15 +30,17 @@ pub fn query(processed: &Path, sql: &str, output: QueryOutput) -> Result<String>
             "query the release's tables: indicators, records, quarantine, coverage, validation",
         )
     })?;
+    // Resolved once: the whole query reads one release even if a run makes another current.
+    let current = std::fs::canonicalize(processed).unwrap_or_else(|_| processed.to_path_buf());
+    let root = current.as_path();
     let mut context = SQLContext::new();
     let mut tables = Vec::new();
-    let indicators = processed.join("indicators");
-    if indicators.is_dir() {
-        context.register("indicators", scan_indicators(processed)?);
+    if root.join("indicators").is_dir() {
+        context.register("indicators", scan_indicators(root)?);
         tables.push("indicators");
     }
     for (name, folder) in [("records", "harmonized"), ("quarantine", "quarantine")] {
-        let dir = processed.join(folder);
+        let dir = root.join(folder);
         if dir.is_dir() {
             context.register(name, union_by_name(&dir)?);
             tables.push(name);
@@ -48,7 +50,7 @@ pub fn query(processed: &Path, sql: &str, output: QueryOutput) -> Result<String>
         ("coverage", "coverage.parquet"),
         ("validation", "validation.parquet"),
     ] {
-        let path = processed.join(file);
+        let path = root.join(file);
         if path.is_file() {
             context.register(name, scan(&path, ScanArgsParquet::default())?);
             tables.push(name);

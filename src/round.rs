@@ -23,7 +23,7 @@ use crate::ingest;
 use crate::installation;
 use crate::plausibility;
 use crate::progress::Progress;
-use crate::publish::{FileChecksum, Provenance, Release};
+use crate::publish::{FileChecksum, Folder, Outputs, Provenance, Release};
 use crate::repeated_ids::{self, IdHashes};
 use crate::rules::{Rules, Severity};
 use crate::spec::SourceSpec;
@@ -82,6 +82,20 @@ struct OutputSection {
     /// cost of a large round; a round that only needs indicators can turn it off.
     #[serde(default = "default_true")]
     records: bool,
+    /// Where releases are kept (processed/ and charts/ link to the current one).
+    #[serde(default = "default_releases")]
+    releases: PathBuf,
+    /// How many releases are kept, the current one included.
+    #[serde(default = "default_keep_releases")]
+    keep_releases: usize,
+}
+
+fn default_releases() -> PathBuf {
+    "releases".into()
+}
+
+fn default_keep_releases() -> usize {
+    5
 }
 
 fn default_true() -> bool {
@@ -101,16 +115,11 @@ pub struct Round {
     pub disclosure: disclosure::Policies,
     pub charts: Vec<ChartSpec>,
     pub tables: Vec<TableSpec>,
-    pub processed_dir: PathBuf,
-    pub charts_dir: PathBuf,
-    /// Confidential records of protected sources: see [`Round::private_dir`].
-    pub private_dir: PathBuf,
+    /// The release folders and the links users open (`processed/`, `charts/`, `.ilms/private`).
+    pub outputs: Outputs,
     /// Whether harmonized records are published (`[output] records`).
     pub publish_records: bool,
 }
-
-/// The output folder (of a release's three) for confidential records: see [`Round::private_dir`].
-const PRIVATE: usize = 2;
 
 /// Options for [`Round::run`].
 #[derive(Debug, Clone, Copy)]
@@ -152,6 +161,11 @@ pub struct RunReport {
     pub validation: Vec<validate::RuleResult>,
     pub files: Vec<PathBuf>,
     pub provenance: Provenance,
+    /// The release's id (its folder under `[output] releases`).
+    pub release: String,
+    /// Old releases that could not be removed after this one became current.
+    #[serde(skip)]
+    pub tidy_problems: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -443,9 +457,13 @@ impl Round {
         Ok(Round {
             manifest: manifest.to_path_buf(),
             name: parsed.round.name,
-            processed_dir: root.join(&parsed.output.processed),
-            charts_dir: root.join(&parsed.output.charts),
-            private_dir: root.join(".ilms").join("private"),
+            outputs: Outputs {
+                processed: root.join(&parsed.output.processed),
+                charts: root.join(&parsed.output.charts),
+                private: root.join(".ilms").join("private"),
+                releases: root.join(&parsed.output.releases),
+                keep: parsed.output.keep_releases,
+            },
             publish_records: parsed.output.records,
             root,
             classifications,
@@ -490,59 +508,42 @@ impl Round {
         }
     }
 
-    /// The cells the last run published (`processed/indicators/`).
+    /// The cells the current release published (`processed/indicators/`).
     pub fn published_cells(&self) -> Result<Cells> {
-        if !self.processed_dir.join("indicators").is_dir() {
+        // Resolved once: a run that makes another release current meanwhile is not half-read.
+        let processed = self.outputs.current(Folder::Processed);
+        if !processed.join("indicators").is_dir() {
             return Err(Error::new(
-                self.processed_dir.join("indicators"),
+                self.outputs.processed.join("indicators"),
                 "",
                 "no published indicators",
                 "run `ilms run` first",
             ));
         }
-        let frame = crate::query::scan_indicators(&self.processed_dir)?
+        let read = |e| Error::polars(&self.outputs.processed, "read the published cells", e);
+        let frame = crate::query::scan_indicators(&processed)?
             .collect()
-            .map_err(|e| Error::polars(&self.processed_dir, "read the published cells", e))?;
-        Cells::from_frame(&frame)
-            .map_err(|e| Error::polars(&self.processed_dir, "read the published cells", e))
+            .map_err(read)?;
+        Cells::from_frame(&frame).map_err(read)
     }
 
-    /// Run every stage and publish one release to the output folders.
+    /// Run every stage and publish one release, made current in one step (`ilms run`).
     ///
     /// Each source is streamed from its raw file (see `process_source`); only small tables (the
     /// aggregation, the cells) are held in memory, whatever the file size.
     pub fn run(&self, options: &RunOptions) -> Result<RunReport> {
-        // Held until the release is in place: a second run in this round refuses meanwhile.
+        // Held until the release is current: a second run in this round refuses meanwhile.
         let _lock = installation::RunLock::take(&self.root)?;
-        self.run_into(
-            options,
-            &[&self.processed_dir, &self.charts_dir, &self.private_dir],
-            true,
-        )
+        self.run_into(options, &self.outputs, true)
     }
 
     /// Run every stage and every rule, but publish nothing: the outputs are made in a temporary
     /// folder and thrown away. For `ilms validate`.
     pub fn validate(&self, options: &RunOptions) -> Result<RunReport> {
         let scratch = std::env::temp_dir().join(format!("ilms-validate-{}", std::process::id()));
-        let result = self.run_into(
-            options,
-            &[
-                &scratch.join("processed"),
-                &scratch.join("charts"),
-                &scratch.join("private"),
-            ],
-            false,
-        );
+        let result = self.run_into(options, &Outputs::under(&scratch, 1), false);
         let _ = std::fs::remove_dir_all(&scratch);
         result
-    }
-
-    /// Where the records of sources under a protecting disclosure policy go: confidential
-    /// microdata for the office's own use, never part of the release (git-ignored, next to the
-    /// id key).
-    pub fn private_dir(&self) -> &Path {
-        &self.private_dir
     }
 
     /// Check each spec's expressions against the values its raw file holds (`ilms check`; a run
@@ -570,18 +571,18 @@ impl Round {
         self.sources.retain(|s| ids.contains(&s.source.id));
         // Compared as absolute paths: "./processed" is "processed".
         let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-        let release = [
-            absolute(&self.processed_dir),
-            absolute(&self.charts_dir),
-            absolute(&self.private_dir),
-        ];
+        let round = &self.outputs;
         let out_abs = absolute(out);
-        let outputs = ["processed", "charts", "private"].map(|f| out_abs.join(f));
-        if outputs.iter().any(|o| release.contains(o))
-            || release
-                .iter()
-                .any(|r| out_abs.starts_with(r) || r.starts_with(&out_abs))
-        {
+        let overlaps = [
+            &round.processed,
+            &round.charts,
+            &round.private,
+            &round.releases,
+        ]
+        .iter()
+        .map(|folder| absolute(folder))
+        .any(|folder| out_abs.starts_with(&folder) || folder.starts_with(&out_abs));
+        if overlaps {
             return Err(Error::new(
                 out,
                 "--out",
@@ -589,25 +590,22 @@ impl Round {
                 "give a folder of its own, e.g. --out runs/MYS_LFS_2024",
             ));
         }
-        self.processed_dir = out.join("processed");
-        self.charts_dir = out.join("charts");
-        self.private_dir = out.join("private");
+        self.outputs = Outputs::under(out, round.keep);
         Ok(())
     }
 
-    /// `folders`: processed, charts and private output folders.
+    /// Run every stage into a release of `outputs`, made current if `publish`.
     fn run_into(
         &self,
         options: &RunOptions,
-        folders: &[&Path; 3],
+        outputs: &Outputs,
         publish: bool,
     ) -> Result<RunReport> {
-        let [processed_dir, charts_dir, private_dir] = *folders;
         let progress = Progress {
             enabled: options.progress,
         };
         let provenance = self.provenance()?;
-        let mut release = Release::begin(&[processed_dir, charts_dir, private_dir])?;
+        let mut release = Release::begin(outputs, &provenance)?;
 
         let bar = progress.records("records", self.sources.len());
         let mut cells = Cells::default();
@@ -622,7 +620,7 @@ impl Round {
                 spec.source.id
             ));
             let mark = release.mark();
-            let outcome = match self.process_source(spec, &mut release, &provenance) {
+            let outcome = match self.process_source(spec, &mut release) {
                 Ok(outcome) => outcome,
                 // Under --keep-going a source that cannot be processed is left out like one that
                 // failed a rule: none of its files, its indicators not available, the reason told.
@@ -672,16 +670,21 @@ impl Round {
             },
         );
         let bar = progress.stage("publish", 3 + tables.len() + planned.len());
-        let frame = cells
-            .to_frame()
-            .map_err(|e| Error::polars(&self.processed_dir, "assemble the indicator cells", e))?;
-        release.write_partitioned(0, "indicators", &frame, &["ref_area", "time"], &provenance)?;
+        let frame = cells.to_frame().map_err(|e| {
+            Error::polars(&self.outputs.processed, "assemble the indicator cells", e)
+        })?;
+        release.write_partitioned(
+            Folder::Processed,
+            "indicators",
+            &frame,
+            &["ref_area", "time"],
+        )?;
         let csv = export::ilostat_csv(&frame)
-            .map_err(|e| Error::polars(&self.processed_dir, "write the ILOSTAT CSV", e))?;
-        release.write_text(0, "indicators_ilostat.csv", csv)?;
+            .map_err(|e| Error::polars(&self.outputs.processed, "write the ILOSTAT CSV", e))?;
+        release.write_text(Folder::Processed, "indicators_ilostat.csv", csv)?;
         let sdmx = export::sdmx_csv(&frame)
-            .map_err(|e| Error::polars(&self.processed_dir, "write the SDMX-CSV", e))?;
-        release.write_text(0, "indicators_sdmx.csv", sdmx)?;
+            .map_err(|e| Error::polars(&self.outputs.processed, "write the SDMX-CSV", e))?;
+        release.write_text(Folder::Processed, "indicators_sdmx.csv", sdmx)?;
         bar.inc(1);
         // Coverage counts records per raw code: a protected source's go to the private folder.
         let protected: BTreeSet<&String> = self
@@ -693,43 +696,36 @@ impl Round {
         let (private, public): (Vec<_>, Vec<_>) = coverage
             .into_iter()
             .partition(|(id, _)| protected.contains(id));
-        for (folder, lines) in [(0, public), (PRIVATE, private)] {
+        for (folder, lines) in [(Folder::Processed, public), (Folder::Private, private)] {
             let mut frame = coverage_frame(&lines).map_err(|e| {
-                Error::polars(&self.processed_dir, "assemble the coverage report", e)
+                Error::polars(&self.outputs.processed, "assemble the coverage report", e)
             })?;
-            release.write_parquet(folder, "coverage.parquet", &mut frame, &provenance)?;
+            release.write_parquet(folder, "coverage.parquet", &mut frame)?;
         }
-        let mut frame = validation_frame(&validation)
-            .map_err(|e| Error::polars(&self.processed_dir, "assemble the validation report", e))?;
-        release.write_parquet(0, "validation.parquet", &mut frame, &provenance)?;
+        let mut frame = validation_frame(&validation).map_err(|e| {
+            Error::polars(&self.outputs.processed, "assemble the validation report", e)
+        })?;
+        release.write_parquet(Folder::Processed, "validation.parquet", &mut frame)?;
         bar.inc(1);
         bar.set_message("annual tables");
-        release.replace_folder(0, "tables");
-        // The records folders hold this release's sources only: none of a source that failed or
-        // left the round, none of an earlier run with records when this one has none.
-        for folder in [0, PRIVATE] {
-            release.replace_folder(folder, "harmonized");
-            release.replace_folder(folder, "quarantine");
-        }
         for table in &tables {
             for (name, bytes) in table.files()? {
-                release.write_text(0, &format!("tables/{name}"), bytes)?;
+                release.write_text(Folder::Processed, &format!("tables/{name}"), bytes)?;
             }
             bar.inc(1);
         }
         bar.set_message("charts");
-        release.own_files(1, &["svg", "png"]);
         let mut chart_svgs = Vec::new();
         for chart in &planned {
-            let svg = release.path(1, format!("{}.svg", chart.stem))?;
-            let png = release.path(1, format!("{}.png", chart.stem))?;
+            let svg = release.path(Folder::Charts, format!("{}.svg", chart.stem))?;
+            let png = release.path(Folder::Charts, format!("{}.png", chart.stem))?;
             charts::render(chart, &svg, &png)?;
             let text = std::fs::read_to_string(&svg)
                 .map_err(|e| Error::io(&svg, "read the chart back for the report", e))?;
             chart_svgs.push((chart.title.clone(), text));
             bar.inc(1);
         }
-        let log_path = release.final_path(0, "run_log.json");
+        let log_path = release.final_path(Folder::Processed, "run_log.json");
         let mut report = RunReport {
             round: self.name.clone(),
             sources,
@@ -742,8 +738,10 @@ impl Round {
             not_available,
             files: release.final_paths(),
             provenance,
+            release: release.id().to_string(),
+            tidy_problems: Vec::new(),
         };
-        let report_path = release.final_path(0, "report.html");
+        let report_path = release.final_path(Folder::Processed, "report.html");
         report.files.push(report_path);
         report.files.push(log_path.clone());
         let page = crate::report::html(&crate::report::ReportInput {
@@ -764,13 +762,13 @@ impl Round {
             charts: chart_svgs,
             classifications: &self.classifications,
         });
-        release.write_text(0, "report.html", page)?;
+        release.write_text(Folder::Processed, "report.html", page)?;
         let log = serde_json::to_string_pretty(&report)
             .map_err(|e| Error::new(&log_path, "", e.to_string(), "report this bug"))?;
-        release.write_text(0, "run_log.json", &log)?;
+        release.write_text(Folder::Processed, "run_log.json", &log)?;
         bar.inc(1);
         if publish {
-            release.commit()?;
+            report.tidy_problems = release.commit()?.problems;
         }
         bar.finish_with_message("done");
         Ok(report)
@@ -784,12 +782,7 @@ impl Round {
     /// one grouping of the records from which the reconciliation counts, every indicator's cells and
     /// the coverage report are read. Memory does not grow with the file; the grouping's grows with
     /// its combinations (BENCHMARKS.md, "Census-like combinations").
-    fn process_source(
-        &self,
-        spec: &SourceSpec,
-        release: &mut Release,
-        provenance: &Provenance,
-    ) -> Result<SourceOutcome> {
+    fn process_source(&self, spec: &SourceSpec, release: &mut Release) -> Result<SourceOutcome> {
         let id = &spec.source.id;
         // Read once; each pass clones the plan (a lazy scan, or an in-memory table, shared).
         let raw = ingest::ingest(spec)?;
@@ -817,7 +810,11 @@ impl Round {
         let mut duplicates = validate::no_duplicates();
         let policy = self.disclosure.for_source(spec)?;
         // A protected source's records would give its withheld cells away: not in the release.
-        let records_folder = if policy.protects() { PRIVATE } else { 0 };
+        let records_folder = if policy.protects() {
+            Folder::Private
+        } else {
+            Folder::Processed
+        };
         let clean_file = format!("harmonized/{id}.parquet");
         let quarantine_file = format!("quarantine/{id}.parquet");
         let (mut produced, mut not_available) = self.availability(spec, &provided);
@@ -835,19 +832,13 @@ impl Round {
                     records_folder,
                     &clean_file,
                     published_records(spec, plan.clean()),
-                    provenance,
                 )?])?;
             }
 
             // The quarantine sink and the aggregation share one scan through an explicit cache.
             let validation = plan.cached();
             let mut plans = vec![
-                release.sink_parquet(
-                    records_folder,
-                    &quarantine_file,
-                    validation.quarantine(),
-                    provenance,
-                )?,
+                release.sink_parquet(records_folder, &quarantine_file, validation.quarantine())?,
                 tabulate::combinations(
                     &produced,
                     validation.checked(),
@@ -1516,9 +1507,16 @@ impl fmt::Display for RunReport {
                 r.detail
             )?;
         }
-        writeln!(f, "files written:")?;
+        writeln!(
+            f,
+            "release {} (files as processed/ and charts/ show them):",
+            self.release
+        )?;
         for file in &self.files {
             writeln!(f, "  {}", file.display())?;
+        }
+        for problem in &self.tidy_problems {
+            writeln!(f, "warning: {problem}")?;
         }
         Ok(())
     }

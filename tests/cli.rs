@@ -6,8 +6,8 @@ use std::process::Command;
 
 mod common;
 use common::{
-    assert_clean_failure, assert_crosscheck, assert_python_check, assert_python_check_with, python,
-    text, Round,
+    assert_clean_failure, assert_crosscheck, assert_python_check, assert_python_check_with,
+    assert_whole_release, python, text, Round,
 };
 
 /// Run ilms, expect a clean refusal naming `file` and `key`, and no output written. Returns stderr.
@@ -51,10 +51,14 @@ fn sample_round_publishes_cells_that_match_an_independent_duckdb_computation() {
     ] {
         assert!(round.path(file).is_file(), "{file} missing");
     }
-    assert!(
-        !round.path("processed/.ilms-staging").exists(),
-        "staging folder left behind"
-    );
+    // One whole release, current, and nothing unfinished beside it.
+    assert_whole_release(round.dir.path());
+    let releases: Vec<String> = fs::read_dir(round.path("releases"))
+        .expect("releases")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(releases.len(), 2, "{releases:?}");
 
     assert_audit(round.dir.path());
     assert_python_check("exports.py", round.dir.path(), "exports ok");
@@ -724,19 +728,32 @@ fn a_source_with_no_record_is_not_published_as_zeros() {
 #[test]
 fn the_charts_folder_holds_exactly_the_charts_of_the_current_release() {
     let round = Round::sample();
+    // A charts folder of an earlier ilms (a real folder, not a link) is kept as a release of its
+    // own; the charts/ users open then shows the current release's charts only.
     fs::create_dir_all(round.path("charts")).expect("charts folder");
     fs::write(round.path("charts/README.md"), "kept\n").expect("readme");
     fs::write(round.path("charts/pyramid_XXX_2019_OLD.svg"), "<svg/>").expect("stale chart");
-    fs::write(round.path("charts/pyramid_XXX_2019_OLD.png"), "png").expect("stale chart");
     let output = round.ilms(&["run", "--quiet", "--no-records"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(!round.path("charts/pyramid_XXX_2019_OLD.svg").exists());
-    assert!(!round.path("charts/pyramid_XXX_2019_OLD.png").exists());
-    assert!(
-        round.path("charts/README.md").exists(),
-        "the README was removed"
-    );
+    assert!(!round.path("charts/README.md").exists());
     assert!(round.path("charts/outflow_by_country_2024.svg").exists());
+    let earlier = round.path("releases/0-earlier-outputs/charts");
+    assert_eq!(
+        fs::read_to_string(earlier.join("README.md")).expect("the earlier README kept"),
+        "kept\n"
+    );
+    assert!(earlier.join("pyramid_XXX_2019_OLD.svg").is_file());
+    assert!(fs::symlink_metadata(round.path("charts"))
+        .expect("charts")
+        .file_type()
+        .is_symlink());
+    assert_whole_release(round.dir.path());
+    let listed = text(&round.ilms(&["releases"]).stdout);
+    assert!(
+        listed.contains("0-earlier-outputs") && listed.contains("current"),
+        "{listed}"
+    );
 }
 
 /// Run a Python snippet on one file (its path is `sys.argv[1]`); it must succeed.

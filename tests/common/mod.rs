@@ -175,3 +175,59 @@ impl Round {
             .collect()
     }
 }
+
+/// The current release under `root` (which holds `releases/`) is whole: its processed/ and
+/// charts/ hold exactly the files its release.json lists, each with the listed size and SHA-256,
+/// and no unfinished release is current. Returns the release's id.
+pub fn assert_whole_release(root: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let current = root.join("releases/current");
+    let manifest: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(current.join("release.json"))
+            .expect("release.json of the current release"),
+    )
+    .expect("release.json parses");
+    let mut listed: Vec<(String, u64, String)> = manifest["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().expect("path").to_string(),
+                f["bytes"].as_u64().expect("bytes"),
+                f["sha256"].as_str().expect("sha256").to_string(),
+            )
+        })
+        .collect();
+    listed.sort();
+    let mut found = Vec::new();
+    for folder in ["processed", "charts"] {
+        collect_files(&current.join(folder), &mut found);
+    }
+    let mut present: Vec<(String, u64, String)> = found
+        .iter()
+        .map(|path| {
+            let bytes = fs::read(path).expect("read a released file");
+            let relative = path.strip_prefix(&current).expect("inside the release");
+            (
+                relative.to_string_lossy().to_string(),
+                bytes.len() as u64,
+                format!("{:x}", Sha256::digest(&bytes)),
+            )
+        })
+        .collect();
+    present.sort();
+    assert!(!listed.is_empty(), "the release lists no files");
+    assert_eq!(
+        present, listed,
+        "the current release differs from its release.json"
+    );
+    let id = manifest["id"].as_str().expect("id").to_string();
+    let target = fs::read_link(&current).expect("current is a link");
+    assert_eq!(
+        target,
+        PathBuf::from(&id),
+        "current points at another release"
+    );
+    id
+}
