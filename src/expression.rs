@@ -74,14 +74,23 @@ pub fn compile(spec_path: &Path, key: &str, text: &str) -> Result<Expr> {
     })
 }
 
-/// The raw columns an expression reads.
-pub fn columns(expr: &Expr) -> Vec<String> {
-    expr.clone()
+/// The raw columns an expression reads, each by name. Columns chosen by a pattern
+/// (`COLUMNS('^PASS.*$')`) are refused, the problem returned: which columns a pattern reaches
+/// depends on the file, and it could reach a personal identifier.
+pub fn columns(expr: &Expr) -> std::result::Result<Vec<String>, String> {
+    if expr.into_iter().any(|e| matches!(e, Expr::Selector(_))) {
+        return Err(
+            "the expression chooses columns by a pattern (COLUMNS(...)): name each raw column it reads"
+                .into(),
+        );
+    }
+    Ok(expr
+        .clone()
         .meta()
         .root_names()
         .into_iter()
         .map(|n| n.to_string())
-        .collect()
+        .collect())
 }
 
 /// A literal a raw column is compared with.

@@ -249,9 +249,10 @@ pub struct RecordSpec {
     /// available" (the source gives no figure) unless this is "".
     pub nil: Option<String>,
     /// Columns holding personal data (names, passport numbers): never written. If an id column is
-    /// one of them, `record_id` is a keyed hash instead of the raw values.
-    #[serde(default)]
-    pub identifiers: Vec<String>,
+    /// one of them, `record_id` is a keyed hash instead of the raw values. Required (`[]` if there
+    /// are none) for record-level administrative data: see [`RecordSpec::identifiers`].
+    #[serde(default, rename = "identifiers")]
+    declared_identifiers: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -548,7 +549,7 @@ impl SourceSpec {
         self.record
             .id_columns
             .iter()
-            .any(|c| self.record.identifiers.contains(c))
+            .any(|c| self.record.identifiers().contains(c))
     }
 
     pub fn is_aggregate(&self) -> bool {
@@ -654,7 +655,7 @@ impl SourceSpec {
                 )
             })?;
             let is_identifier =
-                |column: &str| parsed.record.identifiers.iter().any(|c| c == column);
+                |column: &str| parsed.record.identifiers().iter().any(|c| c == column);
             let (column, expr) = match (&declared.column, &declared.expr) {
                 (Some(column), None) => {
                     require_column(column, &format!("{key}.column"))?;
@@ -662,7 +663,15 @@ impl SourceSpec {
                 }
                 (None, Some(text)) => {
                     let expr = expression::compile(spec_path, &format!("{key}.expr"), text)?;
-                    for used in expression::columns(&expr) {
+                    let used_columns = expression::columns(&expr).map_err(|problem| {
+                        Error::new(
+                            spec_path,
+                            format!("{key}.expr"),
+                            problem,
+                            "write the raw columns by name, e.g. CONCAT_WS('-', \"A\", \"B\")",
+                        )
+                    })?;
+                    for used in used_columns {
                         require_column(&used, &format!("{key}.expr"))?;
                         if is_identifier(&used) {
                             return Err(identifier_used(spec_path, &format!("{key}.expr"), &used));
@@ -751,7 +760,8 @@ impl SourceSpec {
                 "map each of them in [variables], or list those the source does not have in source.not_provided",
             ));
         }
-        for column in &parsed.record.identifiers {
+        check_identifiers_declared(spec_path, &parsed.source, &parsed.record)?;
+        for column in parsed.record.identifiers() {
             require_column(column, "record.identifiers")?;
         }
         for (column, key) in [
@@ -759,7 +769,7 @@ impl SourceSpec {
             (&parsed.record.count, "record.count"),
         ] {
             if let Some(column) = column {
-                if parsed.record.identifiers.contains(column) {
+                if parsed.record.identifiers().contains(column) {
                     return Err(identifier_used(spec_path, key, column));
                 }
             }
@@ -949,6 +959,36 @@ pub fn valid_time(time: &str) -> bool {
         [b'M', a, b] => matches!((a, b), (b'0', b'1'..=b'9') | (b'1', b'0'..=b'2')),
         _ => false,
     }
+}
+
+impl RecordSpec {
+    /// Columns holding personal data, as declared (none if the key is absent).
+    pub fn identifiers(&self) -> &[String] {
+        self.declared_identifiers.as_deref().unwrap_or(&[])
+    }
+}
+
+/// Record-level administrative data (ILOSTAT source types F*: registers, permits, deployments)
+/// usually carry names and document numbers: its spec must say which columns are personal
+/// identifiers, or `identifiers = []`, rather than leave it out and publish them as `record_id`.
+fn check_identifiers_declared(
+    spec_path: &Path,
+    source: &SourceMeta,
+    record: &RecordSpec,
+) -> Result<()> {
+    let administrative = source.source_type.starts_with('F');
+    if source.kind == SourceKind::Microdata && administrative && record.declared_identifiers.is_none() {
+        return Err(Error::new(
+            spec_path,
+            "record.identifiers",
+            format!(
+                "record-level administrative data (source type {}) without a list of the columns that identify persons",
+                source.source_type
+            ),
+            "list the columns holding names, passport or card numbers, e.g. identifiers = [\"NAME\", \"PASSPORT_NO\"] (never written; a record_id made of them is a keyed hash), or identifiers = [] if the file has none",
+        ));
+    }
+    Ok(())
 }
 
 fn identifier_used(spec_path: &Path, key: &str, column: &str) -> Error {

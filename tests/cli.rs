@@ -1084,6 +1084,27 @@ fn the_id_key_is_private_long_enough_and_a_second_run_waits_for_the_lock() {
 }
 
 #[test]
+fn personal_identifiers_cannot_be_reached_by_a_pattern_or_left_undeclared() {
+    let spec = "schemas/sources/phl_deployments_2024.toml";
+    // An expression that would gather the passport numbers through a column pattern.
+    let round = Round::sample();
+    round.edit(
+        spec,
+        "[variables.sex]\ncolumn = \"SEX\"",
+        "[variables.sex]\nexpr = \"CASE WHEN CONCAT_WS('|', COLUMNS('^PASS.*$')) = '' THEN 'X' ELSE \\\"SEX\\\" END\"",
+    );
+    let output = round.ilms(&["check"]);
+    assert_clean_failure(&output, spec, "variables.sex.expr");
+    assert!(text(&output.stderr).contains("by a pattern"), "{}", text(&output.stderr));
+    // Record-level administrative data must say which columns identify persons.
+    let round = Round::sample();
+    round.edit(spec, "identifiers = [\"WORKER_NAME\", \"PASSPORT_NO\"]\n", "");
+    let output = round.ilms(&["check"]);
+    assert_clean_failure(&output, spec, "record.identifiers");
+    assert!(text(&output.stderr).contains("identifiers = []"), "{}", text(&output.stderr));
+}
+
+#[test]
 fn hostile_queries_and_a_mistyped_rules_file_are_refused_with_a_message() {
     let round = Round::sample();
     for (sql, says) in [
