@@ -977,7 +977,10 @@ fn check_identifiers_declared(
     record: &RecordSpec,
 ) -> Result<()> {
     let administrative = source.source_type.starts_with('F');
-    if source.kind == SourceKind::Microdata && administrative && record.declared_identifiers.is_none() {
+    if source.kind == SourceKind::Microdata
+        && administrative
+        && record.declared_identifiers.is_none()
+    {
         return Err(Error::new(
             spec_path,
             "record.identifiers",

@@ -1095,13 +1095,25 @@ fn personal_identifiers_cannot_be_reached_by_a_pattern_or_left_undeclared() {
     );
     let output = round.ilms(&["check"]);
     assert_clean_failure(&output, spec, "variables.sex.expr");
-    assert!(text(&output.stderr).contains("by a pattern"), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("by a pattern"),
+        "{}",
+        text(&output.stderr)
+    );
     // Record-level administrative data must say which columns identify persons.
     let round = Round::sample();
-    round.edit(spec, "identifiers = [\"WORKER_NAME\", \"PASSPORT_NO\"]\n", "");
+    round.edit(
+        spec,
+        "identifiers = [\"WORKER_NAME\", \"PASSPORT_NO\"]\n",
+        "",
+    );
     let output = round.ilms(&["check"]);
     assert_clean_failure(&output, spec, "record.identifiers");
-    assert!(text(&output.stderr).contains("identifiers = []"), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("identifiers = []"),
+        "{}",
+        text(&output.stderr)
+    );
 }
 
 #[test]

@@ -12,7 +12,8 @@ use polars::prelude::*;
 
 mod common;
 use common::{
-    assert_clean_failure, assert_crosscheck, collect_files, copy_tree, indicator_cells, text,
+    assert_clean_failure, assert_crosscheck, collect_files, copy_tree, indicator_cells, python,
+    text,
 };
 
 fn fixtures() -> PathBuf {
@@ -564,5 +565,65 @@ fn a_header_only_file_in_every_format_fails_and_publishes_no_zero() {
         failures.is_empty(),
         "a header-only file that is not refused as a source with no record:\n\n{}",
         failures.join("\n\n")
+    );
+}
+
+/// Workbooks made by Python in the round's raw/: a table with one stray cell at the sheet's last
+/// row and column, one whose filled cells spread over the whole sheet, and one whose sheet unpacks
+/// to more than a gigabyte (a zip bomb of 1 MB).
+const HOSTILE_WORKBOOKS: &str = r#"
+import sys, zipfile, openpyxl
+raw = sys.argv[1]
+def table():
+    wb = openpyxl.Workbook(); ws = wb.active
+    ws.append(["Destination", "Men", "Women"])
+    for row in [("SAU", 10, 20), ("MYS", 7, 3)]:
+        ws.append(list(row))
+    return wb, ws
+wb, ws = table(); ws.cell(row=1048576, column=16384, value="x"); wb.save(f"{raw}/stray.xlsx")
+wb, ws = table()
+ws.cell(row=1048576, column=16383, value="x"); ws.cell(row=1048576, column=16384, value="y")
+wb.save(f"{raw}/spread.xlsx")
+src = zipfile.ZipFile(f"{raw}/stray.xlsx")
+with zipfile.ZipFile(f"{raw}/bomb.xlsx", "w", zipfile.ZIP_DEFLATED) as out:
+    for item in src.infolist():
+        if item.filename != "xl/worksheets/sheet1.xml":
+            out.writestr(item, src.read(item.filename))
+    with out.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+        block = b" " * (1 << 24)
+        for _ in range(65):  # 1,040 MiB of blanks
+            sheet.write(block)
+"#;
+
+#[test]
+fn workbooks_are_read_within_a_memory_budget_and_a_far_stray_cell_is_ignored() {
+    let round = FixtureRound::new();
+    let made = python()
+        .args(["-c", HOSTILE_WORKBOOKS])
+        .arg(round.path("raw"))
+        .output()
+        .expect("python3");
+    assert!(made.status.success(), "{}", text(&made.stderr));
+
+    // The stray cell does not make the table a million rows by 16,384 columns.
+    let stray = round.ilms(&["inspect", "raw/stray.xlsx"]);
+    let shown = text(&stray.stdout);
+    assert!(stray.status.success(), "{}", text(&stray.stderr));
+    assert!(shown.contains("2 rows, 3 columns"), "{shown}");
+
+    let spread = round.ilms(&["inspect", "raw/spread.xlsx"]);
+    assert_clean_failure(&spread, "spread.xlsx", "sheet 'Sheet'");
+    assert!(
+        text(&spread.stderr).contains("file.cells"),
+        "{}",
+        text(&spread.stderr)
+    );
+
+    let bomb = round.ilms(&["inspect", "raw/bomb.xlsx"]);
+    assert_clean_failure(&bomb, "bomb.xlsx", "xl/worksheets/sheet1.xml");
+    assert!(
+        text(&bomb.stderr).contains("unpacks to 1040 MB"),
+        "{}",
+        text(&bomb.stderr)
     );
 }

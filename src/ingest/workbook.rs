@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use calamine::{open_workbook_auto, Data, Range, Reader};
+use calamine::{open_workbook_auto, Cell, Data, Range, Reader, Sheets};
 
 use polars::prelude::IdxSize;
 
@@ -303,8 +303,41 @@ fn numbered_frame(
         .map_err(|e| Error::polars(path, "assemble the columns", e))
 }
 
+/// Most bytes one part of an .xlsx may unpack to: a sheet of 20 million cells is under it; a small
+/// file that unpacks to gigabytes (a zip bomb) is refused before it is read.
+const MAX_UNPACKED: u64 = 1 << 30;
+
+/// Refuse an .xlsx whose parts declare more than [`MAX_UNPACKED`] bytes once unpacked.
+fn check_unpacked_size(path: &Path) -> Result<()> {
+    let Ok(file) = std::fs::File::open(path) else {
+        return Ok(()); // opening it again below gives the error
+    };
+    let Ok(mut archive) = zip::ZipArchive::new(file) else {
+        return Ok(()); // not a zip: an .xls, or damaged (the reader says which)
+    };
+    for index in 0..archive.len() {
+        let Ok(part) = archive.by_index_raw(index) else {
+            continue;
+        };
+        if part.size() > MAX_UNPACKED {
+            return Err(Error::new(
+                path,
+                part.name().map(|n| n.into_owned()).unwrap_or_default(),
+                format!(
+                    "this part of the workbook unpacks to {} MB ({} MB packed), more than ilms reads (1,024 MB)",
+                    part.size() >> 20,
+                    part.compressed_size() >> 20
+                ),
+                "save the table alone in a new workbook, or as CSV",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Open the workbook and read the declared sheet (or the first).
 fn read_sheet(path: &Path, file: &FileSpec) -> Result<(String, Range<Data>)> {
+    check_unpacked_size(path)?;
     let mut workbook = open_workbook_auto(path).map_err(|e| {
         Error::new(
             path,
@@ -332,20 +365,119 @@ fn read_sheet(path: &Path, file: &FileSpec) -> Result<(String, Range<Data>)> {
             .cloned()
             .ok_or_else(|| Error::new(path, "", "the workbook has no sheets", "check the file"))?,
     };
-    let range = workbook.worksheet_range(&sheet).map_err(|e| {
+    let unreadable = |e: String| {
         Error::new(
             path,
             format!("sheet '{sheet}'"),
             format!("could not read the sheet: {e}"),
             "check the file is complete (open it in Excel or LibreOffice)",
         )
-    })?;
+    };
+    let block = file.cells.as_deref().and_then(cell_block);
+    let range = match &mut workbook {
+        // An .xlsx sheet may hold up to 16,384 x 1,048,576 cells: its cells are gathered first
+        // and the table's range built within a budget (an .xls sheet is at most 256 x 65,536).
+        Sheets::Xlsx(xlsx) => {
+            let mut reader = xlsx
+                .worksheet_cells_reader(&sheet)
+                .map_err(|e| unreadable(e.to_string()))?;
+            let mut cells = Vec::new();
+            while let Some(cell) = reader.next_cell().map_err(|e| unreadable(e.to_string()))? {
+                let value = Data::from(cell.get_value().clone());
+                let inside = block.is_none_or(|(from, to)| within(cell.get_position(), from, to));
+                if inside && value != Data::Empty {
+                    cells.push(Cell::new(cell.get_position(), value));
+                }
+                if cells.len() > MAX_CELLS {
+                    return Err(too_large(path, &sheet, "more than 20 million filled cells"));
+                }
+            }
+            used_range(path, &sheet, cells)?
+        }
+        _ => workbook
+            .worksheet_range(&sheet)
+            .map_err(|e| unreadable(e.to_string()))?,
+    };
     // Only the declared block of cells (checked when the spec loaded), if any.
-    let range = match file.cells.as_deref().and_then(cell_block) {
+    let range = match block {
         Some((from, to)) => range.range(from, to),
         None => range,
     };
     Ok((sheet, range))
+}
+
+/// Most filled cells read from one sheet, and most cells in the rectangle a table is read from
+/// (about 32 bytes each): far above any table a ministry sends, far below the machine's memory.
+const MAX_CELLS: usize = 20_000_000;
+
+fn within(position: (u32, u32), from: (u32, u32), to: (u32, u32)) -> bool {
+    (from.0..=to.0).contains(&position.0) && (from.1..=to.1).contains(&position.1)
+}
+
+/// The rectangle of the sheet's filled cells, without a cell that is alone in both its row and its
+/// column far from the others (a stray mark at the sheet's last row and column would otherwise
+/// make the table 16,384 columns by a million rows).
+fn used_range(path: &Path, sheet: &str, mut cells: Vec<Cell<Data>>) -> Result<Range<Data>> {
+    use std::collections::HashMap;
+    let mut per_row: HashMap<u32, usize> = HashMap::new();
+    let mut per_column: HashMap<u32, usize> = HashMap::new();
+    for cell in &cells {
+        let (row, column) = cell.get_position();
+        *per_row.entry(row).or_default() += 1;
+        *per_column.entry(column).or_default() += 1;
+    }
+    let alone = |cell: &Cell<Data>| {
+        let (row, column) = cell.get_position();
+        per_row[&row] == 1 && per_column[&column] == 1
+    };
+    let last_row = cells
+        .iter()
+        .filter(|c| !alone(c))
+        .map(|c| c.get_position().0)
+        .max();
+    let last_column = cells
+        .iter()
+        .filter(|c| !alone(c))
+        .map(|c| c.get_position().1)
+        .max();
+    if let (Some(last_row), Some(last_column)) = (last_row, last_column) {
+        // A lone cell is kept within reach of the table (a one-cell note below it).
+        cells.retain(|c| {
+            let (row, column) = c.get_position();
+            !alone(c)
+                || (row <= last_row.saturating_add(1000)
+                    && column <= last_column.saturating_add(100))
+        });
+    }
+    let rows = cells.iter().map(|c| c.get_position().0);
+    let columns = cells.iter().map(|c| c.get_position().1);
+    let height = rows
+        .clone()
+        .max()
+        .zip(rows.min())
+        .map_or(0, |(a, b)| (a - b) as usize + 1);
+    let width = columns
+        .clone()
+        .max()
+        .zip(columns.min())
+        .map_or(0, |(a, b)| (a - b) as usize + 1);
+    if height.saturating_mul(width) > MAX_CELLS {
+        return Err(too_large(
+            path,
+            sheet,
+            &format!("filled cells spread over {height} rows by {width} columns"),
+        ));
+    }
+    Ok(Range::from_sparse(cells))
+}
+
+fn too_large(path: &Path, sheet: &str, what: &str) -> Error {
+    Error::new(
+        path,
+        format!("sheet '{sheet}'"),
+        format!("the sheet has {what}, more than ilms reads from one sheet (20 million cells)"),
+        "give the table's block with file.cells (e.g. cells = \"A1:H5000\"), or clear the cells far from the table",
+    )
 }
 
 /// Column names from the header rows: a merged group cell (its value sits in its first column) is
