@@ -306,14 +306,14 @@ fn identifier_values(round_dir: &Path) -> BTreeSet<String> {
     let round = ilms::Round::load(round_dir.join("ilms.toml")).expect("load the round");
     let mut values = BTreeSet::new();
     for spec in &round.sources {
-        if spec.record.identifiers.is_empty() {
+        if spec.record.identifiers().is_empty() {
             continue;
         }
         let raw = ilms::ingest::scan(&spec.raw_path, &spec.file)
             .expect("scan")
             .collect()
             .expect("read");
-        for column in &spec.record.identifiers {
+        for column in spec.record.identifiers() {
             values.extend(strings(&raw, column).into_iter().flatten());
         }
     }
