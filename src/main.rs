@@ -299,11 +299,13 @@ fn main() -> ExitCode {
             if !sources.is_empty() {
                 let out = out.unwrap_or_else(|| r.root.join(".ilms/runs").join(sources.join("+")));
                 r.only_sources(&sources, &out)?;
-                eprintln!(
+                if !quiet {
+                    eprintln!(
                     "running {} alone: its release goes to {} (the round's release is left as it is)",
                     sources.join(", "),
-                    out.display()
-                );
+                        out.display()
+                    );
+                }
             }
             let report = r.run(&ilms::RunOptions {
                 progress: !quiet,

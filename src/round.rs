@@ -799,7 +799,10 @@ impl Round {
                 Engine::Streaming,
                 OptFlags::default(),
             )
-            .map_err(|e| Error::polars(&spec.raw_path, "process the records", e))
+            .map_err(|e| {
+                ingest::explain_read_error(spec, &e)
+                    .unwrap_or_else(|| Error::polars(&spec.raw_path, "process the records", e))
+            })
         };
 
         // Uniqueness needs every id seen before any record is judged. The passes judge the records

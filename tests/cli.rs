@@ -1117,6 +1117,35 @@ fn personal_identifiers_cannot_be_reached_by_a_pattern_or_left_undeclared() {
 }
 
 #[test]
+fn a_row_with_more_fields_than_the_header_is_named_by_its_row_and_line() {
+    let round = Round::sample();
+    let path = round.path("raw/mys_lfs_2024.csv");
+    let text_before = fs::read_to_string(&path).expect("raw file");
+    let mut lines: Vec<String> = text_before.lines().map(String::from).collect();
+    lines[99].push_str(",EXTRA");
+    fs::write(&path, lines.join("\n") + "\n").expect("write raw file");
+    let output = round.ilms(&[
+        "run",
+        "--quiet",
+        "--source",
+        "MYS_LFS_2024",
+        "--out",
+        "trial",
+    ]);
+    assert_clean_failure(
+        &output,
+        "raw/mys_lfs_2024.csv",
+        "row 99 (line 100 of the file)",
+    );
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("10 fields where the header has 9"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("truncate_ragged_lines"), "{stderr}");
+}
+
+#[test]
 fn hostile_queries_and_a_mistyped_rules_file_are_refused_with_a_message() {
     let round = Round::sample();
     for (sql, says) in [

@@ -331,6 +331,25 @@ pub(crate) fn guarded<T>(path: &Path, what: &str, read: impl FnOnce() -> Result<
 }
 
 /// SHA-256 of a file, hex-encoded.
+/// A clearer error for a failure polars reports while reading the records, where ilms can find
+/// the row: a record of a delimited file with more fields than its header.
+pub fn explain_read_error(spec: &SourceSpec, error: &PolarsError) -> Option<Error> {
+    let delimited = spec.file.format == FileFormat::Csv;
+    if !delimited || !error.to_string().contains("more fields than") {
+        return None;
+    }
+    let ragged = text::first_ragged_record(&spec.raw_path, &spec.file).ok()??;
+    Some(Error::new(
+        &spec.raw_path,
+        format!("row {} (line {} of the file)", ragged.record, ragged.line),
+        format!(
+            "the row has {} fields where the header has {}",
+            ragged.fields, ragged.expected
+        ),
+        "correct the row (a delimiter inside a value must be quoted), or check file.delimiter and file.quote",
+    ))
+}
+
 pub fn sha256_file(path: &Path) -> Result<String> {
     let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, "open the file", e))?;
     let mut hasher = Sha256::new();

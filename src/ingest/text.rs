@@ -280,3 +280,85 @@ fn decode(path: &Path, declared: TextEncoding) -> Result<String> {
         )),
     }
 }
+
+/// A record with more fields than the header, for the message polars' reader does not give:
+/// `(record number, line of the file, fields, fields of the header)`.
+#[derive(Debug, PartialEq)]
+pub struct RaggedRecord {
+    pub record: usize,
+    pub line: usize,
+    pub fields: usize,
+    pub expected: usize,
+}
+
+/// The first record of a delimited file with more fields than its header (quotes respected: a
+/// delimiter or line break inside quotes is part of the field).
+pub(super) fn first_ragged_record(path: &Path, file: &FileSpec) -> Result<Option<RaggedRecord>> {
+    let bytes = match file.encoding {
+        TextEncoding::Utf8 => {
+            std::fs::read(path).map_err(|e| Error::io(path, "read the file", e))?
+        }
+        encoding => decode(path, encoding)?.into_bytes(),
+    };
+    let delimiter = file.delimiter.as_bytes().first().copied().unwrap_or(b',');
+    let quote = file.quote.as_bytes().first().copied();
+    Ok(ragged_in(&bytes, delimiter, quote))
+}
+
+fn ragged_in(bytes: &[u8], delimiter: u8, quote: Option<u8>) -> Option<RaggedRecord> {
+    let (mut fields, mut line, mut record, mut quoted) = (1, 1, 0, false);
+    let mut expected = None;
+    let mut record_line = 1;
+    let mut has_content = false;
+    for (i, &byte) in bytes.iter().enumerate() {
+        if Some(byte) == quote {
+            quoted = !quoted;
+        } else if byte == delimiter && !quoted {
+            fields += 1;
+        }
+        let ends_record = byte == b'\n' && !quoted || i + 1 == bytes.len();
+        has_content |= byte != b'\n' && byte != b'\r';
+        if byte == b'\n' {
+            line += 1;
+        }
+        if ends_record {
+            if has_content {
+                match expected {
+                    None => expected = Some(fields),
+                    Some(n) if fields > n => {
+                        return Some(RaggedRecord {
+                            record,
+                            line: record_line,
+                            fields,
+                            expected: n,
+                        })
+                    }
+                    Some(_) => {}
+                }
+                record += 1;
+            }
+            (fields, has_content, record_line) = (1, false, line);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_record_with_more_fields_than_the_header_is_found_quotes_respected() {
+        let text = b"a,b,c\n1,\"x,\ny\",3\n\n4,5,6,7\n";
+        assert_eq!(
+            ragged_in(text, b',', Some(b'"')),
+            Some(RaggedRecord {
+                record: 2,
+                line: 5,
+                fields: 4,
+                expected: 3
+            })
+        );
+        assert_eq!(ragged_in(b"a,b\n1,2\n3,4", b',', Some(b'"')), None);
+    }
+}
