@@ -29,6 +29,7 @@ pub mod ingest;
 pub mod inspect;
 pub mod installation;
 pub mod lookup;
+pub mod paths;
 pub mod plausibility;
 pub mod progress;
 pub mod publish;

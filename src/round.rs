@@ -21,6 +21,7 @@ use crate::indicators::Indicator;
 use crate::indicators::Indicators;
 use crate::ingest;
 use crate::installation;
+use crate::paths::{self, RoundFolder};
 use crate::plausibility;
 use crate::progress::Progress;
 use crate::publish::{FileChecksum, Folder, Outputs, Provenance, Release};
@@ -55,6 +56,9 @@ struct RoundSection {
     /// Disclosure policies per kind of source.
     #[serde(default = "default_disclosure")]
     disclosure: PathBuf,
+    /// Folders outside the round's own that its paths may lead to (e.g. a shared raw-data drive).
+    #[serde(default)]
+    outside_folders: Vec<PathBuf>,
 }
 
 fn default_disclosure() -> PathBuf {
@@ -419,11 +423,27 @@ impl Round {
         )?;
         // An empty root (manifest in the working folder) keeps printed paths short: "processed/...".
         let root = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
-        let classifications = Classifications::load(&root.join(&parsed.round.classifications))?;
+        let folder = RoundFolder {
+            root: root.clone(),
+            outside: parsed
+                .round
+                .outside_folders
+                .iter()
+                .map(|f| root.join(f))
+                .collect(),
+        };
+        let at = |key: &str, path: &Path| {
+            folder
+                .resolve(path)
+                .map_err(|problem| Error::new(manifest, key, problem, paths::OUTSIDE_FIX))
+        };
+        let classifications =
+            Classifications::load(&at("round.classifications", &parsed.round.classifications)?)?;
         let mut sources = Vec::new();
         let mut ids = BTreeSet::new();
         for spec_path in &parsed.round.sources {
-            let mut spec = SourceSpec::load(&root.join(spec_path), &root, &classifications)?;
+            let spec_path = at("round.sources", spec_path)?;
+            let mut spec = SourceSpec::load(&spec_path, &folder, &classifications)?;
             if spec.hashes_record_id() {
                 spec.id_key = Some(installation::id_key(&root)?);
             }
@@ -441,27 +461,32 @@ impl Round {
             sources.push(spec);
         }
         let indicators = Indicators::load(
-            &root.join(&parsed.round.indicators),
+            &at("round.indicators", &parsed.round.indicators)?,
             &classifications,
             &harmonize::record_schema(),
         )?;
-        let rules = Rules::load(&root.join(&parsed.round.rules), &harmonize::record_schema())?;
+        let rules = Rules::load(
+            &at("round.rules", &parsed.round.rules)?,
+            &harmonize::record_schema(),
+        )?;
         plausibility::check_declared(&rules, &sources, &indicators)?;
-        let disclosure = disclosure::Policies::load(&root.join(&parsed.round.disclosure))?;
+        let disclosure =
+            disclosure::Policies::load(&at("round.disclosure", &parsed.round.disclosure)?)?;
         for spec in &sources {
             disclosure.for_source(spec)?;
         }
-        let tables = annual::load_specs(&root.join(&parsed.round.tables), &indicators)?;
+        let tables = annual::load_specs(&at("round.tables", &parsed.round.tables)?, &indicators)?;
         let table_ids: Vec<&str> = tables.iter().map(|t| t.id.as_str()).collect();
-        let charts = charts::load_specs(&root.join(&parsed.round.charts), &indicators, &table_ids)?;
+        let charts_path = at("round.charts", &parsed.round.charts)?;
+        let charts = charts::load_specs(&charts_path, &indicators, &table_ids)?;
         Ok(Round {
             manifest: manifest.to_path_buf(),
             name: parsed.round.name,
             outputs: Outputs {
-                processed: root.join(&parsed.output.processed),
-                charts: root.join(&parsed.output.charts),
+                processed: at("output.processed", &parsed.output.processed)?,
+                charts: at("output.charts", &parsed.output.charts)?,
                 private: root.join(".ilms").join("private"),
-                releases: root.join(&parsed.output.releases),
+                releases: at("output.releases", &parsed.output.releases)?,
                 keep: parsed.output.keep_releases,
             },
             publish_records: parsed.output.records,

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::classifications::{Classifications, Crosswalk, Resolution, TextTable};
 use crate::error::{Error, Result};
 use crate::expression;
+use crate::paths::{RoundFolder, OUTSIDE_FIX};
 use crate::plausibility::Benchmark;
 
 #[derive(Debug, Deserialize)]
@@ -560,8 +561,10 @@ impl SourceSpec {
         self.variables.iter().find(|m| m.variable == variable)
     }
 
-    /// Load and check a spec. `root` is the round folder that relative paths start from.
-    pub fn load(spec_path: &Path, root: &Path, cl: &Classifications) -> Result<SourceSpec> {
+    /// Load and check a spec. `round` is the round folder that relative paths start from (and the
+    /// folders they may lead to).
+    pub fn load(spec_path: &Path, round: &RoundFolder, cl: &Classifications) -> Result<SourceSpec> {
+        let root = &round.root;
         let parsed: SpecFile = crate::error::read_toml(
             spec_path,
             "spec",
@@ -569,7 +572,9 @@ impl SourceSpec {
         )?;
         check_meta(spec_path, &parsed.source, cl)?;
         check_file(spec_path, &parsed.file)?;
-        let raw_path = root.join(&parsed.file.path);
+        let raw_path = round
+            .resolve(&parsed.file.path)
+            .map_err(|problem| Error::new(spec_path, "file.path", problem, OUTSIDE_FIX))?;
         if !raw_path.is_file() {
             return Err(Error::new(
                 spec_path,
@@ -706,7 +711,8 @@ impl SourceSpec {
                     "key the map on codes (remove key = \"label\"), or label the column in the source file (see `ilms inspect`)",
                 ));
             }
-            let (codes, crosswalk) = resolve_codes(spec_path, root, &key, variable, &declared, cl)?;
+            let (codes, crosswalk) =
+                resolve_codes(spec_path, round, &key, variable, &declared, cl)?;
             if parsed.source.not_provided.contains(&name) {
                 return Err(Error::new(
                     spec_path,
@@ -720,6 +726,7 @@ impl SourceSpec {
                 column,
                 expr,
                 codes,
+                // Checked to be inside the round by resolve_codes, which read it.
                 map_file: declared.map_file.as_ref().map(|m| root.join(&m.path)),
                 unmapped: declared.unmapped,
                 key: declared.key,
@@ -1007,7 +1014,7 @@ type ResolvedCodes = (Option<BTreeMap<String, String>>, Option<CrosswalkUse>);
 
 fn resolve_codes(
     spec_path: &Path,
-    root: &Path,
+    round: &RoundFolder,
     key: &str,
     variable: Variable,
     declared: &VariableSpec,
@@ -1054,7 +1061,10 @@ fn resolve_codes(
                 .map(|(from, to)| (from.clone(), to.clone(), format!("{key}.map.\"{from}\"")))
                 .collect(),
             (None, Some(file), false) => {
-                let table = TextTable::read(&root.join(&file.path)).map_err(|mut e| {
+                let path = round.resolve(&file.path).map_err(|problem| {
+                    Error::new(spec_path, format!("{key}.map_file.path"), problem, OUTSIDE_FIX)
+                })?;
+                let table = TextTable::read(&path).map_err(|mut e| {
                     e.location = format!(
                         "(named by {} at {key}.map_file.path) {}",
                         spec_path.display(),

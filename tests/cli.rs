@@ -1117,6 +1117,67 @@ fn personal_identifiers_cannot_be_reached_by_a_pattern_or_left_undeclared() {
 }
 
 #[test]
+fn paths_leading_outside_the_round_are_refused_unless_the_manifest_allows_the_folder() {
+    let spec = "schemas/sources/khm_outflows_2024.toml";
+    let round = Round::sample();
+    for hostile in ["/etc/passwd", "../../../../../../etc/passwd"] {
+        round.edit(
+            spec,
+            "path = \"raw/khm_outflows_2024.tsv\"",
+            &format!("path = \"{hostile}\""),
+        );
+        let output = round.ilms(&["check"]);
+        assert_clean_failure(&output, spec, "file.path");
+        let stderr = text(&output.stderr);
+        assert!(
+            stderr.contains("leads outside the round folder"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("root:"),
+            "a line of the file was echoed: {stderr}"
+        );
+        round.edit(
+            spec,
+            &format!("path = \"{hostile}\""),
+            "path = \"raw/khm_outflows_2024.tsv\"",
+        );
+    }
+    round.edit(
+        "ilms.toml",
+        "indicators = \"schemas/indicators.toml\"",
+        "indicators = \"/etc/hosts\"",
+    );
+    assert_clean_failure(&round.ilms(&["check"]), "ilms.toml", "round.indicators");
+    round.edit(
+        "ilms.toml",
+        "indicators = \"/etc/hosts\"",
+        "indicators = \"schemas/indicators.toml\"",
+    );
+
+    // A folder outside the round, named in the manifest, may be read.
+    let outside = tempfile::tempdir().expect("outside folder");
+    let moved = outside.path().join("khm.tsv");
+    fs::rename(round.path("raw/khm_outflows_2024.tsv"), &moved).expect("move the raw file");
+    round.edit(
+        spec,
+        "path = \"raw/khm_outflows_2024.tsv\"",
+        &format!("path = \"{}\"", moved.display()),
+    );
+    assert_clean_failure(&round.ilms(&["check"]), spec, "file.path");
+    round.edit(
+        "ilms.toml",
+        "[round]",
+        &format!(
+            "[round]\noutside_folders = [\"{}\"]",
+            outside.path().display()
+        ),
+    );
+    let output = round.ilms(&["check"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}
+
+#[test]
 fn a_row_with_more_fields_than_the_header_is_named_by_its_row_and_line() {
     let round = Round::sample();
     let path = round.path("raw/mys_lfs_2024.csv");
