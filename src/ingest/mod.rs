@@ -330,7 +330,6 @@ pub(crate) fn guarded<T>(path: &Path, what: &str, read: impl FnOnce() -> Result<
     })
 }
 
-/// SHA-256 of a file, hex-encoded.
 /// A clearer error for a failure polars reports while reading the records, where ilms can find
 /// the row: a record of a delimited file with more fields than its header.
 pub fn explain_read_error(spec: &SourceSpec, error: &PolarsError) -> Option<Error> {
@@ -350,6 +349,7 @@ pub fn explain_read_error(spec: &SourceSpec, error: &PolarsError) -> Option<Erro
     ))
 }
 
+/// SHA-256 of a file, hex-encoded.
 pub fn sha256_file(path: &Path) -> Result<String> {
     let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, "open the file", e))?;
     let mut hasher = Sha256::new();
