@@ -75,10 +75,17 @@ pub fn query(processed: &Path, sql: &str, output: QueryOutput) -> Result<String>
             ),
         )
     };
-    let mut frame = context
-        .execute(sql)
-        .and_then(|plan| plan.collect())
-        .map_err(bad_query)?;
+    let plan = context.execute(sql).map_err(bad_query)?;
+    let mut frame = match plan.clone().collect() {
+        // polars 0.55 fails COUNT(*) over a union of Parquet scans (records, quarantine) when it
+        // pushes the empty projection down ("casting from UInt32 to UInt128"); without that
+        // push-down the same plan counts right.
+        Err(e) if e.to_string().contains("UInt128") => {
+            plan.with_projection_pushdown(false).collect()
+        }
+        other => other,
+    }
+    .map_err(bad_query)?;
     match output {
         QueryOutput::Csv => {
             let mut out = Vec::new();

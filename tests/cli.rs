@@ -477,6 +477,30 @@ for r in rows: print(f"{r[0]},{r[1]},{r[2]}")
     assert_eq!(ours.trim(), text(&duck.stdout).trim());
     assert!(ours.lines().count() > 5, "{ours}");
 
+    // COUNT(*) over the records and quarantine of every source (a union of Parquet files) agrees
+    // with DuckDB's count of the same files.
+    for (table, folder) in [("records", "harmonized"), ("quarantine", "quarantine")] {
+        let output = round.ilms(&[
+            "query",
+            "--csv",
+            &format!("SELECT COUNT(*) AS n FROM {table}"),
+        ]);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let duck = python()
+            .args([
+                "-c",
+                "import sys, duckdb; print(duckdb.execute(f\"select count(*) from read_parquet('{sys.argv[1]}/*.parquet', union_by_name=true)\").fetchone()[0])",
+            ])
+            .arg(round.path(&format!("processed/{folder}")))
+            .output()
+            .expect("python3");
+        assert!(duck.status.success(), "{}", text(&duck.stderr));
+        assert_eq!(
+            text(&output.stdout).trim(),
+            format!("n\n{}", text(&duck.stdout).trim())
+        );
+    }
+
     let bad = round.ilms(&["query", "SELECT nope FROM indicators"]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(text(&bad.stderr).contains("nope") && text(&bad.stderr).contains("fix:"));
