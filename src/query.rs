@@ -80,7 +80,7 @@ pub fn query(processed: &Path, sql: &str, output: QueryOutput) -> Result<String>
         // polars 0.55 fails COUNT(*) over a union of Parquet scans (records, quarantine) when it
         // pushes the empty projection down ("casting from UInt32 to UInt128"); without that
         // push-down the same plan counts right.
-        Err(e) if e.to_string().contains("UInt128") => {
+        Err(e) if e.to_string().contains("casting from UInt32 to UInt128") => {
             plan.with_projection_pushdown(false).collect()
         }
         other => other,

@@ -411,6 +411,35 @@ fn summarize_coverage(lines: &[harmonize::CoverageLine], read: usize) -> Vec<Var
         .collect()
 }
 
+/// Load and check the round's specs (each source id once); a key for hashed record ids if one
+/// needs it.
+fn load_sources(
+    spec_paths: &[PathBuf],
+    folder: &RoundFolder,
+    classifications: &Classifications,
+) -> Result<Vec<SourceSpec>> {
+    let mut sources: Vec<SourceSpec> = Vec::new();
+    for spec_path in spec_paths {
+        let mut spec = SourceSpec::load(spec_path, folder, classifications)?;
+        if spec.hashes_record_id() {
+            spec.id_key = Some(installation::id_key(&folder.root)?);
+        }
+        if sources.iter().any(|s| s.source.id == spec.source.id) {
+            return Err(Error::new(
+                &spec.spec_path,
+                "source.id",
+                format!(
+                    "source id '{}' is used by another spec of the round",
+                    spec.source.id
+                ),
+                "give each source its own id",
+            ));
+        }
+        sources.push(spec);
+    }
+    Ok(sources)
+}
+
 impl Round {
     /// Load the manifest and check everything it names (specs, classifications, indicators, raw
     /// headers) before any record is read.
@@ -437,29 +466,23 @@ impl Round {
                 .resolve(path)
                 .map_err(|problem| Error::new(manifest, key, problem, paths::OUTSIDE_FIX))
         };
+        if parsed.output.keep_releases < 2 {
+            return Err(Error::new(
+                manifest,
+                "output.keep_releases",
+                format!("{} releases kept", parsed.output.keep_releases),
+                "keep at least 2: the previous release stays while readers that opened it finish",
+            ));
+        }
         let classifications =
             Classifications::load(&at("round.classifications", &parsed.round.classifications)?)?;
-        let mut sources = Vec::new();
-        let mut ids = BTreeSet::new();
-        for spec_path in &parsed.round.sources {
-            let spec_path = at("round.sources", spec_path)?;
-            let mut spec = SourceSpec::load(&spec_path, &folder, &classifications)?;
-            if spec.hashes_record_id() {
-                spec.id_key = Some(installation::id_key(&root)?);
-            }
-            if !ids.insert(spec.source.id.clone()) {
-                return Err(Error::new(
-                    &spec.spec_path,
-                    "source.id",
-                    format!(
-                        "source id '{}' is used by another spec of the round",
-                        spec.source.id
-                    ),
-                    "give each source its own id",
-                ));
-            }
-            sources.push(spec);
-        }
+        let spec_paths = parsed
+            .round
+            .sources
+            .iter()
+            .map(|p| at("round.sources", p))
+            .collect::<Result<Vec<_>>>()?;
+        let sources = load_sources(&spec_paths, &folder, &classifications)?;
         let indicators = Indicators::load(
             &at("round.indicators", &parsed.round.indicators)?,
             &classifications,
@@ -487,6 +510,7 @@ impl Round {
                 charts: at("output.charts", &parsed.output.charts)?,
                 private: root.join(".ilms").join("private"),
                 releases: at("output.releases", &parsed.output.releases)?,
+                private_releases: root.join(".ilms").join("private-releases"),
                 keep: parsed.output.keep_releases,
             },
             publish_records: parsed.output.records,
@@ -603,6 +627,7 @@ impl Round {
             &round.charts,
             &round.private,
             &round.releases,
+            &round.private_releases,
         ]
         .iter()
         .map(|folder| absolute(folder))

@@ -95,18 +95,39 @@ fn a_failed_or_killed_publish_leaves_the_previous_release_whole_and_current() {
                     stderr.contains(&format!("injected fault at {step}")),
                     "{stderr}"
                 );
+                // A failed run removes what it wrote: nothing but the previous release is left.
+                assert_eq!(
+                    release_folders(&round),
+                    std::slice::from_ref(&previous_id),
+                    "{fault}"
+                );
             }
             assert_eq!(
                 assert_whole_release(&round.path("trial")),
                 previous_id,
                 "{fault}: another release became current"
             );
+            // The public release is untouched; a run killed between the two switches leaves the
+            // confidential part one release ahead (checked below).
             assert!(
-                snapshot(&round, true) == previous,
+                public(&snapshot(&round, true)) == public(&previous),
                 "{fault}: the release changed"
             );
+            if fault != "abort:switch" {
+                assert!(
+                    snapshot(&round, true) == previous,
+                    "{fault}: records changed"
+                );
+            }
         }
     }
+    // The next run, even one that fails, first puts the confidential part back with the release.
+    let output = trial_run(&round, Some("write"));
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert!(
+        snapshot(&round, true) == previous,
+        "the records were not put back"
+    );
 
     // The next run clears what the killed runs left and publishes the new release.
     let output = trial_run(&round, None);
@@ -124,6 +145,15 @@ fn a_failed_or_killed_publish_leaves_the_previous_release_whole_and_current() {
         .collect();
     assert!(left.is_empty(), "unfinished releases left: {left:?}");
     assert_eq!(release_folders(&round), [previous_id, new_id]);
+}
+
+/// The files of processed/ and charts/ only.
+fn public(files: &[(PathBuf, Vec<u8>)]) -> Vec<(PathBuf, Vec<u8>)> {
+    files
+        .iter()
+        .filter(|(p, _)| !p.to_string_lossy().contains("trial/private"))
+        .cloned()
+        .collect()
 }
 
 fn snapshot_without_log(files: &[(PathBuf, Vec<u8>)]) -> Vec<(PathBuf, Vec<u8>)> {
@@ -160,6 +190,24 @@ fn old_releases_beyond_the_number_kept_are_removed_and_a_failure_to_remove_one_i
     assert_eq!(
         release_folders(&round),
         vec![ids[1].clone(), ids[2].clone(), id]
+    );
+
+    // A folder in the store not named like a release is never counted or removed.
+    fs::create_dir_all(round.path("trial/releases/notes")).expect("a folder of the user's");
+    assert!(trial_run(&round, None).status.success());
+    assert!(round.path("trial/releases/notes").is_dir());
+    // A link the user made where processed/ is shown is not re-pointed.
+    fs::remove_file(round.path("trial/processed")).expect("remove the link");
+    std::os::unix::fs::symlink("/tmp", round.path("trial/processed"))
+        .expect("a link of the user's");
+    let output = trial_run(&round, None);
+    common::assert_clean_failure(&output, "trial/processed", "not to a current release");
+    // Fewer than two releases kept is refused.
+    round.edit("ilms.toml", "keep_releases = 2", "keep_releases = 1");
+    common::assert_clean_failure(
+        &trial_run(&round, None),
+        "ilms.toml",
+        "output.keep_releases",
     );
 }
 

@@ -1,4 +1,5 @@
-//! Mutation fuzzing of every reader and of the spec and rule parsers, within a short budget.
+//! Mutation fuzzing of the readers (all but .xls: see RELIABILITY.md) and of the spec, rule and
+//! policy parsers, within a short budget.
 //!
 //! The corpus is committed: the format fixtures (`tests/fixtures/formats/raw/`: delimited text in
 //! four encodings, xlsx, xls, dta 114-119, sav, zsav, parquet) and the sample round's specs and
@@ -6,7 +7,7 @@
 //! duplicated or cut short; inside an .xlsx, its sheet's XML) with a seeded generator and reads it
 //! as `ilms inspect` or `ilms check` would. Any outcome but a value or an `ilms::Error` (a panic, an
 //! abort, a stack overflow) fails the test; before each execution the input is written to
-//! `target/fuzz-last-input.*`, so a crash that kills the process can be replayed. Runs per target:
+//! `target/tmp/fuzz-last-input.*`, so a crash that kills the process can be replayed. Runs per target:
 //! `ILMS_FUZZ_RUNS` (default 150); seed: `ILMS_FUZZ_SEED` (default 1).
 
 use std::fs;

@@ -292,55 +292,103 @@ pub struct RaggedRecord {
 }
 
 /// The first record of a delimited file with more fields than its header (quotes respected: a
-/// delimiter or line break inside quotes is part of the field).
+/// delimiter or line break inside quotes is part of the field). Read in blocks: the file may be
+/// large (other encodings are decoded in memory, as when they are loaded).
 pub(super) fn first_ragged_record(path: &Path, file: &FileSpec) -> Result<Option<RaggedRecord>> {
-    let bytes = match file.encoding {
-        TextEncoding::Utf8 => {
-            std::fs::read(path).map_err(|e| Error::io(path, "read the file", e))?
-        }
-        encoding => decode(path, encoding)?.into_bytes(),
-    };
     let delimiter = file.delimiter.as_bytes().first().copied().unwrap_or(b',');
-    let quote = file.quote.as_bytes().first().copied();
-    Ok(ragged_in(&bytes, delimiter, quote))
-}
-
-fn ragged_in(bytes: &[u8], delimiter: u8, quote: Option<u8>) -> Option<RaggedRecord> {
-    let (mut fields, mut line, mut record, mut quoted) = (1, 1, 0, false);
-    let mut expected = None;
-    let mut record_line = 1;
-    let mut has_content = false;
-    for (i, &byte) in bytes.iter().enumerate() {
-        if Some(byte) == quote {
-            quoted = !quoted;
-        } else if byte == delimiter && !quoted {
-            fields += 1;
+    let mut scan = RaggedScan::new(delimiter, file.quote.as_bytes().first().copied());
+    if file.encoding != TextEncoding::Utf8 {
+        let text = decode(path, file.encoding)?;
+        return Ok(scan.feed(text.as_bytes()).or_else(|| scan.finish()));
+    }
+    let mut reader = std::fs::File::open(path).map_err(|e| Error::io(path, "read the file", e))?;
+    let mut block = vec![0u8; 1 << 16];
+    loop {
+        let n = reader
+            .read(&mut block)
+            .map_err(|e| Error::io(path, "read the file", e))?;
+        if n == 0 {
+            return Ok(scan.finish());
         }
-        let ends_record = byte == b'\n' && !quoted || i + 1 == bytes.len();
-        has_content |= byte != b'\n' && byte != b'\r';
-        if byte == b'\n' {
-            line += 1;
-        }
-        if ends_record {
-            if has_content {
-                match expected {
-                    None => expected = Some(fields),
-                    Some(n) if fields > n => {
-                        return Some(RaggedRecord {
-                            record,
-                            line: record_line,
-                            fields,
-                            expected: n,
-                        })
-                    }
-                    Some(_) => {}
-                }
-                record += 1;
-            }
-            (fields, has_content, record_line) = (1, false, line);
+        if let Some(ragged) = scan.feed(&block[..n]) {
+            return Ok(Some(ragged));
         }
     }
-    None
+}
+
+/// Fields counted record by record, the header's count kept as the expected one.
+struct RaggedScan {
+    delimiter: u8,
+    quote: Option<u8>,
+    quoted: bool,
+    fields: usize,
+    has_content: bool,
+    line: usize,
+    record_line: usize,
+    record: usize,
+    expected: Option<usize>,
+}
+
+impl RaggedScan {
+    fn new(delimiter: u8, quote: Option<u8>) -> RaggedScan {
+        RaggedScan {
+            delimiter,
+            quote,
+            quoted: false,
+            fields: 1,
+            has_content: false,
+            line: 1,
+            record_line: 1,
+            record: 0,
+            expected: None,
+        }
+    }
+
+    fn feed(&mut self, bytes: &[u8]) -> Option<RaggedRecord> {
+        for &byte in bytes {
+            if Some(byte) == self.quote {
+                self.quoted = !self.quoted;
+            } else if byte == self.delimiter && !self.quoted {
+                self.fields += 1;
+            }
+            self.has_content |= byte != b'\n' && byte != b'\r';
+            if byte == b'\n' {
+                self.line += 1;
+                if !self.quoted {
+                    if let Some(ragged) = self.end_record() {
+                        return Some(ragged);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// The last record, if the file does not end with a line break.
+    fn finish(&mut self) -> Option<RaggedRecord> {
+        self.end_record()
+    }
+
+    fn end_record(&mut self) -> Option<RaggedRecord> {
+        let mut ragged = None;
+        if self.has_content {
+            match self.expected {
+                None => self.expected = Some(self.fields),
+                Some(n) if self.fields > n => {
+                    ragged = Some(RaggedRecord {
+                        record: self.record,
+                        line: self.record_line,
+                        fields: self.fields,
+                        expected: n,
+                    })
+                }
+                Some(_) => {}
+            }
+            self.record += 1;
+        }
+        (self.fields, self.has_content, self.record_line) = (1, false, self.line);
+        ragged
+    }
 }
 
 #[cfg(test)]
@@ -349,9 +397,13 @@ mod tests {
 
     #[test]
     fn the_first_record_with_more_fields_than_the_header_is_found_quotes_respected() {
-        let text = b"a,b,c\n1,\"x,\ny\",3\n\n4,5,6,7\n";
+        let ragged_in = |text: &[u8]| {
+            let mut scan = RaggedScan::new(b',', Some(b'"'));
+            scan.feed(text).or_else(|| scan.finish())
+        };
+        let text = b"a,b,c\r\n1,\"x,\ny\",3\r\n\r\n4,5,6,7";
         assert_eq!(
-            ragged_in(text, b',', Some(b'"')),
+            ragged_in(text),
             Some(RaggedRecord {
                 record: 2,
                 line: 5,
@@ -359,6 +411,6 @@ mod tests {
                 expected: 3
             })
         );
-        assert_eq!(ragged_in(b"a,b\n1,2\n3,4", b',', Some(b'"')), None);
+        assert_eq!(ragged_in(b"a,b\n1,2\n3,4"), None);
     }
 }

@@ -365,38 +365,12 @@ fn read_sheet(path: &Path, file: &FileSpec) -> Result<(String, Range<Data>)> {
             .cloned()
             .ok_or_else(|| Error::new(path, "", "the workbook has no sheets", "check the file"))?,
     };
-    let unreadable = |e: String| {
-        Error::new(
-            path,
-            format!("sheet '{sheet}'"),
-            format!("could not read the sheet: {e}"),
-            "check the file is complete (open it in Excel or LibreOffice)",
-        )
-    };
     let block = file.cells.as_deref().and_then(cell_block);
     let range = match &mut workbook {
-        // An .xlsx sheet may hold up to 16,384 x 1,048,576 cells: its cells are gathered first
-        // and the table's range built within a budget (an .xls sheet is at most 256 x 65,536).
-        Sheets::Xlsx(xlsx) => {
-            let mut reader = xlsx
-                .worksheet_cells_reader(&sheet)
-                .map_err(|e| unreadable(e.to_string()))?;
-            let mut cells = Vec::new();
-            while let Some(cell) = reader.next_cell().map_err(|e| unreadable(e.to_string()))? {
-                let value = Data::from(cell.get_value().clone());
-                let inside = block.is_none_or(|(from, to)| within(cell.get_position(), from, to));
-                if inside && value != Data::Empty {
-                    cells.push(Cell::new(cell.get_position(), value));
-                }
-                if cells.len() > MAX_CELLS {
-                    return Err(too_large(path, &sheet, "more than 20 million filled cells"));
-                }
-            }
-            used_range(path, &sheet, cells)?
-        }
+        Sheets::Xlsx(xlsx) => xlsx_range(path, xlsx, &sheet, block)?,
         _ => workbook
             .worksheet_range(&sheet)
-            .map_err(|e| unreadable(e.to_string()))?,
+            .map_err(|e| unreadable(path, &sheet, e))?,
     };
     // Only the declared block of cells (checked when the spec loaded), if any.
     let range = match block {
@@ -404,6 +378,41 @@ fn read_sheet(path: &Path, file: &FileSpec) -> Result<(String, Range<Data>)> {
         None => range,
     };
     Ok((sheet, range))
+}
+
+fn unreadable(path: &Path, sheet: &str, e: impl std::fmt::Display) -> Error {
+    Error::new(
+        path,
+        format!("sheet '{sheet}'"),
+        format!("could not read the sheet: {e}"),
+        "check the file is complete (open it in Excel or LibreOffice)",
+    )
+}
+
+/// An .xlsx sheet may hold up to 16,384 x 1,048,576 cells: its filled cells (within `block`, if
+/// given) are gathered one by one and the table's range built from them within a budget (an .xls
+/// sheet is at most 256 x 65,536).
+fn xlsx_range<RS: std::io::Read + std::io::Seek>(
+    path: &Path,
+    xlsx: &mut calamine::Xlsx<RS>,
+    sheet: &str,
+    block: Option<((u32, u32), (u32, u32))>,
+) -> Result<Range<Data>> {
+    let mut reader = xlsx
+        .worksheet_cells_reader(sheet)
+        .map_err(|e| unreadable(path, sheet, e))?;
+    let mut cells = Vec::new();
+    while let Some(cell) = reader.next_cell().map_err(|e| unreadable(path, sheet, e))? {
+        let value = Data::from(cell.get_value().clone());
+        let inside = block.is_none_or(|(from, to)| within(cell.get_position(), from, to));
+        if inside && value != Data::Empty {
+            cells.push(Cell::new(cell.get_position(), value));
+        }
+        if cells.len() > MAX_CELLS {
+            return Err(too_large(path, sheet, "more than 20 million filled cells"));
+        }
+    }
+    used_range(path, sheet, cells)
 }
 
 /// Most filled cells read from one sheet, and most cells in the rectangle a table is read from

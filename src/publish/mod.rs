@@ -48,7 +48,7 @@ pub enum Folder {
     /// Charts: `charts/`.
     Charts,
     /// Confidential records of protected sources, for the office's own use: `.ilms/private`,
-    /// a folder only its owner may open (0700) inside the release.
+    /// kept apart from the public release (a store only its owner may open, 0700).
     Private,
 }
 
@@ -74,9 +74,12 @@ pub struct Outputs {
     pub charts: PathBuf,
     /// A link to the current release's confidential records (next to the id key).
     pub private: PathBuf,
-    /// `[output] releases`: one folder per release (processed/, charts/, private/ and
-    /// release.json) and the link `current`.
+    /// `[output] releases`: one folder per public release (processed/, charts/ and release.json)
+    /// and the link `current`.
     pub releases: PathBuf,
+    /// The confidential part of each release, under the same id (`.ilms/private-releases/`,
+    /// 0700): copying a release folder never copies confidential records.
+    pub private_releases: PathBuf,
     /// `[output] keep_releases`: how many releases are kept (the current one always is).
     pub keep: usize,
 }
@@ -89,6 +92,7 @@ impl Outputs {
             charts: dir.join("charts"),
             private: dir.join("private"),
             releases: dir.join("releases"),
+            private_releases: dir.join("private-releases"),
             keep,
         }
     }
@@ -98,6 +102,19 @@ impl Outputs {
     pub fn current(&self, folder: Folder) -> PathBuf {
         let link = self.link(folder);
         fs::canonicalize(link).unwrap_or_else(|_| link.to_path_buf())
+    }
+
+    /// The store `folder`'s part of each release is kept in.
+    pub fn store(&self, folder: Folder) -> &Path {
+        match folder {
+            Folder::Private => &self.private_releases,
+            _ => &self.releases,
+        }
+    }
+
+    /// Both stores, the confidential one first (it is switched first).
+    fn stores(&self) -> [&Path; 2] {
+        [&self.private_releases, &self.releases]
     }
 
     /// The link users open for `folder`.
@@ -118,9 +135,9 @@ pub struct Committed {
     pub problems: Vec<String>,
 }
 
-/// The id given to outputs of an earlier ilms found in place of a link: sorts first, so it is the
-/// first release pruned.
-const ADOPTED: &str = "0-earlier-outputs";
+/// The id given to outputs of an earlier ilms found in place of a link: listed among the
+/// releases, never pruned (the user removes it).
+pub const ADOPTED: &str = "0-earlier-outputs";
 
 /// A release being written: files go to the release's own folders until [`Release::commit`].
 pub struct Release {
@@ -136,12 +153,15 @@ impl Release {
     /// Start a release: the store folders (cleared of what killed runs left), the links users
     /// open, and this release's folders.
     pub fn begin(outputs: &Outputs, provenance: &Provenance) -> Result<Release> {
-        let store = &outputs.releases;
-        store::open(store)?;
+        crate::installation::private_folder(&outputs.private_releases)?;
+        for store in outputs.stores() {
+            store::open(store)?;
+        }
+        store::follow(&outputs.private_releases, &outputs.releases)?;
         for folder in Folder::ALL {
-            let target = store.join(store::CURRENT).join(folder.name());
             let confidential = folder == Folder::Private;
-            store::ensure_link(outputs.link(folder), &target, store, ADOPTED, confidential)?;
+            let (link, store) = (outputs.link(folder), outputs.store(folder));
+            store::ensure_link(link, folder.name(), store, ADOPTED, confidential)?;
         }
         let release = Release {
             id: release_id(outputs, provenance),
@@ -152,12 +172,8 @@ impl Release {
         };
         for folder in Folder::ALL {
             let staging = release.staging(folder);
-            if folder == Folder::Private {
-                crate::installation::private_folder(&staging)?;
-            } else {
-                fs::create_dir_all(&staging)
-                    .map_err(|e| Error::io(&staging, "create the release folder", e))?;
-            }
+            fs::create_dir_all(&staging)
+                .map_err(|e| Error::io(&staging, "create the release folder", e))?;
         }
         Ok(release)
     }
@@ -167,16 +183,14 @@ impl Release {
         &self.id
     }
 
-    /// The release's folder while it is written.
-    fn partial(&self) -> PathBuf {
-        self.outputs
-            .releases
-            .join(format!("{}{}", self.id, store::PARTIAL))
+    /// The release's folder in `store` while it is written.
+    fn partial(&self, store: &Path) -> PathBuf {
+        store.join(format!("{}{}", self.id, store::PARTIAL))
     }
 
     /// Where `folder`'s files are written until the release is sealed.
     fn staging(&self, folder: Folder) -> PathBuf {
-        self.partial().join(folder.name())
+        self.partial(self.outputs.store(folder)).join(folder.name())
     }
 
     /// A path to write `relative` to in output folder `folder` (created as needed).
@@ -328,23 +342,46 @@ impl Release {
     }
 
     /// Seal the release (its files listed with their checksums in `release.json`) and make it
-    /// current in one step; then remove releases beyond the number kept.
+    /// current; then remove releases beyond the number kept.
     pub fn commit(mut self) -> Result<Committed> {
         let _ = fs::remove_dir_all(self.staging(Folder::Private).join(SCRATCH));
         self.write_manifest()?;
-        let store = &self.outputs.releases;
-        let sealed = store.join(&self.id);
-        store::injected("seal")
-            .and_then(|_| fs::rename(self.partial(), &sealed))
-            .map_err(|e| Error::io(&sealed, "seal the release", e))?;
-        store::injected("switch")
-            .and_then(|_| store::switch(store, &self.id))
-            .map_err(|e| Error::io(store, "make the release current", e))?;
+        for store in self.outputs.stores() {
+            let sealed = store.join(&self.id);
+            store::injected("seal")
+                .and_then(|_| fs::rename(self.partial(store), &sealed))
+                .map_err(|e| Error::io(&sealed, "seal the release", e))?;
+        }
+        self.switch()?;
         self.committed = true;
+        let mut problems = Vec::new();
+        for store in self.outputs.stores() {
+            problems.extend(store::prune(store, self.outputs.keep));
+        }
         Ok(Committed {
             id: self.id.clone(),
-            problems: store::prune(store, self.outputs.keep),
+            problems,
         })
+    }
+
+    /// Make the sealed release current: the confidential part, then the public one (the step that
+    /// publishes, one rename). If that fails the confidential part goes back; if the process dies
+    /// between the two, the next run puts it back ([`store::follow`]).
+    fn switch(&self) -> Result<()> {
+        let private = &self.outputs.private_releases;
+        let previous = store::current(private);
+        store::switch(private, &self.id)
+            .map_err(|e| Error::io(private, "make the release current", e))?;
+        let public = &self.outputs.releases;
+        let switched = store::injected("switch").and_then(|_| store::switch(public, &self.id));
+        if let Err(e) = switched {
+            let _ = match previous {
+                Some(id) => store::switch(private, &id),
+                None => fs::remove_file(private.join(store::CURRENT)),
+            };
+            return Err(Error::io(public, "make the release current", e));
+        }
+        Ok(())
     }
 
     /// `release.json`: the release's id, inputs and every public file with its size and SHA-256,
@@ -373,7 +410,7 @@ impl Release {
             provenance: self.provenance.clone(),
             files,
         };
-        let path = self.partial().join(MANIFEST);
+        let path = self.partial(&self.outputs.releases).join(MANIFEST);
         let text = serde_json::to_string_pretty(&manifest)
             .map_err(|e| Error::new(&path, "", e.to_string(), "report this bug"))?;
         store::injected("manifest")
@@ -451,9 +488,10 @@ fn release_id(outputs: &Outputs, provenance: &Provenance) -> String {
         chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
         &hash[..8]
     );
-    let store = &outputs.releases;
     let taken = |id: &str| {
-        store.join(id).exists() || store.join(format!("{id}{}", store::PARTIAL)).exists()
+        outputs.stores().iter().any(|store| {
+            store.join(id).exists() || store.join(format!("{id}{}", store::PARTIAL)).exists()
+        })
     };
     let mut id = stem.clone();
     let mut n = 1;
@@ -469,11 +507,12 @@ impl Drop for Release {
         if self.committed {
             return;
         }
-        // Abandoned: its folder goes, sealed or not (it never became current).
-        let _ = fs::remove_dir_all(self.partial());
-        let store = &self.outputs.releases;
-        if store::current(store).as_deref() != Some(self.id.as_str()) {
-            let _ = fs::remove_dir_all(store.join(&self.id));
+        // Abandoned: its folders go, sealed or not (it never became current).
+        for store in self.outputs.stores() {
+            let _ = fs::remove_dir_all(self.partial(store));
+            if store::current(store).as_deref() != Some(self.id.as_str()) {
+                let _ = fs::remove_dir_all(store.join(&self.id));
+            }
         }
     }
 }
