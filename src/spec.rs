@@ -968,6 +968,18 @@ pub fn valid_time(time: &str) -> bool {
     }
 }
 
+impl FileSpec {
+    /// The delimiter of delimited text as the byte the reader splits on (default a comma).
+    pub fn delimiter_byte(&self) -> u8 {
+        self.delimiter.as_bytes().first().copied().unwrap_or(b',')
+    }
+
+    /// The quote character of delimited text, if any.
+    pub fn quote_byte(&self) -> Option<u8> {
+        self.quote.as_bytes().first().copied()
+    }
+}
+
 impl RecordSpec {
     /// Columns holding personal data, as declared (none if the key is absent).
     pub fn identifiers(&self) -> &[String] {

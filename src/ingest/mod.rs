@@ -351,17 +351,24 @@ pub fn explain_read_error(spec: &SourceSpec, error: &PolarsError) -> Option<Erro
 
 /// SHA-256 of a file, hex-encoded.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, "open the file", e))?;
     let mut hasher = Sha256::new();
+    read_blocks(path, |block| {
+        hasher.update(block);
+        true
+    })?;
+    Ok(format!("{:x}", hasher.finalize()))
+}
+
+/// Hand a file to `each` in blocks of 64 KiB, in bounded memory, until it returns false.
+pub(crate) fn read_blocks(path: &Path, mut each: impl FnMut(&[u8]) -> bool) -> Result<()> {
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, "open the file", e))?;
     let mut buffer = vec![0u8; 1 << 16];
     loop {
         let n = file
             .read(&mut buffer)
             .map_err(|e| Error::io(path, "read the file", e))?;
-        if n == 0 {
-            break;
+        if n == 0 || !each(&buffer[..n]) {
+            return Ok(());
         }
-        hasher.update(&buffer[..n]);
     }
-    Ok(format!("{:x}", hasher.finalize()))
 }

@@ -24,10 +24,7 @@ pub(super) fn load(path: &Path, file: &FileSpec, header_only: bool) -> Result<Lo
     let (separator, quote) = if fixed_width {
         (WHOLE_LINE, None)
     } else {
-        (
-            file.delimiter.as_bytes().first().copied().unwrap_or(b','),
-            file.quote.as_bytes().first().copied(),
-        )
+        (file.delimiter_byte(), file.quote_byte())
     };
     let empty = std::fs::metadata(path)
         .map_err(|e| Error::io(path, "read the file", e))?
@@ -295,25 +292,17 @@ pub struct RaggedRecord {
 /// delimiter or line break inside quotes is part of the field). Read in blocks: the file may be
 /// large (other encodings are decoded in memory, as when they are loaded).
 pub(super) fn first_ragged_record(path: &Path, file: &FileSpec) -> Result<Option<RaggedRecord>> {
-    let delimiter = file.delimiter.as_bytes().first().copied().unwrap_or(b',');
-    let mut scan = RaggedScan::new(delimiter, file.quote.as_bytes().first().copied());
-    if file.encoding != TextEncoding::Utf8 {
-        let text = decode(path, file.encoding)?;
-        return Ok(scan.feed(text.as_bytes()).or_else(|| scan.finish()));
+    let mut scan = RaggedScan::new(file.delimiter_byte(), file.quote_byte());
+    let mut ragged = None;
+    if file.encoding == TextEncoding::Utf8 {
+        super::read_blocks(path, |block| {
+            ragged = scan.feed(block);
+            ragged.is_none()
+        })?;
+    } else {
+        ragged = scan.feed(decode(path, file.encoding)?.as_bytes());
     }
-    let mut reader = std::fs::File::open(path).map_err(|e| Error::io(path, "read the file", e))?;
-    let mut block = vec![0u8; 1 << 16];
-    loop {
-        let n = reader
-            .read(&mut block)
-            .map_err(|e| Error::io(path, "read the file", e))?;
-        if n == 0 {
-            return Ok(scan.finish());
-        }
-        if let Some(ragged) = scan.feed(&block[..n]) {
-            return Ok(Some(ragged));
-        }
-    }
+    Ok(ragged.or_else(|| scan.finish()))
 }
 
 /// Fields counted record by record, the header's count kept as the expected one.
