@@ -29,6 +29,7 @@ pub mod ingest;
 pub mod inspect;
 pub mod installation;
 pub mod lookup;
+pub mod outcome;
 pub mod paths;
 pub mod plausibility;
 pub mod progress;
@@ -43,7 +44,8 @@ pub mod tabulate;
 pub mod validate;
 
 pub use error::{Error, Result};
-pub use round::{Round, RunOptions, RunReport};
+pub use outcome::RunReport;
+pub use round::{Round, RunOptions};
 
 // Compile the README's Rust examples as doctests so the documented API stays true.
 #[cfg(doctest)]

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::annual::{AnnualTable, COLUMNS};
 use crate::classifications::Classifications;
-use crate::round::RunReport;
+use crate::outcome::RunReport;
 use crate::tabulate::Cells;
 
 /// One source of the round, as the report lists it.
@@ -90,7 +90,7 @@ fn sources_section(input: &ReportInput, out: &mut String) {
     out.push_str("<h2 id=\"sources\">Sources</h2>\n<table>\n<tr><th>Source</th><th>Title</th><th>Country</th><th>Year</th><th>Records read</th><th>Harmonized</th><th>Quarantined</th><th>Disclosure policy</th><th>Count cells withheld</th><th>of them secondary</th><th>Persons withheld</th><th>Headline cells withheld</th></tr>\n");
     for source in &input.sources {
         let counts = input.report.sources.iter().find(|s| s.id == source.id);
-        let num = |f: fn(&crate::round::SourceReport) -> usize| {
+        let num = |f: fn(&crate::outcome::SourceReport) -> usize| {
             counts.map_or(String::new(), |c| f(c).to_string())
         };
         let disclosure = counts.map(|c| &c.disclosure);

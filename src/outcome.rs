@@ -1,0 +1,367 @@
+//! What a run did: per source and in total, as the terminal, `run_log.json` and `report.html` show
+//! it. Only types and their display; the runner (`round`) fills them.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::disclosure;
+use crate::harmonize;
+use crate::publish::Provenance;
+use crate::tabulate::Cells;
+use crate::validate;
+
+/// What a run did, per source and in total.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RunReport {
+    pub round: String,
+    pub sources: Vec<SourceReport>,
+    pub cells: usize,
+    /// Cells by status: published, flagged unreliable ("U"), withheld ("S") as primary and as
+    /// secondary suppressions.
+    pub cell_status: CellStatusCounts,
+    /// The reliability thresholds applied.
+    pub reliability: crate::indicators::Reliability,
+    /// Indicators declared (each may be several tables, one per classification version).
+    pub indicators: Vec<String>,
+    /// ILMS indicators not declared, with the reason.
+    pub not_declared: Vec<crate::indicators::NotDeclared>,
+    /// Indicators a source could not produce, with the harmonized columns it lacks.
+    pub not_available: Vec<NotAvailable>,
+    /// Every rule's result on every source it applies to (also in validation.parquet).
+    pub validation: Vec<validate::RuleResult>,
+    pub files: Vec<PathBuf>,
+    pub provenance: Provenance,
+    /// The release's id (its folder under `[output] releases`).
+    pub release: String,
+    /// Old releases that could not be removed after this one became current.
+    #[serde(skip)]
+    pub tidy_problems: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CellStatusCounts {
+    pub published: usize,
+    pub unreliable: usize,
+    pub withheld_primary: usize,
+    pub withheld_secondary: usize,
+    /// Withheld, primary or secondary, under a policy that does not say which.
+    pub withheld_confidential: usize,
+    /// Withheld because an error-severity rule on the source's tables failed.
+    pub withheld_validation: usize,
+    /// No value: the source gives no figure for (part of) the cell (obs_status "O").
+    pub not_available: usize,
+}
+
+impl CellStatusCounts {
+    pub(crate) fn of(cells: &Cells) -> CellStatusCounts {
+        let mut counts = CellStatusCounts::default();
+        for (status, suppressed) in cells.obs_status.iter().zip(&cells.suppressed) {
+            match (status.as_deref(), suppressed.as_deref()) {
+                (_, Some("primary")) => counts.withheld_primary += 1,
+                (_, Some("validation")) => counts.withheld_validation += 1,
+                (_, Some("confidential")) => counts.withheld_confidential += 1,
+                (_, Some(_)) => counts.withheld_secondary += 1,
+                (Some("U"), None) => counts.unreliable += 1,
+                (Some(crate::tabulate::NOT_AVAILABLE), None) => counts.not_available += 1,
+                _ => counts.published += 1,
+            }
+        }
+        counts
+    }
+}
+
+impl RunReport {
+    /// Rules of severity error that failed somewhere.
+    pub fn failed_errors(&self) -> Vec<&validate::RuleResult> {
+        self.validation
+            .iter()
+            .filter(|r| r.failed() && r.severity == crate::rules::Severity::Error)
+            .collect()
+    }
+
+    /// The cells published, flagged and withheld, in a sentence.
+    pub fn cells_summary(&self) -> String {
+        let status = &self.cell_status;
+        format!(
+            "{} ({} indicators): {} published, {} of them flagged unreliable (U, fewer than {} records); {} withheld (S): {} with fewer than {} records, {} more that would give those away, {} confidential (complete counts: small cells and their complements, not told apart)",
+            self.cells,
+            self.indicators.len(),
+            status.published + status.unreliable,
+            status.unreliable,
+            self.reliability.unreliable_below,
+            status.withheld_primary
+                + status.withheld_secondary
+                + status.withheld_confidential
+                + status.withheld_validation,
+            status.withheld_primary,
+            self.reliability.withheld_below,
+            status.withheld_secondary,
+            status.withheld_confidential
+        ) + &if status.not_available > 0 {
+            format!(
+                "; {} not available (O: no figure, for a blank in a source's table or a source not published)",
+                status.not_available
+            )
+        } else {
+            String::new()
+        }
+    }
+
+    /// Per source, what disclosure control did to its count tables (rates and shares follow).
+    pub fn disclosure_table(&self) -> String {
+        let mut out = format!(
+            "{:<24} {:<24} {:>7} {:>9} {:>6} {:>8} {:>10} {:>10} {:>9}\n",
+            "count cells by source",
+            "policy",
+            "cells",
+            "published",
+            "U",
+            "withheld",
+            "secondary",
+            "persons",
+            "headline"
+        );
+        for s in &self.sources {
+            let d = &s.disclosure;
+            if s.failed.is_some() {
+                out.push_str(&format!(
+                    "{:<24} {:<24} not published: the source failed (see below)\n",
+                    s.id, d.policy
+                ));
+                continue;
+            }
+            out.push_str(&format!(
+                "{:<24} {:<24} {:>7} {:>9} {:>6} {:>8} {:>10} {:>10} {:>9}\n",
+                s.id,
+                d.policy,
+                d.cells,
+                d.published,
+                d.unreliable,
+                d.withheld,
+                d.withheld_secondary
+                    .map_or("conf.".to_string(), |n| n.to_string()),
+                d.persons_withheld
+                    .map_or("conf.".to_string(), |p| format!("{p:.0}")),
+                format!("{}/{}", d.headline_withheld, d.headline_cells)
+            ));
+        }
+        out.push_str("(withheld includes secondary; persons: in withheld cells; conf.: kept confidential by the policy; headline: withheld of all headline cells; run_log.json: sources[].disclosure)\n");
+        out
+    }
+
+    /// The validation report as a table for a person: every rule on every source, failures first.
+    pub fn validation_table(&self) -> String {
+        let mut rows: Vec<&validate::RuleResult> = self.validation.iter().collect();
+        rows.sort_by_key(|r| (!r.failed(), r.severity, r.source_id.clone(), r.rule.clone()));
+        let mut out = format!(
+            "{:<18} {:<40} {:<8} {:>8} {:>8} {:>7} {:>8}  detail\n",
+            "source", "rule", "severity", "items", "passes", "fails", "missing"
+        );
+        for r in rows {
+            out.push_str(&format!(
+                "{:<18} {:<40} {:<8} {:>8} {:>8} {:>7} {:>8}  {}\n",
+                r.source_id,
+                r.rule,
+                r.severity.name(),
+                r.items,
+                r.passes,
+                r.fails,
+                r.missing,
+                r.detail
+            ));
+        }
+        out
+    }
+}
+
+/// An indicator a source cannot give, because it lacks a variable: published as not available (no
+/// cells), never as zero.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NotAvailable {
+    pub indicator: String,
+    pub source_id: String,
+    /// None: the whole indicator; else the one breakdown published at its total only.
+    pub dimension: Option<String>,
+    /// Harmonized columns the indicator needs that the source does not provide.
+    pub missing: Vec<String>,
+    /// Why, when it is not a missing variable: the source failed an error rule as a whole.
+    pub reason: Option<String>,
+}
+
+impl fmt::Display for NotAvailable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(reason) = &self.reason {
+            return write!(f, "{} for {}: {reason}", self.indicator, self.source_id);
+        }
+        write!(
+            f,
+            "{}{} for {}: the source does not provide {}",
+            self.indicator,
+            self.dimension
+                .as_ref()
+                .map(|d| format!(" by {d}"))
+                .unwrap_or_default(),
+            self.source_id,
+            self.missing.join(", ")
+        )
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SourceReport {
+    pub id: String,
+    pub read: usize,
+    pub harmonized: usize,
+    pub quarantined: usize,
+    /// Quarantined records per rule.
+    pub quarantine_by_rule: BTreeMap<String, usize>,
+    /// Rows of a workbook holding the source's own totals: set aside, not records.
+    pub source_total_rows: usize,
+    /// Per coded variable: how its raw codes were harmonized (the lines are in coverage.parquet).
+    pub coverage: Vec<VariableCoverage>,
+    /// What disclosure control withheld from its count tables, under which policy.
+    pub disclosure: disclosure::DisclosureSummary,
+    /// Why none of its cells is published, when it failed as a whole (e.g. every record quarantined).
+    pub failed: Option<String>,
+}
+
+/// The mapping coverage of one variable of a source: records by outcome.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct VariableCoverage {
+    pub variable: String,
+    /// Distinct raw codes met.
+    pub raw_codes: usize,
+    /// Records by outcome (mapped, not stated, not classified, quarantined (unmapped)).
+    pub records: BTreeMap<String, u64>,
+    /// Records whose code the official correspondence links to several targets, resolved by rule;
+    /// and their share of the source's records.
+    pub crosswalk_resolved: u64,
+    pub crosswalk_resolved_share: f64,
+}
+
+pub(crate) fn summarize_coverage(
+    lines: &[harmonize::CoverageLine],
+    read: usize,
+) -> Vec<VariableCoverage> {
+    let mut by_variable: BTreeMap<&str, VariableCoverage> = BTreeMap::new();
+    for line in lines {
+        let entry = by_variable
+            .entry(&line.variable)
+            .or_insert_with(|| VariableCoverage {
+                variable: line.variable.clone(),
+                ..Default::default()
+            });
+        entry.raw_codes += 1;
+        *entry.records.entry(line.outcome.clone()).or_default() += line.records;
+        if line.resolution.as_deref().is_some_and(|r| r != "unique") {
+            entry.crosswalk_resolved += line.records;
+        }
+    }
+    by_variable
+        .into_values()
+        .map(|mut v| {
+            v.crosswalk_resolved_share = if read == 0 {
+                0.0
+            } else {
+                v.crosswalk_resolved as f64 / read as f64
+            };
+            v
+        })
+        .collect()
+}
+
+impl fmt::Display for RunReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.round)?;
+        writeln!(
+            f,
+            "{:<24} {:>10} {:>11} {:>12}",
+            "source", "read", "harmonized", "quarantined"
+        )?;
+        for s in &self.sources {
+            writeln!(
+                f,
+                "{:<24} {:>10} {:>11} {:>12}",
+                s.id, s.read, s.harmonized, s.quarantined
+            )?;
+            for (rule, n) in &s.quarantine_by_rule {
+                writeln!(f, "{:<24} {:>36} {rule}", "", n)?;
+            }
+            if s.source_total_rows > 0 {
+                writeln!(
+                    f,
+                    "{:<24} {:>36} source total rows set aside (not records)",
+                    "", s.source_total_rows
+                )?;
+            }
+        }
+        let (read, clean, quarantined) = self.sources.iter().fold((0, 0, 0), |(r, c, q), s| {
+            (r + s.read, c + s.harmonized, q + s.quarantined)
+        });
+        writeln!(
+            f,
+            "{:<24} {read:>10} {clean:>11} {quarantined:>12}",
+            format!("{} sources", self.sources.len())
+        )?;
+        let status = &self.cell_status;
+        writeln!(f, "cells: {}", self.cells_summary())?;
+        write!(f, "{}", self.disclosure_table())?;
+        if status.withheld_validation > 0 {
+            writeln!(
+                f,
+                "  and {} of a source whose tables failed an error-severity rule (see validation below)",
+                status.withheld_validation
+            )?;
+        }
+        // One line per source; run_log.json lists each indicator with the variables it lacks.
+        let mut by_source: BTreeMap<&str, (usize, Vec<String>)> = BTreeMap::new();
+        for n in &self.not_available {
+            let entry = by_source.entry(&n.source_id).or_default();
+            match &n.dimension {
+                None => entry.0 += 1,
+                Some(d) if !entry.1.contains(d) => entry.1.push(d.clone()),
+                Some(_) => {}
+            }
+        }
+        for (source, (indicators, breakdowns)) in by_source {
+            let mut line = format!("not available from {source}: {indicators} indicators");
+            if !breakdowns.is_empty() {
+                line.push_str(&format!("; no breakdown by {}", breakdowns.join(", ")));
+            }
+            writeln!(f, "{line} (run_log.json: not_available)")?;
+        }
+        let failed: Vec<&validate::RuleResult> =
+            self.validation.iter().filter(|r| r.failed()).collect();
+        writeln!(
+            f,
+            "validation: {} rule results, {} with failures (full report: processed/validation.parquet, `ilms validate`)",
+            self.validation.len(),
+            failed.len()
+        )?;
+        for r in failed {
+            writeln!(
+                f,
+                "  {} {} {} ({} of {}): {}",
+                r.severity.name(),
+                r.source_id,
+                r.rule,
+                r.fails,
+                r.items,
+                r.detail
+            )?;
+        }
+        writeln!(
+            f,
+            "release {} (files as processed/ and charts/ show them):",
+            self.release
+        )?;
+        for file in &self.files {
+            writeln!(f, "  {}", file.display())?;
+        }
+        for problem in &self.tidy_problems {
+            writeln!(f, "warning: {problem}")?;
+        }
+        Ok(())
+    }
+}

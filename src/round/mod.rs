@@ -1,0 +1,233 @@
+//! A collection round: the manifest (`ilms.toml`), everything it names loaded and checked, and the
+//! pipeline that runs the stages over it in order: ingest, harmonize, validate, tabulate, publish,
+//! charts. Data only flows forward; each stage takes the previous stage's output.
+
+mod manifest;
+mod runner;
+mod source_pass;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use crate::annual::{self, TableSpec};
+use crate::charts::ChartSpec;
+use crate::classifications::Classifications;
+use crate::disclosure;
+use crate::error::{Error, Result};
+use crate::indicators::{Indicator, Indicators};
+use crate::ingest;
+use crate::installation;
+use crate::outcome::{NotAvailable, RunReport};
+use crate::publish::{Folder, Outputs};
+use crate::rules::Rules;
+use crate::spec::SourceSpec;
+use crate::tabulate::{self, Cells};
+
+/// A loaded, checked round. Loading reads specs, code lists and raw-file headers, never records.
+pub struct Round {
+    pub manifest: PathBuf,
+    /// Folder relative paths start from (the manifest's folder).
+    pub root: PathBuf,
+    pub name: String,
+    pub classifications: Classifications,
+    pub sources: Vec<SourceSpec>,
+    pub indicators: Indicators,
+    pub rules: Rules,
+    pub disclosure: disclosure::Policies,
+    pub charts: Vec<ChartSpec>,
+    pub tables: Vec<TableSpec>,
+    /// The release folders and the links users open (`processed/`, `charts/`, `.ilms/private`).
+    pub outputs: Outputs,
+    /// Whether harmonized records are published (`[output] records`).
+    pub publish_records: bool,
+}
+
+/// Options for [`Round::run`].
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// Draw progress bars on stderr (when it is a terminal).
+    pub progress: bool,
+    /// Publish the other sources when one fails as a whole (its cells are then not available,
+    /// with the reason); without it such a run publishes nothing and fails.
+    pub keep_going: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            progress: true,
+            keep_going: false,
+        }
+    }
+}
+
+impl Round {
+    /// Load the manifest and check everything it names (specs, classifications, indicators, raw
+    /// headers) before any record is read.
+    pub fn load(manifest: impl AsRef<Path>) -> Result<Round> {
+        manifest::load(manifest.as_ref())
+    }
+
+    /// The sample surveys' reliability thresholds (footnotes and summaries quote them).
+    pub fn reliability(&self) -> crate::indicators::Reliability {
+        let survey = self.disclosure.survey();
+        crate::indicators::Reliability {
+            unreliable_below: survey.unreliable_below,
+            withheld_below: survey.withheld_below,
+        }
+    }
+
+    /// Each source's title by its ILOSTAT source code ("FX:ID"), for notes and source lines.
+    pub fn source_titles(&self) -> BTreeMap<String, String> {
+        self.sources
+            .iter()
+            .map(|s| (s.source.ilostat_source(), s.source.title.clone()))
+            .collect()
+    }
+
+    /// What annual tables need from the round.
+    pub fn table_context<'a>(
+        &'a self,
+        source_titles: &'a BTreeMap<String, String>,
+    ) -> annual::TableContext<'a> {
+        annual::TableContext {
+            classifications: &self.classifications,
+            indicators: &self.indicators,
+            source_titles,
+            reliability: self.reliability(),
+            round_name: &self.name,
+            failed: Vec::new(),
+        }
+    }
+
+    /// The cells the current release published (`processed/indicators/`).
+    pub fn published_cells(&self) -> Result<Cells> {
+        // Resolved once: a run that makes another release current meanwhile is not half-read.
+        let processed = self.outputs.current(Folder::Processed);
+        if !processed.join("indicators").is_dir() {
+            return Err(Error::new(
+                self.outputs.processed.join("indicators"),
+                "",
+                "no published indicators",
+                "run `ilms run` first",
+            ));
+        }
+        let read = |e| Error::polars(&self.outputs.processed, "read the published cells", e);
+        let frame = crate::query::scan_indicators(&processed)?
+            .collect()
+            .map_err(read)?;
+        Cells::from_frame(&frame).map_err(read)
+    }
+
+    /// Run every stage and publish one release, made current in one step (`ilms run`).
+    ///
+    /// Each source is streamed from its raw file (see `process_source`); only small tables (the
+    /// aggregation, the cells) are held in memory, whatever the file size.
+    pub fn run(&self, options: &RunOptions) -> Result<RunReport> {
+        // Held until the release is current: a second run in this round refuses meanwhile.
+        let _lock = installation::RunLock::take(&self.root)?;
+        self.run_into(options, &self.outputs, true)
+    }
+
+    /// Run every stage and every rule, but publish nothing: the outputs are made in a temporary
+    /// folder and thrown away. For `ilms validate`.
+    pub fn validate(&self, options: &RunOptions) -> Result<RunReport> {
+        let scratch = std::env::temp_dir().join(format!("ilms-validate-{}", std::process::id()));
+        let result = self.run_into(options, &Outputs::under(&scratch, 1), false);
+        let _ = std::fs::remove_dir_all(&scratch);
+        result
+    }
+
+    /// Check each spec's expressions against the values its raw file holds (`ilms check`; a run
+    /// checks each source as it processes it, so that --keep-going can go past one).
+    pub fn check_expressions(&self) -> Result<()> {
+        self.sources
+            .iter()
+            .try_for_each(|spec| ingest::check_expressions(spec, &ingest::ingest(spec)?))
+    }
+
+    /// Keep only the sources `ids` and send their release to `out` (`processed/`, `charts/` and
+    /// `private/` under it): a trial run of one source that leaves the round's release as it is.
+    pub fn only_sources(&mut self, ids: &[String], out: &Path) -> Result<()> {
+        for id in ids {
+            if !self.sources.iter().any(|s| &s.source.id == id) {
+                let known: Vec<&str> = self.sources.iter().map(|s| s.source.id.as_str()).collect();
+                return Err(Error::new(
+                    &self.manifest,
+                    "--source",
+                    format!("no source '{id}' in the round"),
+                    format!("use one of: {}", known.join(", ")),
+                ));
+            }
+        }
+        self.sources.retain(|s| ids.contains(&s.source.id));
+        // Compared as absolute paths: "./processed" is "processed".
+        let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let round = &self.outputs;
+        let out_abs = absolute(out);
+        let overlaps = [
+            &round.processed,
+            &round.charts,
+            &round.private,
+            &round.releases,
+            &round.private_releases,
+        ]
+        .iter()
+        .map(|folder| absolute(folder))
+        .any(|folder| out_abs.starts_with(&folder) || folder.starts_with(&out_abs));
+        if overlaps {
+            return Err(Error::new(
+                out,
+                "--out",
+                "a run of some sources would replace the round's release",
+                "give a folder of its own, e.g. --out runs/MYS_LFS_2024",
+            ));
+        }
+        self.outputs = Outputs::under(out, round.keep);
+        Ok(())
+    }
+
+    /// breakdown needs a variable it lacks (not available), and optional breakdowns it publishes at
+    /// their total only.
+    pub(crate) fn availability<'a>(
+        &'a self,
+        spec: &SourceSpec,
+        provided: &BTreeSet<String>,
+    ) -> (Vec<&'a Indicator>, Vec<NotAvailable>) {
+        let mut produced = Vec::new();
+        let mut not_available: Vec<NotAvailable> = Vec::new();
+        for table in self.indicators.list.iter().filter(|t| t.is_count()) {
+            let missing = tabulate::missing_inputs(table, provided);
+            if missing.is_empty() {
+                produced.push(table);
+                for (dim, collapsed) in table
+                    .dimensions
+                    .iter()
+                    .zip(tabulate::collapsed(table, provided))
+                {
+                    if collapsed {
+                        not_available.push(NotAvailable {
+                            indicator: table.id.clone(),
+                            source_id: spec.source.id.clone(),
+                            dimension: Some(dim.classification.clone()),
+                            missing: dim.inputs.clone(),
+                            reason: None,
+                        });
+                    }
+                }
+            } else {
+                not_available.push(NotAvailable {
+                    indicator: table.id.clone(),
+                    source_id: spec.source.id.clone(),
+                    dimension: None,
+                    missing,
+                    reason: None,
+                });
+            }
+        }
+        // An indicator with several tables is produced if any of them is.
+        let made: BTreeSet<&str> = produced.iter().map(|t| t.id.as_str()).collect();
+        not_available.retain(|n| n.dimension.is_some() || !made.contains(n.indicator.as_str()));
+        (produced, not_available)
+    }
+}

@@ -1,0 +1,428 @@
+//! The run: every source through its pass, then the cross-source steps and the release.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use super::source_pass::SourceOutcome;
+use super::{Round, RunOptions};
+use crate::annual;
+use crate::charts;
+use crate::error::{Error, Result};
+use crate::export;
+use crate::harmonize;
+use crate::ingest;
+use crate::outcome::{CellStatusCounts, NotAvailable, RunReport, SourceReport};
+use crate::progress::Progress;
+use crate::publish::{FileChecksum, Folder, Outputs, Provenance, Release};
+use crate::tabulate::Cells;
+use crate::validate;
+
+/// What every source's pass gave, gathered for the cross-source steps and the release.
+#[derive(Default)]
+struct Gathered {
+    cells: Cells,
+    sources: Vec<SourceReport>,
+    not_available: Vec<NotAvailable>,
+    /// Each source's mapping coverage, by source id.
+    coverage: Vec<(String, harmonize::CoverageLine)>,
+    validation: Vec<validate::RuleResult>,
+    flows: Vec<validate::FlowTotal>,
+}
+
+impl Gathered {
+    fn add(&mut self, outcome: SourceOutcome) {
+        self.cells.append(outcome.cells);
+        self.not_available.extend(outcome.not_available);
+        self.validation.extend(outcome.validation);
+        self.flows.extend(outcome.flows);
+        let id = &outcome.report.id;
+        self.coverage
+            .extend(outcome.coverage.into_iter().map(|line| (id.clone(), line)));
+        self.sources.push(outcome.report);
+    }
+}
+
+impl Round {
+    /// Run every stage into a release of `outputs`, made current if `publish`.
+    pub(super) fn run_into(
+        &self,
+        options: &RunOptions,
+        outputs: &Outputs,
+        publish: bool,
+    ) -> Result<RunReport> {
+        let progress = Progress {
+            enabled: options.progress,
+        };
+        let provenance = self.provenance()?;
+        let mut release = Release::begin(outputs, &provenance)?;
+        let mut gathered = self.pass_every_source(options, &progress, &mut release)?;
+        self.stop_if_a_source_failed(options, &gathered.sources)?;
+        if let Some(rule) = &self.rules.coherence {
+            let coherence = validate::check_coherence(rule, &gathered.flows);
+            gathered.validation.extend(coherence);
+        }
+
+        let titles = self.source_titles();
+        let mut context = self.table_context(&titles);
+        context.failed = self.failed_sources(&gathered.sources);
+        let tables: Vec<annual::AnnualTable> = self
+            .tables
+            .iter()
+            .map(|spec| annual::build(spec, &gathered.cells, &context))
+            .collect();
+        let chart_context = charts::ChartContext {
+            classifications: &self.classifications,
+            source_titles: &titles,
+            tables: &tables,
+            round_name: &self.name,
+        };
+        let planned = charts::plan(&self.charts, &gathered.cells, &chart_context);
+        let bar = progress.stage("publish", 3 + tables.len() + planned.len());
+        self.write_indicators(&mut release, &gathered.cells)?;
+        let coverage = std::mem::take(&mut gathered.coverage);
+        self.write_coverage_and_validation(&mut release, coverage, &gathered.validation)?;
+        bar.inc(1);
+        bar.set_message("annual tables");
+        for table in &tables {
+            for (name, bytes) in table.files()? {
+                release.write_text(Folder::Processed, &format!("tables/{name}"), bytes)?;
+            }
+            bar.inc(1);
+        }
+        bar.set_message("charts");
+        let mut chart_svgs = Vec::new();
+        for chart in &planned {
+            chart_svgs.push(render_chart(&mut release, chart)?);
+            bar.inc(1);
+        }
+        let cells = std::mem::take(&mut gathered.cells);
+        let mut report = self.run_report(gathered, &cells, provenance, &release);
+        self.write_report(&mut release, &mut report, &cells, &tables, chart_svgs)?;
+        bar.inc(1);
+        if publish {
+            report.tidy_problems = release.commit()?.problems;
+        }
+        bar.finish_with_message("done");
+        Ok(report)
+    }
+
+    /// Each source through its pass, in the round's order. Under --keep-going a source that cannot
+    /// be processed is left out like one that failed a rule: none of its files, its indicators not
+    /// available, the reason told.
+    fn pass_every_source(
+        &self,
+        options: &RunOptions,
+        progress: &Progress,
+        release: &mut Release,
+    ) -> Result<Gathered> {
+        let bar = progress.records("records", self.sources.len());
+        let mut gathered = Gathered::default();
+        for spec in &self.sources {
+            bar.set_message(format!(
+                "{}: ingest, harmonize, validate, tabulate",
+                spec.source.id
+            ));
+            let mark = release.mark();
+            let outcome = match self.process_source(spec, release) {
+                Ok(outcome) => outcome,
+                Err(e) if options.keep_going => {
+                    release.roll_back(mark);
+                    self.unprocessed(spec, &e)
+                }
+                Err(e) => return Err(e),
+            };
+            gathered.add(outcome);
+            bar.inc(1);
+        }
+        bar.finish_with_message("done");
+        Ok(gathered)
+    }
+
+    /// The cells as the Hive-partitioned Parquet dataset, the ILOSTAT CSV and the SDMX-CSV.
+    fn write_indicators(&self, release: &mut Release, cells: &Cells) -> Result<()> {
+        let at = &self.outputs.processed;
+        let frame = cells
+            .to_frame()
+            .map_err(|e| Error::polars(at, "assemble the indicator cells", e))?;
+        release.write_partitioned(
+            Folder::Processed,
+            "indicators",
+            &frame,
+            &["ref_area", "time"],
+        )?;
+        let csv = export::ilostat_csv(&frame)
+            .map_err(|e| Error::polars(at, "write the ILOSTAT CSV", e))?;
+        release.write_text(Folder::Processed, "indicators_ilostat.csv", csv)?;
+        let sdmx =
+            export::sdmx_csv(&frame).map_err(|e| Error::polars(at, "write the SDMX-CSV", e))?;
+        release.write_text(Folder::Processed, "indicators_sdmx.csv", sdmx)?;
+        Ok(())
+    }
+
+    /// coverage.parquet and validation.parquet. Coverage counts records per raw code: a protected
+    /// source's go to the private folder.
+    fn write_coverage_and_validation(
+        &self,
+        release: &mut Release,
+        coverage: Vec<(String, harmonize::CoverageLine)>,
+        validation: &[validate::RuleResult],
+    ) -> Result<()> {
+        let at = &self.outputs.processed;
+        let protected: BTreeSet<&String> = self
+            .sources
+            .iter()
+            .filter(|s| self.disclosure.for_source(s).is_ok_and(|p| p.protects()))
+            .map(|s| &s.source.id)
+            .collect();
+        let (private, public): (Vec<_>, Vec<_>) = coverage
+            .into_iter()
+            .partition(|(id, _)| protected.contains(id));
+        for (folder, lines) in [(Folder::Processed, public), (Folder::Private, private)] {
+            let mut frame = coverage_frame(&lines)
+                .map_err(|e| Error::polars(at, "assemble the coverage report", e))?;
+            release.write_parquet(folder, "coverage.parquet", &mut frame)?;
+        }
+        let mut frame = validation_frame(validation)
+            .map_err(|e| Error::polars(at, "assemble the validation report", e))?;
+        release.write_parquet(Folder::Processed, "validation.parquet", &mut frame)?;
+        Ok(())
+    }
+
+    /// What the run did (`gathered`, whose cells are `cells`), with the release's files as users
+    /// will see them.
+    fn run_report(
+        &self,
+        gathered: Gathered,
+        cells: &Cells,
+        provenance: Provenance,
+        release: &Release,
+    ) -> RunReport {
+        let mut files = release.final_paths();
+        files.push(release.final_path(Folder::Processed, "report.html"));
+        files.push(release.final_path(Folder::Processed, "run_log.json"));
+        RunReport {
+            round: self.name.clone(),
+            sources: gathered.sources,
+            cells: cells.len(),
+            cell_status: CellStatusCounts::of(cells),
+            reliability: self.reliability(),
+            validation: gathered.validation,
+            indicators: self.indicators.ids(),
+            not_declared: self.indicators.not_declared.clone(),
+            not_available: gathered.not_available,
+            files,
+            provenance,
+            release: release.id().to_string(),
+            tidy_problems: Vec::new(),
+        }
+    }
+
+    /// report.html and run_log.json.
+    fn write_report(
+        &self,
+        release: &mut Release,
+        report: &mut RunReport,
+        cells: &Cells,
+        tables: &[annual::AnnualTable],
+        charts: Vec<(String, String)>,
+    ) -> Result<()> {
+        let sources = self
+            .sources
+            .iter()
+            .map(|s| crate::report::ReportSource {
+                id: s.source.id.clone(),
+                title: s.source.title.clone(),
+                ref_area: s.source.ref_area.clone(),
+                time: s.source.time.clone(),
+                code: s.source.ilostat_source(),
+            })
+            .collect();
+        let page = crate::report::html(&crate::report::ReportInput {
+            report,
+            cells,
+            sources,
+            tables,
+            charts,
+            classifications: &self.classifications,
+        });
+        release.write_text(Folder::Processed, "report.html", page)?;
+        let log_path = release.final_path(Folder::Processed, "run_log.json");
+        let log = serde_json::to_string_pretty(&report)
+            .map_err(|e| Error::new(&log_path, "", e.to_string(), "report this bug"))?;
+        release.write_text(Folder::Processed, "run_log.json", &log)?;
+        Ok(())
+    }
+
+    /// Without `keep_going`, a source that failed as a whole stops the run before anything is
+    /// published: the previous release stays.
+    fn stop_if_a_source_failed(
+        &self,
+        options: &RunOptions,
+        sources: &[SourceReport],
+    ) -> Result<()> {
+        if options.keep_going {
+            return Ok(());
+        }
+        let failed: Vec<String> = sources
+            .iter()
+            .filter_map(|s| s.failed.as_ref().map(|why| format!("{}: {why}", s.id)))
+            .collect();
+        // The reports are in the order of the round's sources.
+        let Some((spec, _)) = self
+            .sources
+            .iter()
+            .zip(sources)
+            .find(|(_, report)| report.failed.is_some())
+        else {
+            return Ok(());
+        };
+        Err(Error::new(
+            &spec.spec_path,
+            "",
+            format!("nothing published: {}", failed.join("; ")),
+            "correct the spec or the raw file (`ilms validate` lists the rules; the quarantine reasons are in its report), or run with --keep-going to publish the other sources, this one as not available",
+        ))
+    }
+
+    /// The sources of this run that failed as a whole, for the annual tables.
+    fn failed_sources(&self, sources: &[SourceReport]) -> Vec<annual::FailedSource> {
+        sources
+            .iter()
+            .filter_map(|report| {
+                let reason = report.failed.clone()?;
+                let spec = self.sources.iter().find(|s| s.source.id == report.id)?;
+                let (produced, _) = self.availability(spec, &harmonize::provided_columns(spec));
+                Some(annual::FailedSource {
+                    indicators: produced.iter().map(|t| t.id.clone()).collect(),
+                    ref_area: spec.source.ref_area.clone(),
+                    time: spec.source.time.clone(),
+                    source: spec.source.ilostat_source(),
+                    reason,
+                })
+            })
+            .collect()
+    }
+
+    /// The count tables a source can produce, and what it cannot: indicators whose universe or
+
+    fn provenance(&self) -> Result<Provenance> {
+        let relative = |p: &Path| {
+            p.strip_prefix(&self.root)
+                .unwrap_or(p)
+                .display()
+                .to_string()
+        };
+        let mut specs = vec![
+            FileChecksum {
+                path: relative(&self.manifest),
+                sha256: ingest::sha256_file(&self.manifest)?,
+            },
+            FileChecksum {
+                path: relative(&self.indicators.path),
+                sha256: ingest::sha256_file(&self.indicators.path)?,
+            },
+        ];
+        // Code maps and the correspondence tables the specs go through, each once.
+        let map_files: BTreeSet<&PathBuf> = self
+            .sources
+            .iter()
+            .flat_map(|s| {
+                s.variables.iter().flat_map(|v| {
+                    v.map_file
+                        .iter()
+                        .chain(v.crosswalk.as_ref().map(|c| &c.path))
+                })
+            })
+            .collect();
+        let spec_files = self
+            .sources
+            .iter()
+            .map(|s| &s.spec_path)
+            .chain(map_files)
+            .chain(self.rules.files.iter());
+        for path in spec_files {
+            specs.push(FileChecksum {
+                path: relative(path),
+                sha256: ingest::sha256_file(path)?,
+            });
+        }
+        Ok(Provenance {
+            tool: format!("ilms {}", env!("CARGO_PKG_VERSION")),
+            round: self.name.clone(),
+            inputs: self
+                .sources
+                .iter()
+                .map(|spec| {
+                    Ok(FileChecksum {
+                        path: relative(&spec.raw_path),
+                        sha256: ingest::sha256_file(&spec.raw_path)?,
+                    })
+                })
+                .collect::<Result<_>>()?,
+            specs,
+        })
+    }
+}
+
+/// The validation report as one table: a row per rule and source.
+fn validation_frame(results: &[validate::RuleResult]) -> PolarsResult<DataFrame> {
+    let text = |f: &dyn Fn(&validate::RuleResult) -> String| -> Vec<String> {
+        results.iter().map(f).collect()
+    };
+    let number =
+        |f: &dyn Fn(&validate::RuleResult) -> u64| -> Vec<u64> { results.iter().map(f).collect() };
+    DataFrame::new_infer_height(vec![
+        Column::new("source_id".into(), text(&|r| r.source_id.clone())),
+        Column::new("rule".into(), text(&|r| r.rule.clone())),
+        Column::new("kind".into(), text(&|r| r.kind.clone())),
+        Column::new("severity".into(), text(&|r| r.severity.name().to_string())),
+        Column::new("items".into(), number(&|r| r.items)),
+        Column::new("passes".into(), number(&|r| r.passes)),
+        Column::new("fails".into(), number(&|r| r.fails)),
+        Column::new("missing".into(), number(&|r| r.missing)),
+        Column::new("detail".into(), text(&|r| r.detail.clone())),
+    ])
+}
+
+/// The mapping coverage report of every source as one table (source_id first).
+fn coverage_frame(lines: &[(String, harmonize::CoverageLine)]) -> PolarsResult<DataFrame> {
+    let text = |f: &dyn Fn(&harmonize::CoverageLine) -> String| -> Vec<String> {
+        lines.iter().map(|(_, l)| f(l)).collect()
+    };
+    let optional = |f: &dyn Fn(&harmonize::CoverageLine) -> Option<String>| -> Vec<Option<String>> {
+        lines.iter().map(|(_, l)| f(l)).collect()
+    };
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "source_id".into(),
+            lines.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new("variable".into(), text(&|l| l.variable.clone())),
+        Column::new("raw_column".into(), text(&|l| l.raw_column.clone())),
+        Column::new("raw_code".into(), text(&|l| l.raw_code.clone())),
+        Column::new("via_code".into(), optional(&|l| l.via_code.clone())),
+        Column::new("resolution".into(), optional(&|l| l.resolution.clone())),
+        Column::new("harmonized".into(), optional(&|l| l.harmonized.clone())),
+        Column::new("outcome".into(), text(&|l| l.outcome.clone())),
+        Column::new(
+            "records".into(),
+            lines.iter().map(|(_, l)| l.records).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "weighted".into(),
+            lines.iter().map(|(_, l)| l.weighted).collect::<Vec<_>>(),
+        ),
+    ])
+}
+
+/// Draw one chart into the release as SVG and PNG; its title and SVG text for the report.
+fn render_chart(release: &mut Release, chart: &charts::PlannedChart) -> Result<(String, String)> {
+    let svg = release.path(Folder::Charts, format!("{}.svg", chart.stem))?;
+    let png = release.path(Folder::Charts, format!("{}.png", chart.stem))?;
+    charts::render(chart, &svg, &png)?;
+    let text = std::fs::read_to_string(&svg)
+        .map_err(|e| Error::io(&svg, "read the chart back for the report", e))?;
+    Ok((chart.title.clone(), text))
+}

@@ -1,0 +1,619 @@
+//! One source's pass: ingest, harmonize, validate, tabulate and protect, streamed from its raw file.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+
+use polars::prelude::*;
+
+use super::Round;
+use crate::disclosure;
+use crate::error::{Error, Result};
+use crate::harmonize::{self, RECORD_COLUMNS};
+use crate::indicators::Indicator;
+use crate::ingest;
+use crate::installation;
+use crate::outcome::{summarize_coverage, NotAvailable, SourceReport};
+use crate::plausibility;
+use crate::publish::{Folder, Release};
+use crate::repeated_ids::{self, IdHashes};
+use crate::rules::Severity;
+use crate::spec::SourceSpec;
+use crate::tabulate::{self, Cells};
+use crate::validate;
+
+/// What processing one source produced.
+pub(super) struct SourceOutcome {
+    pub(super) report: SourceReport,
+    pub(super) validation: Vec<validate::RuleResult>,
+    pub(super) flows: Vec<validate::FlowTotal>,
+    pub(super) coverage: Vec<harmonize::CoverageLine>,
+    pub(super) cells: Cells,
+    pub(super) not_available: Vec<NotAvailable>,
+}
+
+/// What a source's pass needs, fixed before its first record is read.
+struct PassSetup<'a> {
+    spec: &'a SourceSpec,
+    /// The raw records, planned once; each pass clones the plan (a lazy scan, or an in-memory
+    /// table, shared).
+    raw: ingest::RawRecords,
+    /// Harmonized columns the source provides.
+    provided: BTreeSet<String>,
+    /// A protected source's records would give its withheld cells away: not in the release.
+    records_folder: Folder,
+    clean_file: String,
+    quarantine_file: String,
+    /// Each record's key for the cell-key method, when the policy perturbs.
+    record_key: Option<Expr>,
+    /// Whether the rules check record ids for uniqueness.
+    finds_duplicates: bool,
+}
+
+/// The streaming pass's results, by name.
+struct PassResults {
+    /// One grouping of the checked records by every column an indicator, the coverage report or a
+    /// rule reads.
+    combinations: DataFrame,
+    rule_counts: DataFrame,
+    flow_totals: DataFrame,
+    /// One frame per record rule that stops a source.
+    stops: Vec<DataFrame>,
+}
+
+/// A source's count tables and what was concluded of its records.
+struct Tallied<'a> {
+    tables: Vec<tabulate::Table<'a>>,
+    aggregated: DataFrame,
+    summary: validate::ValidationSummary,
+    coverage: Vec<harmonize::CoverageLine>,
+    flows: Vec<validate::FlowTotal>,
+    /// Rule results on the records (disaggregation checked on the engine's values).
+    checks: Vec<validate::RuleResult>,
+}
+
+impl Round {
+    /// Build every stage's plans for one source, run them, and conclude.
+    ///
+    /// Two streaming passes over the raw file. Polars buffers a shared stream for its slowest
+    /// consumer without bound, so the slow consumer, the harmonized-records Parquet sink, runs alone
+    /// in the first pass; the second feeds fast consumers: the quarantine sink, the rule counts, and
+    /// one grouping of the records from which the reconciliation counts, every indicator's cells and
+    /// the coverage report are read. Memory does not grow with the file; the grouping's grows with
+    /// its combinations (BENCHMARKS.md, "Census-like combinations").
+    pub(super) fn process_source(
+        &self,
+        spec: &SourceSpec,
+        release: &mut Release,
+    ) -> Result<SourceOutcome> {
+        let setup = self.pass_setup(spec)?;
+        let (mut produced, mut not_available) = self.availability(spec, &setup.provided);
+        let (validation, results) = self.stream_records(&setup, &produced, release)?;
+        let mut tallied = self.tally(&setup, &produced, &validation, &results, release)?;
+        let id = &spec.source.id;
+        let gate = validate::check_quarantined(&self.rules.quarantined, id, &tallied.summary);
+        let mut failure = fails_source(&gate);
+        tallied.checks.push(gate);
+        if let (None, Some(rule)) = (&failure, &self.rules.empty_universe) {
+            let judged = judge_universes(rule, spec, &mut tallied.tables, &mut produced);
+            failure = fails_source(&judged.result);
+            not_available.extend(judged.out_of_scope);
+            tallied.checks.push(judged.result);
+        }
+        self.check_cells(spec, &tallied.tables, &mut tallied.checks);
+        let (mut cells, mut disclosure) = self.protected_cells(
+            spec,
+            &produced,
+            &mut tallied.tables,
+            &tallied.aggregated,
+            &mut not_available,
+        )?;
+        self.check_published(spec, &setup.raw, &cells, &mut tallied.checks);
+        cells.apply_validation(
+            &failed_rules(&tallied.checks, Severity::Warning),
+            &failed_rules(&tallied.checks, Severity::Error),
+        );
+        let (gate_rule, source_failed) = failure.unzip();
+        if let (Some(rule), Some(reason)) = (&gate_rule, &source_failed) {
+            // Its quarantine says why; its clean records are not part of the release.
+            release.forget(setup.records_folder, &setup.clean_file);
+            let withdrawn = Withdrawn::new(spec, &produced, rule, reason, disclosure.policy);
+            (cells, not_available, disclosure) = (
+                withdrawn.cells,
+                withdrawn.not_available,
+                withdrawn.disclosure,
+            );
+        }
+        // An indicator with several tables is listed once per breakdown.
+        not_available.dedup_by(|a, b| {
+            (&a.indicator, &a.dimension, &a.source_id) == (&b.indicator, &b.dimension, &b.source_id)
+        });
+        let summary = &tallied.summary;
+        Ok(SourceOutcome {
+            report: SourceReport {
+                id: id.clone(),
+                read: summary.read,
+                harmonized: summary.clean,
+                quarantined: summary.quarantined,
+                quarantine_by_rule: summary.by_rule.clone(),
+                source_total_rows: setup.raw.total_rows,
+                coverage: summarize_coverage(&tallied.coverage, summary.read),
+                disclosure,
+                failed: source_failed,
+            },
+            coverage: tallied.coverage,
+            cells,
+            not_available,
+            validation: tallied.checks,
+            flows: tallied.flows,
+        })
+    }
+
+    /// Read the source's raw file (its header checked against the spec's expressions) and fix
+    /// where its records go.
+    fn pass_setup<'a>(&self, spec: &'a SourceSpec) -> Result<PassSetup<'a>> {
+        let id = &spec.source.id;
+        let raw = ingest::ingest(spec)?;
+        ingest::check_expressions(spec, &raw)?;
+        let policy = self.disclosure.for_source(spec)?;
+        let record_key = match policy.perturbation {
+            Some(_) => Some(disclosure::cell_key::record_key(
+                &installation::id_key(&self.root)?,
+                id,
+            )),
+            None => None,
+        };
+        Ok(PassSetup {
+            spec,
+            raw,
+            provided: harmonize::provided_columns(spec),
+            records_folder: if policy.protects() {
+                Folder::Private
+            } else {
+                Folder::Processed
+            },
+            clean_file: format!("harmonized/{id}.parquet"),
+            quarantine_file: format!("quarantine/{id}.parquet"),
+            record_key,
+            finds_duplicates: !validate::unique_rules_for(spec, &self.rules).is_empty(),
+        })
+    }
+
+    /// Stream the records through every plan. Uniqueness needs every id seen before any record is
+    /// judged. The passes judge the records as if no id repeated and find, on the way, the id
+    /// hashes that do; only if some id is confirmed repeated (on the ids themselves: hashes can
+    /// collide) are the passes run again, knowing it. A source without repeated ids gets no pass of
+    /// its own for them.
+    fn stream_records(
+        &self,
+        setup: &PassSetup,
+        produced: &[&Indicator],
+        release: &mut Release,
+    ) -> Result<(validate::ValidationPlan, PassResults)> {
+        let mut duplicates = validate::no_duplicates();
+        loop {
+            let looks_for_duplicates = setup.finds_duplicates && duplicates.height() == 0;
+            let (validation, results, id_hashes) =
+                self.stream_once(setup, produced, release, &duplicates, looks_for_duplicates)?;
+            if let Some(id_hashes) = id_hashes {
+                let confirmed = confirmed_duplicates(setup, id_hashes)?;
+                if confirmed.height() > 0 {
+                    duplicates = confirmed;
+                    continue;
+                }
+            }
+            return Ok((validation, results));
+        }
+    }
+
+    /// One streaming pass (two for the records sink, see `process_source`): the plans, run, and
+    /// the record-id hashes seen if `looks_for_duplicates`.
+    fn stream_once(
+        &self,
+        setup: &PassSetup,
+        produced: &[&Indicator],
+        release: &mut Release,
+        duplicates: &DataFrame,
+        looks_for_duplicates: bool,
+    ) -> Result<(validate::ValidationPlan, PassResults, Option<IdHashes>)> {
+        let spec = setup.spec;
+        let harmonized = harmonize::harmonize(spec, &self.classifications, setup.raw.clone())
+            .map_err(|e| Error::polars(&spec.spec_path, "plan the harmonization", e))?;
+        let plan = validate::plan(spec, harmonized, &self.rules, &setup.provided, duplicates);
+        if self.publish_records {
+            let clean = published_records(spec, plan.clean());
+            let sink = release.sink_parquet(setup.records_folder, &setup.clean_file, clean)?;
+            run_plans(spec, vec![sink])?;
+        }
+        // The quarantine sink and the aggregation share one scan through an explicit cache.
+        let validation = plan.cached();
+        let quarantine = validation.quarantine();
+        let mut plans = vec![
+            release.sink_parquet(setup.records_folder, &setup.quarantine_file, quarantine)?,
+            tabulate::combinations(
+                produced,
+                validation.checked(),
+                validate::RULE,
+                &harmonize::coverage_columns(spec),
+                setup.record_key.clone(),
+                spec.is_aggregate(),
+            ),
+            validation.counts(),
+            validate::flow_totals_plan(validation.checked()),
+        ];
+        plans.extend(validation.stop_plans());
+        let id_hashes = Arc::new(Mutex::new(IdHashes::new(
+            release.scratch_path(&format!("id-hashes/{}", spec.source.id)),
+        )));
+        if looks_for_duplicates {
+            let sink = validate::id_hashes_sink(spec, validation.checked(), id_hashes.clone())
+                .map_err(|e| Error::polars(&spec.spec_path, "plan the uniqueness check", e))?;
+            plans.push(sink);
+        }
+        let ran = run_plans(spec, plans);
+        let mut id_hashes = std::mem::take(
+            &mut *id_hashes
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        if let Some((path, e)) = id_hashes.take_failure() {
+            let doing = "write the record-id hashes of the uniqueness check";
+            return Err(Error::io(path, doing, e));
+        }
+        let mut results = ran?.into_iter().skip(1);
+        let mut next = || results.next().unwrap_or_default();
+        let named = PassResults {
+            combinations: next(),
+            rule_counts: next(),
+            flow_totals: next(),
+            stops: (0..validation.stop_plans().len()).map(|_| next()).collect(),
+        };
+        Ok((validation, named, looks_for_duplicates.then_some(id_hashes)))
+    }
+
+    /// From the records' grouping: the count tables, the reconciliation of the records, the
+    /// coverage report, the flow totals, and the rules judged on the records.
+    fn tally<'a>(
+        &self,
+        setup: &PassSetup,
+        produced: &[&'a Indicator],
+        validation: &validate::ValidationPlan,
+        results: &PassResults,
+        release: &Release,
+    ) -> Result<Tallied<'a>> {
+        let spec = setup.spec;
+        let combinations = &results.combinations;
+        tabulate::check_weight_sums(spec, combinations, validate::RULE)?;
+        let aggregated = tabulate::aggregate(
+            produced,
+            combinations.clone().lazy(),
+            validate::RULE,
+            setup.record_key.is_some(),
+            spec.is_aggregate(),
+        )
+        .collect()
+        .map_err(|e| Error::polars(&spec.spec_path, "aggregate the records", e))?;
+        let flows = validate::flow_totals(spec, &results.flow_totals)?;
+        let coverage = harmonize::coverage_counts(spec, combinations)
+            .and_then(|counts| harmonize::coverage_lines(spec, &counts))
+            .map_err(|e| Error::polars(&spec.raw_path, "report the mapping coverage", e))?;
+        let clean_written = if self.publish_records {
+            Some(release.staged_rows(setup.records_folder, &setup.clean_file)?)
+        } else {
+            None
+        };
+        let quarantine_written =
+            release.staged_rows(setup.records_folder, &setup.quarantine_file)?;
+        let summary = validation.conclude(
+            spec,
+            &aggregated,
+            &results.stops,
+            clean_written,
+            quarantine_written,
+        )?;
+        let mut tables = Vec::new();
+        for table in produced {
+            let collapsed = tabulate::collapsed(table, &setup.provided);
+            tables.push(tabulate::roll_up(
+                spec,
+                produced,
+                table,
+                collapsed,
+                &aggregated,
+                validate::RULE,
+            )?);
+        }
+        let checks = validation.results(spec, &results.rule_counts)?;
+        Ok(Tallied {
+            tables,
+            aggregated,
+            summary,
+            coverage,
+            flows,
+            checks,
+        })
+    }
+
+    /// The cell rules (e.g. parts and whole), on the engine's values before anything is withheld.
+    fn check_cells(
+        &self,
+        spec: &SourceSpec,
+        tables: &[tabulate::Table],
+        checks: &mut Vec<validate::RuleResult>,
+    ) {
+        let mut unprotected = Cells::default();
+        for table in tables {
+            unprotected.append(table.cells(spec, false));
+        }
+        let totals = self
+            .indicators
+            .list
+            .iter()
+            .flat_map(|t| t.dimensions.iter().map(|d| d.total.clone()))
+            .collect();
+        let id = &spec.source.id;
+        checks.extend(validate::check_cells(
+            &self.rules.cells,
+            &unprotected,
+            &totals,
+            id,
+        ));
+    }
+
+    /// The rules on what is published: the source's own totals, ranges and benchmarks.
+    fn check_published(
+        &self,
+        spec: &SourceSpec,
+        raw: &ingest::RawRecords,
+        cells: &Cells,
+        checks: &mut Vec<validate::RuleResult>,
+    ) {
+        let id = &spec.source.id;
+        if let Some(rule) = &self.rules.source_totals {
+            checks.extend(validate::check_source_totals(rule, &raw.total_checks, id));
+        }
+        checks.extend(plausibility::ranges(&self.rules.ranges, cells, spec));
+        if let Some(rule) = &self.rules.benchmark {
+            let benchmarks = plausibility::benchmarks(rule, &spec.benchmarks, cells, spec);
+            checks.extend(benchmarks);
+        }
+    }
+
+    /// Disclosure control on a source's count tables under its policy, then every cell it
+    /// publishes: the count tables' and the rates and shares derived from them (an indicator whose
+    /// counts the source lacks is added to `not_available`).
+    fn protected_cells(
+        &self,
+        spec: &SourceSpec,
+        produced: &[&Indicator],
+        tables: &mut [tabulate::Table],
+        aggregated: &DataFrame,
+        not_available: &mut Vec<NotAvailable>,
+    ) -> Result<(Cells, disclosure::DisclosureSummary)> {
+        let policy = self.disclosure.for_source(spec)?;
+        // Only a suppression pattern needs the links (one pass over the combinations).
+        let links = if policy.secondary == disclosure::Secondary::Suppression {
+            tabulate::population_links(produced, aggregated, validate::RULE)
+                .map_err(|e| Error::polars(&spec.raw_path, "relate the universes", e))?
+        } else {
+            Vec::new()
+        };
+        let summary = disclosure::protect(tables, &links, policy, &self.disclosure, spec)?;
+        let mut cells = Cells::default();
+        for table in tables.iter() {
+            cells.append(table.cells(spec, true));
+        }
+        for table in self.indicators.list.iter().filter(|t| !t.is_count()) {
+            match tabulate::derive(spec, table, tables) {
+                Some(derived) => cells.append(derived),
+                None => not_available.push(NotAvailable {
+                    indicator: table.id.clone(),
+                    source_id: spec.source.id.clone(),
+                    dimension: None,
+                    missing: vec!["the count indicators it is computed from".into()],
+                    reason: None,
+                }),
+            }
+        }
+        Ok((cells, summary))
+    }
+
+    /// The outcome of a source that could not be processed (`error`): nothing of it published.
+    pub(super) fn unprocessed(&self, spec: &SourceSpec, error: &Error) -> SourceOutcome {
+        // The first line says where and what; the rest (a query plan, the fix) is for the terminal.
+        let message = error.to_string();
+        let first = message.lines().next().unwrap_or_default();
+        let reason = format!("the source could not be processed: {first}");
+        let (produced, _) = self.availability(spec, &harmonize::provided_columns(spec));
+        let policy = self.disclosure.for_source(spec).map(|p| p.name.clone());
+        let withdrawn = Withdrawn::new(
+            spec,
+            &produced,
+            UNPROCESSED,
+            &reason,
+            policy.unwrap_or_default(),
+        );
+        SourceOutcome {
+            not_available: withdrawn.not_available,
+            report: SourceReport {
+                id: spec.source.id.clone(),
+                read: 0,
+                harmonized: 0,
+                quarantined: 0,
+                quarantine_by_rule: BTreeMap::new(),
+                source_total_rows: 0,
+                coverage: Vec::new(),
+                disclosure: withdrawn.disclosure,
+                failed: Some(reason),
+            },
+            validation: Vec::new(),
+            flows: Vec::new(),
+            coverage: Vec::new(),
+            cells: withdrawn.cells,
+        }
+    }
+}
+
+/// The empty-universe rule on a source's count tables: those outside the source's scope leave
+/// `tables` and `produced` and come back as not available, with why.
+fn judge_universes<'a>(
+    rule: &plausibility::EmptyUniverseRule,
+    spec: &SourceSpec,
+    tables: &mut Vec<tabulate::Table<'a>>,
+    produced: &mut Vec<&'a Indicator>,
+) -> JudgedUniverses {
+    let found = plausibility::empty_universes(rule, spec, tables);
+    let outside: BTreeSet<&str> = found.out_of_scope.iter().map(|(t, _)| t.as_str()).collect();
+    tables.retain(|t| !outside.contains(t.indicator.id.as_str()));
+    produced.retain(|t| !outside.contains(t.id.as_str()));
+    let out_of_scope = found
+        .out_of_scope
+        .iter()
+        .map(|(indicator, why)| NotAvailable {
+            indicator: indicator.clone(),
+            source_id: spec.source.id.clone(),
+            dimension: None,
+            missing: Vec::new(),
+            reason: Some(why.clone()),
+        })
+        .collect();
+    JudgedUniverses {
+        result: found.result,
+        out_of_scope,
+    }
+}
+
+struct JudgedUniverses {
+    result: validate::RuleResult,
+    out_of_scope: Vec<NotAvailable>,
+}
+
+/// A failed rule of severity error that fails a whole source: its id and the reason.
+fn fails_source(result: &validate::RuleResult) -> Option<(String, String)> {
+    (result.failed() && result.severity == Severity::Error).then(|| {
+        (
+            result.rule.clone(),
+            format!("the source failed rule {}: {}", result.rule, result.detail),
+        )
+    })
+}
+
+/// What a source that failed as a whole (`rule`, for `reason`) publishes: its count tables as not
+/// available, the indicators it would have given listed with the reason, and nothing counted.
+struct Withdrawn {
+    cells: Cells,
+    not_available: Vec<NotAvailable>,
+    disclosure: disclosure::DisclosureSummary,
+}
+
+impl Withdrawn {
+    fn new(
+        spec: &SourceSpec,
+        produced: &[&Indicator],
+        rule: &str,
+        reason: &str,
+        policy: String,
+    ) -> Withdrawn {
+        Withdrawn {
+            cells: Cells::not_published(spec, produced, rule),
+            not_available: failed_source(produced, &spec.source.id, reason),
+            disclosure: disclosure::DisclosureSummary {
+                policy,
+                ..Default::default()
+            },
+        }
+    }
+}
+
+/// The note (`ilms:<rule>`) on the cells of a source that could not be processed.
+const UNPROCESSED: &str = "source.unprocessed";
+
+/// A failed source gives none of the count indicators it would have given (`produced`): each is
+/// not available, with the reason.
+fn failed_source(produced: &[&Indicator], source_id: &str, reason: &str) -> Vec<NotAvailable> {
+    let mut seen = BTreeSet::new();
+    produced
+        .iter()
+        .filter(|t| seen.insert(t.id.clone()))
+        .map(|t| NotAvailable {
+            indicator: t.id.clone(),
+            source_id: source_id.to_string(),
+            dimension: None,
+            missing: Vec::new(),
+            reason: Some(format!("not published: {reason}")),
+        })
+        .collect()
+}
+
+/// Harmonized records as published: the contract columns, then the raw `<variable>_src` values of
+/// the variables this source has.
+fn published_records(spec: &SourceSpec, clean: LazyFrame) -> LazyFrame {
+    // An aggregate table's records carry a count, and say so (DESIGN.md, Contracts).
+    let (persons, persons_src) = if spec.is_aggregate() {
+        ("count", "count_src")
+    } else {
+        ("weight", "weight_src")
+    };
+    let persons_column = if spec.is_aggregate() {
+        // Validated as whole numbers (required.count): published as integers.
+        col("weight").cast(DataType::Int64)
+    } else {
+        col("weight")
+    };
+    let contract = RECORD_COLUMNS.iter().map(|c| match *c {
+        "record_id" => harmonize::record_id(spec),
+        "weight" => persons_column.clone().alias(persons),
+        other => col(other),
+    });
+    let weight = spec
+        .persons_column()
+        .map(|_| col("weight_src").alias(persons_src));
+    let raw_values = spec
+        .variables
+        .iter()
+        .map(|m| col(format!("{}_src", m.variable.name()).as_str()));
+    clean.select(contract.chain(weight).chain(raw_values).collect::<Vec<_>>())
+}
+
+/// Rules of `severity` that failed on a source: warnings annotate its cells; errors on its tables
+/// withhold them (record-level errors have already quarantined their records).
+fn failed_rules(checks: &[validate::RuleResult], severity: Severity) -> Vec<String> {
+    checks
+        .iter()
+        .filter(|r| r.failed() && r.severity == severity)
+        .filter(|r| {
+            severity != Severity::Error
+                || ["part_whole", "source_totals"].contains(&r.kind.as_str())
+        })
+        .map(|r| r.rule.clone())
+        .collect()
+}
+
+/// Run plans together on the streaming engine; a read error is explained by row where it can be.
+fn run_plans(spec: &SourceSpec, plans: Vec<LazyFrame>) -> Result<Vec<DataFrame>> {
+    LazyFrame::collect_all_with_engine(
+        plans.into_iter().map(|p| p.logical_plan).collect(),
+        Engine::Streaming,
+        OptFlags::default(),
+    )
+    .map_err(|e| {
+        ingest::explain_read_error(spec, &e)
+            .unwrap_or_else(|| Error::polars(&spec.raw_path, "process the records", e))
+    })
+}
+
+/// The record ids whose hashes repeated, checked on the ids themselves (hashes can collide).
+fn confirmed_duplicates(setup: &PassSetup, id_hashes: IdHashes) -> Result<DataFrame> {
+    let spec = setup.spec;
+    let candidates = id_hashes
+        .repeated(repeated_ids::MAX_SORTED)
+        .map_err(|(path, e)| Error::io(path, "read back the record-id hashes", e))?;
+    if candidates.is_empty() {
+        return Ok(validate::no_duplicates());
+    }
+    let candidates = validate::candidates_frame(candidates)
+        .map_err(|e| Error::polars(&spec.raw_path, "list the repeated record ids", e))?;
+    let plan = validate::duplicates_plan(spec, setup.raw.clone(), candidates);
+    Ok(run_plans(spec, vec![plan])?
+        .pop()
+        .unwrap_or_else(validate::no_duplicates))
+}
