@@ -15,7 +15,10 @@ use ilms::{harmonize, ingest, publish, tabulate, validate, Round};
 use polars::prelude::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tabulate::size_group_tables();
+    // As the `ilms` binary sets it (src/main.rs, set_up_process), so the profile is of a run.
+    if std::env::var_os("POLARS_HOT_TABLE_SIZE").is_none() {
+        std::env::set_var("POLARS_HOT_TABLE_SIZE", "65536");
+    }
     let manifest = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "ilms.toml".into());

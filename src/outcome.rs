@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::disclosure;
 use crate::harmonize;
@@ -78,6 +78,28 @@ impl RunReport {
             .iter()
             .filter(|r| r.failed() && r.severity == crate::rules::Severity::Error)
             .collect()
+    }
+
+    /// An error naming every rule of severity error that failed (`ilms validate` exits with it).
+    pub fn error_if_rules_failed(&self, manifest: &Path) -> crate::Result<()> {
+        let failed = self.failed_errors();
+        if failed.is_empty() {
+            return Ok(());
+        }
+        let which: Vec<String> = failed
+            .iter()
+            .map(|r| format!("{} on {}", r.rule, r.source_id))
+            .collect();
+        Err(crate::Error::new(
+            manifest,
+            "",
+            format!(
+                "{} rule result(s) of severity error failed: {}",
+                failed.len(),
+                which.join(", ")
+            ),
+            "correct the records or the specs (the quarantine of `ilms run` lists every failing record)",
+        ))
     }
 
     /// The cells published, flagged and withheld, in a sentence.

@@ -529,18 +529,6 @@ pub fn collapsed(indicator: &Indicator, provided: &BTreeSet<String>) -> Vec<bool
         .collect()
 }
 
-/// Polars' streaming group-by keeps 4,096 groups per thread in a table and sets the others aside
-/// until the end. The combinations of [`combinations`] (2,282 in the benchmark round, more in a
-/// census) collide in a table that small, and what was set aside grew with the file: 600 MiB
-/// more at 50M records. Sized to 65,536 groups here. Call at the start of the program, before any
-/// thread reads the environment; a value the user set is kept.
-pub fn size_group_tables() {
-    const GROUP_TABLE: &str = "POLARS_HOT_TABLE_SIZE";
-    if std::env::var_os(GROUP_TABLE).is_none() {
-        std::env::set_var(GROUP_TABLE, "65536");
-    }
-}
-
 /// Plan the one grouping of a source's records that every count table, the reconciliation counts
 /// and the mapping coverage are read from: records grouped by validation rule (`rule_column`,
 /// null = clean), by the columns the universes and dimensions of `tables` read, and by the columns

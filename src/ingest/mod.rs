@@ -314,12 +314,21 @@ impl Loaded {
     }
 }
 
+thread_local! {
+    static IN_GUARDED_READER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is in a third-party reader run by `guarded`: a panic there becomes an
+/// error, so the program's panic hook need not print it.
+pub fn in_guarded_reader() -> bool {
+    IN_GUARDED_READER.get()
+}
+
 /// Run a third-party reader so that a panic on a damaged file becomes a clear error, not a crash.
 pub(crate) fn guarded<T>(path: &Path, what: &str, read: impl FnOnce() -> Result<T>) -> Result<T> {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    let was = IN_GUARDED_READER.replace(true);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
-    std::panic::set_hook(previous);
+    IN_GUARDED_READER.set(was);
     result.unwrap_or_else(|_| {
         Err(Error::new(
             path,

@@ -5,6 +5,9 @@
 mod manifest;
 mod runner;
 mod source_pass;
+mod tables;
+
+pub use tables::TableRequest;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
