@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 use serde::Deserialize;
 
+use crate::cells::{Cells, Status};
 use crate::classifications::Classifications;
 use crate::error::{Error, Result};
 use crate::indicators::{Indicators, Reliability};
-use crate::tabulate::Cells;
 
 /// Column headings, in order.
 pub const COLUMNS: [&str; 6] = ["Country", "Total", "Men", "Women", "% women", "Notes"];
@@ -385,17 +385,18 @@ pub fn build(spec: &TableSpec, cells: &Cells, context: &TableContext) -> AnnualT
                 let Some(&i) = sexes.get(sex) else {
                     return Entry::NotAvailable;
                 };
-                let status = cells.obs_status[i].as_deref();
+                let status = cells.status[i];
                 match (status, cells.persons[i]) {
-                    (Some(crate::tabulate::NOT_AVAILABLE), _) => Entry::NotAvailable,
-                    (Some("S"), _) | (_, None) => Entry::Withheld,
+                    (Status::NotAvailable, _) => Entry::NotAvailable,
+                    (status, _) if status.withheld() => Entry::Withheld,
+                    (_, None) => Entry::Withheld,
                     (_, Some(0.0)) => Entry::Nil,
                     (status, Some(p)) => Entry::Value {
                         value: match spec.unit {
                             TableUnit::Persons => p,
                             TableUnit::Thousands => p / 1000.0,
                         },
-                        unreliable: status == Some("U"),
+                        unreliable: status == Status::Unreliable,
                     },
                 }
             };
@@ -434,12 +435,10 @@ pub fn build(spec: &TableSpec, cells: &Cells, context: &TableContext) -> AnnualT
             }
             let checked: BTreeSet<&str> = sexes
                 .values()
-                .filter_map(|&i| cells.note_source[i].as_deref())
-                .flat_map(|n| n.split("; "))
+                .flat_map(|&i| cells.notes[i].iter().map(String::as_str))
                 .collect();
-            for note in checked {
-                let rule = note.trim_start_matches("ilms:");
-                let text = if rule == crate::tabulate::PERTURBED_NOTE {
+            for rule in checked {
+                let text = if rule == crate::cells::PERTURBED_NOTE {
                     "Figures perturbed by a few persons to protect confidentiality (cell-key method); totals may differ slightly from the sum of their parts.".to_string()
                 } else {
                     format!("The source fails validation rule '{rule}' (a warning); see the round's validation report.")

@@ -5,7 +5,7 @@
 
 use polars::prelude::*;
 
-use crate::tabulate::CELL_COLUMNS;
+use crate::cells::CELL_COLUMNS;
 
 /// The SDMX dataflow the SDMX-CSV declares (README: "SDMX-CSV" lists its dimensions and
 /// attributes).
@@ -13,8 +13,8 @@ pub const SDMX_DATAFLOW: &str = "ILMS:DF_ILMS(1.0)";
 
 /// The cells as ILOSTAT's bulk CSV (UTF-8 with a byte-order mark, so Excel reads accents).
 pub fn ilostat_csv(cells: &DataFrame) -> PolarsResult<Vec<u8>> {
-    // ILOSTAT's bulk-download columns are the first twelve of the published cells'.
-    let mut frame = cells.select(CELL_COLUMNS[..12].iter().copied())?;
+    let ilostat = CELL_COLUMNS.iter().filter(|c| c.ilostat).map(|c| c.name);
+    let mut frame = cells.select(ilostat)?;
     write_csv(&mut frame)
 }
 

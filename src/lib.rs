@@ -16,6 +16,7 @@
 //! ```
 
 pub mod annual;
+pub mod cells;
 pub mod charts;
 pub mod classifications;
 pub mod disclosure;

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::cells::{Cells, Status};
 use crate::disclosure;
 use crate::harmonize;
 use crate::publish::Provenance;
-use crate::tabulate::Cells;
 use crate::validate;
 
 /// What a run did, per source and in total.
@@ -56,15 +56,15 @@ pub struct CellStatusCounts {
 impl CellStatusCounts {
     pub(crate) fn of(cells: &Cells) -> CellStatusCounts {
         let mut counts = CellStatusCounts::default();
-        for (status, suppressed) in cells.obs_status.iter().zip(&cells.suppressed) {
-            match (status.as_deref(), suppressed.as_deref()) {
-                (_, Some("primary")) => counts.withheld_primary += 1,
-                (_, Some("validation")) => counts.withheld_validation += 1,
-                (_, Some("confidential")) => counts.withheld_confidential += 1,
-                (_, Some(_)) => counts.withheld_secondary += 1,
-                (Some("U"), None) => counts.unreliable += 1,
-                (Some(crate::tabulate::NOT_AVAILABLE), None) => counts.not_available += 1,
-                _ => counts.published += 1,
+        for status in &cells.status {
+            match status {
+                Status::Primary => counts.withheld_primary += 1,
+                Status::Secondary => counts.withheld_secondary += 1,
+                Status::Confidential => counts.withheld_confidential += 1,
+                Status::FailedValidation => counts.withheld_validation += 1,
+                Status::Unreliable => counts.unreliable += 1,
+                Status::NotAvailable => counts.not_available += 1,
+                Status::Published | Status::Perturbed => counts.published += 1,
             }
         }
         counts

@@ -15,9 +15,10 @@ use std::collections::BTreeSet;
 use polars::prelude::Expr;
 use serde::Deserialize;
 
+use crate::cells::Cells;
 use crate::rules::Severity;
 use crate::spec::SourceSpec;
-use crate::tabulate::{Cells, Table};
+use crate::tabulate::Table;
 use crate::validate::RuleResult;
 
 /// `[empty_universe]`: an indicator's universe must hold some record of a source.

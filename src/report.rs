@@ -5,9 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::annual::{AnnualTable, COLUMNS};
+use crate::cells::Cells;
 use crate::classifications::Classifications;
 use crate::outcome::RunReport;
-use crate::tabulate::Cells;
 
 /// One source of the round, as the report lists it.
 pub struct ReportSource {

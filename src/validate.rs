@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
 
+use crate::cells::Cells;
 use crate::error::{Error, Result};
 use crate::harmonize::{HarmonizedRecords, UNMAPPED_PREFIX};
 use crate::ingest::TotalCheck;
@@ -21,7 +22,6 @@ use crate::rules::{
     UniqueRule,
 };
 use crate::spec::{SourceSpec, Unmapped};
-use crate::tabulate::Cells;
 
 /// Oldest age a record may state; above it the age is taken as a keying error.
 pub const AGE_MAX: i32 = 120;
@@ -897,8 +897,8 @@ pub fn check_quarantined(
 #[cfg(test)]
 mod tests {
     use super::check_cells;
+    use crate::cells::Cells;
     use crate::rules::{CellField, CellRule, Severity};
-    use crate::tabulate::Cells;
 
     /// One table by sex: SEX_M 2, SEX_F 3, SEX_T `total`.
     fn table(total: f64) -> Cells {
@@ -912,9 +912,8 @@ mod tests {
             cells.classif2.push(None);
             cells.time.push("2024".into());
             cells.obs_value.push(Some(value));
-            cells.obs_status.push(None);
+            cells.status.push(Default::default());
             cells.persons.push(Some(value * 1000.0));
-            cells.suppressed.push(None);
             cells.sample_count.push(Some(1));
             cells.note_indicator.push(None);
             cells.unit.push("PS".into());

@@ -16,10 +16,10 @@ use serde::Deserialize;
 pub use draw::render;
 
 use crate::annual::{AnnualTable, Entry, TableUnit};
+use crate::cells::Cells;
 use crate::classifications::Classifications;
 use crate::error::{Error, Result};
 use crate::indicators::Indicators;
-use crate::tabulate::Cells;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -318,9 +318,9 @@ fn plan_per_source(spec: &ChartSpec, cells: &Cells, context: &ChartContext) -> V
                         && (other.is_none() || other_of(i) == other)
                 })
                 .map_or(Bar::NotAvailable, |&i| {
-                    match (spec.value(cells, i).0, cells.obs_status[i].as_deref()) {
+                    match (spec.value(cells, i).0, cells.status[i]) {
                         (Some(v), _) => Bar::Value(v),
-                        (None, Some(crate::tabulate::NOT_AVAILABLE)) => Bar::NotAvailable,
+                        (None, crate::cells::Status::NotAvailable) => Bar::NotAvailable,
                         (None, _) => Bar::Withheld,
                     }
                 })

@@ -10,7 +10,8 @@ use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::policy::PerturbationRow;
-use crate::tabulate::{Status, Table, WEIGHT_SCALE};
+use crate::cells::Status;
+use crate::tabulate::{Table, WEIGHT_SCALE};
 
 /// Keys range over 0..KEYS.
 const KEYS: i64 = 256;

@@ -17,9 +17,10 @@ use std::collections::BTreeMap;
 
 pub use policy::{NotStated, Policies, Policy, Secondary};
 
+use crate::cells::Status;
 use crate::error::{Error, Result};
 use crate::spec::SourceSpec;
-use crate::tabulate::{PopulationLink, Status, Table, WEIGHT_SCALE};
+use crate::tabulate::{PopulationLink, Table, WEIGHT_SCALE};
 
 /// What disclosure control did to one source's count tables (rates and shares follow them).
 #[derive(Debug, Clone, Default, serde::Serialize)]

@@ -69,7 +69,7 @@ impl System {
                 let v = builder.var_of(quantity(table, key));
                 let var = &mut builder.vars[v];
                 var.shown = true;
-                var.primary |= table.status[c] == crate::tabulate::Status::Primary;
+                var.primary |= table.status[c] == crate::cells::Status::Primary;
                 var.withheld |= table.status[c].withheld();
                 var.weight = table.tallies[c].weight;
                 var.cost = var.cost.max(cost(t, c));

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::annual::{self, TableSpec};
+use crate::cells::Cells;
 use crate::charts::ChartSpec;
 use crate::classifications::Classifications;
 use crate::disclosure;
@@ -24,7 +25,7 @@ use crate::outcome::{NotAvailable, RunReport};
 use crate::publish::{Folder, Outputs};
 use crate::rules::Rules;
 use crate::spec::SourceSpec;
-use crate::tabulate::{self, Cells};
+use crate::tabulate;
 
 /// A loaded, checked round. Loading reads specs, code lists and raw-file headers, never records.
 pub struct Round {

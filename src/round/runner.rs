@@ -8,6 +8,7 @@ use polars::prelude::*;
 use super::source_pass::SourceOutcome;
 use super::{Round, RunOptions};
 use crate::annual;
+use crate::cells::Cells;
 use crate::charts;
 use crate::error::{Error, Result};
 use crate::export;
@@ -16,7 +17,6 @@ use crate::ingest;
 use crate::outcome::{CellStatusCounts, NotAvailable, RunReport, SourceReport};
 use crate::progress::Progress;
 use crate::publish::{FileChecksum, Folder, Outputs, Provenance, Release};
-use crate::tabulate::Cells;
 use crate::validate;
 
 /// What every source's pass gave, gathered for the cross-source steps and the release.

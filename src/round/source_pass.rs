@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use polars::prelude::*;
 
 use super::Round;
+use crate::cells::Cells;
 use crate::disclosure;
 use crate::error::{Error, Result};
 use crate::harmonize::{self, RECORD_COLUMNS};
@@ -18,7 +19,7 @@ use crate::publish::{Folder, Release};
 use crate::repeated_ids::{self, IdHashes};
 use crate::rules::Severity;
 use crate::spec::SourceSpec;
-use crate::tabulate::{self, Cells};
+use crate::tabulate;
 use crate::validate;
 
 /// What processing one source produced.
