@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::PolarsError;
 
+/// A problem the user can act on: where, what, and what to do.
 #[derive(Debug)]
 pub struct Error {
     /// The file the problem is in (a spec, a raw file, an output).
@@ -18,9 +19,11 @@ pub struct Error {
     pub fix: String,
 }
 
+/// A result whose error is an [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
+    /// An error in `file` at `location` (a key or row, or empty): `problem`, and the `fix`.
     pub fn new(
         file: impl AsRef<Path>,
         location: impl Into<String>,

@@ -20,6 +20,7 @@ pub mod cells;
 pub mod charts;
 pub mod classifications;
 pub mod disclosure;
+#[deny(missing_docs)]
 pub mod error;
 pub mod export;
 pub mod expression;
@@ -30,14 +31,17 @@ pub mod ingest;
 pub mod inspect;
 pub mod installation;
 pub mod lookup;
+#[deny(missing_docs)]
 pub mod outcome;
 pub mod paths;
 pub mod plausibility;
 pub mod progress;
 pub mod publish;
+#[deny(missing_docs)]
 pub mod query;
 pub mod repeated_ids;
 pub mod report;
+#[deny(missing_docs)]
 pub mod round;
 pub mod rules;
 pub mod spec;

@@ -14,8 +14,11 @@ use crate::validate;
 /// What a run did, per source and in total.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RunReport {
+    /// The round's name (its manifest's `[round] name`).
     pub round: String,
+    /// Per source, in the round's order.
     pub sources: Vec<SourceReport>,
+    /// Cells published, withheld and not available, all sources together.
     pub cells: usize,
     /// Cells by status: published, flagged unreliable ("U"), withheld ("S") as primary and as
     /// secondary suppressions.
@@ -30,7 +33,9 @@ pub struct RunReport {
     pub not_available: Vec<NotAvailable>,
     /// Every rule's result on every source it applies to (also in validation.parquet).
     pub validation: Vec<validate::RuleResult>,
+    /// The files users open (under `processed/` and `charts/`).
     pub files: Vec<PathBuf>,
+    /// The inputs, specs and tool behind the release, with their checksums.
     pub provenance: Provenance,
     /// The release's id (its folder under `[output] releases`).
     pub release: String,
@@ -39,11 +44,16 @@ pub struct RunReport {
     pub tidy_problems: Vec<String>,
 }
 
+/// Cells by what they show.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct CellStatusCounts {
+    /// Published with no flag (a perturbed cell included).
     pub published: usize,
+    /// Published, flagged unreliable ("U").
     pub unreliable: usize,
+    /// Withheld: too few records.
     pub withheld_primary: usize,
+    /// Withheld: would give a primary cell away.
     pub withheld_secondary: usize,
     /// Withheld, primary or secondary, under a policy that does not say which.
     pub withheld_confidential: usize,
@@ -201,7 +211,9 @@ impl RunReport {
 /// cells), never as zero.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct NotAvailable {
+    /// The ILMS indicator id.
     pub indicator: String,
+    /// The source (its id in the round).
     pub source_id: String,
     /// None: the whole indicator; else the one breakdown published at its total only.
     pub dimension: Option<String>,
@@ -230,11 +242,16 @@ impl fmt::Display for NotAvailable {
     }
 }
 
+/// What a run did with one source.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SourceReport {
+    /// The source's id in the round.
     pub id: String,
+    /// Records read from its raw file.
     pub read: usize,
+    /// Records harmonized and kept (read = harmonized + quarantined).
     pub harmonized: usize,
+    /// Records set aside with the rule they failed.
     pub quarantined: usize,
     /// Quarantined records per rule.
     pub quarantine_by_rule: BTreeMap<String, usize>,
@@ -251,6 +268,7 @@ pub struct SourceReport {
 /// The mapping coverage of one variable of a source: records by outcome.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct VariableCoverage {
+    /// The harmonized variable (sex, occupation, ...).
     pub variable: String,
     /// Distinct raw codes met.
     pub raw_codes: usize,
@@ -259,6 +277,7 @@ pub struct VariableCoverage {
     /// Records whose code the official correspondence links to several targets, resolved by rule;
     /// and their share of the source's records.
     pub crosswalk_resolved: u64,
+    /// `crosswalk_resolved` as a share of the records read.
     pub crosswalk_resolved_share: f64,
 }
 

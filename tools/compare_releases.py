@@ -1,29 +1,109 @@
-import json,sys
-a=json.load(open(sys.argv[1]+'/release.json'));b=json.load(open(sys.argv[2]+'/release.json'))
-fa={f['path']:f['sha256'] for f in a['files']};fb={f['path']:f['sha256'] for f in b['files']}
-print('only in a',sorted(set(fa)-set(fb)));print('only in b',sorted(set(fb)-set(fa)))
-d=[p for p in fa if p in fb and fa[p]!=fb[p]]
-print('differ',d); print('same',len(fa)-len(d))
+#!/usr/bin/env python3
+"""Compare two releases of a round file by file, for a change that must not change the outputs.
+
+    python3 tools/compare_releases.py releases/<A> releases/<B>
+    python3 tools/compare_releases.py A B --private .ilms/private-releases/<A> .ilms/private-releases/<B>
+
+Files are first compared by the SHA-256 their release.json lists. Files whose bytes differ between
+any two runs of the same inputs are then compared by content:
+- Parquet: rows in any order, floats to 6 decimals (the streaming engine writes records in the order
+  its threads finish; the coverage report's weighted sums are float sums whose last bits follow that
+  order);
+- .xlsx: every cell value of every sheet (a workbook stores its creation time);
+- run_log.json: everything but times and the release id.
+Prints what differs; exits 1 if anything does.
+"""
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import openpyxl
 import pandas as pd
-A,B=sys.argv[1],sys.argv[2]
-for p in d:
-    if p.endswith('.parquet'):
-        x=pd.read_parquet(A+'/'+p);y=pd.read_parquet(B+'/'+p)
-        cols=list(x.columns)
-        x=x.round(6);y=y.round(6);x=x.sort_values(cols).reset_index(drop=True);y=y.sort_values(cols).reset_index(drop=True)
-        print(p,'content equal after sort:',x.equals(y))
-    elif p.endswith('.xlsx'):
-        import openpyxl
-        wa=openpyxl.load_workbook(A+'/'+p);wb=openpyxl.load_workbook(B+'/'+p)
-        same=all([[c.value for c in r] for r in wa[s].iter_rows()]==[[c.value for c in r] for r in wb[s].iter_rows()] for s in wa.sheetnames) and wa.sheetnames==wb.sheetnames
-        print(p,'cells equal:',same)
-    elif p.endswith('run_log.json'):
-        ja=json.load(open(A+'/'+p));jb=json.load(open(B+'/'+p))
-        def strip(o):
-            if isinstance(o,dict): return {k:strip(v) for k,v in o.items() if k not in ('seconds','started','finished','elapsed_seconds','duration_seconds','release','created')}
-            if isinstance(o,list): return [strip(v) for v in o]
-            return o
-        print(p,'equal without times:',strip(ja)==strip(jb))
-        if strip(ja)!=strip(jb):
-            import difflib
-            print('\n'.join(list(difflib.unified_diff(json.dumps(strip(ja),indent=1).split('\n'),json.dumps(strip(jb),indent=1).split('\n'),lineterm=''))[:40]))
+
+VOLATILE_KEYS = {"seconds", "started", "finished", "elapsed_seconds", "release", "created"}
+
+
+def listed(release: Path) -> dict:
+    manifest = json.loads((release / "release.json").read_text())
+    return {f["path"]: f["sha256"] for f in manifest["files"]}
+
+
+def hashed(folder: Path) -> dict:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def same_parquet(a: Path, b: Path) -> bool:
+    x, y = pd.read_parquet(a).round(6), pd.read_parquet(b).round(6)
+    if list(x.columns) != list(y.columns) or len(x) != len(y):
+        return False
+    cols = list(x.columns)
+    x = x.sort_values(cols).reset_index(drop=True)
+    y = y.sort_values(cols).reset_index(drop=True)
+    return x.equals(y)
+
+
+def same_workbook(a: Path, b: Path) -> bool:
+    wa, wb = openpyxl.load_workbook(a), openpyxl.load_workbook(b)
+    if wa.sheetnames != wb.sheetnames:
+        return False
+    values = lambda ws: [[c.value for c in row] for row in ws.iter_rows()]
+    return all(values(wa[s]) == values(wb[s]) for s in wa.sheetnames)
+
+
+def without_times(value):
+    if isinstance(value, dict):
+        return {k: without_times(v) for k, v in value.items() if k not in VOLATILE_KEYS}
+    if isinstance(value, list):
+        return [without_times(v) for v in value]
+    return value
+
+
+def same_content(a: Path, b: Path) -> bool:
+    if a.suffix == ".parquet":
+        return same_parquet(a, b)
+    if a.suffix == ".xlsx":
+        return same_workbook(a, b)
+    if a.name == "run_log.json":
+        return without_times(json.loads(a.read_text())) == without_times(json.loads(b.read_text()))
+    return False
+
+
+def compare(a: Path, b: Path, files_a: dict, files_b: dict, label: str) -> bool:
+    ok = True
+    for path in sorted(set(files_a) ^ set(files_b)):
+        print(f"{label}: only in {'A' if path in files_a else 'B'}: {path}")
+        ok = False
+    same_bytes = by_content = 0
+    for path in sorted(set(files_a) & set(files_b)):
+        if files_a[path] == files_b[path]:
+            same_bytes += 1
+        elif same_content(a / path, b / path):
+            by_content += 1
+        else:
+            print(f"{label}: differs: {path}")
+            ok = False
+    print(f"{label}: {same_bytes} files identical, {by_content} equal in content")
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("a", type=Path)
+    parser.add_argument("b", type=Path)
+    parser.add_argument("--private", nargs=2, type=Path, metavar=("A", "B"))
+    args = parser.parse_args()
+    ok = compare(args.a, args.b, listed(args.a), listed(args.b), "public")
+    if args.private:
+        pa, pb = args.private
+        ok &= compare(pa, pb, hashed(pa), hashed(pb), "private")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

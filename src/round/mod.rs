@@ -29,16 +29,25 @@ use crate::tabulate;
 
 /// A loaded, checked round. Loading reads specs, code lists and raw-file headers, never records.
 pub struct Round {
+    /// The manifest file (`ilms.toml`).
     pub manifest: PathBuf,
     /// Folder relative paths start from (the manifest's folder).
     pub root: PathBuf,
+    /// The round's name, on every output.
     pub name: String,
+    /// The code lists and correspondence tables (`[round] classifications`).
     pub classifications: Classifications,
+    /// The source specs, in the manifest's order.
     pub sources: Vec<SourceSpec>,
+    /// The ILMS indicators declared (`[round] indicators`).
     pub indicators: Indicators,
+    /// The validation rules (`[round] rules`).
     pub rules: Rules,
+    /// The disclosure policies by kind of source (`[round] disclosure`).
     pub disclosure: disclosure::Policies,
+    /// The chart declarations (`[round] charts`).
     pub charts: Vec<ChartSpec>,
+    /// The annual table declarations (`[round] tables`).
     pub tables: Vec<TableSpec>,
     /// The release folders and the links users open (`processed/`, `charts/`, `.ilms/private`).
     pub outputs: Outputs,

@@ -13,8 +13,11 @@ pub struct TableRequest {
     pub id: Option<String>,
     /// A count indicator, for a table not declared.
     pub indicator: Option<String>,
+    /// With an indicator: the classif1 code of the cells shown.
     pub classif1: Option<String>,
+    /// With an indicator: the classif2 code of the cells shown.
     pub classif2: Option<String>,
+    /// With an indicator: persons or thousands.
     pub unit: TableUnit,
     /// The table's year (None: each country's latest).
     pub year: Option<u32>,
