@@ -79,8 +79,22 @@ pub fn harmonize(
     cl: &Classifications,
     raw: RawRecords,
 ) -> PolarsResult<HarmonizedRecords> {
-    let mut frame = raw.frame;
     // Derived raw values (expressions over several raw columns) first, as if the file had them.
+    let frame = with_derived_raw_values(raw.frame, spec);
+    let mut columns = identity_columns(spec);
+    columns.extend(weight_columns(spec));
+    for variable in Variable::ALL {
+        columns.extend(variable_columns(spec, variable));
+    }
+    let frame = frame
+        .select(columns)
+        .with_columns(status_columns(spec))
+        .with_columns(grouping_columns(spec, cl));
+    Ok(HarmonizedRecords { frame })
+}
+
+/// The raw frame with each variable computed by an expression added as a raw column of its own.
+fn with_derived_raw_values(mut frame: LazyFrame, spec: &SourceSpec) -> LazyFrame {
     for mapping in &spec.variables {
         if let Some(expr) = &mapping.expr {
             frame = frame.with_column(
@@ -90,6 +104,11 @@ pub fn harmonize(
             );
         }
     }
+    frame
+}
+
+/// The columns that say where a record comes from: area, period, source, row and raw id columns.
+fn identity_columns(spec: &SourceSpec) -> Vec<Expr> {
     let mut columns: Vec<Expr> = vec![
         lit(spec.source.ref_area.as_str()).alias("ref_area"),
         lit(spec.source.time.as_str()).alias("time"),
@@ -106,56 +125,66 @@ pub fn harmonize(
             .enumerate()
             .map(|(i, c)| col(c.as_str()).alias(format!("_id{i}"))),
     );
+    columns
+}
 
+/// The `weight` column, with its raw value beside it when the source has one.
+fn weight_columns(spec: &SourceSpec) -> Vec<Expr> {
     // `weight` is the persons a record stands for: its survey weight, or an aggregate cell's count.
     match (spec.persons_column(), &spec.record.count) {
-        (Some(count), Some(_)) => columns.extend([
+        (Some(count), Some(_)) => vec![
             table_count(col(count), spec.record.nil.as_deref()).alias("weight"),
             col(count).alias("weight_src"),
-        ]),
-        (Some(weight), None) => columns.extend([
+        ],
+        (Some(weight), None) => vec![
             col(weight).cast(DataType::Float64).alias("weight"),
             col(weight).alias("weight_src"),
-        ]),
-        (None, _) => columns.push(lit(1.0f64).alias("weight")),
+        ],
+        (None, _) => vec![lit(1.0f64).alias("weight")],
     }
+}
 
-    for variable in Variable::ALL {
-        let name = variable.name();
-        match spec.variable(variable) {
-            None => {
-                // Not provided by this source: null, published as "not available", never as zero.
-                let dtype = if variable == Variable::Age {
-                    DataType::Int32
-                } else {
-                    DataType::String
-                };
-                columns.push(lit(NULL).cast(dtype).alias(name));
-            }
-            Some(mapping) => match &mapping.codes {
-                None => columns.extend([
-                    col(mapping.column.as_str())
-                        .cast(DataType::Int32)
-                        .alias(name),
-                    col(mapping.column.as_str()).alias(format!("{name}_src")),
-                ]),
-                Some(codes) => {
-                    // A target of "" means "not stated": null in the harmonized column.
-                    let map = CodeTable::from_map(codes);
-                    let raw = col(mapping.column.as_str());
-                    columns.extend([
-                        map.apply(raw.clone(), Absent::Null).alias(name),
-                        raw.clone().alias(format!("{name}_src")),
-                        map.lacks(raw)
-                            .alias(format!("{UNMAPPED_PREFIX}{name}").as_str()),
-                    ]);
-                }
-            },
+/// One variable's harmonized column, with its raw value (`<variable>_src`) beside it and, for a
+/// coded variable, its `_unmapped_<variable>` flag; a null column when the source lacks it.
+fn variable_columns(spec: &SourceSpec, variable: Variable) -> Vec<Expr> {
+    let name = variable.name();
+    match spec.variable(variable) {
+        None => {
+            // Not provided by this source: null, published as "not available", never as zero.
+            let dtype = if variable == Variable::Age {
+                DataType::Int32
+            } else {
+                DataType::String
+            };
+            vec![lit(NULL).cast(dtype).alias(name)]
         }
+        Some(mapping) => match &mapping.codes {
+            None => vec![
+                col(mapping.column.as_str())
+                    .cast(DataType::Int32)
+                    .alias(name),
+                col(mapping.column.as_str()).alias(format!("{name}_src")),
+            ],
+            Some(codes) => {
+                // A target of "" means "not stated": null in the harmonized column.
+                let map = CodeTable::from_map(codes);
+                let raw = col(mapping.column.as_str());
+                vec![
+                    map.apply(raw.clone(), Absent::Null).alias(name),
+                    raw.clone().alias(format!("{name}_src")),
+                    map.lacks(raw)
+                        .alias(format!("{UNMAPPED_PREFIX}{name}").as_str()),
+                ]
+            }
+        },
     }
+}
 
+/// `working_age` and the migrant statuses, from the harmonized age, country of birth and
+/// citizenship.
+fn status_columns(spec: &SourceSpec) -> [Expr; 3] {
     let ref_area = lit(spec.source.ref_area.as_str());
-    let mut frame = frame.select(columns).with_columns([
+    [
         col("age").gt_eq(lit(WORKING_AGE_MIN)).alias("working_age"),
         // The two migrant series of the 2018 ICLS guidelines, kept apart: place of birth ...
         when(col("country_of_birth").is_null())
@@ -171,7 +200,11 @@ pub fn harmonize(
             .then(lit("CITIZEN"))
             .otherwise(lit("NONCIT"))
             .alias("citizenship_status"),
-    ]);
+    ]
+}
+
+/// The age bands, industry sections and education aggregates of the harmonized codes.
+fn grouping_columns(spec: &SourceSpec, cl: &Classifications) -> Vec<Expr> {
     // Groupings by lookup table (null where the source lacks the variable).
     let derive = |variable: Variable, groupings: Vec<(&str, Expr)>| {
         let provided = spec.variable(variable).is_some();
@@ -192,27 +225,24 @@ pub fn harmonize(
         .collect();
     let industry = CodeTable::from_map(&cl.isic4_sections);
     let education = CodeTable::from_pairs(EDUCATION_AGGREGATES);
-    frame = frame.with_columns(
-        [
-            derive(Variable::Age, age_groupings),
-            derive(
-                Variable::Industry,
-                vec![(
-                    "industry_section",
-                    industry.apply(col("industry"), Absent::Null),
-                )],
-            ),
-            derive(
-                Variable::Education,
-                vec![(
-                    "education_aggregate",
-                    education.apply(col("education"), Absent::Null),
-                )],
-            ),
-        ]
-        .concat(),
-    );
-    Ok(HarmonizedRecords { frame })
+    [
+        derive(Variable::Age, age_groupings),
+        derive(
+            Variable::Industry,
+            vec![(
+                "industry_section",
+                industry.apply(col("industry"), Absent::Null),
+            )],
+        ),
+        derive(
+            Variable::Education,
+            vec![(
+                "education_aggregate",
+                education.apply(col("education"), Absent::Null),
+            )],
+        ),
+    ]
+    .concat()
 }
 
 /// ILOSTAT's age bands (the suffixes of AGE_5YRBANDS, AGE_10YRBANDS, AGE_AGGREGATE and

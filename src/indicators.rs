@@ -266,105 +266,23 @@ impl Indicators {
             "indicator declarations",
             "correct the TOML (see the comments at the top of the file)",
         )?;
-        let mut dimensions: BTreeMap<String, Dimension> = BTreeMap::new();
-        // Base dimensions first, then the groupings of them.
-        let (grouped, base): (Vec<_>, Vec<_>) = parsed
-            .dimensions
-            .iter()
-            .partition(|(_, s)| s.from.is_some());
-        for (name, spec) in base.into_iter().chain(grouped) {
-            let dimension = dimension(path, name, spec, cl, record_schema, &dimensions)?;
-            dimensions.insert(name.clone(), dimension);
-        }
+        let dimensions = dimensions(path, &parsed.dimensions, cl, record_schema)?;
         let mut list: Vec<Indicator> = Vec::new();
         let mut seen = BTreeSet::new();
         for spec in parsed.indicators {
             let key = format!("indicators.{}", spec.id);
-            if !seen.insert(spec.id.clone()) {
-                return Err(Error::new(
-                    path,
-                    &key,
-                    "declared twice",
-                    "keep one declaration per indicator id",
-                ));
-            }
-            if spec.classif.len() > 2 {
-                return Err(Error::new(
-                    path,
-                    format!("{key}.classif"),
-                    "more than two classifications",
-                    "ILOSTAT long form has classif1 and classif2: give at most two",
-                ));
-            }
-            let lookup = |name: &String| {
-                dimensions.get(name).cloned().ok_or_else(|| {
-                    Error::new(
-                        path,
-                        &key,
-                        format!("dimension '{name}' is not declared"),
-                        format!(
-                            "declare [dimensions.{name}] or use one of: {}",
-                            dimensions.keys().cloned().collect::<Vec<_>>().join(", ")
-                        ),
-                    )
-                })
-            };
-            let slots: Vec<Vec<Dimension>> = std::iter::once(vec![spec.sex.clone()])
-                .chain(spec.classif.iter().map(Slot::names))
-                .map(|names| names.iter().map(lookup).collect::<Result<Vec<_>>>())
-                .collect::<Result<_>>()?;
+            check_declaration(path, &key, &spec, &mut seen)?;
+            let slots = slots(path, &key, &spec, &dimensions)?;
             let measure = measure(path, &key, &spec, &list)?;
-            let population = match (&measure, spec.records) {
-                (Measure::WeightedCount, Some(p)) => p,
-                (Measure::WeightedCount, None) => {
-                    return Err(Error::new(
-                        path,
-                        &key,
-                        "`records` is missing",
-                        "say whether the indicator counts the resident population (records = \"stock\") or movements (records = \"flow\")",
-                    ))
-                }
-                (Measure::Ratio { numerator: input, .. }, _) | (Measure::Share { of: input, .. }, _) => list
-                    .iter()
-                    .find(|t| &t.id == input)
-                    .map_or(Population::Stock, |t| t.population),
-            };
-            let (universe, universe_text, inputs) = match (&measure, &spec.universe) {
-                (Measure::WeightedCount, Some(text)) => {
-                    let (expr, inputs) = compile(
-                        path,
-                        &format!("{key}.universe"),
-                        text,
-                        record_schema,
-                        DataType::Boolean,
-                    )?;
-                    (expr, text.clone(), inputs.into_iter().collect())
-                }
-                (Measure::WeightedCount, None) => {
-                    return Err(Error::new(
-                        path,
-                        &key,
-                        "a weighted count needs a universe",
-                        "give `universe`, the records the indicator counts",
-                    ))
-                }
-                (_, Some(_)) => {
-                    return Err(Error::new(
-                        path,
-                        format!("{key}.universe"),
-                        "a ratio or share takes its records from the count indicators it uses",
-                        "remove `universe`",
-                    ))
-                }
-                (Measure::Ratio { numerator, .. }, None)
-                | (Measure::Share { of: numerator, .. }, None) => {
-                    let used = list.iter().find(|t| &t.id == numerator);
-                    let (text, inputs) = used
-                        .map(|t| (t.universe_text.clone(), t.inputs.clone()))
-                        .unwrap_or_default();
-                    (lit(true), text, inputs)
-                }
-            };
+            let population = population(path, &key, &measure, spec.records, &list)?;
+            let (universe, universe_text, inputs) = universe(
+                path,
+                &key,
+                &measure,
+                spec.universe.as_ref(),
+                record_schema,
+                &list,
+            )?;
             for dims in cartesian(&slots) {
                 let table = Indicator {
                     id: spec.id.clone(),
@@ -412,6 +330,148 @@ impl Indicators {
             _ => own.collect(),
         }
     }
+}
+
+/// Check and build every declared dimension: base dimensions first, then the groupings of them.
+fn dimensions(
+    path: &Path,
+    specs: &BTreeMap<String, DimensionSpec>,
+    cl: &Classifications,
+    record_schema: &Schema,
+) -> Result<BTreeMap<String, Dimension>> {
+    let mut dimensions: BTreeMap<String, Dimension> = BTreeMap::new();
+    // Base dimensions first, then the groupings of them.
+    let (grouped, base): (Vec<_>, Vec<_>) = specs.iter().partition(|(_, s)| s.from.is_some());
+    for (name, spec) in base.into_iter().chain(grouped) {
+        let dimension = dimension(path, name, spec, cl, record_schema, &dimensions)?;
+        dimensions.insert(name.clone(), dimension);
+    }
+    Ok(dimensions)
+}
+
+/// An indicator id is declared once, with at most two classifications (ILOSTAT's long form).
+fn check_declaration(
+    path: &Path,
+    key: &str,
+    spec: &IndicatorSpec,
+    seen: &mut BTreeSet<String>,
+) -> Result<()> {
+    if !seen.insert(spec.id.clone()) {
+        return Err(Error::new(
+            path,
+            key,
+            "declared twice",
+            "keep one declaration per indicator id",
+        ));
+    }
+    if spec.classif.len() > 2 {
+        return Err(Error::new(
+            path,
+            format!("{key}.classif"),
+            "more than two classifications",
+            "ILOSTAT long form has classif1 and classif2: give at most two",
+        ));
+    }
+    Ok(())
+}
+
+/// The declared dimensions of each breakdown slot of an indicator: sex first, then its
+/// classifications, each with its versions.
+fn slots(
+    path: &Path,
+    key: &str,
+    spec: &IndicatorSpec,
+    dimensions: &BTreeMap<String, Dimension>,
+) -> Result<Vec<Vec<Dimension>>> {
+    let lookup = |name: &String| {
+        dimensions.get(name).cloned().ok_or_else(|| {
+            Error::new(
+                path,
+                key,
+                format!("dimension '{name}' is not declared"),
+                format!(
+                    "declare [dimensions.{name}] or use one of: {}",
+                    dimensions.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })
+    };
+    std::iter::once(vec![spec.sex.clone()])
+        .chain(spec.classif.iter().map(Slot::names))
+        .map(|names| names.iter().map(lookup).collect::<Result<Vec<_>>>())
+        .collect::<Result<_>>()
+}
+
+/// What an indicator counts: declared for a count, that of its input for a ratio or share.
+fn population(
+    path: &Path,
+    key: &str,
+    measure: &Measure,
+    records: Option<Population>,
+    earlier: &[Indicator],
+) -> Result<Population> {
+    Ok(match (measure, records) {
+        (Measure::WeightedCount, Some(p)) => p,
+        (Measure::WeightedCount, None) => {
+            return Err(Error::new(
+                path,
+                key,
+                "`records` is missing",
+                "say whether the indicator counts the resident population (records = \"stock\") or movements (records = \"flow\")",
+            ))
+        }
+        (Measure::Ratio { numerator: input, .. }, _) | (Measure::Share { of: input, .. }, _) => earlier
+            .iter()
+            .find(|t| &t.id == input)
+            .map_or(Population::Stock, |t| t.population),
+    })
+}
+
+/// An indicator's universe (expression, text and the harmonized columns it needs): compiled for a
+/// count, that of the count indicator a ratio or share uses (its records come from there).
+fn universe(
+    path: &Path,
+    key: &str,
+    measure: &Measure,
+    universe: Option<&String>,
+    record_schema: &Schema,
+    earlier: &[Indicator],
+) -> Result<(Expr, String, BTreeSet<String>)> {
+    Ok(match (measure, universe) {
+        (Measure::WeightedCount, Some(text)) => {
+            let (expr, inputs) = compile(
+                path,
+                &format!("{key}.universe"),
+                text,
+                record_schema,
+                DataType::Boolean,
+            )?;
+            (expr, text.clone(), inputs.into_iter().collect())
+        }
+        (Measure::WeightedCount, None) => {
+            return Err(Error::new(
+                path,
+                key,
+                "a weighted count needs a universe",
+                "give `universe`, the records the indicator counts",
+            ))
+        }
+        (_, Some(_)) => {
+            return Err(Error::new(
+                path,
+                format!("{key}.universe"),
+                "a ratio or share takes its records from the count indicators it uses",
+                "remove `universe`",
+            ))
+        }
+        (Measure::Ratio { numerator, .. }, None) | (Measure::Share { of: numerator, .. }, None) => {
+            let used = earlier.iter().find(|t| &t.id == numerator);
+            let (text, inputs) = used
+                .map(|t| (t.universe_text.clone(), t.inputs.clone()))
+                .unwrap_or_default();
+            (lit(true), text, inputs)
+        }
+    })
 }
 
 fn measure(path: &Path, key: &str, spec: &IndicatorSpec, earlier: &[Indicator]) -> Result<Measure> {
@@ -520,6 +580,41 @@ fn dimension(
     declared: &BTreeMap<String, Dimension>,
 ) -> Result<Dimension> {
     let key = format!("dimensions.{name}");
+    let (total, level_codes) = classification_codes(path, &key, spec, cl)?;
+    let known = |code: &str| level_codes.iter().any(|c| c.code == code);
+    let unknown = unknown_code(path, &key, spec, &known)?;
+    check_if_observed(path, &key, spec, &known)?;
+    let DimensionValue {
+        value,
+        value_text,
+        inputs,
+        grouping,
+        categories,
+    } = dimension_value(path, &key, spec, schema, declared, level_codes)?;
+    Ok(Dimension {
+        name: name.to_string(),
+        classification: spec.classification.clone(),
+        value,
+        value_text,
+        inputs,
+        total: total.code.clone(),
+        unknown,
+        categories,
+        if_observed: spec.if_observed.iter().cloned().collect(),
+        category_list: spec.categories,
+        optional: spec.optional,
+        grouping,
+    })
+}
+
+/// A dimension's classification: its total code and its codes at the dimension's level (there
+/// must be a total and at least one code at the level).
+fn classification_codes<'a>(
+    path: &Path,
+    key: &str,
+    spec: &DimensionSpec,
+    cl: &'a Classifications,
+) -> Result<(&'a Code, Vec<Code>)> {
     let codes = cl.version(&spec.classification).map_err(|mut e| {
         e.location = format!(
             "{key}.classification (checked against {})",
@@ -531,7 +626,7 @@ fn dimension(
     let total = codes.iter().find(|c| c.is_total).ok_or_else(|| {
         Error::new(
             path,
-            &key,
+            key,
             format!("classification {} has no total code", spec.classification),
             "use a classification with a total",
         )
@@ -549,8 +644,17 @@ fn dimension(
             "use a level the classification has (1 for major groups)",
         ));
     }
+    Ok((total, level_codes))
+}
+
+/// The full code of the dimension's `unknown` suffix, which must be a code at its level.
+fn unknown_code(
+    path: &Path,
+    key: &str,
+    spec: &DimensionSpec,
+    known: &dyn Fn(&str) -> bool,
+) -> Result<Option<String>> {
     let code_of = |suffix: &str| format!("{}_{suffix}", spec.classification);
-    let known = |code: &str| level_codes.iter().any(|c| c.code == code);
     let unknown = spec.unknown.as_deref().map(code_of);
     if let Some(unknown) = &unknown {
         if !known(unknown) {
@@ -565,6 +669,16 @@ fn dimension(
             ));
         }
     }
+    Ok(unknown)
+}
+
+/// Every `if_observed` code must be a code of the classification at the dimension's level.
+fn check_if_observed(
+    path: &Path,
+    key: &str,
+    spec: &DimensionSpec,
+    known: &dyn Fn(&str) -> bool,
+) -> Result<()> {
     for code in &spec.if_observed {
         if !known(code) {
             return Err(Error::new(
@@ -578,6 +692,29 @@ fn dimension(
             ));
         }
     }
+    Ok(())
+}
+
+/// How a dimension's records get their code, and the categories it publishes.
+struct DimensionValue {
+    value: Expr,
+    value_text: String,
+    inputs: Vec<String>,
+    grouping: Option<(String, BTreeMap<String, Vec<String>>)>,
+    categories: Vec<Code>,
+}
+
+/// A dimension's value: its `value` expression compiled (a base dimension, publishing every code
+/// at its level), or the codes of a declared base dimension grouped (publishing the groups).
+fn dimension_value(
+    path: &Path,
+    key: &str,
+    spec: &DimensionSpec,
+    schema: &Schema,
+    declared: &BTreeMap<String, Dimension>,
+    level_codes: Vec<Code>,
+) -> Result<DimensionValue> {
+    let known = |code: &str| level_codes.iter().any(|c| c.code == code);
     let (value, value_text, inputs, grouping, categories) = match (&spec.value, &spec.from) {
         (Some(text), None) => {
             let (value, inputs) = compile(
@@ -598,7 +735,7 @@ fn dimension(
                     "group the codes of a declared base dimension",
                 )
             })?;
-            let (value, groups) = grouping(path, &key, spec, base, &known)?;
+            let (value, groups) = grouping(path, key, spec, base, &known)?;
             // Published categories: the groups, in the classification's order.
             let categories = level_codes
                 .into_iter()
@@ -616,25 +753,18 @@ fn dimension(
         _ => {
             return Err(Error::new(
                 path,
-                &key,
+                key,
                 "a dimension needs either `value` or `from` (with `groups`)",
                 "give `value`, an expression for the code, or `from` and `groups` to group another dimension's codes",
             ))
         }
     };
-    Ok(Dimension {
-        name: name.to_string(),
-        classification: spec.classification.clone(),
+    Ok(DimensionValue {
         value,
         value_text,
         inputs,
-        total: total.code.clone(),
-        unknown,
-        categories,
-        if_observed: spec.if_observed.iter().cloned().collect(),
-        category_list: spec.categories,
-        optional: spec.optional,
         grouping,
+        categories,
     })
 }
 

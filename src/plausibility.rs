@@ -16,39 +16,10 @@ use polars::prelude::Expr;
 use serde::Deserialize;
 
 use crate::cells::Cells;
-use crate::rules::Severity;
+use crate::rules::{BenchmarkRule, EmptyUniverseRule, RangeRule, Severity};
 use crate::spec::SourceSpec;
 use crate::tabulate::Table;
 use crate::validate::RuleResult;
-
-/// `[empty_universe]`: an indicator's universe must hold some record of a source.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EmptyUniverseRule {
-    pub id: String,
-    pub severity: Severity,
-}
-
-/// `[[range]]`: an indicator's national figures (every breakdown at its total) within bounds.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RangeRule {
-    pub id: String,
-    pub indicator: String,
-    pub min: f64,
-    pub max: f64,
-    pub severity: Severity,
-}
-
-/// `[benchmark]`: how far a source's figure may be from the office's own published figure.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BenchmarkRule {
-    pub id: String,
-    /// Relative difference allowed (0.02 = 2%).
-    pub tolerance_share: f64,
-    pub severity: Severity,
-}
 
 /// A spec's `[[benchmark]]`: a figure the office published for the source.
 #[derive(Debug, Clone, Deserialize)]

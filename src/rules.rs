@@ -14,7 +14,6 @@ use polars::prelude::*;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::plausibility::{BenchmarkRule, EmptyUniverseRule, RangeRule};
 use crate::spec::SourceKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
@@ -262,178 +261,266 @@ impl Rules {
     /// Load every `*.toml` of the rules folder, in name order; each expression is compiled and
     /// checked against the harmonized record schema.
     pub fn load(dir: &Path, record_schema: &Schema) -> Result<Rules> {
-        let all: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| Error::io(dir, "read the rules folder", e))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        // A rules file with a mistyped extension would silently switch its rules off.
-        if let Some(stray) = all.iter().find(|p| {
-            p.is_file()
-                && p.extension().is_none_or(|x| x != "toml")
-                && p.file_name().is_some_and(|n| n != "README.md")
-        }) {
-            return Err(Error::new(
-                stray,
-                "",
-                "a file in the rules folder that is not a rules file (*.toml): its rules would not apply",
-                "give it the .toml extension, or move it out of the rules folder",
-            ));
-        }
-        let mut files: Vec<PathBuf> = all
-            .into_iter()
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        files.sort();
+        let files = rule_files(dir)?;
         let mut rules = Rules {
             files: files.clone(),
             ..Rules::default()
         };
-        let mut ids = std::collections::BTreeSet::new();
+        let mut ids = RuleIds::default();
         for path in &files {
             let parsed: RulesFile = crate::error::read_toml(
                 path,
                 "rules",
                 "correct the rules file (see schemas/rules/README.md)",
             )?;
-            let mut unique = |id: &str, key: &str| {
-                if ids.insert(id.to_string()) {
-                    Ok(())
-                } else {
-                    Err(Error::new(
-                        path,
-                        key,
-                        format!("rule id '{id}' is used twice"),
-                        "give each rule its own id",
-                    ))
-                }
-            };
-            for (i, r) in parsed.record.into_iter().enumerate() {
-                let key = format!("record[{i}]");
-                unique(&r.id, &key)?;
-                let (check, inputs) = crate::indicators::compile(
-                    path,
-                    &format!("{key}.check"),
-                    &r.check,
-                    record_schema,
-                    DataType::Boolean,
-                )?;
-                if record_schema.get(r.report.as_str()).is_none() && r.report != "weight" {
-                    return Err(Error::new(
-                        path,
-                        format!("{key}.report"),
-                        format!("'{}' is not a harmonized variable", r.report),
-                        "name the variable whose raw value the quarantine should show",
-                    ));
-                }
-                rules.records.push(RecordRule {
-                    id: r.id,
-                    kind: r.kind,
-                    check,
-                    inputs,
-                    severity: r.severity,
-                    report: r.report,
-                    message: r.message,
-                    sources: r.sources,
-                });
-            }
-            for (i, c) in parsed.completeness.into_iter().enumerate() {
-                let key = format!("completeness[{i}]");
-                unique(&c.id, &key)?;
-                if !(0.0..=1.0).contains(&c.max_missing_share) {
-                    return Err(Error::new(
-                        path,
-                        format!("{key}.max_missing_share"),
-                        format!("{} is not a share", c.max_missing_share),
-                        "give a number from 0 to 1 (0.05 = 5%)",
-                    ));
-                }
-                let (universe, mut inputs) = crate::indicators::compile(
-                    path,
-                    &format!("{key}.universe"),
-                    &c.universe,
-                    record_schema,
-                    DataType::Boolean,
-                )?;
-                let (stated, stated_inputs) = crate::indicators::compile(
-                    path,
-                    &format!("{key}.stated"),
-                    &c.stated,
-                    record_schema,
-                    DataType::Boolean,
-                )?;
-                inputs.extend(stated_inputs);
-                rules.completeness.push(CompletenessRule {
-                    id: c.id,
-                    universe,
-                    stated,
-                    inputs,
-                    max_missing_share: c.max_missing_share,
-                    severity: c.severity,
-                });
-            }
-            for (i, c) in parsed.cells.into_iter().enumerate() {
-                unique(&c.id, &format!("cells[{i}]"))?;
-                rules.cells.push(CellRule {
-                    id: c.id,
-                    field: c.field,
-                    tolerance: c.tolerance,
-                    severity: c.severity,
-                });
-            }
-            for (i, u) in parsed.unique.into_iter().enumerate() {
-                unique(&u.id, &format!("unique[{i}]"))?;
-                rules.unique.push(UniqueRule {
-                    id: u.id,
-                    severity: u.severity,
-                    message: u.message,
-                    sources: u.sources,
-                });
-            }
-            if let Some(c) = parsed.coherence {
-                unique(&c.id, "coherence")?;
-                rules.coherence = Some(CoherenceRule {
-                    id: c.id,
-                    tolerance_share: c.tolerance_share,
-                    severity: c.severity,
-                });
-            }
-            if let Some(q) = parsed.quarantined {
-                unique(&q.id, "quarantined")?;
-                if !(0.0..=1.0).contains(&q.max_share) {
-                    return Err(Error::new(
-                        path,
-                        "quarantined.max_share",
-                        format!("{} is not a share", q.max_share),
-                        "give a number from 0 to 1 (0.05 = 5%)",
-                    ));
-                }
-                rules.quarantined = QuarantinedRule {
-                    id: q.id,
-                    max_share: q.max_share,
-                    severity: q.severity,
-                };
-            }
-            if let Some(rule) = parsed.empty_universe {
-                unique(&rule.id, "empty_universe")?;
-                rules.empty_universe = Some(rule);
-            }
-            for (i, rule) in parsed.range.into_iter().enumerate() {
-                unique(&rule.id, &format!("range[{i}]"))?;
-                rules.ranges.push(rule);
-            }
-            if let Some(rule) = parsed.benchmark {
-                unique(&rule.id, "benchmark")?;
-                rules.benchmark = Some(rule);
-            }
-            if let Some(t) = parsed.source_totals {
-                unique(&t.id, "source_totals")?;
-                rules.source_totals = Some(SourceTotalsRule {
-                    id: t.id,
-                    tolerance: t.tolerance,
-                    severity: t.severity,
-                });
-            }
+            rules.add_file(path, parsed, record_schema, &mut ids)?;
         }
         Ok(rules)
     }
+
+    /// Add the rules of one parsed file, section by section in a fixed order (so the same error is
+    /// reported first), each id claimed before its rule is checked.
+    fn add_file(
+        &mut self,
+        path: &Path,
+        parsed: RulesFile,
+        record_schema: &Schema,
+        ids: &mut RuleIds,
+    ) -> Result<()> {
+        self.add_record_rules(path, parsed.record, record_schema, ids)?;
+        self.add_completeness_rules(path, parsed.completeness, record_schema, ids)?;
+        for (i, c) in parsed.cells.into_iter().enumerate() {
+            ids.claim(path, &c.id, &format!("cells[{i}]"))?;
+            self.cells.push(CellRule {
+                id: c.id,
+                field: c.field,
+                tolerance: c.tolerance,
+                severity: c.severity,
+            });
+        }
+        for (i, u) in parsed.unique.into_iter().enumerate() {
+            ids.claim(path, &u.id, &format!("unique[{i}]"))?;
+            self.unique.push(UniqueRule {
+                id: u.id,
+                severity: u.severity,
+                message: u.message,
+                sources: u.sources,
+            });
+        }
+        if let Some(c) = parsed.coherence {
+            ids.claim(path, &c.id, "coherence")?;
+            self.coherence = Some(CoherenceRule {
+                id: c.id,
+                tolerance_share: c.tolerance_share,
+                severity: c.severity,
+            });
+        }
+        if let Some(q) = parsed.quarantined {
+            ids.claim(path, &q.id, "quarantined")?;
+            self.quarantined = quarantined_rule(path, q)?;
+        }
+        if let Some(rule) = parsed.empty_universe {
+            ids.claim(path, &rule.id, "empty_universe")?;
+            self.empty_universe = Some(rule);
+        }
+        for (i, rule) in parsed.range.into_iter().enumerate() {
+            ids.claim(path, &rule.id, &format!("range[{i}]"))?;
+            self.ranges.push(rule);
+        }
+        if let Some(rule) = parsed.benchmark {
+            ids.claim(path, &rule.id, "benchmark")?;
+            self.benchmark = Some(rule);
+        }
+        if let Some(t) = parsed.source_totals {
+            ids.claim(path, &t.id, "source_totals")?;
+            self.source_totals = Some(SourceTotalsRule {
+                id: t.id,
+                tolerance: t.tolerance,
+                severity: t.severity,
+            });
+        }
+        Ok(())
+    }
+
+    /// Compile a file's record rules: each check must be a boolean expression over the harmonized
+    /// record, and each reported variable a harmonized one.
+    fn add_record_rules(
+        &mut self,
+        path: &Path,
+        decls: Vec<RecordRuleDecl>,
+        record_schema: &Schema,
+        ids: &mut RuleIds,
+    ) -> Result<()> {
+        for (i, r) in decls.into_iter().enumerate() {
+            let key = format!("record[{i}]");
+            ids.claim(path, &r.id, &key)?;
+            let (check, inputs) = crate::indicators::compile(
+                path,
+                &format!("{key}.check"),
+                &r.check,
+                record_schema,
+                DataType::Boolean,
+            )?;
+            if record_schema.get(r.report.as_str()).is_none() && r.report != "weight" {
+                return Err(Error::new(
+                    path,
+                    format!("{key}.report"),
+                    format!("'{}' is not a harmonized variable", r.report),
+                    "name the variable whose raw value the quarantine should show",
+                ));
+            }
+            self.records.push(RecordRule {
+                id: r.id,
+                kind: r.kind,
+                check,
+                inputs,
+                severity: r.severity,
+                report: r.report,
+                message: r.message,
+                sources: r.sources,
+            });
+        }
+        Ok(())
+    }
+
+    /// Compile a file's completeness rules: a share from 0 to 1, and boolean universe and stated
+    /// expressions over the harmonized record.
+    fn add_completeness_rules(
+        &mut self,
+        path: &Path,
+        decls: Vec<CompletenessDecl>,
+        record_schema: &Schema,
+        ids: &mut RuleIds,
+    ) -> Result<()> {
+        for (i, c) in decls.into_iter().enumerate() {
+            let key = format!("completeness[{i}]");
+            ids.claim(path, &c.id, &key)?;
+            if !(0.0..=1.0).contains(&c.max_missing_share) {
+                return Err(Error::new(
+                    path,
+                    format!("{key}.max_missing_share"),
+                    format!("{} is not a share", c.max_missing_share),
+                    "give a number from 0 to 1 (0.05 = 5%)",
+                ));
+            }
+            let (universe, mut inputs) = crate::indicators::compile(
+                path,
+                &format!("{key}.universe"),
+                &c.universe,
+                record_schema,
+                DataType::Boolean,
+            )?;
+            let (stated, stated_inputs) = crate::indicators::compile(
+                path,
+                &format!("{key}.stated"),
+                &c.stated,
+                record_schema,
+                DataType::Boolean,
+            )?;
+            inputs.extend(stated_inputs);
+            self.completeness.push(CompletenessRule {
+                id: c.id,
+                universe,
+                stated,
+                inputs,
+                max_missing_share: c.max_missing_share,
+                severity: c.severity,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The rules files of the folder (`*.toml`), in name order; any other file but the README is an
+/// error.
+fn rule_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let all: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, "read the rules folder", e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    // A rules file with a mistyped extension would silently switch its rules off.
+    if let Some(stray) = all.iter().find(|p| {
+        p.is_file()
+            && p.extension().is_none_or(|x| x != "toml")
+            && p.file_name().is_some_and(|n| n != "README.md")
+    }) {
+        return Err(Error::new(
+            stray,
+            "",
+            "a file in the rules folder that is not a rules file (*.toml): its rules would not apply",
+            "give it the .toml extension, or move it out of the rules folder",
+        ));
+    }
+    let mut files: Vec<PathBuf> = all
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// The rule ids taken so far, across every file of the folder.
+#[derive(Default)]
+struct RuleIds(std::collections::BTreeSet<String>);
+
+impl RuleIds {
+    /// Take `id` for the rule at `key` of `path`: an error if an earlier rule has it.
+    fn claim(&mut self, path: &Path, id: &str, key: &str) -> Result<()> {
+        if self.0.insert(id.to_string()) {
+            Ok(())
+        } else {
+            Err(Error::new(
+                path,
+                key,
+                format!("rule id '{id}' is used twice"),
+                "give each rule its own id",
+            ))
+        }
+    }
+}
+
+/// The quarantined-share rule of a file, its share checked to be from 0 to 1.
+fn quarantined_rule(path: &Path, q: QuarantinedDecl) -> Result<QuarantinedRule> {
+    if !(0.0..=1.0).contains(&q.max_share) {
+        return Err(Error::new(
+            path,
+            "quarantined.max_share",
+            format!("{} is not a share", q.max_share),
+            "give a number from 0 to 1 (0.05 = 5%)",
+        ));
+    }
+    Ok(QuarantinedRule {
+        id: q.id,
+        max_share: q.max_share,
+        severity: q.severity,
+    })
+}
+
+/// `[empty_universe]`: an indicator's universe must hold some record of a source.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyUniverseRule {
+    pub id: String,
+    pub severity: Severity,
+}
+
+/// `[[range]]`: an indicator's national figures (every breakdown at its total) within bounds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeRule {
+    pub id: String,
+    pub indicator: String,
+    pub min: f64,
+    pub max: f64,
+    pub severity: Severity,
+}
+
+/// `[benchmark]`: how far a source's figure may be from the office's own published figure.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenchmarkRule {
+    pub id: String,
+    /// Relative difference allowed (0.02 = 2%).
+    pub tolerance_share: f64,
+    pub severity: Severity,
 }

@@ -200,6 +200,7 @@ impl Round {
         Ok(())
     }
 
+    /// The count tables a source can produce, and what it cannot: indicators whose universe or
     /// breakdown needs a variable it lacks (not available), and optional breakdowns it publishes at
     /// their total only.
     pub(crate) fn availability<'a>(

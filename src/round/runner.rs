@@ -305,8 +305,7 @@ impl Round {
             .collect()
     }
 
-    /// The count tables a source can produce, and what it cannot: indicators whose universe or
-
+    /// The inputs, specs, code maps and rule files of the run, each with its SHA-256.
     fn provenance(&self) -> Result<Provenance> {
         let relative = |p: &Path| {
             p.strip_prefix(&self.root)

@@ -457,7 +457,7 @@ impl Round {
 /// The empty-universe rule on a source's count tables: those outside the source's scope leave
 /// `tables` and `produced` and come back as not available, with why.
 fn judge_universes<'a>(
-    rule: &plausibility::EmptyUniverseRule,
+    rule: &crate::rules::EmptyUniverseRule,
     spec: &SourceSpec,
     tables: &mut Vec<tabulate::Table<'a>>,
     produced: &mut Vec<&'a Indicator>,
