@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 use serde::Deserialize;
 
 use crate::cells::{Cells, Status};
@@ -269,11 +269,56 @@ fn failed_row(
     }
 }
 
+/// The cells a table reads: by (country, source, year), each sex's cell index.
+type FoundCells = BTreeMap<(String, String, String), BTreeMap<&'static str, usize>>;
+
 /// Build a table from published cells.
 pub fn build(spec: &TableSpec, cells: &Cells, context: &TableContext) -> AnnualTable {
-    // The cells this table reads, by (country, source, year) and sex. Annual tables take annual
-    // figures only (a quarterly or monthly source is another table).
-    let mut found: BTreeMap<(String, String, String), BTreeMap<&str, usize>> = BTreeMap::new();
+    let found = found_cells(spec, cells, context);
+    let chosen = chosen_years(spec, &found);
+    let table_year = table_year(spec, &chosen, context);
+    let failed = failed_in_table(spec, table_year, context);
+    let countries = table_countries(spec, &chosen, &failed);
+
+    let mut builder = RowBuilder {
+        spec,
+        cells,
+        context,
+        found: &found,
+        table_year,
+        notes: Notes::default(),
+        rows: Vec::new(),
+    };
+    for area in &countries {
+        builder.add_country(area, chosen.get(area), &failed);
+    }
+    let RowBuilder {
+        mut rows, notes, ..
+    } = builder;
+    rows.sort_by(|a, b| a.label.cmp(&b.label));
+    // Footnotes numbered in the order the sorted rows first cite them.
+    let (rows, notes) = notes.renumber(rows);
+    finish_table(spec, context, table_year, rows, notes)
+}
+
+/// A cell's year as a number (0 when it is not one).
+fn year_of(time: &str) -> u32 {
+    time.parse::<u32>().unwrap_or(0)
+}
+
+/// Whether a figure of `time` belongs in a table of `year` (up to it, with `latest`).
+fn fits(year: Option<u32>, latest: bool, time: &str) -> bool {
+    match (year, latest) {
+        (Some(year), false) => year_of(time) == year,
+        (Some(year), true) => year_of(time) <= year,
+        (None, _) => true,
+    }
+}
+
+/// The cells this table reads, by (country, source, year) and sex.
+fn found_cells(spec: &TableSpec, cells: &Cells, context: &TableContext) -> FoundCells {
+    // Annual tables take annual figures only (a quarterly or monthly source is another table).
+    let mut found = FoundCells::new();
     for i in 0..cells.len() {
         let is_year = cells.time[i].len() == 4 && cells.time[i].bytes().all(|b| b.is_ascii_digit());
         if cells.indicator[i] == spec.indicator
@@ -297,23 +342,30 @@ pub fn build(spec: &TableSpec, cells: &Cells, context: &TableContext) -> AnnualT
             found.entry(key).or_default().insert(sex, i);
         }
     }
-    let year_of = |time: &str| time.parse::<u32>().unwrap_or(0);
+    found
+}
 
-    // Each country's year: the given one, or its latest (up to the given one).
+/// Each country's year: the given one, or its latest (up to the given one).
+fn chosen_years(spec: &TableSpec, found: &FoundCells) -> BTreeMap<String, String> {
     let mut chosen: BTreeMap<String, String> = BTreeMap::new();
     for (area, _, time) in found.keys() {
-        let fits = match (spec.year, spec.latest) {
-            (Some(year), false) => year_of(time) == year,
-            (Some(year), true) => year_of(time) <= year,
-            (None, _) => true,
-        };
-        if fits {
+        if fits(spec.year, spec.latest, time) {
             let best = chosen.entry(area.clone()).or_insert_with(|| time.clone());
             if year_of(time) > year_of(best) {
                 *best = time.clone();
             }
         }
     }
+    chosen
+}
+
+/// The table's year: the given one, or the latest of the countries' years and of the failed
+/// sources' years.
+fn table_year(
+    spec: &TableSpec,
+    chosen: &BTreeMap<String, String>,
+    context: &TableContext,
+) -> Option<u32> {
     // A failed source counts for the table's year too: its row says why it is not available.
     let failed_years = context
         .failed
@@ -321,24 +373,38 @@ pub fn build(spec: &TableSpec, cells: &Cells, context: &TableContext) -> AnnualT
         .filter(|f| f.indicators.contains(&spec.indicator))
         .map(|f| year_of(&f.time))
         .filter(|y| spec.year.is_none_or(|year| *y <= year));
-    let table_year = spec.year.or_else(|| {
+    spec.year.or_else(|| {
         chosen
             .values()
             .map(|t| year_of(t))
             .chain(failed_years)
             .max()
-    });
-    let fits_year = |time: &str| match (spec.year.or(table_year), spec.latest) {
-        (Some(year), false) => year_of(time) == year,
-        (Some(year), true) => year_of(time) <= year,
-        (None, _) => true,
-    };
-    let failed: Vec<&FailedSource> = context
+    })
+}
+
+/// The failed sources of the table's indicator and year: an "n/a" row each.
+fn failed_in_table<'a>(
+    spec: &TableSpec,
+    table_year: Option<u32>,
+    context: &'a TableContext,
+) -> Vec<&'a FailedSource> {
+    context
         .failed
         .iter()
-        .filter(|f| fits_year(&f.time) && f.indicators.contains(&spec.indicator))
-        .collect();
-    let countries: Vec<String> = if spec.countries.is_empty() {
+        .filter(|f| {
+            fits(spec.year.or(table_year), spec.latest, &f.time)
+                && f.indicators.contains(&spec.indicator)
+        })
+        .collect()
+}
+
+/// The table's countries: those listed, or every one with a figure or a failed source.
+fn table_countries(
+    spec: &TableSpec,
+    chosen: &BTreeMap<String, String>,
+    failed: &[&FailedSource],
+) -> Vec<String> {
+    if spec.countries.is_empty() {
         let areas: BTreeSet<String> = chosen
             .keys()
             .cloned()
@@ -347,25 +413,86 @@ pub fn build(spec: &TableSpec, cells: &Cells, context: &TableContext) -> AnnualT
         areas.into_iter().collect()
     } else {
         spec.countries.clone()
-    };
+    }
+}
 
-    let cl = context.classifications;
-    let mut notes = Notes::default();
-    let mut rows = Vec::new();
-    for area in &countries {
-        let name = cl.country_name(area);
+/// How a published cell reads in a table of `unit`.
+fn cell_entry(cells: &Cells, i: usize, unit: TableUnit) -> Entry {
+    let status = cells.status[i];
+    match (status, cells.persons[i]) {
+        (Status::NotAvailable, _) => Entry::NotAvailable,
+        (status, _) if status.withheld() => Entry::Withheld,
+        (_, None) => Entry::Withheld,
+        (_, Some(0.0)) => Entry::Nil,
+        (status, Some(p)) => Entry::Value {
+            value: match unit {
+                TableUnit::Persons => p,
+                TableUnit::Thousands => p / 1000.0,
+            },
+            unreliable: status == Status::Unreliable,
+        },
+    }
+}
+
+/// The headings of the columns whose figure is flagged unreliable.
+fn unreliable_columns(entries: [Entry; 4]) -> Vec<&'static str> {
+    entries
+        .iter()
+        .zip(&COLUMNS[1..5])
+        .filter(|(e, _)| {
+            matches!(
+                e,
+                Entry::Value {
+                    unreliable: true,
+                    ..
+                }
+            )
+        })
+        .map(|(_, c)| *c)
+        .collect()
+}
+
+/// The footnote of a rule a source's cells are marked with: perturbation, or a validation
+/// warning.
+fn rule_note(rule: &str) -> String {
+    if rule == crate::cells::PERTURBED_NOTE {
+        "Figures perturbed by a few persons to protect confidentiality (cell-key method); totals may differ slightly from the sum of their parts.".to_string()
+    } else {
+        format!("The source fails validation rule '{rule}' (a warning); see the round's validation report.")
+    }
+}
+
+/// The table's rows and footnotes as they are built, country by country.
+struct RowBuilder<'a> {
+    spec: &'a TableSpec,
+    cells: &'a Cells,
+    context: &'a TableContext<'a>,
+    found: &'a FoundCells,
+    table_year: Option<u32>,
+    notes: Notes,
+    rows: Vec<TableRow>,
+}
+
+impl RowBuilder<'_> {
+    /// A country's rows: one per failed source, then one per source of its chosen year (`time`),
+    /// or an "n/a" row when it has neither.
+    fn add_country(&mut self, area: &String, time: Option<&String>, failed: &[&FailedSource]) {
+        let name = self.context.classifications.country_name(area);
         let failed_here: Vec<&&FailedSource> =
             failed.iter().filter(|f| &f.ref_area == area).collect();
         for source in &failed_here {
-            rows.push(failed_row(source, &name, context, &mut notes));
+            self.rows
+                .push(failed_row(source, &name, self.context, &mut self.notes));
         }
-        let Some(time) = chosen.get(area) else {
+        let Some(time) = time else {
             if !failed_here.is_empty() {
-                continue;
+                return;
             }
-            let when = table_year.map_or("this round".to_string(), |y| y.to_string());
-            let note = notes.add(format!("No data for {when}."));
-            rows.push(TableRow {
+            let when = self
+                .table_year
+                .map_or("this round".to_string(), |y| y.to_string());
+            let note = self.notes.add(format!("No data for {when}."));
+            self.rows.push(TableRow {
                 ref_area: area.clone(),
                 label: name,
                 time: None,
@@ -373,84 +500,19 @@ pub fn build(spec: &TableSpec, cells: &Cells, context: &TableContext) -> AnnualT
                 entries: [Entry::NotAvailable; 4],
                 notes: vec![note],
             });
-            continue;
+            return;
         };
+        let found = self.found;
         let sources: Vec<(&String, &BTreeMap<&str, usize>)> = found
             .iter()
             .filter(|((a, _, t), _)| a == area && t == time)
             .map(|((_, source, _), sexes)| (source, sexes))
             .collect();
         for (source, sexes) in &sources {
-            let entry = |sex: &str| -> Entry {
-                let Some(&i) = sexes.get(sex) else {
-                    return Entry::NotAvailable;
-                };
-                let status = cells.status[i];
-                match (status, cells.persons[i]) {
-                    (Status::NotAvailable, _) => Entry::NotAvailable,
-                    (status, _) if status.withheld() => Entry::Withheld,
-                    (_, None) => Entry::Withheld,
-                    (_, Some(0.0)) => Entry::Nil,
-                    (status, Some(p)) => Entry::Value {
-                        value: match spec.unit {
-                            TableUnit::Persons => p,
-                            TableUnit::Thousands => p / 1000.0,
-                        },
-                        unreliable: status == Status::Unreliable,
-                    },
-                }
-            };
-            let [total, men, women] = [entry("SEX_T"), entry("SEX_M"), entry("SEX_F")];
-            let share = percent_women(total, women);
-            let mut row_notes = Vec::new();
-            let title = context
-                .source_titles
-                .get(*source)
-                .map(|t| format!("{t} ({source})"))
-                .unwrap_or_else(|| (*source).clone());
-            row_notes.push(notes.add(format!("Source: {title}.")));
-            if table_year.is_some_and(|y| y != year_of(time)) {
-                row_notes.push(notes.add(format!("Reference year {time}.")));
-            }
-            let unreliable: Vec<&str> = [total, men, women, share]
-                .iter()
-                .zip(&COLUMNS[1..5])
-                .filter(|(e, _)| {
-                    matches!(
-                        e,
-                        Entry::Value {
-                            unreliable: true,
-                            ..
-                        }
-                    )
-                })
-                .map(|(_, c)| *c)
-                .collect();
-            if !unreliable.is_empty() {
-                row_notes.push(notes.add(format!(
-                    "Unreliable (fewer than {} sample records, flag U): {}.",
-                    context.reliability.unreliable_below,
-                    unreliable.join(", ")
-                )));
-            }
-            let checked: BTreeSet<&str> = sexes
-                .values()
-                .flat_map(|&i| cells.notes[i].iter().map(String::as_str))
-                .collect();
-            for rule in checked {
-                let text = if rule == crate::cells::PERTURBED_NOTE {
-                    "Figures perturbed by a few persons to protect confidentiality (cell-key method); totals may differ slightly from the sum of their parts.".to_string()
-                } else {
-                    format!("The source fails validation rule '{rule}' (a warning); see the round's validation report.")
-                };
-                row_notes.push(notes.add(text));
-            }
-            row_notes.sort_unstable();
-            row_notes.dedup();
             let label = if sources.len() > 1 {
                 format!(
                     "{name} ({})",
-                    context
+                    self.context
                         .source_titles
                         .get(*source)
                         .cloned()
@@ -459,20 +521,87 @@ pub fn build(spec: &TableSpec, cells: &Cells, context: &TableContext) -> AnnualT
             } else {
                 name.clone()
             };
-            rows.push(TableRow {
-                ref_area: area.clone(),
-                label,
-                time: Some(time.clone()),
-                source: Some((*source).clone()),
-                entries: [total, men, women, share],
-                notes: row_notes,
-            });
+            let row = self.source_row(area, label, time, source, sexes);
+            self.rows.push(row);
         }
     }
-    rows.sort_by(|a, b| a.label.cmp(&b.label));
-    // Footnotes numbered in the order the sorted rows first cite them.
-    let (rows, notes) = notes.renumber(rows);
 
+    /// The row of a country's figures from one source, with its footnotes.
+    fn source_row(
+        &mut self,
+        area: &str,
+        label: String,
+        time: &str,
+        source: &str,
+        sexes: &BTreeMap<&str, usize>,
+    ) -> TableRow {
+        let entry = |sex: &str| -> Entry {
+            sexes.get(sex).map_or(Entry::NotAvailable, |&i| {
+                cell_entry(self.cells, i, self.spec.unit)
+            })
+        };
+        let [total, men, women] = [entry("SEX_T"), entry("SEX_M"), entry("SEX_F")];
+        let entries = [total, men, women, percent_women(total, women)];
+        TableRow {
+            ref_area: area.to_string(),
+            label,
+            time: Some(time.to_string()),
+            source: Some(source.to_string()),
+            entries,
+            notes: self.row_notes(time, source, entries, sexes),
+        }
+    }
+
+    /// A source row's footnotes: its source, a year other than the table's, unreliable figures
+    /// and the rules its cells are marked with.
+    fn row_notes(
+        &mut self,
+        time: &str,
+        source: &str,
+        entries: [Entry; 4],
+        sexes: &BTreeMap<&str, usize>,
+    ) -> Vec<usize> {
+        let notes = &mut self.notes;
+        let mut row_notes = Vec::new();
+        let title = self
+            .context
+            .source_titles
+            .get(source)
+            .map(|t| format!("{t} ({source})"))
+            .unwrap_or_else(|| source.to_string());
+        row_notes.push(notes.add(format!("Source: {title}.")));
+        if self.table_year.is_some_and(|y| y != year_of(time)) {
+            row_notes.push(notes.add(format!("Reference year {time}.")));
+        }
+        let unreliable = unreliable_columns(entries);
+        if !unreliable.is_empty() {
+            row_notes.push(notes.add(format!(
+                "Unreliable (fewer than {} sample records, flag U): {}.",
+                self.context.reliability.unreliable_below,
+                unreliable.join(", ")
+            )));
+        }
+        let checked: BTreeSet<&str> = sexes
+            .values()
+            .flat_map(|&i| self.cells.notes[i].iter().map(String::as_str))
+            .collect();
+        for rule in checked {
+            row_notes.push(notes.add(rule_note(rule)));
+        }
+        row_notes.sort_unstable();
+        row_notes.dedup();
+        row_notes
+    }
+}
+
+/// The table with its title, file stem, legend and source line.
+fn finish_table(
+    spec: &TableSpec,
+    context: &TableContext,
+    table_year: Option<u32>,
+    rows: Vec<TableRow>,
+    notes: Vec<String>,
+) -> AnnualTable {
     let year_text = table_year.map_or("latest year".to_string(), |y| y.to_string());
     let indicator_label = context
         .indicators
@@ -677,14 +806,7 @@ impl AnnualTable {
     fn xlsx_workbook(&self) -> std::result::Result<Workbook, XlsxError> {
         let mut book = Workbook::new();
         let sheet = book.add_worksheet();
-        // Sheet names: at most 31 characters, none of []:*?/\.
-        let name: String = self
-            .id
-            .chars()
-            .filter(|c| !"[]:*?/\\".contains(*c))
-            .take(31)
-            .collect();
-        sheet.set_name(&name)?;
+        sheet.set_name(self.sheet_name())?;
         let title = Format::new().set_bold().set_font_size(13);
         let italic = Format::new().set_italic();
         let header = Format::new()
@@ -692,15 +814,6 @@ impl AnnualTable {
             .set_border_bottom(FormatBorder::Thin)
             .set_text_wrap()
             .set_align(FormatAlign::Center);
-        let number_format = |decimals: usize| {
-            let digits = if decimals == 0 {
-                "#,##0".to_string()
-            } else {
-                format!("#,##0.{}", "0".repeat(decimals))
-            };
-            Format::new().set_num_format(format!("{digits};-{digits};\"–\""))
-        };
-        let symbol = Format::new().set_align(FormatAlign::Right);
         let small = Format::new().set_font_size(9);
 
         sheet.write_string_with_format(0, 0, &self.title, &title)?;
@@ -709,36 +822,7 @@ impl AnnualTable {
         for (c, heading) in COLUMNS.iter().enumerate() {
             sheet.write_string_with_format(header_row, c as u16, *heading, &header)?;
         }
-        let mut r = header_row + 1;
-        for row in &self.rows {
-            sheet.write_string(r, 0, &row.label)?;
-            for (c, entry) in row.entries.iter().enumerate() {
-                let col = c as u16 + 1;
-                match entry {
-                    Entry::Value { value, .. } => {
-                        sheet.write_number_with_format(
-                            r,
-                            col,
-                            *value,
-                            &number_format(self.decimals(c)),
-                        )?;
-                    }
-                    Entry::Nil => {
-                        sheet.write_number_with_format(
-                            r,
-                            col,
-                            0.0,
-                            &number_format(self.decimals(c)),
-                        )?;
-                    }
-                    other => {
-                        sheet.write_string_with_format(r, col, other.text(0, false), &symbol)?;
-                    }
-                }
-            }
-            sheet.write_string(r, 5, Self::note_marks(row))?;
-            r += 1;
-        }
+        let mut r = self.write_xlsx_rows(sheet, header_row + 1)?;
         r += 1;
         sheet.write_string_with_format(r, 0, "Notes:", &Format::new().set_bold())?;
         r += 1;
@@ -756,6 +840,67 @@ impl AnnualTable {
         sheet.set_freeze_panes(header_row + 1, 1)?;
         Ok(book)
     }
+
+    /// The worksheet's name: the table's id as Excel allows it.
+    fn sheet_name(&self) -> String {
+        // Sheet names: at most 31 characters, none of []:*?/\.
+        self.id
+            .chars()
+            .filter(|c| !"[]:*?/\\".contains(*c))
+            .take(31)
+            .collect()
+    }
+
+    /// Write the rows from sheet row `first`; returns the sheet row after the last.
+    fn write_xlsx_rows(
+        &self,
+        sheet: &mut Worksheet,
+        first: u32,
+    ) -> std::result::Result<u32, XlsxError> {
+        let symbol = Format::new().set_align(FormatAlign::Right);
+        let mut r = first;
+        for row in &self.rows {
+            sheet.write_string(r, 0, &row.label)?;
+            for (c, entry) in row.entries.iter().enumerate() {
+                let col = c as u16 + 1;
+                match entry {
+                    Entry::Value { value, .. } => {
+                        sheet.write_number_with_format(
+                            r,
+                            col,
+                            *value,
+                            &xlsx_number_format(self.decimals(c)),
+                        )?;
+                    }
+                    Entry::Nil => {
+                        sheet.write_number_with_format(
+                            r,
+                            col,
+                            0.0,
+                            &xlsx_number_format(self.decimals(c)),
+                        )?;
+                    }
+                    other => {
+                        sheet.write_string_with_format(r, col, other.text(0, false), &symbol)?;
+                    }
+                }
+            }
+            sheet.write_string(r, 5, Self::note_marks(row))?;
+            r += 1;
+        }
+        Ok(r)
+    }
+}
+
+/// The Excel number format of a figure with `decimals` decimals: digits grouped, a zero shown as
+/// "–".
+fn xlsx_number_format(decimals: usize) -> Format {
+    let digits = if decimals == 0 {
+        "#,##0".to_string()
+    } else {
+        format!("#,##0.{}", "0".repeat(decimals))
+    };
+    Format::new().set_num_format(format!("{digits};-{digits};\"–\""))
 }
 
 fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {

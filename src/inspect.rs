@@ -29,6 +29,64 @@ pub struct InspectOptions {
 
 pub fn inspect(options: &InspectOptions) -> Result<String> {
     let path = &options.path;
+    let file = file_spec(options, file_format(options)?);
+    let loaded = ingest::load(path, &file, false)?;
+    let frame = loaded
+        .frame
+        .clone()
+        .drop(by_name([SOURCE_ROW], true, false));
+    let summaries = Summaries {
+        path,
+        results: LazyFrame::collect_all_with_engine(
+            summary_plans(frame, &loaded.columns, options)
+                .into_iter()
+                .map(|p| p.logical_plan)
+                .collect(),
+            Engine::Streaming,
+            OptFlags::default(),
+        )
+        .map_err(|e| Error::polars(path, "read the file", e))?,
+    };
+
+    let mut out = String::new();
+    let _ = writeln!(out, "{}: {}", display(path), loaded.description);
+    let rows = summaries.number("_rows")?;
+    write_overview(&mut out, &loaded, rows, options);
+    let width = loaded
+        .columns
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    let _ = writeln!(
+        out,
+        "\n{:<width$}  {:<10} {:>8} {:>9}  most frequent values (count)",
+        "column", "stored as", "blank", "distinct"
+    );
+    for (i, c) in loaded.columns.iter().enumerate() {
+        let shown = summaries.most_frequent(i, c)?;
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:<10} {:>8} {:>9}  {}",
+            c,
+            loaded.storage.get(i).map(String::as_str).unwrap_or(""),
+            summaries.number(&format!("_blank{i}"))?,
+            summaries.number(&format!("_distinct{i}"))?,
+            shown.join(", ")
+        );
+        if let Some(labels) = loaded.labels.get(c) {
+            let listed: Vec<String> = labels.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+            let _ = writeln!(out, "{:<width$}  value labels: {}", "", listed.join(", "));
+        }
+    }
+    Ok(out)
+}
+
+/// The file's format: the one given, or the one its extension says; a fixed-width file is refused
+/// (it has no column names to inspect).
+fn file_format(options: &InspectOptions) -> Result<FileFormat> {
+    let path = &options.path;
     let format = match options.format {
         Some(format) => format,
         None => FileFormat::from_extension(path).ok_or_else(|| {
@@ -48,8 +106,13 @@ pub fn inspect(options: &InspectOptions) -> Result<String> {
             "inspect it as text (--format csv) and write the layout in the spec's file.columns",
         ));
     }
-    let file = FileSpec {
-        path: path.clone(),
+    Ok(format)
+}
+
+/// The `[file]` table of a spec that reads the file the way the command line says.
+fn file_spec(options: &InspectOptions, format: FileFormat) -> FileSpec {
+    FileSpec {
+        path: options.path.clone(),
         format,
         encoding: options.encoding,
         delimiter: options.delimiter.clone(),
@@ -62,14 +125,16 @@ pub fn inspect(options: &InspectOptions) -> Result<String> {
         total_rows: None,
         unpivot: None,
         total_columns: Vec::new(),
-    };
-    let loaded = ingest::load(path, &file, false)?;
-    let frame = loaded.frame.drop(by_name([SOURCE_ROW], true, false));
+    }
+}
 
+/// The queries collected together: the row count and every column's blanks over the whole file,
+/// then the distinct counts, then each column's most frequent values over the sample.
+fn summary_plans(frame: LazyFrame, columns: &[String], options: &InspectOptions) -> Vec<LazyFrame> {
     // One pass for the row count and every column's blanks; distinct and most frequent values
     // over the first `sample_rows` rows.
     let mut summary_exprs = vec![len().alias("_rows")];
-    for (i, c) in loaded.columns.iter().enumerate() {
+    for (i, c) in columns.iter().enumerate() {
         summary_exprs.push(
             col(c.as_str())
                 .eq(lit(""))
@@ -78,17 +143,13 @@ pub fn inspect(options: &InspectOptions) -> Result<String> {
         );
     }
     let sample = frame.clone().limit(options.sample_rows as IdxSize);
-    let distinct: Vec<Expr> = loaded
-        .columns
+    let distinct: Vec<Expr> = columns
         .iter()
         .enumerate()
         .map(|(i, c)| col(c.as_str()).n_unique().alias(format!("_distinct{i}")))
         .collect();
-    let mut plans = vec![
-        frame.clone().select(summary_exprs),
-        sample.clone().select(distinct),
-    ];
-    for c in &loaded.columns {
+    let mut plans = vec![frame.select(summary_exprs), sample.clone().select(distinct)];
+    for c in columns {
         plans.push(
             sample
                 .clone()
@@ -101,31 +162,12 @@ pub fn inspect(options: &InspectOptions) -> Result<String> {
                 .limit(options.values as IdxSize),
         );
     }
-    let results = LazyFrame::collect_all_with_engine(
-        plans.into_iter().map(|p| p.logical_plan).collect(),
-        Engine::Streaming,
-        OptFlags::default(),
-    )
-    .map_err(|e| Error::polars(path, "read the file", e))?;
-    let fail = |e: PolarsError| Error::polars(path, "summarize the columns", e);
-    let number = |name: &str| -> Result<u64> {
-        let summary = if name.starts_with("_distinct") {
-            &results[1]
-        } else {
-            &results[0]
-        };
-        summary
-            .column(name)
-            .and_then(|c| c.cast(&DataType::UInt64))
-            .map_err(fail)?
-            .u64()
-            .map_err(fail)
-            .map(|v| v.get(0).unwrap_or(0))
-    };
+    plans
+}
 
-    let mut out = String::new();
-    let _ = writeln!(out, "{}: {}", display(path), loaded.description);
-    let rows = number("_rows")?;
+/// The report's lines under the file's: rows and columns, and how much of the file the value
+/// counts cover.
+fn write_overview(out: &mut String, loaded: &ingest::Loaded, rows: u64, options: &InspectOptions) {
     let _ = writeln!(
         out,
         "{} rows, {} columns{}",
@@ -137,13 +179,6 @@ pub fn inspect(options: &InspectOptions) -> Result<String> {
             String::new()
         }
     );
-    let width = loaded
-        .columns
-        .iter()
-        .map(|c| c.chars().count())
-        .max()
-        .unwrap_or(6)
-        .max(6);
     if rows > options.sample_rows as u64 {
         let _ = writeln!(
             out,
@@ -151,20 +186,50 @@ pub fn inspect(options: &InspectOptions) -> Result<String> {
             options.sample_rows
         );
     }
-    let _ = writeln!(
-        out,
-        "\n{:<width$}  {:<10} {:>8} {:>9}  most frequent values (count)",
-        "column", "stored as", "blank", "distinct"
-    );
-    for (i, c) in loaded.columns.iter().enumerate() {
-        let top = &results[i + 2];
-        let values = top.column(c).map_err(fail)?.str().map_err(fail)?;
+}
+
+/// The collected results of [`summary_plans`], read for the report.
+struct Summaries<'a> {
+    path: &'a Path,
+    results: Vec<DataFrame>,
+}
+
+impl Summaries<'_> {
+    /// A failure reading the results, named for the file.
+    fn fail(&self, e: PolarsError) -> Error {
+        Error::polars(self.path, "summarize the columns", e)
+    }
+
+    /// A count by its alias: the row count, a column's blanks or its distinct values.
+    fn number(&self, name: &str) -> Result<u64> {
+        let summary = if name.starts_with("_distinct") {
+            &self.results[1]
+        } else {
+            &self.results[0]
+        };
+        summary
+            .column(name)
+            .and_then(|c| c.cast(&DataType::UInt64))
+            .map_err(|e| self.fail(e))?
+            .u64()
+            .map_err(|e| self.fail(e))
+            .map(|v| v.get(0).unwrap_or(0))
+    }
+
+    /// Column `i`'s most frequent values, each as "value (count)".
+    fn most_frequent(&self, i: usize, column: &str) -> Result<Vec<String>> {
+        let top = &self.results[i + 2];
+        let values = top
+            .column(column)
+            .map_err(|e| self.fail(e))?
+            .str()
+            .map_err(|e| self.fail(e))?;
         let counts = top
             .column("n")
             .and_then(|n| n.cast(&DataType::UInt64))
-            .map_err(fail)?;
-        let counts = counts.u64().map_err(fail)?;
-        let shown: Vec<String> = values
+            .map_err(|e| self.fail(e))?;
+        let counts = counts.u64().map_err(|e| self.fail(e))?;
+        Ok(values
             .iter()
             .zip(counts.iter())
             .map(|(v, n)| {
@@ -172,22 +237,8 @@ pub fn inspect(options: &InspectOptions) -> Result<String> {
                 let v = if v.is_empty() { "(blank)" } else { v };
                 format!("{v} ({})", n.unwrap_or(0))
             })
-            .collect();
-        let _ = writeln!(
-            out,
-            "{:<width$}  {:<10} {:>8} {:>9}  {}",
-            c,
-            loaded.storage.get(i).map(String::as_str).unwrap_or(""),
-            number(&format!("_blank{i}"))?,
-            number(&format!("_distinct{i}"))?,
-            shown.join(", ")
-        );
-        if let Some(labels) = loaded.labels.get(c) {
-            let listed: Vec<String> = labels.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-            let _ = writeln!(out, "{:<width$}  value labels: {}", "", listed.join(", "));
-        }
+            .collect())
     }
-    Ok(out)
 }
 
 fn display(path: &Path) -> String {

@@ -13,34 +13,12 @@
 use std::collections::BTreeSet;
 
 use polars::prelude::Expr;
-use serde::Deserialize;
 
 use crate::cells::Cells;
 use crate::rules::{BenchmarkRule, EmptyUniverseRule, RangeRule, Severity};
-use crate::spec::SourceSpec;
+use crate::spec::{Benchmark, SourceSpec};
 use crate::tabulate::Table;
 use crate::validate::RuleResult;
-
-/// A spec's `[[benchmark]]`: a figure the office published for the source.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Benchmark {
-    pub indicator: String,
-    #[serde(default = "total_sex")]
-    pub sex: String,
-    /// Default: the indicator's total.
-    pub classif1: Option<String>,
-    pub classif2: Option<String>,
-    /// In persons for a count, in percent for a rate or share.
-    pub value: f64,
-    /// Where the office published it (for the report).
-    #[serde(default)]
-    pub published_in: String,
-}
-
-fn total_sex() -> String {
-    "SEX_T".into()
-}
 
 /// The indicators named by range rules and by the specs' benchmarks must be declared.
 pub fn check_declared(

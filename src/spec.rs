@@ -4,7 +4,7 @@
 //! have, map targets outside their classification and maps that are not functions are all refused
 //! here, each with the spec file, the key and what would fix it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use polars::prelude::Expr;
@@ -14,7 +14,6 @@ use crate::classifications::{Classifications, Crosswalk, Resolution, TextTable};
 use crate::error::{Error, Result};
 use crate::expression;
 use crate::paths::{RoundFolder, OUTSIDE_FIX};
-use crate::plausibility::Benchmark;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -561,10 +560,14 @@ impl SourceSpec {
         self.variables.iter().find(|m| m.variable == variable)
     }
 
-    /// Load and check a spec. `round` is the round folder that relative paths start from (and the
-    /// folders they may lead to).
-    pub fn load(spec_path: &Path, round: &RoundFolder, cl: &Classifications) -> Result<SourceSpec> {
-        let root = &round.root;
+    /// Parse and check a spec file on its own, and find its raw file. `round` is the round folder
+    /// that relative paths start from (and the folders they may lead to). The result is bound to
+    /// the raw file's header by [`SourceSpec::bind`].
+    pub fn parse(
+        spec_path: &Path,
+        round: &RoundFolder,
+        cl: &Classifications,
+    ) -> Result<ParsedSpec> {
         let parsed: SpecFile = crate::error::read_toml(
             spec_path,
             "spec",
@@ -572,35 +575,153 @@ impl SourceSpec {
         )?;
         check_meta(spec_path, &parsed.source, cl)?;
         check_file(spec_path, &parsed.file)?;
-        let raw_path = round
-            .resolve(&parsed.file.path)
-            .map_err(|problem| Error::new(spec_path, "file.path", problem, OUTSIDE_FIX))?;
-        if !raw_path.is_file() {
-            return Err(Error::new(
-                spec_path,
-                "file.path",
-                format!("raw file {} not found", raw_path.display()),
-                "put the file in raw/ or correct file.path (relative to the round manifest's folder)",
-            ));
-        }
-        let header = crate::ingest::read_header(&raw_path, &parsed.file)?;
-        let require_column = |column: &str, key: &str| -> Result<()> {
-            if header.columns.iter().any(|h| h == column) {
-                Ok(())
-            } else {
-                Err(Error::new(
-                    spec_path,
-                    key,
-                    format!(
-                        "column '{column}' is not in {} (its columns: {})",
-                        raw_path.display(),
-                        header.columns.join(", ")
-                    ),
-                    "name a column the raw file has (ilms is case-sensitive)",
-                ))
-            }
+        let raw_path = resolve_raw_path(spec_path, round, &parsed.file)?;
+        Ok(ParsedSpec {
+            spec_path: spec_path.to_path_buf(),
+            parsed,
+            raw_path,
+        })
+    }
+
+    /// Bind a parsed spec to its raw file's `header`: every column it names must be there, and
+    /// each variable's codes map into its classification.
+    pub fn bind(
+        spec: ParsedSpec,
+        header: &Header,
+        round: &RoundFolder,
+        cl: &Classifications,
+    ) -> Result<SourceSpec> {
+        let ParsedSpec {
+            spec_path,
+            parsed,
+            raw_path,
+        } = spec;
+        let check = SpecCheck {
+            spec_path: &spec_path,
+            round,
+            cl,
+            raw_path: &raw_path,
+            header,
         };
-        if parsed.record.id_columns.is_empty() {
+        check.record_columns(parsed.source.kind, &parsed.record)?;
+        if let Some(total) = &parsed.file.total_rows {
+            check.require_column(&total.column, "file.total_rows.column")?;
+        }
+
+        let not_provided = &parsed.source.not_provided;
+        let mut variables = Vec::new();
+        for (name, declared) in parsed.variables {
+            variables.push(check.variable(&name, &declared, not_provided, &parsed.record)?);
+        }
+        check_not_provided(&spec_path, not_provided, &variables)?;
+        check.identifier_columns(&parsed.source, &parsed.record)?;
+        Ok(SourceSpec {
+            spec_path,
+            source: parsed.source,
+            file: parsed.file,
+            raw_path,
+            record: parsed.record,
+            variables,
+            benchmarks: parsed.benchmark,
+            id_key: None,
+        })
+    }
+}
+
+/// A spec file parsed and checked on its own, its raw file found; not yet bound to the raw file's
+/// header.
+pub struct ParsedSpec {
+    spec_path: PathBuf,
+    parsed: SpecFile,
+    /// The raw file, inside the round's folders.
+    pub raw_path: PathBuf,
+}
+
+impl ParsedSpec {
+    /// How the raw file is laid out (what reading its header needs).
+    pub fn file(&self) -> &FileSpec {
+        &self.parsed.file
+    }
+}
+
+/// A spec's `[[benchmark]]`: a figure the office published for the source.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Benchmark {
+    pub indicator: String,
+    #[serde(default = "total_sex")]
+    pub sex: String,
+    /// Default: the indicator's total.
+    pub classif1: Option<String>,
+    pub classif2: Option<String>,
+    /// In persons for a count, in percent for a rate or share.
+    pub value: f64,
+    /// Where the office published it (for the report).
+    #[serde(default)]
+    pub published_in: String,
+}
+
+fn total_sex() -> String {
+    "SEX_T".into()
+}
+
+/// What a spec can refer to in a raw file: its columns, and which of them carry value labels.
+pub struct Header {
+    pub columns: Vec<String>,
+    pub labelled: BTreeSet<String>,
+}
+
+/// The raw file `file.path` names, resolved against the round folder; refused if it leads
+/// outside the round's folders or is not there.
+fn resolve_raw_path(spec_path: &Path, round: &RoundFolder, file: &FileSpec) -> Result<PathBuf> {
+    let raw_path = round
+        .resolve(&file.path)
+        .map_err(|problem| Error::new(spec_path, "file.path", problem, OUTSIDE_FIX))?;
+    if !raw_path.is_file() {
+        return Err(Error::new(
+            spec_path,
+            "file.path",
+            format!("raw file {} not found", raw_path.display()),
+            "put the file in raw/ or correct file.path (relative to the round manifest's folder)",
+        ));
+    }
+    Ok(raw_path)
+}
+
+/// What checking a spec against its raw file needs at each step: the spec (named in messages),
+/// the round its paths resolve in, the classifications, and the raw file with its header.
+struct SpecCheck<'a> {
+    spec_path: &'a Path,
+    round: &'a RoundFolder,
+    cl: &'a Classifications,
+    raw_path: &'a Path,
+    header: &'a Header,
+}
+
+impl SpecCheck<'_> {
+    /// Refuses a column the raw file does not have, naming the spec key that gives it.
+    fn require_column(&self, column: &str, key: &str) -> Result<()> {
+        if self.header.columns.iter().any(|h| h == column) {
+            Ok(())
+        } else {
+            Err(Error::new(
+                self.spec_path,
+                key,
+                format!(
+                    "column '{column}' is not in {} (its columns: {})",
+                    self.raw_path.display(),
+                    self.header.columns.join(", ")
+                ),
+                "name a column the raw file has (ilms is case-sensitive)",
+            ))
+        }
+    }
+
+    /// Checks `[record]`: identifying columns the raw file has, and the weight (microdata) or
+    /// count (aggregate table) the source's kind calls for.
+    fn record_columns(&self, kind: SourceKind, record: &RecordSpec) -> Result<()> {
+        let spec_path = self.spec_path;
+        if record.id_columns.is_empty() {
             return Err(Error::new(
                 spec_path,
                 "record.id_columns",
@@ -608,11 +729,11 @@ impl SourceSpec {
                 "list the columns that together identify a record, e.g. [\"HH_ID\", \"PERSON_NO\"]",
             ));
         }
-        for column in &parsed.record.id_columns {
-            require_column(column, "record.id_columns")?;
+        for column in &record.id_columns {
+            self.require_column(column, "record.id_columns")?;
         }
-        match (parsed.source.kind, &parsed.record.weight, &parsed.record.count) {
-            (SourceKind::Microdata, _, None) if parsed.record.nil.is_some() => {
+        match (kind, &record.weight, &record.count) {
+            (SourceKind::Microdata, _, None) if record.nil.is_some() => {
                 return Err(Error::new(
                     spec_path,
                     "record.nil",
@@ -622,10 +743,12 @@ impl SourceSpec {
             }
             (SourceKind::Microdata, weight, None) => {
                 if let Some(weight) = weight {
-                    require_column(weight, "record.weight")?;
+                    self.require_column(weight, "record.weight")?;
                 }
             }
-            (SourceKind::Aggregate, None, Some(count)) => require_column(count, "record.count")?,
+            (SourceKind::Aggregate, None, Some(count)) => {
+                self.require_column(count, "record.count")?
+            }
             (SourceKind::Microdata, _, Some(_)) => {
                 return Err(Error::new(
                     spec_path,
@@ -643,162 +766,204 @@ impl SourceSpec {
                 ))
             }
         }
-        if let Some(total) = &parsed.file.total_rows {
-            require_column(&total.column, "file.total_rows.column")?;
-        }
+        Ok(())
+    }
 
-        let mut variables = Vec::new();
-        for (name, declared) in parsed.variables {
-            let key = format!("variables.{name}");
-            let variable = Variable::from_name(&name).ok_or_else(|| {
-                let known: Vec<_> = Variable::ALL.iter().map(|v| v.name()).collect();
-                Error::new(
-                    spec_path,
-                    &key,
-                    format!("'{name}' is not a harmonized variable"),
-                    format!("use one of: {}", known.join(", ")),
-                )
-            })?;
-            let is_identifier =
-                |column: &str| parsed.record.identifiers().iter().any(|c| c == column);
-            let (column, expr) = match (&declared.column, &declared.expr) {
-                (Some(column), None) => {
-                    require_column(column, &format!("{key}.column"))?;
-                    (column.clone(), None)
-                }
-                (None, Some(text)) => {
-                    let expr = expression::compile(spec_path, &format!("{key}.expr"), text)?;
-                    let used_columns = expression::columns(&expr).map_err(|problem| {
-                        Error::new(
-                            spec_path,
-                            format!("{key}.expr"),
-                            problem,
-                            "write the raw columns by name, e.g. CONCAT_WS('-', \"A\", \"B\")",
-                        )
-                    })?;
-                    for used in used_columns {
-                        require_column(&used, &format!("{key}.expr"))?;
-                        if is_identifier(&used) {
-                            return Err(identifier_used(spec_path, &format!("{key}.expr"), &used));
-                        }
-                    }
-                    (format!("{name} (expression)"), Some(expr))
-                }
-                _ => {
-                    return Err(Error::new(
-                        spec_path,
-                        &key,
-                        "give either column or expr",
-                        "column = \"RAW_COLUMN\", or expr = \"CASE WHEN ... END\" (a polars SQL expression over raw columns)",
-                    ))
-                }
-            };
-            if is_identifier(&column) {
-                return Err(identifier_used(
-                    spec_path,
-                    &format!("{key}.column"),
-                    &column,
-                ));
-            }
-            if declared.key == MapKey::Label && !header.labelled.contains(&column) {
-                return Err(Error::new(
-                    spec_path,
-                    format!("{key}.key"),
-                    format!(
-                        "column '{column}' has no value labels in {}",
-                        raw_path.display()
-                    ),
-                    "key the map on codes (remove key = \"label\"), or label the column in the source file (see `ilms inspect`)",
-                ));
-            }
-            let (codes, crosswalk) =
-                resolve_codes(spec_path, round, &key, variable, &declared, cl)?;
-            if parsed.source.not_provided.contains(&name) {
-                return Err(Error::new(
-                    spec_path,
-                    "source.not_provided",
-                    format!("'{name}' is both mapped and declared not provided"),
-                    "remove it from one of the two",
-                ));
-            }
-            variables.push(VariableMapping {
-                variable,
-                column,
-                expr,
-                codes,
-                // Checked to be inside the round by resolve_codes, which read it.
-                map_file: declared.map_file.as_ref().map(|m| root.join(&m.path)),
-                unmapped: declared.unmapped,
-                key: declared.key,
-                crosswalk,
-            });
+    /// Checks one `[variables.<name>]` entry against the raw file and resolves its code map.
+    fn variable(
+        &self,
+        name: &str,
+        declared: &VariableSpec,
+        not_provided: &[String],
+        record: &RecordSpec,
+    ) -> Result<VariableMapping> {
+        let spec_path = self.spec_path;
+        let key = format!("variables.{name}");
+        let variable = harmonized_variable(spec_path, &key, name)?;
+        let (column, expr) = self.value_source(name, &key, declared, record)?;
+        if record.is_identifier(&column) {
+            return Err(identifier_used(
+                spec_path,
+                &format!("{key}.column"),
+                &column,
+            ));
         }
-        // Every variable of the contract is either mapped or declared not provided, so a forgotten
-        // variable is caught here rather than published as "not available" unnoticed.
-        for name in &parsed.source.not_provided {
-            if Variable::from_name(name).is_none() {
-                return Err(Error::new(
-                    spec_path,
-                    "source.not_provided",
-                    format!("'{name}' is not a harmonized variable"),
-                    format!(
-                        "use names from: {}",
-                        Variable::ALL.map(|v| v.name()).join(", ")
-                    ),
-                ));
-            }
+        if declared.key == MapKey::Label && !self.header.labelled.contains(&column) {
+            return Err(Error::new(
+                spec_path,
+                format!("{key}.key"),
+                format!(
+                    "column '{column}' has no value labels in {}",
+                    self.raw_path.display()
+                ),
+                "key the map on codes (remove key = \"label\"), or label the column in the source file (see `ilms inspect`)",
+            ));
         }
-        let missing: Vec<&str> = Variable::ALL
-            .iter()
-            .map(|v| v.name())
-            .filter(|n| {
-                !variables.iter().any(|m| m.variable.name() == *n)
-                    && !parsed.source.not_provided.iter().any(|d| d == n)
-            })
-            .collect();
-        if !missing.is_empty() {
+        let (codes, crosswalk) =
+            resolve_codes(spec_path, self.round, &key, variable, declared, self.cl)?;
+        if not_provided.iter().any(|n| n == name) {
             return Err(Error::new(
                 spec_path,
                 "source.not_provided",
-                format!(
-                    "the spec neither maps nor declares missing: {}",
-                    missing.join(", ")
-                ),
-                "map each of them in [variables], or list those the source does not have in source.not_provided",
+                format!("'{name}' is both mapped and declared not provided"),
+                "remove it from one of the two",
             ));
         }
-        check_identifiers_declared(spec_path, &parsed.source, &parsed.record)?;
-        for column in parsed.record.identifiers() {
-            require_column(column, "record.identifiers")?;
+        Ok(VariableMapping {
+            variable,
+            column,
+            expr,
+            codes,
+            // Checked to be inside the round by resolve_codes, which read it.
+            map_file: declared
+                .map_file
+                .as_ref()
+                .map(|m| self.round.root.join(&m.path)),
+            unmapped: declared.unmapped,
+            key: declared.key,
+            crosswalk,
+        })
+    }
+
+    /// Where a variable's raw value comes from: a column of the raw file, or an expression over
+    /// raw columns (compiled, and refused if it reads a personal identifier). Returns the column
+    /// name (for an expression, the name of the column it computes) and the compiled expression.
+    fn value_source(
+        &self,
+        name: &str,
+        key: &str,
+        declared: &VariableSpec,
+        record: &RecordSpec,
+    ) -> Result<(String, Option<Expr>)> {
+        let spec_path = self.spec_path;
+        match (&declared.column, &declared.expr) {
+            (Some(column), None) => {
+                self.require_column(column, &format!("{key}.column"))?;
+                Ok((column.clone(), None))
+            }
+            (None, Some(text)) => {
+                let expr = expression::compile(spec_path, &format!("{key}.expr"), text)?;
+                let used_columns = expression::columns(&expr).map_err(|problem| {
+                    Error::new(
+                        spec_path,
+                        format!("{key}.expr"),
+                        problem,
+                        "write the raw columns by name, e.g. CONCAT_WS('-', \"A\", \"B\")",
+                    )
+                })?;
+                for used in used_columns {
+                    self.require_column(&used, &format!("{key}.expr"))?;
+                    if record.is_identifier(&used) {
+                        return Err(identifier_used(spec_path, &format!("{key}.expr"), &used));
+                    }
+                }
+                Ok((format!("{name} (expression)"), Some(expr)))
+            }
+            _ => Err(Error::new(
+                spec_path,
+                key,
+                "give either column or expr",
+                "column = \"RAW_COLUMN\", or expr = \"CASE WHEN ... END\" (a polars SQL expression over raw columns)",
+            )),
+        }
+    }
+
+    /// Checks the personal identifiers: declared where the source calls for it, columns of the
+    /// raw file, and neither the weight nor the count.
+    fn identifier_columns(&self, source: &SourceMeta, record: &RecordSpec) -> Result<()> {
+        check_identifiers_declared(self.spec_path, source, record)?;
+        for column in record.identifiers() {
+            self.require_column(column, "record.identifiers")?;
         }
         for (column, key) in [
-            (&parsed.record.weight, "record.weight"),
-            (&parsed.record.count, "record.count"),
+            (&record.weight, "record.weight"),
+            (&record.count, "record.count"),
         ] {
             if let Some(column) = column {
-                if parsed.record.identifiers().contains(column) {
-                    return Err(identifier_used(spec_path, key, column));
+                if record.identifiers().contains(column) {
+                    return Err(identifier_used(self.spec_path, key, column));
                 }
             }
         }
-        Ok(SourceSpec {
-            spec_path: spec_path.to_path_buf(),
-            source: parsed.source,
-            file: parsed.file,
-            raw_path,
-            record: parsed.record,
-            variables,
-            benchmarks: parsed.benchmark,
-            id_key: None,
-        })
+        Ok(())
     }
+}
+
+/// The harmonized variable a `[variables.<name>]` table names; refused, with the names there
+/// are, if none.
+fn harmonized_variable(spec_path: &Path, key: &str, name: &str) -> Result<Variable> {
+    Variable::from_name(name).ok_or_else(|| {
+        let known: Vec<_> = Variable::ALL.iter().map(|v| v.name()).collect();
+        Error::new(
+            spec_path,
+            key,
+            format!("'{name}' is not a harmonized variable"),
+            format!("use one of: {}", known.join(", ")),
+        )
+    })
+}
+
+/// Checks that `source.not_provided` names harmonized variables, and that every variable of the
+/// contract is either mapped or declared not provided.
+fn check_not_provided(
+    spec_path: &Path,
+    not_provided: &[String],
+    variables: &[VariableMapping],
+) -> Result<()> {
+    // Every variable of the contract is either mapped or declared not provided, so a forgotten
+    // variable is caught here rather than published as "not available" unnoticed.
+    for name in not_provided {
+        if Variable::from_name(name).is_none() {
+            return Err(Error::new(
+                spec_path,
+                "source.not_provided",
+                format!("'{name}' is not a harmonized variable"),
+                format!(
+                    "use names from: {}",
+                    Variable::ALL.map(|v| v.name()).join(", ")
+                ),
+            ));
+        }
+    }
+    let missing: Vec<&str> = Variable::ALL
+        .iter()
+        .map(|v| v.name())
+        .filter(|n| {
+            !variables.iter().any(|m| m.variable.name() == *n)
+                && !not_provided.iter().any(|d| d == n)
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::new(
+            spec_path,
+            "source.not_provided",
+            format!(
+                "the spec neither maps nor declares missing: {}",
+                missing.join(", ")
+            ),
+            "map each of them in [variables], or list those the source does not have in source.not_provided",
+        ));
+    }
+    Ok(())
 }
 
 /// The `[file]` keys must suit the format: a key that does not apply is a mistake worth saying.
 fn check_file(spec_path: &Path, file: &FileSpec) -> Result<()> {
-    let refuse = |key: &str, problem: String, fix: &str| {
-        Err(Error::new(spec_path, format!("file.{key}"), problem, fix))
-    };
+    check_text_keys(spec_path, file)?;
+    check_column_layout(spec_path, file)?;
+    check_workbook_keys(spec_path, file)
+}
+
+/// Refuses the `[file]` key `key` with the problem and its fix.
+fn refuse_file_key(spec_path: &Path, key: &str, problem: String, fix: &str) -> Result<()> {
+    Err(Error::new(spec_path, format!("file.{key}"), problem, fix))
+}
+
+/// The keys of text files: a one-byte delimiter and quote for csv, and an encoding only where
+/// the format is text.
+fn check_text_keys(spec_path: &Path, file: &FileSpec) -> Result<()> {
+    let refuse =
+        |key: &str, problem: String, fix: &str| refuse_file_key(spec_path, key, problem, fix);
     let format = file.format;
     if format == FileFormat::Csv && file.delimiter.len() != 1 {
         return refuse(
@@ -821,7 +986,15 @@ fn check_file(spec_path: &Path, file: &FileSpec) -> Result<()> {
             "remove file.encoding: Excel, Stata, SPSS and Parquet files record their own",
         );
     }
-    if format == FileFormat::FixedWidth {
+    Ok(())
+}
+
+/// `file.columns`: required by a fixed-width file, each column at a valid position and none
+/// overlapping another; given for no other format.
+fn check_column_layout(spec_path: &Path, file: &FileSpec) -> Result<()> {
+    let refuse =
+        |key: &str, problem: String, fix: &str| refuse_file_key(spec_path, key, problem, fix);
+    if file.format == FileFormat::FixedWidth {
         if file.columns.is_empty() {
             return refuse(
                 "columns",
@@ -858,6 +1031,14 @@ fn check_file(spec_path: &Path, file: &FileSpec) -> Result<()> {
             "remove file.columns, or set file.format = \"fixed_width\"",
         );
     }
+    Ok(())
+}
+
+/// The keys of workbooks: a valid block of cells, header rows counted from 1, and none of them
+/// for a format that is not a workbook.
+fn check_workbook_keys(spec_path: &Path, file: &FileSpec) -> Result<()> {
+    let refuse =
+        |key: &str, problem: String, fix: &str| refuse_file_key(spec_path, key, problem, fix);
     if let Some(cells) = &file.cells {
         if cell_block(cells).is_none() {
             return refuse(
@@ -874,7 +1055,7 @@ fn check_file(spec_path: &Path, file: &FileSpec) -> Result<()> {
         || file.total_rows.is_some()
         || file.unpivot.is_some()
         || !file.total_columns.is_empty();
-    if !format.is_workbook() && workbook_keys_given {
+    if !file.format.is_workbook() && workbook_keys_given {
         return refuse(
             "sheet",
             "sheet, cells, header_row, header_rows, total_rows, total_columns and unpivot apply to xlsx and xls files only".into(),
@@ -985,6 +1166,11 @@ impl RecordSpec {
     pub fn identifiers(&self) -> &[String] {
         self.declared_identifiers.as_deref().unwrap_or(&[])
     }
+
+    /// Whether `column` is declared a personal identifier.
+    fn is_identifier(&self, column: &str) -> bool {
+        self.identifiers().iter().any(|c| c == column)
+    }
 }
 
 /// Record-level administrative data (ILOSTAT source types F*: registers, permits, deployments)
@@ -1024,6 +1210,11 @@ fn identifier_used(spec_path: &Path, key: &str, column: &str) -> Error {
 
 type ResolvedCodes = (Option<BTreeMap<String, String>>, Option<CrosswalkUse>);
 
+/// A raw code, the code it maps to, and where the spec says so (the key named in messages).
+type CodePair = (String, String, String);
+
+/// Resolves a variable's code map to harmonized codes: None for a numeric variable; for a map
+/// to an older classification version, also how the correspondence led to each code.
 fn resolve_codes(
     spec_path: &Path,
     round: &RoundFolder,
@@ -1032,6 +1223,26 @@ fn resolve_codes(
     declared: &VariableSpec,
     cl: &Classifications,
 ) -> Result<ResolvedCodes> {
+    let Some(target) = map_target(spec_path, key, variable, declared)? else {
+        return Ok((None, None));
+    };
+    let pairs = code_pairs(spec_path, round, key, declared, target, cl)?;
+    let codes = code_map(spec_path, target, cl, pairs)?;
+    let Some(crosswalk) = target.crosswalk(cl) else {
+        return Ok((Some(codes), None));
+    };
+    // An older version: compose the map with the official correspondence, resolved by its rule.
+    through_crosswalk(spec_path, key, target, crosswalk, cl, codes)
+}
+
+/// The classification a variable's map targets: its `classification`, or the variable's default.
+/// None for a numeric variable, which is refused if the spec gives it a map.
+fn map_target(
+    spec_path: &Path,
+    key: &str,
+    variable: Variable,
+    declared: &VariableSpec,
+) -> Result<Option<Target>> {
     let targets = variable.targets();
     let Some(default_target) = targets.first().copied() else {
         if declared.map.is_some() || declared.map_file.is_some() || declared.as_is {
@@ -1042,7 +1253,7 @@ fn resolve_codes(
                 "remove map / map_file / as_is",
             ));
         }
-        return Ok((None, None));
+        return Ok(None);
     };
     let target = match &declared.classification {
         None => default_target,
@@ -1066,62 +1277,98 @@ fn resolve_codes(
                 )
             })?,
     };
-    let pairs: Vec<(String, String, String)> =
-        match (&declared.map, &declared.map_file, declared.as_is) {
-            (Some(inline), None, false) => inline
-                .iter()
-                .map(|(from, to)| (from.clone(), to.clone(), format!("{key}.map.\"{from}\"")))
-                .collect(),
-            (None, Some(file), false) => {
-                let path = round.resolve(&file.path).map_err(|problem| {
-                    Error::new(spec_path, format!("{key}.map_file.path"), problem, OUTSIDE_FIX)
-                })?;
-                let table = TextTable::read(&path).map_err(|mut e| {
-                    e.location = format!(
-                        "(named by {} at {key}.map_file.path) {}",
-                        spec_path.display(),
-                        e.location
-                    );
-                    e
-                })?;
-                let from = table.column(&file.from, &format!("{key}.map_file.from"))?;
-                let to = table.column(&file.to, &format!("{key}.map_file.to"))?;
-                from.into_iter()
-                    .zip(to)
-                    .enumerate()
-                    .map(|(i, (f, t))| {
-                        (
-                            f,
-                            t,
-                            format!("{key}.map_file ({} data row {})", file.path.display(), i + 1),
-                        )
-                    })
-                    .collect()
-            }
-            // Raw values are the classification's own codes; a blank is "not stated".
-            (None, None, true) => target
-                .codes(cl)
-                .into_iter()
-                .chain([String::new()])
-                .map(|c| (c.clone(), c, format!("{key}.as_is")))
-                .collect(),
-            (None, None, false) => {
-                return Err(Error::new(
-                    spec_path,
-                    key,
-                    "no code map",
-                    "add map = { \"raw code\" = \"international code\", ... }, map_file = { path, from, to }, or as_is = true if raw values already are codes",
-                ))
-            }
-            _ => {
-                return Err(Error::new(
-                    spec_path,
-                    key,
-                    "more than one of map, map_file and as_is",
-                    "keep one of them",
-                ))
-            }
-        };
+    Ok(Some(target))
+}
+
+/// The (raw code, target code) pairs the spec declares, from exactly one of `map`, `map_file`
+/// and `as_is`.
+fn code_pairs(
+    spec_path: &Path,
+    round: &RoundFolder,
+    key: &str,
+    declared: &VariableSpec,
+    target: Target,
+    cl: &Classifications,
+) -> Result<Vec<CodePair>> {
+    match (&declared.map, &declared.map_file, declared.as_is) {
+        (Some(inline), None, false) => Ok(inline
+            .iter()
+            .map(|(from, to)| (from.clone(), to.clone(), format!("{key}.map.\"{from}\"")))
+            .collect()),
+        (None, Some(file), false) => map_file_pairs(spec_path, round, key, file),
+        // Raw values are the classification's own codes; a blank is "not stated".
+        (None, None, true) => Ok(target
+            .codes(cl)
+            .into_iter()
+            .chain([String::new()])
+            .map(|c| (c.clone(), c, format!("{key}.as_is")))
+            .collect()),
+        (None, None, false) => Err(Error::new(
+            spec_path,
+            key,
+            "no code map",
+            "add map = { \"raw code\" = \"international code\", ... }, map_file = { path, from, to }, or as_is = true if raw values already are codes",
+        )),
+        _ => Err(Error::new(
+            spec_path,
+            key,
+            "more than one of map, map_file and as_is",
+            "keep one of them",
+        )),
+    }
+}
+
+/// The code pairs of a `map_file`: its `from` and `to` columns, read from a CSV inside the round.
+fn map_file_pairs(
+    spec_path: &Path,
+    round: &RoundFolder,
+    key: &str,
+    file: &MapFile,
+) -> Result<Vec<CodePair>> {
+    let path = round.resolve(&file.path).map_err(|problem| {
+        Error::new(
+            spec_path,
+            format!("{key}.map_file.path"),
+            problem,
+            OUTSIDE_FIX,
+        )
+    })?;
+    let table = TextTable::read(&path).map_err(|mut e| {
+        e.location = format!(
+            "(named by {} at {key}.map_file.path) {}",
+            spec_path.display(),
+            e.location
+        );
+        e
+    })?;
+    let from = table.column(&file.from, &format!("{key}.map_file.from"))?;
+    let to = table.column(&file.to, &format!("{key}.map_file.to"))?;
+    Ok(from
+        .into_iter()
+        .zip(to)
+        .enumerate()
+        .map(|(i, (f, t))| {
+            (
+                f,
+                t,
+                format!(
+                    "{key}.map_file ({} data row {})",
+                    file.path.display(),
+                    i + 1
+                ),
+            )
+        })
+        .collect())
+}
+
+/// The pairs as a map from raw code to target code, refusing a target outside the classification
+/// and a raw code given two targets (the map must be a function).
+fn code_map(
+    spec_path: &Path,
+    target: Target,
+    cl: &Classifications,
+    pairs: Vec<CodePair>,
+) -> Result<BTreeMap<String, String>> {
     let mut codes = BTreeMap::new();
     for (from, to, location) in pairs {
         if !to.is_empty() && !target.accepts(&to, cl) {
@@ -1146,10 +1393,20 @@ fn resolve_codes(
             }
         }
     }
-    let Some(crosswalk) = target.crosswalk(cl) else {
-        return Ok((Some(codes), None));
-    };
-    // An older version: compose the map with the official correspondence, resolved by its rule.
+    Ok(codes)
+}
+
+/// Composes a map to an older classification version with the official correspondence, each
+/// link resolved by its rule: the harmonized map, and the correspondence used (for each raw code,
+/// its older code and how the link was resolved). A blank (not stated) stays blank.
+fn through_crosswalk(
+    spec_path: &Path,
+    key: &str,
+    target: Target,
+    crosswalk: &Crosswalk,
+    cl: &Classifications,
+    codes: BTreeMap<String, String>,
+) -> Result<ResolvedCodes> {
     let mut via = BTreeMap::new();
     let mut harmonized = BTreeMap::new();
     for (from, old) in codes {

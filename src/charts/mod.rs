@@ -254,143 +254,23 @@ fn in_version(code: Option<&str>, version: &str) -> bool {
 /// One chart per source that publishes the indicator: bars by sex, a pyramid, or migrants against
 /// non-migrants.
 fn plan_per_source(spec: &ChartSpec, cells: &Cells, context: &ChartContext) -> Vec<PlannedChart> {
+    let reader = PerSourceCells {
+        spec,
+        cells,
+        version: spec.categories.as_deref().unwrap_or_default(),
+    };
     let cl = context.classifications;
-    let version = spec.categories.as_deref().unwrap_or_default();
-    // The category code of a cell of this chart, if it is one.
-    let category_of = |i: usize| -> Option<&str> {
-        if cells.indicator[i] != spec.indicator {
-            return None;
-        }
-        let (c1, c2) = (cells.classif1[i].as_deref(), cells.classif2[i].as_deref());
-        let (category, other) = if in_version(c1, version) {
-            (c1, c2)
-        } else if in_version(c2, version) {
-            (c2, c1)
-        } else {
-            return None;
-        };
-        let other_ok = match other {
-            None => spec.keep.is_empty(),
-            Some(code) => spec.keep.iter().any(|k| k == code),
-        };
-        category.filter(|c| other_ok && !c.ends_with("_TOTAL"))
-    };
-    let other_of = |i: usize| -> Option<&str> {
-        let c1 = cells.classif1[i].as_deref();
-        if in_version(c1, version) {
-            cells.classif2[i].as_deref()
-        } else {
-            c1
-        }
-    };
-    let rows: Vec<usize> = (0..cells.len())
-        .filter(|&i| category_of(i).is_some())
-        .collect();
-    let mut groups: BTreeMap<(String, String, String), Vec<usize>> = BTreeMap::new();
-    for &i in &rows {
-        groups
-            .entry((
-                cells.ref_area[i].clone(),
-                cells.time[i].clone(),
-                cells.source[i].clone(),
-            ))
-            .or_default()
-            .push(i);
-    }
     let mut planned = Vec::new();
-    for ((ref_area, time, source), mine) in groups {
-        let mut categories: Vec<&str> = Vec::new();
-        for &i in &mine {
-            let c = category_of(i).unwrap_or_default();
-            if !categories.contains(&c) {
-                categories.push(c);
-            }
-        }
-        let sexes: Vec<&str> = ["SEX_M", "SEX_F"]
-            .into_iter()
-            .filter(|s| mine.iter().any(|&i| cells.sex[i] == *s))
-            .collect();
-        let bar = |sex: &str, category: &str, other: Option<&str>| -> Bar {
-            mine.iter()
-                .find(|&&i| {
-                    cells.sex[i] == sex
-                        && category_of(i) == Some(category)
-                        && (other.is_none() || other_of(i) == other)
-                })
-                .map_or(Bar::NotAvailable, |&i| {
-                    match (spec.value(cells, i).0, cells.status[i]) {
-                        (Some(v), _) => Bar::Value(v),
-                        (None, crate::cells::Status::NotAvailable) => Bar::NotAvailable,
-                        (None, _) => Bar::Withheld,
-                    }
-                })
-        };
-        let first = mine[0];
-        let (unit, decimals) = spec.value(cells, first).1;
+    for ((ref_area, time, source), mine) in reader.groups() {
+        let group = SourceGroup::new(&reader, mine);
+        let (unit, decimals) = spec.value(cells, group.mine[0]).1;
         let mut notes = Vec::new();
         let figure = match spec.kind {
-            ChartKind::Pyramid => Figure::Pyramid {
-                bands: categories.iter().map(|c| cl.label(c)).collect(),
-                men: categories.iter().map(|c| bar("SEX_M", c, None)).collect(),
-                women: categories.iter().map(|c| bar("SEX_F", c, None)).collect(),
-            },
-            ChartKind::MigrantsVsNonmigrants => Figure::Bars(
-                sexes
-                    .iter()
-                    .map(|sex| Panel {
-                        heading: Some(cl.label(sex)),
-                        categories: categories.iter().map(|c| cl.label(c)).collect(),
-                        series: spec
-                            .keep
-                            .iter()
-                            .map(|group| {
-                                (
-                                    cl.label(group),
-                                    categories
-                                        .iter()
-                                        .map(|c| bar(sex, c, Some(group)))
-                                        .collect(),
-                                )
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-            ),
-            _ => {
-                let mut shown = categories.clone();
-                if let Some(top) = spec.top.filter(|&n| n < categories.len()) {
-                    let total = |c: &&str| bar("SEX_T", c, None).value().unwrap_or(-1.0);
-                    shown.sort_by(|a, b| total(b).total_cmp(&total(a)));
-                    shown.truncate(top);
-                    notes.push(format!(
-                        "The {top} largest of {} categories.",
-                        categories.len()
-                    ));
-                }
-                Figure::Bars(vec![Panel {
-                    heading: None,
-                    categories: shown.iter().map(|c| cl.label(c)).collect(),
-                    series: sexes
-                        .iter()
-                        .map(|s| (cl.label(s), shown.iter().map(|c| bar(s, c, None)).collect()))
-                        .collect(),
-                }])
-            }
+            ChartKind::Pyramid => group.pyramid(cl),
+            ChartKind::MigrantsVsNonmigrants => group.migrants(cl),
+            _ => group.bars_by_sex(cl, &mut notes),
         };
-        if spec.kind != ChartKind::MigrantsVsNonmigrants {
-            let other_sex = mine
-                .iter()
-                .any(|&i| !["SEX_T", "SEX_M", "SEX_F"].contains(&cells.sex[i].as_str()));
-            if other_sex {
-                notes.push("Persons whose sex is not stated are in no bar.".into());
-            }
-        }
-        if sexes.is_empty() {
-            notes.push("The source does not break the figures down by sex.".into());
-        }
-        if let Some(keep) = spec.keep.first().filter(|_| spec.keep.len() == 1) {
-            notes.insert(0, format!("{}.", cl.label(keep)));
-        }
+        group.add_notes(cl, &mut notes);
         let title = context
             .source_titles
             .get(&source)
@@ -417,6 +297,214 @@ fn plan_per_source(spec: &ChartSpec, cells: &Cells, context: &ChartContext) -> V
         });
     }
     planned
+}
+
+/// The cells of a per-source chart: which are its bars, and in which category.
+struct PerSourceCells<'a> {
+    spec: &'a ChartSpec,
+    cells: &'a Cells,
+    /// The classification version of the bars.
+    version: &'a str,
+}
+
+impl<'a> PerSourceCells<'a> {
+    /// The category code of a cell of this chart, if it is one.
+    fn category_of(&self, i: usize) -> Option<&'a str> {
+        let (spec, cells) = (self.spec, self.cells);
+        if cells.indicator[i] != spec.indicator {
+            return None;
+        }
+        let (c1, c2) = (cells.classif1[i].as_deref(), cells.classif2[i].as_deref());
+        let (category, other) = if in_version(c1, self.version) {
+            (c1, c2)
+        } else if in_version(c2, self.version) {
+            (c2, c1)
+        } else {
+            return None;
+        };
+        let other_ok = match other {
+            None => spec.keep.is_empty(),
+            Some(code) => spec.keep.iter().any(|k| k == code),
+        };
+        category.filter(|c| other_ok && !c.ends_with("_TOTAL"))
+    }
+
+    /// The code of a cell's other breakdown (not the bars' classification).
+    fn other_of(&self, i: usize) -> Option<&'a str> {
+        let c1 = self.cells.classif1[i].as_deref();
+        if in_version(c1, self.version) {
+            self.cells.classif2[i].as_deref()
+        } else {
+            c1
+        }
+    }
+
+    /// The chart's cells by (country, year, source): one chart each.
+    fn groups(&self) -> BTreeMap<(String, String, String), Vec<usize>> {
+        let cells = self.cells;
+        let rows: Vec<usize> = (0..cells.len())
+            .filter(|&i| self.category_of(i).is_some())
+            .collect();
+        let mut groups: BTreeMap<(String, String, String), Vec<usize>> = BTreeMap::new();
+        for &i in &rows {
+            groups
+                .entry((
+                    cells.ref_area[i].clone(),
+                    cells.time[i].clone(),
+                    cells.source[i].clone(),
+                ))
+                .or_default()
+                .push(i);
+        }
+        groups
+    }
+}
+
+/// The cells of one chart of [`plan_per_source`]: one source's, with their categories (in the
+/// cells' order) and the sexes they give.
+struct SourceGroup<'r, 'a> {
+    reader: &'r PerSourceCells<'a>,
+    mine: Vec<usize>,
+    categories: Vec<&'a str>,
+    sexes: Vec<&'static str>,
+}
+
+impl<'r, 'a> SourceGroup<'r, 'a> {
+    /// The group of cells `mine`, with the categories and sexes they give.
+    fn new(reader: &'r PerSourceCells<'a>, mine: Vec<usize>) -> Self {
+        let mut categories: Vec<&str> = Vec::new();
+        for &i in &mine {
+            let c = reader.category_of(i).unwrap_or_default();
+            if !categories.contains(&c) {
+                categories.push(c);
+            }
+        }
+        let sexes: Vec<&str> = ["SEX_M", "SEX_F"]
+            .into_iter()
+            .filter(|s| mine.iter().any(|&i| reader.cells.sex[i] == *s))
+            .collect();
+        SourceGroup {
+            reader,
+            mine,
+            categories,
+            sexes,
+        }
+    }
+
+    /// The bar of a sex and category (and group of the other breakdown, if given).
+    fn bar(&self, sex: &str, category: &str, other: Option<&str>) -> Bar {
+        let (spec, cells) = (self.reader.spec, self.reader.cells);
+        self.mine
+            .iter()
+            .find(|&&i| {
+                cells.sex[i] == sex
+                    && self.reader.category_of(i) == Some(category)
+                    && (other.is_none() || self.reader.other_of(i) == other)
+            })
+            .map_or(Bar::NotAvailable, |&i| {
+                match (spec.value(cells, i).0, cells.status[i]) {
+                    (Some(v), _) => Bar::Value(v),
+                    (None, crate::cells::Status::NotAvailable) => Bar::NotAvailable,
+                    (None, _) => Bar::Withheld,
+                }
+            })
+    }
+
+    /// Men and women by age band.
+    fn pyramid(&self, cl: &Classifications) -> Figure {
+        let categories = &self.categories;
+        Figure::Pyramid {
+            bands: categories.iter().map(|c| cl.label(c)).collect(),
+            men: categories
+                .iter()
+                .map(|c| self.bar("SEX_M", c, None))
+                .collect(),
+            women: categories
+                .iter()
+                .map(|c| self.bar("SEX_F", c, None))
+                .collect(),
+        }
+    }
+
+    /// A panel per sex, a bar per group compared.
+    fn migrants(&self, cl: &Classifications) -> Figure {
+        let categories = &self.categories;
+        Figure::Bars(
+            self.sexes
+                .iter()
+                .map(|sex| Panel {
+                    heading: Some(cl.label(sex)),
+                    categories: categories.iter().map(|c| cl.label(c)).collect(),
+                    series: self
+                        .reader
+                        .spec
+                        .keep
+                        .iter()
+                        .map(|group| {
+                            (
+                                cl.label(group),
+                                categories
+                                    .iter()
+                                    .map(|c| self.bar(sex, c, Some(group)))
+                                    .collect(),
+                            )
+                        })
+                        .collect(),
+                })
+                .collect(),
+        )
+    }
+
+    /// A bar per sex and category, only the `top` largest categories where the chart says so (a
+    /// note says how many there are).
+    fn bars_by_sex(&self, cl: &Classifications, notes: &mut Vec<String>) -> Figure {
+        let categories = &self.categories;
+        let mut shown = categories.clone();
+        if let Some(top) = self.reader.spec.top.filter(|&n| n < categories.len()) {
+            let total = |c: &&str| self.bar("SEX_T", c, None).value().unwrap_or(-1.0);
+            shown.sort_by(|a, b| total(b).total_cmp(&total(a)));
+            shown.truncate(top);
+            notes.push(format!(
+                "The {top} largest of {} categories.",
+                categories.len()
+            ));
+        }
+        Figure::Bars(vec![Panel {
+            heading: None,
+            categories: shown.iter().map(|c| cl.label(c)).collect(),
+            series: self
+                .sexes
+                .iter()
+                .map(|s| {
+                    (
+                        cl.label(s),
+                        shown.iter().map(|c| self.bar(s, c, None)).collect(),
+                    )
+                })
+                .collect(),
+        }])
+    }
+
+    /// The chart's notes after the figure's own: persons of no stated sex, no breakdown by sex,
+    /// and first the one group kept.
+    fn add_notes(&self, cl: &Classifications, notes: &mut Vec<String>) {
+        let (spec, cells) = (self.reader.spec, self.reader.cells);
+        if spec.kind != ChartKind::MigrantsVsNonmigrants {
+            let other_sex = self
+                .mine
+                .iter()
+                .any(|&i| !["SEX_T", "SEX_M", "SEX_F"].contains(&cells.sex[i].as_str()));
+            if other_sex {
+                notes.push("Persons whose sex is not stated are in no bar.".into());
+            }
+        }
+        if self.sexes.is_empty() {
+            notes.push("The source does not break the figures down by sex.".into());
+        }
+        if let Some(keep) = spec.keep.first().filter(|_| spec.keep.len() == 1) {
+            notes.insert(0, format!("{}.", cl.label(keep)));
+        }
+    }
 }
 
 /// Why bars of an annual table's chart are "not available", row by row: a source that failed (the
@@ -533,24 +621,7 @@ fn plan_time_series(
     context: &ChartContext,
 ) -> Option<PlannedChart> {
     let cl = context.classifications;
-    let mut lines: BTreeMap<(String, String), BTreeMap<u32, Option<f64>>> = BTreeMap::new();
-    let mut unit = (String::new(), 1);
-    for i in 0..cells.len() {
-        let codes_ok = [&cells.classif1[i], &cells.classif2[i]]
-            .iter()
-            .all(|c| c.as_ref().is_none_or(|c| spec.keep.contains(c)));
-        let Ok(year) = cells.time[i].parse::<u32>() else {
-            continue;
-        };
-        if cells.indicator[i] == spec.indicator && cells.sex[i] == "SEX_T" && codes_ok {
-            let source_type = cells.source[i].split(':').next().unwrap_or_default();
-            lines
-                .entry((cells.ref_area[i].clone(), source_type.to_string()))
-                .or_default()
-                .insert(year, spec.value(cells, i).0);
-            unit = spec.value(cells, i).1;
-        }
-    }
+    let (mut lines, unit) = time_series_lines(spec, cells);
     lines.retain(|_, years| years.len() >= 2);
     if lines.is_empty() {
         return None;
@@ -597,3 +668,30 @@ fn plan_time_series(
         },
     })
 }
+
+/// Values of a time-series chart by (country, source type) and year, both sexes, with the unit
+/// of the last such cell.
+fn time_series_lines(spec: &ChartSpec, cells: &Cells) -> (TimeSeriesLines, (String, usize)) {
+    let mut lines = TimeSeriesLines::new();
+    let mut unit = (String::new(), 1);
+    for i in 0..cells.len() {
+        let codes_ok = [&cells.classif1[i], &cells.classif2[i]]
+            .iter()
+            .all(|c| c.as_ref().is_none_or(|c| spec.keep.contains(c)));
+        let Ok(year) = cells.time[i].parse::<u32>() else {
+            continue;
+        };
+        if cells.indicator[i] == spec.indicator && cells.sex[i] == "SEX_T" && codes_ok {
+            let source_type = cells.source[i].split(':').next().unwrap_or_default();
+            lines
+                .entry((cells.ref_area[i].clone(), source_type.to_string()))
+                .or_default()
+                .insert(year, spec.value(cells, i).0);
+            unit = spec.value(cells, i).1;
+        }
+    }
+    (lines, unit)
+}
+
+/// A time series' values: by (country, source type), each year's value (None: withheld).
+type TimeSeriesLines = BTreeMap<(String, String), BTreeMap<u32, Option<f64>>>;

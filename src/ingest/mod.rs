@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::expression::ColumnValues;
 use crate::lookup::{Absent, CodeTable};
-use crate::spec::{FileFormat, FileSpec, MapKey, SourceSpec};
+use crate::spec::{FileFormat, FileSpec, Header, MapKey, SourceSpec};
 
 /// Name of the row-number column every ingested frame carries.
 pub const SOURCE_ROW: &str = "source_row";
@@ -53,12 +53,6 @@ pub struct TotalCheck {
     pub what: String,
     pub stated: f64,
     pub computed: f64,
-}
-
-/// What a spec can refer to in a raw file: its columns, and which of them carry value labels.
-pub struct Header {
-    pub columns: Vec<String>,
-    pub labelled: BTreeSet<String>,
 }
 
 /// A raw file read as text columns, whatever its format.

@@ -13,6 +13,7 @@ use crate::disclosure;
 use crate::error::{Error, Result};
 use crate::harmonize;
 use crate::indicators::Indicators;
+use crate::ingest;
 use crate::installation;
 use crate::paths::{self, RoundFolder};
 use crate::plausibility;
@@ -104,7 +105,9 @@ fn load_sources(
 ) -> Result<Vec<SourceSpec>> {
     let mut sources: Vec<SourceSpec> = Vec::new();
     for spec_path in spec_paths {
-        let mut spec = SourceSpec::load(spec_path, folder, classifications)?;
+        let parsed = SourceSpec::parse(spec_path, folder, classifications)?;
+        let header = ingest::read_header(&parsed.raw_path, parsed.file())?;
+        let mut spec = SourceSpec::bind(parsed, &header, folder, classifications)?;
         if spec.hashes_record_id() {
             spec.id_key = Some(installation::id_key(&folder.root)?);
         }
