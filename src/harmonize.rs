@@ -11,10 +11,13 @@ use crate::classifications::Classifications;
 use crate::ingest::{RawRecords, SOURCE_ROW};
 use crate::lookup::{self, Absent, CodeTable};
 use crate::spec::{SourceSpec, Unmapped, Variable};
-use crate::validate::AGE_MAX;
 
 /// ILO's working-age lower bound (persons aged 15 and over), as ILOSTAT harmonizes it.
 pub const WORKING_AGE_MIN: i32 = 15;
+
+/// Oldest age a record may state; above it the age is taken as a keying error (the range rule
+/// quarantines it).
+pub const AGE_MAX: i32 = 120;
 
 /// Prefix of the flag columns that mark raw codes absent from a map (dropped before publication).
 pub const UNMAPPED_PREFIX: &str = "_unmapped_";

@@ -396,90 +396,192 @@ pub fn roll_up<'a>(
     let keys: Vec<String> = dims.iter().map(dimension_key).collect();
     let keyed = aggregated.column(KEY).is_ok();
     let blank_counts = aggregated.column(BLANK).is_ok();
-    let finest = aggregated
+    let clean_in_universe = col(rule_column)
+        .is_null()
+        .and(col(universe_column(tables, table).as_str()));
+    let finest = finest_table(
+        spec,
+        aggregated,
+        clean_in_universe,
+        &keys,
+        &sums(keyed, blank_counts),
+    )?;
+    let finest = FinestTable::read(spec, &finest, &keys, keyed, blank_counts)?;
+    let rolled = finest.roll_up_margins(spec, table, &collapsed)?;
+    let categories = published_categories(dims, &collapsed, &rolled.observed);
+    let keys = cartesian(&categories);
+    let tallies: Vec<Tally> = keys
+        .iter()
+        .map(|k| rolled.tallies.get(k).copied().unwrap_or_default())
+        .collect();
+    Ok(Table {
+        indicator: table,
+        status: vec![Status::Published; keys.len()],
+        keys,
+        tallies,
+        collapsed,
+    })
+}
+
+/// An indicator's finest table: the aggregation's rows that `filter` keeps (the clean records of
+/// the table's universe), grouped by the table's dimension columns `keys`, with `summed` summed.
+fn finest_table(
+    spec: &SourceSpec,
+    aggregated: &DataFrame,
+    filter: Expr,
+    keys: &[String],
+    summed: &[&str],
+) -> Result<DataFrame> {
+    aggregated
         .clone()
         .lazy()
-        .filter(
-            col(rule_column)
-                .is_null()
-                .and(col(universe_column(tables, table).as_str())),
-        )
+        .filter(filter)
         .group_by(keys.iter().map(|k| col(k.as_str())).collect::<Vec<_>>())
-        .agg(
-            sums(keyed, blank_counts)
-                .iter()
-                .map(|s| col(*s).sum())
-                .collect::<Vec<_>>(),
-        )
+        .agg(summed.iter().map(|s| col(*s).sum()).collect::<Vec<_>>())
         .collect()
-        .map_err(|e| Error::polars(&spec.raw_path, "select an indicator's finest table", e))?;
-    let finest = &finest;
-    // Roll every margin up from the finest table: each row adds to all 2^k combinations of
-    // "its own category" and "total" over the k dimensions.
-    let mut tallies: BTreeMap<Vec<String>, Tally> = BTreeMap::new();
-    let mut observed: Vec<BTreeSet<String>> = vec![Default::default(); dims.len()];
-    let columns: Vec<Vec<Option<String>>> = keys
-        .iter()
-        .map(|k| string_values(finest, k))
-        .collect::<PolarsResult<_>>()
-        .map_err(|e| Error::polars(&spec.raw_path, "read the finest table", e))?;
-    let weights = finest
-        .column("_weight")
-        .and_then(|c| c.i64().cloned())
-        .map_err(|e| Error::polars(&spec.raw_path, "read weights", e))?;
-    let counts = finest
-        .column("_records")
-        .and_then(|c| c.i64().cloned())
-        .map_err(|e| Error::polars(&spec.raw_path, "read counts", e))?;
-    let key_sums = optional_sums(spec, finest, keyed.then_some(KEY))?;
-    let blanks = optional_sums(spec, finest, blank_counts.then_some(BLANK))?;
-    for (row, (weight, records)) in weights.iter().zip(counts.iter()).enumerate() {
+        .map_err(|e| Error::polars(&spec.raw_path, "select an indicator's finest table", e))
+}
+
+/// The executed finest table's columns, read once: the value of each dimension and the sums, by row.
+struct FinestTable {
+    /// Per dimension, in the table's order: each row's value.
+    values: Vec<Vec<Option<String>>>,
+    weights: Int64Chunked,
+    counts: Int64Chunked,
+    key_sums: Vec<i64>,
+    blanks: Vec<i64>,
+}
+
+/// The rolled-up tallies of a table, by key (codes in dimension order, margins included), and per
+/// dimension the codes some record falls in.
+struct RolledUp {
+    tallies: BTreeMap<Vec<String>, Tally>,
+    observed: Vec<BTreeSet<String>>,
+}
+
+impl FinestTable {
+    /// Read the columns of the executed finest table (`keys`: its dimension columns; `keyed` and
+    /// `blank_counts`: whether it has the summed keys and blank counts).
+    fn read(
+        spec: &SourceSpec,
+        finest: &DataFrame,
+        keys: &[String],
+        keyed: bool,
+        blank_counts: bool,
+    ) -> Result<FinestTable> {
+        let values: Vec<Vec<Option<String>>> = keys
+            .iter()
+            .map(|k| string_values(finest, k))
+            .collect::<PolarsResult<_>>()
+            .map_err(|e| Error::polars(&spec.raw_path, "read the finest table", e))?;
+        let weights = finest
+            .column("_weight")
+            .and_then(|c| c.i64().cloned())
+            .map_err(|e| Error::polars(&spec.raw_path, "read weights", e))?;
+        let counts = finest
+            .column("_records")
+            .and_then(|c| c.i64().cloned())
+            .map_err(|e| Error::polars(&spec.raw_path, "read counts", e))?;
+        let key_sums = optional_sums(spec, finest, keyed.then_some(KEY))?;
+        let blanks = optional_sums(spec, finest, blank_counts.then_some(BLANK))?;
+        Ok(FinestTable {
+            values,
+            weights,
+            counts,
+            key_sums,
+            blanks,
+        })
+    }
+
+    /// Roll every margin up from the finest table: each row adds to all 2^k combinations of
+    /// "its own category" and "total" over the k dimensions.
+    fn roll_up_margins(
+        &self,
+        spec: &SourceSpec,
+        table: &Indicator,
+        collapsed: &[bool],
+    ) -> Result<RolledUp> {
+        let dims = &table.dimensions;
+        let mut tallies: BTreeMap<Vec<String>, Tally> = BTreeMap::new();
+        let mut observed: Vec<BTreeSet<String>> = vec![Default::default(); dims.len()];
+        let rows = self.weights.iter().zip(self.counts.iter()).enumerate();
+        for (row, (weight, records)) in rows {
+            let codes = self.row_codes(spec, table, collapsed, row, &mut observed)?;
+            let tally = Tally {
+                weight: weight.unwrap_or(0),
+                records: records.unwrap_or(0),
+                key_sum: self.key_sums[row],
+                blank: self.blanks[row],
+            };
+            for key in margin_keys(dims, &codes) {
+                let entry = tallies.entry(key).or_default();
+                entry.add(tally).ok_or_else(|| overflow(spec, table))?;
+            }
+        }
+        Ok(RolledUp { tallies, observed })
+    }
+
+    /// The codes of row `row` in dimension order (a collapsed dimension at its total), each noted
+    /// in `observed`; an error when a value gives no category of its dimension.
+    fn row_codes(
+        &self,
+        spec: &SourceSpec,
+        table: &Indicator,
+        collapsed: &[bool],
+        row: usize,
+        observed: &mut [BTreeSet<String>],
+    ) -> Result<Vec<String>> {
+        let dims = &table.dimensions;
         let mut codes = Vec::with_capacity(dims.len());
         for (d, dim) in dims.iter().enumerate() {
             if collapsed[d] {
                 codes.push(dim.total.clone());
                 continue;
             }
-            let value = columns[d][row].as_deref();
+            let value = self.values[d][row].as_deref();
             let code = dim
                 .code_for(value)
                 .ok_or_else(|| unknown_code(spec, table, dim, value))?;
             observed[d].insert(code.to_string());
             codes.push(code.to_string());
         }
-        let tally = Tally {
-            weight: weight.unwrap_or(0),
-            records: records.unwrap_or(0),
-            key_sum: key_sums[row],
-            blank: blanks[row],
-        };
-        // A collapsed dimension is at its total either way: count each key once.
-        let mut margins: BTreeSet<Vec<String>> = BTreeSet::new();
-        for mask in 0..(1u32 << dims.len()) {
-            let key: Vec<String> = dims
-                .iter()
-                .enumerate()
-                .map(|(d, dim)| {
-                    if mask & (1 << d) != 0 {
-                        dim.total.clone()
-                    } else {
-                        codes[d].clone()
-                    }
-                })
-                .collect();
-            margins.insert(key);
-        }
-        for key in margins {
-            let entry = tallies.entry(key).or_default();
-            entry.add(tally).ok_or_else(|| overflow(spec, table))?;
-        }
+        Ok(codes)
     }
+}
 
+/// The keys a row with `codes` adds to: every combination of its own code and the total over the
+/// dimensions, each once.
+fn margin_keys(dims: &[Dimension], codes: &[String]) -> BTreeSet<Vec<String>> {
+    // A collapsed dimension is at its total either way: count each key once.
+    let mut margins: BTreeSet<Vec<String>> = BTreeSet::new();
+    for mask in 0..(1u32 << dims.len()) {
+        let key: Vec<String> = dims
+            .iter()
+            .enumerate()
+            .map(|(d, dim)| {
+                if mask & (1 << d) != 0 {
+                    dim.total.clone()
+                } else {
+                    codes[d].clone()
+                }
+            })
+            .collect();
+        margins.insert(key);
+    }
+    margins
+}
+
+/// The categories a table publishes per dimension, its total first (`observed`: the codes some
+/// record falls in).
+fn published_categories(
+    dims: &[Dimension],
+    collapsed: &[bool],
+    observed: &[BTreeSet<String>],
+) -> Vec<Vec<String>> {
     // Publish the full grid: empty categories are true zeros (0 records), while categories listed
     // in `if_observed`, and every category of an "observed" list, appear only when some record
     // falls in them. A collapsed dimension has its total only.
-    let categories: Vec<Vec<String>> = dims
-        .iter()
+    dims.iter()
         .enumerate()
         .map(|(d, dim)| {
             let shown = |c: &&crate::classifications::Code| {
@@ -491,19 +593,7 @@ pub fn roll_up<'a>(
                 .chain(dim.categories.iter().filter(shown).map(|c| c.code.clone()))
                 .collect()
         })
-        .collect();
-    let keys = cartesian(&categories);
-    let tallies: Vec<Tally> = keys
-        .iter()
-        .map(|k| tallies.get(k).copied().unwrap_or_default())
-        .collect();
-    Ok(Table {
-        indicator: table,
-        status: vec![Status::Published; keys.len()],
-        keys,
-        tallies,
-        collapsed,
-    })
+        .collect()
 }
 
 /// A summed column of the finest table that only some sources have (zeros where absent).

@@ -23,9 +23,6 @@ use crate::rules::{
 };
 use crate::spec::{SourceSpec, Unmapped};
 
-/// Oldest age a record may state; above it the age is taken as a keying error.
-pub const AGE_MAX: i32 = 120;
-
 /// The column validation adds with the first failing rule's id (null = clean record).
 pub const RULE: &str = "_rule";
 
@@ -261,48 +258,113 @@ pub fn plan(
     provided: &BTreeSet<String>,
     duplicates: &DataFrame,
 ) -> ValidationPlan {
-    let mut records = harmonized.frame;
     // Records whose id is shared with another record (found by an earlier pass) are flagged.
     let unique_rules: Vec<&UniqueRule> = unique_rules_for(spec, rules);
+    let records = flag_duplicates(spec, harmonized.frame, &unique_rules, duplicates);
+    let stops = stop_variables(spec);
+    let completeness = completeness_rules_for(rules, provided);
+    let mut all_rules = rules_for(spec, rules, provided);
+    all_rules.extend(
+        unique_rules
+            .into_iter()
+            .map(|rule| uniqueness_rule(spec, rule)),
+    );
+    let count_exprs = count_exprs(&all_rules, &completeness);
+    let applied = all_rules
+        .iter()
+        .map(|r| (r.id.clone(), r.kind, r.severity))
+        .collect();
+    // Error rules quarantine: the first failing one names the reason (one reason per record keeps
+    // the counts additive). A null check (missing) does not quarantine.
+    let rules: Vec<AppliedRule> = all_rules
+        .into_iter()
+        .filter(|r| r.severity == Severity::Error)
+        .collect();
+    let rule_id = lookup::first_true(
+        rules.iter().map(|r| r.check.clone().not()).collect(),
+        rules.iter().map(|r| r.id.clone()).collect(),
+    );
+    let checked = records.with_column(rule_id.alias(RULE));
+    let rule_text = |text: fn(&AppliedRule) -> &str| {
+        CodeTable::new(
+            rules
+                .iter()
+                .map(|r| (r.id.clone(), Some(text(r).to_string()))),
+        )
+    };
+    ValidationPlan {
+        checked,
+        rule_columns: rule_text(|r| r.column.as_str()),
+        rule_messages: rule_text(|r| r.message.as_str()),
+        raw_value: failing_raw_value(&rules),
+        record_id: crate::harmonize::record_id(spec),
+        stops,
+        applied,
+        count_exprs,
+        completeness,
+    }
+}
+
+/// The records with the [`DUPLICATE_FLAG`] column (true = the id repeats, null = it does not)
+/// when a uniqueness rule applies; unchanged otherwise.
+fn flag_duplicates(
+    spec: &SourceSpec,
+    records: LazyFrame,
+    unique_rules: &[&UniqueRule],
+    duplicates: &DataFrame,
+) -> LazyFrame {
     if !unique_rules.is_empty() && duplicates.height() == 0 {
         // No repeated id known: every record passes, without a join over all of them.
-        records = records.with_column(lit(NULL).cast(DataType::Boolean).alias(DUPLICATE_FLAG));
+        records.with_column(lit(NULL).cast(DataType::Boolean).alias(DUPLICATE_FLAG))
     } else if !unique_rules.is_empty() {
         let mut args = JoinArgs::new(JoinType::Left);
         args.maintain_order = MaintainOrderJoin::None;
-        records = records.join(
+        records.join(
             duplicates.clone().lazy(),
             [id_key(spec)],
             [col(DUPLICATE_KEY)],
             args,
-        );
+        )
+    } else {
+        records
     }
-    let stops = spec
-        .variables
+}
+
+/// The variables whose policy is `unmapped = "error"`: (variable, raw column).
+fn stop_variables(spec: &SourceSpec) -> Vec<(String, String)> {
+    spec.variables
         .iter()
         .filter(|m| m.codes.is_some() && m.unmapped == Unmapped::Error)
         .map(|m| (m.variable.name().to_string(), m.column.clone()))
-        .collect();
+        .collect()
+}
 
-    let completeness: Vec<CompletenessRule> = rules
+/// The completeness rules whose columns the source provides.
+fn completeness_rules_for(rules: &Rules, provided: &BTreeSet<String>) -> Vec<CompletenessRule> {
+    rules
         .completeness
         .iter()
         .filter(|c| c.inputs.iter().all(|i| provided.contains(i)))
         .cloned()
-        .collect();
-    let mut all_rules = rules_for(spec, rules, provided);
-    for rule in unique_rules {
-        all_rules.push(AppliedRule {
-            id: rule.id.clone(),
-            kind: "uniqueness",
-            severity: rule.severity,
-            column: spec.record.id_columns.join(", "),
-            raw_value: crate::harmonize::record_id(spec),
-            check: col(DUPLICATE_FLAG).is_null(),
-            message: rule.message.clone(),
-        });
+        .collect()
+}
+
+/// A uniqueness rule as applied to a source: a record fails when its id is flagged as repeated.
+fn uniqueness_rule(spec: &SourceSpec, rule: &UniqueRule) -> AppliedRule {
+    AppliedRule {
+        id: rule.id.clone(),
+        kind: "uniqueness",
+        severity: rule.severity,
+        column: spec.record.id_columns.join(", "),
+        raw_value: crate::harmonize::record_id(spec),
+        check: col(DUPLICATE_FLAG).is_null(),
+        message: rule.message.clone(),
     }
-    // Counts of every rule (and completeness), over all records: one row.
+}
+
+/// Counts of every rule (and completeness), over all records: one row, `_items`, then each rule's
+/// `_pass<i>`, `_fail<i>`, `_missing<i>`, then each completeness rule's `_universe<i>`, `_stated<i>`.
+fn count_exprs(all_rules: &[AppliedRule], completeness: &[CompletenessRule]) -> Vec<Expr> {
     let mut count_exprs = vec![len().cast(DataType::UInt64).alias("_items")];
     // A constant expression ("TRUE") is one value, not one per record: tie it to the records.
     let per_record = |e: Expr| col(SOURCE_ROW).is_not_null().and(e);
@@ -343,48 +405,19 @@ pub fn plan(
                 .alias(format!("_stated{i}")),
         ]);
     }
-    let applied = all_rules
-        .iter()
-        .map(|r| (r.id.clone(), r.kind, r.severity))
-        .collect();
-    // Error rules quarantine: the first failing one names the reason (one reason per record keeps
-    // the counts additive). A null check (missing) does not quarantine.
-    let rules: Vec<AppliedRule> = all_rules
-        .into_iter()
-        .filter(|r| r.severity == Severity::Error)
-        .collect();
-    let null_str = || lit(NULL).cast(DataType::String);
-    let rule_id = lookup::first_true(
-        rules.iter().map(|r| r.check.clone().not()).collect(),
-        rules.iter().map(|r| r.id.clone()).collect(),
-    );
-    let checked = records.with_column(rule_id.alias(RULE));
+    count_exprs
+}
 
-    // Evaluated after the quarantine filter, on the few records that failed.
-    let mut raw_value = null_str();
+/// The raw value the failing rule (in [`RULE`]) is about, as text. Evaluated after the quarantine
+/// filter, on the few records that failed.
+fn failing_raw_value(rules: &[AppliedRule]) -> Expr {
+    let mut raw_value = lit(NULL).cast(DataType::String);
     for rule in rules.iter().rev() {
         raw_value = when(col(RULE).eq(lit(rule.id.as_str())))
             .then(rule.raw_value.clone().cast(DataType::String))
             .otherwise(raw_value);
     }
-    let rule_text = |text: fn(&AppliedRule) -> &str| {
-        CodeTable::new(
-            rules
-                .iter()
-                .map(|r| (r.id.clone(), Some(text(r).to_string()))),
-        )
-    };
-    ValidationPlan {
-        checked,
-        rule_columns: rule_text(|r| r.column.as_str()),
-        rule_messages: rule_text(|r| r.message.as_str()),
-        raw_value,
-        record_id: crate::harmonize::record_id(spec),
-        stops,
-        applied,
-        count_exprs,
-        completeness,
-    }
+    raw_value
 }
 
 impl ValidationPlan {
@@ -527,6 +560,31 @@ impl ValidationPlan {
         clean_written: Option<usize>,
         quarantine_written: usize,
     ) -> Result<ValidationSummary> {
+        self.stop_on_unmapped(spec, stops)?;
+        let summary = ValidationSummary::from_counts(spec, counts)?;
+        let clean_ok = clean_written.is_none_or(|n| n == summary.clean);
+        if !clean_ok || quarantine_written != summary.quarantined {
+            return Err(Error::new(
+                &spec.raw_path,
+                "",
+                format!(
+                    "reconciliation failed: {} records read, {} clean and {} quarantined by the rules, but {} and {} written",
+                    summary.read,
+                    summary.clean,
+                    summary.quarantined,
+                    clean_written.map_or("(not published)".to_string(), |n| n.to_string()),
+                    quarantine_written
+                ),
+                "this is a bug in ilms: report it with the source spec",
+            ));
+        }
+        Ok(summary)
+    }
+
+    /// Stop with an error listing the first offending rows of the first variable whose policy is
+    /// `unmapped = "error"` and that has codes not in its map (`stops`: the frames of
+    /// [`ValidationPlan::stop_plans`]).
+    fn stop_on_unmapped(&self, spec: &SourceSpec, stops: &[DataFrame]) -> Result<()> {
         let polars_err =
             |e: PolarsError| Error::polars(&spec.raw_path, "read the validation results", e);
         for ((name, column), offending) in self.stops.iter().zip(stops) {
@@ -558,7 +616,16 @@ impl ValidationPlan {
                 ),
             ));
         }
+        Ok(())
+    }
+}
 
+impl ValidationSummary {
+    /// Records read, clean and quarantined (in all and per rule) from the executed counts: the
+    /// [`RULE`] column and a `_records` count (rows may repeat a rule: they are summed).
+    fn from_counts(spec: &SourceSpec, counts: &DataFrame) -> Result<ValidationSummary> {
+        let polars_err =
+            |e: PolarsError| Error::polars(&spec.raw_path, "read the validation results", e);
         let rules = counts
             .column(RULE)
             .and_then(|c| c.str().cloned())
@@ -584,22 +651,6 @@ impl ValidationPlan {
                 }
             }
         }
-        let clean_ok = clean_written.is_none_or(|n| n == summary.clean);
-        if !clean_ok || quarantine_written != summary.quarantined {
-            return Err(Error::new(
-                &spec.raw_path,
-                "",
-                format!(
-                    "reconciliation failed: {} records read, {} clean and {} quarantined by the rules, but {} and {} written",
-                    summary.read,
-                    summary.clean,
-                    summary.quarantined,
-                    clean_written.map_or("(not published)".to_string(), |n| n.to_string()),
-                    quarantine_written
-                ),
-                "this is a bug in ilms: report it with the source spec",
-            ));
-        }
         Ok(summary)
     }
 }
@@ -615,71 +666,92 @@ pub fn check_cells(
 ) -> Vec<RuleResult> {
     rules
         .iter()
-        .map(|rule| {
-            // Group key: the indicator and the two other fields; the rule's field is summed.
-            // (indicator, the field's classification, the two other fields)
-            type Group = (String, String, String, String);
-            let mut groups: BTreeMap<Group, (Option<f64>, f64, usize)> = BTreeMap::new();
-            for i in 0..cells.len() {
-                let sex = cells.sex[i].clone();
-                let c1 = cells.classif1[i].clone().unwrap_or_default();
-                let c2 = cells.classif2[i].clone().unwrap_or_default();
-                let (field, key) = match rule.field {
-                    CellField::Sex => (sex, (c1, c2)),
-                    CellField::Classif1 => (c1, (sex, c2)),
-                    CellField::Classif2 => (c2, (sex, c1)),
-                };
-                if field.is_empty() {
-                    continue;
-                }
-                let Some(value) = cells.obs_value[i] else {
-                    continue;
-                };
-                let entry = groups
-                    .entry((
-                        cells.indicator[i].clone(),
-                        classification_of(&field).to_string(),
-                        key.0,
-                        key.1,
-                    ))
-                    .or_insert((None, 0.0, 0));
-                if totals.contains(&field) {
-                    entry.0 = Some(value);
-                } else {
-                    entry.1 += value;
-                    entry.2 += 1;
-                }
-            }
-            let mut result = RuleResult {
-                source_id: source_id.to_string(),
-                rule: rule.id.clone(),
-                kind: "part_whole".into(),
-                severity: rule.severity,
-                items: groups.len() as u64,
-                passes: 0,
-                fails: 0,
-                missing: 0,
-                detail: String::new(),
-            };
-            for ((indicator, _, a, b), (total, parts, count)) in &groups {
-                match total {
-                    // No total, or a breakdown the source does not give (its total alone).
-                    None => result.missing += 1,
-                    Some(_) if *count == 0 => result.missing += 1,
-                    Some(total) if (total - parts).abs() <= rule.tolerance => result.passes += 1,
-                    Some(total) => {
-                        result.fails += 1;
-                        if result.detail.is_empty() {
-                            result.detail = format!(
-                                "{indicator} {a} {b}: total {total} but the parts sum to {parts}"
-                            );
-                        }
-                    }
-                }
-            }
-            result
-        })
+        .map(|rule| judge_part_whole(rule, &part_whole_groups(rule, cells, totals), source_id))
         .collect()
+}
+
+/// Group key of a part-whole rule: the indicator and the two other fields; the rule's field is
+/// summed. (indicator, the field's classification, the two other fields)
+type PartWholeGroup = (String, String, String, String);
+
+/// Per group: the total's value (if the cells have it), the sum of the parts and their number.
+type PartWholeSums = (Option<f64>, f64, usize);
+
+/// The cells with a value grouped for a part-whole rule: each group's total and the sum of its
+/// parts (the other categories of the rule's field).
+fn part_whole_groups(
+    rule: &CellRule,
+    cells: &Cells,
+    totals: &BTreeSet<String>,
+) -> BTreeMap<PartWholeGroup, PartWholeSums> {
+    let mut groups: BTreeMap<PartWholeGroup, PartWholeSums> = BTreeMap::new();
+    for i in 0..cells.len() {
+        let sex = cells.sex[i].clone();
+        let c1 = cells.classif1[i].clone().unwrap_or_default();
+        let c2 = cells.classif2[i].clone().unwrap_or_default();
+        let (field, key) = match rule.field {
+            CellField::Sex => (sex, (c1, c2)),
+            CellField::Classif1 => (c1, (sex, c2)),
+            CellField::Classif2 => (c2, (sex, c1)),
+        };
+        if field.is_empty() {
+            continue;
+        }
+        let Some(value) = cells.obs_value[i] else {
+            continue;
+        };
+        let entry = groups
+            .entry((
+                cells.indicator[i].clone(),
+                classification_of(&field).to_string(),
+                key.0,
+                key.1,
+            ))
+            .or_insert((None, 0.0, 0));
+        if totals.contains(&field) {
+            entry.0 = Some(value);
+        } else {
+            entry.1 += value;
+            entry.2 += 1;
+        }
+    }
+    groups
+}
+
+/// The result of a part-whole rule over its groups: a group passes when its parts sum to its total
+/// within the tolerance; the detail names the first group that does not.
+fn judge_part_whole(
+    rule: &CellRule,
+    groups: &BTreeMap<PartWholeGroup, PartWholeSums>,
+    source_id: &str,
+) -> RuleResult {
+    let mut result = RuleResult {
+        source_id: source_id.to_string(),
+        rule: rule.id.clone(),
+        kind: "part_whole".into(),
+        severity: rule.severity,
+        items: groups.len() as u64,
+        passes: 0,
+        fails: 0,
+        missing: 0,
+        detail: String::new(),
+    };
+    for ((indicator, _, a, b), (total, parts, count)) in groups {
+        match total {
+            // No total, or a breakdown the source does not give (its total alone).
+            None => result.missing += 1,
+            Some(_) if *count == 0 => result.missing += 1,
+            Some(total) if (total - parts).abs() <= rule.tolerance => result.passes += 1,
+            Some(total) => {
+                result.fails += 1;
+                if result.detail.is_empty() {
+                    result.detail =
+                        format!("{indicator} {a} {b}: total {total} but the parts sum to {parts}");
+                }
+            }
+        }
+    }
+    result
 }
 
 /// The classification of an ILOSTAT code: `SEX` for `SEX_F`, `OCU_SKILL` for `OCU_SKILL_L2`

@@ -5,14 +5,20 @@
 //! SPSS system-missing) is "", whole numbers have no decimal point, SPSS's space padding is trimmed.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::Path;
 
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::DataType as ArrowType;
+use dta::stata::dta::characteristic_reader::CharacteristicReader;
+use dta::stata::dta::dta_error::DtaError;
 use dta::stata::dta::dta_reader::DtaReader;
+use dta::stata::dta::long_string_ref::LongStringRef;
 use dta::stata::dta::long_string_table::LongStringTable;
+use dta::stata::dta::record_reader::RecordReader;
 use dta::stata::dta::value::Value as DtaValue;
 use dta::stata::dta::value_label_table::ValueLabelTable;
+use dta::stata::dta::variable::Variable;
 use dta::stata::dta::variable_type::VariableType;
 use dta::stata::{
     stata_byte::StataByte, stata_double::StataDouble, stata_float::StataFloat, stata_int::StataInt,
@@ -45,8 +51,8 @@ pub(super) fn load_dta(path: &Path, header_only: bool) -> Result<Loaded> {
 }
 
 fn read_dta(path: &Path, header_only: bool) -> Result<Loaded> {
-    let fail = |e: dta::stata::dta::dta_error::DtaError| damaged(path, "Stata .dta", e);
-    let mut characteristics = DtaReader::new()
+    let fail = dta_failure(path);
+    let characteristics = DtaReader::new()
         .from_path(path)
         .map_err(fail)?
         .read_header()
@@ -60,73 +66,125 @@ fn read_dta(path: &Path, header_only: bool) -> Result<Loaded> {
     let columns: Vec<String> = variables.iter().map(|v| v.name().to_string()).collect();
     let storage = variables
         .iter()
-        .map(|v| match v.variable_type() {
-            VariableType::Byte => "byte".to_string(),
-            VariableType::Int => "int".into(),
-            VariableType::Long => "long".into(),
-            VariableType::Float => "float".into(),
-            VariableType::Double => "double".into(),
-            VariableType::FixedString(n) => format!("str{n}"),
-            VariableType::LongString => "strL".into(),
-        })
+        .map(|v| dta_storage(v.variable_type()))
         .collect();
 
     let mut values: Vec<Vec<String>> = vec![Vec::new(); columns.len()];
-    let mut long_refs: Vec<(
-        usize,
-        usize,
-        dta::stata::dta::long_string_ref::LongStringRef,
-    )> = Vec::new();
     let mut label_table = ValueLabelTable::new();
     if header_only {
         let mut labels = characteristics.seek_value_labels().map_err(fail)?;
         labels.read_remaining_into(&mut label_table).map_err(fail)?;
     } else {
-        characteristics.skip_to_end().map_err(fail)?;
-        let mut records = characteristics.into_record_reader().map_err(fail)?;
-        let mut row = 0usize;
-        while let Some(record) = records.read_record().map_err(fail)? {
-            for (j, value) in record.values().iter().enumerate() {
-                let text = match value {
-                    DtaValue::Byte(StataByte::Present(v)) => v.to_string(),
-                    DtaValue::Int(StataInt::Present(v)) => v.to_string(),
-                    DtaValue::Long(StataLong::Present(v)) => v.to_string(),
-                    DtaValue::Float(StataFloat::Present(v)) => float32_text(*v),
-                    DtaValue::Double(StataDouble::Present(v)) => number_text(*v),
-                    DtaValue::String(s) => s.to_string(),
-                    DtaValue::LongStringRef(reference) => {
-                        long_refs.push((j, row, *reference));
-                        String::new()
-                    }
-                    // Stata's missing values: ".", ".a" to ".z".
-                    _ => String::new(),
-                };
-                if let Some(column) = values.get_mut(j) {
-                    column.push(text);
-                }
-            }
-            row += 1;
-        }
-        let mut long_strings = records.into_long_string_reader().map_err(fail)?;
-        let mut table = LongStringTable::for_reading();
-        long_strings.read_remaining_into(&mut table).map_err(fail)?;
-        for (j, row, reference) in long_refs {
-            let text = table.get(&reference).and_then(|s| {
-                s.data_str(encoding)
-                    .map(|t| t.trim_end_matches('\0').to_string())
-            });
-            if let (Some(text), Some(cell)) = (text, values.get_mut(j).and_then(|v| v.get_mut(row)))
-            {
-                *cell = text;
-            }
-        }
-        let mut labels = long_strings.into_value_label_reader().map_err(fail)?;
-        labels.read_remaining_into(&mut label_table).map_err(fail)?;
+        read_dta_body(
+            path,
+            characteristics,
+            encoding,
+            &mut values,
+            &mut label_table,
+        )?;
     }
     if values.iter().any(|v| v.len() != values[0].len()) {
         return Err(damaged(path, "Stata .dta", "records of unequal length"));
     }
 
+    Loaded::in_memory(
+        path,
+        columns,
+        values,
+        storage,
+        dta_value_labels(variables, &label_table),
+        format!("Stata dta, release {release}"),
+    )
+}
+
+/// The error for a .dta file the reader cannot read.
+fn dta_failure(path: &Path) -> impl Fn(DtaError) -> Error + Copy + '_ {
+    move |e| damaged(path, "Stata .dta", e)
+}
+
+/// How a .dta file stores a variable, in Stata's words (for `ilms inspect`).
+fn dta_storage(variable_type: VariableType) -> String {
+    match variable_type {
+        VariableType::Byte => "byte".to_string(),
+        VariableType::Int => "int".into(),
+        VariableType::Long => "long".into(),
+        VariableType::Float => "float".into(),
+        VariableType::Double => "double".into(),
+        VariableType::FixedString(n) => format!("str{n}"),
+        VariableType::LongString => "strL".into(),
+    }
+}
+
+/// A long string's place in the table of values: (column, row, reference into the long strings).
+type LongStringCell = (usize, usize, LongStringRef);
+
+/// Everything after the characteristics, in file order: the records into `values` (one column
+/// per variable), the long strings (strL) in their cells, and the value labels into `label_table`.
+fn read_dta_body<R: Read>(
+    path: &Path,
+    mut characteristics: CharacteristicReader<R>,
+    encoding: &'static encoding_rs::Encoding,
+    values: &mut [Vec<String>],
+    label_table: &mut ValueLabelTable,
+) -> Result<()> {
+    let fail = dta_failure(path);
+    characteristics.skip_to_end().map_err(fail)?;
+    let mut records = characteristics.into_record_reader().map_err(fail)?;
+    let long_refs = read_dta_records(path, &mut records, values)?;
+    let mut long_strings = records.into_long_string_reader().map_err(fail)?;
+    let mut table = LongStringTable::for_reading();
+    long_strings.read_remaining_into(&mut table).map_err(fail)?;
+    for (j, row, reference) in long_refs {
+        let text = table.get(&reference).and_then(|s| {
+            s.data_str(encoding)
+                .map(|t| t.trim_end_matches('\0').to_string())
+        });
+        if let (Some(text), Some(cell)) = (text, values.get_mut(j).and_then(|v| v.get_mut(row))) {
+            *cell = text;
+        }
+    }
+    let mut labels = long_strings.into_value_label_reader().map_err(fail)?;
+    labels.read_remaining_into(label_table).map_err(fail)?;
+    Ok(())
+}
+
+/// Every record's values as text into `values`; a long string (strL) is left blank and its place
+/// returned, to be filled once the long strings (stored after the records) are read.
+fn read_dta_records<R: Read>(
+    path: &Path,
+    records: &mut RecordReader<R>,
+    values: &mut [Vec<String>],
+) -> Result<Vec<LongStringCell>> {
+    let fail = dta_failure(path);
+    let mut long_refs: Vec<LongStringCell> = Vec::new();
+    let mut row = 0usize;
+    while let Some(record) = records.read_record().map_err(fail)? {
+        for (j, value) in record.values().iter().enumerate() {
+            let text = match value {
+                DtaValue::Byte(StataByte::Present(v)) => v.to_string(),
+                DtaValue::Int(StataInt::Present(v)) => v.to_string(),
+                DtaValue::Long(StataLong::Present(v)) => v.to_string(),
+                DtaValue::Float(StataFloat::Present(v)) => float32_text(*v),
+                DtaValue::Double(StataDouble::Present(v)) => number_text(*v),
+                DtaValue::String(s) => s.to_string(),
+                DtaValue::LongStringRef(reference) => {
+                    long_refs.push((j, row, *reference));
+                    String::new()
+                }
+                // Stata's missing values: ".", ".a" to ".z".
+                _ => String::new(),
+            };
+            if let Some(column) = values.get_mut(j) {
+                column.push(text);
+            }
+        }
+        row += 1;
+    }
+    Ok(long_refs)
+}
+
+/// The value labels of the variables that have a label set, keyed by variable name.
+fn dta_value_labels(variables: &[Variable], label_table: &ValueLabelTable) -> ValueLabels {
     let mut labels = ValueLabels::new();
     for variable in variables {
         if let Some(set) = label_table.get(variable.value_label_name()) {
@@ -138,14 +196,7 @@ fn read_dta(path: &Path, header_only: bool) -> Result<Loaded> {
             labels.insert(variable.name().to_string(), codes);
         }
     }
-    Loaded::in_memory(
-        path,
-        columns,
-        values,
-        storage,
-        labels,
-        format!("Stata dta, release {release}"),
-    )
+    labels
 }
 
 pub(super) fn load_sav(path: &Path, header_only: bool) -> Result<Loaded> {

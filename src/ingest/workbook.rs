@@ -13,7 +13,7 @@ use polars::prelude::IdxSize;
 
 use super::{guarded, number_text, Loaded, TotalCheck, ValueLabels, SOURCE_ROW};
 use crate::error::{Error, Result};
-use crate::spec::{cell_block, FileSpec, Unpivot};
+use crate::spec::{cell_block, FileSpec, TotalColumn, Unpivot};
 
 pub(super) fn load(path: &Path, file: &FileSpec) -> Result<Loaded> {
     let (sheet, range) = guarded(path, "Excel", || read_sheet(path, file))?;
@@ -21,23 +21,7 @@ pub(super) fn load(path: &Path, file: &FileSpec) -> Result<Loaded> {
     let width = range.width();
     let rows: Vec<&[Data]> = range.rows().collect();
     // Index in `rows` of the header's first row (sheet rows are 1-based, the range may start lower).
-    let first = (file.header_row as usize)
-        .checked_sub(1 + range.start().map_or(0, |(r, _)| r as usize))
-        .filter(|first| first + (file.header_rows as usize) <= rows.len())
-        .ok_or_else(|| {
-            Error::new(
-                path,
-                format!("sheet '{sheet}'"),
-                format!(
-                    "the header rows {}-{} are outside the sheet's cells (rows {}-{})",
-                    file.header_row,
-                    file.header_row + file.header_rows - 1,
-                    sheet_row(0),
-                    sheet_row(rows.len().saturating_sub(1))
-                ),
-                "set file.header_row to the sheet row of the table's header (`ilms inspect` shows the sheet)",
-            )
-        })?;
+    let first = header_start(path, &sheet, file, rows.len(), &sheet_row)?;
     let header_end = first + file.header_rows as usize;
     let columns = header_names(
         path,
@@ -49,74 +33,17 @@ pub(super) fn load(path: &Path, file: &FileSpec) -> Result<Loaded> {
 
     // The table: from below the header to the first blank row.
     let body = &rows[header_end..];
-    let end = body
-        .iter()
-        .position(|row| row.iter().all(|c| cell_text(c).is_empty()))
-        .unwrap_or(body.len());
-    if let Some(below) = body[end..]
-        .iter()
-        .position(|row| row.iter().filter(|c| !cell_text(c).is_empty()).count() > 1)
-    {
-        return Err(Error::new(
-            path,
-            format!(
-                "sheet '{sheet}' row {}",
-                sheet_row(header_end + end + below)
-            ),
-            format!(
-                "the table ends at the blank sheet row {}, but row {} below it holds data",
-                sheet_row(header_end + end),
-                sheet_row(header_end + end + below)
-            ),
-            "remove the blank row inside the table (only one-cell notes may follow a table)",
-        ));
-    }
+    let body_row = |i: usize| sheet_row(header_end + i);
+    let end = table_end(path, &sheet, body, &body_row)?;
+    let table = &body[..end];
     // Columns at the right edge with neither a header nor data are formatting, not columns.
-    let mut columns = columns;
-    while columns.len() > 1
-        && columns.last().is_some_and(|n| n.starts_with("column "))
-        && body[..end]
-            .iter()
-            .all(|row| cell_text(&row[columns.len() - 1]).is_empty())
-    {
-        columns.pop();
-    }
-    let total_column = match &file.total_rows {
-        Some(total) => columns.iter().position(|c| *c == total.column),
-        None => None,
-    };
-    let is_total = |row: &[Data]| match (&file.total_rows, total_column) {
-        (Some(total), Some(at)) => {
-            let value = cell_text(&row[at]);
-            total.labels.contains(&value)
-        }
-        _ => false,
-    };
-    let mut values: Vec<Vec<String>> = vec![Vec::new(); columns.len()];
-    let mut data_rows: Vec<IdxSize> = Vec::new();
-    let mut total_rows = 0;
-    for (i, row) in body[..end].iter().enumerate() {
-        if is_total(row) {
-            total_rows += 1;
-            continue;
-        }
-        for (column, cell) in values.iter_mut().zip(row.iter()) {
-            column.push(cell_text(cell));
-        }
-        data_rows.push(i as IdxSize + 1);
-    }
+    let columns = without_blank_edge_columns(columns, table);
+    let is_total = total_row_test(file, &columns);
+    let (values, data_rows, total_rows) = split_total_rows(table, columns.len(), &is_total);
     let storage: Vec<String> = (0..columns.len())
-        .map(|j| storage_of(body[..end].iter().map(|row| &row[j])))
+        .map(|j| storage_of(table.iter().map(|row| &row[j])))
         .collect();
-    let total_checks = source_totals(
-        path,
-        &sheet,
-        file,
-        &columns,
-        &body[..end],
-        &is_total,
-        &|i| sheet_row(header_end + i),
-    )?;
+    let total_checks = source_totals(path, &sheet, file, &columns, table, &is_total, &body_row)?;
     let (columns, values, data_rows) = match &file.unpivot {
         Some(unpivot) => unpivoted(path, &sheet, unpivot, &columns, values, data_rows)?,
         None => (columns, values, data_rows),
@@ -145,6 +72,117 @@ pub(super) fn load(path: &Path, file: &FileSpec) -> Result<Loaded> {
     })
 }
 
+/// Index in `rows` (the sheet's cells, `row_count` rows from sheet row `sheet_row(0)`) of the
+/// header's first row, or an error when the declared header rows are not all among them.
+fn header_start(
+    path: &Path,
+    sheet: &str,
+    file: &FileSpec,
+    row_count: usize,
+    sheet_row: &dyn Fn(usize) -> usize,
+) -> Result<usize> {
+    // `sheet_row(0)` is the sheet row of the range's first row.
+    (file.header_row as usize)
+        .checked_sub(sheet_row(0))
+        .filter(|first| first + (file.header_rows as usize) <= row_count)
+        .ok_or_else(|| {
+            Error::new(
+                path,
+                format!("sheet '{sheet}'"),
+                format!(
+                    "the header rows {}-{} are outside the sheet's cells (rows {}-{})",
+                    file.header_row,
+                    file.header_row + file.header_rows - 1,
+                    sheet_row(0),
+                    sheet_row(row_count.saturating_sub(1))
+                ),
+                "set file.header_row to the sheet row of the table's header (`ilms inspect` shows the sheet)",
+            )
+        })
+}
+
+/// How many of the rows below the header (`body`) belong to the table: up to the first blank row.
+/// Only one-cell notes may follow it; a row below with more cells is an error.
+fn table_end(
+    path: &Path,
+    sheet: &str,
+    body: &[&[Data]],
+    body_row: &dyn Fn(usize) -> usize,
+) -> Result<usize> {
+    let end = body
+        .iter()
+        .position(|row| row.iter().all(|c| cell_text(c).is_empty()))
+        .unwrap_or(body.len());
+    if let Some(below) = body[end..]
+        .iter()
+        .position(|row| row.iter().filter(|c| !cell_text(c).is_empty()).count() > 1)
+    {
+        return Err(Error::new(
+            path,
+            format!("sheet '{sheet}' row {}", body_row(end + below)),
+            format!(
+                "the table ends at the blank sheet row {}, but row {} below it holds data",
+                body_row(end),
+                body_row(end + below)
+            ),
+            "remove the blank row inside the table (only one-cell notes may follow a table)",
+        ));
+    }
+    Ok(end)
+}
+
+/// The column names without the unnamed columns at the right edge that hold no data in `table`.
+fn without_blank_edge_columns(mut columns: Vec<String>, table: &[&[Data]]) -> Vec<String> {
+    while columns.len() > 1
+        && columns.last().is_some_and(|n| n.starts_with("column "))
+        && table
+            .iter()
+            .all(|row| cell_text(&row[columns.len() - 1]).is_empty())
+    {
+        columns.pop();
+    }
+    columns
+}
+
+/// Whether a row of the table is one of the source's own totals: its `file.total_rows.column`
+/// holds one of the labels (never, without `file.total_rows` or when the table lacks the column).
+fn total_row_test<'a>(file: &'a FileSpec, columns: &[String]) -> impl Fn(&[Data]) -> bool + 'a {
+    let total_column = match &file.total_rows {
+        Some(total) => columns.iter().position(|c| *c == total.column),
+        None => None,
+    };
+    move |row: &[Data]| match (&file.total_rows, total_column) {
+        (Some(total), Some(at)) => {
+            let value = cell_text(&row[at]);
+            total.labels.contains(&value)
+        }
+        _ => false,
+    }
+}
+
+/// The table's cells as text, column by column, with each data row's number in the table (1-based,
+/// total rows counted), total rows set aside: (values, data row numbers, number of total rows).
+fn split_total_rows(
+    table: &[&[Data]],
+    width: usize,
+    is_total: &dyn Fn(&[Data]) -> bool,
+) -> (Vec<Vec<String>>, Vec<IdxSize>, usize) {
+    let mut values: Vec<Vec<String>> = vec![Vec::new(); width];
+    let mut data_rows: Vec<IdxSize> = Vec::new();
+    let mut total_rows = 0;
+    for (i, row) in table.iter().enumerate() {
+        if is_total(row) {
+            total_rows += 1;
+            continue;
+        }
+        for (column, cell) in values.iter_mut().zip(row.iter()) {
+            column.push(cell_text(cell));
+        }
+        data_rows.push(i as IdxSize + 1);
+    }
+    (values, data_rows, total_rows)
+}
+
 type Table = (Vec<String>, Vec<Vec<String>>, Vec<IdxSize>);
 
 /// A cell as a number for a total check: blank is 0, text that is not a number is None.
@@ -171,24 +209,58 @@ fn source_totals(
     is_total: &dyn Fn(&[Data]) -> bool,
     sheet_row: &dyn Fn(usize) -> usize,
 ) -> Result<Vec<TotalCheck>> {
-    let index = |name: &str, key: &str| {
-        columns.iter().position(|c| c == name).ok_or_else(|| {
-            Error::new(
-                path,
-                format!("sheet '{sheet}'"),
-                format!(
-                    "{key} names column '{name}', which the table does not have (its columns: {})",
-                    columns.join(", ")
-                ),
-                "name columns of the header (`ilms inspect` shows them)",
-            )
-        })
-    };
-    let mut checks = Vec::new();
+    let index = |name: &str, key: &str| column_index(path, sheet, columns, name, key);
     let label_column = match &file.total_rows {
         Some(t) => Some(index(&t.column, "file.total_rows.column")?),
         None => None,
     };
+    let mut checks = total_row_checks(columns, table, is_total, sheet_row, label_column);
+    for total in &file.total_columns {
+        let at = index(&total.total, "file.total_columns.total")?;
+        let parts: Vec<usize> = total
+            .parts
+            .iter()
+            .map(|p| index(p, "file.total_columns.parts"))
+            .collect::<Result<_>>()?;
+        checks.extend(total_column_checks(
+            total, at, &parts, table, is_total, sheet_row,
+        ));
+    }
+    Ok(checks)
+}
+
+/// The position of column `name`, which the spec's setting `key` names; an error listing the
+/// table's columns when it has none of that name.
+fn column_index(
+    path: &Path,
+    sheet: &str,
+    columns: &[String],
+    name: &str,
+    key: &str,
+) -> Result<usize> {
+    columns.iter().position(|c| c == name).ok_or_else(|| {
+        Error::new(
+            path,
+            format!("sheet '{sheet}'"),
+            format!(
+                "{key} names column '{name}', which the table does not have (its columns: {})",
+                columns.join(", ")
+            ),
+            "name columns of the header (`ilms inspect` shows them)",
+        )
+    })
+}
+
+/// Each total row's numeric cells (but its label's, in `label_column`) against the column sums of
+/// the other rows of the table.
+fn total_row_checks(
+    columns: &[String],
+    table: &[&[Data]],
+    is_total: &dyn Fn(&[Data]) -> bool,
+    sheet_row: &dyn Fn(usize) -> usize,
+    label_column: Option<usize>,
+) -> Vec<TotalCheck> {
+    let mut checks = Vec::new();
     for (i, row) in table.iter().enumerate().filter(|(_, r)| is_total(r)) {
         for (j, name) in columns.iter().enumerate() {
             let stated = match (Some(j) == label_column, cell_number(&row[j])) {
@@ -214,31 +286,37 @@ fn source_totals(
             }
         }
     }
-    for total in &file.total_columns {
-        let at = index(&total.total, "file.total_columns.total")?;
-        let parts: Vec<usize> = total
-            .parts
-            .iter()
-            .map(|p| index(p, "file.total_columns.parts"))
-            .collect::<Result<_>>()?;
-        for (i, row) in table.iter().enumerate().filter(|(_, r)| !is_total(r)) {
-            let stated = cell_number(&row[at]);
-            let computed: Option<f64> = parts.iter().map(|&p| cell_number(&row[p])).sum();
-            if let (Some(stated), Some(computed)) = (stated, computed) {
-                checks.push(TotalCheck {
-                    what: format!(
-                        "sheet row {}, column '{}' = {}",
-                        sheet_row(i),
-                        total.total,
-                        total.parts.join(" + ")
-                    ),
-                    stated,
-                    computed,
-                });
-            }
+    checks
+}
+
+/// A declared total column (at `at`) against the sum of its part columns (at `parts`), in every
+/// row of the table that is not a total row.
+fn total_column_checks(
+    total: &TotalColumn,
+    at: usize,
+    parts: &[usize],
+    table: &[&[Data]],
+    is_total: &dyn Fn(&[Data]) -> bool,
+    sheet_row: &dyn Fn(usize) -> usize,
+) -> Vec<TotalCheck> {
+    let mut checks = Vec::new();
+    for (i, row) in table.iter().enumerate().filter(|(_, r)| !is_total(r)) {
+        let stated = cell_number(&row[at]);
+        let computed: Option<f64> = parts.iter().map(|&p| cell_number(&row[p])).sum();
+        if let (Some(stated), Some(computed)) = (stated, computed) {
+            checks.push(TotalCheck {
+                what: format!(
+                    "sheet row {}, column '{}' = {}",
+                    sheet_row(i),
+                    total.total,
+                    total.parts.join(" + ")
+                ),
+                stated,
+                computed,
+            });
         }
     }
-    Ok(checks)
+    checks
 }
 
 /// A wide table as one row per unpivoted column: the other columns repeated, then the column's
