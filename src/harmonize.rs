@@ -8,6 +8,7 @@
 use polars::prelude::*;
 
 use crate::classifications::Classifications;
+use crate::contract::variable_type;
 use crate::ingest::{RawRecords, SOURCE_ROW};
 use crate::lookup::{self, Absent, CodeTable};
 use crate::spec::{SourceSpec, Unmapped, Variable};
@@ -21,38 +22,6 @@ pub const AGE_MAX: i32 = 120;
 
 /// Prefix of the flag columns that mark raw codes absent from a map (dropped before publication).
 pub const UNMAPPED_PREFIX: &str = "_unmapped_";
-
-/// The harmonized record columns, in publication order.
-pub const RECORD_COLUMNS: [&str; 28] = [
-    "ref_area",
-    "time",
-    "source_id",
-    "source_type",
-    "record_id",
-    SOURCE_ROW,
-    "weight",
-    "sex",
-    "age",
-    "working_age",
-    "country_of_birth",
-    "birth_status",
-    "citizenship",
-    "citizenship_status",
-    "lf_status",
-    "occupation",
-    "industry",
-    "industry_section",
-    "education",
-    "education_aggregate",
-    "status_in_employment",
-    "flow",
-    "destination",
-    "origin",
-    "age_5yr",
-    "age_10yr",
-    "age_aggregate",
-    "age_youth_adult",
-];
 
 /// Harmonized records of one source: the contract columns (but `record_id`, see [`record_id`]),
 /// the raw id columns `_id<i>`, `<variable>_src` raw values and the `_unmapped_<variable>` flags.
@@ -154,12 +123,7 @@ fn variable_columns(spec: &SourceSpec, variable: Variable) -> Vec<Expr> {
     match spec.variable(variable) {
         None => {
             // Not provided by this source: null, published as "not available", never as zero.
-            let dtype = if variable == Variable::Age {
-                DataType::Int32
-            } else {
-                DataType::String
-            };
-            vec![lit(NULL).cast(dtype).alias(name)]
+            vec![lit(NULL).cast(variable_type(variable)).alias(name)]
         }
         Some(mapping) => match &mapping.codes {
             None => vec![
@@ -370,76 +334,6 @@ pub fn keyed_hash(key: &[u8], text: &str) -> String {
         .chain_update(inner)
         .finalize();
     outer[..16].iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The schema of the harmonized record contract that indicator expressions may refer to
-/// (`record_id` is left out: it identifies records, it does not describe them).
-pub fn record_schema() -> Schema {
-    let string = |n: &str| Field::new(n.into(), DataType::String);
-    Schema::from_iter([
-        string("ref_area"),
-        string("time"),
-        string("source_id"),
-        string("source_type"),
-        Field::new(SOURCE_ROW.into(), IDX_DTYPE),
-        Field::new("weight".into(), DataType::Float64),
-        string("sex"),
-        Field::new("age".into(), DataType::Int32),
-        Field::new("working_age".into(), DataType::Boolean),
-        string("country_of_birth"),
-        string("birth_status"),
-        string("citizenship"),
-        string("citizenship_status"),
-        string("lf_status"),
-        string("occupation"),
-        string("industry"),
-        string("industry_section"),
-        string("education"),
-        string("education_aggregate"),
-        string("status_in_employment"),
-        string("flow"),
-        string("destination"),
-        string("origin"),
-        string("age_5yr"),
-        string("age_10yr"),
-        string("age_aggregate"),
-        string("age_youth_adult"),
-    ])
-}
-
-/// Harmonized columns this source actually provides. The others are null because the source does
-/// not have them: an indicator that needs one is "not available" for the source, never zero.
-pub fn provided_columns(spec: &SourceSpec) -> std::collections::BTreeSet<String> {
-    let mut provided: std::collections::BTreeSet<String> = [
-        "ref_area",
-        "time",
-        "source_id",
-        "source_type",
-        SOURCE_ROW,
-        "weight",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
-    for mapping in &spec.variables {
-        let derived: &[&str] = match mapping.variable {
-            Variable::Age => &[
-                "working_age",
-                "age_5yr",
-                "age_10yr",
-                "age_aggregate",
-                "age_youth_adult",
-            ],
-            Variable::Industry => &["industry_section"],
-            Variable::Education => &["education_aggregate"],
-            Variable::CountryOfBirth => &["birth_status"],
-            Variable::Citizenship => &["citizenship_status"],
-            _ => &[],
-        };
-        provided.insert(mapping.variable.name().to_string());
-        provided.extend(derived.iter().map(|d| d.to_string()));
-    }
-    provided
 }
 
 /// One line of a source's mapping coverage report: a raw code of a variable, how many records

@@ -19,6 +19,7 @@ pub mod annual;
 pub mod cells;
 pub mod charts;
 pub mod classifications;
+pub mod contract;
 pub mod disclosure;
 #[deny(missing_docs)]
 pub mod error;

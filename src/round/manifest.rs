@@ -9,9 +9,9 @@ use super::Round;
 use crate::annual;
 use crate::charts;
 use crate::classifications::Classifications;
+use crate::contract;
 use crate::disclosure;
 use crate::error::{Error, Result};
-use crate::harmonize;
 use crate::indicators::Indicators;
 use crate::ingest;
 use crate::installation;
@@ -171,11 +171,11 @@ pub(super) fn load(manifest: &Path) -> Result<Round> {
     let indicators = Indicators::load(
         &at("round.indicators", &parsed.round.indicators)?,
         &classifications,
-        &harmonize::record_schema(),
+        &contract::record_schema(),
     )?;
     let rules = Rules::load(
         &at("round.rules", &parsed.round.rules)?,
-        &harmonize::record_schema(),
+        &contract::record_schema(),
     )?;
     plausibility::check_declared(&rules, &sources, &indicators)?;
     let disclosure =

@@ -293,7 +293,8 @@ impl Round {
             .filter_map(|report| {
                 let reason = report.failed.clone()?;
                 let spec = self.sources.iter().find(|s| s.source.id == report.id)?;
-                let (produced, _) = self.availability(spec, &harmonize::provided_columns(spec));
+                let (produced, _) =
+                    self.availability(spec, &crate::contract::provided_columns(spec));
                 Some(annual::FailedSource {
                     indicators: produced.iter().map(|t| t.id.clone()).collect(),
                     ref_area: spec.source.ref_area.clone(),

@@ -7,9 +7,10 @@ use polars::prelude::*;
 
 use super::Round;
 use crate::cells::Cells;
+use crate::contract::{self, RECORD_CONTRACT};
 use crate::disclosure;
 use crate::error::{Error, Result};
-use crate::harmonize::{self, RECORD_COLUMNS};
+use crate::harmonize;
 use crate::indicators::Indicator;
 use crate::ingest;
 use crate::installation;
@@ -166,7 +167,7 @@ impl Round {
         Ok(PassSetup {
             spec,
             raw,
-            provided: harmonize::provided_columns(spec),
+            provided: contract::provided_columns(spec),
             records_folder: if policy.protects() {
                 Folder::Private
             } else {
@@ -424,7 +425,7 @@ impl Round {
         let message = error.to_string();
         let first = message.lines().next().unwrap_or_default();
         let reason = format!("the source could not be processed: {first}");
-        let (produced, _) = self.availability(spec, &harmonize::provided_columns(spec));
+        let (produced, _) = self.availability(spec, &contract::provided_columns(spec));
         let policy = self.disclosure.for_source(spec).map(|p| p.name.clone());
         let withdrawn = Withdrawn::new(
             spec,
@@ -560,7 +561,7 @@ fn published_records(spec: &SourceSpec, clean: LazyFrame) -> LazyFrame {
     } else {
         col("weight")
     };
-    let contract = RECORD_COLUMNS.iter().map(|c| match *c {
+    let contract = RECORD_CONTRACT.iter().map(|c| match c.name {
         "record_id" => harmonize::record_id(spec),
         "weight" => persons_column.clone().alias(persons),
         other => col(other),

@@ -1,0 +1,170 @@
+//! The harmonized record contract (DESIGN.md, Contracts) as one table: every column, its type, and
+//! what it comes from. The published column order, the schema indicator expressions are checked
+//! against, and which columns a source provides are all read from [`RECORD_CONTRACT`].
+
+use std::collections::BTreeSet;
+
+use polars::prelude::{DataType, Field, Schema, IDX_DTYPE};
+
+use crate::ingest::SOURCE_ROW;
+use crate::spec::{SourceSpec, Variable};
+
+/// A contract column's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    Text,
+    Integer,
+    Flag,
+    Number,
+    /// The record's row in its raw file (polars' index type).
+    Row,
+}
+
+impl ColumnType {
+    fn dtype(self) -> DataType {
+        match self {
+            ColumnType::Text => DataType::String,
+            ColumnType::Integer => DataType::Int32,
+            ColumnType::Flag => DataType::Boolean,
+            ColumnType::Number => DataType::Float64,
+            ColumnType::Row => IDX_DTYPE,
+        }
+    }
+}
+
+/// Where a contract column's values come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// Every source has it: where and when the record comes from.
+    Always,
+    /// The record's identity (a keyed hash or the raw id): published, never described by
+    /// indicators.
+    Identity,
+    /// A harmonized variable, provided where the source's spec maps it.
+    Variable(Variable),
+    /// Derived from a harmonized variable (a grouping or a status), provided with it.
+    DerivedFrom(Variable),
+}
+
+/// One column of the harmonized record contract.
+#[derive(Debug, Clone, Copy)]
+pub struct ContractColumn {
+    pub name: &'static str,
+    pub column_type: ColumnType,
+    pub basis: Basis,
+}
+
+const fn column(name: &'static str, column_type: ColumnType, basis: Basis) -> ContractColumn {
+    ContractColumn {
+        name,
+        column_type,
+        basis,
+    }
+}
+
+use Basis::{Always, DerivedFrom, Identity};
+use ColumnType::{Flag, Integer, Number, Row, Text};
+
+/// The harmonized record columns, in publication order.
+pub const RECORD_CONTRACT: [ContractColumn; 28] = [
+    column("ref_area", Text, Always),
+    column("time", Text, Always),
+    column("source_id", Text, Always),
+    column("source_type", Text, Always),
+    column("record_id", Text, Identity),
+    column(SOURCE_ROW, Row, Always),
+    column("weight", Number, Always),
+    column("sex", Text, Basis::Variable(Variable::Sex)),
+    column("age", Integer, Basis::Variable(Variable::Age)),
+    column("working_age", Flag, DerivedFrom(Variable::Age)),
+    column(
+        "country_of_birth",
+        Text,
+        Basis::Variable(Variable::CountryOfBirth),
+    ),
+    column("birth_status", Text, DerivedFrom(Variable::CountryOfBirth)),
+    column("citizenship", Text, Basis::Variable(Variable::Citizenship)),
+    column(
+        "citizenship_status",
+        Text,
+        DerivedFrom(Variable::Citizenship),
+    ),
+    column("lf_status", Text, Basis::Variable(Variable::LfStatus)),
+    column("occupation", Text, Basis::Variable(Variable::Occupation)),
+    column("industry", Text, Basis::Variable(Variable::Industry)),
+    column("industry_section", Text, DerivedFrom(Variable::Industry)),
+    column("education", Text, Basis::Variable(Variable::Education)),
+    column(
+        "education_aggregate",
+        Text,
+        DerivedFrom(Variable::Education),
+    ),
+    column(
+        "status_in_employment",
+        Text,
+        Basis::Variable(Variable::StatusInEmployment),
+    ),
+    column("flow", Text, Basis::Variable(Variable::Flow)),
+    column("destination", Text, Basis::Variable(Variable::Destination)),
+    column("origin", Text, Basis::Variable(Variable::Origin)),
+    column("age_5yr", Text, DerivedFrom(Variable::Age)),
+    column("age_10yr", Text, DerivedFrom(Variable::Age)),
+    column("age_aggregate", Text, DerivedFrom(Variable::Age)),
+    column("age_youth_adult", Text, DerivedFrom(Variable::Age)),
+];
+
+/// The type of a harmonized variable's column.
+pub fn variable_type(variable: Variable) -> DataType {
+    RECORD_CONTRACT
+        .iter()
+        .find(|c| c.basis == Basis::Variable(variable))
+        .map_or(DataType::String, |c| c.column_type.dtype())
+}
+
+/// The schema of the contract that indicator expressions may refer to (`record_id` is left out:
+/// it identifies records, it does not describe them).
+pub fn record_schema() -> Schema {
+    RECORD_CONTRACT
+        .iter()
+        .filter(|c| c.basis != Identity)
+        .map(|c| Field::new(c.name.into(), c.column_type.dtype()))
+        .collect()
+}
+
+/// Harmonized columns this source actually provides. The others are null because the source does
+/// not have them: an indicator that needs one is "not available" for the source, never zero.
+pub fn provided_columns(spec: &SourceSpec) -> BTreeSet<String> {
+    let mapped = |v: Variable| spec.variable(v).is_some();
+    RECORD_CONTRACT
+        .iter()
+        .filter(|c| match c.basis {
+            Always => true,
+            Identity => false,
+            Basis::Variable(v) | DerivedFrom(v) => mapped(v),
+        })
+        .map(|c| c.name.to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_variable_is_one_column_of_its_own_name() {
+        for variable in Variable::ALL {
+            let columns: Vec<&str> = RECORD_CONTRACT
+                .iter()
+                .filter(|c| c.basis == Basis::Variable(variable))
+                .map(|c| c.name)
+                .collect();
+            assert_eq!(columns, [variable.name()], "{variable:?}");
+        }
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let names: BTreeSet<&str> = RECORD_CONTRACT.iter().map(|c| c.name).collect();
+        assert_eq!(names.len(), RECORD_CONTRACT.len());
+    }
+}
