@@ -20,6 +20,8 @@ pub mod cells;
 pub mod charts;
 pub mod classifications;
 pub mod contract;
+#[deny(missing_docs)]
+pub mod diff;
 pub mod disclosure;
 #[deny(missing_docs)]
 pub mod error;

@@ -42,6 +42,8 @@ enum Command {
     Check(cli::check::CheckArgs),
     /// List the releases kept (`[output] releases`), newest first, and which one is current.
     Releases(cli::releases::ReleasesArgs),
+    /// Show what changed between two releases: cells added, removed, revised and re-flagged.
+    Diff(cli::diff::DiffArgs),
 }
 
 /// Process-wide settings, made once before any thread starts.
@@ -76,6 +78,7 @@ fn main() -> ExitCode {
         Command::Protect(args) => cli::protect::run(args),
         Command::Check(args) => cli::check::run(args),
         Command::Releases(args) => cli::releases::run(args),
+        Command::Diff(args) => cli::diff::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 //! makes. Nothing here computes a figure; the library does.
 
 pub mod check;
+pub mod diff;
 pub mod generate;
 pub mod inspect;
 pub mod protect;
