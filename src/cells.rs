@@ -23,7 +23,7 @@ const fn column(name: &'static str, ilostat: bool) -> CellColumn {
 }
 
 /// Published columns, ILOSTAT long form (its bulk files' twelve columns) plus sample_count, unit,
-/// persons and the disclosure status (see DESIGN.md, Contracts).
+/// unit_mult, persons and the disclosure status (see DESIGN.md, Contracts).
 pub const CELL_COLUMNS: [CellColumn; 17] = [
     column("ref_area", true),
     column("source", true),
@@ -94,12 +94,14 @@ impl Status {
     }
 
     /// The status written as `obs_status`, `suppressed` and the notes (the inverse of the three).
+    /// A cell withheld for a reason this version does not know (or none) reads as withheld,
+    /// reason not told: never as published.
     fn read(obs_status: Option<&str>, suppressed: Option<&str>, notes: &[String]) -> Status {
         match (obs_status, suppressed) {
             (_, Some("primary")) => Status::Primary,
             (_, Some("secondary")) => Status::Secondary,
-            (_, Some("confidential")) => Status::Confidential,
-            (_, Some(_)) => Status::FailedValidation,
+            (_, Some("validation")) => Status::FailedValidation,
+            (_, Some(_)) | (Some("S"), None) => Status::Confidential,
             (Some("U"), None) => Status::Unreliable,
             (Some("O"), None) => Status::NotAvailable,
             _ if notes.iter().any(|n| n == PERTURBED_NOTE) => Status::Perturbed,
@@ -271,9 +273,15 @@ impl Cells {
             "unit_mult" => Column::new(c.name.into(), &self.unit_mult),
             "persons" => Column::new(c.name.into(), &self.persons),
             "suppressed" => Column::new(c.name.into(), &suppressed),
-            // note_classif: ilms notes no classification.
-            _ => Column::new(c.name.into(), &none),
+            // ilms notes no classification.
+            "note_classif" => Column::new(c.name.into(), &none),
+            // A column added to CELL_COLUMNS without its values here: refused below.
+            _ => Column::new(c.name.into(), Vec::<bool>::new()),
         });
+        if let Some(column) = columns.iter().find(|c| c.len() != n) {
+            let name = column.name();
+            polars_bail!(ComputeError: "cell column {name} has no values (cells::Cells::to_frame)");
+        }
         DataFrame::new(n, columns.into())
     }
 

@@ -33,23 +33,28 @@ pub struct ReleaseDiff {
     /// The later release's id.
     pub new: String,
     /// [`CELL_KEY`], then `change` (added, removed, revised, flag), `old_value`, `new_value`,
-    /// `old_status`, `new_status`; sorted by the key.
+    /// `old_status`, `new_status`, `old_suppressed`, `new_suppressed`; sorted by the key.
     pub changes: DataFrame,
+    /// How many cells changed in each way, per source and indicator.
+    pub counts: ChangeCounts,
 }
+
+/// The columns of [`ReleaseDiff::changes`] after the key.
+const CHANGE_COLUMNS: [&str; 7] = [
+    "change",
+    "old_value",
+    "new_value",
+    "old_status",
+    "new_status",
+    "old_suppressed",
+    "new_suppressed",
+];
 
 /// Which two releases to compare: `old` and `new` by id; without `new` the current release;
 /// without either, the current release and the one before it.
 pub fn choose(outputs: &Outputs, old: Option<&str>, new: Option<&str>) -> Result<(String, String)> {
     let releases_dir = outputs.store(Folder::Processed);
     let kept = store::releases(releases_dir);
-    let current = store::current(releases_dir).ok_or_else(|| {
-        Error::new(
-            releases_dir,
-            "",
-            "no current release",
-            "run `ilms run` first",
-        )
-    })?;
     let known = |id: &str| -> Result<String> {
         if kept.iter().any(|k| k == id) {
             return Ok(id.to_string());
@@ -66,7 +71,14 @@ pub fn choose(outputs: &Outputs, old: Option<&str>, new: Option<&str>) -> Result
     };
     let new = match new {
         Some(id) => known(id)?,
-        None => current,
+        None => store::current(releases_dir).ok_or_else(|| {
+            Error::new(
+                releases_dir,
+                "",
+                "no current release",
+                "run `ilms run` first",
+            )
+        })?,
     };
     let old = match old {
         Some(id) => known(id)?,
@@ -105,24 +117,17 @@ pub fn diff(outputs: &Outputs, old: &str, new: &str) -> Result<ReleaseDiff> {
             CELL_KEY
                 .iter()
                 .map(|c| col(*c))
-                .chain(
-                    [
-                        "change",
-                        "old_value",
-                        "new_value",
-                        "old_status",
-                        "new_status",
-                    ]
-                    .map(col),
-                )
+                .chain(CHANGE_COLUMNS.map(col))
                 .collect::<Vec<_>>(),
         )
         .sort(CELL_KEY, SortMultipleOptions::default());
     let changes = joined.collect().map_err(fail)?;
+    let counts = change_counts(&changes).map_err(fail)?;
     Ok(ReleaseDiff {
         old: old.to_string(),
         new: new.to_string(),
         changes,
+        counts,
     })
 }
 
@@ -147,12 +152,14 @@ fn published(processed: &Path, side: &str) -> Result<LazyFrame> {
     columns.extend([
         col("obs_value").alias(format!("{side}_value")),
         col("obs_status").alias(format!("{side}_status")),
+        col("suppressed").alias(format!("{side}_suppressed")),
         lit(true).alias(format!("{side}_has")),
     ]);
     Ok(crate::query::scan_indicators(processed)?.select(columns))
 }
 
-/// added / removed / revised / flag, or null for a cell that did not change.
+/// added / removed / revised (the value), flag (the same value, another status or reason for
+/// withholding), or null for a cell that did not change.
 fn change() -> Expr {
     let has = |side: &str| col(format!("{side}_has")).fill_null(lit(false));
     when(has("old").not())
@@ -161,7 +168,11 @@ fn change() -> Expr {
         .then(lit("removed"))
         .when(col("old_value").neq_missing(col("new_value")))
         .then(lit("revised"))
-        .when(col("old_status").neq_missing(col("new_status")))
+        .when(
+            col("old_status")
+                .neq_missing(col("new_status"))
+                .or(col("old_suppressed").neq_missing(col("new_suppressed"))),
+        )
         .then(lit("flag"))
         .otherwise(lit(NULL).cast(DataType::String))
 }
@@ -173,32 +184,32 @@ fn restore_missing(column: &str) -> Expr {
         .alias(column)
 }
 
-/// Changes per source and indicator: added, removed, revised, re-flagged.
-type ChangeCounts = BTreeMap<(String, String), [usize; 4]>;
+/// Changes per (source, indicator): added, removed, revised, re-flagged.
+pub type ChangeCounts = BTreeMap<(String, String), [usize; 4]>;
+
+/// How many cells changed in each way, per source and indicator.
+fn change_counts(changes: &DataFrame) -> PolarsResult<ChangeCounts> {
+    let mut counts = ChangeCounts::new();
+    let source = changes.column("source")?.str()?;
+    let indicator = changes.column("indicator")?.str()?;
+    let change = changes.column("change")?.str()?;
+    for i in 0..changes.height() {
+        let key = (
+            source.get(i).unwrap_or_default().to_string(),
+            indicator.get(i).unwrap_or_default().to_string(),
+        );
+        let slot = match change.get(i) {
+            Some("added") => 0,
+            Some("removed") => 1,
+            Some("revised") => 2,
+            _ => 3,
+        };
+        counts.entry(key).or_default()[slot] += 1;
+    }
+    Ok(counts)
+}
 
 impl ReleaseDiff {
-    /// How many cells changed in each way, per source and indicator.
-    pub fn counts(&self) -> PolarsResult<ChangeCounts> {
-        let mut counts = ChangeCounts::new();
-        let source = self.changes.column("source")?.str()?;
-        let indicator = self.changes.column("indicator")?.str()?;
-        let change = self.changes.column("change")?.str()?;
-        for i in 0..self.changes.height() {
-            let key = (
-                source.get(i).unwrap_or_default().to_string(),
-                indicator.get(i).unwrap_or_default().to_string(),
-            );
-            let slot = match change.get(i) {
-                Some("added") => 0,
-                Some("removed") => 1,
-                Some("revised") => 2,
-                _ => 3,
-            };
-            counts.entry(key).or_default()[slot] += 1;
-        }
-        Ok(counts)
-    }
-
     /// The changes as Parquet and CSV files in `dir`; their paths.
     pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "create the folder", e))?;
@@ -212,24 +223,24 @@ impl ReleaseDiff {
         ParquetWriter::new(file(&parquet)?)
             .finish(&mut frame)
             .map_err(|e| Error::polars(&parquet, "write the changes", e))?;
-        std::fs::write(&csv, self.to_csv()?)
-            .map_err(|e| Error::io(&csv, "write the changes", e))?;
+        let text = self.to_csv(&csv)?;
+        std::fs::write(&csv, text).map_err(|e| Error::io(&csv, "write the changes", e))?;
         Ok(vec![parquet, csv])
     }
 
-    /// The changes as CSV.
-    pub fn to_csv(&self) -> Result<Vec<u8>> {
+    /// The changes as CSV, for `destination` (named in an error).
+    pub fn to_csv(&self, destination: &Path) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         CsvWriter::new(&mut out)
             .finish(&mut self.changes.clone())
-            .map_err(|e| Error::polars("standard output", "write the changes as CSV", e))?;
+            .map_err(|e| Error::polars(destination, "write the changes as CSV", e))?;
         Ok(out)
     }
 }
 
 impl fmt::Display for ReleaseDiff {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let counts = self.counts().map_err(|_| fmt::Error)?;
+        let counts = &self.counts;
         let total = counts.values().fold([0; 4], |mut sum, c| {
             (0..4).for_each(|i| sum[i] += c[i]);
             sum
@@ -247,7 +258,7 @@ impl fmt::Display for ReleaseDiff {
             "{:<24} {:<28} {:>7} {:>8} {:>8} {:>8}",
             "source", "indicator", "added", "removed", "revised", "flag"
         )?;
-        for ((source, indicator), [added, removed, revised, flag]) in &counts {
+        for ((source, indicator), [added, removed, revised, flag]) in counts {
             writeln!(
                 f,
                 "{source:<24} {indicator:<28} {added:>7} {removed:>8} {revised:>8} {flag:>8}"

@@ -20,8 +20,8 @@ pub struct RunReport {
     pub sources: Vec<SourceReport>,
     /// Cells published, withheld and not available, all sources together.
     pub cells: usize,
-    /// Cells by status: published, flagged unreliable ("U"), withheld ("S") as primary and as
-    /// secondary suppressions.
+    /// Cells by status: published, flagged unreliable ("U"), withheld ("S": primary, secondary,
+    /// confidential, failed validation), not available ("O").
     pub cell_status: CellStatusCounts,
     /// The reliability thresholds applied.
     pub reliability: crate::indicators::Reliability,

@@ -9,7 +9,8 @@ use super::{emit, RoundArg};
 #[command(
     after_help = "With no release named, compares the current release with the one before it; with one, that
 release with the current one. A cell is revised when its value changed (withheld or published
-included), re-flagged when only its observation status did (e.g. U to none).
+included), re-flagged when only its observation status or reason for withholding did (e.g. U to
+none).
 
 Examples:
   ilms diff                                   what the last run changed
@@ -42,7 +43,8 @@ pub fn run(args: DiffArgs) -> ilms::Result<()> {
         }
     }
     if args.csv {
-        return emit(String::from_utf8_lossy(&diff.to_csv()?));
+        let csv = diff.to_csv(std::path::Path::new("standard output"))?;
+        return emit(String::from_utf8_lossy(&csv));
     }
     emit(diff)
 }

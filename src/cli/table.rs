@@ -64,7 +64,9 @@ pub fn run(args: TableArgs) -> ilms::Result<()> {
         latest: args.latest,
         countries: args.countries,
     })?;
-    for table in round.build_tables(&specs)? {
+    let cells = round.published_cells()?;
+    for spec in &specs {
+        let table = round.build_table(spec, &cells)?;
         emit(format_args!("{}\n", table.to_markdown()))?;
         // The release's own tables are written by `ilms run`; a release is never edited.
         if let Some(dir) = &args.out {

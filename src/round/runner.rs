@@ -81,6 +81,7 @@ impl Round {
         let planned = charts::plan(&self.charts, &gathered.cells, &chart_context);
         let bar = progress.stage("publish", 3 + tables.len() + planned.len());
         self.write_indicators(&mut release, &gathered.cells)?;
+        bar.inc(1);
         let coverage = std::mem::take(&mut gathered.coverage);
         self.write_coverage_and_validation(&mut release, coverage, &gathered.validation)?;
         bar.inc(1);

@@ -261,13 +261,25 @@ impl Round {
             let doing = "write the record-id hashes of the uniqueness check";
             return Err(Error::io(path, doing, e));
         }
+        // In the order of `plans`: the quarantine sink's (empty) result, then the named ones.
         let mut results = ran?.into_iter().skip(1);
-        let mut next = || results.next().unwrap_or_default();
+        let mut next = || {
+            results.next().ok_or_else(|| {
+                Error::new(
+                    &spec.spec_path,
+                    "",
+                    "a plan gave no result",
+                    "report this bug",
+                )
+            })
+        };
         let named = PassResults {
-            combinations: next(),
-            rule_counts: next(),
-            flow_totals: next(),
-            stops: (0..validation.stop_plans().len()).map(|_| next()).collect(),
+            combinations: next()?,
+            rule_counts: next()?,
+            flow_totals: next()?,
+            stops: (0..validation.stop_plans().len())
+                .map(|_| next())
+                .collect::<Result<_>>()?,
         };
         Ok((validation, named, looks_for_duplicates.then_some(id_hashes)))
     }

@@ -3,6 +3,7 @@
 
 use super::Round;
 use crate::annual::{self, AnnualTable, TableSpec, TableUnit};
+use crate::cells::Cells;
 use crate::error::{Error, Result};
 
 /// What `ilms table` asks for: a declared table, every declared table, or one made up from a
@@ -51,28 +52,24 @@ impl Round {
         Ok(specs)
     }
 
-    /// Build each table from the current release's cells.
-    pub fn build_tables(&self, specs: &[TableSpec]) -> Result<Vec<AnnualTable>> {
-        let cells = self.published_cells()?;
+    /// Build a table from `cells`, the current release's ([`Round::published_cells`]); refused
+    /// when no cell has the table's codes.
+    pub fn build_table(&self, spec: &TableSpec, cells: &Cells) -> Result<AnnualTable> {
+        if let Some(fix) = annual::codes_hint(spec, cells) {
+            return Err(Error::new(
+                self.outputs.processed.join("indicators"),
+                &spec.indicator,
+                format!(
+                    "no published cell of {} has classif1 {} and classif2 {}",
+                    spec.indicator,
+                    spec.classif1.as_deref().unwrap_or("(none)"),
+                    spec.classif2.as_deref().unwrap_or("(none)")
+                ),
+                fix,
+            ));
+        }
         let titles = self.source_titles();
-        let context = self.table_context(&titles);
-        specs
-            .iter()
-            .map(|spec| match annual::codes_hint(spec, &cells) {
-                Some(fix) => Err(Error::new(
-                    self.outputs.processed.join("indicators"),
-                    &spec.indicator,
-                    format!(
-                        "no published cell of {} has classif1 {} and classif2 {}",
-                        spec.indicator,
-                        spec.classif1.as_deref().unwrap_or("(none)"),
-                        spec.classif2.as_deref().unwrap_or("(none)")
-                    ),
-                    fix,
-                )),
-                None => Ok(annual::build(spec, &cells, &context)),
-            })
-            .collect()
+        Ok(annual::build(spec, cells, &self.table_context(&titles)))
     }
 
     fn declared_table(&self, id: &str) -> Result<TableSpec> {
