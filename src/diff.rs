@@ -247,7 +247,7 @@ impl fmt::Display for ReleaseDiff {
         });
         writeln!(
             f,
-            "{} -> {}: {} cells added, {} removed, {} revised, {} re-flagged (same value, other status)",
+            "{} -> {}: {} cells added, {} removed, {} revised, {} re-flagged (same value, other status or reason for withholding)",
             self.old, self.new, total[0], total[1], total[2], total[3]
         )?;
         if counts.is_empty() {
