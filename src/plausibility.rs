@@ -287,5 +287,6 @@ fn result(rule: String, kind: &str, severity: Severity, spec: &SourceSpec) -> Ru
         fails: 0,
         missing: 0,
         detail: String::new(),
+        failing_values: None,
     }
 }

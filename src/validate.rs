@@ -38,6 +38,9 @@ struct AppliedRule {
     /// True = pass, false = fail, null = missing.
     check: Expr,
     message: String,
+    /// The raw value is (or is made of) a personal identifier: its failing values are counted,
+    /// never shown.
+    masked: bool,
 }
 
 /// The record rules that apply to a source: the domain rules of its maps (unmapped codes under the
@@ -55,6 +58,7 @@ fn rules_for(spec: &SourceSpec, rules: &Rules, provided: &BTreeSet<String>) -> V
                 raw_value: col(format!("{name}_src").as_str()),
                 check: col(format!("{UNMAPPED_PREFIX}{name}").as_str()).not(),
                 message: format!("{name}: raw code not in the spec's map; add it to the map or correct the record"),
+                masked: spec.record.identifiers().contains(&mapping.column),
             });
         }
     }
@@ -74,11 +78,13 @@ fn rules_for(spec: &SourceSpec, rules: &Rules, provided: &BTreeSet<String>) -> V
         if !applies {
             continue;
         }
+        let column = raw_column(&rule.report).unwrap_or_default();
         applied.push(AppliedRule {
             id: rule.id.clone(),
             kind: rule.kind.name(),
             severity: rule.severity,
-            column: raw_column(&rule.report).unwrap_or_default(),
+            masked: spec.record.identifiers().contains(&column),
+            column,
             raw_value: col(format!("{}_src", rule.report).as_str()),
             check: rule.check.clone(),
             message: rule.message.clone(),
@@ -190,6 +196,12 @@ pub fn duplicates_plan(spec: &SourceSpec, raw: RawRecords, candidates: DataFrame
         .select([col(DUPLICATE_KEY), lit(true).alias(DUPLICATE_FLAG)])
 }
 
+/// No failing value (a source no record rule applies to).
+fn no_failing_values() -> DataFrame {
+    DataFrame::new_infer_height(vec![Column::new("_n".into(), Vec::<u64>::new())])
+        .unwrap_or_default()
+}
+
 /// No duplicates (for sources no uniqueness rule applies to).
 pub fn no_duplicates() -> DataFrame {
     DataFrame::new_infer_height(vec![
@@ -211,8 +223,68 @@ pub struct RuleResult {
     pub passes: u64,
     pub fails: u64,
     pub missing: u64,
-    /// What failed, for a person: the numbers behind a completeness share or a source total.
+    /// What failed, for a person: the numbers behind a completeness share or a source total, a
+    /// record rule's most frequent failing values.
     pub detail: String,
+    /// A record rule that failed: its most frequent failing values, counted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failing_values: Option<FailingValues>,
+}
+
+/// The values that failed a record rule, counted over every record (a grouping of the failing
+/// values, never the failing records themselves).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FailingValues {
+    /// The raw column the values come from.
+    pub column: String,
+    /// The most frequent ones (at most [`FAILING_VALUES_SHOWN`]), most frequent first; empty when
+    /// the column holds personal identifiers.
+    pub top: Vec<FailingValue>,
+    /// How many distinct values failed (0 when masked).
+    pub distinct: u64,
+    /// The values are (or are made of) personal identifiers: counted, never shown.
+    pub masked: bool,
+}
+
+/// One failing raw value and the records that carry it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FailingValue {
+    /// As the raw file has it ("" for a blank).
+    pub value: String,
+    pub records: u64,
+}
+
+/// How many failing values a rule's result lists.
+pub const FAILING_VALUES_SHOWN: usize = 5;
+
+impl FailingValues {
+    /// For a person: `UMUR=-3 (2), UMUR=150 (1) … and 4 more distinct`.
+    pub fn describe(&self) -> String {
+        if self.masked {
+            return format!(
+                "values not shown: {} holds personal identifiers",
+                self.column
+            );
+        }
+        let listed: Vec<String> = self
+            .top
+            .iter()
+            .map(|v| {
+                let value = if v.value.is_empty() {
+                    "(blank)"
+                } else {
+                    &v.value
+                };
+                format!("{}={value} ({})", self.column, v.records)
+            })
+            .collect();
+        let more = self.distinct.saturating_sub(self.top.len() as u64);
+        let mut text = listed.join(", ");
+        if more > 0 {
+            text.push_str(&format!(" … and {more} more distinct"));
+        }
+        text
+    }
 }
 
 impl RuleResult {
@@ -238,6 +310,9 @@ pub struct ValidationPlan {
     applied: Vec<(String, &'static str, Severity)>,
     /// Per-rule pass / fail / missing counts and completeness counts (one row when selected).
     count_exprs: Vec<Expr>,
+    /// Every applied record rule's check and failing value (None: masked) and raw column, in the
+    /// order of `applied`, for [`ValidationPlan::failing_values`].
+    samples: Vec<(Expr, Option<Expr>, String)>,
     completeness: Vec<CompletenessRule>,
 }
 
@@ -270,6 +345,13 @@ pub fn plan(
             .map(|rule| uniqueness_rule(spec, rule)),
     );
     let count_exprs = count_exprs(&all_rules, &completeness);
+    let samples = all_rules
+        .iter()
+        .map(|r| {
+            let value = (!r.masked).then(|| r.raw_value.clone());
+            (r.check.clone(), value, r.column.clone())
+        })
+        .collect();
     let applied = all_rules
         .iter()
         .map(|r| (r.id.clone(), r.kind, r.severity))
@@ -301,6 +383,7 @@ pub fn plan(
         stops,
         applied,
         count_exprs,
+        samples,
         completeness,
     }
 }
@@ -359,6 +442,8 @@ fn uniqueness_rule(spec: &SourceSpec, rule: &UniqueRule) -> AppliedRule {
         raw_value: crate::harmonize::record_id(spec),
         check: col(DUPLICATE_FLAG).is_null(),
         message: rule.message.clone(),
+        // A record id made of identifiers is a keyed hash: not shown either.
+        masked: spec.hashes_record_id(),
     }
 }
 
@@ -435,8 +520,14 @@ impl ValidationPlan {
         self.checked.clone().select(self.count_exprs.clone())
     }
 
-    /// The rule results of this source from the executed [`ValidationPlan::counts`].
-    pub fn results(&self, spec: &SourceSpec, counts: &DataFrame) -> Result<Vec<RuleResult>> {
+    /// The rule results of this source from the executed [`ValidationPlan::counts`] and
+    /// [`ValidationPlan::failing_values`].
+    pub fn results(
+        &self,
+        spec: &SourceSpec,
+        counts: &DataFrame,
+        failing: &DataFrame,
+    ) -> Result<Vec<RuleResult>> {
         let number = |name: &str| -> Result<u64> {
             counts
                 .column(name)
@@ -448,6 +539,11 @@ impl ValidationPlan {
         let mut results = Vec::new();
         for (i, (id, kind, severity)) in self.applied.iter().enumerate() {
             let fails = number(&format!("_fail{i}"))?;
+            let failing_values = if fails > 0 {
+                Some(self.failing_values_of(spec, i, failing)?)
+            } else {
+                None
+            };
             results.push(RuleResult {
                 source_id: spec.source.id.clone(),
                 rule: id.clone(),
@@ -457,11 +553,13 @@ impl ValidationPlan {
                 passes: number(&format!("_pass{i}"))?,
                 fails,
                 missing: number(&format!("_missing{i}"))?,
-                detail: if fails > 0 {
-                    format!("{fails} of {items} records fail")
-                } else {
-                    String::new()
+                detail: match &failing_values {
+                    Some(values) => {
+                        format!("{fails} of {items} records fail: {}", values.describe())
+                    }
+                    None => String::new(),
                 },
+                failing_values,
             });
         }
         for (i, rule) in self.completeness.iter().enumerate() {
@@ -489,9 +587,89 @@ impl ValidationPlan {
                     share * 100.0,
                     rule.max_missing_share * 100.0
                 ),
+                failing_values: None,
             });
         }
         Ok(results)
+    }
+
+    /// Plan of the failing values of every record rule, counted: one row per combination of
+    /// failing values (`_v<i>`: the raw value that failed rule i, null where it did not) with its
+    /// records (`_n`). A grouping over the failing records only, so memory grows with the distinct
+    /// failing values, never with the records; a masked rule's values are not read.
+    pub fn failing_values(&self) -> LazyFrame {
+        let per_record = |e: Expr| col(SOURCE_ROW).is_not_null().and(e);
+        let fails: Vec<Expr> = self
+            .samples
+            .iter()
+            .map(|(check, _, _)| per_record(check.clone()).eq(lit(false)))
+            .collect();
+        let Some(any) = fails.iter().cloned().reduce(|a, b| a.or(b)) else {
+            return no_failing_values().lazy();
+        };
+        let values: Vec<Expr> = self
+            .samples
+            .iter()
+            .zip(&fails)
+            .enumerate()
+            .map(|(i, ((_, value, _), fail))| {
+                let value = value.clone().unwrap_or_else(|| lit(""));
+                when(fail.clone())
+                    .then(value.cast(DataType::String).fill_null(lit("")))
+                    .otherwise(lit(NULL).cast(DataType::String))
+                    .alias(format!("_v{i}"))
+            })
+            .collect();
+        let keys: Vec<Expr> = (0..values.len()).map(|i| col(format!("_v{i}"))).collect();
+        self.checked
+            .clone()
+            .filter(any)
+            .select(values)
+            .group_by(keys)
+            .agg([len().cast(DataType::UInt64).alias("_n")])
+    }
+
+    /// Rule `i`'s failing values from the executed [`ValidationPlan::failing_values`].
+    fn failing_values_of(
+        &self,
+        spec: &SourceSpec,
+        i: usize,
+        failing: &DataFrame,
+    ) -> Result<FailingValues> {
+        let fail = |e: PolarsError| Error::polars(&spec.raw_path, "read the failing values", e);
+        let (_, value, column) = &self.samples[i];
+        let mut counted: BTreeMap<String, u64> = BTreeMap::new();
+        let values = failing.column(&format!("_v{i}")).map_err(fail)?;
+        let records = failing.column("_n").map_err(fail)?;
+        let (values, records) = (values.str().map_err(fail)?, records.u64().map_err(fail)?);
+        for (v, n) in values.iter().zip(records.iter()) {
+            if let Some(v) = v {
+                *counted.entry(v.to_string()).or_default() += n.unwrap_or(0);
+            }
+        }
+        // A masked rule's values were not read: nothing to count.
+        let distinct = if value.is_some() {
+            counted.len() as u64
+        } else {
+            0
+        };
+        let mut top: Vec<FailingValue> = counted
+            .into_iter()
+            .map(|(value, records)| FailingValue { value, records })
+            .collect();
+        // Most frequent first; equal counts in the values' order (BTreeMap), stable.
+        top.sort_by_key(|v| std::cmp::Reverse(v.records));
+        top.truncate(if value.is_some() {
+            FAILING_VALUES_SHOWN
+        } else {
+            0
+        });
+        Ok(FailingValues {
+            column: column.clone(),
+            top,
+            distinct,
+            masked: value.is_none(),
+        })
     }
 
     /// Records that pass every rule (all harmonized columns, validation columns removed).
@@ -735,6 +913,7 @@ fn judge_part_whole(
         fails: 0,
         missing: 0,
         detail: String::new(),
+        failing_values: None,
     };
     for ((indicator, _, a, b), (total, parts, count)) in groups {
         match total {
@@ -803,6 +982,7 @@ pub fn check_source_totals(
         fails: failing.len() as u64,
         missing: 0,
         detail,
+        failing_values: None,
     }]
 }
 
@@ -922,6 +1102,7 @@ pub fn check_coherence(rule: &CoherenceRule, totals: &[FlowTotal]) -> Vec<RuleRe
                 crate::ingest::number_text(difference),
                 share * 100.0
             ),
+            failing_values: None,
         });
     }
     results
@@ -963,6 +1144,7 @@ pub fn check_quarantined(
         fails: u64::from(failed),
         missing: 0,
         detail,
+        failing_values: None,
     }
 }
 

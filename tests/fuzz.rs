@@ -120,18 +120,21 @@ fn fuzz_reader(fixture: &str, rng: &mut Rng) -> (usize, usize) {
         let options = ilms::inspect::InspectOptions {
             path: path.clone(),
             format: ilms::spec::FileFormat::from_extension(Path::new(fixture)),
-            encoding: encoding_of(fixture),
-            delimiter: match fixture {
-                "lfs_bom_semicolon.csv" => ";",
-                "lfs_utf16.tsv" => "\t",
-                _ => ",",
-            }
-            .into(),
+            encoding: Some(encoding_of(fixture)),
+            delimiter: Some(
+                match fixture {
+                    "lfs_bom_semicolon.csv" => ";",
+                    "lfs_utf16.tsv" => "\t",
+                    _ => ",",
+                }
+                .into(),
+            ),
             sheet: None,
-            header_row: 1,
+            header_row: Some(1),
             header_rows: 1,
             values: 3,
             sample_rows: 1000,
+            show_identifiers: false,
         };
         let outcome = std::panic::catch_unwind(|| ilms::inspect::inspect(&options));
         match outcome {

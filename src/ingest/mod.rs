@@ -26,6 +26,9 @@ use crate::expression::ColumnValues;
 use crate::lookup::{Absent, CodeTable};
 use crate::spec::{FileFormat, FileSpec, Header, MapKey, SourceSpec};
 
+pub use text::{sniff, TextLayout, TextSniff};
+pub(crate) use workbook::leading_rows as workbook_rows;
+
 /// Name of the row-number column every ingested frame carries.
 pub const SOURCE_ROW: &str = "source_row";
 

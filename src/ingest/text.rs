@@ -4,6 +4,7 @@
 //! scanned lazily, in bounded memory. Other encodings (UTF-16, Windows-1252, Latin-1) are decoded to
 //! UTF-8 in memory first: the exports that use them are desktop-sized.
 
+use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 use std::path::Path;
 
@@ -380,6 +381,237 @@ impl RaggedScan {
     }
 }
 
+/// How many bytes of a text file the sniffer reads.
+const SNIFF_BYTES: u64 = 1 << 16;
+/// How many lines of them it judges.
+const SNIFF_LINES: usize = 100;
+/// The delimiters the sniffer tries, as DuckDB's does.
+const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// What the first bytes of a text file say about how to read it (for `ilms inspect`), found the
+/// way DuckDB's CSV sniffer finds it: the encoding from a byte-order mark (or the bytes), the
+/// delimiter by the most consistent field count over the first lines, the header as the first
+/// line of that shape with several fields filled (lines above it are titles), or, with no
+/// delimiter and lines of one length, a fixed-width layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextSniff {
+    pub encoding: TextEncoding,
+    /// Why: "a UTF-16LE byte-order mark", "valid UTF-8", ...
+    pub encoding_evidence: String,
+    pub layout: TextLayout,
+    /// The first filled lines, for their shape (never to be shown as they are: they may hold names).
+    pub first_lines: Vec<String>,
+}
+
+/// The shape of a text file's first lines.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TextLayout {
+    Delimited {
+        delimiter: u8,
+        /// Fields of the header and of most lines.
+        fields: usize,
+        /// Lines (of those judged, blank ones left out) with that many fields.
+        consistent: usize,
+        judged: usize,
+        /// 1-based line of the file holding the header.
+        header_line: usize,
+        /// Filled lines above the header (titles, notes).
+        title_lines: usize,
+        /// The header's fields.
+        header: Vec<String>,
+    },
+    FixedWidth {
+        /// Characters per line (line break left out).
+        width: usize,
+        consistent: usize,
+        judged: usize,
+    },
+    /// One field per line and lines of different lengths: nothing to go on.
+    Unknown,
+}
+
+/// Sniff a text file (see [`TextSniff`]); reads its first 64 KiB.
+pub fn sniff(path: &Path) -> Result<TextSniff> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, "open the file", e))?;
+    let mut bytes = Vec::new();
+    file.take(SNIFF_BYTES)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, "read the file", e))?;
+    let whole = (bytes.len() as u64) < SNIFF_BYTES;
+    let (encoding, encoding_evidence) = sniff_encoding(&bytes);
+    let text = decode_sample(&bytes, encoding);
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    if !whole && lines.len() > 1 {
+        lines.pop(); // cut by the sample's end
+    }
+    let lines: Vec<&str> = lines
+        .into_iter()
+        .take(SNIFF_LINES)
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
+    Ok(TextSniff {
+        encoding,
+        encoding_evidence,
+        layout: sniff_layout(&lines),
+        first_lines: lines
+            .iter()
+            .filter(|l| !l.trim().is_empty())
+            .take(5)
+            .map(|l| l.to_string())
+            .collect(),
+    })
+}
+
+/// The encoding a file's first bytes call for, and why.
+fn sniff_encoding(bytes: &[u8]) -> (TextEncoding, String) {
+    let evidence = |s: &str| s.to_string();
+    if bytes.starts_with(&[0xef, 0xbb, 0xbf]) {
+        return (TextEncoding::Utf8, evidence("a UTF-8 byte-order mark"));
+    }
+    if bytes.starts_with(&[0xff, 0xfe]) {
+        return (
+            TextEncoding::Utf16Le,
+            evidence("a UTF-16LE byte-order mark"),
+        );
+    }
+    if bytes.starts_with(&[0xfe, 0xff]) {
+        return (
+            TextEncoding::Utf16Be,
+            evidence("a UTF-16BE byte-order mark"),
+        );
+    }
+    if bytes.contains(&0) {
+        // ASCII in UTF-16 puts a NUL beside every character: after it (LE) or before it (BE).
+        let odd = bytes.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+        let even = bytes.iter().step_by(2).filter(|&&b| b == 0).count();
+        let (encoding, name) = if odd >= even {
+            (TextEncoding::Utf16Le, "UTF-16LE")
+        } else {
+            (TextEncoding::Utf16Be, "UTF-16BE")
+        };
+        return (
+            encoding,
+            format!("NUL bytes beside the characters, no byte-order mark: {name}"),
+        );
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(_) => (TextEncoding::Utf8, evidence("valid UTF-8")),
+        // A character cut by the sample's end is not a fault.
+        Err(e) if e.error_len().is_none() => (TextEncoding::Utf8, evidence("valid UTF-8")),
+        Err(e) => (
+            TextEncoding::Windows1252,
+            format!(
+                "byte 0x{:02x} at offset {}, which is not UTF-8: a Windows code page (or Latin-1)",
+                bytes[e.valid_up_to()],
+                e.valid_up_to()
+            ),
+        ),
+    }
+}
+
+/// The sample as text in `encoding` (without its byte-order mark), undecodable bytes replaced.
+fn decode_sample(bytes: &[u8], encoding: TextEncoding) -> String {
+    let encoding = match encoding {
+        TextEncoding::Utf16Le => UTF_16LE,
+        TextEncoding::Utf16Be => UTF_16BE,
+        TextEncoding::Windows1252 | TextEncoding::Latin1 => WINDOWS_1252,
+        TextEncoding::Utf8 => encoding_rs::UTF_8,
+    };
+    encoding.decode_with_bom_removal(bytes).0.into_owned()
+}
+
+/// The layout of the first lines: the most consistent delimiter, else fixed width, else unknown.
+fn sniff_layout(lines: &[&str]) -> TextLayout {
+    let filled: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let mut best: Option<(usize, usize, u8)> = None; // (consistent lines, fields, delimiter)
+    for delimiter in DELIMITERS {
+        let counts: Vec<usize> = filled
+            .iter()
+            .map(|l| split_fields(l, delimiter).len())
+            .collect();
+        let fields = modal(&counts);
+        let consistent = counts.iter().filter(|&&n| n == fields).count();
+        // A delimiter splits most lines alike, into two fields or more.
+        if fields < 2 || consistent * 2 < filled.len() {
+            continue;
+        }
+        if best.is_none_or(|(c, f, _)| (consistent, fields) > (c, f)) {
+            best = Some((consistent, fields, delimiter));
+        }
+    }
+    if let Some((consistent, fields, delimiter)) = best {
+        return delimited(lines, delimiter, fields, consistent, filled.len());
+    }
+    let widths: Vec<usize> = filled.iter().map(|l| l.chars().count()).collect();
+    let width = modal(&widths);
+    let consistent = widths.iter().filter(|&&w| w == width).count();
+    if filled.len() >= 2 && width >= 2 && consistent * 10 >= filled.len() * 9 {
+        return TextLayout::FixedWidth {
+            width,
+            consistent,
+            judged: filled.len(),
+        };
+    }
+    TextLayout::Unknown
+}
+
+/// The delimited layout: the header is the first line of the usual field count with two fields
+/// or more filled; filled lines above it are titles.
+fn delimited(
+    lines: &[&str],
+    delimiter: u8,
+    fields: usize,
+    consistent: usize,
+    judged: usize,
+) -> TextLayout {
+    let is_header = |l: &&str| {
+        let parts = split_fields(l, delimiter);
+        parts.len() == fields && parts.iter().filter(|p| !p.trim().is_empty()).count() >= 2
+    };
+    let at = lines.iter().position(is_header).unwrap_or(0);
+    TextLayout::Delimited {
+        delimiter,
+        fields,
+        consistent,
+        judged,
+        header_line: at + 1,
+        title_lines: lines[..at].iter().filter(|l| !l.trim().is_empty()).count(),
+        header: split_fields(lines[at], delimiter),
+    }
+}
+
+/// The most frequent of `counts` (the larger on a tie); 0 for none.
+fn modal(counts: &[usize]) -> usize {
+    let mut frequency: BTreeMap<usize, usize> = BTreeMap::new();
+    for &n in counts {
+        *frequency.entry(n).or_default() += 1;
+    }
+    frequency
+        .into_iter()
+        .max_by_key(|&(n, times)| (times, n))
+        .map_or(0, |(n, _)| n)
+}
+
+/// A line's fields, double quotes respected (a delimiter inside quotes is part of the field) and
+/// removed.
+fn split_fields(line: &str, delimiter: u8) -> Vec<String> {
+    let delimiter = delimiter as char;
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c == delimiter && !quoted => fields.push(String::new()),
+            c => fields.last_mut().map_or((), |f| f.push(c)),
+        }
+    }
+    fields.into_iter().map(|f| f.trim().to_string()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,5 +633,33 @@ mod tests {
             })
         );
         assert_eq!(ragged_in(b"a,b\n1,2\n3,4"), None);
+    }
+
+    #[test]
+    fn the_sniffer_finds_delimiter_title_lines_and_fixed_width() {
+        let layout = sniff_layout(&["Table 3: workers", "", "a;b;c", "1;\"x;y\";3", "4;5;6"]);
+        match layout {
+            TextLayout::Delimited {
+                delimiter,
+                fields,
+                header_line,
+                title_lines,
+                ..
+            } => assert_eq!(
+                (delimiter, fields, header_line, title_lines),
+                (b';', 3, 3, 1)
+            ),
+            other => panic!("{other:?}"),
+        }
+        let fixed = sniff_layout(&["0001M25MYS", "0002F31IDN", "0003F19PHL"]);
+        assert!(
+            matches!(fixed, TextLayout::FixedWidth { width: 10, .. }),
+            "{fixed:?}"
+        );
+        assert_eq!(
+            sniff_encoding(&[0xff, 0xfe, b'a', 0]).0,
+            TextEncoding::Utf16Le
+        );
+        assert_eq!(sniff_encoding(b"caf\xe9,1").0, TextEncoding::Windows1252);
     }
 }

@@ -72,6 +72,23 @@ pub(super) fn load(path: &Path, file: &FileSpec) -> Result<Loaded> {
     })
 }
 
+/// The first `n` rows of the declared sheet as text, and the sheet row of the first (for `ilms
+/// inspect` to find the header below title rows). Read as [`load`] reads the sheet.
+pub(crate) fn leading_rows(
+    path: &Path,
+    file: &FileSpec,
+    n: usize,
+) -> Result<(usize, Vec<Vec<String>>)> {
+    let (_, range) = guarded(path, "Excel", || read_sheet(path, file))?;
+    let first = 1 + range.start().map_or(0, |(r, _)| r as usize);
+    let rows = range
+        .rows()
+        .take(n)
+        .map(|row| row.iter().map(cell_text).collect())
+        .collect();
+    Ok((first, rows))
+}
+
 /// Index in `rows` (the sheet's cells, `row_count` rows from sheet row `sheet_row(0)`) of the
 /// header's first row, or an error when the declared header rows are not all among them.
 fn header_start(

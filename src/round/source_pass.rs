@@ -57,6 +57,8 @@ struct PassResults {
     /// rule reads.
     combinations: DataFrame,
     rule_counts: DataFrame,
+    /// The record rules' failing values, counted (`ValidationPlan::failing_values`).
+    failing_values: DataFrame,
     flow_totals: DataFrame,
     /// One frame per record rule that stops a source.
     stops: Vec<DataFrame>,
@@ -240,6 +242,7 @@ impl Round {
                 spec.is_aggregate(),
             ),
             validation.counts(),
+            validation.failing_values(),
             validate::flow_totals_plan(validation.checked()),
         ];
         plans.extend(validation.stop_plans());
@@ -276,6 +279,7 @@ impl Round {
         let named = PassResults {
             combinations: next()?,
             rule_counts: next()?,
+            failing_values: next()?,
             flow_totals: next()?,
             stops: (0..validation.stop_plans().len())
                 .map(|_| next())
@@ -336,7 +340,7 @@ impl Round {
                 validate::RULE,
             )?);
         }
-        let checks = validation.results(spec, &results.rule_counts)?;
+        let checks = validation.results(spec, &results.rule_counts, &results.failing_values)?;
         Ok(Tallied {
             tables,
             aggregated,
