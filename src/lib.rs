@@ -47,6 +47,7 @@ pub mod report;
 #[deny(missing_docs)]
 pub mod round;
 pub mod rules;
+pub mod sdmx;
 pub mod spec;
 pub mod tabulate;
 pub mod validate;

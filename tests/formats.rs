@@ -464,7 +464,12 @@ fn published_for(round: &FixtureRound, id: &str) -> Vec<String> {
         found.extend(
             csv.lines()
                 .filter(|l| l.contains(id))
-                .filter(|l| l.split(',').nth(value_at).is_some_and(|v| !v.is_empty()))
+                // SDMX-CSV's missing value is NaN.
+                .filter(|l| {
+                    l.split(',')
+                        .nth(value_at)
+                        .is_some_and(|v| !v.is_empty() && v != "NaN")
+                })
                 .map(|l| format!("{file}: {l}")),
         );
     }

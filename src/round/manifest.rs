@@ -19,6 +19,7 @@ use crate::paths::{self, RoundFolder};
 use crate::plausibility;
 use crate::publish::Outputs;
 use crate::rules::Rules;
+use crate::sdmx;
 use crate::spec::SourceSpec;
 
 #[derive(Debug, Deserialize)]
@@ -46,6 +47,9 @@ struct RoundSection {
     /// Disclosure policies per kind of source.
     #[serde(default = "default_disclosure")]
     disclosure: PathBuf,
+    /// The ILOSTAT 2026 dataflow of each indicator (SDMX exports).
+    #[serde(default = "default_sdmx")]
+    sdmx: PathBuf,
     /// Folders outside the round's own that its paths may lead to (e.g. a shared raw-data drive).
     #[serde(default)]
     outside_folders: Vec<PathBuf>,
@@ -53,6 +57,10 @@ struct RoundSection {
 
 fn default_disclosure() -> PathBuf {
     "schemas/disclosure.toml".into()
+}
+
+fn default_sdmx() -> PathBuf {
+    "schemas/sdmx.toml".into()
 }
 
 fn default_charts() -> PathBuf {
@@ -187,6 +195,11 @@ pub(super) fn load(manifest: &Path) -> Result<Round> {
     let table_ids: Vec<&str> = tables.iter().map(|t| t.id.as_str()).collect();
     let charts_path = at("round.charts", &parsed.round.charts)?;
     let charts = charts::load_specs(&charts_path, &indicators, &table_ids)?;
+    let sdmx = sdmx::Dataflows::load(
+        &at("round.sdmx", &parsed.round.sdmx)?,
+        &classifications.dir,
+        &indicators,
+    )?;
     Ok(Round {
         manifest: manifest.to_path_buf(),
         name: parsed.round.name,
@@ -207,5 +220,6 @@ pub(super) fn load(manifest: &Path) -> Result<Round> {
         disclosure,
         charts,
         tables,
+        sdmx,
     })
 }

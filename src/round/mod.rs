@@ -53,6 +53,8 @@ pub struct Round {
     pub outputs: Outputs,
     /// Whether harmonized records are published (`[output] records`).
     pub publish_records: bool,
+    /// The ILOSTAT 2026 dataflow of each indicator (`[round] sdmx`).
+    pub sdmx: crate::sdmx::Dataflows,
 }
 
 /// Options for [`Round::run`].

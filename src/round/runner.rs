@@ -17,6 +17,7 @@ use crate::ingest;
 use crate::outcome::{CellStatusCounts, NotAvailable, RunReport, SourceReport};
 use crate::progress::Progress;
 use crate::publish::{FileChecksum, Folder, Outputs, Provenance, Release};
+use crate::sdmx;
 use crate::validate;
 
 /// What every source's pass gave, gathered for the cross-source steps and the release.
@@ -141,7 +142,7 @@ impl Round {
         Ok(gathered)
     }
 
-    /// The cells as the Hive-partitioned Parquet dataset, the ILOSTAT CSV and the SDMX-CSV.
+    /// The cells as the Hive-partitioned Parquet dataset, the ILOSTAT CSV and SDMX (`write_sdmx`).
     fn write_indicators(&self, release: &mut Release, cells: &Cells) -> Result<()> {
         let at = &self.outputs.processed;
         let frame = cells
@@ -156,9 +157,28 @@ impl Round {
         let csv = export::ilostat_csv(&frame)
             .map_err(|e| Error::polars(at, "write the ILOSTAT CSV", e))?;
         release.write_text(Folder::Processed, "indicators_ilostat.csv", csv)?;
-        let sdmx =
-            export::sdmx_csv(&frame).map_err(|e| Error::polars(at, "write the SDMX-CSV", e))?;
-        release.write_text(Folder::Processed, "indicators_sdmx.csv", sdmx)?;
+        self.write_sdmx(release, &frame, cells)
+    }
+
+    /// The SDMX-CSV of the combined dataflow, one per ILOSTAT 2026 dataflow, and their structures.
+    fn write_sdmx(&self, release: &mut Release, frame: &DataFrame, cells: &Cells) -> Result<()> {
+        let at = &self.outputs.processed;
+        let combined = sdmx::combined_csv(frame, cells)
+            .map_err(|e| Error::polars(at, "write the SDMX-CSV", e))?;
+        release.write_text(Folder::Processed, "indicators_sdmx.csv", combined)?;
+        for (name, bytes) in sdmx::dataflow_csv(frame, cells, &self.sdmx)? {
+            let path = format!("{}/{name}", sdmx::DATAFLOW_FOLDER);
+            release.write_text(Folder::Processed, &path, bytes)?;
+        }
+        let structure = sdmx::structure_message(&sdmx::StructureInput {
+            indicators: &self.indicators,
+            classifications: &self.classifications,
+            sources: &self.sources,
+            dataflows: &self.sdmx,
+            round_name: &self.name,
+            release_id: release.id(),
+        });
+        release.write_text(Folder::Processed, sdmx::STRUCTURE_FILE, structure)?;
         Ok(())
     }
 
