@@ -6,10 +6,13 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::PolarsError;
 
-/// A problem the user can act on: where, what, and what to do.
-#[derive(Debug)]
+/// A problem the user can act on: where, what, and what to do. A check that goes on past a
+/// problem (loading a round: every spec is checked) keeps the others in `more`, so that all of
+/// them are reported at once.
+#[derive(Debug, serde::Serialize)]
 pub struct Error {
     /// The file the problem is in (a spec, a raw file, an output).
+    #[serde(serialize_with = "path_as_text")]
     pub file: PathBuf,
     /// Where in the file: a spec key (`variables.sex.column`), a row (`row 12`), or empty.
     pub location: String,
@@ -17,6 +20,14 @@ pub struct Error {
     pub problem: String,
     /// What the user can do about it.
     pub fix: String,
+    /// Further problems found by the same check, after this one (each with none of its own).
+    #[serde(skip)]
+    pub more: Vec<Error>,
+}
+
+/// A path as the messages show it (a name that is not UTF-8 is shown with replacement marks).
+fn path_as_text<S: serde::Serializer>(path: &Path, to: S) -> std::result::Result<S::Ok, S::Error> {
+    to.collect_str(&path.display())
 }
 
 /// A result whose error is an [`Error`].
@@ -35,6 +46,35 @@ impl Error {
             location: location.into(),
             problem: problem.into(),
             fix: fix.into(),
+            more: Vec::new(),
+        }
+    }
+
+    /// Every problem this error reports: itself, then the others its check found.
+    pub fn problems(&self) -> impl Iterator<Item = &Error> {
+        std::iter::once(self).chain(self.more.iter())
+    }
+
+    /// How many problems this error reports.
+    pub fn count(&self) -> usize {
+        1 + self.more.len()
+    }
+
+    /// The problems as separate errors, each with none of its own.
+    pub fn into_problems(mut self) -> Vec<Error> {
+        let more = std::mem::take(&mut self.more);
+        std::iter::once(self).chain(more).collect()
+    }
+
+    /// One error reporting every problem in `problems` (none: `Ok`).
+    pub fn all(problems: Vec<Error>) -> Result<()> {
+        let mut problems = problems.into_iter().flat_map(Error::into_problems);
+        match problems.next() {
+            None => Ok(()),
+            Some(mut first) => {
+                first.more = problems.collect();
+                Err(first)
+            }
         }
     }
 
@@ -61,8 +101,9 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Error {
+    /// This problem alone, without the others of its check.
+    fn write_one(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file.display())?;
         if !self.location.is_empty() {
             write!(f, ": {}", self.location)?;
@@ -72,6 +113,59 @@ impl fmt::Display for Error {
             write!(f, "\n  fix: {}", self.fix)?;
         }
         Ok(())
+    }
+}
+
+/// One problem as `file: location: problem` and its fix; several as a count, then each on lines
+/// of its own starting with `error: ` (the way `main` starts the first line).
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.more.is_empty() {
+            return self.write_one(f);
+        }
+        write!(
+            f,
+            "{} problems found, each below; correct them all, then run again",
+            self.count()
+        )?;
+        for problem in self.problems() {
+            write!(f, "\nerror: ")?;
+            problem.write_one(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// Problems gathered by a check that goes on past the first (every spec of a round is loaded,
+/// each one's problem kept), reported together by [`Errors::finish`].
+#[derive(Debug, Default)]
+pub struct Errors(Vec<Error>);
+
+impl Errors {
+    /// The value of `result`, or `None` with its problems kept.
+    pub fn keep<T>(&mut self, result: Result<T>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.0.extend(e.into_problems());
+                None
+            }
+        }
+    }
+
+    /// Keep a problem.
+    pub fn push(&mut self, error: Error) {
+        self.0.extend(error.into_problems());
+    }
+
+    /// Whether no problem was kept.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok` if no problem was kept, else one error reporting them all.
+    pub fn finish(self) -> Result<()> {
+        Error::all(self.0)
     }
 }
 

@@ -120,7 +120,7 @@ fn assert_disclosure_targets(round: &Round) {
 #[test]
 fn complete_counts_with_not_stated_protected_like_any_cell_pass_the_audit() {
     let round = with_complete_count_policy("complete_count_strict");
-    let output = round.ilms(&["run", "--quiet"]);
+    let output = round.ilms(&["run"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(text(&output.stdout).contains("complete_count_strict"));
     assert_audit(round.dir.path());

@@ -22,7 +22,6 @@ const STEPS: [&str; 4] = ["write", "manifest", "seal", "switch"];
 fn trial_args() -> Vec<&'static str> {
     vec![
         "run",
-        "--quiet",
         "--source",
         "KHM_OUTFLOW_2024",
         "--source",

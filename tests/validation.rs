@@ -10,7 +10,7 @@ use common::{python, text, Round};
 #[test]
 fn the_wrong_total_of_a_ministry_workbook_is_caught_with_both_numbers() {
     let round = Round::sample();
-    let output = round.ilms(&["run", "--quiet"]);
+    let output = round.ilms(&["run"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let summary = text(&output.stdout);
     assert!(summary.contains("source_totals"), "{summary}");
@@ -62,7 +62,7 @@ print("ok", stated, summed)
 fn validate_reports_every_rule_publishes_nothing_and_fails_on_error_rules() {
     let round = Round::sample();
     let output = Command::new(env!("CARGO_BIN_EXE_ilms"))
-        .args(["validate", "--quiet"])
+        .args(["validate"])
         .current_dir(round.dir.path())
         .output()
         .expect("run ilms validate");
@@ -143,7 +143,7 @@ for r in rows: print("|".join(str(x) for x in r))
         "source_totals rule not found in cells.toml"
     );
     std::fs::write(&rules, strict).expect("write rules");
-    let run = round.ilms(&["run", "--quiet"]);
+    let run = round.ilms(&["run"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     assert!(
         text(&run.stdout).contains("and 75 of a source whose tables failed an error-severity rule"),

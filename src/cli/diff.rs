@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{emit, RoundArg};
+use super::{emit, QuietArg, RoundArg};
 
 /// Show what changed between two releases: cells added, removed, revised and re-flagged.
 #[derive(clap::Args)]
@@ -16,7 +16,8 @@ Examples:
   ilms diff                                   what the last run changed
   ilms diff 20260301T101500Z-1a2b3c4d         since a release you cited
   ilms diff A B --out changes                 and every changed cell as Parquet and CSV in changes/
-  ilms diff --csv > changes.csv               every changed cell as CSV on standard output"
+  ilms diff --csv > changes.csv               every changed cell as CSV on standard output
+  ilms diff --out changes --quiet             the files only, nothing printed"
 )]
 pub struct DiffArgs {
     /// The earlier release (an id `ilms releases` lists).
@@ -31,6 +32,8 @@ pub struct DiffArgs {
     csv: bool,
     #[command(flatten)]
     round: RoundArg,
+    #[command(flatten)]
+    quiet: QuietArg,
 }
 
 pub fn run(args: DiffArgs) -> ilms::Result<()> {
@@ -39,12 +42,17 @@ pub fn run(args: DiffArgs) -> ilms::Result<()> {
     let diff = ilms::diff::diff(&round.outputs, &old, &new)?;
     if let Some(dir) = &args.out {
         for path in diff.write(dir)? {
-            eprintln!("wrote {}", path.display());
+            if !args.quiet.quiet {
+                eprintln!("wrote {}", path.display());
+            }
         }
     }
     if args.csv {
         let csv = diff.to_csv(std::path::Path::new("standard output"))?;
         return emit(String::from_utf8_lossy(&csv));
+    }
+    if args.quiet.quiet {
+        return Ok(());
     }
     emit(diff)
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::emit;
+use super::{emit, QuietArg};
 
 /// Generate a large synthetic round for benchmarks by resampling a source of a round (seeded).
 #[derive(clap::Args)]
@@ -25,6 +25,8 @@ pub struct GenerateArgs {
     /// Folder for the generated round (must not exist, or be empty).
     #[arg(long)]
     out: PathBuf,
+    #[command(flatten)]
+    quiet: QuietArg,
 }
 
 pub fn run(args: GenerateArgs) -> ilms::Result<()> {
@@ -36,6 +38,9 @@ pub fn run(args: GenerateArgs) -> ilms::Result<()> {
         out: args.out,
     };
     let manifest = ilms::generate::generate(&options)?;
+    if args.quiet.quiet {
+        return Ok(());
+    }
     emit(format_args!(
         "generated {} rows; run it with: ilms run --round {}\n",
         options.rows,

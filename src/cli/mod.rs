@@ -22,6 +22,45 @@ pub struct RoundArg {
     pub round: PathBuf,
 }
 
+/// `--quiet`, the same on every command that has it: nothing on standard output or standard
+/// error unless something fails (warnings go to the run log and `--json`). Output asked for as
+/// data (`--json`, `--csv`) is still printed.
+#[derive(clap::Args)]
+pub struct QuietArg {
+    /// Print nothing but errors: no progress, no summary (the run log and --json keep warnings).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// A command's result as JSON on standard output (`--json`): `ok`, every problem found as
+/// `errors` (`file`, `location`, `problem`, `fix`), and what the command reports, `body`'s fields.
+pub fn emit_json<T: serde::Serialize>(
+    body: Option<&T>,
+    error: Option<&ilms::Error>,
+) -> ilms::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Envelope<'a, T> {
+        ok: bool,
+        errors: Vec<&'a ilms::Error>,
+        #[serde(flatten)]
+        body: Option<&'a T>,
+    }
+    let envelope = Envelope {
+        ok: error.is_none(),
+        errors: error.map(|e| e.problems().collect()).unwrap_or_default(),
+        body,
+    };
+    let text = serde_json::to_string_pretty(&envelope).map_err(|e| {
+        ilms::Error::new(
+            "standard output",
+            "--json",
+            e.to_string(),
+            "report this bug",
+        )
+    })?;
+    emit(format_args!("{text}\n"))
+}
+
 /// Parse a spec value (`"xlsx"`, `"utf-8"`) the way the spec file would.
 pub fn parse_spec_value<T: serde::de::DeserializeOwned>(value: &str) -> Result<T, String> {
     T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(value))

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{emit, parse_spec_value};
+use super::{emit, parse_spec_value, QuietArg};
 
 /// Protect a table made outside ilms: primary cells and a secondary-suppression pattern.
 #[derive(clap::Args)]
@@ -15,7 +15,8 @@ secondary); the pattern is the one `ilms run` uses for complete counts (README: 
 
 Examples:
   ilms protect cells.csv hierarchies.csv
-  ilms protect cells.csv hierarchies.csv --withheld-below 4 --protection 1 --cost freq --out protected.csv"
+  ilms protect cells.csv hierarchies.csv --withheld-below 4 --protection 1 --cost freq --out protected.csv
+  ilms protect cells.csv hierarchies.csv --quiet > protected.csv   the table only, no summary"
 )]
 pub struct ProtectArgs {
     /// The table's cells.
@@ -34,9 +35,12 @@ pub struct ProtectArgs {
     /// Write the protected table here instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    quiet: QuietArg,
 }
 
-/// The protected table to `out` or standard output, its summary to standard error.
+/// The protected table to `out` or standard output (even with --quiet: it is the output asked
+/// for), its summary to standard error.
 pub fn run(args: ProtectArgs) -> ilms::Result<()> {
     let (table, summary) =
         ilms::disclosure::table::protect(&ilms::disclosure::table::ProtectOptions {
@@ -46,7 +50,9 @@ pub fn run(args: ProtectArgs) -> ilms::Result<()> {
             protection: args.protection,
             cost: args.cost,
         })?;
-    eprint!("{summary}");
+    if !args.quiet.quiet {
+        eprint!("{summary}");
+    }
     match args.out {
         Some(path) => std::fs::write(&path, table)
             .map_err(|e| ilms::Error::io(&path, "write the protected table", e)),

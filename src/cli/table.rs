@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{emit, parse_spec_value, RoundArg};
+use super::{emit, parse_spec_value, QuietArg, RoundArg};
 
 /// Annual tables for focal points (Total / Men / Women / % women by country) as .xlsx, .csv, .md.
 #[derive(clap::Args)]
@@ -13,6 +13,7 @@ schemas/tables.toml. Prints each table as Markdown.
 Examples:
   ilms table                                   every declared table (Markdown on standard output)
   ilms table --out tables                      and as .xlsx, .csv and .md files in tables/
+  ilms table --out tables --quiet              the files only, nothing printed
   ilms table outflow_nationals --year 2023     a declared table for another year
   ilms table outflow_nationals --year 2024 --latest   each country's latest year up to 2024
   ilms table --indicator MNA_OEMP_SEX_CDS_NB --classif1 CDS_DES_TOTAL --unit persons
@@ -50,6 +51,8 @@ pub struct TableArgs {
     out: Option<PathBuf>,
     #[command(flatten)]
     round: RoundArg,
+    #[command(flatten)]
+    quiet: QuietArg,
 }
 
 pub fn run(args: TableArgs) -> ilms::Result<()> {
@@ -67,11 +70,15 @@ pub fn run(args: TableArgs) -> ilms::Result<()> {
     let cells = round.published_cells()?;
     for spec in &specs {
         let table = round.build_table(spec, &cells)?;
-        emit(format_args!("{}\n", table.to_markdown()))?;
+        if !args.quiet.quiet {
+            emit(format_args!("{}\n", table.to_markdown()))?;
+        }
         // The release's own tables are written by `ilms run`; a release is never edited.
         if let Some(dir) = &args.out {
             for path in ilms::annual::write_files(&table, dir)? {
-                eprintln!("wrote {}", path.display());
+                if !args.quiet.quiet {
+                    eprintln!("wrote {}", path.display());
+                }
             }
         }
     }

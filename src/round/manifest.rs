@@ -11,7 +11,7 @@ use crate::charts;
 use crate::classifications::Classifications;
 use crate::contract;
 use crate::disclosure;
-use crate::error::{Error, Result};
+use crate::error::{Error, Errors, Result};
 use crate::indicators::Indicators;
 use crate::ingest;
 use crate::installation;
@@ -104,23 +104,48 @@ fn default_true() -> bool {
     true
 }
 
-/// Load and check the round's specs (each source id once); a key for hashed record ids if one
-/// needs it.
+/// One spec loaded: parsed on its own, its raw file's header read, the spec bound to it.
+fn load_source(
+    spec_path: &Path,
+    folder: &RoundFolder,
+    classifications: &Classifications,
+) -> Result<SourceSpec> {
+    let parsed = SourceSpec::parse(spec_path, folder, classifications)?;
+    let header = ingest::read_header(&parsed.raw_path, parsed.file())?;
+    SourceSpec::bind(parsed, &header, folder, classifications)
+}
+
+/// Load and check the round's specs (each source id once), with the key for hashed record ids if
+/// one needs it. A spec that fails is left out and its problem kept, so that every broken spec is
+/// reported in one go.
 fn load_sources(
+    manifest: &Path,
     spec_paths: &[PathBuf],
     folder: &RoundFolder,
     classifications: &Classifications,
-) -> Result<Vec<SourceSpec>> {
+    problems: &mut Errors,
+) -> Vec<SourceSpec> {
     let mut sources: Vec<SourceSpec> = Vec::new();
+    // Read once: a missing or short key is one problem, not one per spec.
+    let mut id_key = None;
     for spec_path in spec_paths {
-        let parsed = SourceSpec::parse(spec_path, folder, classifications)?;
-        let header = ingest::read_header(&parsed.raw_path, parsed.file())?;
-        let mut spec = SourceSpec::bind(parsed, &header, folder, classifications)?;
+        let loaded = folder
+            .resolve(spec_path)
+            .map_err(|problem| Error::new(manifest, "round.sources", problem, paths::OUTSIDE_FIX))
+            .and_then(|path| load_source(&path, folder, classifications));
+        let Some(mut spec) = problems.keep(loaded) else {
+            continue;
+        };
         if spec.hashes_record_id() {
-            spec.id_key = Some(installation::id_key(&folder.root)?);
+            let key =
+                id_key.get_or_insert_with(|| problems.keep(installation::id_key(&folder.root)));
+            match key {
+                Some(key) => spec.id_key = Some(key.clone()),
+                None => continue,
+            }
         }
         if sources.iter().any(|s| s.source.id == spec.source.id) {
-            return Err(Error::new(
+            problems.push(Error::new(
                 &spec.spec_path,
                 "source.id",
                 format!(
@@ -129,90 +154,210 @@ fn load_sources(
                 ),
                 "give each source its own id",
             ));
+            continue;
         }
         sources.push(spec);
     }
-    Ok(sources)
+    sources
 }
 
-/// Load the manifest and check everything it names (specs, classifications, indicators, raw
-/// headers) before any record is read.
-pub(super) fn load(manifest: &Path) -> Result<Round> {
-    let parsed: ManifestFile = crate::error::read_toml(
-        manifest,
-        "round manifest",
-        "correct the manifest (README: Configuration)",
-    )?;
+/// The manifest's folder, with the folders outside it its paths may lead to.
+fn round_folder(manifest: &Path, parsed: &ManifestFile) -> RoundFolder {
     // An empty root (manifest in the working folder) keeps printed paths short: "processed/...".
     let root = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
-    let folder = RoundFolder {
-        root: root.clone(),
+    RoundFolder {
         outside: parsed
             .round
             .outside_folders
             .iter()
             .map(|f| root.join(f))
             .collect(),
-    };
+        root,
+    }
+}
+
+/// Where the release goes (`[output]`), its paths checked.
+fn outputs(
+    manifest: &Path,
+    output: &OutputSection,
+    folder: &RoundFolder,
+    problems: &mut Errors,
+) -> Option<Outputs> {
+    if output.keep_releases < 2 {
+        problems.push(Error::new(
+            manifest,
+            "output.keep_releases",
+            format!("{} releases kept", output.keep_releases),
+            "keep at least 2: the previous release stays while readers that opened it finish",
+        ));
+    }
     let at = |key: &str, path: &Path| {
         folder
             .resolve(path)
             .map_err(|problem| Error::new(manifest, key, problem, paths::OUTSIDE_FIX))
     };
-    if parsed.output.keep_releases < 2 {
-        return Err(Error::new(
-            manifest,
-            "output.keep_releases",
-            format!("{} releases kept", parsed.output.keep_releases),
-            "keep at least 2: the previous release stays while readers that opened it finish",
-        ));
+    let processed = problems.keep(at("output.processed", &output.processed));
+    let charts = problems.keep(at("output.charts", &output.charts));
+    let releases = problems.keep(at("output.releases", &output.releases));
+    Some(Outputs {
+        processed: processed?,
+        charts: charts?,
+        private: folder.root.join(".ilms").join("private"),
+        releases: releases?,
+        private_releases: folder.root.join(".ilms").join("private-releases"),
+        keep: output.keep_releases,
+    })
+}
+
+/// The declarations beside the specs (indicators, rules, disclosure policies, annual tables,
+/// charts, SDMX dataflows), each checked; one that fails leaves out those that need it, its problem kept.
+struct Declarations {
+    indicators: Option<Indicators>,
+    rules: Option<Rules>,
+    disclosure: Option<disclosure::Policies>,
+    tables: Option<Vec<annual::TableSpec>>,
+    charts: Option<Vec<charts::ChartSpec>>,
+    sdmx: Option<sdmx::Dataflows>,
+}
+
+fn load_declarations(
+    manifest: &Path,
+    section: &RoundSection,
+    folder: &RoundFolder,
+    classifications: &Classifications,
+    problems: &mut Errors,
+) -> Declarations {
+    let at = |key: &str, path: &Path| {
+        folder
+            .resolve(path)
+            .map_err(|problem| Error::new(manifest, key, problem, paths::OUTSIDE_FIX))
+    };
+    let schema = contract::record_schema();
+    let indicators = problems.keep(
+        at("round.indicators", &section.indicators)
+            .and_then(|path| Indicators::load(&path, classifications, &schema)),
+    );
+    let rules =
+        problems.keep(at("round.rules", &section.rules).and_then(|p| Rules::load(&p, &schema)));
+    let disclosure = problems.keep(
+        at("round.disclosure", &section.disclosure).and_then(|p| disclosure::Policies::load(&p)),
+    );
+    let tables = indicators.as_ref().and_then(|indicators| {
+        problems.keep(
+            at("round.tables", &section.tables)
+                .and_then(|path| annual::load_specs(&path, indicators)),
+        )
+    });
+    let charts = indicators
+        .as_ref()
+        .zip(tables.as_ref())
+        .and_then(|(indicators, tables)| {
+            let table_ids: Vec<&str> = tables.iter().map(|t| t.id.as_str()).collect();
+            problems.keep(
+                at("round.charts", &section.charts)
+                    .and_then(|path| charts::load_specs(&path, indicators, &table_ids)),
+            )
+        });
+    let sdmx = indicators.as_ref().and_then(|indicators| {
+        problems.keep(at("round.sdmx", &section.sdmx).and_then(|path| {
+            sdmx::Dataflows::load(&path, &classifications.dir, indicators)
+        }))
+    });
+    Declarations {
+        indicators,
+        rules,
+        disclosure,
+        tables,
+        charts,
+        sdmx,
     }
-    let classifications =
-        Classifications::load(&at("round.classifications", &parsed.round.classifications)?)?;
-    let spec_paths = parsed
-        .round
-        .sources
-        .iter()
-        .map(|p| at("round.sources", p))
-        .collect::<Result<Vec<_>>>()?;
-    let sources = load_sources(&spec_paths, &folder, &classifications)?;
-    let indicators = Indicators::load(
-        &at("round.indicators", &parsed.round.indicators)?,
+}
+
+/// What the declarations say about the specs: benchmark figures and ranges name declared
+/// indicators, each source has a disclosure policy.
+fn check_sources(declared: &Declarations, sources: &[SourceSpec], problems: &mut Errors) {
+    if let (Some(rules), Some(indicators)) = (&declared.rules, &declared.indicators) {
+        problems.keep(plausibility::check_declared(rules, sources, indicators));
+    }
+    if let Some(disclosure) = &declared.disclosure {
+        for spec in sources {
+            problems.keep(disclosure.for_source(spec));
+        }
+    }
+}
+
+/// Load the manifest and check everything it names (specs, classifications, indicators, raw
+/// headers) before any record is read. Every problem found is reported, not only the first; a
+/// manifest that cannot be read or classifications that cannot be loaded stop the check at once
+/// (everything else is checked against them).
+pub(super) fn load(manifest: &Path) -> Result<Round> {
+    let parsed: ManifestFile = crate::error::read_toml(
+        manifest,
+        "round manifest",
+        "correct the manifest (README: Configuration)",
+    )?;
+    let folder = round_folder(manifest, &parsed);
+    let mut problems = Errors::default();
+    let outputs = outputs(manifest, &parsed.output, &folder, &mut problems);
+    let classifications = folder
+        .resolve(&parsed.round.classifications)
+        .map_err(|problem| {
+            Error::new(
+                manifest,
+                "round.classifications",
+                problem,
+                paths::OUTSIDE_FIX,
+            )
+        })
+        .and_then(|dir| Classifications::load(&dir));
+    let Some(classifications) = problems.keep(classifications) else {
+        return Err(problems
+            .finish()
+            .err()
+            .unwrap_or_else(|| internal(manifest)));
+    };
+    let sources = load_sources(
+        manifest,
+        &parsed.round.sources,
+        &folder,
         &classifications,
-        &contract::record_schema(),
-    )?;
-    let rules = Rules::load(
-        &at("round.rules", &parsed.round.rules)?,
-        &contract::record_schema(),
-    )?;
-    plausibility::check_declared(&rules, &sources, &indicators)?;
-    let disclosure =
-        disclosure::Policies::load(&at("round.disclosure", &parsed.round.disclosure)?)?;
-    for spec in &sources {
-        disclosure.for_source(spec)?;
-    }
-    let tables = annual::load_specs(&at("round.tables", &parsed.round.tables)?, &indicators)?;
-    let table_ids: Vec<&str> = tables.iter().map(|t| t.id.as_str()).collect();
-    let charts_path = at("round.charts", &parsed.round.charts)?;
-    let charts = charts::load_specs(&charts_path, &indicators, &table_ids)?;
-    let sdmx = sdmx::Dataflows::load(
-        &at("round.sdmx", &parsed.round.sdmx)?,
-        &classifications.dir,
-        &indicators,
-    )?;
+        &mut problems,
+    );
+    let declared = load_declarations(
+        manifest,
+        &parsed.round,
+        &folder,
+        &classifications,
+        &mut problems,
+    );
+    check_sources(&declared, &sources, &mut problems);
+    let Declarations {
+        indicators: Some(indicators),
+        rules: Some(rules),
+        disclosure: Some(disclosure),
+        tables: Some(tables),
+        charts: Some(charts),
+        sdmx: Some(sdmx),
+    } = declared
+    else {
+        return Err(problems
+            .finish()
+            .err()
+            .unwrap_or_else(|| internal(manifest)));
+    };
+    let Some(outputs) = outputs else {
+        return Err(problems
+            .finish()
+            .err()
+            .unwrap_or_else(|| internal(manifest)));
+    };
+    problems.finish()?;
     Ok(Round {
         manifest: manifest.to_path_buf(),
         name: parsed.round.name,
-        outputs: Outputs {
-            processed: at("output.processed", &parsed.output.processed)?,
-            charts: at("output.charts", &parsed.output.charts)?,
-            private: root.join(".ilms").join("private"),
-            releases: at("output.releases", &parsed.output.releases)?,
-            private_releases: root.join(".ilms").join("private-releases"),
-            keep: parsed.output.keep_releases,
-        },
+        outputs,
         publish_records: parsed.output.records,
-        root,
+        root: folder.root,
         classifications,
         sources,
         indicators,
@@ -222,4 +367,14 @@ pub(super) fn load(manifest: &Path) -> Result<Round> {
         tables,
         sdmx,
     })
+}
+
+/// A part of the round missing with no problem kept: a bug in loading, not in the round.
+fn internal(manifest: &Path) -> Error {
+    Error::new(
+        manifest,
+        "",
+        "the round could not be loaded, and no reason was recorded",
+        "report this bug with the manifest and specs",
+    )
 }

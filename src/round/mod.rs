@@ -154,11 +154,15 @@ impl Round {
     }
 
     /// Check each spec's expressions against the values its raw file holds (`ilms check`; a run
-    /// checks each source as it processes it, so that --keep-going can go past one).
+    /// checks each source as it processes it, so that --keep-going can go past one). Every
+    /// source is checked; the error reports each one that fails.
     pub fn check_expressions(&self) -> Result<()> {
-        self.sources
-            .iter()
-            .try_for_each(|spec| ingest::check_expressions(spec, &ingest::ingest(spec)?))
+        let mut problems = crate::error::Errors::default();
+        for spec in &self.sources {
+            problems
+                .keep(ingest::ingest(spec).and_then(|raw| ingest::check_expressions(spec, &raw)));
+        }
+        problems.finish()
     }
 
     /// Keep only the sources `ids` and send their release to `out` (`processed/`, `charts/` and
