@@ -112,7 +112,7 @@ fn every_kind_of_chart_is_drawn_and_not_trivial() {
             "Saudi Arabia",
         ),
         ("migrant_workers_pyramid_SGP_2024_SGP_LFS_2024", "25-34"),
-        ("outflow_by_country_2024", "not available"),
+        ("outflow_by_country_2024", "Total (no breakdown by sex)"),
         ("stock_by_country_2024", "Singapore"),
         ("outflow_time_series", "2022"),
     ] {

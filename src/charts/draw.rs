@@ -9,7 +9,8 @@ use plotters::prelude::*;
 use plotters::style::register_font;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Bar, Chart, Figure, Panel, PlannedChart};
+use super::glyphs::{text_width, Glyphs};
+use super::{Bar, Chart, Figure, Panel, PlannedChart, TOTAL_ONLY};
 use crate::annual::format_number;
 use crate::error::{Error, Result};
 
@@ -25,6 +26,8 @@ const SERIES_COLORS: [RGBColor; 6] = [
     RGBColor(86, 180, 233),
     RGBColor(230, 159, 0),
 ];
+/// Bars of a total where the source gives no breakdown by sex.
+const TOTAL_COLOR: RGBColor = RGBColor(120, 120, 120);
 const GRID: RGBColor = RGBColor(225, 225, 225);
 const GREY: RGBColor = RGBColor(80, 80, 80);
 
@@ -77,7 +80,8 @@ pub fn render(planned: &PlannedChart, svg: &Path, png: &Path) -> Result<()> {
         root.present().map_err(|e| failed(svg)(e.to_string()))?;
     }
     {
-        let root = BitMapBackend::new(png, (WIDTH, HEIGHT)).into_drawing_area();
+        // Text through `Glyphs`: plotters' own bitmap text misplaces glyphs (see glyphs.rs).
+        let root = Glyphs::new(BitMapBackend::new(png, (WIDTH, HEIGHT))).into_drawing_area();
         draw(&root, &planned.chart).map_err(|e| failed(png)(e.to_string()))?;
         root.present().map_err(|e| failed(png)(e.to_string()))?;
     }
@@ -98,47 +102,64 @@ fn styles() -> Styles {
     }
 }
 
-fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> DrawResult<DB> {
-    root.fill(&WHITE)?;
+/// `text` broken at spaces into lines no wider than `width` pixels at plotters' text size `size`
+/// (a word wider than that is a line of its own, never cut).
+fn wrap(text: &str, width: f64, size: f64, bold: bool) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if text_width(&format!("{line} {word}"), size, bold) <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
+}
+
+/// Lines of text, one under the other from `top`, `step` pixels apart; returns the y below them.
+fn draw_lines_of_text<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    lines: &[String],
+    (x, top): (i32, i32),
+    step: i32,
+    style: &TextStyle,
+) -> std::result::Result<i32, DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut y = top;
+    for line in lines {
+        root.draw(&Text::new(line.as_str(), (x, y), style.clone()))?;
+        y += step;
+    }
+    Ok(y)
+}
+
+/// The frame (title and subtitle above, notes and source below, each wrapped to the width) and
+/// the area left for the figure.
+fn draw_frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &Chart,
+) -> std::result::Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let width = f64::from(WIDTH - 80);
     let title = TextStyle::from((FONT, 34).into_font().style(FontStyle::Bold)).color(&BLACK);
     let subtitle = TextStyle::from((FONT, 24).into_font()).color(&RGBColor(60, 60, 60));
-    let s = styles();
-    root.draw(&Text::new(chart.title.as_str(), (40, 24), title))?;
-    root.draw(&Text::new(chart.subtitle.as_str(), (40, 70), subtitle))?;
-    root.draw(&Text::new(
-        chart.note_line.as_str(),
-        (40, HEIGHT as i32 - 62),
-        s.small.clone(),
-    ))?;
-    root.draw(&Text::new(
-        chart.source_line.as_str(),
-        (40, HEIGHT as i32 - 36),
-        s.small.clone(),
-    ))?;
-    let plot = root.margin(110, 90, 20, 50);
+    let small = styles().small;
+    let title_lines = wrap(&chart.title, width, 34.0, true);
+    let below_title = draw_lines_of_text(root, &title_lines, (40, 24), 36, &title)?;
+    let subtitle_lines = wrap(&chart.subtitle, width, 24.0, false);
+    let top = draw_lines_of_text(root, &subtitle_lines, (40, below_title + 10), 26, &subtitle)?;
+    let mut foot = wrap(&chart.note_line, width, 17.0, false);
+    foot.extend(wrap(&chart.source_line, width, 17.0, false));
+    let foot_top = HEIGHT as i32 - 10 - 24 * foot.len() as i32;
+    draw_lines_of_text(root, &foot, (40, foot_top), 24, &small)?;
+    Ok(root.margin(top + 16, HEIGHT as i32 - foot_top + 16, 20, 50))
+}
+
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let plot = draw_frame(root, chart)?;
     match &chart.figure {
-        Figure::Bars(panels) => {
-            let max = panels
-                .iter()
-                .flat_map(|p| p.series.iter().flat_map(|(_, v)| v.iter()))
-                .filter_map(|b| b.value())
-                .fold(0.0f64, f64::max);
-            let x_max = if max > 0.0 { max * 1.18 } else { 1.0 };
-            let areas = plot.split_evenly((1, panels.len().max(1)));
-            // With two panels the category labels need less room each.
-            let label_width = if panels.len() > 1 { 330 } else { 420 };
-            for (panel, area) in panels.iter().zip(&areas) {
-                draw_bars(
-                    root,
-                    area,
-                    panel,
-                    x_max,
-                    &chart.unit_label,
-                    chart.decimals,
-                    label_width,
-                )?;
-            }
-        }
+        Figure::Bars(panels) => draw_panels(root, &plot, panels, chart)?,
         Figure::Pyramid { bands, men, women } => draw_pyramid(
             root,
             &plot,
@@ -158,6 +179,85 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Dra
         )?,
     }
     Ok(())
+}
+
+/// Panels of grouped bars side by side on one scale, under one legend.
+fn draw_panels<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    plot: &DrawingArea<DB, Shift>,
+    panels: &[Panel],
+    chart: &Chart,
+) -> DrawResult<DB> {
+    let max = panels
+        .iter()
+        .flat_map(|p| p.series.iter().flat_map(|(_, v)| v.iter()))
+        .filter_map(|b| b.value())
+        .fold(0.0f64, f64::max);
+    let x_max = if max > 0.0 { max * 1.18 } else { 1.0 };
+    let mut entries: Vec<(&str, RGBColor)> = Vec::new();
+    for panel in panels {
+        for (k, (name, _)) in panel.series.iter().enumerate() {
+            if !entries.iter().any(|(n, _)| n == name) {
+                entries.push((name.as_str(), series_color(k, name)));
+            }
+        }
+    }
+    let below_legend = draw_legend_row(root, plot, &entries)?;
+    let areas = below_legend.split_evenly((1, panels.len().max(1)));
+    // With two panels the category labels need less room each.
+    let label_width = if panels.len() > 1 { 330 } else { 420 };
+    for (panel, area) in panels.iter().zip(&areas) {
+        draw_bars(
+            root,
+            area,
+            panel,
+            x_max,
+            &chart.unit_label,
+            chart.decimals,
+            label_width,
+        )?;
+    }
+    Ok(())
+}
+
+/// The series' legend as one framed row at the top right of `plot`, above the bars (a legend
+/// inside the plot can cover a bar); returns the area below it.
+fn draw_legend_row<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    plot: &DrawingArea<DB, Shift>,
+    entries: &[(&str, RGBColor)],
+) -> std::result::Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let (x_range, y_range) = plot.get_pixel_range();
+    let widths: Vec<i32> = entries
+        .iter()
+        .map(|(name, _)| 24 + text_width(name, 19.0, false).ceil() as i32 + 20)
+        .collect();
+    let right = x_range.end - 4;
+    let left = right - 12 - widths.iter().sum::<i32>();
+    let (top, bottom) = (y_range.start, y_range.start + 30);
+    root.draw(&Rectangle::new(
+        [(left, top), (right, bottom)],
+        WHITE.mix(0.9).filled(),
+    ))?;
+    root.draw(&Rectangle::new(
+        [(left, top), (right, bottom)],
+        RGBColor(180, 180, 180),
+    ))?;
+    let mut x = left + 12;
+    let middle = (top + bottom) / 2;
+    for ((name, color), width) in entries.iter().zip(&widths) {
+        root.draw(&Rectangle::new(
+            [(x, middle - 8), (x + 16, middle + 8)],
+            color.filled(),
+        ))?;
+        root.draw(&Text::new(
+            *name,
+            (x + 24, middle),
+            styles().label.pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+        x += width;
+    }
+    Ok(plot.margin(40, 0, 0, 0))
 }
 
 /// An axis tick: one decimal, thousands grouped, ".0" left out.
@@ -191,6 +291,49 @@ fn bar_text(bar: Bar, decimals: usize) -> String {
         Bar::Value(v) => format_number(v, decimals, true),
         Bar::Withheld => "not published".into(),
         Bar::NotAvailable => "not available".into(),
+        Bar::Omitted => String::new(),
+    }
+}
+
+/// Where the bars of a category go: for each series, the top of its bar (None: no bar, the slot
+/// is omitted), bars of one category stacked from its top, centred, `height` each.
+struct Slots {
+    n: f64,
+    height: f64,
+}
+
+impl Slots {
+    fn new(panel: &Panel) -> Self {
+        let widest = (0..panel.categories.len())
+            .map(|i| Self::shown(panel, i).count())
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        Slots {
+            n: panel.categories.len().max(1) as f64,
+            height: 0.8 / widest as f64,
+        }
+    }
+
+    /// The series with a bar in category `i`.
+    fn shown(panel: &Panel, i: usize) -> impl Iterator<Item = usize> + '_ {
+        (0..panel.series.len()).filter(move |&k| panel.series[k].1.get(i) != Some(&Bar::Omitted))
+    }
+
+    /// The top (y) of series `k`'s bar in category `i`, counted from the chart's bottom.
+    fn top(&self, panel: &Panel, i: usize, k: usize) -> Option<f64> {
+        let rank = Self::shown(panel, i).position(|s| s == k)?;
+        let count = Self::shown(panel, i).count() as f64;
+        let margin = (1.0 - count * self.height) / 2.0;
+        Some(self.n - i as f64 - margin - rank as f64 * self.height)
+    }
+}
+
+fn series_color(k: usize, name: &str) -> RGBColor {
+    if name == TOTAL_ONLY {
+        TOTAL_COLOR
+    } else {
+        SERIES_COLORS[k % SERIES_COLORS.len()]
     }
 }
 
@@ -205,7 +348,8 @@ fn draw_bars<DB: DrawingBackend>(
     label_width: u32,
 ) -> DrawResult<DB> {
     let s = styles();
-    let n = panel.categories.len().max(1) as f64;
+    let slots = Slots::new(panel);
+    let n = slots.n;
     let mut builder = ChartBuilder::on(area);
     builder.x_label_area_size(60).y_label_area_size(label_width);
     if let Some(heading) = &panel.heading {
@@ -224,23 +368,20 @@ fn draw_bars<DB: DrawingBackend>(
         .bold_line_style(GRID)
         .light_line_style(TRANSPARENT)
         .draw()?;
-    let groups = panel.series.len().max(1) as f64;
-    let height = 0.8 / groups;
+    let height = slots.height;
     for (k, (name, bars)) in panel.series.iter().enumerate() {
-        let color = SERIES_COLORS[k % SERIES_COLORS.len()];
-        let top = |i: usize| n - i as f64 - 0.1 - k as f64 * height;
-        chart
-            .draw_series(bars.iter().enumerate().map(|(i, bar)| {
-                let v = bar.value().unwrap_or(0.0);
-                Rectangle::new([(0.0, top(i) - height), (v, top(i))], color.filled())
-            }))?
-            .label(name.as_str())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 16, y + 8)], color.filled()));
-        for (i, bar) in bars.iter().enumerate() {
-            let at = bar.value().unwrap_or(0.0);
-            let (px, py) = chart.backend_coord(&(at, top(i) - height / 2.0));
+        let color = series_color(k, name);
+        let placed: Vec<(f64, Bar)> = (0..bars.len())
+            .filter_map(|i| Some((slots.top(panel, i, k)?, bars[i])))
+            .collect();
+        chart.draw_series(placed.iter().map(|&(top, bar)| {
+            let v = bar.value().unwrap_or(0.0);
+            Rectangle::new([(0.0, top - height), (v, top)], color.filled())
+        }))?;
+        for &(top, bar) in &placed {
+            let (px, py) = chart.backend_coord(&(bar.value().unwrap_or(0.0), top - height / 2.0));
             root.draw(&Text::new(
-                bar_text(*bar, decimals),
+                bar_text(bar, decimals),
                 (px + 6, py),
                 s.small.pos(Pos::new(HPos::Left, VPos::Center)),
             ))?;
@@ -248,24 +389,30 @@ fn draw_bars<DB: DrawingBackend>(
     }
     for (i, category) in panel.categories.iter().enumerate() {
         let (px, py) = chart.backend_coord(&(0.0, n - i as f64 - 0.5));
-        root.draw(&Text::new(
-            shorten(category, if label_width < 400 { 30 } else { 40 }),
-            (px - 12, py),
-            s.label.pos(Pos::new(HPos::Right, VPos::Center)),
-        ))?;
+        draw_label(root, category, (px - 12, py), f64::from(label_width) - 24.0)?;
     }
-    draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     Ok(())
 }
 
-/// A label cut at a word boundary to fit beside the bars.
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
+/// A category's label right-aligned at `at`, wrapped on lines no wider than `width`, centred on it.
+fn draw_label<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    label: &str,
+    at: (i32, i32),
+    width: f64,
+) -> DrawResult<DB> {
+    let style = styles().label.pos(Pos::new(HPos::Right, VPos::Center));
+    let lines = wrap(label, width, 19.0, false);
+    let step = 21;
+    let first = at.1 - step * (lines.len() as i32 - 1) / 2;
+    for (j, line) in lines.iter().enumerate() {
+        root.draw(&Text::new(
+            line.as_str(),
+            (at.0, first + step * j as i32),
+            style.clone(),
+        ))?;
     }
-    let cut: String = text.chars().take(max - 1).collect();
-    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
-    format!("{}…", cut.trim_end_matches([',', ';']))
+    Ok(())
 }
 
 /// Men to the left of the axis, women to the right, youngest band at the bottom.
@@ -338,11 +485,7 @@ fn draw_pyramid<DB: DrawingBackend>(
     }
     for (i, band) in bands.iter().enumerate() {
         let (px, py) = chart.backend_coord(&(-x_max, i as f64 + 0.5));
-        root.draw(&Text::new(
-            band.as_str(),
-            (px - 12, py),
-            s.label.pos(Pos::new(HPos::Right, VPos::Center)),
-        ))?;
+        draw_label(root, band, (px - 12, py), 126.0)?;
     }
     Ok(())
 }
@@ -428,11 +571,34 @@ fn draw_lines<DB: DrawingBackend>(
 #[cfg(test)]
 mod tests {
     #[test]
-    fn long_labels_are_cut_at_a_word() {
-        assert_eq!(super::shorten("Short", 30), "Short");
-        assert_eq!(
-            super::shorten("Technicians and associate professionals", 30),
-            "Technicians and associate…"
+    fn long_labels_are_wrapped_at_words_never_cut() {
+        assert_eq!(super::wrap("Short", 300.0, 19.0, false), ["Short"]);
+        let lines = super::wrap(
+            "6. Skilled agricultural, forestry and fishery workers",
+            250.0,
+            19.0,
+            false,
         );
+        assert!(lines.len() > 1, "{lines:?}");
+        assert_eq!(
+            lines.join(" "),
+            "6. Skilled agricultural, forestry and fishery workers"
+        );
+        for line in &lines {
+            assert!(super::text_width(line, 19.0, false) <= 250.0, "{line}");
+        }
+        // A word wider than the room is a line of its own, whole.
+        assert_eq!(
+            super::wrap("Unbreakableword x", 20.0, 19.0, false),
+            ["Unbreakableword", "x"]
+        );
+    }
+
+    #[test]
+    fn digits_are_laid_out_at_one_advance() {
+        // DejaVu Sans gives every digit the same advance: "1111" and "8888" are as wide.
+        let one = super::text_width("1111", 19.0, false);
+        let eight = super::text_width("8888", 19.0, false);
+        assert!(one > 0.0 && (one - eight).abs() < 0.01, "{one} {eight}");
     }
 }

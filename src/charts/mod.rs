@@ -7,6 +7,7 @@
 //! does not give as "not available": never as a zero bar.
 
 mod draw;
+mod glyphs;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -152,6 +153,9 @@ pub enum Bar {
     Withheld,
     /// Not given by the source: drawn as "not available".
     NotAvailable,
+    /// No bar in this slot: the category's figure is in another series (its total, where the
+    /// source gives no breakdown by sex).
+    Omitted,
 }
 
 impl Bar {
@@ -161,6 +165,48 @@ impl Bar {
             _ => None,
         }
     }
+}
+
+/// The legend of the bars drawn for a category the source gives at its total only.
+const TOTAL_ONLY: &str = "Total (no breakdown by sex)";
+
+/// The series men and women and, for each category whose figure by sex is not available but whose
+/// total is published (or withheld), a total bar in their place: a breakdown the source does not
+/// give is said, the figure it gives is drawn. A series left without bars is dropped.
+fn sex_series(
+    labels: [String; 2],
+    men: Vec<Bar>,
+    women: Vec<Bar>,
+    total: Vec<Bar>,
+) -> Vec<(String, Vec<Bar>)> {
+    let total_only: Vec<bool> = (0..total.len())
+        .map(|i| {
+            men.get(i) == Some(&Bar::NotAvailable)
+                && women.get(i) == Some(&Bar::NotAvailable)
+                && total[i] != Bar::NotAvailable
+        })
+        .collect();
+    let place = |bars: Vec<Bar>, shown_when: bool| -> Vec<Bar> {
+        bars.into_iter()
+            .zip(&total_only)
+            .map(|(bar, &only)| {
+                if only == shown_when {
+                    bar
+                } else {
+                    Bar::Omitted
+                }
+            })
+            .collect()
+    };
+    let [male, female] = labels;
+    [
+        (male, place(men, false)),
+        (female, place(women, false)),
+        (TOTAL_ONLY.to_string(), place(total, true)),
+    ]
+    .into_iter()
+    .filter(|(_, bars)| bars.iter().any(|b| *b != Bar::Omitted))
+    .collect()
 }
 
 /// Bars of one panel: a group per category, a bar per series.
@@ -410,8 +456,11 @@ impl<'r, 'a> SourceGroup<'r, 'a> {
             })
     }
 
-    /// Men and women by age band.
+    /// Men and women by age band; bars of the totals where the source gives no sex.
     fn pyramid(&self, cl: &Classifications) -> Figure {
+        if self.sexes.is_empty() {
+            return self.bars_by_sex(cl, &mut Vec::new());
+        }
         let categories = &self.categories;
         Figure::Pyramid {
             bands: categories.iter().map(|c| cl.label(c)).collect(),
@@ -426,11 +475,17 @@ impl<'r, 'a> SourceGroup<'r, 'a> {
         }
     }
 
-    /// A panel per sex, a bar per group compared.
+    /// A panel per sex (one of both sexes where the source gives no sex), a bar per group
+    /// compared.
     fn migrants(&self, cl: &Classifications) -> Figure {
         let categories = &self.categories;
+        let sexes = if self.sexes.is_empty() {
+            vec!["SEX_T"]
+        } else {
+            self.sexes.clone()
+        };
         Figure::Bars(
-            self.sexes
+            sexes
                 .iter()
                 .map(|sex| Panel {
                     heading: Some(cl.label(sex)),
@@ -469,19 +524,17 @@ impl<'r, 'a> SourceGroup<'r, 'a> {
                 categories.len()
             ));
         }
+        let bars =
+            |sex: &str| -> Vec<Bar> { shown.iter().map(|c| self.bar(sex, c, None)).collect() };
         Figure::Bars(vec![Panel {
             heading: None,
             categories: shown.iter().map(|c| cl.label(c)).collect(),
-            series: self
-                .sexes
-                .iter()
-                .map(|s| {
-                    (
-                        cl.label(s),
-                        shown.iter().map(|c| self.bar(s, c, None)).collect(),
-                    )
-                })
-                .collect(),
+            series: sex_series(
+                [cl.label("SEX_M"), cl.label("SEX_F")],
+                bars("SEX_M"),
+                bars("SEX_F"),
+                bars("SEX_T"),
+            ),
         }])
     }
 
@@ -499,7 +552,9 @@ impl<'r, 'a> SourceGroup<'r, 'a> {
             }
         }
         if self.sexes.is_empty() {
-            notes.push("The source does not break the figures down by sex.".into());
+            notes.push(
+                "The source does not break the figures down by sex: the bars are totals.".into(),
+            );
         }
         if let Some(keep) = spec.keep.first().filter(|_| spec.keep.len() == 1) {
             notes.insert(0, format!("{}.", cl.label(keep)));
@@ -512,6 +567,7 @@ impl<'r, 'a> SourceGroup<'r, 'a> {
 fn not_available_note(table: &AnnualTable, rows: &[&crate::annual::TableRow]) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut by_sex = false;
+    let mut total_only: Vec<&str> = Vec::new();
     for row in rows {
         let [total, men, women, _] = row.entries;
         let na = |e: Entry| e == Entry::NotAvailable;
@@ -531,6 +587,8 @@ fn not_available_note(table: &AnnualTable, rows: &[&crate::annual::TableRow]) ->
                 "{}: the source gives no figure for part of the total.",
                 row.label
             ));
+        } else if na(men) && na(women) {
+            total_only.push(&row.label);
         } else if na(men) || na(women) {
             by_sex = true;
         }
@@ -539,6 +597,15 @@ fn not_available_note(table: &AnnualTable, rows: &[&crate::annual::TableRow]) ->
         parts.insert(
             0,
             "Not available: the source does not break the figure down by sex.".into(),
+        );
+    }
+    if !total_only.is_empty() {
+        parts.insert(
+            0,
+            format!(
+                "{}: total only, the source does not break the figure down by sex.",
+                total_only.join(", ")
+            ),
         );
     }
     parts.join(" ")
@@ -560,15 +627,13 @@ fn plan_countries(spec: &ChartSpec, context: &ChartContext) -> Option<PlannedCha
         Entry::Withheld => Bar::Withheld,
         Entry::NotAvailable => Bar::NotAvailable,
     };
-    let series = [("Male", 1), ("Female", 2)]
-        .iter()
-        .map(|(label, column)| {
-            (
-                label.to_string(),
-                rows.iter().map(|r| bar(r.entries[*column])).collect(),
-            )
-        })
-        .collect();
+    let column = |k: usize| -> Vec<Bar> { rows.iter().map(|r| bar(r.entries[k])).collect() };
+    let series = sex_series(
+        ["Male".to_string(), "Female".to_string()],
+        column(1),
+        column(2),
+        column(0),
+    );
     let years: Vec<&str> = rows.iter().filter_map(|r| r.time.as_deref()).collect();
     let mut note = not_available_note(table, &rows);
     let table_year = table.stem.rsplit('_').next().unwrap_or_default();
@@ -695,3 +760,43 @@ fn time_series_lines(spec: &ChartSpec, cells: &Cells) -> (TimeSeriesLines, (Stri
 
 /// A time series' values: by (country, source type), each year's value (None: withheld).
 type TimeSeriesLines = BTreeMap<(String, String), BTreeMap<u32, Option<f64>>>;
+
+#[cfg(test)]
+mod tests {
+    use super::{sex_series, Bar, TOTAL_ONLY};
+
+    #[test]
+    fn a_total_stands_in_for_a_breakdown_by_sex_the_source_does_not_give() {
+        let (na, v) = (Bar::NotAvailable, Bar::Value);
+        let labels = || ["Male".to_string(), "Female".to_string()];
+        // The second category is given at its total only; the third not at all.
+        let series = sex_series(
+            labels(),
+            vec![v(1.0), na, na],
+            vec![v(2.0), na, na],
+            vec![v(3.0), v(5.0), na],
+        );
+        assert_eq!(
+            series,
+            vec![
+                ("Male".to_string(), vec![v(1.0), Bar::Omitted, na]),
+                ("Female".to_string(), vec![v(2.0), Bar::Omitted, na]),
+                (
+                    TOTAL_ONLY.to_string(),
+                    vec![Bar::Omitted, v(5.0), Bar::Omitted]
+                ),
+            ]
+        );
+        // A source with no sex at all: the totals alone, withheld ones included.
+        let series = sex_series(
+            labels(),
+            vec![na, na],
+            vec![na, na],
+            vec![v(4.0), Bar::Withheld],
+        );
+        assert_eq!(
+            series,
+            vec![(TOTAL_ONLY.to_string(), vec![v(4.0), Bar::Withheld])]
+        );
+    }
+}
