@@ -227,6 +227,8 @@ pub struct TableContext<'a> {
     pub reliability: Reliability,
     /// Named in the table's source line.
     pub round_name: &'a str,
+    /// Every code's label (a validation note's text).
+    pub labels: &'a crate::labels::Labels,
     /// Sources that failed as a whole in this run: an "n/a" row each, with the reason.
     pub failed: Vec<FailedSource>,
 }
@@ -454,11 +456,16 @@ fn unreliable_columns(entries: [Entry; 4]) -> Vec<&'static str> {
 
 /// The footnote of a rule a source's cells are marked with: perturbation, or a validation
 /// warning.
-fn rule_note(rule: &str) -> String {
+fn rule_note(rule: &str, labels: &crate::labels::Labels) -> String {
     if rule == crate::cells::PERTURBED_NOTE {
         "Figures perturbed by a few persons to protect confidentiality (cell-key method); totals may differ slightly from the sum of their parts.".to_string()
     } else {
-        format!("The source fails validation rule '{rule}' (a warning); see the round's validation report.")
+        // The rule's label says what failed; its id finds it in the validation report.
+        let what = labels
+            .label(&format!("ilms:{rule}"))
+            .map(|l| format!("{l}: "))
+            .unwrap_or_default();
+        format!("{what}the source fails validation rule '{rule}' (a warning); see the round's validation report.")
     }
 }
 
@@ -586,7 +593,7 @@ impl RowBuilder<'_> {
             .flat_map(|&i| self.cells.notes[i].iter().map(String::as_str))
             .collect();
         for rule in checked {
-            row_notes.push(notes.add(rule_note(rule)));
+            row_notes.push(notes.add(rule_note(rule, self.context.labels)));
         }
         row_notes.sort_unstable();
         row_notes.dedup();

@@ -20,6 +20,7 @@ pub mod cells;
 pub mod charts;
 pub mod classifications;
 pub mod contract;
+pub mod dictionary;
 #[deny(missing_docs)]
 pub mod diff;
 pub mod disclosure;
@@ -33,6 +34,7 @@ pub mod indicators;
 pub mod ingest;
 pub mod inspect;
 pub mod installation;
+pub mod labels;
 pub mod lookup;
 #[deny(missing_docs)]
 pub mod outcome;

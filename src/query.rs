@@ -49,6 +49,7 @@ pub fn query(processed: &Path, sql: &str, output: QueryOutput) -> Result<String>
     for (name, file) in [
         ("coverage", "coverage.parquet"),
         ("validation", "validation.parquet"),
+        ("labels", "labels.parquet"),
     ] {
         let path = root.join(file);
         if path.is_file() {

@@ -28,6 +28,8 @@ pub struct ReportInput<'a> {
     /// (title, SVG document) per chart.
     pub charts: Vec<(String, String)>,
     pub classifications: &'a Classifications,
+    /// Every code's label: indicators and rules are shown with their text.
+    pub labels: &'a crate::labels::Labels,
 }
 
 const STYLE: &str = "
@@ -39,6 +41,7 @@ th { background: #f0f4f8; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .matrix td { text-align: center; min-width: 3.2rem; }
 .matrix th.ind { white-space: nowrap; font-family: monospace; font-weight: normal; }
+.matrix th.ind span, td span.lbl { display: block; font-family: 'DejaVu Sans', Arial, sans-serif; font-size: .75rem; color: #555; white-space: normal; min-width: 14rem; }
 .pub { background: #d7efe3; } .part { background: #fbe7c6; } .wh { background: #f6cfc0; } .na { color: #888; }
 .fail-error { background: #f6cfc0; } .fail-warning { background: #fbe7c6; }
 .notes { font-size: .8rem; color: #444; } figure { margin: 1.5rem 0; } figure svg { width: 100%; height: auto; border: 1px solid #eee; }
@@ -166,7 +169,12 @@ fn coverage_section(input: &ReportInput, out: &mut String) {
     }
     out.push_str("</tr>\n");
     for indicator in &input.report.indicators {
-        out.push_str(&format!("<tr><th class=\"ind\">{}</th>", esc(indicator)));
+        let label = input.labels.label(indicator).unwrap_or_default();
+        out.push_str(&format!(
+            "<tr><th class=\"ind\">{}<span>{}</span></th>",
+            esc(indicator),
+            esc(&label)
+        ));
         for (area, time) in &columns {
             let key = (indicator.as_str(), area.as_str(), time.as_str());
             match counts.get(&key) {
@@ -205,10 +213,11 @@ fn validation_section(input: &ReportInput, out: &mut String) {
     ));
     let row = |r: &crate::validate::RuleResult, class: &str| {
         format!(
-            "<tr class=\"{class}\"><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
+            "<tr class=\"{class}\"><td>{}</td><td>{}</td><td>{}<span class=\"lbl\">{}</span></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
             esc(r.severity.name()),
             esc(&r.source_id),
             esc(&r.rule),
+            esc(&input.labels.label(&format!("ilms:{}", r.rule)).unwrap_or_default()),
             r.items,
             r.passes,
             r.fails,

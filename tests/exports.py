@@ -70,8 +70,10 @@ def main(root):
             fail(f"{key}: SDMX status {status!r}, Parquet {c.obs_status!r}")
 
     ilostat = pd.read_csv(f"{root}/processed/indicators_ilostat.csv", dtype={"time": str}, encoding="utf-8-sig")
-    expected = ["ref_area", "source", "indicator", "sex", "classif1", "classif2", "time", "obs_value", "obs_status",
-                "note_classif", "note_indicator", "note_source"]
+    codes = ["ref_area", "source", "indicator", "sex", "classif1", "classif2", "time", "obs_value", "obs_status",
+             "note_classif", "note_indicator", "note_source"]
+    # Each code column is followed by its label, as in ILOSTAT's labelled bulk files.
+    expected = [c for code in codes for c in ([code] if code in ("time", "obs_value") else [code, f"{code}.label"])]
     if list(ilostat.columns) != expected:
         fail(f"ILOSTAT CSV columns {list(ilostat.columns)}")
     keys = ["ref_area", "source", "indicator", "sex", "classif1", "classif2", "time"]

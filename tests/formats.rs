@@ -459,15 +459,16 @@ const HEADER_ONLY: [(&str, &str); 18] = [
 fn published_for(round: &FixtureRound, id: &str) -> Vec<String> {
     let mut found = Vec::new();
     // Its rows there say "not available" (no value, status "O"); a value is a publication.
-    for (file, value_at) in [("indicators_ilostat.csv", 7), ("indicators_sdmx.csv", 10)] {
+    // The ILOSTAT CSV's obs_value follows six code columns and their labels.
+    for (file, value_at) in [("indicators_ilostat.csv", 13), ("indicators_sdmx.csv", 10)] {
         let csv = fs::read_to_string(round.path(&format!("processed/{file}"))).unwrap_or_default();
         found.extend(
             csv.lines()
                 .filter(|l| l.contains(id))
                 // SDMX-CSV's missing value is NaN.
                 .filter(|l| {
-                    l.split(',')
-                        .nth(value_at)
+                    csv_fields(l)
+                        .get(value_at)
                         .is_some_and(|v| !v.is_empty() && v != "NaN")
                 })
                 .map(|l| format!("{file}: {l}")),
@@ -631,4 +632,18 @@ fn workbooks_are_read_within_a_memory_budget_and_a_far_stray_cell_is_ignored() {
         "{}",
         text(&bomb.stderr)
     );
+}
+
+/// A CSV line's fields (labels may hold quoted commas).
+fn csv_fields(line: &str) -> Vec<String> {
+    let (mut fields, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(std::mem::take(&mut field)),
+            c => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
 }

@@ -15,6 +15,7 @@ use crate::error::{Error, Errors, Result};
 use crate::indicators::Indicators;
 use crate::ingest;
 use crate::installation;
+use crate::labels::{LabelSources, Labels};
 use crate::paths::{self, RoundFolder};
 use crate::plausibility;
 use crate::publish::Outputs;
@@ -53,6 +54,11 @@ struct RoundSection {
     /// Folders outside the round's own that its paths may lead to (e.g. a shared raw-data drive).
     #[serde(default)]
     outside_folders: Vec<PathBuf>,
+    /// Folder of `<language>.csv` label files, and the language the outputs are labelled in.
+    #[serde(default = "crate::labels::default_folder")]
+    labels: PathBuf,
+    #[serde(default = "crate::labels::default_language")]
+    language: String,
 }
 
 fn default_disclosure() -> PathBuf {
@@ -259,9 +265,10 @@ fn load_declarations(
             )
         });
     let sdmx = indicators.as_ref().and_then(|indicators| {
-        problems.keep(at("round.sdmx", &section.sdmx).and_then(|path| {
-            sdmx::Dataflows::load(&path, &classifications.dir, indicators)
-        }))
+        problems.keep(
+            at("round.sdmx", &section.sdmx)
+                .and_then(|path| sdmx::Dataflows::load(&path, &classifications.dir, indicators)),
+        )
     });
     Declarations {
         indicators,
@@ -311,10 +318,7 @@ pub(super) fn load(manifest: &Path) -> Result<Round> {
         })
         .and_then(|dir| Classifications::load(&dir));
     let Some(classifications) = problems.keep(classifications) else {
-        return Err(problems
-            .finish()
-            .err()
-            .unwrap_or_else(|| internal(manifest)));
+        return Err(stopped(problems, manifest));
     };
     let sources = load_sources(
         manifest,
@@ -340,18 +344,28 @@ pub(super) fn load(manifest: &Path) -> Result<Round> {
         sdmx: Some(sdmx),
     } = declared
     else {
-        return Err(problems
-            .finish()
-            .err()
-            .unwrap_or_else(|| internal(manifest)));
+        return Err(stopped(problems, manifest));
     };
     let Some(outputs) = outputs else {
-        return Err(problems
-            .finish()
-            .err()
-            .unwrap_or_else(|| internal(manifest)));
+        return Err(stopped(problems, manifest));
     };
+    let labels = problems.keep(
+        folder
+            .resolve(&parsed.round.labels)
+            .map_err(|problem| Error::new(manifest, "round.labels", problem, paths::OUTSIDE_FIX))
+            .and_then(|folder| {
+                Labels::load(&LabelSources {
+                    classifications: &classifications,
+                    sources: &sources,
+                    indicators: &indicators,
+                    rules: &rules,
+                    folder: &folder,
+                    language: &parsed.round.language,
+                })
+            }),
+    );
     problems.finish()?;
+    let labels = labels.ok_or_else(|| internal(manifest))?;
     Ok(Round {
         manifest: manifest.to_path_buf(),
         name: parsed.round.name,
@@ -366,10 +380,19 @@ pub(super) fn load(manifest: &Path) -> Result<Round> {
         charts,
         tables,
         sdmx,
+        labels,
     })
 }
 
 /// A part of the round missing with no problem kept: a bug in loading, not in the round.
+/// The problems that stopped loading (a step that failed keeps its problem in `problems`).
+fn stopped(problems: Errors, manifest: &Path) -> Error {
+    problems
+        .finish()
+        .err()
+        .unwrap_or_else(|| internal(manifest))
+}
+
 fn internal(manifest: &Path) -> Error {
     Error::new(
         manifest,

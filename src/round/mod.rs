@@ -49,6 +49,8 @@ pub struct Round {
     pub charts: Vec<ChartSpec>,
     /// The annual table declarations (`[round] tables`).
     pub tables: Vec<TableSpec>,
+    /// Every code's label, in the round's language (`[round] labels`, `language`).
+    pub labels: crate::labels::Labels,
     /// The release folders and the links users open (`processed/`, `charts/`, `.ilms/private`).
     pub outputs: Outputs,
     /// Whether harmonized records are published (`[output] records`).
@@ -111,6 +113,7 @@ impl Round {
             source_titles,
             reliability: self.reliability(),
             round_name: &self.name,
+            labels: &self.labels,
             failed: Vec::new(),
         }
     }

@@ -154,10 +154,11 @@ impl Round {
             &frame,
             &["ref_area", "time"],
         )?;
-        let csv = export::ilostat_csv(&frame)
+        let csv = export::ilostat_csv(&frame, &self.labels)
             .map_err(|e| Error::polars(at, "write the ILOSTAT CSV", e))?;
         release.write_text(Folder::Processed, "indicators_ilostat.csv", csv)?;
-        self.write_sdmx(release, &frame, cells)
+        self.write_sdmx(release, &frame, cells)?;
+        self.write_labels_and_dictionary(release)
     }
 
     /// The SDMX-CSV of the combined dataflow, one per ILOSTAT 2026 dataflow, and their structures.
@@ -179,6 +180,32 @@ impl Round {
             release_id: release.id(),
         });
         release.write_text(Folder::Processed, sdmx::STRUCTURE_FILE, structure)?;
+        Ok(())
+    }
+
+    /// labels.parquet (every code's label) and the data dictionary (Markdown and JSON).
+    fn write_labels_and_dictionary(&self, release: &mut Release) -> Result<()> {
+        let at = &self.outputs.processed;
+        let mut labels = self
+            .labels
+            .frame()
+            .map_err(|e| Error::polars(at, "assemble the labels", e))?;
+        release.write_parquet(Folder::Processed, "labels.parquet", &mut labels)?;
+        let dictionary = crate::dictionary::Dictionary::load(at)?;
+        release.write_text(
+            Folder::Processed,
+            "data_dictionary.md",
+            dictionary.markdown(&self.labels),
+        )?;
+        let json = dictionary.json(&self.labels).map_err(|e| {
+            Error::new(
+                at.join("data_dictionary.json"),
+                "",
+                e.to_string(),
+                "report this bug",
+            )
+        })?;
+        release.write_text(Folder::Processed, "data_dictionary.json", json)?;
         Ok(())
     }
 
@@ -267,6 +294,7 @@ impl Round {
             tables,
             charts,
             classifications: &self.classifications,
+            labels: &self.labels,
         });
         release.write_text(Folder::Processed, "report.html", page)?;
         let log_path = release.final_path(Folder::Processed, "run_log.json");
