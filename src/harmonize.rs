@@ -336,6 +336,10 @@ pub fn keyed_hash(key: &[u8], text: &str) -> String {
     outer[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// What the quarantine and the coverage report show instead of a value of a personal identifier
+/// column (none can reach them: the spec refuses mapping or reading one; this is the second guard).
+pub const MASKED: &str = "<personal identifier, masked>";
+
 /// One line of a source's mapping coverage report: a raw code of a variable, how many records
 /// carry it, and what it became.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -422,7 +426,10 @@ pub fn coverage_lines(spec: &SourceSpec, results: &[DataFrame]) -> PolarsResult<
                 outcome: outcome.to_string(),
                 records: records.get(i).unwrap_or(0),
                 weighted: weighted.get(i).unwrap_or(0.0),
-                raw_code,
+                raw_code: match spec.record.identifiers().contains(&mapping.column) {
+                    true => MASKED.to_string(),
+                    false => raw_code,
+                },
             });
         }
     }

@@ -17,18 +17,53 @@ impl RoundFolder {
     /// an allowed outside folder (links followed); otherwise the problem, for a message.
     pub fn resolve(&self, path: &Path) -> Result<PathBuf, String> {
         let joined = self.root.join(path);
-        let real = real_path(&joined);
+        if self.allowed(&real_path(&joined)) {
+            return Ok(joined);
+        }
+        Err(self.outside(path))
+    }
+
+    /// A folder the round reads every file of (`schemas/rules/`, the classifications), resolved
+    /// as [`RoundFolder::resolve`] does, and every file and folder under it too: a link inside it
+    /// to a file outside the round is refused like a path naming that file.
+    pub fn resolve_folder(&self, dir: &Path) -> Result<PathBuf, String> {
+        let resolved = self.resolve(dir)?;
+        self.check_entries(&resolved, dir, 0)?;
+        Ok(resolved)
+    }
+
+    fn check_entries(&self, dir: &Path, shown: &Path, depth: usize) -> Result<(), String> {
+        // Not a folder, or unreadable: the loader that reads it says so.
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            let (path, shown) = (entry.path(), shown.join(entry.file_name()));
+            let real = real_path(&path);
+            if !self.allowed(&real) {
+                return Err(self.outside(&shown));
+            }
+            // Deep enough for any schemas folder; a link loop inside the round ends here.
+            if real.is_dir() && depth < 8 {
+                self.check_entries(&path, &shown, depth + 1)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a real path is inside the round folder or an allowed outside folder.
+    fn allowed(&self, real: &Path) -> bool {
         // An empty root is the working folder (a manifest named without a folder).
         let root = match self.root.as_os_str().is_empty() {
             true => Path::new("."),
             false => self.root.as_path(),
         };
-        if real.starts_with(real_path(root))
+        real.starts_with(real_path(root))
             || self.outside.iter().any(|f| real.starts_with(real_path(f)))
-        {
-            return Ok(joined);
-        }
-        Err(format!(
+    }
+
+    fn outside(&self, path: &Path) -> String {
+        format!(
             "{} leads outside the round folder{}",
             path.display(),
             if self.outside.is_empty() {
@@ -36,7 +71,7 @@ impl RoundFolder {
             } else {
                 " and the folders of [round] outside_folders".into()
             }
-        ))
+        )
     }
 }
 
@@ -92,6 +127,33 @@ mod tests {
         };
         assert!(working.resolve(Path::new("/etc/passwd")).is_err());
         assert!(working.resolve(Path::new("raw/a.csv")).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_inside_a_read_folder_to_a_file_outside_is_refused() {
+        let round = tempfile_dir().join("links");
+        std::fs::create_dir_all(round.join("schemas/rules")).expect("folder");
+        let link = round.join("schemas/rules/x.toml");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink("/etc/passwd", &link).expect("link");
+        let folder = RoundFolder {
+            root: round.clone(),
+            outside: Vec::new(),
+        };
+        let refused = folder.resolve_folder(Path::new("schemas/rules"));
+        assert!(
+            refused
+                .as_ref()
+                .is_err_and(|e| e.starts_with("schemas/rules/x.toml leads outside")),
+            "{refused:?}"
+        );
+        assert!(folder.resolve(Path::new("schemas/rules")).is_ok());
+        let allowed = RoundFolder {
+            root: round,
+            outside: vec![PathBuf::from("/etc")],
+        };
+        assert!(allowed.resolve_folder(Path::new("schemas/rules")).is_ok());
     }
 
     fn tempfile_dir() -> PathBuf {

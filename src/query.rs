@@ -1,10 +1,15 @@
 //! `ilms query`: SQL over a round's published outputs, for analysts.
 //!
 //! Tables: `indicators` (the Hive-partitioned cells, with ref_area and time read from the folder
-//! names, both as text), `records` (harmonized records of every source), `quarantine`, `coverage`
-//! and `validation`. Polars SQL: SELECT, WHERE, GROUP BY, JOIN, ORDER BY, LIMIT.
+//! names, both as text), `records` (harmonized records of every source), `quarantine`, `coverage`,
+//! `validation` and `labels` (every code's label). Polars SQL: SELECT, WHERE, GROUP BY, JOIN, ORDER BY, LIMIT.
+//!
+//! Read-only: only a query statement is run (SELECT, WITH, ...), file-reading functions are
+//! refused ([`crate::expression::guard`]), and the tables are scans of one sealed release. A query
+//! runs under a time and a memory limit ([`QueryLimits`], a watchdog thread).
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use polars::prelude::*;
 use polars::sql::SQLContext;
@@ -18,18 +23,119 @@ pub enum QueryOutput {
     Table,
     /// CSV on standard output, for a spreadsheet or another tool.
     Csv,
+    /// JSON: an array with one object per row (column name to value; null for a missing value).
+    Json,
+}
+
+/// What one query may use: past either limit the process ends with an error and exit 1.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryLimits {
+    /// Wall-clock time from the start of the query.
+    pub timeout: Duration,
+    /// Resident memory of the process, in bytes (measured on Linux only: /proc/self/status).
+    pub max_memory: u64,
+}
+
+/// How often the watchdog looks at the clock and the memory.
+const WATCH_EVERY: Duration = Duration::from_millis(20);
+
+/// Start a thread that ends the process (exit 1, a message on standard error) when the query
+/// runs longer than `limits.timeout` or the process holds more than `limits.max_memory` bytes.
+/// Polars cannot be interrupted mid-plan, so the process ends: a query only reads, nothing is
+/// left half-written.
+pub fn watchdog(processed: &Path, limits: QueryLimits) {
+    let processed = processed.to_path_buf();
+    let start = Instant::now();
+    let spawned = std::thread::Builder::new()
+        .name("ilms-query-watchdog".into())
+        .spawn(move || loop {
+            std::thread::sleep(WATCH_EVERY);
+            let problem = if start.elapsed() > limits.timeout {
+                format!(
+                    "the query ran longer than its time limit ({} s)",
+                    limits.timeout.as_secs_f64()
+                )
+            } else if let Some(rss) = resident_bytes().filter(|b| *b > limits.max_memory) {
+                format!(
+                    "the query used {} MiB of memory, more than its limit ({} MiB)",
+                    rss >> 20,
+                    limits.max_memory >> 20
+                )
+            } else {
+                continue;
+            };
+            let error = Error::new(
+                &processed,
+                "query",
+                problem,
+                "narrow the query (WHERE on ref_area, time or indicator; LIMIT), or raise --timeout / --max-memory",
+            );
+            eprintln!("error: {error}");
+            std::process::exit(1);
+        });
+    // Without the thread the query still runs, unguarded: say so rather than refuse it.
+    if let Err(e) = spawned {
+        eprintln!("warning: the query runs without its time and memory limits ({e})");
+    }
+}
+
+/// The process's resident memory in bytes (Linux: `VmRSS` of /proc/self/status); None elsewhere.
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Only statements that read: a query (SELECT, WITH, FROM, VALUES) or a look at the tables (SHOW,
+/// DESCRIBE, EXPLAIN). Polars' CREATE, INSERT, DROP or TRUNCATE would only touch its in-memory
+/// catalogue, but a user typing them expects a change ilms never makes.
+fn read_only(sql: &str) -> std::result::Result<(), String> {
+    let mut rest = sql.trim_start();
+    // Leading comments are skipped.
+    loop {
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.split_once('\n').map_or("", |(_, r)| r).trim_start();
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, r)| r).trim_start();
+        } else {
+            break;
+        }
+    }
+    let word: String = rest
+        .trim_start_matches('(')
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    const READING: [&str; 7] = [
+        "SELECT", "WITH", "FROM", "VALUES", "SHOW", "DESCRIBE", "EXPLAIN",
+    ];
+    if READING.contains(&word.as_str()) {
+        return Ok(());
+    }
+    Err(format!(
+        "'{}' is not a query: ilms query only reads the current release",
+        if word.is_empty() {
+            rest.chars().take(20).collect()
+        } else {
+            word
+        }
+    ))
 }
 
 /// Run `sql` over the outputs in `processed` and render the result.
 pub fn query(processed: &Path, sql: &str, output: QueryOutput) -> Result<String> {
-    crate::expression::guard(sql).map_err(|problem| {
-        Error::new(
-            processed,
-            "query",
-            problem,
-            "query the release's tables: indicators, records, quarantine, coverage, validation",
-        )
-    })?;
+    read_only(sql)
+        .and_then(|_| crate::expression::guard(sql))
+        .map_err(|problem| {
+            Error::new(
+                processed,
+                "query",
+                problem,
+                "query the release's tables: indicators, records, quarantine, coverage, validation, labels",
+            )
+        })?;
     // Resolved once: the whole query reads one release even if a run makes another current.
     let current = std::fs::canonicalize(processed).unwrap_or_else(|_| processed.to_path_buf());
     let root = current.as_path();
@@ -77,30 +183,74 @@ pub fn query(processed: &Path, sql: &str, output: QueryOutput) -> Result<String>
         )
     };
     let plan = context.execute(sql).map_err(bad_query)?;
-    let mut frame = match plan.clone().collect() {
-        // polars 0.55 fails COUNT(*) over a union of Parquet scans (records, quarantine) when it
-        // pushes the empty projection down ("casting from UInt32 to UInt128"); without that
-        // push-down the same plan counts right.
+    let mut frame = collect(plan).map_err(bad_query)?;
+    render(processed, &mut frame, output)
+}
+
+/// Run a query's plan. polars 0.55 fails some aggregates over a union of Parquet scans (records,
+/// quarantine: COUNT(*) reads no column, "casting from UInt32 to UInt128") when it pushes the
+/// projection down; without that push-down the same plan counts right.
+fn collect(plan: LazyFrame) -> PolarsResult<DataFrame> {
+    match plan.clone().collect() {
         Err(e) if e.to_string().contains("casting from UInt32 to UInt128") => {
             plan.with_projection_pushdown(false).collect()
         }
         other => other,
     }
-    .map_err(bad_query)?;
+}
+
+/// The result as the user asked for it.
+fn render(processed: &Path, frame: &mut DataFrame, output: QueryOutput) -> Result<String> {
     match output {
         QueryOutput::Csv => {
             let mut out = Vec::new();
             CsvWriter::new(&mut out)
-                .finish(&mut frame)
+                .finish(frame)
                 .map_err(|e| Error::polars(processed, "write the result as CSV", e))?;
             Ok(String::from_utf8_lossy(&out).into_owned())
         }
+        QueryOutput::Json => {
+            let rows = json_rows(frame);
+            let text = serde_json::to_string_pretty(&rows)
+                .map_err(|e| Error::new(processed, "query", e.to_string(), "report this bug"))?;
+            Ok(text + "\n")
+        }
         QueryOutput::Table => {
             let rows = frame.height();
-            let shown = format_table(&frame);
+            let shown = format_table(frame);
             Ok(format!("{shown}\n{rows} rows\n"))
         }
     }
+}
+
+/// One JSON object per row: numbers as numbers (a non-finite float as null), booleans as
+/// booleans, null as null, anything else as its text.
+fn json_rows(frame: &DataFrame) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    use serde_json::Value;
+    let columns = frame.columns();
+    (0..frame.height())
+        .map(|row| {
+            columns
+                .iter()
+                .map(|c| {
+                    let value = match c.get(row) {
+                        Ok(AnyValue::Null) | Err(_) => Value::Null,
+                        Ok(AnyValue::Boolean(b)) => Value::Bool(b),
+                        Ok(AnyValue::String(s)) => Value::from(s),
+                        Ok(AnyValue::StringOwned(s)) => Value::from(s.as_str()),
+                        Ok(AnyValue::Float64(f)) => Value::from(f),
+                        Ok(AnyValue::Float32(f)) => Value::from(f as f64),
+                        Ok(v) if v.is_integer() => match v.extract::<i64>() {
+                            Some(i) => Value::from(i),
+                            None => v.extract::<u64>().map_or(Value::Null, Value::from),
+                        },
+                        Ok(v) => Value::from(v.to_string()),
+                    };
+                    (c.name().to_string(), value)
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// The published indicator cells (`processed/indicators/`, Hive-partitioned), with `ref_area` and

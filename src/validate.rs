@@ -90,6 +90,12 @@ fn rules_for(spec: &SourceSpec, rules: &Rules, provided: &BTreeSet<String>) -> V
             message: rule.message.clone(),
         });
     }
+    // A personal identifier's value never reaches the quarantine (the spec already refuses them).
+    for rule in &mut applied {
+        if spec.record.identifiers().contains(&rule.column) {
+            rule.raw_value = lit(crate::harmonize::MASKED);
+        }
+    }
     applied
 }
 

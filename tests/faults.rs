@@ -16,8 +16,9 @@ mod common;
 use common::{assert_whole_release, collect_files, text, Round};
 
 /// The steps of publishing, in order: every file written into the release's own folder, its
-/// release.json, the folder renamed to its id (sealed), the `current` link switched.
-const STEPS: [&str; 4] = ["write", "manifest", "seal", "switch"];
+/// release.json, the files and folders flushed to disk, the folder renamed to its id (sealed),
+/// the `current` link switched.
+const STEPS: [&str; 5] = ["write", "manifest", "sync", "seal", "switch"];
 
 fn trial_args() -> Vec<&'static str> {
     vec![

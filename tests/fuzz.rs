@@ -1,5 +1,4 @@
-//! Mutation fuzzing of the readers (all but .xls: see RELIABILITY.md) and of the spec, rule and
-//! policy parsers, within a short budget.
+//! Mutation fuzzing of the readers and of the spec, rule and policy parsers, within a short budget.
 //!
 //! The corpus is committed: the format fixtures (`tests/fixtures/formats/raw/`: delimited text in
 //! four encodings, xlsx, xls, dta 114-119, sav, zsav, parquet) and the sample round's specs and
@@ -7,8 +6,10 @@
 //! duplicated or cut short; inside an .xlsx, its sheet's XML) with a seeded generator and reads it
 //! as `ilms inspect` or `ilms check` would. Any outcome but a value or an `ilms::Error` (a panic, an
 //! abort, a stack overflow) fails the test; before each execution the input is written to
-//! `target/tmp/fuzz-last-input.*`, so a crash that kills the process can be replayed. Runs per target:
-//! `ILMS_FUZZ_RUNS` (default 150); seed: `ILMS_FUZZ_SEED` (default 1).
+//! `target/tmp/fuzz-last-input.*`, so a crash that kills the process can be replayed. .xls inputs
+//! (the intact fixture and the damaged file a fuzz run found, `tests/fixtures/crashes/`) are read
+//! by the `ilms inspect` binary under a 4 GB memory limit, so that an abort fails the test instead
+//! of ending it. Runs per target: `ILMS_FUZZ_RUNS` (default 150); seed: `ILMS_FUZZ_SEED` (default 1).
 
 use std::fs;
 use std::io::{Read, Write};
@@ -171,8 +172,6 @@ fn every_reader_survives_mutated_files_with_a_value_or_an_error() {
         "lfs_utf16.tsv",
         "lfs.txt",
         "lfs.xlsx",
-        // .xls is left out: a damaged one can make calamine reserve memory for the sheet size its
-        // DIMENSIONS record claims while it opens the file (RELIABILITY.md, "Found by fuzzing").
         "lfs_114.dta",
         "lfs_118.dta",
         "lfs.sav",
@@ -186,6 +185,56 @@ fn every_reader_survives_mutated_files_with_a_value_or_an_error() {
     }
     eprintln!(
         "readers fuzzed in {:.1} s (seed {}): {}",
+        started.elapsed().as_secs_f64(),
+        seed(),
+        summary.join("; ")
+    );
+}
+
+/// Each mutation of an .xls read by `ilms inspect` in a process of its own under a 4 GB
+/// address-space limit: exit 0 or 1 is a value or a clean error; anything else (an abort, a
+/// signal, a panic's 101) is a crash.
+#[cfg(unix)]
+#[test]
+fn the_xls_reader_survives_mutated_files_with_a_value_or_an_error() {
+    let mut rng = Rng(seed().wrapping_mul(0x94d0_49bb_1331_11eb) | 1);
+    let started = Instant::now();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut summary = Vec::new();
+    for fixture in [
+        "tests/fixtures/formats/raw/lfs.xls",
+        "tests/fixtures/crashes/xls_claims_a_huge_sheet.xls",
+    ] {
+        let input = fs::read(repo.join(fixture)).expect("fixture");
+        let path = last_input("xls");
+        let mut errors = 0;
+        for run in 0..runs() {
+            fs::write(&path, mutate(&input, &mut rng)).expect("write the input");
+            let output = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!(
+                    "ulimit -v 4000000; exec '{}' inspect '{}'",
+                    env!("CARGO_BIN_EXE_ilms"),
+                    path.display()
+                ))
+                .output()
+                .expect("sh");
+            match output.status.code() {
+                Some(0) => {}
+                Some(1) => errors += 1,
+                _ => panic!(
+                    "{fixture}: run {run} (seed {}) crashed ({}): {}; the input is in {}",
+                    seed(),
+                    output.status,
+                    String::from_utf8_lossy(&output.stderr),
+                    path.display()
+                ),
+            }
+        }
+        summary.push(format!("{fixture}: {} runs, {errors} clean errors", runs()));
+    }
+    eprintln!(
+        "xls fuzzed in {:.1} s (seed {}): {}",
         started.elapsed().as_secs_f64(),
         seed(),
         summary.join("; ")

@@ -10,6 +10,7 @@
 //! export from desktop tools, read into memory and converted to the same text columns. Whatever the
 //! format, the same records give the same text: a missing value is "", a whole number has no ".0".
 
+mod biff;
 mod labelled;
 mod text;
 mod workbook;

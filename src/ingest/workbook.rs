@@ -402,37 +402,87 @@ fn numbered_frame(
 /// file that unpacks to gigabytes (a zip bomb) is refused before it is read.
 const MAX_UNPACKED: u64 = 1 << 30;
 
-/// Refuse an .xlsx whose parts declare more than [`MAX_UNPACKED`] bytes once unpacked.
+/// Refuse an .xlsx with a part that unpacks to more than [`MAX_UNPACKED`] bytes: the size each part
+/// declares first, then the bytes it really unpacks to, counted as it is decompressed (a zip may
+/// understate its sizes), before the workbook reader loads any of it.
 fn check_unpacked_size(path: &Path) -> Result<()> {
     let Ok(file) = std::fs::File::open(path) else {
         return Ok(()); // opening it again below gives the error
     };
-    let Ok(mut archive) = zip::ZipArchive::new(file) else {
+    let Ok(mut archive) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
         return Ok(()); // not a zip: an .xls, or damaged (the reader says which)
     };
+    let limit = MAX_UNPACKED;
     for index in 0..archive.len() {
-        let Ok(part) = archive.by_index_raw(index) else {
+        let Ok((name, declared, packed)) = archive.by_index_raw(index).map(|p| {
+            let name = p.name().map(|n| n.into_owned()).unwrap_or_default();
+            (name, p.size(), p.compressed_size())
+        }) else {
             continue;
         };
-        if part.size() > MAX_UNPACKED {
-            return Err(Error::new(
-                path,
-                part.name().map(|n| n.into_owned()).unwrap_or_default(),
-                format!(
-                    "this part of the workbook unpacks to {} MB ({} MB packed), more than ilms reads (1,024 MB)",
-                    part.size() >> 20,
-                    part.compressed_size() >> 20
+        let problem = if declared > limit {
+            format!(
+                "this part of the workbook unpacks to {} MB ({} MB packed)",
+                declared >> 20,
+                packed >> 20
+            )
+        } else {
+            // A part that cannot be opened is left to the reader, which names the problem.
+            let Ok(part) = archive.by_index(index) else {
+                continue;
+            };
+            match counted_bytes(part, limit) {
+                Ok(unpacked) if unpacked <= limit => continue,
+                Ok(_) => format!(
+                    "this part of the workbook unpacks to more than {} ({} MB packed), though the file says {declared} bytes",
+                    size_text(limit),
+                    packed >> 20
                 ),
-                "save the table alone in a new workbook, or as CSV",
-            ));
-        }
+                // The decompressor stops a part that gives more than it declares.
+                Err(e) => {
+                    return Err(Error::new(
+                        path,
+                        name,
+                        format!("this part of the workbook cannot be unpacked as the file declares it ({declared} bytes): {e}"),
+                        "the file is damaged or crafted: save the table again from Excel or LibreOffice, or as CSV",
+                    ))
+                }
+            }
+        };
+        return Err(Error::new(
+            path,
+            name,
+            format!("{problem}, more than ilms reads ({})", size_text(limit)),
+            "save the table alone in a new workbook, or as CSV",
+        ));
     }
     Ok(())
+}
+
+fn size_text(bytes: u64) -> String {
+    match bytes % (1 << 20) {
+        0 => format!("{} MB", bytes >> 20),
+        _ => format!("{bytes} bytes"),
+    }
+}
+
+/// How many bytes `part` gives, counted up to past `limit`.
+fn counted_bytes(mut part: impl std::io::Read, limit: u64) -> std::io::Result<u64> {
+    let mut buffer = vec![0u8; 1 << 16];
+    let mut total = 0u64;
+    while total <= limit {
+        match part.read(&mut buffer)? {
+            0 => break,
+            n => total += n as u64,
+        }
+    }
+    Ok(total)
 }
 
 /// Open the workbook and read the declared sheet (or the first).
 fn read_sheet(path: &Path, file: &FileSpec) -> Result<(String, Range<Data>)> {
     check_unpacked_size(path)?;
+    super::biff::check_sheet_sizes(path, MAX_CELLS)?;
     let mut workbook = open_workbook_auto(path).map_err(|e| {
         Error::new(
             path,

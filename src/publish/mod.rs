@@ -347,9 +347,15 @@ impl Release {
         let _ = fs::remove_dir_all(self.staging(Folder::Private).join(SCRATCH));
         self.write_manifest()?;
         for store in self.outputs.stores() {
+            let partial = self.partial(store);
+            store::sync_tree(&partial)
+                .map_err(|e| Error::io(&partial, "flush the release to disk", e))?;
+        }
+        for store in self.outputs.stores() {
             let sealed = store.join(&self.id);
             store::injected("seal")
                 .and_then(|_| fs::rename(self.partial(store), &sealed))
+                .and_then(|_| store::sync_folder(store))
                 .map_err(|e| Error::io(&sealed, "seal the release", e))?;
         }
         self.switch()?;

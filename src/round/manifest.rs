@@ -243,8 +243,13 @@ fn load_declarations(
         at("round.indicators", &section.indicators)
             .and_then(|path| Indicators::load(&path, classifications, &schema)),
     );
-    let rules =
-        problems.keep(at("round.rules", &section.rules).and_then(|p| Rules::load(&p, &schema)));
+    // Folders read whole: each file in them checked too (a link out of the round is refused).
+    let rules = problems.keep(
+        folder
+            .resolve_folder(&section.rules)
+            .map_err(|problem| Error::new(manifest, "round.rules", problem, paths::OUTSIDE_FIX))
+            .and_then(|p| Rules::load(&p, &schema)),
+    );
     let disclosure = problems.keep(
         at("round.disclosure", &section.disclosure).and_then(|p| disclosure::Policies::load(&p)),
     );
@@ -307,7 +312,7 @@ pub(super) fn load(manifest: &Path) -> Result<Round> {
     let mut problems = Errors::default();
     let outputs = outputs(manifest, &parsed.output, &folder, &mut problems);
     let classifications = folder
-        .resolve(&parsed.round.classifications)
+        .resolve_folder(&parsed.round.classifications)
         .map_err(|problem| {
             Error::new(
                 manifest,
