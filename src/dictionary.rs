@@ -29,7 +29,7 @@ const EXPLAINED_LISTS: [&str; 6] = [
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dictionary {
-    #[serde(rename = "file")]
+    #[serde(rename(deserialize = "file", serialize = "files"))]
     pub files: Vec<FileEntry>,
 }
 
@@ -42,7 +42,7 @@ pub struct FileEntry {
     pub format: String,
     pub description: String,
     /// Columns (tables), or top-level keys (JSON); none for pictures, pages and workbooks.
-    #[serde(default, rename = "column")]
+    #[serde(default, rename(deserialize = "column", serialize = "columns"))]
     pub columns: Vec<ColumnEntry>,
 }
 

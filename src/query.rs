@@ -2,7 +2,8 @@
 //!
 //! Tables: `indicators` (the Hive-partitioned cells, with ref_area and time read from the folder
 //! names, both as text), `records` (harmonized records of every source), `quarantine`, `coverage`,
-//! `validation` and `labels` (every code's label). Polars SQL: SELECT, WHERE, GROUP BY, JOIN, ORDER BY, LIMIT.
+//! `validation` and `labels` (every code's label). Polars SQL: SELECT, WHERE, GROUP BY, JOIN,
+//! ORDER BY, LIMIT.
 //!
 //! Read-only: only a query statement is run (SELECT, WITH, ...), file-reading functions are
 //! refused ([`crate::expression::guard`]), and the tables are scans of one sealed release. A query
