@@ -23,6 +23,7 @@ const STEPS: [&str; 5] = ["write", "manifest", "sync", "seal", "switch"];
 fn trial_args() -> Vec<&'static str> {
     vec![
         "run",
+        "--quiet",
         "--source",
         "KHM_OUTFLOW_2024",
         "--source",
@@ -33,8 +34,16 @@ fn trial_args() -> Vec<&'static str> {
 }
 
 fn trial_run(round: &Round, fault: Option<&str>) -> Output {
+    trial_run_told(round, fault, true)
+}
+
+/// The trial run, quiet (only errors) or with its summary on stdout (`quiet` false).
+fn trial_run_told(round: &Round, fault: Option<&str>, quiet: bool) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ilms"));
-    command.args(trial_args()).current_dir(round.dir.path());
+    let args = trial_args()
+        .into_iter()
+        .filter(|a| quiet || *a != "--quiet");
+    command.args(args).current_dir(round.dir.path());
     if let Some(fault) = fault {
         command.env("ILMS_FAULT", fault);
     }
@@ -177,7 +186,7 @@ fn old_releases_beyond_the_number_kept_are_removed_and_a_failure_to_remove_one_i
     assert_eq!(release_folders(&round), ids[1..].to_vec());
 
     // The new release is current even when an old one cannot be removed; the run says which.
-    let output = trial_run(&round, Some("prune"));
+    let output = trial_run_told(&round, Some("prune"), false);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     assert!(
