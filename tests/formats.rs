@@ -31,6 +31,11 @@ impl FixtureRound {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
         copy_tree(&repo.join("schemas"), &dir.path().join("schemas"));
         fs::copy(fixtures().join("ilms.toml"), dir.path().join("ilms.toml")).expect("manifest");
+        fs::copy(
+            fixtures().join("sdmx_none.toml"),
+            dir.path().join("sdmx_none.toml"),
+        )
+        .expect("SDMX dataflows");
         copy_tree(&fixtures().join("raw"), &dir.path().join("raw"));
         copy_tree(&fixtures().join("sources"), &dir.path().join("sources"));
         FixtureRound { dir }
