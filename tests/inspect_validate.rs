@@ -270,7 +270,7 @@ fn validate_shows_the_failing_values_counted_in_the_table_json_and_report() {
         3,
         &[(10, "150"), (20, "-3"), (30, "-3")],
     );
-    let table = round.ilms(&["validate", "--quiet"]);
+    let table = round.ilms(&["validate"]);
     let shown = text(&table.stdout);
     assert_eq!(table.status.code(), Some(1), "{}", text(&table.stderr));
     let line = shown
@@ -281,7 +281,7 @@ fn validate_shows_the_failing_values_counted_in_the_table_json_and_report() {
         line.contains("3 of 40001 records fail: UMUR=-3 (2), UMUR=150 (1)"),
         "{line}"
     );
-    let json = round.ilms(&["validate", "--quiet", "--json"]);
+    let json = round.ilms(&["validate", "--json"]);
     let results: serde_json::Value =
         serde_json::from_slice(&json.stdout).expect("validate --json parses");
     let age = results
@@ -338,10 +338,7 @@ fn validate_counts_but_never_shows_failing_identifiers() {
     fs::write(&path, format!("{original}{second}\n")).expect("write raw file");
     let passport = second.split(',').nth(1).expect("passport").to_string();
     let name = second.split(',').next().expect("name").to_string();
-    for args in [
-        &["validate", "--quiet"][..],
-        &["validate", "--quiet", "--json"][..],
-    ] {
+    for args in [&["validate"][..], &["validate", "--json"][..]] {
         let output = round.ilms(args);
         let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
         assert!(
