@@ -146,6 +146,19 @@ class Picture:
         return [(" ".join(l["text"] for l in g), sum(l["y"] for l in g) / len(g)) for g in groups]
 
 
+def bar_picture(name, picture):
+    """A bar chart's labels checked whole, and its bars' axis, colours and legend names (None,
+    with the failure told, when no bar is drawn)."""
+    check_no_cut(name, picture)
+    names = picture.legend()
+    colors = set(names)
+    axis = min((r["x"] for r in picture.bars(colors)), default=None)
+    if axis is None:
+        fail(name, "no bars drawn")
+        return None
+    return axis, colors, names
+
+
 def check_no_cut(chart, picture):
     for t in picture.texts:
         if "…" in t["text"]:
@@ -267,6 +280,7 @@ def check_bars_by_sex(round_dir, spec, cells, labels, checked):
         if not os.path.exists(path):
             fail(name, "no chart for cells that are published")
             continue
+        picture = Picture(path)
         flat = {code: next(iter(others.values())) for code, others in categories.items()}
         decimals = 0 if unit == "persons" else 1
         codes = list(flat)
@@ -277,22 +291,17 @@ def check_bars_by_sex(round_dir, spec, cells, labels, checked):
                 return value if kind == "value" else -1
             codes = sorted(codes, key=total, reverse=True)[: spec["top"]]
             # The largest first, top to bottom.
-            drawn_order = [label for label, _ in Picture(path).labels_at_any()]
+            drawn_order = [label for label, _ in picture.labels_at_any()]
             want_order = [labels.get(c, c) for c in codes]
             if [total(c) for c in codes] != sorted((total(c) for c in codes), reverse=True) \
                     or drawn_order != want_order:
                 fail(name, f"categories drawn in the order {drawn_order}, largest first is "
                      f"{want_order}")
         expected = {labels.get(c, c): expected_sex_bars(flat[c], unit) for c in codes}
-        picture = Picture(path)
-        check_no_cut(name, picture)
-        names = picture.legend()
-        colors = set(names)
-        axis = min((r["x"] for r in picture.bars(colors)), default=None)
-        if axis is None:
-            fail(name, "no bars drawn")
+        drawn = bar_picture(name, picture)
+        if drawn is None:
             continue
-        found, lengths = read_bars(name, picture, axis, colors, names)
+        found, lengths = read_bars(name, picture, *drawn)
         compare_bars(name, found, lengths, expected, decimals)
         checked.append(name)
 
@@ -434,15 +443,11 @@ def check_countries(round_dir, spec, cells, labels, checked):
         fail(name, "no chart")
         return
     picture = Picture(path)
-    check_no_cut(name, picture)
-    names = picture.legend()
-    colors = set(names)
-    axis = min((r["x"] for r in picture.bars(colors)), default=None)
-    if axis is None:
-        fail(name, "no bars drawn")
+    drawn = bar_picture(name, picture)
+    if drawn is None:
         return
     expected = {label: expected_sex_bars(by_sex, unit) for label, by_sex in rows.items()}
-    found, lengths = read_bars(name, picture, axis, colors, names)
+    found, lengths = read_bars(name, picture, *drawn)
     compare_bars(name, found, lengths, expected, decimals)
     checked.append(name)
 
