@@ -39,6 +39,9 @@ pub struct RunReport {
     pub provenance: Provenance,
     /// The release's id (its folder under `[output] releases`).
     pub release: String,
+    /// What the exports left out without stopping the run (a country and period several sources
+    /// give, left out of an ILOSTAT dataflow's file).
+    pub publish_warnings: Vec<String>,
     /// Old releases that could not be removed after this one became current.
     #[serde(skip)]
     pub tidy_problems: Vec<String>,
@@ -400,7 +403,7 @@ impl fmt::Display for RunReport {
         for file in &self.files {
             writeln!(f, "  {}", file.display())?;
         }
-        for problem in &self.tidy_problems {
+        for problem in self.publish_warnings.iter().chain(&self.tidy_problems) {
             writeln!(f, "warning: {problem}")?;
         }
         Ok(())

@@ -126,3 +126,70 @@ fn a_dataflow_that_does_not_fit_its_indicator_is_refused_when_the_round_loads() 
         text(&output.stderr)
     );
 }
+
+/// Two sources giving the same country and year of a dataflow's indicator (here the same
+/// ministry table declared twice): the run publishes, that country and year is left out of the
+/// dataflow's file with a warning, the other countries stay, and the combined SDMX-CSV keeps both.
+#[test]
+fn a_country_year_two_sources_give_is_left_out_of_its_dataflow_with_a_warning() {
+    let round = Round::sample();
+    let spec = fs::read_to_string(round.path("schemas/sources/khm_outflows_2024.toml")).unwrap();
+    assert!(spec.contains("id = \"KHM_OUTFLOW_2024\""));
+    fs::write(
+        round.path("schemas/sources/khm_outflows_2024_again.toml"),
+        spec.replace(
+            "id = \"KHM_OUTFLOW_2024\"",
+            "id = \"KHM_OUTFLOW_2024_AGAIN\"",
+        ),
+    )
+    .expect("second spec");
+    round.edit(
+        "ilms.toml",
+        "\"schemas/sources/khm_outflows_2024.toml\",",
+        "\"schemas/sources/khm_outflows_2024.toml\",\n  \"schemas/sources/khm_outflows_2024_again.toml\",",
+    );
+    let output = round.ilms(&["run", "--json"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("--json");
+    let warnings: Vec<&str> = json["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter_map(|w| w.as_str())
+        .collect();
+    let flow = "DF_EMP_MNAO_SEX_CDS_NB";
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("KHM 2024 left out of")
+                && w.contains(flow)
+                && w.contains("FX:KHM_OUTFLOW_2024 and FX:KHM_OUTFLOW_2024_AGAIN")),
+        "{warnings:#?}"
+    );
+    let log = fs::read_to_string(round.path("processed/run_log.json")).expect("run log");
+    assert!(log.contains("\"publish_warnings\"") && log.contains("KHM 2024 left out of"));
+
+    let file = fs::read_to_string(round.path(&format!("processed/sdmx_dataflows/{flow}.csv")))
+        .expect("the dataflow's file is still written");
+    let country_years: std::collections::BTreeSet<(&str, &str)> = file
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            (fields[3], fields[8])
+        })
+        .collect();
+    assert!(
+        !country_years.contains(&("KHM", "2024")),
+        "KHM 2024 is left out"
+    );
+    for kept in [("KHM", "2023"), ("PHL", "2024")] {
+        assert!(country_years.contains(&kept), "{kept:?} stays");
+    }
+    let combined = fs::read_to_string(round.path("processed/indicators_sdmx.csv")).unwrap();
+    for source in ["FX_KHM_OUTFLOW_2024,", "FX_KHM_OUTFLOW_2024_AGAIN,"] {
+        assert!(combined.contains(source), "{source}");
+    }
+    let check = sdmx_check(&round);
+    assert!(check.0, "sdmx_check.py failed:\n{}", check.1);
+}

@@ -52,7 +52,7 @@ pub struct RunArgs {
 #[derive(serde::Serialize)]
 struct RunJson<'a> {
     /// Problems that did not stop the run (the terminal shows them after the summary).
-    warnings: &'a [String],
+    warnings: Vec<&'a String>,
     #[serde(flatten)]
     report: &'a ilms::RunReport,
 }
@@ -62,7 +62,11 @@ pub fn run(args: RunArgs) -> ilms::Result<()> {
     match (&result, args.json) {
         (Ok(report), true) => emit_json(
             Some(&RunJson {
-                warnings: &report.tidy_problems,
+                warnings: report
+                    .publish_warnings
+                    .iter()
+                    .chain(&report.tidy_problems)
+                    .collect(),
                 report,
             }),
             None,

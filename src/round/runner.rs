@@ -81,7 +81,7 @@ impl Round {
         };
         let planned = charts::plan(&self.charts, &gathered.cells, &chart_context);
         let bar = progress.stage("publish", 3 + tables.len() + planned.len());
-        self.write_indicators(&mut release, &gathered.cells)?;
+        let publish_warnings = self.write_indicators(&mut release, &gathered.cells)?;
         bar.inc(1);
         let coverage = std::mem::take(&mut gathered.coverage);
         self.write_coverage_and_validation(&mut release, coverage, &gathered.validation)?;
@@ -101,6 +101,7 @@ impl Round {
         }
         let cells = std::mem::take(&mut gathered.cells);
         let mut report = self.run_report(gathered, &cells, provenance, &release);
+        report.publish_warnings = publish_warnings;
         self.write_report(&mut release, &mut report, &cells, &tables, chart_svgs)?;
         bar.inc(1);
         if publish {
@@ -142,8 +143,9 @@ impl Round {
         Ok(gathered)
     }
 
-    /// The cells as the Hive-partitioned Parquet dataset, the ILOSTAT CSV and SDMX (`write_sdmx`).
-    fn write_indicators(&self, release: &mut Release, cells: &Cells) -> Result<()> {
+    /// The cells as the Hive-partitioned Parquet dataset, the ILOSTAT CSV and SDMX (`write_sdmx`),
+    /// with what the exports had to leave out.
+    fn write_indicators(&self, release: &mut Release, cells: &Cells) -> Result<Vec<String>> {
         let at = &self.outputs.processed;
         let frame = cells
             .to_frame()
@@ -157,17 +159,25 @@ impl Round {
         let csv = export::ilostat_csv(&frame, &self.labels)
             .map_err(|e| Error::polars(at, "write the ILOSTAT CSV", e))?;
         release.write_text(Folder::Processed, "indicators_ilostat.csv", csv)?;
-        self.write_sdmx(release, &frame, cells)?;
-        self.write_labels_and_dictionary(release)
+        let warnings = self.write_sdmx(release, &frame, cells)?;
+        self.write_labels_and_dictionary(release)?;
+        Ok(warnings)
     }
 
-    /// The SDMX-CSV of the combined dataflow, one per ILOSTAT 2026 dataflow, and their structures.
-    fn write_sdmx(&self, release: &mut Release, frame: &DataFrame, cells: &Cells) -> Result<()> {
+    /// The SDMX-CSV of the combined dataflow, one per ILOSTAT 2026 dataflow, and their structures;
+    /// returns what the dataflows' files left out.
+    fn write_sdmx(
+        &self,
+        release: &mut Release,
+        frame: &DataFrame,
+        cells: &Cells,
+    ) -> Result<Vec<String>> {
         let at = &self.outputs.processed;
         let combined = sdmx::combined_csv(frame, cells)
             .map_err(|e| Error::polars(at, "write the SDMX-CSV", e))?;
         release.write_text(Folder::Processed, "indicators_sdmx.csv", combined)?;
-        for (name, bytes) in sdmx::dataflow_csv(frame, cells, &self.sdmx)? {
+        let dataflows = sdmx::dataflow_csv(frame, cells, &self.sdmx)?;
+        for (name, bytes) in dataflows.files {
             let path = format!("{}/{name}", sdmx::DATAFLOW_FOLDER);
             release.write_text(Folder::Processed, &path, bytes)?;
         }
@@ -180,7 +190,7 @@ impl Round {
             release_id: release.id(),
         });
         release.write_text(Folder::Processed, sdmx::STRUCTURE_FILE, structure)?;
-        Ok(())
+        Ok(dataflows.left_out)
     }
 
     /// labels.parquet (every code's label) and the data dictionary (Markdown and JSON).
@@ -263,6 +273,7 @@ impl Round {
             files,
             provenance,
             release: release.id().to_string(),
+            publish_warnings: Vec::new(),
             tidy_problems: Vec::new(),
         }
     }

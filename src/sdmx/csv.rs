@@ -1,7 +1,7 @@
 //! SDMX-CSV 2.0 of the cells: the combined dataflow (every indicator, keyed by source and
 //! indicator) and one file per ILOSTAT 2026 dataflow (keyed as ILOSTAT keys it).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 
@@ -86,38 +86,93 @@ pub fn combined_csv(frame: &DataFrame, cells: &Cells) -> PolarsResult<Vec<u8>> {
     write(&mut out)
 }
 
+/// The per-dataflow SDMX-CSV files, and what was left out of them.
+#[derive(Debug, Default)]
+pub struct DataflowFiles {
+    /// `DF_<indicator>.csv` and its bytes, one per dataflow with cells to write.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// One sentence per country and period left out of a dataflow's file because several sources
+    /// give it (the combined SDMX-CSV keeps them all).
+    pub left_out: Vec<String>,
+}
+
 /// Each dataflow of `dataflows` whose indicator has cells, as SDMX-CSV 2.0 of
 /// `ILMS:<id>(1.0)`: REF_AREA, FREQ, MEASURE, SEX, its breakdowns, TIME_PERIOD, OBS_VALUE, then
 /// OBS_STATUS, CONF_STATUS, UNIT_MEASURE, UNIT_MULT, SOURCE, NOTE_SOURCE, NOTE_INDICATOR,
-/// NOTE_CLASSIF. ILOSTAT keys a series without its source (an attribute), so two sources giving
-/// the same cell of one dataflow are refused rather than written as one key twice.
+/// NOTE_CLASSIF. ILOSTAT keys a series without its source (an attribute), so a country and period
+/// that several sources give (a census and a survey of one year) would hold two values under one
+/// key: it is left out of that dataflow's file and told in `left_out`, and a dataflow left with
+/// nothing gets no file.
 pub fn dataflow_csv(
     frame: &DataFrame,
     cells: &Cells,
     dataflows: &Dataflows,
-) -> Result<Vec<(String, Vec<u8>)>> {
+) -> Result<DataflowFiles> {
     let polars = |e| Error::polars(&dataflows.path, "write the SDMX-CSV of the dataflows", e);
     let all = sdmx_frame(frame, cells).map_err(polars)?;
-    let mut files = Vec::new();
+    let mut out = DataflowFiles::default();
     for flow in &dataflows.list {
         let rows: Vec<usize> = (0..cells.len())
             .filter(|&i| cells.indicator[i] == flow.indicator)
             .collect();
-        if rows.is_empty() {
+        let shared = shared_country_periods(cells, &rows);
+        out.left_out.extend(
+            shared
+                .iter()
+                .map(|(key, sources)| left_out_sentence(flow, key, sources)),
+        );
+        let kept: BooleanChunked = (0..cells.len())
+            .map(|i| {
+                cells.indicator[i] == flow.indicator
+                    && !shared.contains_key(&(&cells.ref_area[i], &cells.time[i]))
+            })
+            .collect();
+        if !kept.any() {
             continue;
         }
-        one_series_per_key(cells, &rows, flow, dataflows)?;
-        let mut out = all
-            .clone()
+        let mut file = all
+            .filter(&kept)
+            .map_err(polars)?
             .lazy()
-            .filter(col("INDICATOR").eq(lit(flow.indicator.as_str())))
             .select(dataflow_columns(flow))
             .collect()
             .map_err(polars)?;
-        let bytes = write(&mut out).map_err(polars)?;
-        files.push((format!("{}.csv", flow.id), bytes));
+        let bytes = write(&mut file).map_err(polars)?;
+        out.files.push((format!("{}.csv", flow.id), bytes));
     }
-    Ok(files)
+    Ok(out)
+}
+
+/// The country and period pairs of `rows` that more than one source gives, with those sources.
+fn shared_country_periods<'a>(
+    cells: &'a Cells,
+    rows: &[usize],
+) -> BTreeMap<(&'a String, &'a String), BTreeSet<&'a str>> {
+    let mut sources: BTreeMap<(&String, &String), BTreeSet<&str>> = BTreeMap::new();
+    for &i in rows {
+        sources
+            .entry((&cells.ref_area[i], &cells.time[i]))
+            .or_default()
+            .insert(cells.source[i].as_str());
+    }
+    sources.retain(|_, s| s.len() > 1);
+    sources
+}
+
+fn left_out_sentence(
+    flow: &Dataflow,
+    (ref_area, time): &(&String, &String),
+    sources: &BTreeSet<&str>,
+) -> String {
+    format!(
+        "{ref_area} {time} left out of sdmx_dataflows/{}.csv: sources {} both give {}, and \
+         ILOSTAT's dataflow keys a series by country, period and breakdown, not by source \
+         (indicators_sdmx.csv keeps both; to publish one of them in the dataflow, run it alone \
+         with ilms run --source ID)",
+        flow.id,
+        sources.iter().copied().collect::<Vec<_>>().join(" and "),
+        flow.indicator,
+    )
 }
 
 fn dataflow_columns(flow: &Dataflow) -> Vec<Expr> {
@@ -148,46 +203,4 @@ fn dataflow_columns(flow: &Dataflow) -> Vec<Expr> {
         .map(col),
     );
     columns
-}
-
-fn one_series_per_key(
-    cells: &Cells,
-    rows: &[usize],
-    flow: &Dataflow,
-    dataflows: &Dataflows,
-) -> Result<()> {
-    let mut keys = BTreeSet::new();
-    for &i in rows {
-        let key = (
-            &cells.ref_area[i],
-            &cells.time[i],
-            &cells.sex[i],
-            &cells.classif1[i],
-            &cells.classif2[i],
-        );
-        if !keys.insert(key) {
-            let sources: BTreeSet<&str> = rows
-                .iter()
-                .filter(|&&j| {
-                    cells.ref_area[j] == cells.ref_area[i] && cells.time[j] == cells.time[i]
-                })
-                .map(|&j| cells.source[j].as_str())
-                .collect();
-            return Err(Error::new(
-                &dataflows.path,
-                format!("dataflow {}", flow.id),
-                format!(
-                    "sources {} both give {} for {} {}: ILOSTAT's dataflow keys a series by country, \
-                     period and breakdown, not by source, so one key would hold two values",
-                    sources.into_iter().collect::<Vec<_>>().join(" and "),
-                    flow.indicator,
-                    cells.ref_area[i],
-                    cells.time[i]
-                ),
-                "publish each of those sources in a release of its own (ilms run --source ID), or \
-                 list the indicator in [[no_dataflow]] (the combined ILMS:DF_ILMS keeps both)",
-            ));
-        }
-    }
-    Ok(())
 }

@@ -10,7 +10,7 @@ mod csv;
 mod dataflows;
 mod structure;
 
-pub use csv::{combined_csv, dataflow_csv};
+pub use csv::{combined_csv, dataflow_csv, DataflowFiles};
 pub use dataflows::{Dataflow, Dataflows, NoDataflow};
 pub use structure::{structure_message, StructureInput};
 
