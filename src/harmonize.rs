@@ -5,7 +5,9 @@
 //! the map does not know is flagged in `_unmapped_<variable>`; the validate stage decides what
 //! happens to it.
 
+use hmac::{Hmac, Mac};
 use polars::prelude::*;
+use sha2::Sha256;
 
 use crate::classifications::Classifications;
 use crate::contract::variable_type;
@@ -292,10 +294,11 @@ pub fn record_id(spec: &SourceSpec) -> Expr {
         Some(key) if spec.hashes_record_id() => joined
             .map(
                 move |column: Column| {
+                    let keyed = keyed_hasher(&key)?;
                     let hashed: StringChunked = column
                         .str()?
                         .iter()
-                        .map(|v| v.map(|v| keyed_hash(&key, v)))
+                        .map(|v| v.map(|v| keyed_hash(&keyed, v)))
                         .collect();
                     Ok(hashed.into_column())
                 },
@@ -313,27 +316,22 @@ pub fn id_columns(spec: &SourceSpec) -> Vec<Expr> {
         .collect()
 }
 
-/// HMAC-SHA256 of `text` under `key` (RFC 2104), hex, first 128 bits: stable across runs with the
-/// same key, not reversible without it.
-pub fn keyed_hash(key: &[u8], text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    const BLOCK: usize = 64;
-    let mut block_key = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        block_key[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block_key[..key.len()].copy_from_slice(key);
-    }
-    let pad = |byte: u8| block_key.iter().map(|k| k ^ byte).collect::<Vec<u8>>();
-    let inner = Sha256::new()
-        .chain_update(pad(0x36))
+/// HMAC-SHA256 (RFC 2104) keyed with the id key, ready to hash many ids (the `hmac` crate).
+pub fn keyed_hasher(key: &[u8]) -> PolarsResult<Hmac<Sha256>> {
+    // HMAC takes a key of any length (one longer than a block is hashed first): never refused.
+    Hmac::new_from_slice(key)
+        .map_err(|e| polars_err!(ComputeError: "the id key cannot key HMAC-SHA256: {e}"))
+}
+
+/// `text` under the keyed HMAC-SHA256, hex, first 128 bits: stable across runs with the same key,
+/// not reversible without it.
+pub fn keyed_hash(keyed: &Hmac<Sha256>, text: &str) -> String {
+    let digest = keyed
+        .clone()
         .chain_update(text.as_bytes())
-        .finalize();
-    let outer = Sha256::new()
-        .chain_update(pad(0x5c))
-        .chain_update(inner)
-        .finalize();
-    outer[..16].iter().map(|b| format!("{b:02x}")).collect()
+        .finalize()
+        .into_bytes();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What the quarantine and the coverage report show instead of a value of a personal identifier
@@ -439,13 +437,14 @@ pub fn coverage_lines(spec: &SourceSpec, results: &[DataFrame]) -> PolarsResult<
 
 #[cfg(test)]
 mod tests {
-    use super::keyed_hash;
+    use super::{keyed_hash, keyed_hasher};
 
     #[test]
     fn keyed_hash_is_hmac_sha256() {
         // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
+        let keyed = keyed_hasher(b"Jefe").expect("any key length");
         assert_eq!(
-            keyed_hash(b"Jefe", "what do ya want for nothing?"),
+            keyed_hash(&keyed, "what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c7"
         );
     }

@@ -472,15 +472,33 @@ fn summarize<'a>(loaded: &ingest::Loaded, options: &'a InspectOptions) -> Result
         .frame
         .clone()
         .drop(by_name([SOURCE_ROW], true, false));
-    let results = LazyFrame::collect_all_with_engine(
-        summary_plans(frame, &loaded.columns, options)
-            .into_iter()
-            .map(|p| p.logical_plan)
-            .collect(),
+    let failed = |e| Error::polars(&options.path, "read the file", e);
+    // The sample is read once and its queries run in memory: planned over the file's reading, each
+    // column's query re-planned every column, and the streaming engine lays out a select of many
+    // columns in time growing with their square (a table 4,105 columns wide, from a damaged .xls,
+    // grew past 3 GB; a CSV of 1,000 columns took 62 s). The whole file is still streamed once.
+    let sample = frame
+        .clone()
+        .limit(options.sample_rows as IdxSize)
+        .collect()
+        .map_err(failed)?
+        .lazy();
+    let mut plans = summary_plans(frame, sample, &loaded.columns, options).into_iter();
+    let whole = plans.next().map(|p| p.logical_plan);
+    let mut results = LazyFrame::collect_all_with_engine(
+        whole.into_iter().collect(),
         Engine::Streaming,
         OptFlags::default(),
     )
-    .map_err(|e| Error::polars(&options.path, "read the file", e))?;
+    .map_err(failed)?;
+    results.extend(
+        LazyFrame::collect_all_with_engine(
+            plans.map(|p| p.logical_plan).collect(),
+            Engine::InMemory,
+            OptFlags::default(),
+        )
+        .map_err(failed)?,
+    );
     Ok(Summaries {
         path: &options.path,
         results,
@@ -489,8 +507,13 @@ fn summarize<'a>(loaded: &ingest::Loaded, options: &'a InspectOptions) -> Result
 
 /// The queries collected together: the row count and every column's blanks over the whole file,
 /// then the distinct counts and the values' shapes, then each column's most frequent values over
-/// the sample.
-fn summary_plans(frame: LazyFrame, columns: &[String], options: &InspectOptions) -> Vec<LazyFrame> {
+/// the sample (the first `sample_rows` rows, read).
+fn summary_plans(
+    frame: LazyFrame,
+    sample: LazyFrame,
+    columns: &[String],
+    options: &InspectOptions,
+) -> Vec<LazyFrame> {
     // One pass for the row count and every column's blanks; distinct and most frequent values
     // over the first `sample_rows` rows.
     let mut summary_exprs = vec![len().alias("_rows")];
@@ -502,7 +525,6 @@ fn summary_plans(frame: LazyFrame, columns: &[String], options: &InspectOptions)
                 .alias(format!("_blank{i}")),
         );
     }
-    let sample = frame.clone().limit(options.sample_rows as IdxSize);
     let shapes: Vec<Expr> = columns
         .iter()
         .enumerate()

@@ -7,7 +7,7 @@
 //!
 //! Read-only: only a query statement is run (SELECT, WITH, ...), file-reading functions are
 //! refused ([`crate::expression::guard`]), and the tables are scans of one sealed release. A query
-//! runs under a time and a memory limit ([`QueryLimits`], a watchdog thread).
+//! may run under a time and a memory limit ([`query_within`], [`QueryLimits`]).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -28,7 +28,7 @@ pub enum QueryOutput {
     Json,
 }
 
-/// What one query may use: past either limit the process ends with an error and exit 1.
+/// What one query may use: past either limit, [`query_within`] returns an error.
 #[derive(Debug, Clone, Copy)]
 pub struct QueryLimits {
     /// Wall-clock time from the start of the query.
@@ -37,46 +37,71 @@ pub struct QueryLimits {
     pub max_memory: u64,
 }
 
-/// How often the watchdog looks at the clock and the memory.
+/// How often the clock and the memory are looked at while a query runs.
 const WATCH_EVERY: Duration = Duration::from_millis(20);
 
-/// Start a thread that ends the process (exit 1, a message on standard error) when the query
-/// runs longer than `limits.timeout` or the process holds more than `limits.max_memory` bytes.
-/// Polars cannot be interrupted mid-plan, so the process ends: a query only reads, nothing is
-/// left half-written.
-pub fn watchdog(processed: &Path, limits: QueryLimits) {
-    let processed = processed.to_path_buf();
+/// [`query`] within `limits`: the query runs on a thread of its own while this one watches the
+/// clock and the process's memory, and an answer that comes after the time limit counts as late.
+/// Past a limit the error is returned at once, but the query's thread goes on: polars cannot be
+/// interrupted mid-plan, so the memory and time it uses come back only when the process ends
+/// (`ilms query` exits with the error; a query only reads, so nothing is left half-written).
+pub fn query_within(
+    processed: &Path,
+    sql: &str,
+    output: QueryOutput,
+    limits: QueryLimits,
+) -> Result<String> {
     let start = Instant::now();
+    let (sender, answer) = std::sync::mpsc::channel();
+    let (folder, text) = (processed.to_path_buf(), sql.to_string());
     let spawned = std::thread::Builder::new()
-        .name("ilms-query-watchdog".into())
-        .spawn(move || loop {
-            std::thread::sleep(WATCH_EVERY);
-            let problem = if start.elapsed() > limits.timeout {
-                format!(
-                    "the query ran longer than its time limit ({} s)",
-                    limits.timeout.as_secs_f64()
-                )
-            } else if let Some(rss) = resident_bytes().filter(|b| *b > limits.max_memory) {
-                format!(
-                    "the query used {} MiB of memory, more than its limit ({} MiB)",
-                    rss >> 20,
-                    limits.max_memory >> 20
-                )
-            } else {
-                continue;
-            };
-            let error = Error::new(
-                &processed,
-                "query",
-                problem,
-                "narrow the query (WHERE on ref_area, time or indicator; LIMIT), or raise --timeout / --max-memory",
-            );
-            eprintln!("error: {error}");
-            std::process::exit(1);
-        });
-    // Without the thread the query still runs, unguarded: say so rather than refuse it.
+        .name("ilms-query".into())
+        .spawn(move || sender.send(query(&folder, &text, output)));
+    let past_limit = |problem: String| {
+        Error::new(
+            processed,
+            "query",
+            problem,
+            "narrow the query (WHERE on ref_area, time or indicator; LIMIT), or raise --timeout / --max-memory",
+        )
+    };
     if let Err(e) = spawned {
-        eprintln!("warning: the query runs without its time and memory limits ({e})");
+        return Err(Error::new(
+            processed,
+            "query",
+            format!("could not start the query's thread: {e}"),
+            "try again; if it persists, the machine is short of memory or threads",
+        ));
+    }
+    loop {
+        use std::sync::mpsc::RecvTimeoutError;
+        let answer = answer.recv_timeout(WATCH_EVERY);
+        if start.elapsed() > limits.timeout {
+            return Err(past_limit(format!(
+                "the query ran longer than its time limit ({} s)",
+                limits.timeout.as_secs_f64()
+            )));
+        }
+        if let Some(rss) = resident_bytes().filter(|b| *b > limits.max_memory) {
+            return Err(past_limit(format!(
+                "the query used {} MiB of memory, more than its limit ({} MiB)",
+                rss >> 20,
+                limits.max_memory >> 20
+            )));
+        }
+        match answer {
+            Ok(result) => return result,
+            Err(RecvTimeoutError::Timeout) => continue,
+            // The thread ended without an answer: it panicked (the message is on standard error).
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(Error::new(
+                    processed,
+                    "query",
+                    "the query stopped with an internal error (above)",
+                    "report it with the query; meanwhile rewrite the query another way",
+                ))
+            }
+        }
     }
 }
 

@@ -40,11 +40,13 @@ pub fn run(args: QueryArgs) -> ilms::Result<()> {
         timeout: std::time::Duration::from_secs_f64(args.timeout),
         max_memory: args.max_memory,
     };
-    ilms::query::watchdog(&round.outputs.processed, limits);
-    emit(ilms::query::query(
+    // Past a limit the query's thread is still running and cannot be stopped: returning the error
+    // ends the process (main returns), which ends it; a query only reads, nothing is half-written.
+    emit(ilms::query::query_within(
         &round.outputs.processed,
         &args.sql,
         output,
+        limits,
     )?)
 }
 

@@ -17,6 +17,11 @@ const SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 /// Sector numbers from this one up mean "none" (end of chain, free, FAT or DIFAT sector).
 const NO_SECTOR: u32 = 0xFFFF_FFFA;
 
+/// Columns an .xls sheet has (A to IV, in every BIFF version). A cell past them is damage: the
+/// reader takes its position as it is, and the table becomes as wide as it says (a flipped bit made
+/// one 4,105 columns wide, and `ilms inspect` then planned its queries without end).
+const MAX_COLUMNS: u16 = 256;
+
 /// Refuse an .xls whose sheets claim, or whose cells span, more than `max_cells` cells. Files that
 /// are not compound files are left to the reader (an .xlsx, or a file it refuses itself).
 pub(super) fn check_sheet_sizes(path: &Path, max_cells: usize) -> Result<()> {
@@ -47,7 +52,19 @@ fn check_bytes(path: &Path, bytes: &[u8], max_cells: usize) -> Result<()> {
         )
     })?;
     for (name, sheet) in sheets(&stream) {
-        let claimed = sheet_extent(&stream[sheet..]);
+        let (claimed, span) = sheet_extent(&stream[sheet..]);
+        if let Some((row, column)) = span.widest.filter(|(_, column)| *column >= MAX_COLUMNS) {
+            return Err(Error::new(
+                path,
+                format!("sheet '{name}'"),
+                format!(
+                    "a cell at row {}, column {} lies past the last column an .xls sheet can have ({MAX_COLUMNS}, column IV): the file is damaged",
+                    u32::from(row) + 1,
+                    u32::from(column) + 1
+                ),
+                "open the file in Excel or LibreOffice and save it again (or as CSV), or ask the sender for an undamaged copy",
+            ));
+        }
         if let Some((what, cells)) = claimed.filter(|(_, cells)| *cells > max_cells) {
             return Err(Error::new(
                 path,
@@ -252,8 +269,9 @@ fn sheet_name(data: &[u8]) -> String {
 }
 
 /// The most cells the reader would reserve or lay out for one sheet (records from its BOF as
-/// calamine reads them): what its DIMENSIONS record claims, or the rectangle its cells span.
-fn sheet_extent(sheet: &[u8]) -> Option<(&'static str, usize)> {
+/// calamine reads them): what its DIMENSIONS record claims, or the rectangle its cells span; and
+/// the span itself.
+fn sheet_extent(sheet: &[u8]) -> (Option<(&'static str, usize)>, Span) {
     let mut largest: Option<(&'static str, usize)> = None;
     let mut bigger = |what: &'static str, cells: usize| {
         if largest.is_none_or(|(_, n)| cells > n) {
@@ -295,7 +313,7 @@ fn sheet_extent(sheet: &[u8]) -> Option<(&'static str, usize)> {
     if let Some(cells) = span.cells() {
         bigger("has cells spread over", cells);
     }
-    largest
+    (largest, span)
 }
 
 /// The size the reader reserves for a DIMENSIONS record, computed as calamine 0.38 computes it
@@ -329,15 +347,19 @@ fn dimensions(data: &[u8]) -> usize {
     rows.saturating_mul(columns)
 }
 
-/// The rectangle cells' positions span.
+/// The rectangle cells' positions span, and the position of a cell furthest right.
 #[derive(Default)]
 struct Span {
     rows: Option<(u16, u16)>,
     columns: Option<(u16, u16)>,
+    widest: Option<(u16, u16)>,
 }
 
 impl Span {
     fn add(&mut self, row: u16, column: u16) {
+        if self.widest.is_none_or(|(_, c)| column > c) {
+            self.widest = Some((row, column));
+        }
         let widen = |range: Option<(u16, u16)>, v: u16| {
             Some(range.map_or((v, v), |(a, b)| (a.min(v), b.max(v))))
         };
