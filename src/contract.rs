@@ -135,12 +135,33 @@ pub fn record_schema() -> Schema {
 /// not have them: an indicator that needs one is "not available" for the source, never zero.
 pub fn provided_columns(spec: &SourceSpec) -> BTreeSet<String> {
     let mapped = |v: Variable| spec.variable(v).is_some();
+    // A source that states its population is of working age provides working_age without age.
+    let stated_working_age = spec
+        .source
+        .population
+        .as_ref()
+        .is_some_and(|p| p.working_age);
     RECORD_CONTRACT
         .iter()
         .filter(|c| match c.basis {
             Always => true,
             Identity => false,
+            _ if c.name == "working_age" && stated_working_age => true,
             Basis::Variable(v) | DerivedFrom(v) => mapped(v),
+        })
+        .map(|c| c.name.to_string())
+        .collect()
+}
+
+/// Harmonized columns of the variables a source gives at their total only (`source.total_only`),
+/// with the columns derived from them: breakdowns over them are published at their total.
+pub fn total_only_columns(spec: &SourceSpec) -> BTreeSet<String> {
+    let total_only = |v: Variable| spec.source.total_only.iter().any(|n| n == v.name());
+    RECORD_CONTRACT
+        .iter()
+        .filter(|c| match c.basis {
+            Basis::Variable(v) | DerivedFrom(v) => total_only(v),
+            _ => false,
         })
         .map(|c| c.name.to_string())
         .collect()

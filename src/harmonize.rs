@@ -33,9 +33,13 @@ pub struct HarmonizedRecords {
 
 /// An aggregate table's count: the nil marker is 0; a blank is null ("not available": the table
 /// gives no figure, and every cell it is part of is not available); text that is not a number is
-/// NaN, which the count rule quarantines.
-fn table_count(raw: Expr, nil: Option<&str>) -> Expr {
-    let number = raw.clone().cast(DataType::Float64).fill_null(lit(f64::NAN));
+/// NaN, which the count rule quarantines. A count in thousands (`scale` 1000) is multiplied out and
+/// rounded to a millionth, so "12.3" is 12,300 persons, not 12,300.000000000002.
+fn table_count(raw: Expr, nil: Option<&str>, scale: Option<u32>) -> Expr {
+    let mut number = raw.clone().cast(DataType::Float64).fill_null(lit(f64::NAN));
+    if let Some(scale) = scale.filter(|s| *s != 1) {
+        number = (number * lit(f64::from(scale))).round(6, RoundMode::HalfAwayFromZero);
+    }
     let blank = lit(NULL).cast(DataType::Float64);
     match nil {
         Some(nil) => when(raw.clone().eq(lit(nil)))
@@ -107,7 +111,7 @@ fn weight_columns(spec: &SourceSpec) -> Vec<Expr> {
     // `weight` is the persons a record stands for: its survey weight, or an aggregate cell's count.
     match (spec.persons_column(), &spec.record.count) {
         (Some(count), Some(_)) => vec![
-            table_count(col(count), spec.record.nil.as_deref()).alias("weight"),
+            table_count(col(count), spec.record.nil.as_deref(), spec.record.scale).alias("weight"),
             col(count).alias("weight_src"),
         ],
         (Some(weight), None) => vec![
@@ -153,8 +157,19 @@ fn variable_columns(spec: &SourceSpec, variable: Variable) -> Vec<Expr> {
 /// citizenship.
 fn status_columns(spec: &SourceSpec) -> [Expr; 3] {
     let ref_area = lit(spec.source.ref_area.as_str());
+    // A source without age that states its population is of working age (all persons employed).
+    let stated = spec
+        .source
+        .population
+        .as_ref()
+        .is_some_and(|p| p.working_age);
+    let working_age = if stated {
+        lit(true)
+    } else {
+        col("age").gt_eq(lit(WORKING_AGE_MIN))
+    };
     [
-        col("age").gt_eq(lit(WORKING_AGE_MIN)).alias("working_age"),
+        working_age.alias("working_age"),
         // The two migrant series of the 2018 ICLS guidelines, kept apart: place of birth ...
         when(col("country_of_birth").is_null())
             .then(lit(NULL).cast(DataType::String))

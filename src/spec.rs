@@ -48,6 +48,77 @@ pub struct SourceMeta {
     /// The disclosure policy (schemas/disclosure.toml) when not the default of the source's kind.
     #[serde(default)]
     pub disclosure: Option<String>,
+    /// Variables the source gives at their total only (outflows by sex with destination "All
+    /// countries"): indicators broken down by them publish the total, the breakdown not available.
+    #[serde(default)]
+    pub total_only: Vec<String>,
+    /// The population the source states it covers, where it does not give the variable that
+    /// would tell (a stock of employed migrants without age).
+    #[serde(default)]
+    pub population: Option<StatedPopulation>,
+    /// The part of the population the source covers ("non-citizens", "foreign-born"): the other
+    /// side, and the total that would include it, are not available (never 0).
+    #[serde(default)]
+    pub covers: Option<Covers>,
+}
+
+/// A population the source states, in words and in what it implies for the contract.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatedPopulation {
+    /// The source's own words, e.g. "all persons employed, of any age".
+    pub description: String,
+    /// Every record is of working age (age not given): the working-age universes accept them, with
+    /// the note `ilms:source.population_stated` on the source's cells.
+    #[serde(default)]
+    pub working_age: bool,
+}
+
+/// The part of the population a source covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Covers {
+    /// Non-citizens only (a register of foreign workers).
+    NonCitizens,
+    /// Foreign-born persons only.
+    ForeignBorn,
+}
+
+impl Covers {
+    /// The harmonized columns whose breakdown the coverage limits.
+    pub fn inputs(self) -> &'static [&'static str] {
+        match self {
+            Covers::NonCitizens => &["citizenship_status", "citizenship"],
+            Covers::ForeignBorn => &["birth_status", "country_of_birth"],
+        }
+    }
+
+    /// The ILOSTAT codes the source cannot give: the side it does not cover and the totals that
+    /// would include it.
+    pub fn not_covered(self) -> &'static [&'static str] {
+        match self {
+            // The totals by country (CCT_CTZ, CBR_BRT) are of non-citizens / foreign-born only
+            // (their indicators' universes say so): they stay.
+            Covers::NonCitizens => &["CCT_CIT_TOTAL", "CCT_CIT_CITIZEN"],
+            Covers::ForeignBorn => &["CBR_BIR_TOTAL", "CBR_BIR_NATIVE"],
+        }
+    }
+
+    /// The part covered, in words.
+    pub fn name(self) -> &'static str {
+        match self {
+            Covers::NonCitizens => "non-citizens",
+            Covers::ForeignBorn => "foreign-born persons",
+        }
+    }
+
+    /// The note (`ilms:<this>`) on the source's cells.
+    pub fn note(self) -> &'static str {
+        match self {
+            Covers::NonCitizens => "source.covers_non_citizens",
+            Covers::ForeignBorn => "source.covers_foreign_born",
+        }
+    }
 }
 
 impl SourceMeta {
@@ -97,8 +168,8 @@ pub struct FileSpec {
     pub header_rows: u32,
     /// xlsx / xls: rows that carry the source's own totals, kept out of the records.
     pub total_rows: Option<TotalRows>,
-    /// xlsx / xls: a wide table (one column per category, e.g. Male / Female) read as one row per
-    /// category.
+    /// A wide table (one column per category, e.g. Male / Female) read as one row per category;
+    /// any format.
     pub unpivot: Option<Unpivot>,
     /// xlsx / xls: columns that hold the sum of other columns (a "Total" column), checked row by row.
     #[serde(default)]
@@ -121,6 +192,38 @@ pub struct Unpivot {
     pub columns: Vec<String>,
     pub name: String,
     pub value: String,
+    /// The column stating each row's total of `columns` (e.g. "Total"): checked against their sum
+    /// (rule `source_totals`, both numbers in the validation report) and not read as a category.
+    pub total: Option<String>,
+    /// Which figure is published where the stated total and the parts disagree.
+    #[serde(default)]
+    pub authoritative: Authoritative,
+    /// With `authoritative = "total"`: the category the difference is counted in (a code the
+    /// variable's map knows, e.g. "Not stated" mapped to ""), so the published total is the stated one.
+    pub residual: Option<String>,
+    /// Columns stating a part's percentage of the total (e.g. "% women"), checked against the one
+    /// computed (rule `source_totals`) and not read as categories.
+    #[serde(default)]
+    pub percents: Vec<PercentColumn>,
+}
+
+/// Which figure a source's stated total and its parts is published when they disagree.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Authoritative {
+    /// The parts: the published total is their sum (the stated one is in the validation report).
+    #[default]
+    Parts,
+    /// The stated total: the difference is counted in `unpivot.residual`.
+    Total,
+}
+
+/// A column stating the percentage `part` is of the row's total.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PercentColumn {
+    pub column: String,
+    pub part: String,
 }
 
 fn default_delimiter() -> String {
@@ -248,6 +351,8 @@ pub struct RecordSpec {
     /// How the table writes a true zero ("-", "0", "…"): such a count is 0. A blank count is "not
     /// available" (the source gives no figure) unless this is "".
     pub nil: Option<String>,
+    /// Persons one unit of the count stands for: 1000 for a table in thousands (default 1).
+    pub scale: Option<u32>,
     /// Columns holding personal data (names, passport numbers): never written. If an id column is
     /// one of them, `record_id` is a keyed hash instead of the raw values. Required (`[]` if there
     /// are none) for record-level administrative data: see [`RecordSpec::identifiers`].
@@ -613,7 +718,8 @@ impl SourceSpec {
         for (name, declared) in parsed.variables {
             variables.push(check.variable(&name, &declared, not_provided, &parsed.record)?);
         }
-        check_not_provided(&spec_path, not_provided, &variables)?;
+        check_not_provided(&spec_path, &parsed.source, &variables)?;
+        check_population(&spec_path, &parsed.source, &parsed.record, &variables)?;
         check.identifier_columns(&parsed.source, &parsed.record)?;
         Ok(SourceSpec {
             spec_path,
@@ -907,16 +1013,44 @@ fn harmonized_variable(spec_path: &Path, key: &str, name: &str) -> Result<Variab
 /// contract is either mapped or declared not provided.
 fn check_not_provided(
     spec_path: &Path,
-    not_provided: &[String],
+    source: &SourceMeta,
     variables: &[VariableMapping],
 ) -> Result<()> {
-    // Every variable of the contract is either mapped or declared not provided, so a forgotten
-    // variable is caught here rather than published as "not available" unnoticed.
-    for name in not_provided {
+    // Every variable of the contract is either mapped or declared not provided (or given at its
+    // total only), so a forgotten variable is caught here rather than published as "not
+    // available" unnoticed.
+    let not_provided: Vec<String> = source
+        .not_provided
+        .iter()
+        .chain(&source.total_only)
+        .cloned()
+        .collect();
+    for (key, name) in source
+        .not_provided
+        .iter()
+        .map(|n| ("source.not_provided", n))
+        .chain(source.total_only.iter().map(|n| ("source.total_only", n)))
+    {
+        if variables.iter().any(|m| m.variable.name() == name) {
+            return Err(Error::new(
+                spec_path,
+                key,
+                format!("'{name}' is both mapped and declared in {key}"),
+                "remove it from one of the two",
+            ));
+        }
+        if source.not_provided.contains(name) && source.total_only.contains(name) {
+            return Err(Error::new(
+                spec_path,
+                "source.total_only",
+                format!("'{name}' is both not provided and given at its total only"),
+                "keep it in one of the two: total_only when the source gives the figures at the variable's total (\"All countries\"), not_provided when it gives nothing",
+            ));
+        }
         if Variable::from_name(name).is_none() {
             return Err(Error::new(
                 spec_path,
-                "source.not_provided",
+                key,
                 format!("'{name}' is not a harmonized variable"),
                 format!(
                     "use names from: {}",
@@ -945,6 +1079,71 @@ fn check_not_provided(
         ));
     }
     Ok(())
+}
+
+/// The population a source states and the part it covers must fit what it maps: a stated working
+/// age stands in for an age the source does not give, a coverage limits a breakdown it gives; a
+/// count scale belongs to an aggregate table.
+fn check_population(
+    spec_path: &Path,
+    source: &SourceMeta,
+    record: &RecordSpec,
+    variables: &[VariableMapping],
+) -> Result<()> {
+    let mapped = |v: Variable| variables.iter().any(|m| m.variable == v);
+    if let Some(population) = &source.population {
+        if population.description.trim().is_empty() {
+            return Err(Error::new(
+                spec_path,
+                "source.population.description",
+                "the stated population has no description",
+                "give the source's own words, e.g. description = \"all persons employed, of any age\"",
+            ));
+        }
+        if population.working_age && mapped(Variable::Age) {
+            return Err(Error::new(
+                spec_path,
+                "source.population.working_age",
+                "the source gives age, so working age is computed from it",
+                "remove working_age (it stands in for an age the source does not give)",
+            ));
+        }
+    }
+    if let Some(covers) = source.covers {
+        let variable = match covers {
+            Covers::NonCitizens => Variable::Citizenship,
+            Covers::ForeignBorn => Variable::CountryOfBirth,
+        };
+        if !mapped(variable) {
+            return Err(Error::new(
+                spec_path,
+                "source.covers",
+                format!(
+                    "the source covers part of the population by {}, which it does not map",
+                    variable.name()
+                ),
+                format!(
+                    "map {} (e.g. as_is, or a map of its country codes; \"XXX\" for a country not stated)",
+                    variable.name()
+                ),
+            ));
+        }
+    }
+    match record.scale {
+        Some(0) => Err(Error::new(
+            spec_path,
+            "record.scale",
+            "a scale of 0 would make every count 0",
+            "give the persons one unit stands for: 1000 for a table in thousands, or remove record.scale",
+        )),
+        Some(_) if source.kind != SourceKind::Aggregate => Err(Error::new(
+            spec_path,
+            "record.scale",
+            "a scale applies to the counts of an aggregate table",
+            "remove record.scale, or set source.kind = \"aggregate\" for a table of counts",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The `[file]` keys must suit the format: a key that does not apply is a mistake worth saying.
@@ -1037,6 +1236,7 @@ fn check_column_layout(spec_path: &Path, file: &FileSpec) -> Result<()> {
 /// The keys of workbooks: a valid block of cells, header rows counted from 1, and none of them
 /// for a format that is not a workbook.
 fn check_workbook_keys(spec_path: &Path, file: &FileSpec) -> Result<()> {
+    check_unpivot(spec_path, file)?;
     let refuse =
         |key: &str, problem: String, fix: &str| refuse_file_key(spec_path, key, problem, fix);
     if let Some(cells) = &file.cells {
@@ -1053,12 +1253,11 @@ fn check_workbook_keys(spec_path: &Path, file: &FileSpec) -> Result<()> {
         || file.header_row != 1
         || file.header_rows != 1
         || file.total_rows.is_some()
-        || file.unpivot.is_some()
         || !file.total_columns.is_empty();
     if !file.format.is_workbook() && workbook_keys_given {
         return refuse(
             "sheet",
-            "sheet, cells, header_row, header_rows, total_rows, total_columns and unpivot apply to xlsx and xls files only".into(),
+            "sheet, cells, header_row, header_rows, total_rows and total_columns apply to xlsx and xls files only".into(),
             "remove them, or correct file.format",
         );
     }
@@ -1068,6 +1267,42 @@ fn check_workbook_keys(spec_path: &Path, file: &FileSpec) -> Result<()> {
             "header_row and header_rows count from 1".into(),
             "give the sheet row of the header as Excel numbers it (1 = the first row)",
         );
+    }
+    Ok(())
+}
+
+/// `file.unpivot`: a stated total made authoritative needs the column that states it and the
+/// category its difference from the parts is counted in.
+fn check_unpivot(spec_path: &Path, file: &FileSpec) -> Result<()> {
+    let Some(unpivot) = &file.unpivot else {
+        return Ok(());
+    };
+    let refuse =
+        |key: &str, problem: String, fix: &str| refuse_file_key(spec_path, key, problem, fix);
+    if unpivot.columns.is_empty() {
+        return refuse(
+            "unpivot.columns",
+            "no columns to unpivot".into(),
+            "list the columns that are categories, e.g. columns = [\"Men\", \"Women\"]",
+        );
+    }
+    if unpivot.authoritative == Authoritative::Total
+        && (unpivot.total.is_none() || unpivot.residual.is_none())
+    {
+        return refuse(
+            "unpivot.authoritative",
+            "the stated total is authoritative, but the spec does not say which column states it or where the difference goes".into(),
+            "add total = \"<the total column>\" and residual = \"<a category the map knows>\" (e.g. \"Not stated\" mapped to \"\"), or authoritative = \"parts\"",
+        );
+    }
+    if let Some(residual) = &unpivot.residual {
+        if unpivot.columns.contains(residual) {
+            return refuse(
+                "unpivot.residual",
+                format!("'{residual}' is one of the unpivoted columns"),
+                "give the difference a category of its own, e.g. \"Not stated\"",
+            );
+        }
     }
     Ok(())
 }

@@ -198,12 +198,25 @@ fn ratio(part: &Table, i: usize, whole: &Table, j: usize) -> Option<Cell> {
 /// The harmonized columns a count table needs that this source does not provide (empty: it can be
 /// produced): its universe's and those of every dimension but the optional ones. A source that
 /// lacks one gets "not available" for the indicator, never zeros.
-pub fn missing_inputs(indicator: &Indicator, provided: &BTreeSet<String>) -> Vec<String> {
+///
+/// `total_only`: columns the source gives at their total only (its `source.total_only`
+/// variables): a dimension reading them is published at its total, like an optional one.
+pub fn missing_inputs(
+    indicator: &Indicator,
+    provided: &BTreeSet<String>,
+    total_only: &BTreeSet<String>,
+) -> Vec<String> {
+    let at_total = |d: &Dimension| {
+        d.optional
+            || d.inputs
+                .iter()
+                .all(|c| provided.contains(c) || total_only.contains(c))
+    };
     let needed = indicator.inputs.iter().chain(
         indicator
             .dimensions
             .iter()
-            .filter(|d| !d.optional)
+            .filter(|d| !at_total(d))
             .flat_map(|d| &d.inputs),
     );
     let mut missing: BTreeSet<String> =
@@ -219,6 +232,17 @@ pub fn missing_inputs(indicator: &Indicator, provided: &BTreeSet<String>) -> Vec
         _ => {}
     }
     missing.into_iter().collect()
+}
+
+/// Cells a source cannot give because it covers part of the population only (non-citizens: the
+/// citizens' cells and the totals that would include them): not available, as a blank count makes
+/// them, so the rates and shares over them are not available either.
+pub fn mark_not_covered(table: &mut Table, not_covered: &[&str]) {
+    for (key, tally) in table.keys.iter().zip(table.tallies.iter_mut()) {
+        if key.iter().any(|code| not_covered.contains(&code.as_str())) {
+            tally.blank = tally.blank.max(1);
+        }
+    }
 }
 
 /// Per dimension of a table: does the source lack it (an optional dimension, published at its

@@ -57,10 +57,14 @@ def main():
     ]
     # ISO 3166-1 reserves XXA for stateless persons (user-assigned, as used by ICAO 9303).
     countries.append(("XXA", "Stateless"))
+    # ICAO Doc 9303's XXX: a person of unspecified nationality ("foreign, country not stated");
+    # ILOSTAT publishes such persons under CBR_BRT_X / CCT_CTZ_X (other countries).
+    countries.append(("XXX", "Foreign, country not stated"))
     write(
         "countries_iso3.csv",
         ["origin: ISO 3166-1 alpha-3 codes as listed in ILOSTAT's 2019 CBR_BRT code list;",
-         "        XXA (stateless) is the ISO 3166-1 user-assigned code used by ICAO Doc 9303.",
+         "        XXA (stateless) is the ISO 3166-1 user-assigned code used by ICAO Doc 9303;",
+         "        XXX (foreign, country not stated) is ICAO Doc 9303's unspecified nationality.",
          "built by tools/build_classifications.py"],
         ["iso3", "name"],
         sorted(countries),

@@ -12,6 +12,7 @@
 
 mod biff;
 mod labelled;
+mod reshape;
 mod text;
 mod workbook;
 
@@ -25,7 +26,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::expression::ColumnValues;
 use crate::lookup::{Absent, CodeTable};
-use crate::spec::{FileFormat, FileSpec, Header, MapKey, SourceSpec};
+use crate::spec::{FileFormat, FileSpec, Header, MapKey, SourceSpec, Unpivot};
 
 pub use text::{sniff, TextLayout, TextSniff};
 pub(crate) use workbook::leading_rows as workbook_rows;
@@ -76,13 +77,65 @@ pub(crate) struct Loaded {
 /// Read a raw file as `file` declares it. `header_only` stops after the column names where the
 /// format allows (checking a spec must not read a census).
 pub(crate) fn load(path: &Path, file: &FileSpec, header_only: bool) -> Result<Loaded> {
-    match file.format {
-        FileFormat::Csv | FileFormat::FixedWidth => text::load(path, file, header_only),
-        FileFormat::Xlsx | FileFormat::Xls => workbook::load(path, file),
-        FileFormat::Dta => labelled::load_dta(path, header_only),
-        FileFormat::Sav => labelled::load_sav(path, header_only),
-        FileFormat::Parquet => load_parquet(path),
+    let loaded = match file.format {
+        FileFormat::Csv | FileFormat::FixedWidth => text::load(path, file, header_only)?,
+        // A workbook unpivots as it reads, before its total rows and columns are checked.
+        FileFormat::Xlsx | FileFormat::Xls => return workbook::load(path, file),
+        FileFormat::Dta => labelled::load_dta(path, header_only)?,
+        FileFormat::Sav => labelled::load_sav(path, header_only)?,
+        FileFormat::Parquet => load_parquet(path)?,
+    };
+    match &file.unpivot {
+        Some(unpivot) => unpivoted(path, unpivot, loaded),
+        None => Ok(loaded),
     }
+}
+
+/// A wide table in any format as one row per category (see [`reshape`]); read into memory, as
+/// the wide tables ministries send are small.
+fn unpivoted(path: &Path, unpivot: &Unpivot, mut loaded: Loaded) -> Result<Loaded> {
+    let frame = guarded(path, "read", || {
+        loaded
+            .frame
+            .clone()
+            .collect()
+            .map_err(|e| Error::polars(path, "read the table", e))
+    })?;
+    let text = |name: &str| -> Result<Vec<String>> {
+        let column = frame
+            .column(name)
+            .and_then(|c| c.cast(&DataType::String))
+            .map_err(|e| Error::polars(path, "read the table", e))?;
+        let values = column
+            .str()
+            .map_err(|e| Error::polars(path, "read the table", e))?
+            .iter()
+            .map(|v| v.unwrap_or_default().to_string())
+            .collect();
+        Ok(values)
+    };
+    let rows: Vec<IdxSize> = text(SOURCE_ROW)?
+        .iter()
+        .map(|r| r.parse().unwrap_or_default())
+        .collect();
+    let values = loaded
+        .columns
+        .iter()
+        .map(|c| text(c))
+        .collect::<Result<Vec<_>>>()?;
+    let row_name = |row: IdxSize| format!("data row {row}");
+    let ((columns, values, rows), checks) = reshape::unpivoted(
+        path,
+        unpivot,
+        (loaded.columns.clone(), values, rows),
+        &row_name,
+    )?;
+    loaded.frame = reshape::numbered_frame(path, &columns, values, rows)?;
+    loaded.storage = vec!["text".into(); columns.len()];
+    loaded.labels.retain(|column, _| columns.contains(column));
+    loaded.columns = columns;
+    loaded.total_checks.extend(checks);
+    Ok(loaded)
 }
 
 /// The column names of a raw file and which carry value labels (used to check specs).

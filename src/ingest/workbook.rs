@@ -11,9 +11,9 @@ use calamine::{open_workbook_auto, Cell, Data, Range, Reader, Sheets};
 
 use polars::prelude::IdxSize;
 
-use super::{guarded, number_text, Loaded, TotalCheck, ValueLabels, SOURCE_ROW};
+use super::{guarded, number_text, reshape, Loaded, TotalCheck, ValueLabels};
 use crate::error::{Error, Result};
-use crate::spec::{cell_block, FileSpec, TotalColumn, Unpivot};
+use crate::spec::{cell_block, FileSpec, TotalColumn};
 
 pub(super) fn load(path: &Path, file: &FileSpec) -> Result<Loaded> {
     let (sheet, range) = guarded(path, "Excel", || read_sheet(path, file))?;
@@ -43,21 +43,22 @@ pub(super) fn load(path: &Path, file: &FileSpec) -> Result<Loaded> {
     let storage: Vec<String> = (0..columns.len())
         .map(|j| storage_of(table.iter().map(|row| &row[j])))
         .collect();
-    let total_checks = source_totals(path, &sheet, file, &columns, table, &is_total, &body_row)?;
-    let (columns, values, data_rows) = match &file.unpivot {
-        Some(unpivot) => unpivoted(path, &sheet, unpivot, &columns, values, data_rows)?,
-        None => (columns, values, data_rows),
-    };
-    let storage: Vec<String> = match &file.unpivot {
-        Some(_) => vec!["text".into(); columns.len()],
-        None => storage,
+    let mut total_checks =
+        source_totals(path, &sheet, file, &columns, table, &is_total, &body_row)?;
+    let (columns, values, data_rows, storage) = match &file.unpivot {
+        Some(unpivot) => {
+            // Data row i of the table is sheet row body_row(i - 1).
+            let row_name = |row: IdxSize| format!("sheet row {}", body_row(row as usize - 1));
+            let ((columns, values, rows), checks) =
+                reshape::unpivoted(path, unpivot, (columns, values, data_rows), &row_name)?;
+            total_checks.extend(checks);
+            let storage = vec!["text".into(); columns.len()];
+            (columns, values, rows, storage)
+        }
+        None => (columns, values, data_rows, storage),
     };
     Ok(Loaded {
-        frame: numbered_frame(
-            path,
-            columns.iter().cloned().zip(values).collect(),
-            data_rows,
-        )?,
+        frame: reshape::numbered_frame(path, &columns, values, data_rows)?,
         columns,
         storage,
         labels: ValueLabels::new(),
@@ -200,8 +201,6 @@ fn split_total_rows(
     (values, data_rows, total_rows)
 }
 
-type Table = (Vec<String>, Vec<Vec<String>>, Vec<IdxSize>);
-
 /// A cell as a number for a total check: blank is 0, text that is not a number is None.
 fn cell_number(cell: &Data) -> Option<f64> {
     match cell {
@@ -334,68 +333,6 @@ fn total_column_checks(
         }
     }
     checks
-}
-
-/// A wide table as one row per unpivoted column: the other columns repeated, then the column's
-/// name and its cell. Each row keeps the data row it came from.
-fn unpivoted(
-    path: &Path,
-    sheet: &str,
-    unpivot: &Unpivot,
-    columns: &[String],
-    values: Vec<Vec<String>>,
-    data_rows: Vec<IdxSize>,
-) -> Result<Table> {
-    let mut wide = Vec::new();
-    for name in &unpivot.columns {
-        let at = columns.iter().position(|c| c == name).ok_or_else(|| {
-            Error::new(
-                path,
-                format!("sheet '{sheet}'"),
-                format!(
-                    "file.unpivot names column '{name}', which the table does not have (its columns: {})",
-                    columns.join(", ")
-                ),
-                "name columns of the header (`ilms inspect` shows them)",
-            )
-        })?;
-        wide.push(at);
-    }
-    let kept: Vec<usize> = (0..columns.len()).filter(|j| !wide.contains(j)).collect();
-    let mut out_columns: Vec<String> = kept.iter().map(|&j| columns[j].clone()).collect();
-    out_columns.extend([unpivot.name.clone(), unpivot.value.clone()]);
-    let mut out: Vec<Vec<String>> = vec![Vec::new(); out_columns.len()];
-    let mut out_rows = Vec::new();
-    for (i, row) in data_rows.iter().enumerate() {
-        for &w in &wide {
-            for (k, &j) in kept.iter().enumerate() {
-                out[k].push(values[j][i].clone());
-            }
-            out[kept.len()].push(columns[w].clone());
-            out[kept.len() + 1].push(values[w][i].clone());
-            out_rows.push(*row);
-        }
-    }
-    Ok((out_columns, out, out_rows))
-}
-
-/// The loaded frame with `source_row` given (a workbook's data row numbers, not a running count:
-/// total rows are skipped and an unpivoted row appears once per category).
-fn numbered_frame(
-    path: &Path,
-    columns: Vec<(String, Vec<String>)>,
-    rows: Vec<IdxSize>,
-) -> Result<polars::prelude::LazyFrame> {
-    use polars::prelude::*;
-    let mut frame_columns = vec![Column::new(SOURCE_ROW.into(), rows)];
-    frame_columns.extend(
-        columns
-            .into_iter()
-            .map(|(name, values)| Column::new(name.into(), values)),
-    );
-    DataFrame::new_infer_height(frame_columns)
-        .map(|f| f.lazy())
-        .map_err(|e| Error::polars(path, "assemble the columns", e))
 }
 
 /// Most bytes one part of an .xlsx may unpack to: a sheet of 20 million cells is under it; a small

@@ -219,8 +219,23 @@ impl Round {
     ) -> (Vec<&'a Indicator>, Vec<NotAvailable>) {
         let mut produced = Vec::new();
         let mut not_available: Vec<NotAvailable> = Vec::new();
+        let total_only = crate::contract::total_only_columns(spec);
         for table in self.indicators.list.iter().filter(|t| t.is_count()) {
-            let missing = tabulate::missing_inputs(table, provided);
+            let mut missing = tabulate::missing_inputs(table, provided, &total_only);
+            missing.extend(constant_not_read(spec, table));
+            if let Some(covers) = spec.source.covers {
+                // Only a universe or breakdown that reads the covered side counts within it.
+                let reads = |c: &String| covers.inputs().contains(&c.as_str());
+                let split = table.inputs.iter().any(reads)
+                    || table.dimensions.iter().any(|d| d.inputs.iter().any(reads));
+                if !split {
+                    missing.push(format!(
+                        "a breakdown by {} (the source covers {} only)",
+                        covers.inputs()[0],
+                        covers.name()
+                    ));
+                }
+            }
             if missing.is_empty() {
                 produced.push(table);
                 for (dim, collapsed) in table
@@ -253,4 +268,20 @@ impl Round {
         not_available.retain(|n| n.dimension.is_some() || !made.contains(n.indicator.as_str()));
         (produced, not_available)
     }
+}
+
+/// A variable the source gives one value for every record (a constant expression: `lf_status`
+/// 'EMP' in a stock of employed persons) that the table's universe does not read: the table would
+/// count a wider population than the source covers (the working-age population) as if it were the
+/// whole, so it is not available.
+fn constant_not_read(spec: &SourceSpec, table: &Indicator) -> Vec<String> {
+    spec.variables
+        .iter()
+        .filter(|m| matches!(m.expr, Some(polars::prelude::Expr::Literal(_))))
+        .map(|m| m.variable.name())
+        .filter(|name| !table.inputs.iter().any(|c| c == name))
+        // A stock is kept from a source of movements by its kind of population already.
+        .filter(|name| *name != "flow")
+        .map(|name| format!("{name} other than the source's one value (the source covers part of the population)"))
+        .collect()
 }

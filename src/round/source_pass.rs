@@ -116,6 +116,7 @@ impl Round {
             &failed_rules(&tallied.checks, Severity::Warning),
             &failed_rules(&tallied.checks, Severity::Error),
         );
+        note_population(spec, &mut cells);
         let (gate_rule, source_failed) = failure.unzip();
         if let (Some(rule), Some(reason)) = (&gate_rule, &source_failed) {
             // Its quarantine says why; its clean records are not part of the release.
@@ -331,14 +332,18 @@ impl Round {
         let mut tables = Vec::new();
         for table in produced {
             let collapsed = tabulate::collapsed(table, &setup.provided);
-            tables.push(tabulate::roll_up(
+            let mut rolled = tabulate::roll_up(
                 spec,
                 produced,
                 table,
                 collapsed,
                 &aggregated,
                 validate::RULE,
-            )?);
+            )?;
+            if let Some(covers) = spec.source.covers {
+                tabulate::mark_not_covered(&mut rolled, covers.not_covered());
+            }
+            tables.push(rolled);
         }
         let checks = validation.results(spec, &results.rule_counts, &results.failing_values)?;
         Ok(Tallied {
@@ -634,4 +639,22 @@ fn confirmed_duplicates(setup: &PassSetup, id_hashes: IdHashes) -> Result<DataFr
     Ok(run_plans(spec, vec![plan])?
         .pop()
         .unwrap_or_else(validate::no_duplicates))
+}
+
+/// The population a source states (working age without age) and the part it covers, noted on
+/// every cell of it: a reader sees why a working-age figure has no age behind it, and why the
+/// citizens' side is not available.
+fn note_population(spec: &SourceSpec, cells: &mut Cells) {
+    let stated = spec
+        .source
+        .population
+        .as_ref()
+        .is_some_and(|p| p.working_age)
+        .then_some("source.population_stated");
+    let covers = spec.source.covers.map(|c| c.note());
+    for note in stated.into_iter().chain(covers) {
+        for notes in &mut cells.notes {
+            notes.push(note.to_string());
+        }
+    }
 }
