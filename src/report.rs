@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::annual::{AnnualTable, COLUMNS};
+use crate::annual::AnnualTable;
 use crate::cells::Cells;
 use crate::classifications::Classifications;
 use crate::outcome::RunReport;
@@ -244,8 +244,8 @@ fn table_html(table: &AnnualTable, out: &mut String) {
         esc(&table.title),
         esc(table.unit_label())
     ));
-    for heading in COLUMNS {
-        out.push_str(&format!("<th>{}</th>", esc(heading)));
+    for heading in table.headings() {
+        out.push_str(&format!("<th>{}</th>", esc(&heading)));
     }
     out.push_str("</tr>\n");
     for (label, cells, notes) in table.text_rows() {

@@ -460,7 +460,7 @@ const HEADER_ONLY: [(&str, &str); 18] = [
 
 /// Where a round published a number for source `id`: its lines in the ILOSTAT and SDMX files, its
 /// cells in the indicator partitions, and the Malaysia rows of the annual tables that show a value
-/// ("–" nil or a number) rather than "n/a".
+/// ("–" nil or a number) rather than ".." (or "n/a").
 fn published_for(round: &FixtureRound, id: &str) -> Vec<String> {
     let mut found = Vec::new();
     // Its rows there say "not available" (no value, status "O"); a value is a publication.
@@ -503,7 +503,8 @@ fn published_for(round: &FixtureRound, id: &str) -> Vec<String> {
         for row in shown.lines().filter(|l| l.starts_with("| Malaysia |")) {
             // Country | Total | Men | Women | % women | Notes
             let values: Vec<&str> = row.split('|').map(str::trim).skip(2).take(4).collect();
-            if values.iter().any(|v| *v != "n/a") {
+            // ".." no figure, "n/a" not applicable (a % of nothing).
+            if values.iter().any(|v| *v != ".." && *v != "n/a") {
                 found.push(format!("{}: {row}", table.display()));
             }
         }

@@ -569,7 +569,7 @@ fn not_available_note(table: &AnnualTable, rows: &[&crate::annual::TableRow]) ->
     let mut by_sex = false;
     let mut total_only: Vec<&str> = Vec::new();
     for row in rows {
-        let [total, men, women, _] = row.entries;
+        let [total, men, women, _] = row.entries();
         let na = |e: Entry| e == Entry::NotAvailable;
         let failed = row
             .notes
@@ -625,9 +625,9 @@ fn plan_countries(spec: &ChartSpec, context: &ChartContext) -> Option<PlannedCha
         Entry::Value { value, .. } => Bar::Value(value),
         Entry::Nil => Bar::Value(0.0),
         Entry::Withheld => Bar::Withheld,
-        Entry::NotAvailable => Bar::NotAvailable,
+        Entry::NotAvailable | Entry::NotApplicable => Bar::NotAvailable,
     };
-    let column = |k: usize| -> Vec<Bar> { rows.iter().map(|r| bar(r.entries[k])).collect() };
+    let column = |k: usize| -> Vec<Bar> { rows.iter().map(|r| bar(r.entries()[k])).collect() };
     let series = sex_series(
         ["Male".to_string(), "Female".to_string()],
         column(1),

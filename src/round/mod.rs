@@ -115,6 +115,8 @@ impl Round {
             round_name: &self.name,
             labels: &self.labels,
             failed: Vec::new(),
+            failed_rules: Vec::new(),
+            technical_notes: false,
         }
     }
 

@@ -68,6 +68,17 @@ impl Round {
         let titles = self.source_titles();
         let mut context = self.table_context(&titles);
         context.failed = self.failed_sources(&gathered.sources);
+        context.failed_rules = gathered
+            .validation
+            .iter()
+            .filter(|r| r.fails > 0)
+            .map(|r| annual::FailedRule {
+                source_id: r.source_id.clone(),
+                rule: r.rule.clone(),
+                kind: r.kind.clone(),
+                detail: r.detail.clone(),
+            })
+            .collect();
         let tables: Vec<annual::AnnualTable> = self
             .tables
             .iter()
@@ -92,6 +103,10 @@ impl Round {
                 release.write_text(Folder::Processed, &format!("tables/{name}"), bytes)?;
             }
             bar.inc(1);
+        }
+        if !tables.is_empty() {
+            let (name, bytes) = annual::workbook_file(&tables, &self.name)?;
+            release.write_text(Folder::Processed, &format!("tables/{name}"), bytes)?;
         }
         bar.set_message("charts");
         let mut chart_svgs = Vec::new();

@@ -5,6 +5,7 @@ use super::Round;
 use crate::annual::{self, AnnualTable, TableSpec, TableUnit};
 use crate::cells::Cells;
 use crate::error::{Error, Result};
+use crate::publish::Folder;
 
 /// What `ilms table` asks for: a declared table, every declared table, or one made up from a
 /// count indicator; and the year and rows to show.
@@ -24,6 +25,12 @@ pub struct TableRequest {
     pub year: Option<u32>,
     /// With a year: each country's latest year up to it.
     pub latest: bool,
+    /// With a year and `latest`: the period's first year ("2018/2019": from 2018, year 2019).
+    pub from: Option<u32>,
+    /// Several years side by side (instead of a year).
+    pub years: Vec<u32>,
+    /// Footnotes also name the sources' and validation rules' ids.
+    pub technical_notes: bool,
     /// Rows, as ISO alpha-3 codes (empty: every country with data).
     pub countries: Vec<String>,
 }
@@ -40,6 +47,12 @@ impl Round {
             if request.year.is_some() {
                 spec.year = request.year;
                 spec.latest = request.latest;
+                spec.from = request.from;
+                spec.years.clear();
+            }
+            if !request.years.is_empty() {
+                spec.years = request.years.clone();
+                (spec.year, spec.latest, spec.from) = (None, false, None);
             }
             if !request.countries.is_empty() {
                 spec.countries = request
@@ -49,12 +62,21 @@ impl Round {
                     .collect();
             }
         }
+        for spec in &specs {
+            annual::check_spec(spec, &self.indicators)
+                .map_err(|(problem, fix)| Error::new(&self.manifest, "--year", problem, fix))?;
+        }
         Ok(specs)
     }
 
     /// Build a table from `cells`, the current release's ([`Round::published_cells`]); refused
     /// when no cell has the table's codes.
-    pub fn build_table(&self, spec: &TableSpec, cells: &Cells) -> Result<AnnualTable> {
+    pub fn build_table(
+        &self,
+        spec: &TableSpec,
+        cells: &Cells,
+        technical_notes: bool,
+    ) -> Result<AnnualTable> {
         if let Some(fix) = annual::codes_hint(spec, cells) {
             return Err(Error::new(
                 self.outputs.processed.join("indicators"),
@@ -69,7 +91,53 @@ impl Round {
             ));
         }
         let titles = self.source_titles();
-        Ok(annual::build(spec, cells, &self.table_context(&titles)))
+        let mut context = self.table_context(&titles);
+        context.failed_rules = self.published_failed_rules()?;
+        context.technical_notes = technical_notes;
+        Ok(annual::build(spec, cells, &context))
+    }
+
+    /// The rules that failed in the current release (`validation.parquet`), for footnotes.
+    fn published_failed_rules(&self) -> Result<Vec<annual::FailedRule>> {
+        use polars::prelude::*;
+        let path = self
+            .outputs
+            .current(Folder::Processed)
+            .join("validation.parquet");
+        let read = |e| Error::polars(&path, "read the validation report", e);
+        let file = std::fs::File::open(&path)
+            .map_err(|e| Error::io(&path, "open the validation report", e))?;
+        let frame = ParquetReader::new(file).finish().map_err(read)?;
+        let text = |name: &str| -> Result<Vec<String>> {
+            let column = frame.column(name).map_err(read)?.str().map_err(read)?;
+            Ok(column.iter().map(|v| v.unwrap_or("").to_string()).collect())
+        };
+        let fails = frame
+            .column("fails")
+            .map_err(read)?
+            .cast(&DataType::UInt64)
+            .map_err(read)?;
+        let fails: Vec<u64> = fails
+            .u64()
+            .map_err(read)?
+            .iter()
+            .map(|v| v.unwrap_or(0))
+            .collect();
+        let (sources, rules, kinds, details) = (
+            text("source_id")?,
+            text("rule")?,
+            text("kind")?,
+            text("detail")?,
+        );
+        Ok((0..frame.height())
+            .filter(|&i| fails[i] > 0)
+            .map(|i| annual::FailedRule {
+                source_id: sources[i].clone(),
+                rule: rules[i].clone(),
+                kind: kinds[i].clone(),
+                detail: details[i].clone(),
+            })
+            .collect())
     }
 
     fn declared_table(&self, id: &str) -> Result<TableSpec> {
@@ -95,17 +163,15 @@ impl Round {
             .iter()
             .find(|i| i.id == indicator)
             .map_or(indicator.to_string(), |i| i.label.clone());
-        let spec = TableSpec {
-            id: indicator.to_lowercase(),
-            title: format!("{label}, {{year}}"),
-            indicator: indicator.to_string(),
-            classif1: request.classif1.clone(),
-            classif2: request.classif2.clone(),
-            unit: request.unit,
-            year: None,
-            latest: false,
-            countries: Vec::new(),
-        };
+        let mut spec = TableSpec::of_indicator(
+            indicator,
+            &label,
+            [request.classif1.clone(), request.classif2.clone()],
+            &self.labels,
+        );
+        spec.unit = request.unit;
+        // The region's total row, as the declared tables have it.
+        spec.region = self.tables.iter().find_map(|t| t.region.clone());
         annual::check_spec(&spec, &self.indicators)
             .map_err(|(problem, fix)| Error::new(&self.manifest, "--indicator", problem, fix))?;
         Ok(spec)

@@ -1,0 +1,375 @@
+//! Annual tables for focal points: one row per country (and source), Total / Men / Women /
+//! % women for one year or several side by side, a region's total row, written as .xlsx, .csv and
+//! Markdown, and all of a round's tables as one workbook with a contents sheet.
+//!
+//! Built from published cells only, so a table never says more than the Parquet does: a withheld
+//! cell is "x", a figure the source does not give is "..", a published zero is "–", a % of nothing
+//! is "n/a" (not applicable). Tables are declared in `schemas/tables.toml`; `ilms table` also
+//! makes one for any count indicator.
+//!
+//! - `reference`: which years a table shows (a year, the latest up to a year, a period, several);
+//! - `rows`: the rows built from the cells, their footnotes, the region's total row;
+//! - `notes`: footnotes, numbered in the order the rows cite them;
+//! - `write`: Markdown, CSV, the workbook and the round's workbook with its contents sheet.
+
+mod notes;
+mod reference;
+mod rows;
+mod write;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::cells::Cells;
+use crate::classifications::Classifications;
+use crate::error::{Error, Result};
+use crate::indicators::{Indicators, Reliability};
+
+pub use reference::Reference;
+pub use write::{format_number, workbook_file, write_file, write_files, WORKBOOK};
+
+/// Column headings of one year's figures, in order (the country and notes columns around them).
+pub const FIGURES: [&str; 4] = ["Total", "Men", "Women", "% women"];
+/// Column headings of a one-year table, in order.
+pub const COLUMNS: [&str; 6] = ["Country", "Total", "Men", "Women", "% women", "Notes"];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TablesFile {
+    region: Option<Region>,
+    tables: Vec<TableSpec>,
+}
+
+/// A group of countries whose total a table shows as its last row (`[region]` of the tables file).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    /// The row's label ("ASEAN").
+    pub label: String,
+    /// Its members, ISO 3166-1 alpha-3.
+    pub members: Vec<String>,
+}
+
+/// One declared annual table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSpec {
+    pub id: String,
+    /// "{year}" is replaced by the table's year (or period, or years).
+    pub title: String,
+    /// A count indicator.
+    pub indicator: String,
+    /// The classif1 / classif2 code of the cells shown (e.g. a total); unset where the
+    /// indicator has no such breakdown.
+    pub classif1: Option<String>,
+    pub classif2: Option<String>,
+    #[serde(default)]
+    pub unit: TableUnit,
+    /// The table's year; unset: each country's latest year.
+    pub year: Option<u32>,
+    /// With a year: each country's latest year up to it (a footnote gives the year used).
+    #[serde(default)]
+    pub latest: bool,
+    /// With `latest`: the earliest year a figure may be from; the table is titled for the period
+    /// ("2018/2019") and every row's year is footnoted.
+    pub from: Option<u32>,
+    /// Several years side by side (instead of `year`): Total / Men / Women / % women for each.
+    #[serde(default)]
+    pub years: Vec<u32>,
+    /// Rows, as ISO 3166-1 alpha-3 codes; a listed country without data gets a ".." row.
+    /// Unset: every country that publishes the indicator.
+    #[serde(default)]
+    pub countries: Vec<String>,
+    /// Whether to end with the region's total row (when the tables file declares a region).
+    #[serde(default = "yes")]
+    pub total: bool,
+    /// The tables file's region, given to every table it declares.
+    #[serde(skip)]
+    pub region: Option<Region>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl TableSpec {
+    /// A table of `indicator`'s cells with these codes, for one that is not declared.
+    pub fn of_indicator(
+        indicator: &str,
+        label: &str,
+        classif: [Option<String>; 2],
+        labels: &crate::labels::Labels,
+    ) -> TableSpec {
+        // Every selected category is named in the title and the file name, so tables of two
+        // categories never share a title or overwrite each other's files.
+        let chosen: Vec<&String> = classif.iter().flatten().collect();
+        let named: Vec<String> = chosen
+            .iter()
+            .map(|c| labels.label(c).unwrap_or_else(|| c.to_string()))
+            .collect();
+        let mut id = indicator.to_lowercase();
+        for code in &chosen {
+            id.push('_');
+            id.push_str(&code.to_lowercase());
+        }
+        let [classif1, classif2] = classif;
+        TableSpec {
+            id,
+            title: if named.is_empty() {
+                format!("{label}, {{year}}")
+            } else {
+                format!("{label} ({}), {{year}}", named.join("; "))
+            },
+            indicator: indicator.to_string(),
+            classif1,
+            classif2,
+            unit: TableUnit::default(),
+            year: None,
+            latest: false,
+            from: None,
+            years: Vec::new(),
+            countries: Vec::new(),
+            total: true,
+            region: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TableUnit {
+    Persons,
+    #[default]
+    Thousands,
+}
+
+impl TableUnit {
+    pub fn label(self) -> &'static str {
+        match self {
+            TableUnit::Persons => "Persons",
+            TableUnit::Thousands => "Thousands of persons",
+        }
+    }
+
+    pub fn decimals(self) -> usize {
+        match self {
+            TableUnit::Persons => 0,
+            TableUnit::Thousands => 1,
+        }
+    }
+}
+
+/// Read `schemas/tables.toml` and check each table against the round's indicators.
+pub fn load_specs(path: &Path, indicators: &Indicators) -> Result<Vec<TableSpec>> {
+    let parsed: TablesFile =
+        crate::error::read_toml(path, "annual table declarations", "correct the TOML")?;
+    if let Some(region) = &parsed.region {
+        if let Some(bad) = region.members.iter().find(|m| !is_iso3(m)) {
+            return Err(Error::new(
+                path,
+                "region.members",
+                format!("'{bad}' is not an ISO 3166-1 alpha-3 code"),
+                "list the region's countries as three capital letters, e.g. \"KHM\"",
+            ));
+        }
+    }
+    let mut tables = parsed.tables;
+    for spec in &mut tables {
+        spec.region = parsed.region.clone();
+        check_spec(spec, indicators).map_err(|(problem, fix)| {
+            Error::new(path, format!("tables.{}", spec.id), problem, fix)
+        })?;
+    }
+    Ok(tables)
+}
+
+fn is_iso3(code: &str) -> bool {
+    code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+/// Whether `spec` names a count indicator with the classification codes it gives, and years
+/// that go together.
+pub fn check_spec(
+    spec: &TableSpec,
+    indicators: &Indicators,
+) -> std::result::Result<(), (String, String)> {
+    let tables: Vec<_> = indicators
+        .list
+        .iter()
+        .filter(|i| i.id == spec.indicator)
+        .collect();
+    if tables.is_empty() {
+        return Err((
+            format!("indicator '{}' is not declared", spec.indicator),
+            format!("use one of {}", indicators.path.display()),
+        ));
+    }
+    if !tables.iter().all(|t| t.is_count()) {
+        return Err((
+            format!(
+                "indicator '{}' is not a count (its unit is {})",
+                spec.indicator, tables[0].unit
+            ),
+            "annual tables show counts by sex; choose an indicator ending in _NB".into(),
+        ));
+    }
+    reference::check(spec)
+}
+
+/// Where no published cell has the table's classification codes: the total codes the indicator's
+/// cells do have, to name in the error (None when some cell matches).
+pub fn codes_hint(spec: &TableSpec, cells: &Cells) -> Option<String> {
+    let mut totals = BTreeSet::new();
+    for i in 0..cells.len() {
+        if cells.indicator[i] != spec.indicator {
+            continue;
+        }
+        if cells.classif1[i] == spec.classif1 && cells.classif2[i] == spec.classif2 {
+            return None;
+        }
+        for (flag, code) in [
+            ("--classif1", &cells.classif1[i]),
+            ("--classif2", &cells.classif2[i]),
+        ] {
+            if let Some(code) = code.as_deref().filter(|c| c.ends_with("_TOTAL")) {
+                totals.insert(format!("{flag} {code}"));
+            }
+        }
+    }
+    Some(if totals.is_empty() {
+        format!(
+            "no published cells of {}: run the round that has it",
+            spec.indicator
+        )
+    } else {
+        format!(
+            "give the cells to show, e.g. {}",
+            totals.into_iter().collect::<Vec<_>>().join(" or ")
+        )
+    })
+}
+
+/// How a table cell reads.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Entry {
+    Value {
+        value: f64,
+        unreliable: bool,
+    },
+    /// A published zero ("–").
+    Nil,
+    /// No figure: the source does not give it, or there is no data for the year ("..").
+    NotAvailable,
+    /// The figure has no meaning (a % of a nil total): "n/a".
+    NotApplicable,
+    /// Withheld for confidentiality or reliability ("x").
+    Withheld,
+}
+
+impl Entry {
+    fn text(self, decimals: usize, grouped: bool) -> String {
+        match self {
+            Entry::Value { value, .. } => format_number(value, decimals, grouped),
+            Entry::Nil => "–".into(),
+            Entry::NotAvailable => "..".into(),
+            Entry::NotApplicable => "n/a".into(),
+            Entry::Withheld => "x".into(),
+        }
+    }
+}
+
+/// One row: a country's figures from one source (or, in a table of several years, from the
+/// source of each year), or the region's total.
+#[derive(Debug, Clone)]
+pub struct TableRow {
+    pub ref_area: String,
+    pub label: String,
+    /// The reference year of the figures, the latest of a table of several years (None: no data).
+    pub time: Option<String>,
+    pub source: Option<String>,
+    /// Total, men, women, % women: one group per column group of the table.
+    pub figures: Vec<[Entry; 4]>,
+    /// Footnote numbers (1-based, into [`AnnualTable::notes`]).
+    pub notes: Vec<usize>,
+}
+
+impl TableRow {
+    /// The figures of the table's last (or only) year.
+    pub fn entries(&self) -> [Entry; 4] {
+        self.figures
+            .last()
+            .copied()
+            .unwrap_or([Entry::NotAvailable; 4])
+    }
+}
+
+/// An annual table, ready to write.
+#[derive(Debug, Clone)]
+pub struct AnnualTable {
+    pub id: String,
+    /// File names: the id and the table's year (or period, or years).
+    pub stem: String,
+    pub title: String,
+    pub unit: TableUnit,
+    /// One heading per column group: the years of a table of several years; one empty heading
+    /// otherwise.
+    pub groups: Vec<String>,
+    /// The countries' rows, by name.
+    pub rows: Vec<TableRow>,
+    /// The region's total row, when the table has one.
+    pub total: Option<TableRow>,
+    pub notes: Vec<String>,
+    pub legend: String,
+    pub source_line: String,
+}
+
+/// What the table builder needs besides the cells.
+pub struct TableContext<'a> {
+    pub classifications: &'a Classifications,
+    pub indicators: &'a Indicators,
+    /// A cell's `source` ("FX:ID") to the source's title.
+    pub source_titles: &'a BTreeMap<String, String>,
+    pub reliability: Reliability,
+    /// Named in the table's source line.
+    pub round_name: &'a str,
+    /// Every code's label (a validation note's text).
+    pub labels: &'a crate::labels::Labels,
+    /// Sources that failed as a whole in this run: a ".." row each, with the reason.
+    pub failed: Vec<FailedSource>,
+    /// The validation results that failed (the release's `validation.parquet`): their details
+    /// give the numbers in a footnote.
+    pub failed_rules: Vec<FailedRule>,
+    /// Footnotes also name the sources' and rules' ids (`ilms table --technical-notes`).
+    pub technical_notes: bool,
+}
+
+/// A source none of whose cells is published (e.g. every record quarantined).
+#[derive(Debug, Clone)]
+pub struct FailedSource {
+    pub ref_area: String,
+    pub time: String,
+    /// As cells name it ("FX:ID").
+    pub source: String,
+    pub reason: String,
+    /// The count indicators it would have given.
+    pub indicators: BTreeSet<String>,
+}
+
+/// A validation rule that failed on a source (a row of `validation.parquet`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailedRule {
+    /// The source's id (as in the spec, not "FX:ID").
+    pub source_id: String,
+    pub rule: String,
+    /// part_whole, source_totals, ...
+    pub kind: String,
+    /// What failed, with its numbers.
+    pub detail: String,
+}
+
+/// Build a table from published cells.
+pub fn build(spec: &TableSpec, cells: &Cells, context: &TableContext) -> AnnualTable {
+    rows::build(spec, cells, context)
+}
