@@ -104,6 +104,8 @@ pub struct Classifications {
     pub isic4_sections: BTreeMap<String, String>,
     /// ISIC Rev.3.1 codes, 2 to 4 digits (those the official correspondence links).
     pub isic31: BTreeSet<String>,
+    /// ISIC Rev.3.1 division (2 digits) to its tabulation category (section letter).
+    pub isic31_sections: BTreeMap<String, String>,
     /// ISCED 2011 levels ("X" no schooling, "0" to "8", "9" not elsewhere classified).
     pub isced11: BTreeSet<String>,
     /// ICSE-93 groups ("1" to "6").
@@ -135,8 +137,9 @@ pub enum Resolution {
     CommonLevel,
     /// Several targets in different ISIC divisions of one section: the section.
     CommonSection,
-    /// Several targets that share no level: the first link in the official table's order.
-    FirstLink,
+    /// Several targets that share no level (ISCO: major group; ISIC: section): not converted,
+    /// never placed by the order of the table's rows; the source is published in its own version.
+    Split,
 }
 
 impl Resolution {
@@ -145,8 +148,14 @@ impl Resolution {
             Resolution::Unique => "unique",
             Resolution::CommonLevel => "common_level",
             Resolution::CommonSection => "common_section",
-            Resolution::FirstLink => "first_link",
+            Resolution::Split => "split",
         }
+    }
+
+    /// Whether the code converts faithfully: its links stay in one category at the published
+    /// level (ISCO-08 major group, ISIC Rev.4 section).
+    pub fn converts(self) -> bool {
+        self != Resolution::Split
     }
 }
 
@@ -177,15 +186,16 @@ impl Crosswalk {
         codes
     }
 
-    /// The target of a source code, by the documented deterministic rule: the one target if there
-    /// is one; else the deepest level all targets share; else (ISIC) their common section; else
-    /// the first link in the official table's order. None if the code has no link. `sections`
-    /// (division -> section) is given for ISIC, whose sections are a level above the digits.
+    /// The target of a source code: the one target if there is one; else the deepest level all
+    /// targets share; else (ISIC) their common section; else none (`Split`: the links span several
+    /// categories at the published level, so no target is faithful, and none is picked by the
+    /// order of the table's rows). None if the code has no link. `sections` (division -> section)
+    /// is given for ISIC, whose sections are a level above the digits.
     pub fn resolve(
         &self,
         code: &str,
         sections: Option<&BTreeMap<String, String>>,
-    ) -> Option<(String, Resolution)> {
+    ) -> Option<(Option<String>, Resolution)> {
         let mut targets: Vec<&str> = Vec::new();
         for (from, to) in &self.links {
             if from.starts_with(code) && !targets.contains(&to.as_str()) {
@@ -194,7 +204,7 @@ impl Crosswalk {
         }
         let first = *targets.first()?;
         if targets.len() == 1 {
-            return Some((first.to_string(), Resolution::Unique));
+            return Some((Some(first.to_string()), Resolution::Unique));
         }
         let common = targets.iter().fold(first.len(), |n, t| {
             first
@@ -205,7 +215,7 @@ impl Crosswalk {
                 .count()
         });
         if common >= self.shortest_level {
-            return Some((first[..common].to_string(), Resolution::CommonLevel));
+            return Some((Some(first[..common].to_string()), Resolution::CommonLevel));
         }
         let section_of = |t: &str| sections?.get(t.get(..2).unwrap_or(t)).cloned();
         if let Some(section) = section_of(first) {
@@ -213,10 +223,10 @@ impl Crosswalk {
                 .iter()
                 .all(|t| section_of(t).as_deref() == Some(&section))
             {
-                return Some((section, Resolution::CommonSection));
+                return Some((Some(section), Resolution::CommonSection));
             }
         }
-        Some((first.to_string(), Resolution::FirstLink))
+        Some((None, Resolution::Split))
     }
 }
 
@@ -227,8 +237,37 @@ pub const SOURCE_TYPES_FILE: &str = "ilostat_source_types.csv";
 pub const ISIC4_FILE: &str = "isic4_structure.csv";
 pub const ISCO88_CROSSWALK_FILE: &str = "crosswalks/isco88_isco08.csv";
 pub const ISIC31_CROSSWALK_FILE: &str = "crosswalks/isic31_isic4.csv";
+pub const ISIC31_SECTIONS_FILE: &str = "isic31_sections.csv";
+
+/// The ISIC Rev.3.1 sections by division; every division the correspondence links must have one.
+fn isic31_sections(path: &Path, isic31: &BTreeSet<String>) -> Result<BTreeMap<String, String>> {
+    let sections: BTreeMap<String, String> = TextTable::read(path)?
+        .rows(&["division", "section"])?
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect();
+    for code in isic31 {
+        let division = code.get(..2).unwrap_or(code);
+        if !sections.contains_key(division) {
+            return Err(Error::new(
+                path,
+                division,
+                format!("ISIC Rev.3.1 division '{division}' (of code {code} in {ISIC31_CROSSWALK_FILE}) has no section"),
+                "add the division with its section letter (A to Q)",
+            ));
+        }
+    }
+    Ok(sections)
+}
 
 impl Classifications {
+    /// The ISIC Rev.3.1 section of a code (its division's), if it has one.
+    pub fn isic31_section(&self, code: &str) -> Option<&str> {
+        self.isic31_sections
+            .get(code.get(..2).unwrap_or(code))
+            .map(String::as_str)
+    }
+
     pub fn load(dir: &Path) -> Result<Classifications> {
         let codelists = TextTable::read(&dir.join(CODELISTS_FILE))?;
         let mut versions: BTreeMap<String, Vec<Code>> = BTreeMap::new();
@@ -295,10 +334,13 @@ impl Classifications {
         let icse93 = suffixes("STE_ICSE93");
         let isco88_to_isco08 = Crosswalk::load(&dir.join(ISCO88_CROSSWALK_FILE), 1)?;
         let isic31_to_isic4 = Crosswalk::load(&dir.join(ISIC31_CROSSWALK_FILE), 2)?;
+        let isic31 = isic31_to_isic4.source_codes();
+        let isic31_sections = isic31_sections(&dir.join(ISIC31_SECTIONS_FILE), &isic31)?;
         Ok(Classifications {
             dir: dir.to_path_buf(),
             isco88: isco88_to_isco08.source_codes(),
-            isic31: isic31_to_isic4.source_codes(),
+            isic31,
+            isic31_sections,
             versions,
             countries,
             isco08,

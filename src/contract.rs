@@ -44,6 +44,12 @@ pub enum Basis {
     Variable(Variable),
     /// Derived from a harmonized variable (a grouping or a status), provided with it.
     DerivedFrom(Variable),
+    /// The variable in the current classification version (ISCO-08, ISIC Rev.4): provided where
+    /// the source codes in it, or where every code of an older version converts faithfully.
+    Converted(Variable),
+    /// The variable in an older classification version (`spec::ISCO88`, `spec::ISIC31`):
+    /// provided only where the source codes in it.
+    OwnVersion(Variable, &'static str),
 }
 
 /// One column of the harmonized record contract.
@@ -62,11 +68,12 @@ const fn column(name: &'static str, column_type: ColumnType, basis: Basis) -> Co
     }
 }
 
-use Basis::{Always, DerivedFrom, Identity};
+use crate::spec::{ISCO88, ISIC31};
+use Basis::{Always, Converted, DerivedFrom, Identity, OwnVersion};
 use ColumnType::{Flag, Integer, Number, Row, Text};
 
 /// The harmonized record columns, in publication order.
-pub const RECORD_CONTRACT: [ContractColumn; 28] = [
+pub const RECORD_CONTRACT: [ContractColumn; 34] = [
     column("ref_area", Text, Always),
     column("time", Text, Always),
     column("source_id", Text, Always),
@@ -90,9 +97,29 @@ pub const RECORD_CONTRACT: [ContractColumn; 28] = [
         DerivedFrom(Variable::Citizenship),
     ),
     column("lf_status", Text, Basis::Variable(Variable::LfStatus)),
+    // Occupation and industry in the source's own classification version (named beside them),
+    // then in each version the tables read.
     column("occupation", Text, Basis::Variable(Variable::Occupation)),
+    column(
+        "occupation_version",
+        Text,
+        DerivedFrom(Variable::Occupation),
+    ),
+    column("occupation_isco08", Text, Converted(Variable::Occupation)),
+    column(
+        "occupation_isco88",
+        Text,
+        OwnVersion(Variable::Occupation, ISCO88),
+    ),
     column("industry", Text, Basis::Variable(Variable::Industry)),
-    column("industry_section", Text, DerivedFrom(Variable::Industry)),
+    column("industry_version", Text, DerivedFrom(Variable::Industry)),
+    column("industry_isic4", Text, Converted(Variable::Industry)),
+    column("industry_section", Text, Converted(Variable::Industry)),
+    column(
+        "industry_isic3_section",
+        Text,
+        OwnVersion(Variable::Industry, ISIC31),
+    ),
     column("education", Text, Basis::Variable(Variable::Education)),
     column(
         "education_aggregate",
@@ -141,6 +168,7 @@ pub fn provided_columns(spec: &SourceSpec) -> BTreeSet<String> {
         .population
         .as_ref()
         .is_some_and(|p| p.working_age);
+    let crosswalk = |v: Variable| spec.variable(v).and_then(|m| m.crosswalk.as_ref());
     RECORD_CONTRACT
         .iter()
         .filter(|c| match c.basis {
@@ -148,6 +176,8 @@ pub fn provided_columns(spec: &SourceSpec) -> BTreeSet<String> {
             Identity => false,
             _ if c.name == "working_age" && stated_working_age => true,
             Basis::Variable(v) | DerivedFrom(v) => mapped(v),
+            Converted(v) => mapped(v) && crosswalk(v).is_none_or(|c| c.faithful()),
+            OwnVersion(v, version) => crosswalk(v).is_some_and(|c| c.version == version),
         })
         .map(|c| c.name.to_string())
         .collect()

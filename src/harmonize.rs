@@ -67,6 +67,7 @@ pub fn harmonize(
     let frame = frame
         .select(columns)
         .with_columns(status_columns(spec))
+        .with_columns(version_columns(spec, cl))
         .with_columns(grouping_columns(spec, cl));
     Ok(HarmonizedRecords { frame })
 }
@@ -187,6 +188,52 @@ fn status_columns(spec: &SourceSpec) -> [Expr; 3] {
     ]
 }
 
+/// Occupation and industry in each classification version the tables read, beside the source's
+/// own codes (`occupation`, `industry`) and their version's name (`occupation_version`, as in
+/// ILOSTAT's `OCU_ISCO88`): the current version (native, or converted where the code's links
+/// stay in one major group / section; null where they do not), and the older version where the
+/// source codes in it.
+fn version_columns(spec: &SourceSpec, cl: &Classifications) -> Vec<Expr> {
+    let text_null = || lit(NULL).cast(DataType::String);
+    let isic31_sections = CodeTable::new(
+        cl.isic31
+            .iter()
+            .map(|c| (c.clone(), cl.isic31_section(c).map(String::from))),
+    );
+    let mut columns = Vec::new();
+    for (variable, current, older) in [
+        (Variable::Occupation, "ISCO08", "ISCO88"),
+        (Variable::Industry, "ISIC4", "ISIC3"),
+    ] {
+        let name = variable.name();
+        let own = col(name);
+        let mapping = spec.variable(variable);
+        let crosswalk = mapping.and_then(|m| m.crosswalk.as_ref());
+        let (version, converted) = match (mapping, crosswalk) {
+            (None, _) => (text_null(), text_null()),
+            (Some(_), None) => (lit(current), own.clone()),
+            (Some(_), Some(c)) => (
+                lit(older),
+                CodeTable::from_map(&c.converted)
+                    .apply(col(format!("{name}_src").as_str()), Absent::Null),
+            ),
+        };
+        let older_code = match (variable, crosswalk) {
+            (Variable::Occupation, Some(_)) => own,
+            (_, Some(_)) => isic31_sections.apply(own, Absent::Null),
+            (_, None) => text_null(),
+        };
+        let (current_column, older_column) = match variable {
+            Variable::Occupation => ("occupation_isco08", "occupation_isco88"),
+            _ => ("industry_isic4", "industry_isic3_section"),
+        };
+        columns.push(version.alias(format!("{name}_version").as_str()));
+        columns.push(converted.alias(current_column));
+        columns.push(older_code.alias(older_column));
+    }
+    columns
+}
+
 /// The age bands, industry sections and education aggregates of the harmonized codes.
 fn grouping_columns(spec: &SourceSpec, cl: &Classifications) -> Vec<Expr> {
     // Groupings by lookup table (null where the source lacks the variable).
@@ -215,7 +262,7 @@ fn grouping_columns(spec: &SourceSpec, cl: &Classifications) -> Vec<Expr> {
             Variable::Industry,
             vec![(
                 "industry_section",
-                industry.apply(col("industry"), Absent::Null),
+                industry.apply(col("industry_isic4"), Absent::Null),
             )],
         ),
         derive(
@@ -360,10 +407,16 @@ pub struct CoverageLine {
     pub variable: String,
     pub raw_column: String,
     pub raw_code: String,
-    /// The code in the older classification the map targets, for crosswalked variables.
+    /// The older classification version the source codes in (isco88, isic31), if any: the
+    /// source's tables are published in it.
+    pub version: Option<String>,
+    /// The code in the older classification the map targets, for crosswalked variables (the
+    /// harmonized `occupation` / `industry`).
     pub via_code: Option<String>,
-    /// How the correspondence resolved it (unique, common_level, common_section, first_link).
+    /// How the correspondence resolved it: unique, common_level, common_section (converted), or
+    /// split (links in several major groups / sections: not converted, kept in its own version).
     pub resolution: Option<String>,
+    /// The harmonized code; for an older version, the converted code (none where split).
     pub harmonized: Option<String>,
     /// mapped, not stated, not classified, quarantined (unmapped), or stopped (unmapped, error).
     pub outcome: String,
@@ -426,14 +479,18 @@ pub fn coverage_lines(spec: &SourceSpec, results: &[DataFrame]) -> PolarsResult<
                 (None, Unmapped::Quarantine) => "quarantined (unmapped)",
                 (None, Unmapped::Error) => "stopped the run (unmapped)",
             };
-            let via = mapping
-                .crosswalk
-                .as_ref()
-                .and_then(|c| c.via.get(&raw_code));
+            let crosswalk = mapping.crosswalk.as_ref();
+            let via = crosswalk.and_then(|c| c.via.get(&raw_code));
+            // For an older version: the converted code (none where the links split).
+            let harmonized = match crosswalk {
+                Some(c) => c.converted.get(&raw_code),
+                None => target.filter(|t| !t.is_empty()),
+            };
             lines.push(CoverageLine {
                 variable: mapping.variable.name().to_string(),
                 raw_column: mapping.column.clone(),
-                harmonized: target.filter(|t| !t.is_empty()).cloned(),
+                version: crosswalk.map(|c| c.version.to_string()),
+                harmonized: harmonized.cloned(),
                 via_code: via.map(|(code, _)| code.clone()),
                 resolution: via.map(|(_, r)| r.name().to_string()),
                 outcome: outcome.to_string(),

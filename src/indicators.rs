@@ -75,6 +75,11 @@ struct DimensionSpec {
     /// A source that does not record the dimension publishes its total only (not available below).
     #[serde(default)]
     optional: bool,
+    /// Harmonized columns that, when a source provides them, replace this dimension by another
+    /// of the same classification read in the source's own version (skill levels from ISCO-88
+    /// major groups for an ISCO-88 source, not from its converted ISCO-08 codes).
+    #[serde(default)]
+    replaced_by: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -185,6 +190,9 @@ pub struct Dimension {
     pub if_observed: BTreeSet<String>,
     pub category_list: CategoryList,
     pub optional: bool,
+    /// Harmonized columns whose presence in a source means it gets this classification from
+    /// another dimension, read in its own version (see `replaced_by` in indicators.toml).
+    pub replaced_by: Vec<String>,
     /// For a grouping dimension: the base dimension and, per code of this one, the base codes it
     /// sums (the disclosure control uses these links between versions).
     pub grouping: Option<(String, BTreeMap<String, Vec<String>>)>,
@@ -584,6 +592,14 @@ fn dimension(
     let known = |code: &str| level_codes.iter().any(|c| c.code == code);
     let unknown = unknown_code(path, &key, spec, &known)?;
     check_if_observed(path, &key, spec, &known)?;
+    if let Some(column) = spec.replaced_by.iter().find(|c| schema.get(c).is_none()) {
+        return Err(Error::new(
+            path,
+            format!("{key}.replaced_by"),
+            format!("'{column}' is not a harmonized record column"),
+            "name a column of the record contract (README, processed/harmonized)",
+        ));
+    }
     let DimensionValue {
         value,
         value_text,
@@ -603,6 +619,7 @@ fn dimension(
         if_observed: spec.if_observed.iter().cloned().collect(),
         category_list: spec.categories,
         optional: spec.optional,
+        replaced_by: spec.replaced_by.clone(),
         grouping,
     })
 }

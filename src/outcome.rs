@@ -6,6 +6,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::cells::{Cells, Status};
+use crate::classifications::Resolution;
 use crate::disclosure;
 use crate::harmonize;
 use crate::publish::Provenance;
@@ -282,6 +283,9 @@ pub struct VariableCoverage {
     pub crosswalk_resolved: u64,
     /// `crosswalk_resolved` as a share of the records read.
     pub crosswalk_resolved_share: f64,
+    /// Records whose older-version code was not converted (its links split across major groups
+    /// or sections): tabulated in the source's own version only.
+    pub not_converted: u64,
 }
 
 pub(crate) fn summarize_coverage(
@@ -300,6 +304,9 @@ pub(crate) fn summarize_coverage(
         *entry.records.entry(line.outcome.clone()).or_default() += line.records;
         if line.resolution.as_deref().is_some_and(|r| r != "unique") {
             entry.crosswalk_resolved += line.records;
+        }
+        if line.resolution.as_deref() == Some(Resolution::Split.name()) {
+            entry.not_converted += line.records;
         }
     }
     by_variable

@@ -503,6 +503,10 @@ enum Target {
     Flow,
 }
 
+/// The older classification versions a map may target (`classification = "..."`).
+pub const ISCO88: &str = "isco88";
+pub const ISIC31: &str = "isic31";
+
 const SEX_CODES: [&str; 3] = ["M", "F", "O"];
 const LF_STATUS_CODES: [&str; 3] = ["EMP", "UNE", "OLF"];
 const FLOW_CODES: [&str; 3] = ["INFLOW", "OUTFLOW", "RETURN"];
@@ -514,9 +518,9 @@ impl Target {
             Target::LfStatus => "lf_status",
             Target::Iso3 => "iso3",
             Target::Isco08 => "isco08",
-            Target::Isco88 => "isco88",
+            Target::Isco88 => ISCO88,
             Target::Isic4 => "isic4",
-            Target::Isic31 => "isic31",
+            Target::Isic31 => ISIC31,
             Target::Isced11 => "isced11",
             Target::Icse93 => "icse93",
             Target::Flow => "flow",
@@ -592,13 +596,26 @@ impl Target {
     }
 }
 
-/// How a variable coded in an older classification reaches the harmonized one.
+/// How a variable coded in an older classification version reaches the current one.
 #[derive(Debug, Clone)]
 pub struct CrosswalkUse {
     /// The correspondence table (recorded in the provenance).
     pub path: PathBuf,
+    /// The older version the source codes in (`isco88`, `isic31`).
+    pub version: &'static str,
     /// Raw code -> (its code in the older classification, how the correspondence was resolved).
     pub via: BTreeMap<String, (String, Resolution)>,
+    /// Raw code -> its code in the current version, for the codes that convert faithfully (their
+    /// links stay in one ISCO-08 major group or ISIC Rev.4 section).
+    pub converted: BTreeMap<String, String>,
+}
+
+impl CrosswalkUse {
+    /// Whether every code the map can give converts faithfully (then the source's tables in the
+    /// current version are published too, converted).
+    pub fn faithful(&self) -> bool {
+        self.via.values().all(|(_, r)| r.converts())
+    }
 }
 
 /// A harmonized variable as the spec declares it, with its code map resolved and checked.
@@ -610,7 +627,8 @@ pub struct VariableMapping {
     /// The compiled `expr` (a polars SQL expression over raw columns) that computes the raw value,
     /// if not a column; see [`crate::expression`].
     pub expr: Option<Expr>,
-    /// Raw code to international code; "" as target means not stated. None for numeric variables.
+    /// Raw code to international code (in the source's own version: ISCO-88 codes for an ISCO-88
+    /// source); "" as target means not stated. None for numeric variables.
     pub codes: Option<BTreeMap<String, String>>,
     /// The CSV the codes came from, if any (resolved; recorded in the provenance).
     pub map_file: Option<PathBuf>,
@@ -1631,9 +1649,10 @@ fn code_map(
     Ok(codes)
 }
 
-/// Composes a map to an older classification version with the official correspondence, each
-/// link resolved by its rule: the harmonized map, and the correspondence used (for each raw code,
-/// its older code and how the link was resolved). A blank (not stated) stays blank.
+/// Keeps a map to an older classification version in that version (the source is tabulated in
+/// its own codes) and converts each code by the official correspondence where that is faithful:
+/// the map, and the correspondence used (for each raw code, its older code, its converted code if
+/// any and how the links were resolved). A blank (not stated) stays blank.
 fn through_crosswalk(
     spec_path: &Path,
     key: &str,
@@ -1643,15 +1662,14 @@ fn through_crosswalk(
     codes: BTreeMap<String, String>,
 ) -> Result<ResolvedCodes> {
     let mut via = BTreeMap::new();
-    let mut harmonized = BTreeMap::new();
-    for (from, old) in codes {
+    let mut converted = BTreeMap::new();
+    for (from, old) in &codes {
         if old.is_empty() {
-            harmonized.insert(from, old);
             continue;
         }
         let (new, resolution) = crosswalk
             .resolve(
-                &old,
+                old,
                 (target == Target::Isic31).then_some(&cl.isic4_sections),
             )
             .ok_or_else(|| {
@@ -1662,14 +1680,18 @@ fn through_crosswalk(
                     "map to a code the correspondence table knows",
                 )
             })?;
-        harmonized.insert(from.clone(), new);
-        via.insert(from, (old, resolution));
+        if let Some(new) = new {
+            converted.insert(from.clone(), new);
+        }
+        via.insert(from.clone(), (old.clone(), resolution));
     }
     Ok((
-        Some(harmonized),
+        Some(codes),
         Some(CrosswalkUse {
             path: crosswalk.path.clone(),
+            version: target.name(),
             via,
+            converted,
         }),
     ))
 }

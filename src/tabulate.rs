@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use polars::prelude::*;
 
 use crate::cells::{Cell, Cells, Status};
+use crate::contract::{Basis, RECORD_CONTRACT};
 use crate::error::{Error, Result};
 use crate::indicators::{cartesian, CategoryList, Dimension, Indicator, Measure, Population};
 use crate::spec::SourceSpec;
@@ -92,6 +93,7 @@ impl Table<'_> {
             };
             cells.push(spec, self.indicator, key, cell);
         }
+        note_conversion(spec, self.indicator, &mut cells);
         cells
     }
 
@@ -162,7 +164,34 @@ pub fn derive(spec: &SourceSpec, table: &Indicator, counts: &[Table]) -> Option<
             }
         }
     }
+    note_conversion(spec, table, &mut cells);
     Some(cells)
+}
+
+/// The note on a cell converted from the source's older classification version.
+pub const CONVERTED_NOTE: &str = "classification.converted";
+
+/// Notes every cell of a table read in a version the source's codes were converted to
+/// ([`CONVERTED_NOTE`]): its codes came through the official correspondence, each to one
+/// category of the table (a source whose codes split is not published in that version at all).
+fn note_conversion(spec: &SourceSpec, table: &Indicator, cells: &mut Cells) {
+    let converted = table
+        .dimensions
+        .iter()
+        .flat_map(|d| &d.inputs)
+        .any(|input| {
+            RECORD_CONTRACT.iter().any(|c| match c.basis {
+                Basis::Converted(v) => {
+                    c.name == input && spec.variable(v).is_some_and(|m| m.crosswalk.is_some())
+                }
+                _ => false,
+            })
+        });
+    if converted {
+        for notes in &mut cells.notes {
+            notes.push(CONVERTED_NOTE.to_string());
+        }
+    }
 }
 
 /// 100 x part cell `i` / whole cell `j`, with the status the two allow.
@@ -221,6 +250,15 @@ pub fn missing_inputs(
     );
     let mut missing: BTreeSet<String> =
         needed.filter(|c| !provided.contains(*c)).cloned().collect();
+    // A classification the source gives in its own older version is read there, not here.
+    for dimension in &indicator.dimensions {
+        if let Some(own) = dimension.replaced_by.iter().find(|c| provided.contains(*c)) {
+            missing.insert(format!(
+                "{} read in the source's own version ({own})",
+                dimension.classification
+            ));
+        }
+    }
     // A source of movements cannot give the resident population, nor a survey give movements.
     match (indicator.population, provided.contains("flow")) {
         (Population::Stock, true) => {
@@ -243,6 +281,58 @@ pub fn mark_not_covered(table: &mut Table, not_covered: &[&str]) {
             tally.blank = tally.blank.max(1);
         }
     }
+}
+
+/// Why a count table in the current classification version (ISCO-08, ISIC Rev.4) is not
+/// published for a source coded in an older one: the classification and the reason, when some
+/// code of the source's map has links in several categories of the table (converting it would
+/// place its records by the order of a correspondence table's rows). Groupings (skill levels,
+/// sectors) are left out: they are published from the source's own codes.
+pub fn not_converted(
+    indicator: &Indicator,
+    spec: &SourceSpec,
+    missing: &[String],
+) -> Option<(String, String)> {
+    let converted = |column: &str| {
+        RECORD_CONTRACT
+            .iter()
+            .any(|c| c.name == column && matches!(c.basis, Basis::Converted(_)))
+    };
+    // Only when the version is all the source lacks (not a flow indicator for a survey).
+    if !missing.iter().all(|m| converted(m)) {
+        return None;
+    }
+    indicator
+        .dimensions
+        .iter()
+        .filter(|d| d.grouping.is_none())
+        .find_map(|d| {
+            let crosswalk = d.inputs.iter().find_map(|input| {
+                RECORD_CONTRACT.iter().find_map(|c| match c.basis {
+                    Basis::Converted(v) if c.name == input => {
+                        spec.variable(v)?.crosswalk.as_ref()
+                    }
+                    _ => None,
+                })
+            })?;
+            let split: Vec<&String> = crosswalk
+                .via
+                .iter()
+                .filter(|(_, (_, r))| !r.converts())
+                .map(|(_, (old, _))| old)
+                .collect();
+            // The most detailed split code as the example (an `as_is` map has every level).
+            let example = split.iter().max_by_key(|c| c.len())?;
+            let reason = format!(
+                "not converted to {}: {} of the {} {} codes the source's map gives link into several of its categories in {} (e.g. {example}); published in the source's own version",
+                d.classification,
+                split.len(),
+                crosswalk.via.len(),
+                crosswalk.version,
+                crosswalk.path.display(),
+            );
+            Some((d.classification.clone(), reason))
+        })
 }
 
 /// Per dimension of a table: does the source lack it (an optional dimension, published at its

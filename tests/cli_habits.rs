@@ -181,7 +181,7 @@ fn json_summaries_parse_and_say_what_the_release_and_the_round_hold() {
         Some(14)
     );
     assert_eq!(checked["round"]["indicators"], 52);
-    assert_eq!(checked["round"]["indicator_tables"], 118);
+    assert_eq!(checked["round"]["indicator_tables"], 153);
     assert_eq!(checked["round"]["annual_tables"], 4);
 
     // A failure is JSON too (exit 1), every problem with where, what and what to do.

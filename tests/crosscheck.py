@@ -36,7 +36,7 @@ import pandas as pd
 
 SCALE = 1_000_000  # ilms sums weights in millionths of a person
 # "Not stated" code of each classification (a cell with one is judged by its stated attributes).
-NOT_STATED = {"SEX_X", "OCU_ISCO08_X", "OCU_SKILL_X", "ECO_ISIC4_X", "ECO_AGGREGATE_X", "ECO_SECTOR_X",
+NOT_STATED = {"SEX_X", "OCU_ISCO08_X", "OCU_ISCO88_X", "OCU_SKILL_X", "ECO_ISIC4_X", "ECO_ISIC3_X", "ECO_AGGREGATE_X", "ECO_SECTOR_X",
               "STE_ICSE93_6", "STE_AGGREGATE_X", "EDU_ISCED11_9", "EDU_AGGREGATE_X", "CBR_BIR_X", "CCT_CIT_X"}
 
 UNIVERSES = {
@@ -54,14 +54,36 @@ def case(column, groups, prefix, null):
 
 
 SECTIONS = [chr(c) for c in range(ord("A"), ord("U") + 1)]
+# ISIC Rev.3.1 tabulation categories by division (UN structure), from a source's own code.
+ISIC3_DIVISIONS = {"A": (1, 2), "B": (5, 5), "C": (10, 14), "D": (15, 37), "E": (40, 41), "F": (45, 45), "G": (50, 52),
+                   "H": (55, 55), "I": (60, 64), "J": (65, 67), "K": (70, 74), "L": (75, 75), "M": (80, 80), "N": (85, 85),
+                   "O": (90, 93), "P": (95, 97), "Q": (99, 99)}
+ISIC3_SECTION = "(case " + " ".join(
+    f"when try_cast(left(industry, 2) as integer) between {lo} and {hi} then '{s}'" for s, (lo, hi) in ISIC3_DIVISIONS.items()
+) + " end)"
+
+
+def own_version(isic4, isic3):
+    """A grouping computed from the source's own version: ISIC Rev.3.1 sources from their sections."""
+    return f"(case when industry_version = 'ISIC3' then {isic3} else {isic4} end)"
+
+
 D = {
     "SEX": "coalesce('SEX_' || sex, 'SEX_X')",
-    "OCU": "coalesce('OCU_ISCO08_' || left(occupation, 1), 'OCU_ISCO08_X')",
+    "OCU": "coalesce('OCU_ISCO08_' || left(occupation_isco08, 1), 'OCU_ISCO08_X')",
+    # Skill levels from the source's own codes (ISCO-08 or ISCO-88: the same grouping of major groups).
     "SKILL": case("left(occupation, 1)", {"L3-4": "123", "L2": "45678", "L1": "9"}, "OCU_SKILL_", "OCU_SKILL_X"),
+    "OCU88": "coalesce('OCU_ISCO88_' || left(occupation, 1), 'OCU_ISCO88_X')",
     "ISIC": "coalesce('ECO_ISIC4_' || industry_section, 'ECO_ISIC4_X')",
-    "ECO_AGG": case("industry_section", {"AGR": "A", "MAN": "C", "CON": "F", "MEL": "BDE", "MKT": "GHIJKLMN", "PUB": "OPQRSTU"},
-                    "ECO_AGGREGATE_", "ECO_AGGREGATE_X"),
-    "ECO_SEC": case("industry_section", {"AGR": "A", "IND": "BCDEF", "SER": "GHIJKLMNOPQRSTU"}, "ECO_SECTOR_", "ECO_SECTOR_X"),
+    "ISIC3": f"coalesce('ECO_ISIC3_' || {ISIC3_SECTION}, 'ECO_ISIC3_X')",
+    "ECO_AGG": own_version(
+        case("industry_section", {"AGR": "A", "MAN": "C", "CON": "F", "MEL": "BDE", "MKT": "GHIJKLMN", "PUB": "OPQRSTU"},
+             "ECO_AGGREGATE_", "ECO_AGGREGATE_X"),
+        case(ISIC3_SECTION, {"AGR": "AB", "MAN": "D", "CON": "F", "MEL": "CE", "MKT": "GHIJK", "PUB": "LMNOPQ"},
+             "ECO_AGGREGATE_", "ECO_AGGREGATE_X")),
+    "ECO_SEC": own_version(
+        case("industry_section", {"AGR": "A", "IND": "BCDEF", "SER": "GHIJKLMNOPQRSTU"}, "ECO_SECTOR_", "ECO_SECTOR_X"),
+        case(ISIC3_SECTION, {"AGR": "AB", "IND": "CDEF", "SER": "GHIJKLMNOPQ"}, "ECO_SECTOR_", "ECO_SECTOR_X")),
     "STE": "coalesce('STE_ICSE93_' || status_in_employment, 'STE_ICSE93_6')",
     "STE_AGG": case("status_in_employment", {"EES": "1", "SLF": "2345"}, "STE_AGGREGATE_", "STE_AGGREGATE_X"),
     "AGE10": "'AGE_10YRBANDS_' || age_10yr",
@@ -79,14 +101,18 @@ D = {
 }
 # The total code of each dimension's classification.
 TOTAL = {"SEX": "SEX_T", "AGE_YA": "AGE_YTHADULT_YGE15"}
-CLASS = {"OCU": "OCU_ISCO08", "SKILL": "OCU_SKILL", "ISIC": "ECO_ISIC4", "ECO_AGG": "ECO_AGGREGATE", "ECO_SEC": "ECO_SECTOR",
+# The records a version applies to: the older versions only to sources coded in them; ISCO-08 /
+# ISIC Rev.4 to the others and to older-version sources whose codes all convert (run log).
+APPLIES = {"OCU88": "occupation_version = 'ISCO88'", "ISIC3": "industry_version = 'ISIC3'"}
+CONVERTED = {"OCU": "OCU_ISCO08", "ISIC": "ECO_ISIC4"}
+CLASS = {"OCU": "OCU_ISCO08", "OCU88": "OCU_ISCO88", "ISIC3": "ECO_ISIC3", "SKILL": "OCU_SKILL", "ISIC": "ECO_ISIC4", "ECO_AGG": "ECO_AGGREGATE", "ECO_SEC": "ECO_SECTOR",
          "STE": "STE_ICSE93", "STE_AGG": "STE_AGGREGATE", "AGE10": "AGE_10YRBANDS", "AGE_AGG": "AGE_AGGREGATE",
          "EDU": "EDU_ISCED11", "EDU_AGG": "EDU_AGGREGATE", "CBR": "CBR_BIR", "CCT": "CCT_CIT", "CBR_C": "CBR_BRT",
          "CCT_C": "CCT_CTZ", "DES": "CDS_DES", "ORI": "COU_ORI", "PRV": "CPR_PRV"}
 for d, c in CLASS.items():
     TOTAL.setdefault(d, f"{c}_TOTAL")
 
-OCUS, ECOS, STES, AGES, EDUS = ["OCU", "SKILL"], ["ISIC", "ECO_AGG", "ECO_SEC"], ["STE", "STE_AGG"], ["AGE10", "AGE_AGG", "AGE_YA"], ["EDU", "EDU_AGG"]
+OCUS, ECOS, STES, AGES, EDUS = ["OCU", "SKILL", "OCU88"], ["ISIC", "ECO_AGG", "ECO_SEC", "ISIC3"], ["STE", "STE_AGG"], ["AGE10", "AGE_AGG", "AGE_YA"], ["EDU", "EDU_AGG"]
 
 # Count indicators: (stock or flow, universe SQL, versions per classif slot).
 COUNTS = {}
@@ -264,6 +290,9 @@ def main(root, truth_file=None):
     # A source that lacks a variable an indicator needs publishes no cells for it ("not available").
     not_available = {(n["indicator"], n["source_id"]) for n in log["not_available"] if n["dimension"] is None}
     no_sex = {n["source_id"] for n in log["not_available"] if n["dimension"] == "SEX"}
+    # Tables in a version an older-version source's codes do not all convert to (with the reason).
+    unconverted = {(n["indicator"], n["source_id"], n["dimension"]) for n in log["not_available"]
+                   if n["dimension"] in CONVERTED.values() and n.get("reason")}
     checked = 0
     expected_counts = {}
     policies = source_policies(root, log)
@@ -280,6 +309,7 @@ def main(root, truth_file=None):
         frames = []
         versions = [[v] for v in slots[0]] if len(slots) == 1 else [[a, b] for a in slots[0] for b in slots[1]]
         for dims in versions:
+            off = {sid for (ind, sid, version) in unconverted for d in dims if ind == indicator and CONVERTED.get(d) == version}
             select = ", ".join(f"{D[d]} as c{i + 1}" for i, d in enumerate(dims))
             cube = ", ".join(f"c{i + 1}" for i in range(len(dims)))
             coalesced = ", ".join(f"coalesce(c{i + 1}, '{TOTAL[d]}') as classif{i + 1}" for i, d in enumerate(dims))
@@ -289,7 +319,8 @@ def main(root, truth_file=None):
                            {D['SEX']} as sex, {select},
                            cast(round({persons} * {SCALE}) as bigint) as w
                     from {records}
-                    where ({universe}) and source_id not in ({", ".join(f"'{x}'" for x in skipped) or "''"})
+                    where ({universe}) and source_id not in ({", ".join(f"'{x}'" for x in skipped | off) or "''"})
+                      and {" and ".join(APPLIES.get(d, "true") for d in dims)}
                 )
                 select ref_area, time, source, source_id, coalesce(sex, 'SEX_T') as sex, {coalesced},
                        sum(w) as w, count(*) as n

@@ -71,7 +71,7 @@ fn derived_variables_match_hand_computed_expectations() {
     // ref_area THA, the activity questions), the correspondences' rule and ISCED aggregates.
     #[rustfmt::skip]
     let expected: [[&str; 15]; 10] = [
-        // working_age age_5yr age_10yr age_aggregate youth_adult birth_status citizenship_status lf_status occupation industry section education edu_aggregate status sex
+        // working_age age_5yr age_10yr age_aggregate youth_adult birth_status citizenship_status lf_status occupation_isco08 industry_isic4 section education edu_aggregate status sex
         ["false", "Y10-14", "YLT15", "YLT15", "YLT15", "NATIVE", "CITIZEN", "", "", "", "", "0", "LTB", "", "M"],
         // age 15: the working-age bound; ISCO-88 1110 and ISIC 3.1 1511 have one target each
         ["true", "Y15-19", "Y15-24", "Y15-24", "Y15-24", "NATIVE", "CITIZEN", "EMP", "1111", "1010", "C", "X", "LTB", "1", "F"],
@@ -81,11 +81,11 @@ fn derived_variables_match_hand_computed_expectations() {
         ["true", "Y25-29", "Y25-34", "Y25-54", "YGE25", "FOREIGN", "NONCIT", "UNE", "", "", "", "4", "INT", "", "F"],
         // unknown country of birth: birth status unknown (null), citizenship still known
         ["true", "Y50-54", "Y45-54", "Y25-54", "YGE25", "", "NONCIT", "OLF", "", "", "", "6", "ADV", "", "M"],
-        // unknown citizenship; 1223 -> 1323/3123 share no level: first link 1323; ISIC 0200 -> six
-        // classes in divisions 01 and 02, one section: A
-        ["true", "Y55-59", "Y55-64", "Y55-64", "YGE25", "FOREIGN", "", "EMP", "1323", "A", "A", "8", "ADV", "5", "F"],
-        // foreign-born citizen; ISIC 2892 -> four sections: first link 0162; ISCED 9 (n.e.c.): aggregate unknown
-        ["true", "Y60-64", "Y55-64", "Y55-64", "YGE25", "FOREIGN", "CITIZEN", "EMP", "1323", "0162", "A", "9", "", "1", "M"],
+        // unknown citizenship; 1223 -> 1323/3123 share no major group: not converted (split); ISIC
+        // 0200 -> six classes in divisions 01 and 02, one section: A
+        ["true", "Y55-59", "Y55-64", "Y55-64", "YGE25", "FOREIGN", "", "EMP", "", "A", "A", "8", "ADV", "5", "F"],
+        // foreign-born citizen; ISIC 2892 -> four sections: not converted; ISCED 9 (n.e.c.): aggregate unknown
+        ["true", "Y60-64", "Y55-64", "Y55-64", "YGE25", "FOREIGN", "CITIZEN", "EMP", "", "", "", "9", "", "1", "M"],
         ["true", "YGE65", "YGE65", "YGE65", "YGE25", "FOREIGN", "NONCIT", "OLF", "", "", "", "3", "INT", "", "F"],
         ["true", "YGE65", "YGE65", "YGE65", "YGE25", "NATIVE", "CITIZEN", "OLF", "", "", "", "1", "BAS", "", "M"],
         // status 7 is no ICSE-93 group; the policy is not_classified: kept, status unknown
@@ -100,8 +100,8 @@ fn derived_variables_match_hand_computed_expectations() {
         "birth_status",
         "citizenship_status",
         "lf_status",
-        "occupation",
-        "industry",
+        "occupation_isco08",
+        "industry_isic4",
         "industry_section",
         "education",
         "education_aggregate",
@@ -167,7 +167,7 @@ fn crosswalked_codes_are_reported_with_their_resolution_and_share() {
     );
     assert_eq!(
         resolution_of("occupation", "1223").as_deref(),
-        Some("first_link")
+        Some("split")
     );
     assert_eq!(
         resolution_of("industry", "0200").as_deref(),

@@ -103,11 +103,11 @@ fn every_kind_of_chart_is_drawn_and_not_trivial() {
     // (file stem, text the SVG must show)
     for (stem, label) in [
         (
-            "migrant_employment_by_occupation_sex_THA_2024_THA_LFS_2024",
+            "migrant_employment_by_occupation_sex_isco88_THA_2024_THA_LFS_2024",
             "Elementary occupations",
         ),
         (
-            "occupation_migrants_vs_nonmigrants_THA_2024_THA_LFS_2024",
+            "occupation_migrants_vs_nonmigrants_isco88_THA_2024_THA_LFS_2024",
             "Native-born",
         ),
         (

@@ -256,12 +256,14 @@ impl Round {
                     }
                 }
             } else {
+                // A table in a version the source's codes do not convert to faithfully.
+                let (dimension, reason) = tabulate::not_converted(table, spec, &missing).unzip();
                 not_available.push(NotAvailable {
                     indicator: table.id.clone(),
                     source_id: spec.source.id.clone(),
-                    dimension: None,
+                    dimension,
                     missing,
-                    reason: None,
+                    reason,
                 });
             }
         }

@@ -477,6 +477,7 @@ fn coverage_frame(lines: &[(String, harmonize::CoverageLine)]) -> PolarsResult<D
         Column::new("variable".into(), text(&|l| l.variable.clone())),
         Column::new("raw_column".into(), text(&|l| l.raw_column.clone())),
         Column::new("raw_code".into(), text(&|l| l.raw_code.clone())),
+        Column::new("version".into(), optional(&|l| l.version.clone())),
         Column::new("via_code".into(), optional(&|l| l.via_code.clone())),
         Column::new("resolution".into(), optional(&|l| l.resolution.clone())),
         Column::new("harmonized".into(), optional(&|l| l.harmonized.clone())),

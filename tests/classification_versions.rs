@@ -1,0 +1,220 @@
+//! Classification versions as ILOSTAT publishes them (issue 26): a source coded in ISCO-88 / ISIC
+//! Rev.3.1 is published in those versions, converted to ISCO-08 / ISIC Rev.4 only where every code
+//! converts faithfully (noted on each converted cell), and nothing depends on the order of a
+//! correspondence table's rows. Independent checks: tests/classification_versions.py.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+
+use polars::prelude::*;
+
+mod common;
+use common::{assert_python_check_with, indicator_cells, text, Round};
+
+const THA: &str = "BA:THA_LFS_2024";
+const CROSSWALKS: [&str; 2] = [
+    "schemas/classifications/crosswalks/isco88_isco08.csv",
+    "schemas/classifications/crosswalks/isic31_isic4.csv",
+];
+
+fn run(round: &Round, args: &[&str]) {
+    let output = round.ilms(args);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}
+
+fn check(mode: &str, dirs: &[&Path]) {
+    let mut args = vec![std::ffi::OsStr::new(mode)];
+    args.extend(dirs.iter().map(|d| d.as_os_str()));
+    assert_python_check_with("classification_versions.py", &args, "versions ok");
+}
+
+fn texts(frame: &DataFrame, name: &str) -> Vec<Option<String>> {
+    frame
+        .column(name)
+        .unwrap_or_else(|_| panic!("no column {name}"))
+        .str()
+        .expect("text")
+        .iter()
+        .map(|v| v.map(String::from))
+        .collect()
+}
+
+/// The crosswalk's data rows shuffled (seeded, not by their own order), its comments and header kept.
+fn shuffle_rows(path: &Path, seed: u64) {
+    let content = fs::read_to_string(path).expect("crosswalk");
+    let (head, rows): (Vec<&str>, Vec<&str>) = {
+        let lines: Vec<&str> = content.lines().collect();
+        let header = lines
+            .iter()
+            .position(|l| !l.starts_with('#'))
+            .expect("header");
+        (lines[..=header].to_vec(), lines[header + 1..].to_vec())
+    };
+    let mut keyed: Vec<(u64, &str)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let mut x = seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            x ^= x >> 33;
+            x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+            x ^= x >> 33;
+            (x, *row)
+        })
+        .collect();
+    keyed.sort();
+    let shuffled: Vec<&str> = keyed.into_iter().map(|(_, r)| r).collect();
+    assert_ne!(shuffled, rows, "the shuffle must move rows");
+    fs::write(
+        path,
+        format!("{}\n{}\n", head.join("\n"), shuffled.join("\n")),
+    )
+    .expect("write");
+}
+
+#[test]
+fn thailand_is_published_in_its_own_versions_and_no_cell_depends_on_the_crosswalk_row_order() {
+    let round = Round::sample();
+    run(&round, &["run", "--quiet"]);
+    // Every THA cell of ISCO-88, ISIC Rev.3.1, skill levels and sectors against the raw .sav;
+    // no ISCO-08 / ISIC Rev.4 cell, and the run log says why.
+    check("raw", &[round.dir.path()]);
+    check("faithful", &[round.dir.path()]);
+
+    // The coverage report says per code how it was treated: split codes are not converted.
+    let coverage = ParquetReader::new(
+        fs::File::open(round.path("processed/coverage.parquet")).expect("coverage"),
+    )
+    .finish()
+    .expect("coverage reads");
+    let (source, resolution, harmonized, version) = (
+        texts(&coverage, "source_id"),
+        texts(&coverage, "resolution"),
+        texts(&coverage, "harmonized"),
+        texts(&coverage, "version"),
+    );
+    let mut split = 0;
+    for i in 0..coverage.height() {
+        if source[i].as_deref() != Some("THA_LFS_2024") || resolution[i].is_none() {
+            continue;
+        }
+        assert!(matches!(version[i].as_deref(), Some("isco88" | "isic31")));
+        let is_split = resolution[i].as_deref() == Some("split");
+        assert_eq!(harmonized[i].is_none(), is_split, "line {i}");
+        split += usize::from(is_split);
+    }
+    assert!(split > 0, "the sample survey has codes whose links split");
+    assert!(
+        !resolution.iter().flatten().any(|r| r == "first_link"),
+        "no code is placed by the order of a correspondence table's rows"
+    );
+
+    // The same round with both correspondence tables' rows shuffled: the same cells, THA's alone.
+    let shuffled = Round::sample();
+    for (seed, crosswalk) in CROSSWALKS.iter().enumerate() {
+        shuffle_rows(&shuffled.path(crosswalk), seed as u64 + 26);
+    }
+    let out = shuffled.path("tha_only");
+    let out_arg = out.to_str().expect("path");
+    run(
+        &shuffled,
+        &[
+            "run",
+            "--quiet",
+            "--source",
+            "THA_LFS_2024",
+            "--out",
+            out_arg,
+        ],
+    );
+    check("same", &[round.dir.path(), &out]);
+}
+
+/// ISCO-88 codes whose every link in the correspondence stays in one ISCO-08 major group.
+fn faithful_isco88_codes(crosswalk: &Path) -> Vec<String> {
+    let mut majors: BTreeMap<String, BTreeSet<char>> = BTreeMap::new();
+    let content = fs::read_to_string(crosswalk).expect("crosswalk");
+    for line in content.lines().filter(|l| !l.starts_with('#')).skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        let first = fields[1].chars().next().expect("target");
+        majors
+            .entry(fields[0].to_string())
+            .or_default()
+            .insert(first);
+    }
+    majors
+        .into_iter()
+        .filter(|(_, m)| m.len() == 1)
+        .map(|(code, _)| code)
+        .collect()
+}
+
+#[test]
+fn a_source_whose_codes_all_convert_is_published_in_both_versions_with_the_conversion_noted() {
+    let round = Round::sample();
+    let codes = faithful_isco88_codes(&round.path(CROSSWALKS[0]));
+    let map: String = codes.iter().map(|c| format!("{c},{c}\n")).collect();
+    fs::write(
+        round.path("schemas/classifications/national/tha_faithful_isco88.csv"),
+        format!("code,isco88\n{map}"),
+    )
+    .expect("write map");
+    round.edit(
+        "schemas/sources/tha_lfs_2024.toml",
+        "classification = \"isco88\"              # ISCO-88 codes, converted by the ILO correspondence\nas_is = true",
+        "classification = \"isco88\"\nmap_file = { path = \"schemas/classifications/national/tha_faithful_isco88.csv\", from = \"code\", to = \"isco88\" }\nunmapped = \"not_classified\"",
+    );
+    let out = round.path("tha_only");
+    run(
+        &round,
+        &[
+            "run",
+            "--quiet",
+            "--source",
+            "THA_LFS_2024",
+            "--out",
+            out.to_str().expect("path"),
+        ],
+    );
+    check("faithful", &[&out]);
+    check("converted", &[&out]);
+    let cells = indicator_cells(&out);
+    let (source, indicator, classif1, notes, sex, classif2) = (
+        texts(&cells, "source"),
+        texts(&cells, "indicator"),
+        texts(&cells, "classif1"),
+        texts(&cells, "note_source"),
+        texts(&cells, "sex"),
+        texts(&cells, "classif2"),
+    );
+    let mut seen = BTreeSet::new();
+    let (mut converted, mut own) = (0, 0);
+    for i in 0..cells.height() {
+        if source[i].as_deref() != Some(THA)
+            || indicator[i].as_deref() != Some("MST_TEMP_SEX_OCU_CBR_NB")
+        {
+            continue;
+        }
+        let code = classif1[i].clone().unwrap_or_default();
+        let noted = notes[i]
+            .as_deref()
+            .is_some_and(|n| n.contains("ilms:classification.converted"));
+        if code.starts_with("OCU_ISCO08_") {
+            assert!(noted, "{code}: converted, but not noted");
+            converted += 1;
+        } else {
+            assert!(
+                !noted,
+                "{code}: in the source's own version, but noted as converted"
+            );
+            own += usize::from(code.starts_with("OCU_ISCO88_"));
+        }
+        // Skill levels come from one version only: no key twice.
+        let key = (sex[i].clone(), classif1[i].clone(), classif2[i].clone());
+        assert!(seen.insert(key.clone()), "cell {key:?} published twice");
+    }
+    assert!(
+        converted > 0 && own > 0,
+        "{converted} converted, {own} ISCO-88 cells"
+    );
+}
