@@ -114,9 +114,14 @@ fn part_matches(pattern: &str, name: &str) -> bool {
     let Some(tail) = name.strip_prefix(prefix) else {
         return false;
     };
+    // A year (or a period of years, 2022-2023) is digits: `annual_tables.xlsx` is not a table of
+    // the year "tables".
+    let fits = |text: &str| {
+        &pattern[start..end] != "<year>" || text.chars().all(|c| c.is_ascii_digit() || c == '-')
+    };
     // The placeholder takes at least one character; the rest must match what follows.
     (1..=tail.len())
-        .filter(|&n| tail.is_char_boundary(n))
+        .filter(|&n| tail.is_char_boundary(n) && fits(&tail[..n]))
         .any(|n| part_matches(rest, &tail[n..]))
 }
 

@@ -165,12 +165,17 @@ fn left_out_sentence(
     sources: &BTreeSet<&str>,
 ) -> String {
     format!(
-        "{ref_area} {time} left out of sdmx_dataflows/{}.csv: sources {} both give {}, and \
+        "{ref_area} {time} left out of sdmx_dataflows/{}.csv: sources {} {} {}, and \
          ILOSTAT's dataflow keys a series by country, period and breakdown, not by source \
          (indicators_sdmx.csv keeps both; to publish one of them in the dataflow, run it alone \
          with ilms run --source ID)",
         flow.id,
         sources.iter().copied().collect::<Vec<_>>().join(" and "),
+        if sources.len() == 2 {
+            "both give"
+        } else {
+            "all give"
+        },
         flow.indicator,
     )
 }
