@@ -171,7 +171,7 @@ pub fn load_specs(path: &Path, indicators: &Indicators) -> Result<Vec<TableSpec>
                 path,
                 "region.members",
                 format!("'{bad}' is not an ISO 3166-1 alpha-3 code"),
-                "list the region's countries as three capital letters, e.g. \"KHM\"",
+                "list the region's countries as ISO 3166-1 alpha-3 codes (three capital letters)",
             ));
         }
     }

@@ -549,7 +549,7 @@ fn sum_group(members: &[&TableRow], g: usize) -> ([Entry; 4], Vec<(usize, String
     (sums, missing)
 }
 
-/// "ASEAN total not shown for Men, Women (2023): Viet Nam gives no figure."
+/// "ASEAN total not shown for Men, Women (2023): <country> gives no figure."
 fn missing_note(
     label: &str,
     heading: &str,
