@@ -68,9 +68,25 @@ pub fn inspect(options: &InspectOptions) -> Result<String> {
     let rows = summaries.number("_rows")?;
     write_overview(&mut out, &loaded, rows, options);
     write_advice(&mut out, &sniffed.advice);
+    write_footnotes(&mut out, &loaded.footnotes);
     let masked = write_columns(&mut out, &loaded, &summaries, options)?;
     write_masked_hint(&mut out, &masked);
     Ok(out)
+}
+
+/// A workbook's notes under its table, and how a spec carries them into the cells' notes.
+fn write_footnotes(out: &mut String, footnotes: &[String]) {
+    if footnotes.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "Notes under the table:");
+    for note in footnotes {
+        let _ = writeln!(out, "  {note}");
+    }
+    let _ = writeln!(
+        out,
+        "  (a spec's `file.footnotes = true` carries them into the cells' note_source)"
+    );
 }
 
 /// The file's format: the one given, or the one its extension says.
@@ -105,6 +121,7 @@ fn file_spec(options: &InspectOptions, format: FileFormat) -> FileSpec {
         total_rows: None,
         unpivot: None,
         total_columns: Vec::new(),
+        footnotes: false,
     }
 }
 

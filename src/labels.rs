@@ -161,6 +161,9 @@ impl Labels {
                 None => source.title.clone(),
             };
             self.add("SOURCE", &source.ilostat_source(), &label, None);
+            for (note, text) in spec.footnote_notes() {
+                self.add("NOTE_SOURCE", &format!("ilms:{note}"), text, None);
+            }
         }
         Ok(())
     }

@@ -174,6 +174,10 @@ pub struct FileSpec {
     /// xlsx / xls: columns that hold the sum of other columns (a "Total" column), checked row by row.
     #[serde(default)]
     pub total_columns: Vec<TotalColumn>,
+    /// xlsx / xls: the one-cell notes under the table ("Figures in thousands", "Source: ...") are
+    /// carried into the source's cells' `note_source`, each note in the workbook's words.
+    #[serde(default)]
+    pub footnotes: bool,
 }
 
 /// A column of a workbook that states the sum of other columns of the same row.
@@ -652,12 +656,25 @@ pub struct SourceSpec {
     pub variables: Vec<VariableMapping>,
     /// The office's own published figures for the source (`[[benchmark]]`).
     pub benchmarks: Vec<Benchmark>,
+    /// The workbook's notes carried into `note_source` (`file.footnotes`), top to bottom.
+    pub footnotes: Vec<String>,
     /// Key for hashing identifying `record_id`s; set by the round (it is the installation's secret,
     /// not part of the spec).
     pub id_key: Option<std::sync::Arc<[u8]>>,
 }
 
 impl SourceSpec {
+    /// The workbook's notes as cells carry them (`ilms:<this>` in `note_source`), each with its
+    /// text: "footnote.<source id>.<n>", numbered from 1 down the sheet.
+    pub fn footnote_notes(&self) -> impl Iterator<Item = (String, &str)> {
+        self.footnotes.iter().enumerate().map(|(i, text)| {
+            (
+                format!("footnote.{}.{}", self.source.id, i + 1),
+                text.as_str(),
+            )
+        })
+    }
+
     /// The column holding the persons each record stands for: the survey weight of microdata, or
     /// the count of an aggregate table's cell. None: every record is one person.
     pub fn persons_column(&self) -> Option<&str> {
@@ -739,6 +756,7 @@ impl SourceSpec {
         check_not_provided(&spec_path, &parsed.source, &variables)?;
         check_population(&spec_path, &parsed.source, &parsed.record, &variables)?;
         check.identifier_columns(&parsed.source, &parsed.record)?;
+        let footnotes = check.footnotes(&parsed.file)?;
         Ok(SourceSpec {
             spec_path,
             source: parsed.source,
@@ -747,6 +765,7 @@ impl SourceSpec {
             record: parsed.record,
             variables,
             benchmarks: parsed.benchmark,
+            footnotes,
             id_key: None,
         })
     }
@@ -793,6 +812,8 @@ fn total_sex() -> String {
 pub struct Header {
     pub columns: Vec<String>,
     pub labelled: BTreeSet<String>,
+    /// A workbook's one-cell notes under the table, top to bottom.
+    pub footnotes: Vec<String>,
 }
 
 /// The raw file `file.path` names, resolved against the round folder; refused if it leads
@@ -823,6 +844,25 @@ struct SpecCheck<'a> {
 }
 
 impl SpecCheck<'_> {
+    /// The notes `file.footnotes` carries: the workbook must have some under its table.
+    fn footnotes(&self, file: &FileSpec) -> Result<Vec<String>> {
+        if !file.footnotes {
+            return Ok(Vec::new());
+        }
+        if self.header.footnotes.is_empty() {
+            return Err(Error::new(
+                self.spec_path,
+                "file.footnotes",
+                format!(
+                    "{} has no notes under the table (one-cell rows after the blank row that ends it)",
+                    self.raw_path.display()
+                ),
+                "remove file.footnotes, or check file.sheet and file.cells (`ilms inspect` shows the sheet)",
+            ));
+        }
+        Ok(self.header.footnotes.clone())
+    }
+
     /// Refuses a column the raw file does not have, naming the spec key that gives it.
     fn require_column(&self, column: &str, key: &str) -> Result<()> {
         if self.header.columns.iter().any(|h| h == column) {
@@ -1272,6 +1312,13 @@ fn check_workbook_keys(spec_path: &Path, file: &FileSpec) -> Result<()> {
         || file.header_rows != 1
         || file.total_rows.is_some()
         || !file.total_columns.is_empty();
+    if !file.format.is_workbook() && file.footnotes {
+        return refuse(
+            "footnotes",
+            "footnotes are the notes under a workbook's table; a text file has none".into(),
+            "remove file.footnotes, and give the file's notes to the round's readers another way (the spec's title)",
+        );
+    }
     if !file.format.is_workbook() && workbook_keys_given {
         return refuse(
             "sheet",

@@ -350,7 +350,11 @@ pub fn plan(
             .into_iter()
             .map(|rule| uniqueness_rule(spec, rule)),
     );
-    let count_exprs = count_exprs(&all_rules, &completeness);
+    // An aggregate table's records are cells: its completeness is a share of the persons they count.
+    let persons = spec
+        .is_aggregate()
+        .then(|| col("weight").fill_null(lit(0.0)));
+    let count_exprs = count_exprs(&all_rules, &completeness, persons);
     let samples = all_rules
         .iter()
         .map(|r| {
@@ -455,7 +459,11 @@ fn uniqueness_rule(spec: &SourceSpec, rule: &UniqueRule) -> AppliedRule {
 
 /// Counts of every rule (and completeness), over all records: one row, `_items`, then each rule's
 /// `_pass<i>`, `_fail<i>`, `_missing<i>`, then each completeness rule's `_universe<i>`, `_stated<i>`.
-fn count_exprs(all_rules: &[AppliedRule], completeness: &[CompletenessRule]) -> Vec<Expr> {
+fn count_exprs(
+    all_rules: &[AppliedRule],
+    completeness: &[CompletenessRule],
+    persons: Option<Expr>,
+) -> Vec<Expr> {
     let mut count_exprs = vec![len().cast(DataType::UInt64).alias("_items")];
     // A constant expression ("TRUE") is one value, not one per record: tie it to the records.
     let per_record = |e: Expr| col(SOURCE_ROW).is_not_null().and(e);
@@ -481,17 +489,22 @@ fn count_exprs(all_rules: &[AppliedRule], completeness: &[CompletenessRule]) -> 
                 .alias(format!("_missing{i}")),
         ]);
     }
+    // Records, or the persons they count: a sum of the counts where the condition holds.
+    let total = |condition: Expr| match &persons {
+        Some(persons) => when(condition)
+            .then(persons.clone())
+            .otherwise(lit(0.0))
+            .sum()
+            .round(0, RoundMode::HalfAwayFromZero),
+        None => condition.sum(),
+    };
     for (i, c) in completeness.iter().enumerate() {
         let universe = per_record(c.universe.clone()).fill_null(lit(false));
         count_exprs.extend([
-            universe
-                .clone()
-                .sum()
+            total(universe.clone())
                 .cast(DataType::UInt64)
                 .alias(format!("_universe{i}")),
-            universe
-                .and(c.stated.clone().fill_null(lit(false)))
-                .sum()
+            total(universe.and(c.stated.clone().fill_null(lit(false))))
                 .cast(DataType::UInt64)
                 .alias(format!("_stated{i}")),
         ]);
@@ -589,7 +602,12 @@ impl ValidationPlan {
                 fails,
                 missing: u64::from(!judged),
                 detail: format!(
-                    "{not_stated} of {universe} records not stated ({:.1}%, at most {:.1}%)",
+                    "{not_stated} of {universe} {} not stated ({:.1}%, at most {:.1}%)",
+                    if spec.is_aggregate() {
+                        "persons"
+                    } else {
+                        "records"
+                    },
                     share * 100.0,
                     rule.max_missing_share * 100.0
                 ),
@@ -969,7 +987,7 @@ pub fn check_source_totals(
         .iter()
         .map(|c| {
             format!(
-                "{}: the workbook says {}, its parts sum to {} (difference {})",
+                "{}: the source says {}, its parts sum to {} (difference {})",
                 c.what,
                 crate::ingest::number_text(c.stated),
                 crate::ingest::number_text(c.computed),

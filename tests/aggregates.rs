@@ -100,8 +100,8 @@ fn a_disagreeing_total_and_a_wrong_percentage_are_reported_with_both_numbers() {
     assert_eq!(totals["fails"], 2, "{totals}");
     let detail = totals["detail"].as_str().expect("detail");
     for part in [
-        "data row 1, column 'Jumlah' = Laki-laki + Perempuan (published: the stated total, the difference counted as 'Tidak diketahui'): the workbook says 11000, its parts sum to 10000 (difference 1000)",
-        "data row 2, column '% Perempuan' = 100 x 'Perempuan' / the total: the workbook says 60",
+        "data row 1, column 'Jumlah' = Laki-laki + Perempuan (published: the stated total, the difference counted as 'Tidak diketahui'): the source says 11000, its parts sum to 10000 (difference 1000)",
+        "data row 2, column '% Perempuan' = 100 x 'Perempuan' / the total: the source says 60",
     ] {
         assert!(detail.contains(part), "{part}\nnot in: {detail}");
     }
@@ -117,7 +117,13 @@ fn aggregate_spec_mistakes_are_refused_with_the_key_and_the_fix() {
         .into_iter()
         .find(|c| c.ends_with("total_authoritative"))
         .expect("case");
-    let edits: [(&str, &str, &str, &str); 4] = [
+    let edits: [(&str, &str, &str, &str); 5] = [
+        (
+            "format = \"csv\"",
+            "format = \"csv\"\nfootnotes = true",
+            "file.footnotes",
+            "remove file.footnotes",
+        ),
         (
             ", authoritative = \"total\", residual = \"Tidak diketahui\"",
             ", authoritative = \"total\"",
@@ -157,4 +163,24 @@ fn aggregate_spec_mistakes_are_refused_with_the_key_and_the_fix() {
             text(&output.stderr)
         );
     }
+    // Footnotes declared for a block of the sheet without notes under the table.
+    let case = corpus()
+        .into_iter()
+        .find(|c| c.ends_with("thousands_xlsx"))
+        .expect("case");
+    let dir = round_of(&case);
+    let spec = dir.path().join("sources/thousands.toml");
+    let original = fs::read_to_string(&spec).expect("spec");
+    fs::write(
+        &spec,
+        original.replacen("header_row = 3", "header_row = 3\ncells = \"A1:C5\"", 1),
+    )
+    .expect("edit");
+    let output = ilms(dir.path(), &["check"]);
+    assert_clean_failure(&output, "thousands.toml", "file.footnotes");
+    assert!(
+        text(&output.stderr).contains("no notes under the table"),
+        "{}",
+        text(&output.stderr)
+    );
 }

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{assert_clean_failure, assert_python_check_with, text, Round};
+use common::{assert_clean_failure, assert_python_check, assert_python_check_with, text, Round};
 
 #[test]
 fn publication_tables_read_back_match_the_published_cells() {
@@ -87,9 +87,61 @@ fn publication_tables_read_back_match_the_published_cells() {
     }
     // The workbook total the ministry states and the sum the table shows, with the difference.
     assert!(
-        plain.contains("the workbook says 20601, its parts sum to 20501 (difference 100)")
+        plain.contains("the source says 20601, its parts sum to 20501 (difference 100)")
             && plain.contains("The table shows the sum of the parts."),
         "{plain}"
+    );
+}
+
+#[test]
+fn earlier_years_in_the_shapes_ministries_publish_reach_the_tables() {
+    let round = Round::sample();
+    let output = round.ilms(&["run", "--quiet"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    // Every figure from the raw files (thousands, the stated total, non-citizens only).
+    assert_python_check(
+        "sample_shapes_check.py",
+        round.dir.path(),
+        "sample shapes ok",
+    );
+
+    // The ministry's stated total is the one shown, with both numbers in its footnote.
+    let output = round.ilms(&["table", "outflow_nationals", "--year", "2022"]);
+    let table = text(&output.stdout);
+    let cambodia = table
+        .lines()
+        .find(|l| l.starts_with("| Cambodia"))
+        .unwrap_or_default();
+    assert!(
+        cambodia.starts_with("| Cambodia | 64,443 | 38,710 | 24,733 |"),
+        "{table}"
+    );
+    assert!(
+        table.contains("the source says 64443, its parts sum to 63443 (difference 1000)")
+            && table.contains("The table shows the stated total."),
+        "{table}"
+    );
+    // A workbook's notes under its table, in its own words.
+    let output = round.ilms(&["table", "outflow_nationals", "--year", "2023"]);
+    let table = text(&output.stdout);
+    assert!(
+        table.contains("| Myanmar | 223,800 | 135,500 | 88,300 |")
+            && table.contains("Note: figures are rounded to the nearest hundred persons")
+            && table.contains("Source: Department of Labour, overseas employment statistics"),
+        "{table}"
+    );
+    // A register of non-citizens without age: its year beside the census's, citizens not claimed.
+    let output = round.ilms(&[
+        "table",
+        "stock_migrant_workers_citizenship",
+        "--years",
+        "2020-2021",
+    ]);
+    let table = text(&output.stdout);
+    assert!(
+        table.contains("The source covers non-citizens only")
+            && table.contains("gives no age: its persons are taken as of working age."),
+        "{table}"
     );
 }
 

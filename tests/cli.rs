@@ -306,7 +306,7 @@ fn check_reads_no_records_and_reports_the_round() {
     let output = round.ilms(&["check"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(
-        text(&output.stdout).contains("14 sources, 52 indicators (153 tables), 4 annual tables"),
+        text(&output.stdout).contains("17 sources, 52 indicators (153 tables), 4 annual tables"),
         "{}",
         text(&output.stdout)
     );

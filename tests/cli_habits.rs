@@ -154,7 +154,7 @@ fn json_summaries_parse_and_say_what_the_release_and_the_round_hold() {
         Some(csv.lines().count() as u64 - 1)
     );
     let sources = report["sources"].as_array().expect("sources");
-    assert_eq!(sources.len(), 14);
+    assert_eq!(sources.len(), 17);
     for source in sources {
         let count = |key: &str| source[key].as_u64().expect(key);
         assert!(count("read") > 0, "{source}");

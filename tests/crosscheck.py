@@ -274,9 +274,68 @@ def check_flags(indicator, merged, policies):
     return primary
 
 
+# The codes a source covering part of the population cannot give (`source.covers`): published "O".
+NOT_COVERED = {"non-citizens": {"CCT_CIT_TOTAL", "CCT_CIT_CITIZEN"}, "foreign-born": {"CBR_BIR_TOTAL", "CBR_BIR_NATIVE"}}
+# The codes of a variable a source gives at its total only (`source.total_only`), by prefix.
+PREFIX_OF = {"age": "AGE_", "destination": "CDS_", "origin": "COU_", "occupation": "OCU_", "industry": "ECO_",
+             "education": "EDU_", "status_in_employment": "STE_"}
+
+
+def source_statements(root):
+    """Per source ("type:id"), what its spec states: the codes it does not cover, and the prefixes
+    of the variables it gives at their total only (read from the specs, not from ilms's outputs)."""
+    with open(f"{root}/ilms.toml", "rb") as f:
+        manifest = tomllib.load(f)
+    not_covered, total_only, unpivots = {}, {}, {}
+    for path in manifest["round"]["sources"]:
+        with open(f"{root}/{path}", "rb") as f:
+            spec = tomllib.load(f)
+        source = spec["source"]
+        key = f"{source['source_type']}:{source['id']}"
+        not_covered[key] = NOT_COVERED.get(source.get("covers"), set())
+        total_only[key] = [PREFIX_OF[v] for v in source.get("total_only", [])]
+        if "unpivot" in spec["file"]:
+            unpivots[source["id"]] = spec["file"]["unpivot"]
+    return not_covered, total_only, unpivots
+
+
+def records_of_wide_rows(rows, unpivot):
+    """The records a wide table's rows give: one per unpivoted column, and one more per row whose
+    stated total differs from its parts where the total is authoritative (the difference)."""
+    records = len(rows) * len(unpivot["columns"])
+    if unpivot.get("authoritative") == "total":
+        number = lambda c: pd.to_numeric(rows[c].str.replace(",", ""), errors="coerce")
+        parts = sum(number(c) for c in unpivot["columns"])
+        records += int((number(unpivot["total"]) != parts).sum())
+    return records
+
+
+def not_covered_rows(frame, not_covered):
+    """Rows whose classif1 or classif2 is a code their source does not cover."""
+    codes = frame.source.map(lambda s: not_covered.get(s, set()))
+    return pd.Series([c1 in cs or c2 in cs for c1, c2, cs in zip(frame.classif1, frame.classif2, codes)],
+                     index=frame.index, dtype=bool)
+
+
+def broken_down_total_only(frame, total_only):
+    """Rows breaking down a variable their source gives at its total only (never published)."""
+    prefixes = frame.source.map(lambda s: total_only.get(s, []))
+    return pd.Series([any(isinstance(c, str) and c.startswith(p) and not c.endswith("_TOTAL") and c != "AGE_YTHADULT_YGE15"
+                          for p in ps for c in (c1, c2))
+                      for c1, c2, ps in zip(frame.classif1, frame.classif2, prefixes)], index=frame.index, dtype=bool)
+
+
 def main(root, truth_file=None):
     con = duckdb.connect()
+    not_covered, total_only, unpivots = source_statements(root)
     cells = published_cells(root)
+    # A part of the population a source does not cover is not available (O, no value), never a
+    # figure: those cells are checked here and left out of every comparison below.
+    outside = not_covered_rows(cells, not_covered)
+    shown_outside = cells[outside & (cells.obs_value.notna() | (cells.obs_status != "O"))]
+    if not shown_outside.empty:
+        fail(f"a source publishes a figure for a part it does not cover:\n{shown_outside.head()}")
+    cells = cells[~outside]
     records = records_sql(root)
     columns = set(con.execute(f"select * from {records} limit 0").df().columns)
     persons = "coalesce(weight, count)" if "count" in columns else "weight"
@@ -325,12 +384,16 @@ def main(root, truth_file=None):
                 select ref_area, time, source, source_id, coalesce(sex, 'SEX_T') as sex, {coalesced},
                        sum(w) as w, count(*) as n
                 from base group by ref_area, time, source, source_id, cube(sex, {cube})
+                -- a value the records do not give (a variable at its total only) is no category
+                having {" and ".join(f"not (grouping(c{i + 1}) = 0 and c{i + 1} is null)" for i in range(len(dims)))}
             """).df()
             if len(dims) == 1:
                 frame["classif2"] = None
             frames.append(frame)
         expected = pd.concat(frames)
         expected = expected[~expected.source_id.isin(no_sex) | (expected.sex == "SEX_T")].drop(columns="source_id")
+        expected = expected[~broken_down_total_only(expected, total_only)]
+        expected = expected[~not_covered_rows(expected, not_covered)]
         if published.empty and not expected.empty:
             fail(f"{indicator}: no cells published, DuckDB finds {len(expected)}")
         merged = published.merge(expected, on=KEYS, how="outer", indicator=True)
@@ -400,10 +463,12 @@ def main(root, truth_file=None):
         if not raw["path"].endswith(".csv"):
             continue  # other formats are compared with their CSV twin by tests/formats.rs
         try:
-            raw_rows = len(pd.read_csv(f"{root}/{raw['path']}", dtype=str, keep_default_na=False, sep=None,
-                                       engine="python", encoding="utf-8-sig"))
+            rows = pd.read_csv(f"{root}/{raw['path']}", dtype=str, keep_default_na=False, sep=None,
+                               engine="python", encoding="utf-8-sig")
         except UnicodeDecodeError:
             continue  # not UTF-8: same as above
+        unpivot = unpivots.get(source["id"])
+        raw_rows = records_of_wide_rows(rows, unpivot) if unpivot else len(rows)
         harmonized = con.execute(f"select count(*) from {records} where source_id = '{source['id']}'").fetchone()[0]
         quarantine = next(p for p in [f"{root}/processed/quarantine/{source['id']}.parquet",
                                       f"{root}/.ilms/private/quarantine/{source['id']}.parquet"] if os.path.exists(p))
@@ -450,7 +515,7 @@ def check_derived(cells, indicator, part, whole):
 def check_totals(indicator, published):
     """Totals equal the sum of their parts (exact integer units) where every one is published."""
     published = published.assign(units=(published.obs_value * SCALE * 10 ** published.unit_mult).round(),
-                                 withheld=published.obs_status == "S")
+                                 withheld=published.obs_status.isin(["S", "O"]))
     for field in ["sex", "classif1", "classif2"]:
         others = [k for k in KEYS if k != field]
         frame = published[published[field].notna()].copy()

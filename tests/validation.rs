@@ -30,7 +30,7 @@ row = duckdb.execute("""select fails, detail from 'processed/validation.parquet'
                     where source_id = 'IDN_PLACE_2024' and rule = 'source_totals'""").fetchone()
 assert row is not None, "no source_totals result"
 fails, detail = row
-want = f"column 'Perempuan': the workbook says {stated}, its parts sum to {summed} (difference {stated - summed})"
+want = f"column 'Perempuan': the source says {stated}, its parts sum to {summed} (difference {stated - summed})"
 assert fails >= 1 and want in detail, (fails, detail, want)
 # The whole report loads, one row per rule and source, counts adding up.
 bad = duckdb.execute("""select count(*) from 'processed/validation.parquet'

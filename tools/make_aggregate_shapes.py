@@ -141,6 +141,8 @@ def thousands_xlsx():
         sheet.append(["Country", "Male ('000)", "Female ('000)"])
         sheet.append(["Thailand", 12.3, 4.5])
         sheet.append(["Malaysia", 1.25, 0.75])
+        sheet.append([])
+        sheet.append(["Note: provisional figures."])   # carried into note_source (file.footnotes)
         book.save(raw / "thousands.xlsx")
     write_case("thousands_xlsx", {"thousands.toml": outflow_spec(
         "SHAPE_THOUSANDS", "MMR", "2023", "raw/thousands.xlsx", "xlsx",
@@ -148,12 +150,13 @@ def thousands_xlsx():
         '[variables.sex]\ncolumn = "Sex"\nmap = { "Male (\'000)" = "M", "Female (\'000)" = "F" }\n\n'
         '[variables.destination]\ncolumn = "Country"\nmap = { "Thailand" = "THA", "Malaysia" = "MYS" }\n',
         extra_file='sheet = "Outflows"\nheader_row = 3\n'
-                   'unpivot = { columns = ["Male (\'000)", "Female (\'000)"], name = "Sex", value = "Thousands" }\n')},
+                   'unpivot = { columns = ["Male (\'000)", "Female (\'000)"], name = "Sex", value = "Thousands" }\n'
+                   'footnotes = true\n')},
         [write],
-        [[OUT, "SEX_T", "CDS_DES_TOTAL", "", "18.8", "", ""],
-         [OUT, "SEX_M", "CDS_DES_TOTAL", "", "13.55", "", ""],
-         [OUT, "SEX_F", "CDS_DES_TOTAL", "", "5.25", "", ""],
-         [OUT, "SEX_M", "CDS_DES_THA", "", "12.3", "", ""]])
+        [[OUT, "SEX_T", "CDS_DES_TOTAL", "", "18.8", "", "footnote.SHAPE_THOUSANDS.1"],
+         [OUT, "SEX_M", "CDS_DES_TOTAL", "", "13.55", "", "footnote.SHAPE_THOUSANDS.1"],
+         [OUT, "SEX_F", "CDS_DES_TOTAL", "", "5.25", "", "footnote.SHAPE_THOUSANDS.1"],
+         [OUT, "SEX_M", "CDS_DES_THA", "", "12.3", "", "footnote.SHAPE_THOUSANDS.1"]])
 
 
 def total_only():

@@ -20,6 +20,13 @@ statistics office or a ministry sends, in its own coding and format:
     LAO  aggregate table, Parquet: sex x destination x ISCO-08 major group (2022 to 2024)
   and an inflow, to compare with the origins' outflows:
     MYS  work permits issued, CSV aggregate: nationality x sex (national codes of the LFS)
+  earlier years in the shapes ministries publish national figures (issue 20):
+    MMR  2023 ministry workbook .xlsx in thousands: destination x Male / Female, a nil marker and
+         two footnotes under the table
+    KHM  2022 national totals by sex, CSV: Total / Men / Women, destination "All countries"; the
+         stated total is 1,000 above men + women (the ministry's own figure, declared authoritative)
+    BRN  2020 register of foreign workers, CSV: nationality x occupation x sex, no age, non-citizens
+         only, one nationality "Foreign, not stated"
 
 National code lists (what each office would publish in its codebook) go to
 schemas/classifications/national/. Every source is seeded on its own, so one can change without
@@ -445,11 +452,74 @@ def mys_permits():
     print(f"wrote raw/mys_permits_2024.csv ({len(rows)} cells)")
 
 
+def mmr_workbook_2023():
+    """Myanmar's ministry workbook of 2023: workers sent abroad, in thousands."""
+    rng = random.Random(523)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "2023"
+    ws["A1"] = "Overseas employment by country of destination and sex, 2023 (thousand persons)"
+    ws["A1"].font = Font(bold=True)
+    ws["A2"] = "(synthetic data)"
+    ws.append([])
+    ws.append(["Country of destination", "Male", "Female", "Total"])
+    for dest in ["Thailand", "Malaysia", "Republic of Korea", "Japan", "Singapore"]:
+        men = round(rng.uniform(0.5, 60.0), 1)
+        # Singapore: no men sent this year, written "-" as the ministry writes nil.
+        if dest == "Singapore":
+            ws.append([dest, "-", round(rng.uniform(0.2, 2.0), 1), None])
+            ws.cell(ws.max_row, 4).value = ws.cell(ws.max_row, 3).value
+            continue
+        women = round(men * rng.uniform(0.3, 0.9), 1)
+        ws.append([dest, men, women, round(men + women, 1)])
+    ws.append([])
+    ws.append(["Note: figures are rounded to the nearest hundred persons; \"-\" means none."])
+    ws.append(["Source: Department of Labour, overseas employment statistics (synthetic)."])
+    wb.save(RAW / "mmr_outflows_2023.xlsx")
+    print("wrote raw/mmr_outflows_2023.xlsx")
+
+
+def khm_totals_2022():
+    """Cambodia's national totals of 2022: one line, Total / Men / Women, the stated total 1,000
+    above the sum of men and women (the publication's own figure)."""
+    rng = random.Random(2022)
+    men, women = rng.randint(30000, 40000), rng.randint(20000, 30000)
+    with open(RAW / "khm_outflows_2022.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["Year", "Destination", "Total", "Men", "Women"])
+        w.writerow(["2022", "All countries", str(men + women + 1000), str(men), str(women)])
+    print("wrote raw/khm_outflows_2022.csv")
+
+
+BRN_NATIONALITIES = ["Indonesian", "Filipino", "Bangladeshi", "Malaysian", "Indian", "Thai",
+                     "Foreign, not stated"]
+
+
+def brn_foreign_workers_2020():
+    """Brunei's register of foreign workers, 2020: employed non-citizens by nationality, ISCO-08
+    major group and sex, without age."""
+    rng = random.Random(2020)
+    rows = []
+    for nationality in BRN_NATIONALITIES:
+        for major in "123456789":
+            for sex in "MF":
+                if rng.random() < 0.45:
+                    continue
+                scale = 4 if nationality == "Foreign, not stated" else 70
+                rows.append([nationality, major, sex, str(int(rng.expovariate(1 / scale)) + 1)])
+    with open(RAW / "brn_foreign_workers_2020.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["Nationality", "Occupation", "Sex", "Workers"])
+        w.writerows(rows)
+    print(f"wrote raw/brn_foreign_workers_2020.csv ({len(rows)} cells)")
+
+
 def main():
     NATIONAL.mkdir(parents=True, exist_ok=True)
     RAW.mkdir(exist_ok=True)
     for make in [tha_lfs, sgp_lfs, brn_census, phl_deployments, mmr_deployments, idn_workbook, vnm_workbook,
-                 khm_table, khm_table_2023, lao_table, lao_tables_earlier, mys_permits]:
+                 khm_table, khm_table_2023, lao_table, lao_tables_earlier, mys_permits, mmr_workbook_2023,
+                 khm_totals_2022, brn_foreign_workers_2020]:
         make()
 
 

@@ -2,6 +2,7 @@
 //! sources and rules only with `technical_notes`).
 
 use super::{FailedRule, TableContext, TableRow};
+use crate::ingest::STATED_TOTAL_PUBLISHED;
 
 /// Footnotes, deduplicated.
 #[derive(Default)]
@@ -61,10 +62,14 @@ pub(super) fn rule_note(rule: &str, source: &str, context: &TableContext) -> Str
     if rule == crate::cells::PERTURBED_NOTE {
         return "Figures perturbed by a few persons to protect confidentiality; totals may differ slightly from the sum of their parts.".to_string();
     }
-    let what = context
-        .labels
-        .label(&format!("ilms:{rule}"))
-        .unwrap_or_else(|| "The source fails a consistency check".to_string());
+    let label = context.labels.label(&format!("ilms:{rule}"));
+    // What the source states about itself (its population, its coverage, its workbook's
+    // footnotes) is printed in its words, not as a failed check.
+    if let (true, Some(statement)) = (is_source_statement(rule), &label) {
+        let ends_sentence = statement.ends_with(['.', '!', '?', ')']);
+        return format!("{statement}{}", if ends_sentence { "" } else { "." });
+    }
+    let what = label.unwrap_or_else(|| "The source fails a consistency check".to_string());
     // The cell names its source "FX:ID"; the validation report names it by the spec's id.
     let id = source.split_once(':').map_or(source, |(_, id)| id);
     let found: Option<&FailedRule> = context
@@ -74,8 +79,13 @@ pub(super) fn rule_note(rule: &str, source: &str, context: &TableContext) -> Str
     let mut text = what.trim_end_matches('.').to_string();
     match found.filter(|r| !r.detail.is_empty()) {
         Some(r) if r.kind == "source_totals" => text.push_str(&format!(
-            ": {}. The table shows the sum of the parts.",
-            r.detail
+            ": {}. The table shows {}.",
+            r.detail,
+            if r.detail.contains(STATED_TOTAL_PUBLISHED) {
+                "the stated total"
+            } else {
+                "the sum of the parts"
+            }
         )),
         Some(r) => text.push_str(&format!(": {}.", r.detail)),
         None => text.push('.'),
@@ -86,6 +96,11 @@ pub(super) fn rule_note(rule: &str, source: &str, context: &TableContext) -> Str
         ));
     }
     text
+}
+
+/// A note that is the source's statement about itself rather than a rule it fails.
+fn is_source_statement(note: &str) -> bool {
+    note.starts_with("source.") || note.starts_with("footnote.")
 }
 
 /// A total that differs from men + women: the published total, the sum of its parts and the

@@ -28,6 +28,7 @@ use crate::expression::ColumnValues;
 use crate::lookup::{Absent, CodeTable};
 use crate::spec::{FileFormat, FileSpec, Header, MapKey, SourceSpec, Unpivot};
 
+pub use reshape::STATED_TOTAL_PUBLISHED;
 pub use text::{sniff, TextLayout, TextSniff};
 pub(crate) use workbook::leading_rows as workbook_rows;
 
@@ -70,6 +71,8 @@ pub(crate) struct Loaded {
     pub labels: ValueLabels,
     pub total_rows: usize,
     pub total_checks: Vec<TotalCheck>,
+    /// A workbook's one-cell notes under the table, top to bottom (none for other formats).
+    pub footnotes: Vec<String>,
     /// A line about the file itself for `ilms inspect` (format version, sheet, encoding).
     pub description: String,
 }
@@ -144,6 +147,7 @@ pub fn read_header(path: &Path, file: &FileSpec) -> Result<Header> {
     Ok(Header {
         labelled: loaded.labels.keys().cloned().collect(),
         columns: loaded.columns,
+        footnotes: loaded.footnotes,
     })
 }
 
@@ -292,6 +296,7 @@ fn load_parquet(path: &Path) -> Result<Loaded> {
         labels: ValueLabels::new(),
         total_rows: 0,
         total_checks: Vec::new(),
+        footnotes: Vec::new(),
         description: "Parquet".into(),
     })
 }
@@ -360,6 +365,7 @@ impl Loaded {
             labels,
             total_rows: 0,
             total_checks: Vec::new(),
+            footnotes: Vec::new(),
             description,
         })
     }

@@ -79,7 +79,12 @@ pub(super) fn unpivoted(
         for &w in &wide {
             push(&columns[w], values[w][i].clone());
         }
-        let parts: Option<f64> = wide.iter().map(|&w| number(&values[w][i])).sum();
+        // Rounded to a millionth as counts are, so 58.6 + 41.5 is the 100.1 a table in thousands states.
+        let parts: Option<f64> = wide
+            .iter()
+            .map(|&w| number(&values[w][i]))
+            .sum::<Option<f64>>()
+            .map(|sum| (sum * 1e6).round() / 1e6);
         let stated = total.and_then(|t| number(&values[t][i]));
         if let (Some(stated), Some(parts), Some(t)) = (stated, parts, total) {
             checks.push(total_check(
@@ -132,12 +137,16 @@ fn percent_check(
     })
 }
 
+/// How a check's detail says the stated total is the published figure (the annual tables'
+/// footnote reads it).
+pub const STATED_TOTAL_PUBLISHED: &str = "published: the stated total";
+
 /// The check of a row's stated total against its parts, saying which figure is published.
 fn total_check(unpivot: &Unpivot, total: &str, row: &str, stated: f64, parts: f64) -> TotalCheck {
     let published = match unpivot.authoritative {
         Authoritative::Parts => "published: the sum of the parts".to_string(),
         Authoritative::Total => format!(
-            "published: the stated total, the difference counted as '{}'",
+            "{STATED_TOTAL_PUBLISHED}, the difference counted as '{}'",
             unpivot.residual.as_deref().unwrap_or_default()
         ),
     };

@@ -89,6 +89,7 @@ pub(super) fn load(path: &Path, file: &FileSpec, header_only: bool) -> Result<Lo
         labels: ValueLabels::new(),
         total_rows: 0,
         total_checks: Vec::new(),
+        footnotes: Vec::new(),
         description: format!(
             "{} text, {}",
             if fixed_width {

@@ -36,6 +36,7 @@ pub(super) fn load(path: &Path, file: &FileSpec) -> Result<Loaded> {
     let body_row = |i: usize| sheet_row(header_end + i);
     let end = table_end(path, &sheet, body, &body_row)?;
     let table = &body[..end];
+    let footnotes = notes_below(&body[end..]);
     // Columns at the right edge with neither a header nor data are formatting, not columns.
     let columns = without_blank_edge_columns(columns, table);
     let is_total = total_row_test(file, &columns);
@@ -64,6 +65,7 @@ pub(super) fn load(path: &Path, file: &FileSpec) -> Result<Loaded> {
         labels: ValueLabels::new(),
         total_rows,
         total_checks,
+        footnotes,
         description: format!(
             "Excel workbook, sheet '{sheet}', header at sheet row {}, {} data rows to sheet row {}",
             file.header_row,
@@ -147,6 +149,13 @@ fn table_end(
         ));
     }
     Ok(end)
+}
+
+/// The one-cell notes below a table (what [`table_end`] allows there), top to bottom.
+fn notes_below(rows: &[&[Data]]) -> Vec<String> {
+    rows.iter()
+        .filter_map(|row| row.iter().map(cell_text).find(|text| !text.is_empty()))
+        .collect()
 }
 
 /// The column names without the unnamed columns at the right edge that hold no data in `table`.

@@ -116,7 +116,7 @@ impl Round {
             &failed_rules(&tallied.checks, Severity::Warning),
             &failed_rules(&tallied.checks, Severity::Error),
         );
-        note_population(spec, &mut cells);
+        note_source_statements(spec, &mut cells);
         let (gate_rule, source_failed) = failure.unzip();
         if let (Some(rule), Some(reason)) = (&gate_rule, &source_failed) {
             // Its quarantine says why; its clean records are not part of the release.
@@ -641,20 +641,20 @@ fn confirmed_duplicates(setup: &PassSetup, id_hashes: IdHashes) -> Result<DataFr
         .unwrap_or_else(validate::no_duplicates))
 }
 
-/// The population a source states (working age without age) and the part it covers, noted on
-/// every cell of it: a reader sees why a working-age figure has no age behind it, and why the
-/// citizens' side is not available.
-fn note_population(spec: &SourceSpec, cells: &mut Cells) {
+/// What the source states about itself, noted on every cell of it: the population it states
+/// (working age without age), the part it covers (why the citizens' side is not available) and
+/// its workbook's footnotes.
+fn note_source_statements(spec: &SourceSpec, cells: &mut Cells) {
     let stated = spec
         .source
         .population
         .as_ref()
         .is_some_and(|p| p.working_age)
-        .then_some("source.population_stated");
-    let covers = spec.source.covers.map(|c| c.note());
-    for note in stated.into_iter().chain(covers) {
-        for notes in &mut cells.notes {
-            notes.push(note.to_string());
-        }
+        .then(|| "source.population_stated".to_string());
+    let covers = spec.source.covers.map(|c| c.note().to_string());
+    let footnotes = spec.footnote_notes().map(|(note, _)| note);
+    let statements: Vec<String> = stated.into_iter().chain(covers).chain(footnotes).collect();
+    for notes in &mut cells.notes {
+        notes.extend(statements.iter().cloned());
     }
 }
