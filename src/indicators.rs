@@ -80,6 +80,10 @@ struct DimensionSpec {
     /// major groups for an ISCO-88 source, not from its converted ISCO-08 codes).
     #[serde(default)]
     replaced_by: Vec<String>,
+    /// The value is read from whichever of its columns a source gives (domestic work from the
+    /// industry or the occupation): a source needs one of them, not all.
+    #[serde(default)]
+    any_input: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -190,6 +194,8 @@ pub struct Dimension {
     pub if_observed: BTreeSet<String>,
     pub category_list: CategoryList,
     pub optional: bool,
+    /// A source needs one of `inputs`, not all (`any_input` in indicators.toml).
+    pub any_input: bool,
     /// Harmonized columns whose presence in a source means it gets this classification from
     /// another dimension, read in its own version (see `replaced_by` in indicators.toml).
     pub replaced_by: Vec<String>,
@@ -619,6 +625,7 @@ fn dimension(
         if_observed: spec.if_observed.iter().cloned().collect(),
         category_list: spec.categories,
         optional: spec.optional,
+        any_input: spec.any_input,
         replaced_by: spec.replaced_by.clone(),
         grouping,
     })

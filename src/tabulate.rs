@@ -235,21 +235,23 @@ pub fn missing_inputs(
     provided: &BTreeSet<String>,
     total_only: &BTreeSet<String>,
 ) -> Vec<String> {
-    let at_total = |d: &Dimension| {
-        d.optional
-            || d.inputs
-                .iter()
-                .all(|c| provided.contains(c) || total_only.contains(c))
-    };
+    let given = |c: &String| provided.contains(c) || total_only.contains(c);
+    let at_total = |d: &Dimension| d.optional || d.inputs.iter().all(given);
     let needed = indicator.inputs.iter().chain(
         indicator
             .dimensions
             .iter()
-            .filter(|d| !at_total(d))
+            .filter(|d| !at_total(d) && !d.any_input)
             .flat_map(|d| &d.inputs),
     );
     let mut missing: BTreeSet<String> =
         needed.filter(|c| !provided.contains(*c)).cloned().collect();
+    // A dimension read from whichever of its columns a source gives needs one of them.
+    for dimension in &indicator.dimensions {
+        if dimension.any_input && !dimension.optional && !dimension.inputs.iter().any(given) {
+            missing.insert(format!("one of {}", dimension.inputs.join(", ")));
+        }
+    }
     // A classification the source gives in its own older version is read there, not here.
     for dimension in &indicator.dimensions {
         if let Some(own) = dimension.replaced_by.iter().find(|c| provided.contains(*c)) {
@@ -281,6 +283,34 @@ pub fn mark_not_covered(table: &mut Table, not_covered: &[&str]) {
             tally.blank = tally.blank.max(1);
         }
     }
+}
+
+/// A breakdown no record of the source can be placed in (every record's code is the unknown one:
+/// domestic work from occupations coded to major groups only) is not given by the source: its
+/// categories are not available, never 0; the unknown category and the total stand. Returns the
+/// classifications so marked.
+pub fn mark_unclassifiable(table: &mut Table) -> Vec<String> {
+    let mut marked = Vec::new();
+    for (i, dimension) in table.indicator.dimensions.iter().enumerate() {
+        let Some(unknown) = &dimension.unknown else {
+            continue;
+        };
+        let placed = |code: &String| *code != dimension.total && code != unknown;
+        let counted = |t: &Tally| t.records > 0 || t.weight > 0;
+        let cells = || table.keys.iter().zip(table.tallies.iter());
+        let any_placed = cells().any(|(key, t)| placed(&key[i]) && counted(t));
+        let any_unknown = cells().any(|(key, t)| key[i] == *unknown && counted(t));
+        if any_placed || !any_unknown {
+            continue;
+        }
+        for (key, tally) in table.keys.iter().zip(table.tallies.iter_mut()) {
+            if placed(&key[i]) {
+                tally.blank = tally.blank.max(1);
+            }
+        }
+        marked.push(dimension.classification.clone());
+    }
+    marked
 }
 
 /// Why a count table in the current classification version (ISCO-08, ISIC Rev.4) is not
@@ -341,7 +371,10 @@ pub fn collapsed(indicator: &Indicator, provided: &BTreeSet<String>) -> Vec<bool
     indicator
         .dimensions
         .iter()
-        .map(|d| d.inputs.iter().any(|c| !provided.contains(c)))
+        .map(|d| match d.any_input {
+            true => !d.inputs.iter().any(|c| provided.contains(c)),
+            false => d.inputs.iter().any(|c| !provided.contains(c)),
+        })
         .collect()
 }
 

@@ -178,11 +178,11 @@ fn json_summaries_parse_and_say_what_the_release_and_the_round_hold() {
     assert_eq!(checked["errors"], serde_json::json!([]));
     assert_eq!(
         checked["round"]["sources"].as_array().map(Vec::len),
-        Some(14)
+        Some(17)
     );
-    assert_eq!(checked["round"]["indicators"], 52);
-    assert_eq!(checked["round"]["indicator_tables"], 153);
-    assert_eq!(checked["round"]["annual_tables"], 4);
+    assert_eq!(checked["round"]["indicators"], 55);
+    assert_eq!(checked["round"]["indicator_tables"], 156);
+    assert_eq!(checked["round"]["annual_tables"], 6);
 
     // A failure is JSON too (exit 1), every problem with where, what and what to do.
     round.edit(

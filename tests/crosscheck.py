@@ -36,7 +36,7 @@ import pandas as pd
 
 SCALE = 1_000_000  # ilms sums weights in millionths of a person
 # "Not stated" code of each classification (a cell with one is judged by its stated attributes).
-NOT_STATED = {"SEX_X", "OCU_ISCO08_X", "OCU_ISCO88_X", "OCU_SKILL_X", "ECO_ISIC4_X", "ECO_ISIC3_X", "ECO_AGGREGATE_X", "ECO_SECTOR_X",
+NOT_STATED = {"SEX_X", "DOM_WORK_X", "OCU_ISCO08_X", "OCU_ISCO88_X", "OCU_SKILL_X", "ECO_ISIC4_X", "ECO_ISIC3_X", "ECO_AGGREGATE_X", "ECO_SECTOR_X",
               "STE_ICSE93_6", "STE_AGGREGATE_X", "EDU_ISCED11_9", "EDU_AGGREGATE_X", "CBR_BIR_X", "CCT_CIT_X"}
 
 UNIVERSES = {
@@ -95,6 +95,16 @@ D = {
     "CCT": "coalesce('CCT_CIT_' || citizenship_status, 'CCT_CIT_X')",
     "CBR_C": "case when country_of_birth = 'XXX' then 'CBR_BRT_X' else 'CBR_BRT_' || country_of_birth end",
     "CCT_C": "case when citizenship in ('XXA', 'XXX') then 'CCT_CTZ_X' else 'CCT_CTZ_' || citizenship end",
+    # Domestic workers (ILO statistical definition): employed by a household (ISIC Rev.4 T, Rev.3.1
+    # P) or in a domestic-work unit group of the source's own ISCO version; otherwise other workers
+    # where the industry is known or the occupation is coded to 4 digits; else not classifiable.
+    "DOM": """(case when (industry_version = 'ISIC4' and industry_section = 'T')
+                      or (industry_version = 'ISIC3' and industry_isic3_section = 'P')
+                      or (occupation_version = 'ISCO08' and occupation_isco08 in ('5152', '5162', '5322', '9111'))
+                      or (occupation_version = 'ISCO88' and occupation_isco88 in ('5121', '5142', '5133', '9131'))
+                    then 'DOM_WORK_DOM'
+                    when industry_version is not null or length(occupation) >= 4 then 'DOM_WORK_NDOM'
+                    else 'DOM_WORK_X' end)""",
     "DES": "'CDS_DES_' || destination",
     "ORI": "'COU_ORI_' || origin",
     "PRV": "'CPR_PRV_' || origin",
@@ -108,7 +118,7 @@ CONVERTED = {"OCU": "OCU_ISCO08", "ISIC": "ECO_ISIC4"}
 CLASS = {"OCU": "OCU_ISCO08", "OCU88": "OCU_ISCO88", "ISIC3": "ECO_ISIC3", "SKILL": "OCU_SKILL", "ISIC": "ECO_ISIC4", "ECO_AGG": "ECO_AGGREGATE", "ECO_SEC": "ECO_SECTOR",
          "STE": "STE_ICSE93", "STE_AGG": "STE_AGGREGATE", "AGE10": "AGE_10YRBANDS", "AGE_AGG": "AGE_AGGREGATE",
          "EDU": "EDU_ISCED11", "EDU_AGG": "EDU_AGGREGATE", "CBR": "CBR_BIR", "CCT": "CCT_CIT", "CBR_C": "CBR_BRT",
-         "CCT_C": "CCT_CTZ", "DES": "CDS_DES", "ORI": "COU_ORI", "PRV": "CPR_PRV"}
+         "CCT_C": "CCT_CTZ", "DOM": "DOM_WORK", "DES": "CDS_DES", "ORI": "COU_ORI", "PRV": "CPR_PRV"}
 for d, c in CLASS.items():
     TOTAL.setdefault(d, f"{c}_TOTAL")
 
@@ -129,6 +139,9 @@ COUNTS.update({
     "MST_NCTE_SEX_CCT_NB": ("stock", UNIVERSES["EMP"] + " and citizenship_status = 'NONCIT'", [["CCT_C"]]),
     "MST_NCTP_SEX_CCT_NB": ("stock", "working_age and citizenship_status = 'NONCIT'", [["CCT_C"]]),
     "MNA_OEMP_SEX_CDS_NB": ("flow", "flow = 'OUTFLOW'", [["DES"]]),
+    "MST_TEMP_SEX_DOM_CBR_NB": ("stock", UNIVERSES["EMP"], [["DOM"], ["CBR"]]),
+    "MST_TEMP_SEX_DOM_CCT_NB": ("stock", UNIVERSES["EMP"], [["DOM"], ["CCT"]]),
+    "MNA_OEMP_SEX_DOM_NB": ("flow", "flow = 'OUTFLOW'", [["DOM"]]),
     "MNA_OEMP_SEX_ECO_NB": ("flow", "flow = 'OUTFLOW'", [ECOS]),
     "MNA_OEMP_SEX_EDU_NB": ("flow", "flow = 'OUTFLOW'", [EDUS]),
     "MNA_OEMP_SEX_OCU_NB": ("flow", "flow = 'OUTFLOW'", [OCUS]),
@@ -325,6 +338,28 @@ def broken_down_total_only(frame, total_only):
                       for c1, c2, ps in zip(frame.classif1, frame.classif2, prefixes)], index=frame.index, dtype=bool)
 
 
+def without_unclassifiable(indicator, merged):
+    """A breakdown none of a source's records can be placed in (every record not classifiable,
+    e.g. domestic work from major groups only) is not available for it: its categories other than
+    the total and the not-classifiable one are published O with no value, never 0. Checked here and
+    left out of the comparison."""
+    drop = pd.Series(False, index=merged.index)
+    for field in ["classif1", "classif2"]:
+        frame = pd.DataFrame({"source": merged.source, "code": merged[field].fillna(""), "w": merged.w})
+        frame["cls"] = frame.code.map(lambda c: classification(c) if c else "")
+        frame["unknown"] = frame.code.isin(NOT_STATED)
+        frame["placed"] = (frame.code != "") & ~frame.code.str.endswith("_TOTAL") & ~frame.unknown
+        for (source, cls), rows in frame[frame.cls != ""].groupby(["source", "cls"]):
+            if (rows.w[rows.placed] > 0).any() or not (rows.w[rows.unknown] > 0).any():
+                continue
+            cells = merged.loc[rows.index[rows.placed]]
+            shown = cells[cells.obs_value.notna() | (cells.obs_status != "O")]
+            if not shown.empty:
+                fail(f"{indicator}: {source} places no record in {cls} yet publishes figures:\n{shown.head()}")
+            drop[cells.index] = True
+    return merged[~drop]
+
+
 def main(root, truth_file=None):
     con = duckdb.connect()
     not_covered, total_only, unpivots = source_statements(root)
@@ -402,6 +437,7 @@ def main(root, truth_file=None):
             fail(f"{indicator}: DuckDB finds cells ilms did not publish:\n{missing[KEYS + ['w']].head()}")
         merged["w"] = merged["w"].fillna(0).astype("int64")
         merged["n"] = merged["n"].fillna(0).astype("int64")
+        merged = without_unclassifiable(indicator, merged)
         aggregate = merged.source.isin(aggregate_sources)
         merged["size"] = merged.n.where(~aggregate, (merged.w / SCALE).round())
         primary = check_flags(indicator, merged, policies)

@@ -14,7 +14,9 @@ Prints "labels ok" when all hold.
 """
 
 import sys
+import tomllib
 
+import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
@@ -59,6 +61,28 @@ def readable_table(csv):
     return table
 
 
+def workbook_footnotes(root):
+    """The notes under the tables of the round's workbooks whose spec carries them
+    (`file.footnotes`): "ilms:footnote.<id>.<n>" to the n-th one-cell line below the table."""
+    with open(f"{root}/ilms.toml", "rb") as f:
+        sources = tomllib.load(f)["round"]["sources"]
+    notes = {}
+    for path in sources:
+        with open(f"{root}/{path}", "rb") as f:
+            spec = tomllib.load(f)
+        file = spec["file"]
+        if not file.get("footnotes"):
+            continue
+        book = openpyxl.load_workbook(f"{root}/{file['path']}", read_only=True)
+        sheet = book[file["sheet"]] if "sheet" in file else book.worksheets[0]
+        rows = list(sheet.iter_rows(min_row=file.get("header_row", 1), values_only=True))
+        end = next(i for i, row in enumerate(rows) if all(v is None for v in row))
+        lines = [next(str(v).strip() for v in row if v is not None) for row in rows[end:] if any(v is not None for v in row)]
+        for n, line in enumerate(lines, 1):
+            notes[f"ilms:footnote.{spec['source']['id']}.{n}"] = line
+    return notes
+
+
 def check_labels(root, csv):
     classifications = f"{root}/schemas/classifications"
     codelists = pd.read_csv(f"{classifications}/ilostat_codelists.csv", comment="#", dtype=str)
@@ -73,9 +97,12 @@ def check_labels(root, csv):
         "sex": classif, "classif1": classif, "classif2": classif,
         "obs_status": dict(zip(own[own.code_list == "OBS_STATUS"].code,
                                own[own.code_list == "OBS_STATUS"].label)),
-        "note_indicator": read_list(f"{classifications}/ilostat_notes.csv", "code", "label"),
+        "note_indicator": {**read_list(f"{classifications}/ilostat_notes.csv", "code", "label"),
+                           **dict(zip(own[own.code_list == "NOTE_INDICATOR"].code,
+                                      own[own.code_list == "NOTE_INDICATOR"].label))},
     }
     notes = dict(zip(own[own.code_list == "NOTE_SOURCE"].code, own[own.code_list == "NOTE_SOURCE"].label))
+    notes.update(workbook_footnotes(root))
     checked = 0
     for column in CODES:
         pairs = csv[[column, f"{column}.label"]].drop_duplicates()

@@ -11,6 +11,11 @@ Parquet cells (DuckDB):
   - raw/brn_foreign_workers_2020.csv: employed non-citizens by citizenship and sex, any age; the
     citizens' side and the total population "not available" (O, no value), never 0.
 
+And migrant domestic work (an ilms extension) from two raw files: the Indonesian workbook's job
+titles that its codebook puts in a domestic-work unit group of ISCO-08 (5152, 5162, 5322, 9111: the
+ILO's statistical definition) and Cambodia's 2024 sector "DOM" (households as employers) are the
+outflows of domestic workers, by sex.
+
     python3 tests/sample_shapes_check.py ROUND_DIR
 """
 import sys
@@ -102,11 +107,35 @@ def brn_non_citizens(root):
         fail(f"BRN 2020 gives no age, yet cells by age are published:\n{by_age.head()}")
 
 
+def domestic_outflows(root):
+    idn = pd.read_excel(f"{root}/raw/idn_placements_2024.xlsx", header=3)
+    jobs = pd.read_csv(f"{root}/schemas/classifications/national/idn_jobs.csv", comment="#", dtype=str)
+    domestic = set(jobs[jobs.isco08.isin(["5152", "5162", "5322", "9111"])].jabatan)
+    idn = idn[idn["Jabatan"].isin(domestic)]
+    khm = pd.read_csv(f"{root}/raw/khm_outflows_2024.tsv", sep="\t", encoding="utf-16", dtype=str)
+    khm = khm[khm.SECTOR == "DOM"].assign(WORKERS=lambda f: f.WORKERS.astype(int))
+    wanted = {
+        "FX:IDN_PLACE_2024": {"SEX_M": idn["Laki-laki"].sum(), "SEX_F": idn["Perempuan"].sum()},
+        "FX:KHM_OUTFLOW_2024": {"SEX_M": khm[khm.SEX == "1"].WORKERS.sum(), "SEX_F": khm[khm.SEX == "2"].WORKERS.sum()},
+    }
+    for source, by_sex in wanted.items():
+        published = cells(root, source)
+        by_sex["SEX_T"] = by_sex["SEX_M"] + by_sex["SEX_F"]
+        if by_sex["SEX_T"] == 0:
+            fail(f"{source}: the raw file has no domestic workers: the check would prove nothing")
+        for sex, want in by_sex.items():
+            got = persons(published, "MNA_OEMP_SEX_DOM_NB", sex, "DOM_WORK_DOM").persons
+            if got != want:
+                fail(f"{source} domestic workers {sex}: published {got}, the raw file gives {want}")
+
+
 def main(root):
+    domestic_outflows(root)
     mmr_thousands(root)
     khm_totals(root)
     brn_non_citizens(root)
-    print("sample shapes ok: MMR 2023 in thousands with its notes, KHM 2022's stated total, BRN 2020's non-citizens")
+    print("sample shapes ok: MMR 2023 in thousands with its notes, KHM 2022's stated total, BRN 2020's non-citizens, "
+          "IDN and KHM 2024 domestic workers")
 
 
 if __name__ == "__main__":

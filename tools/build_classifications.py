@@ -18,6 +18,11 @@ EXTENSIONS = [
     # (version, code, level, is_total, label, sort)
     ("SEX", "SEX_O", "1.0", "N", "Other", "10035.0"),
     ("SEX", "SEX_X", "1.0", "N", "Not stated", "10040.0"),
+    # Migrant domestic work (the ASEAN Forum on Migrant Labour's ask): ILOSTAT has no code for it.
+    ("DOM_WORK", "DOM_WORK_TOTAL", "1.0", "Y", "Total", "1.0"),
+    ("DOM_WORK", "DOM_WORK_DOM", "1.0", "N", "Domestic workers", "2.0"),
+    ("DOM_WORK", "DOM_WORK_NDOM", "1.0", "N", "Other workers", "3.0"),
+    ("DOM_WORK", "DOM_WORK_X", "1.0", "N", "Not classifiable", "4.0"),
 ]
 
 

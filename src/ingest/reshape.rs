@@ -79,12 +79,7 @@ pub(super) fn unpivoted(
         for &w in &wide {
             push(&columns[w], values[w][i].clone());
         }
-        // Rounded to a millionth as counts are, so 58.6 + 41.5 is the 100.1 a table in thousands states.
-        let parts: Option<f64> = wide
-            .iter()
-            .map(|&w| number(&values[w][i]))
-            .sum::<Option<f64>>()
-            .map(|sum| (sum * 1e6).round() / 1e6);
+        let parts = parts_sum(wide.iter().map(|&w| values[w][i].as_str()));
         let stated = total.and_then(|t| number(&values[t][i]));
         if let (Some(stated), Some(parts), Some(t)) = (stated, parts, total) {
             checks.push(total_check(
@@ -158,6 +153,13 @@ fn total_check(unpivot: &Unpivot, total: &str, row: &str, stated: f64, parts: f6
         stated,
         computed: parts,
     }
+}
+
+/// The sum of a row's parts (None if one is not a number), rounded to a millionth as counts are,
+/// so 58.6 + 41.5 is the 100.1 a table in thousands states.
+fn parts_sum<'a>(cells: impl Iterator<Item = &'a str>) -> Option<f64> {
+    let sum: Option<f64> = cells.map(number).sum();
+    sum.map(|sum| (sum * 1e6).round() / 1e6)
 }
 
 /// A cell as a number: thousands separators allowed; blank or text (a nil marker) is None.

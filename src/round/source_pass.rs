@@ -23,6 +23,10 @@ use crate::spec::SourceSpec;
 use crate::tabulate;
 use crate::validate;
 
+/// Why a breakdown is published at its total only when the source records its variable.
+const UNCLASSIFIABLE: &str =
+    "no record can be placed in a category (every code is 'not classifiable', e.g. occupations coded to major groups only)";
+
 /// What processing one source produced.
 pub(super) struct SourceOutcome {
     pub(super) report: SourceReport,
@@ -73,6 +77,8 @@ struct Tallied<'a> {
     flows: Vec<validate::FlowTotal>,
     /// Rule results on the records (disaggregation checked on the engine's values).
     checks: Vec<validate::RuleResult>,
+    /// Breakdowns no record could be placed in: published at their total only.
+    unclassifiable: Vec<NotAvailable>,
 }
 
 impl Round {
@@ -93,6 +99,7 @@ impl Round {
         let (mut produced, mut not_available) = self.availability(spec, &setup.provided);
         let (validation, results) = self.stream_records(&setup, &produced, release)?;
         let mut tallied = self.tally(&setup, &produced, &validation, &results, release)?;
+        not_available.append(&mut tallied.unclassifiable);
         let id = &spec.source.id;
         let gate = validate::check_quarantined(&self.rules.quarantined, id, &tallied.summary);
         let mut failure = fails_source(&gate);
@@ -330,6 +337,7 @@ impl Round {
             quarantine_written,
         )?;
         let mut tables = Vec::new();
+        let mut unclassifiable = Vec::new();
         for table in produced {
             let collapsed = tabulate::collapsed(table, &setup.provided);
             let mut rolled = tabulate::roll_up(
@@ -343,6 +351,15 @@ impl Round {
             if let Some(covers) = spec.source.covers {
                 tabulate::mark_not_covered(&mut rolled, covers.not_covered());
             }
+            for classification in tabulate::mark_unclassifiable(&mut rolled) {
+                unclassifiable.push(NotAvailable {
+                    indicator: table.id.clone(),
+                    source_id: spec.source.id.clone(),
+                    dimension: Some(classification),
+                    missing: Vec::new(),
+                    reason: Some(UNCLASSIFIABLE.to_string()),
+                });
+            }
             tables.push(rolled);
         }
         let checks = validation.results(spec, &results.rule_counts, &results.failing_values)?;
@@ -353,6 +370,7 @@ impl Round {
             coverage,
             flows,
             checks,
+            unclassifiable,
         })
     }
 
