@@ -113,7 +113,7 @@ pub struct Classifications {
     pub isco88_to_isco08: Crosswalk,
     pub isic31_to_isic4: Crosswalk,
     /// ILOSTAT source types (BA, AA, FX, ...).
-    pub source_types: BTreeSet<String>,
+    pub source_types: BTreeMap<String, String>,
 }
 
 /// An official correspondence from an older classification version to the one ilms harmonizes to.
@@ -307,8 +307,9 @@ impl Classifications {
             }
         }
         let source_types = TextTable::read(&dir.join(SOURCE_TYPES_FILE))?
-            .column("code", "header")?
+            .rows(&["code", "label"])?
             .into_iter()
+            .map(|r| (r[0].clone(), r[1].clone()))
             .collect();
         let isic4 = TextTable::read(&dir.join(ISIC4_FILE))?;
         let isic4_sections = isic4

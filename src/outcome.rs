@@ -223,7 +223,8 @@ pub struct NotAvailable {
     pub dimension: Option<String>,
     /// Harmonized columns the indicator needs that the source does not provide.
     pub missing: Vec<String>,
-    /// Why, when it is not a missing variable: the source failed an error rule as a whole.
+    /// Why, when it is not a missing variable: the source failed an error rule as a whole, its
+    /// codes do not convert to the version, or no record could be placed in the breakdown.
     pub reason: Option<String>,
 }
 

@@ -1424,7 +1424,7 @@ fn check_meta(spec_path: &Path, meta: &SourceMeta, cl: &Classifications) -> Resu
             "write YYYY, YYYYQn (n = 1-4) or YYYYMnn (nn = 01-12), e.g. \"2024\" or \"2024Q3\"",
         ));
     }
-    if !cl.source_types.contains(&meta.source_type) {
+    if !cl.source_types.contains_key(&meta.source_type) {
         return Err(Error::new(
             spec_path,
             "source.source_type",

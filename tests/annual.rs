@@ -143,6 +143,18 @@ fn earlier_years_in_the_shapes_ministries_publish_reach_the_tables() {
             && table.contains("gives no age: its persons are taken as of working age."),
         "{table}"
     );
+    // A register, then a census: a break in series, footnoted on the row.
+    assert!(
+        table.contains("Break in series between 2020 and 2021: the type of source changes from \"Other administrative records and related sources\" (2020) to \"Population census\" (2021)"),
+        "{table}"
+    );
+    // Years from one type of source (a ministry's administrative records) have none.
+    let output = round.ilms(&["table", "outflow_nationals", "--years", "2022-2024"]);
+    let table = text(&output.stdout);
+    assert!(
+        table.contains("| Cambodia |") && !table.contains("Break in series"),
+        "{table}"
+    );
 }
 
 #[test]

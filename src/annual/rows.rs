@@ -310,12 +310,19 @@ impl RowBuilder<'_> {
             figures: Vec::new(),
             notes: Vec::new(),
         };
+        // The year and source of the row's previous figure, for a break in series.
+        let mut previous: Option<(String, String)> = None;
         for time in years {
             let sources = time
                 .as_deref()
                 .map_or(Vec::new(), |t| sources(self.found, area, t));
             let figures = match (time, sources.as_slice()) {
                 (Some(time), [(source, found)]) => {
+                    let current = (time.clone(), (*source).clone());
+                    if let Some(note) = previous.and_then(|p| self.break_in_series(&p, &current)) {
+                        row.notes.push(self.notes.add(note));
+                    }
+                    previous = Some(current);
                     row.time = Some(time.clone());
                     row.source = Some((*source).clone());
                     self.figures(time, source, found, time, &mut row.notes)
@@ -337,6 +344,36 @@ impl RowBuilder<'_> {
         row.notes.sort_unstable();
         row.notes.dedup();
         self.rows.push(row);
+    }
+
+    /// Two years of a row from different types of source (a register, then a census): a break
+    /// in series, as ILOSTAT flags it; (year, source) each.
+    fn break_in_series(
+        &self,
+        earlier: &(String, String),
+        later: &(String, String),
+    ) -> Option<String> {
+        let kind = |source: &str| {
+            source
+                .split_once(':')
+                .map_or(source, |(t, _)| t)
+                .to_string()
+        };
+        let (before, after) = (kind(&earlier.1), kind(&later.1));
+        if before == after {
+            return None;
+        }
+        let name = |code: &str| {
+            let types = &self.context.classifications.source_types;
+            types.get(code).map_or(code.to_string(), String::clone)
+        };
+        Some(format!(
+            "Break in series between {0} and {1}: the type of source changes from \"{2}\" ({0}) to \"{3}\" ({1}); the years are not strictly comparable.",
+            earlier.0,
+            later.0,
+            name(&before),
+            name(&after),
+        ))
     }
 
     fn source_title(&self, source: &str) -> String {
