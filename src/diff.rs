@@ -102,10 +102,17 @@ pub fn choose(outputs: &Outputs, old: Option<&str>, new: Option<&str>) -> Result
 pub fn diff(outputs: &Outputs, old: &str, new: &str) -> Result<ReleaseDiff> {
     let releases_dir = outputs.store(Folder::Processed);
     let processed = |id: &str| releases_dir.join(id).join("processed");
-    let fail = |e| Error::polars(releases_dir, "compare the releases' cells", e);
-    let joined = published(&processed(old), "old")?
+    between((old, &processed(old)), (new, &processed(new)), releases_dir)
+}
+
+/// The cells of two `processed` folders compared, each with its release's id (the release being
+/// written is compared with the current one from its staging folder); `context` names errors.
+pub fn between(old: (&str, &Path), new: (&str, &Path), context: &Path) -> Result<ReleaseDiff> {
+    let ((old, old_dir), (new, new_dir)) = (old, new);
+    let fail = |e| Error::polars(context, "compare the releases' cells", e);
+    let joined = published(old_dir, "old")?
         .join(
-            published(&processed(new), "new")?,
+            published(new_dir, "new")?,
             key_columns(),
             key_columns(),
             JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),

@@ -30,6 +30,18 @@ pub struct ReportInput<'a> {
     pub classifications: &'a Classifications,
     /// Every code's label: indicators and rules are shown with their text.
     pub labels: &'a crate::labels::Labels,
+    /// What changed since the release that was current when the run began.
+    pub changes: &'a Changes,
+}
+
+/// The cells of this release against the previous one.
+pub enum Changes {
+    /// No release was current before this one.
+    FirstRelease,
+    /// The previous release and this one compared.
+    Since(crate::diff::ReleaseDiff),
+    /// The previous release could not be read (e.g. outputs adopted from before releases): why.
+    NotCompared(String),
 }
 
 const STYLE: &str = "
@@ -48,6 +60,51 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 figcaption { font-size: .85rem; color: #444; } nav a { margin-right: 1rem; }
 ";
 
+/// Cells added, removed, revised and re-flagged since the previous release, per source and
+/// indicator (`ilms diff` gives each cell with its old and new value).
+fn changes_section(input: &ReportInput, out: &mut String) {
+    out.push_str("<h2 id=\"changes\">What changed</h2>\n");
+    let diff = match input.changes {
+        Changes::FirstRelease => {
+            out.push_str("<p>The round's first release: nothing to compare with.</p>\n");
+            return;
+        }
+        Changes::NotCompared(why) => {
+            out.push_str(&format!(
+                "<p>Not compared with the previous release: {}</p>\n",
+                esc(why)
+            ));
+            return;
+        }
+        Changes::Since(diff) => diff,
+    };
+    let total = diff.counts.values().fold([0; 4], |mut sum, c| {
+        (0..4).for_each(|i| sum[i] += c[i]);
+        sum
+    });
+    out.push_str(&format!(
+        "<p>Since release {}: {} cells added, {} removed, {} revised (another value), {} re-flagged (the same value, another status). Each cell with its old and new value: <code>ilms diff {} {}</code>.</p>\n",
+        esc(&diff.old), total[0], total[1], total[2], total[3], esc(&diff.old), esc(&diff.new)
+    ));
+    if diff.counts.is_empty() {
+        return;
+    }
+    out.push_str("<table>\n<tr><th>Source</th><th>Indicator</th><th>Added</th><th>Removed</th><th>Revised</th><th>Re-flagged</th></tr>\n");
+    for ((source, indicator), counts) in &diff.counts {
+        let name = input.labels.label(indicator).unwrap_or_default();
+        out.push_str(&format!(
+            "<tr><td>{}</td><td>{}<br><span class=\"notes\">{}</span></td>{}</tr>\n",
+            esc(source),
+            esc(indicator),
+            esc(&name),
+            counts
+                .map(|n| format!("<td class=\"num\">{n}</td>"))
+                .concat()
+        ));
+    }
+    out.push_str("</table>\n");
+}
+
 /// The page.
 pub fn html(input: &ReportInput) -> String {
     let r = input.report;
@@ -64,7 +121,8 @@ pub fn html(input: &ReportInput) -> String {
         esc(&r.cells_summary()),
         r.cell_status.withheld_validation,
     ));
-    out.push_str("<nav><a href=\"#sources\">Sources</a><a href=\"#coverage\">Coverage</a><a href=\"#validation\">Validation</a><a href=\"#tables\">Annual tables</a><a href=\"#charts\">Charts</a></nav>\n");
+    out.push_str("<nav><a href=\"#changes\">What changed</a><a href=\"#sources\">Sources</a><a href=\"#coverage\">Coverage</a><a href=\"#validation\">Validation</a><a href=\"#tables\">Annual tables</a><a href=\"#charts\">Charts</a></nav>\n");
+    changes_section(input, &mut out);
     sources_section(input, &mut out);
     coverage_section(input, &mut out);
     validation_section(input, &mut out);

@@ -10,6 +10,8 @@ fn diff_lists_cells_added_removed_revised_and_reflagged_as_duckdb_finds_them() {
     let round = Round::sample();
     let output = round.ilms(&["run", "--quiet", "--no-records"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
+    let report = std::fs::read_to_string(round.path("processed/report.html")).expect("report");
+    assert!(report.contains("The round's first release"), "{report}");
     let output = round.ilms(&["diff"]);
     assert!(!output.status.success());
     assert!(
@@ -39,6 +41,23 @@ fn diff_lists_cells_added_removed_revised_and_reflagged_as_duckdb_finds_them() {
     let summary = text(&output.stdout);
     assert!(summary.contains("cells added"), "{summary}");
     assert!(summary.contains("MYS_PERMITS_2024"), "{summary}");
+    // The round report's "What changed" says what `ilms diff` says.
+    let counts = |line: &str| -> Vec<String> {
+        line.split(|c: char| !c.is_ascii_digit())
+            .filter(|n| !n.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    let first = summary.lines().next().unwrap_or_default();
+    let totals = first.split_once(": ").map_or("", |(_, rest)| rest);
+    let report = std::fs::read_to_string(round.path("processed/report.html")).expect("report");
+    let said = report
+        .lines()
+        .find(|l| l.starts_with("<p>Since release"))
+        .and_then(|l| l.split_once(": "))
+        .map_or("", |(_, rest)| rest);
+    assert_eq!(counts(said)[..4], counts(totals)[..4], "{said} vs {totals}");
+    assert!(counts(totals)[..4].iter().any(|n| n != "0"), "{totals}");
     assert_python_check_with(
         "diff_check.py",
         &[

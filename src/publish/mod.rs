@@ -193,6 +193,12 @@ impl Release {
         self.partial(self.outputs.store(folder)).join(folder.name())
     }
 
+    /// `folder` as written so far (before the seal): what the release being written compares
+    /// with the current one.
+    pub fn staged(&self, folder: Folder) -> PathBuf {
+        self.staging(folder)
+    }
+
     /// A path to write `relative` to in output folder `folder` (created as needed).
     pub fn path(&mut self, folder: Folder, relative: impl AsRef<Path>) -> Result<PathBuf> {
         let relative = relative.as_ref().to_path_buf();

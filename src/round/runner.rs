@@ -293,6 +293,22 @@ impl Round {
         }
     }
 
+    /// The cells written so far against those of the release current when the run began (its
+    /// indicators are written before the report).
+    fn changes_since_current(&self, release: &Release) -> crate::report::Changes {
+        use crate::report::Changes;
+        let store = self.outputs.store(Folder::Processed);
+        let Some(previous) = crate::publish::store::current(store) else {
+            return Changes::FirstRelease;
+        };
+        let old_dir = store.join(&previous).join(Folder::Processed.name());
+        let new_dir = release.staged(Folder::Processed);
+        match crate::diff::between((&previous, &old_dir), (release.id(), &new_dir), store) {
+            Ok(diff) => Changes::Since(diff),
+            Err(e) => Changes::NotCompared(e.to_string()),
+        }
+    }
+
     /// report.html and run_log.json.
     fn write_report(
         &self,
@@ -313,6 +329,7 @@ impl Round {
                 code: s.source.ilostat_source(),
             })
             .collect();
+        let changes = self.changes_since_current(release);
         let page = crate::report::html(&crate::report::ReportInput {
             report,
             cells,
@@ -321,6 +338,7 @@ impl Round {
             charts,
             classifications: &self.classifications,
             labels: &self.labels,
+            changes: &changes,
         });
         release.write_text(Folder::Processed, "report.html", page)?;
         let log_path = release.final_path(Folder::Processed, "run_log.json");
