@@ -463,14 +463,15 @@ def mmr_workbook_2023():
     ws["A2"] = "(synthetic data)"
     ws.append([])
     ws.append(["Country of destination", "Male", "Female", "Total"])
+    # Of the order of the 2024 deployment records (1,500): the series stays comparable.
     for dest in ["Thailand", "Malaysia", "Republic of Korea", "Japan", "Singapore"]:
-        men = round(rng.uniform(0.5, 60.0), 1)
+        men = round(rng.uniform(0.1, 0.6), 1)
         # Singapore: no men sent this year, written "-" as the ministry writes nil.
         if dest == "Singapore":
-            ws.append([dest, "-", round(rng.uniform(0.2, 2.0), 1), None])
+            ws.append([dest, "-", round(rng.uniform(0.1, 0.3), 1), None])
             ws.cell(ws.max_row, 4).value = ws.cell(ws.max_row, 3).value
             continue
-        women = round(men * rng.uniform(0.3, 0.9), 1)
+        women = max(0.1, round(men * rng.uniform(0.3, 0.9), 1))
         ws.append([dest, men, women, round(men + women, 1)])
     ws.append([])
     ws.append(["Note: figures are rounded to the nearest hundred persons; \"-\" means none."])
