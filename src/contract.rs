@@ -183,6 +183,29 @@ pub fn provided_columns(spec: &SourceSpec) -> BTreeSet<String> {
         .collect()
 }
 
+/// The harmonized variable a contract column holds or is derived from (None: a column every
+/// source has, or the record's identity).
+pub fn variable_of(column: &str) -> Option<Variable> {
+    RECORD_CONTRACT
+        .iter()
+        .find(|c| c.name == column)
+        .and_then(|c| match c.basis {
+            Basis::Variable(v) | DerivedFrom(v) | Converted(v) | OwnVersion(v, _) => Some(v),
+            Always | Identity => None,
+        })
+}
+
+/// The variables a set of contract columns reads, each once, in the order first read.
+pub fn variables_of(columns: &[String]) -> Vec<Variable> {
+    let mut variables = Vec::new();
+    for variable in columns.iter().filter_map(|c| variable_of(c)) {
+        if !variables.contains(&variable) {
+            variables.push(variable);
+        }
+    }
+    variables
+}
+
 /// Harmonized columns of the variables a source gives at their total only (`source.total_only`),
 /// with the columns derived from them: breakdowns over them are published at their total.
 pub fn total_only_columns(spec: &SourceSpec) -> BTreeSet<String> {

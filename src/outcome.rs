@@ -136,7 +136,7 @@ impl RunReport {
             status.withheld_confidential
         ) + &if status.not_available > 0 {
             format!(
-                "; {} not available (O: no figure, for a blank in a source's table or a source not published)",
+                "; {} not available (O: no figure, a blank in a source's table, a part of the population or a breakdown the source does not give, or a source not published)",
                 status.not_available
             )
         } else {

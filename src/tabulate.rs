@@ -94,6 +94,7 @@ impl Table<'_> {
             cells.push(spec, self.indicator, key, cell);
         }
         note_conversion(spec, self.indicator, &mut cells);
+        note_partial_inputs(spec, self.indicator, &mut cells);
         cells
     }
 
@@ -165,7 +166,28 @@ pub fn derive(spec: &SourceSpec, table: &Indicator, counts: &[Table]) -> Option<
         }
     }
     note_conversion(spec, table, &mut cells);
+    note_partial_inputs(spec, table, &mut cells);
     Some(cells)
+}
+
+/// The note on a cell of a breakdown read from part of the variables its definition uses.
+pub const PARTIAL_INPUTS_NOTE: &str = "breakdown.partial_inputs";
+
+/// Notes every cell of a table whose `any_input` breakdown the source gives from some of its
+/// variables only ([`PARTIAL_INPUTS_NOTE`]): domestic work from the occupation alone misses the
+/// household employees the industry would show (cooks, drivers, gardeners), a lower bound.
+fn note_partial_inputs(spec: &SourceSpec, table: &Indicator, cells: &mut Cells) {
+    let partial = table.dimensions.iter().filter(|d| d.any_input).any(|d| {
+        let variables = crate::contract::variables_of(&d.inputs);
+        let mapped = variables.iter().filter(|v| spec.variable(**v).is_some());
+        let mapped = mapped.count();
+        mapped > 0 && mapped < variables.len()
+    });
+    if partial {
+        for notes in &mut cells.notes {
+            notes.push(PARTIAL_INPUTS_NOTE.to_string());
+        }
+    }
 }
 
 /// The note on a cell converted from the source's older classification version.
@@ -175,9 +197,12 @@ pub const CONVERTED_NOTE: &str = "classification.converted";
 /// ([`CONVERTED_NOTE`]): its codes came through the official correspondence, each to one
 /// category of the table (a source whose codes split is not published in that version at all).
 fn note_conversion(spec: &SourceSpec, table: &Indicator, cells: &mut Cells) {
+    // An `any_input` breakdown reads each variable in the version the source codes it in
+    // (domestic work from ISCO-88 codes for an ISCO-88 source): nothing converted.
     let converted = table
         .dimensions
         .iter()
+        .filter(|d| !d.any_input)
         .flat_map(|d| &d.inputs)
         .any(|input| {
             RECORD_CONTRACT.iter().any(|c| match c.basis {
@@ -249,7 +274,11 @@ pub fn missing_inputs(
     // A dimension read from whichever of its columns a source gives needs one of them.
     for dimension in &indicator.dimensions {
         if dimension.any_input && !dimension.optional && !dimension.inputs.iter().any(given) {
-            missing.insert(format!("one of {}", dimension.inputs.join(", ")));
+            let variables: Vec<&str> = crate::contract::variables_of(&dimension.inputs)
+                .into_iter()
+                .map(|v| v.name())
+                .collect();
+            missing.insert(format!("one of {}", variables.join(", ")));
         }
     }
     // A classification the source gives in its own older version is read there, not here.

@@ -148,6 +148,15 @@ fn earlier_years_in_the_shapes_ministries_publish_reach_the_tables() {
         table.contains("Break in series between 2020 and 2021: the type of source changes from \"Other administrative records and related sources\" (2020) to \"Population census\" (2021)"),
         "{table}"
     );
+    // Domestic workers: occupations coded to major groups only give no figure (".."), never 0;
+    // read from the occupation alone, a figure says it is a lower bound.
+    let output = round.ilms(&["table", "outflow_domestic_workers"]);
+    let table = text(&output.stdout);
+    assert!(
+        table.contains("| Lao People's Dem. Rep. | .. | .. | .. | .. |")
+            && table.contains("domestic workers are then a lower bound)."),
+        "{table}"
+    );
     // Years from one type of source (a ministry's administrative records) have none.
     let output = round.ilms(&["table", "outflow_nationals", "--years", "2022-2024"]);
     let table = text(&output.stdout);

@@ -95,15 +95,16 @@ D = {
     "CCT": "coalesce('CCT_CIT_' || citizenship_status, 'CCT_CIT_X')",
     "CBR_C": "case when country_of_birth = 'XXX' then 'CBR_BRT_X' else 'CBR_BRT_' || country_of_birth end",
     "CCT_C": "case when citizenship in ('XXA', 'XXX') then 'CCT_CTZ_X' else 'CCT_CTZ_' || citizenship end",
-    # Domestic workers (ILO statistical definition): employed by a household (ISIC Rev.4 T, Rev.3.1
-    # P) or in a domestic-work unit group of the source's own ISCO version; otherwise other workers
-    # where the industry is known or the occupation is coded to 4 digits; else not classifiable.
-    "DOM": """(case when (industry_version = 'ISIC4' and industry_section = 'T')
-                      or (industry_version = 'ISIC3' and industry_isic3_section = 'P')
-                      or (occupation_version = 'ISCO08' and occupation_isco08 in ('5152', '5162', '5322', '9111'))
-                      or (occupation_version = 'ISCO88' and occupation_isco88 in ('5121', '5142', '5133', '9131'))
+    # Domestic workers (ILO statistical definition), from the source's own codes: households as
+    # employers (ISIC Rev.4 division 97, Rev.3.1 division 95; section T / P where a source codes
+    # sections only) or a domestic-work unit group of its own ISCO version; other workers where
+    # the industry is stated or the occupation coded to 4 digits; else not classifiable.
+    "DOM": """(case when (industry_version = 'ISIC4' and (industry like '97%' or industry = 'T'))
+                      or (industry_version = 'ISIC3' and (industry like '95%' or industry = 'P'))
+                      or (occupation_version = 'ISCO08' and occupation in ('5152', '5162', '5322', '9111'))
+                      or (occupation_version = 'ISCO88' and occupation in ('5133', '5142', '9131'))
                     then 'DOM_WORK_DOM'
-                    when industry_version is not null or length(occupation) >= 4 then 'DOM_WORK_NDOM'
+                    when industry is not null or length(occupation) >= 4 then 'DOM_WORK_NDOM'
                     else 'DOM_WORK_X' end)""",
     "DES": "'CDS_DES_' || destination",
     "ORI": "'COU_ORI_' || origin",

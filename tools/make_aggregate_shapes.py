@@ -288,7 +288,34 @@ def several_sheets():
          [ret, "SEX_T", "CPR_PRV_KOR", "", "0.05", "", ""]])
 
 
+def domestic_work():
+    """Outflows by industry at class level: division 97 is domestic work, division 98 (own-use
+    production, also in section T) is not, a blank industry is not classifiable (the source maps
+    industry, yet that row does not state it); read from the industry alone: a partial note."""
+    dom = "MNA_OEMP_SEX_DOM_NB"
+    note = "breakdown.partial_inputs"
+    write_case("domestic_work", {"dom.toml": outflow_spec(
+        "SHAPE_DOM", "IDN", "2021", "raw/dom.csv", "csv",
+        'id_columns = ["sex", "kbli"]\ncount = "n"',
+        '[variables.sex]\ncolumn = "sex"\nmap = { "1" = "M", "2" = "F" }\n\n'
+        '[variables.industry]\ncolumn = "kbli"\n'
+        'map = { "9700" = "9700", "9810" = "9810", "4711" = "4711", "" = "" }\n',
+        not_provided=["age", "country_of_birth", "citizenship", "lf_status", "education",
+                      "status_in_employment", "occupation", "origin", "destination"])},
+        [text_file("dom.csv", "sex,kbli,n\n1,9700,5\n1,9810,3\n1,4711,10\n1,,2\n"
+                              "2,9700,20\n2,9810,4\n2,4711,6\n2,,1\n")],
+        [[dom, "SEX_M", "DOM_WORK_DOM", "", "0.005", "", note],
+         [dom, "SEX_F", "DOM_WORK_DOM", "", "0.02", "", note],
+         [dom, "SEX_T", "DOM_WORK_DOM", "", "0.025", "", note],
+         [dom, "SEX_T", "DOM_WORK_NDOM", "", "0.023", "", note],
+         [dom, "SEX_M", "DOM_WORK_X", "", "0.002", "", note],
+         [dom, "SEX_T", "DOM_WORK_X", "", "0.003", "", note],
+         [dom, "SEX_T", "DOM_WORK_TOTAL", "", "0.051", "", note]],
+        [(dom, 12)])
+
+
 def main():
+    domestic_work()
     long_csv()
     wide_csv()
     wide_parquet()

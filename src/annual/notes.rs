@@ -66,7 +66,7 @@ pub(super) fn rule_note(rule: &str, source: &str, context: &TableContext) -> Str
     // What the source states about itself (its population, its coverage, its workbook's
     // footnotes) is printed in its words, not as a failed check.
     if let (true, Some(statement)) = (is_source_statement(rule), &label) {
-        let ends_sentence = statement.ends_with(['.', '!', '?', ')']);
+        let ends_sentence = statement.ends_with(['.', '!', '?']);
         return format!("{statement}{}", if ends_sentence { "" } else { "." });
     }
     let what = label.unwrap_or_else(|| "The source fails a consistency check".to_string());
@@ -98,9 +98,13 @@ pub(super) fn rule_note(rule: &str, source: &str, context: &TableContext) -> Str
     text
 }
 
-/// A note that is the source's statement about itself rather than a rule it fails.
+/// A note that is the source's statement about itself (or how a breakdown was read) rather than
+/// a rule it fails.
 fn is_source_statement(note: &str) -> bool {
-    note.starts_with("source.") || note.starts_with("footnote.")
+    note == "source.population_stated"
+        || note.starts_with("source.covers_")
+        || note.starts_with("footnote.")
+        || note == crate::tabulate::PARTIAL_INPUTS_NOTE
 }
 
 /// A total that differs from men + women: the published total, the sum of its parts and the

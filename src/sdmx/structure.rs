@@ -59,7 +59,10 @@ const CONCEPTS: [(&str, &str); 27] = [
         "NOTE_INDICATOR",
         "Indicator notes (ILOSTAT note codes, type:id)",
     ),
-    ("NOTE_SOURCE", "Source notes (ilms rule ids, ilms:<rule>)"),
+    (
+        "NOTE_SOURCE",
+        "Source notes (ilms:<id>: rules, source statements, workbook footnotes)",
+    ),
     ("NOTE_CLASSIF", "Classification notes"),
 ];
 
