@@ -157,6 +157,13 @@ fn earlier_years_in_the_shapes_ministries_publish_reach_the_tables() {
             && table.contains("domestic workers are then a lower bound)."),
         "{table}"
     );
+    // Persons the breakdown could not place are counted in a footnote beside the figure.
+    let output = round.ilms(&["table", "stock_migrant_domestic_workers"]);
+    let table = text(&output.stdout);
+    assert!(
+        table.contains("A further 45.2 thousand persons of this source are in the category \"Domestic work (ilms extension): Not classifiable\""),
+        "{table}"
+    );
     // Years from one type of source (a ministry's administrative records) have none.
     let output = round.ilms(&["table", "outflow_nationals", "--years", "2022-2024"]);
     let table = text(&output.stdout);

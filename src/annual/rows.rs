@@ -456,7 +456,52 @@ impl RowBuilder<'_> {
                 texts.push(format!("{prefix}{text}"));
             }
         }
+        let shown = matches!(entries[0], Entry::Value { .. } | Entry::Nil);
+        if let Some(text) = self.unclassified_beside(time, source).filter(|_| shown) {
+            texts.push(format!("{prefix}{text}"));
+        }
         texts.into_iter().map(|t| self.notes.add(t)).collect()
+    }
+
+    /// Persons of the same source and year that the shown category's breakdown could not place
+    /// (its unknown code: "not classifiable" beside domestic workers): the figures shown may be
+    /// understated by up to that many.
+    fn unclassified_beside(&self, time: &str, source: &str) -> Option<String> {
+        let (spec, cells) = (self.spec, self.cells);
+        let shown = spec.classif1.as_deref()?;
+        let unknown = self
+            .context
+            .indicators
+            .list
+            .iter()
+            .filter(|t| t.id == spec.indicator)
+            .flat_map(|t| &t.dimensions)
+            .find(|d| d.categories.iter().any(|c| c.code == shown))?
+            .unknown
+            .as_deref()
+            .filter(|u| *u != shown)?;
+        let i = (0..cells.len()).find(|&i| {
+            cells.indicator[i] == spec.indicator
+                && cells.source[i] == source
+                && cells.time[i] == time
+                && cells.sex[i] == "SEX_T"
+                && cells.classif1[i].as_deref() == Some(unknown)
+                && cells.classif2[i] == spec.classif2
+        })?;
+        let persons = cells.persons[i].filter(|p| *p > 0.0)?;
+        let (scale, unit) = match spec.unit {
+            TableUnit::Persons => (1.0, "persons"),
+            TableUnit::Thousands => (1000.0, "thousand persons"),
+        };
+        let what = self
+            .context
+            .labels
+            .label(unknown)
+            .unwrap_or_else(|| unknown.to_string());
+        Some(format!(
+            "A further {} {unit} of this source are in the category \"{what}\": the figures shown may be understated by up to as many.",
+            super::format_number(persons / scale, spec.unit.decimals(), true),
+        ))
     }
 
     /// A published total that differs from the sum of its parts by sex (both numbers published).
