@@ -187,14 +187,16 @@ fn coverage_section(input: &ReportInput, out: &mut String) {
         .iter()
         .map(|s| (s.ref_area.clone(), s.time.clone()))
         .collect();
-    // (indicator, country, year) -> (published, withheld)
-    let mut counts: BTreeMap<(&str, &str, &str), (usize, usize)> = BTreeMap::new();
+    // (indicator, country, year) -> (published, withheld, not available: no figure to withhold)
+    let mut counts: BTreeMap<(&str, &str, &str), (usize, usize, usize)> = BTreeMap::new();
     for i in 0..cells.len() {
         let entry = counts
             .entry((&cells.indicator[i], &cells.ref_area[i], &cells.time[i]))
             .or_default();
         if cells.obs_value[i].is_some() {
             entry.0 += 1;
+        } else if cells.status[i] == crate::cells::Status::NotAvailable {
+            entry.2 += 1;
         } else {
             entry.1 += 1;
         }
@@ -216,7 +218,7 @@ fn coverage_section(input: &ReportInput, out: &mut String) {
                 .map(|(a, t)| (n.indicator.as_str(), *a, *t))
         })
         .collect();
-    out.push_str("<h2 id=\"coverage\">Coverage</h2>\n<p class=\"notes\">Each cell: the indicator's cells published for the country and year, of all its cells. Green: all published; amber: some withheld; red: all withheld; n/a: no source of the country and year gives the indicator (the variables it needs are missing). Counts cover every breakdown and classification version.</p>\n<table class=\"matrix\">\n<tr><th>Indicator</th>");
+    out.push_str("<h2 id=\"coverage\">Coverage</h2>\n<p class=\"notes\">Each cell: the indicator's cells published for the country and year, of all its cells. Green: all published; amber: some withheld; red: all withheld; n/a: no source of the country and year gives the indicator (the variables it needs are missing, or it gives no figure). Cells not available (a part of the population or a breakdown the source does not give) are counted in neither. Counts cover every breakdown and classification version.</p>\n<table class=\"matrix\">\n<tr><th>Indicator</th>");
     for (area, time) in &columns {
         out.push_str(&format!(
             "<th title=\"{}\">{} {}</th>",
@@ -236,14 +238,17 @@ fn coverage_section(input: &ReportInput, out: &mut String) {
         for (area, time) in &columns {
             let key = (indicator.as_str(), area.as_str(), time.as_str());
             match counts.get(&key) {
-                Some(&(published, withheld)) => {
+                Some(&(0, 0, absent)) => out.push_str(&format!(
+                    "<td class=\"na\" title=\"{absent} not available\">n/a</td>"
+                )),
+                Some(&(published, withheld, absent)) => {
                     let class = match (published, withheld) {
                         (_, 0) => "pub",
                         (0, _) => "wh",
                         _ => "part",
                     };
                     out.push_str(&format!(
-                        "<td class=\"{class}\" title=\"{published} published, {withheld} withheld\">{published}/{}</td>",
+                        "<td class=\"{class}\" title=\"{published} published, {withheld} withheld, {absent} not available\">{published}/{}</td>",
                         published + withheld
                     ));
                 }
