@@ -122,7 +122,10 @@ for r in rows: print("|".join(str(x) for x in r))
     };
     let warned = read(&round);
     assert!(
-        warned.contains("FX:IDN_PLACE_2024|ilms:source_totals|84|84|0"),
+        warned.contains("FX:IDN_PLACE_2024|ilms:source_totals|75|75|0")
+            && warned.contains(
+                "FX:IDN_PLACE_2024|ilms:breakdown.partial_inputs; ilms:source_totals|9|9|0"
+            ),
         "{warned}"
     );
     assert!(
@@ -153,12 +156,13 @@ for r in rows: print("|".join(str(x) for x in r))
     );
     let blocked = read(&round);
     assert!(
-        blocked.contains("FX:IDN_PLACE_2024|None|84|0|84")
+        blocked.contains("FX:IDN_PLACE_2024|None|75|0|75")
+            && blocked.contains("FX:IDN_PLACE_2024|ilms:breakdown.partial_inputs|9|0|9")
             && blocked.contains("FX:KHM_TOTALS_2022|None|4|0|4"),
         "{blocked}"
     );
     assert!(
-        blocked.contains("FX:PHL_DEPLOY_2024|None|93|93|0"),
+        blocked.contains("FX:PHL_DEPLOY_2024|None|84|84|0"),
         "{blocked}"
     );
     let validate = round.ilms(&["validate", "--quiet"]);
