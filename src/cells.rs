@@ -174,13 +174,18 @@ impl Cells {
         self.unit_mult.extend(other.unit_mult);
     }
 
+    /// Add `notes` to every cell's notes.
+    pub fn note_every(&mut self, notes: &[String]) {
+        for cell_notes in &mut self.notes {
+            cell_notes.extend(notes.iter().cloned());
+        }
+    }
+
     /// Apply a source's failed validation rules to its cells: each warning becomes a note on every
     /// cell; a failed error-severity rule on the source's tables withholds every cell, as the
     /// rule's severity promises.
     pub fn apply_validation(&mut self, warnings: &[String], blocking: &[String]) {
-        for notes in &mut self.notes {
-            notes.extend(warnings.iter().cloned());
-        }
+        self.note_every(warnings);
         if !blocking.is_empty() {
             for i in 0..self.len() {
                 self.obs_value[i] = None;

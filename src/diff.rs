@@ -217,6 +217,14 @@ fn change_counts(changes: &DataFrame) -> PolarsResult<ChangeCounts> {
 }
 
 impl ReleaseDiff {
+    /// Cells added, removed, revised and re-flagged, over every source and indicator.
+    pub fn totals(&self) -> [usize; 4] {
+        self.counts.values().fold([0; 4], |mut sum, c| {
+            (0..4).for_each(|i| sum[i] += c[i]);
+            sum
+        })
+    }
+
     /// The changes as Parquet and CSV files in `dir`; their paths.
     pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "create the folder", e))?;
@@ -248,10 +256,7 @@ impl ReleaseDiff {
 impl fmt::Display for ReleaseDiff {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let counts = &self.counts;
-        let total = counts.values().fold([0; 4], |mut sum, c| {
-            (0..4).for_each(|i| sum[i] += c[i]);
-            sum
-        });
+        let total = self.totals();
         writeln!(
             f,
             "{} -> {}: {} cells added, {} removed, {} revised, {} re-flagged (same value, other status or reason for withholding)",

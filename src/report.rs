@@ -78,10 +78,7 @@ fn changes_section(input: &ReportInput, out: &mut String) {
         }
         Changes::Since(diff) => diff,
     };
-    let total = diff.counts.values().fold([0; 4], |mut sum, c| {
-        (0..4).for_each(|i| sum[i] += c[i]);
-        sum
-    });
+    let total = diff.totals();
     out.push_str(&format!(
         "<p>Since release {}: {} cells added, {} removed, {} revised (another value), {} re-flagged (the same value, another status). Each cell with its old and new value: <code>ilms diff {} {}</code>.</p>\n",
         esc(&diff.old), total[0], total[1], total[2], total[3], esc(&diff.old), esc(&diff.new)

@@ -184,9 +184,7 @@ fn note_partial_inputs(spec: &SourceSpec, table: &Indicator, cells: &mut Cells) 
         mapped > 0 && mapped < variables.len()
     });
     if partial {
-        for notes in &mut cells.notes {
-            notes.push(PARTIAL_INPUTS_NOTE.to_string());
-        }
+        cells.note_every(&[PARTIAL_INPUTS_NOTE.to_string()]);
     }
 }
 
@@ -213,9 +211,7 @@ fn note_conversion(spec: &SourceSpec, table: &Indicator, cells: &mut Cells) {
             })
         });
     if converted {
-        for notes in &mut cells.notes {
-            notes.push(CONVERTED_NOTE.to_string());
-        }
+        cells.note_every(&[CONVERTED_NOTE.to_string()]);
     }
 }
 
@@ -307,8 +303,15 @@ pub fn missing_inputs(
 /// citizens' cells and the totals that would include them): not available, as a blank count makes
 /// them, so the rates and shares over them are not available either.
 pub fn mark_not_covered(table: &mut Table, not_covered: &[&str]) {
+    mark_not_available(table, |key| {
+        key.iter().any(|code| not_covered.contains(&code.as_str()))
+    });
+}
+
+/// Cells whose key `which` picks are not available, as a blank count makes them.
+fn mark_not_available(table: &mut Table, which: impl Fn(&[String]) -> bool) {
     for (key, tally) in table.keys.iter().zip(table.tallies.iter_mut()) {
-        if key.iter().any(|code| not_covered.contains(&code.as_str())) {
+        if which(key) {
             tally.blank = tally.blank.max(1);
         }
     }
@@ -320,7 +323,8 @@ pub fn mark_not_covered(table: &mut Table, not_covered: &[&str]) {
 /// classifications so marked.
 pub fn mark_unclassifiable(table: &mut Table) -> Vec<String> {
     let mut marked = Vec::new();
-    for (i, dimension) in table.indicator.dimensions.iter().enumerate() {
+    let indicator = table.indicator;
+    for (i, dimension) in indicator.dimensions.iter().enumerate() {
         let Some(unknown) = &dimension.unknown else {
             continue;
         };
@@ -332,11 +336,7 @@ pub fn mark_unclassifiable(table: &mut Table) -> Vec<String> {
         if any_placed || !any_unknown {
             continue;
         }
-        for (key, tally) in table.keys.iter().zip(table.tallies.iter_mut()) {
-            if placed(&key[i]) {
-                tally.blank = tally.blank.max(1);
-            }
-        }
+        mark_not_available(table, |key| placed(&key[i]));
         marked.push(dimension.classification.clone());
     }
     marked

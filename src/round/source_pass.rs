@@ -672,7 +672,5 @@ fn note_source_statements(spec: &SourceSpec, cells: &mut Cells) {
     let covers = spec.source.covers.map(|c| c.note().to_string());
     let footnotes = spec.footnote_notes().map(|(note, _)| note);
     let statements: Vec<String> = stated.into_iter().chain(covers).chain(footnotes).collect();
-    for notes in &mut cells.notes {
-        notes.extend(statements.iter().cloned());
-    }
+    cells.note_every(&statements);
 }
