@@ -45,7 +45,7 @@ pub const CELL_COLUMNS: [CellColumn; 17] = [
 ];
 
 /// What a cell may show.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Status {
     #[default]
     Published,
@@ -121,7 +121,7 @@ pub(crate) struct Cell {
 }
 
 /// Cells of indicators of sources, one entry per cell in each vector.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Cells {
     pub ref_area: Vec<String>,
     pub source: Vec<String>,

@@ -402,7 +402,7 @@ pub const MASKED: &str = "<personal identifier, masked>";
 
 /// One line of a source's mapping coverage report: a raw code of a variable, how many records
 /// carry it, and what it became.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CoverageLine {
     pub variable: String,
     pub raw_column: String,
@@ -453,7 +453,11 @@ pub fn coverage_counts(
                         .sum()
                         .cast(DataType::UInt64)
                         .alias("records"),
-                    col("_weighted").sum().alias("weighted"),
+                    // In fixed point: a float sum's last digits would depend on the order the
+                    // combinations come in.
+                    (col("_weight").sum().cast(DataType::Float64)
+                        / lit(crate::tabulate::WEIGHT_SCALE))
+                    .alias("weighted"),
                 ])
                 .collect()
         })

@@ -46,6 +46,18 @@ pub struct RunReport {
     /// Old releases that could not be removed after this one became current.
     #[serde(skip)]
     pub tidy_problems: Vec<String>,
+    /// Seconds each stage took, in order, up to the report (writing it and sealing the release
+    /// follow).
+    pub seconds: Vec<StageTime>,
+}
+
+/// How long one stage of a run took.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StageTime {
+    /// What the run did in it.
+    pub stage: String,
+    /// Wall-clock seconds.
+    pub seconds: f64,
 }
 
 /// Cells by what they show.
@@ -213,7 +225,7 @@ impl RunReport {
 
 /// An indicator a source cannot give, because it lacks a variable: published as not available (no
 /// cells), never as zero.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct NotAvailable {
     /// The ILMS indicator id.
     pub indicator: String,
@@ -248,7 +260,7 @@ impl fmt::Display for NotAvailable {
 }
 
 /// What a run did with one source.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SourceReport {
     /// The source's id in the round.
     pub id: String,
@@ -268,10 +280,38 @@ pub struct SourceReport {
     pub disclosure: disclosure::DisclosureSummary,
     /// Why none of its cells is published, when it failed as a whole (e.g. every record quarantined).
     pub failed: Option<String>,
+    /// Whether this run read the source or reused an earlier release's results for it.
+    pub pass: Pass,
+}
+
+impl fmt::Display for Pass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pass::Ran { because } if because.is_empty() => write!(f, "ran"),
+            Pass::Ran { because } => write!(f, "ran ({because})"),
+            Pass::Reused { release } => write!(f, "reused from {release}"),
+        }
+    }
+}
+
+/// How a run came by a source's results.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "how", rename_all = "snake_case")]
+pub enum Pass {
+    /// Read from its raw file in this run.
+    Ran {
+        /// Why: which inputs changed, no earlier result, named with --source, ...
+        because: String,
+    },
+    /// Taken from an earlier release whose inputs for it were the same.
+    Reused {
+        /// That release's id.
+        release: String,
+    },
 }
 
 /// The mapping coverage of one variable of a source: records by outcome.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct VariableCoverage {
     /// The harmonized variable (sex, occupation, ...).
     pub variable: String,
@@ -328,14 +368,14 @@ impl fmt::Display for RunReport {
         writeln!(f, "{}", self.round)?;
         writeln!(
             f,
-            "{:<24} {:>10} {:>11} {:>12}",
+            "{:<24} {:>10} {:>11} {:>12}  pass",
             "source", "read", "harmonized", "quarantined"
         )?;
         for s in &self.sources {
             writeln!(
                 f,
-                "{:<24} {:>10} {:>11} {:>12}",
-                s.id, s.read, s.harmonized, s.quarantined
+                "{:<24} {:>10} {:>11} {:>12}  {}",
+                s.id, s.read, s.harmonized, s.quarantined, s.pass
             )?;
             for (rule, n) in &s.quarantine_by_rule {
                 writeln!(f, "{:<24} {:>36} {rule}", "", n)?;
@@ -411,6 +451,12 @@ impl fmt::Display for RunReport {
         for file in &self.files {
             writeln!(f, "  {}", file.display())?;
         }
+        let stages: Vec<String> = self
+            .seconds
+            .iter()
+            .map(|s| format!("{} {:.1} s", s.stage, s.seconds))
+            .collect();
+        writeln!(f, "time: {}", stages.join("; "))?;
         for problem in self.publish_warnings.iter().chain(&self.tidy_problems) {
             writeln!(f, "warning: {problem}")?;
         }

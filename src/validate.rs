@@ -218,7 +218,7 @@ pub fn no_duplicates() -> DataFrame {
 }
 
 /// The result of one rule on one source: items it judged, passes, fails, missing (could not judge).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RuleResult {
     pub source_id: String,
     pub rule: String,
@@ -239,7 +239,7 @@ pub struct RuleResult {
 
 /// The values that failed a record rule, counted over every record (a grouping of the failing
 /// values, never the failing records themselves).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FailingValues {
     /// The raw column the values come from.
     pub column: String,
@@ -253,7 +253,7 @@ pub struct FailingValues {
 }
 
 /// One failing raw value and the records that carry it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FailingValue {
     /// As the raw file has it ("" for a blank).
     pub value: String,
@@ -1012,7 +1012,7 @@ pub fn check_source_totals(
 
 /// Persons of one source's clean records by flow and counterpart country (destination of an
 /// outflow, origin of an inflow), for the coherence rule.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FlowTotal {
     pub source_id: String,
     pub ref_area: String,

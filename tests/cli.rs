@@ -964,7 +964,14 @@ fn run_source_runs_one_source_alone_and_leaves_the_release_as_it_is() {
     let output = round.ilms(&["run", "--quiet", "--no-records"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let before = round.outputs();
-    let output = round.ilms(&["run", "--no-records", "--source", "THA_LFS_2024"]);
+    let output = round.ilms(&[
+        "run",
+        "--no-records",
+        "--source",
+        "THA_LFS_2024",
+        "--out",
+        ".ilms/runs/THA_LFS_2024",
+    ]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(
         text(&output.stderr).contains(".ilms/runs/THA_LFS_2024"),

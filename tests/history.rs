@@ -90,3 +90,135 @@ fn diff_lists_cells_added_removed_revised_and_reflagged_as_duckdb_finds_them() {
         text(&output.stderr)
     );
 }
+
+/// Each source's pass in a `ilms run --json`: source id -> "reused" or "ran: <why>".
+fn passes(round: &Round, args: &[&str]) -> std::collections::BTreeMap<String, String> {
+    let mut full = vec!["run", "--json"];
+    full.extend_from_slice(args);
+    let output = round.ilms(&full);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).expect("run --json");
+    summary["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .map(|s| {
+            let pass = &s["pass"];
+            let how = match pass["how"].as_str() {
+                Some("ran") => format!("ran: {}", pass["because"].as_str().unwrap_or_default()),
+                other => other.unwrap_or_default().to_string(),
+            };
+            (s["id"].as_str().expect("id").to_string(), how)
+        })
+        .collect()
+}
+
+/// The sources whose pass is not "reused", with why.
+fn ran(passes: &std::collections::BTreeMap<String, String>) -> Vec<String> {
+    passes
+        .iter()
+        .filter(|(_, how)| *how != "reused")
+        .map(|(id, how)| format!("{id} {how}"))
+        .collect()
+}
+
+#[test]
+fn a_source_whose_inputs_are_unchanged_is_reused_and_the_release_equals_a_full_run() {
+    let round = Round::sample();
+    let first = passes(&round, &[]);
+    assert_eq!(first.len(), 17);
+    assert!(
+        first.values().all(|h| h == "ran: no earlier release"),
+        "{first:?}"
+    );
+    assert!(ran(&passes(&round, &[])).is_empty(), "nothing changed");
+
+    // A ministry corrects one small source: only it is read again. A copy of the round (its
+    // releases included) re-runs everything; both releases must hold the same outputs.
+    round.edit("raw/mys_permits_2024.csv", "02,L,261", "02,L,262");
+    let full = tempfile::tempdir().expect("temporary folder");
+    let copied = std::process::Command::new("cp")
+        .args(["-a", "--"])
+        .arg(round.dir.path())
+        .arg(full.path().join("round"))
+        .status()
+        .expect("cp");
+    assert!(copied.success());
+    let full = Round { dir: full };
+    let full_root = full.path("round");
+    let again = passes(&round, &[]);
+    assert_eq!(
+        ran(&again),
+        ["MYS_PERMITS_2024 ran: changed: raw file"],
+        "{again:?}"
+    );
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ilms"))
+        .args(["run", "--quiet", "--no-reuse"])
+        .current_dir(&full_root)
+        .output()
+        .expect("run ilms");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_whole_release(round.dir.path());
+    let releases = |root: &std::path::Path| {
+        [
+            root.join("releases/current"),
+            root.join(".ilms/private-releases/current/private"),
+        ]
+    };
+    let [public, private] = releases(round.dir.path());
+    let [full_public, full_private] = releases(&full_root);
+    let compared = python()
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tools/compare_releases.py"
+        ))
+        .args([&public, &full_public, std::path::Path::new("--private")])
+        .args([&private, &full_private])
+        .output()
+        .expect("python3");
+    assert!(
+        compared.status.success(),
+        "the incremental release differs from a full run's:\n{}{}",
+        text(&compared.stdout),
+        text(&compared.stderr)
+    );
+
+    // One source's code map: that source. A code list every source goes through: all of them.
+    round.edit(
+        "schemas/classifications/national/tha_lfs_status.csv",
+        "1,2,Employer",
+        "1,2,Employer (own business)",
+    );
+    assert_eq!(
+        ran(&passes(&round, &["--quiet"])),
+        ["THA_LFS_2024 ran: changed: code map schemas/classifications/national/tha_lfs_status.csv"]
+    );
+    round.edit(
+        "schemas/classifications/ilms_codes.csv",
+        "# origin: ilms.",
+        "# origin: ilms (edited).",
+    );
+    let all = passes(&round, &["--quiet"]);
+    assert!(
+        all.values().all(|h| h == "ran: changed: code lists"),
+        "{all:?}"
+    );
+
+    // --source re-runs a source whatever its inputs; the summary says which ran and why.
+    let output = round.ilms(&["run", "--source", "THA_LFS_2024"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let summary = text(&output.stdout);
+    let line = |id: &str| {
+        summary
+            .lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        line("THA_LFS_2024").ends_with("ran (named with --source)"),
+        "{summary}"
+    );
+    assert!(line("MYS_LFS_2024").contains("reused from 2"), "{summary}");
+    assert_crosscheck(round.dir.path());
+}

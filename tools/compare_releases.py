@@ -10,20 +10,26 @@ any two runs of the same inputs are then compared by content:
   its threads finish; the coverage report's weighted sums are float sums whose last bits follow that
   order);
 - .xlsx: every cell value of every sheet (a workbook stores its creation time);
-- run_log.json: everything but times and the release id;
-- sdmx_structure.xml: everything but its header (the message's id and time are the release's).
+- run_log.json: everything but times, the release id and how each source's results were come by
+  (`pass`: ran, or reused from an earlier release);
+- sdmx_structure.xml: everything but its header (the message's id and time are the release's);
+- report.html: everything but release ids.
+A release's saved passes (private `passes/`, what the next run may reuse) are working files, not
+outputs: not compared.
 Prints what differs; exits 1 if anything does.
 """
 import argparse
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 
-VOLATILE_KEYS = {"seconds", "started", "finished", "elapsed_seconds", "release", "created"}
+RELEASE_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?")
+VOLATILE_KEYS = {"pass", "seconds", "started", "finished", "elapsed_seconds", "release", "created"}
 
 
 def listed(release: Path) -> dict:
@@ -35,7 +41,7 @@ def hashed(folder: Path) -> dict:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.relative_to(folder).parts[0] != "passes"
     }
 
 
@@ -73,6 +79,8 @@ def same_content(a: Path, b: Path) -> bool:
     if a.name == "sdmx_structure.xml":
         body = lambda p: p.read_text().split("</message:Header>", 1)[-1]
         return body(a) == body(b)
+    if a.name == "report.html":
+        return RELEASE_ID.sub("<release>", a.read_text()) == RELEASE_ID.sub("<release>", b.read_text())
     if a.name == "run_log.json":
         return without_times(json.loads(a.read_text())) == without_times(json.loads(b.read_text()))
     return False

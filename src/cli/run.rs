@@ -20,7 +20,14 @@ Examples:
   ilms run --json > run.json                  the run's summary for a script
   ilms run --no-records          indicators only, for large rounds
   ilms run --keep-going          publish the other sources when one fails
-  ilms run --source MYS_LFS_2024 re-run one source after a correction; its release goes to .ilms/runs/MYS_LFS_2024"
+  ilms run --source MYS_LFS_2024 re-run one source whatever its inputs; the others are reused
+  ilms run --source MYS_LFS_2024 --out trial   run one source alone into trial/, the round's release left as it is
+  ilms run --no-reuse            re-run every source
+
+A source whose raw file, spec, code maps and everything every source goes through (the manifest
+apart from its list of sources, indicator declarations, rules, disclosure policies, code lists,
+the build of ilms) are unchanged since the current release takes its results from that release:
+the summary's `pass` column says which sources ran and why."
 )]
 pub struct RunArgs {
     #[command(flatten)]
@@ -38,14 +45,17 @@ pub struct RunArgs {
     /// quarantined: schemas/rules); it is then not available, with the reason.
     #[arg(long)]
     keep_going: bool,
-    /// Run only this source (repeat for several): every stage, its release written to --out,
-    /// the round's release left as it is.
+    /// Re-run this source even if its inputs are unchanged (repeat for several); the other
+    /// sources are reused where unchanged. With --out: run it alone into another folder.
     #[arg(long = "source", value_name = "ID")]
     sources: Vec<String>,
-    /// Where a run of some sources (--source) writes its release (default:
-    /// .ilms/runs/<ID> beside the manifest).
+    /// Run the --source sources alone and write their release under this folder, the round's
+    /// release left as it is (a trial run).
     #[arg(long, requires = "sources")]
     out: Option<PathBuf>,
+    /// Run every source from its raw file, reusing nothing from the current release.
+    #[arg(long)]
+    no_reuse: bool,
 }
 
 /// What `--json` adds to the run log's fields.
@@ -84,12 +94,9 @@ fn run_round(args: &RunArgs) -> ilms::Result<ilms::RunReport> {
     if args.no_records {
         round.publish_records = false;
     }
-    if !args.sources.is_empty() {
-        let out = args
-            .out
-            .clone()
-            .unwrap_or_else(|| round.root.join(".ilms/runs").join(args.sources.join("+")));
-        round.only_sources(&args.sources, &out)?;
+    round.known_sources(&args.sources)?;
+    if let Some(out) = &args.out {
+        round.only_sources(&args.sources, out)?;
         if !quiet && !args.json {
             eprintln!(
                 "running {} alone: its release goes to {} (the round's release is left as it is)",
@@ -101,5 +108,7 @@ fn run_round(args: &RunArgs) -> ilms::Result<ilms::RunReport> {
     round.run(&ilms::RunOptions {
         progress: !quiet,
         keep_going: args.keep_going,
+        reuse: !args.no_reuse,
+        rerun: args.sources.clone(),
     })
 }

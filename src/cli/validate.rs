@@ -22,6 +22,7 @@ pub fn run(args: ValidateArgs) -> ilms::Result<()> {
     let report = ilms::Round::load(manifest)?.validate(&ilms::RunOptions {
         progress: !args.quiet.quiet,
         keep_going: true,
+        ..Default::default()
     })?;
     if args.json {
         let text = serde_json::to_string_pretty(&report.validation)

@@ -23,7 +23,7 @@ use crate::spec::SourceSpec;
 use crate::tabulate::{PopulationLink, Table, WEIGHT_SCALE};
 
 /// What disclosure control did to one source's count tables (rates and shares follow them).
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct DisclosureSummary {
     pub policy: String,
     pub cells: usize,

@@ -41,7 +41,10 @@ impl Provenance {
 }
 
 /// The output folders of a release.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Folder {
     /// Indicators, exports, tables, reports and published records: `processed/`.
     Processed,
@@ -235,22 +238,51 @@ impl Release {
         }
     }
 
+    /// The files written since `mark`, by folder.
+    pub fn written_since(&self, mark: usize) -> Vec<(Folder, PathBuf)> {
+        self.written[mark..].to_vec()
+    }
+
+    /// Put an earlier release's file `from` into this one as `relative` in `folder`: a hard link
+    /// (releases are never written after they are sealed), or a copy where links cannot be made.
+    pub fn link(&mut self, folder: Folder, relative: &Path, from: &Path) -> Result<()> {
+        let path = self.path(folder, relative)?;
+        let _ = fs::remove_file(&path);
+        fs::hard_link(from, &path)
+            .or_else(|_| fs::copy(from, &path).map(|_| ()))
+            .map_err(|e| Error::io(&path, "take the file from the earlier release", e))
+    }
+
+    /// Write a file into the confidential part of the release that is not one of its outputs
+    /// (a source's saved pass for the next run): not listed, not in the run's file list.
+    pub fn write_unlisted(&mut self, folder: Folder, relative: &Path, bytes: &[u8]) -> Result<()> {
+        let path = self.staging(folder).join(relative);
+        let written = match path.parent() {
+            Some(parent) => fs::create_dir_all(parent),
+            None => Ok(()),
+        }
+        .and_then(|_| fs::write(&path, bytes));
+        written.map_err(|e| Error::io(&path, "write the file", e))
+    }
+
     /// A scratch path for working files of a run (the uniqueness buckets): in the confidential
     /// folder, removed before the release is sealed.
     pub fn scratch_path(&self, relative: &str) -> PathBuf {
         self.staging(Folder::Private).join(SCRATCH).join(relative)
     }
 
-    /// Plan a streaming write of `records` as Parquet (zstd) with the provenance in its footer.
+    /// Plan a streaming write of `records` as Parquet (zstd) with a provenance in its footer.
     /// Nothing is written until the runner executes the returned plan.
+    /// `provenance` is the footer's: a source's records carry the inputs they came from.
     pub fn sink_parquet(
         &mut self,
         folder: Folder,
         relative: &str,
         records: LazyFrame,
+        provenance: &Provenance,
     ) -> Result<LazyFrame> {
         let path = self.path(folder, relative)?;
-        let key_values = KeyValueMetadata::from_static(self.provenance.key_values());
+        let key_values = KeyValueMetadata::from_static(provenance.key_values());
         let options = parquet_options(Some(key_values));
         records
             .sink(

@@ -3,6 +3,7 @@
 //! charts. Data only flows forward; each stage takes the previous stage's output.
 
 mod manifest;
+mod reuse;
 mod runner;
 mod source_pass;
 mod tables;
@@ -60,13 +61,17 @@ pub struct Round {
 }
 
 /// Options for [`Round::run`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RunOptions {
     /// Draw progress bars on stderr (when it is a terminal).
     pub progress: bool,
     /// Publish the other sources when one fails as a whole (its cells are then not available,
     /// with the reason); without it such a run publishes nothing and fails.
     pub keep_going: bool,
+    /// Take a source's results from the current release when none of its inputs changed.
+    pub reuse: bool,
+    /// Sources to run whatever their inputs (their ids).
+    pub rerun: Vec<String>,
 }
 
 impl Default for RunOptions {
@@ -74,6 +79,8 @@ impl Default for RunOptions {
         RunOptions {
             progress: true,
             keep_going: false,
+            reuse: true,
+            rerun: Vec::new(),
         }
     }
 }
@@ -170,9 +177,8 @@ impl Round {
         problems.finish()
     }
 
-    /// Keep only the sources `ids` and send their release to `out` (`processed/`, `charts/` and
-    /// `private/` under it): a trial run of one source that leaves the round's release as it is.
-    pub fn only_sources(&mut self, ids: &[String], out: &Path) -> Result<()> {
+    /// Refuse an id that names no source of the round (`--source`).
+    pub fn known_sources(&self, ids: &[String]) -> Result<()> {
         for id in ids {
             if !self.sources.iter().any(|s| &s.source.id == id) {
                 let known: Vec<&str> = self.sources.iter().map(|s| s.source.id.as_str()).collect();
@@ -184,6 +190,13 @@ impl Round {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// Keep only the sources `ids` and send their release to `out` (`processed/`, `charts/` and
+    /// `private/` under it): a trial run of one source that leaves the round's release as it is.
+    pub fn only_sources(&mut self, ids: &[String], out: &Path) -> Result<()> {
+        self.known_sources(ids)?;
         self.sources.retain(|s| ids.contains(&s.source.id));
         // Compared as absolute paths: "./processed" is "processed".
         let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());

@@ -1,10 +1,10 @@
 //! The run: every source through its pass, then the cross-source steps and the release.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
+use super::reuse::{Digests, Reuse};
 use super::source_pass::SourceOutcome;
 use super::{Round, RunOptions};
 use crate::annual;
@@ -13,12 +13,42 @@ use crate::charts;
 use crate::error::{Error, Result};
 use crate::export;
 use crate::harmonize;
-use crate::ingest;
-use crate::outcome::{CellStatusCounts, NotAvailable, RunReport, SourceReport};
+use crate::outcome::{CellStatusCounts, NotAvailable, Pass, RunReport, SourceReport, StageTime};
 use crate::progress::Progress;
-use crate::publish::{FileChecksum, Folder, Outputs, Provenance, Release};
+use crate::publish::{Folder, Outputs, Provenance, Release};
 use crate::sdmx;
+use crate::spec::SourceSpec;
 use crate::validate;
+
+/// What the source passes read their inputs' digests from, and what they may reuse.
+struct Sources<'a> {
+    digests: &'a Digests,
+    reuse: &'a Reuse,
+}
+
+/// Seconds each stage of the run took, in order (the summary and run_log.json show them).
+struct Stopwatch {
+    since: std::time::Instant,
+    laps: Vec<StageTime>,
+}
+
+impl Stopwatch {
+    fn start() -> Stopwatch {
+        Stopwatch {
+            since: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, stage: &str) {
+        let now = std::time::Instant::now();
+        self.laps.push(StageTime {
+            stage: stage.to_string(),
+            seconds: (now - self.since).as_secs_f64(),
+        });
+        self.since = now;
+    }
+}
 
 /// What every source's pass gave, gathered for the cross-source steps and the release.
 #[derive(Default)]
@@ -56,9 +86,18 @@ impl Round {
         let progress = Progress {
             enabled: options.progress,
         };
-        let provenance = self.provenance()?;
+        let mut clock = Stopwatch::start();
+        let digests = self.digests()?;
+        let provenance = self.provenance(&digests);
+        let reuse = Reuse::new(outputs, options.reuse, &options.rerun);
         let mut release = Release::begin(outputs, &provenance)?;
-        let mut gathered = self.pass_every_source(options, &progress, &mut release)?;
+        clock.lap("inputs hashed");
+        let sources = Sources {
+            digests: &digests,
+            reuse: &reuse,
+        };
+        let mut gathered = self.pass_every_source(options, &progress, &mut release, &sources)?;
+        clock.lap("source passes");
         self.stop_if_a_source_failed(options, &gathered.sources)?;
         if let Some(rule) = &self.rules.coherence {
             let coherence = validate::check_coherence(rule, &gathered.flows);
@@ -91,12 +130,14 @@ impl Round {
             round_name: &self.name,
         };
         let planned = charts::plan(&self.charts, &gathered.cells, &chart_context);
+        clock.lap("tables and charts planned");
         let bar = progress.stage("publish", 3 + tables.len() + planned.len());
         let publish_warnings = self.write_indicators(&mut release, &gathered.cells)?;
         bar.inc(1);
         let coverage = std::mem::take(&mut gathered.coverage);
         self.write_coverage_and_validation(&mut release, coverage, &gathered.validation)?;
         bar.inc(1);
+        clock.lap("indicators, exports and reports written");
         bar.set_message("annual tables");
         for table in &tables {
             for (name, bytes) in table.files()? {
@@ -108,15 +149,19 @@ impl Round {
             let (name, bytes) = annual::workbook_file(&tables, &self.name)?;
             release.write_text(Folder::Processed, &format!("tables/{name}"), bytes)?;
         }
+        clock.lap("annual tables written");
         bar.set_message("charts");
         let mut chart_svgs = Vec::new();
         for chart in &planned {
             chart_svgs.push(render_chart(&mut release, chart)?);
             bar.inc(1);
         }
+        clock.lap("charts drawn");
         let cells = std::mem::take(&mut gathered.cells);
         let mut report = self.run_report(gathered, &cells, provenance, &release);
         report.publish_warnings = publish_warnings;
+        // The stages before the run log is written (the report and the seal follow it).
+        report.seconds = clock.laps;
         self.write_report(&mut release, &mut report, &cells, &tables, chart_svgs)?;
         bar.inc(1);
         if publish {
@@ -134,6 +179,7 @@ impl Round {
         options: &RunOptions,
         progress: &Progress,
         release: &mut Release,
+        sources: &Sources,
     ) -> Result<Gathered> {
         let bar = progress.records("records", self.sources.len());
         let mut gathered = Gathered::default();
@@ -142,20 +188,38 @@ impl Round {
                 "{}: ingest, harmonize, validate, tabulate",
                 spec.source.id
             ));
-            let mark = release.mark();
-            let outcome = match self.process_source(spec, release) {
-                Ok(outcome) => outcome,
-                Err(e) if options.keep_going => {
-                    release.roll_back(mark);
-                    self.unprocessed(spec, &e)
-                }
-                Err(e) => return Err(e),
-            };
-            gathered.add(outcome);
+            gathered.add(self.source_results(spec, options, release, sources)?);
             bar.inc(1);
         }
         bar.finish_with_message("done");
         Ok(gathered)
+    }
+
+    /// One source's results: reused from the earlier release if its inputs are unchanged, else
+    /// from its pass (kept for the next run unless it could not be processed).
+    fn source_results(
+        &self,
+        spec: &SourceSpec,
+        options: &RunOptions,
+        release: &mut Release,
+        sources: &Sources,
+    ) -> Result<SourceOutcome> {
+        let inputs = self.source_inputs(spec, sources.digests);
+        let because = match self.reused_pass(sources.reuse, spec, &inputs.inputs, release)? {
+            Ok(outcome) => return Ok(outcome),
+            Err(because) => because,
+        };
+        let mark = release.mark();
+        let mut outcome = match self.process_source(spec, &inputs.provenance, release) {
+            Ok(outcome) => self.save_pass(release, spec, inputs.inputs, mark, outcome)?,
+            Err(e) if options.keep_going => {
+                release.roll_back(mark);
+                self.unprocessed(spec, &e)
+            }
+            Err(e) => return Err(e),
+        };
+        outcome.report.pass = Pass::Ran { because };
+        Ok(outcome)
     }
 
     /// The cells as the Hive-partitioned Parquet dataset, the ILOSTAT CSV and SDMX (`write_sdmx`),
@@ -290,6 +354,7 @@ impl Round {
             release: release.id().to_string(),
             publish_warnings: Vec::new(),
             tidy_problems: Vec::new(),
+            seconds: Vec::new(),
         }
     }
 
@@ -397,65 +462,6 @@ impl Round {
                 })
             })
             .collect()
-    }
-
-    /// The inputs, specs, code maps and rule files of the run, each with its SHA-256.
-    fn provenance(&self) -> Result<Provenance> {
-        let relative = |p: &Path| {
-            p.strip_prefix(&self.root)
-                .unwrap_or(p)
-                .display()
-                .to_string()
-        };
-        let mut specs = vec![
-            FileChecksum {
-                path: relative(&self.manifest),
-                sha256: ingest::sha256_file(&self.manifest)?,
-            },
-            FileChecksum {
-                path: relative(&self.indicators.path),
-                sha256: ingest::sha256_file(&self.indicators.path)?,
-            },
-        ];
-        // Code maps and the correspondence tables the specs go through, each once.
-        let map_files: BTreeSet<&PathBuf> = self
-            .sources
-            .iter()
-            .flat_map(|s| {
-                s.variables.iter().flat_map(|v| {
-                    v.map_file
-                        .iter()
-                        .chain(v.crosswalk.as_ref().map(|c| &c.path))
-                })
-            })
-            .collect();
-        let spec_files = self
-            .sources
-            .iter()
-            .map(|s| &s.spec_path)
-            .chain(map_files)
-            .chain(self.rules.files.iter());
-        for path in spec_files {
-            specs.push(FileChecksum {
-                path: relative(path),
-                sha256: ingest::sha256_file(path)?,
-            });
-        }
-        Ok(Provenance {
-            tool: format!("ilms {}", env!("CARGO_PKG_VERSION")),
-            round: self.name.clone(),
-            inputs: self
-                .sources
-                .iter()
-                .map(|spec| {
-                    Ok(FileChecksum {
-                        path: relative(&spec.raw_path),
-                        sha256: ingest::sha256_file(&spec.raw_path)?,
-                    })
-                })
-                .collect::<Result<_>>()?,
-            specs,
-        })
     }
 }
 

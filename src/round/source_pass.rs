@@ -14,9 +14,9 @@ use crate::harmonize;
 use crate::indicators::Indicator;
 use crate::ingest;
 use crate::installation;
-use crate::outcome::{summarize_coverage, NotAvailable, SourceReport};
+use crate::outcome::{summarize_coverage, NotAvailable, Pass, SourceReport};
 use crate::plausibility;
-use crate::publish::{Folder, Release};
+use crate::publish::{Folder, Provenance, Release};
 use crate::repeated_ids::{self, IdHashes};
 use crate::rules::Severity;
 use crate::spec::SourceSpec;
@@ -27,7 +27,8 @@ use crate::validate;
 const UNCLASSIFIABLE: &str =
     "no record can be placed in a category (every code is 'not classifiable', e.g. occupations coded to major groups only)";
 
-/// What processing one source produced.
+/// What processing one source produced (kept in the release for the next run: `reuse`).
+#[derive(serde::Serialize, serde::Deserialize)]
 pub(super) struct SourceOutcome {
     pub(super) report: SourceReport,
     pub(super) validation: Vec<validate::RuleResult>,
@@ -51,6 +52,8 @@ struct PassSetup<'a> {
     quarantine_file: String,
     /// Each record's key for the cell-key method, when the policy perturbs.
     record_key: Option<Expr>,
+    /// The provenance its record files carry: the source's own inputs.
+    footer: &'a Provenance,
     /// Whether the rules check record ids for uniqueness.
     finds_duplicates: bool,
 }
@@ -93,9 +96,10 @@ impl Round {
     pub(super) fn process_source(
         &self,
         spec: &SourceSpec,
+        footer: &Provenance,
         release: &mut Release,
     ) -> Result<SourceOutcome> {
-        let setup = self.pass_setup(spec)?;
+        let setup = self.pass_setup(spec, footer)?;
         let (mut produced, mut not_available) = self.availability(spec, &setup.provided);
         let (validation, results) = self.stream_records(&setup, &produced, release)?;
         let mut tallied = self.tally(&setup, &produced, &validation, &results, release)?;
@@ -151,6 +155,9 @@ impl Round {
                 coverage: summarize_coverage(&tallied.coverage, summary.read),
                 disclosure,
                 failed: source_failed,
+                pass: Pass::Ran {
+                    because: String::new(),
+                },
             },
             coverage: tallied.coverage,
             cells,
@@ -162,7 +169,11 @@ impl Round {
 
     /// Read the source's raw file (its header checked against the spec's expressions) and fix
     /// where its records go.
-    fn pass_setup<'a>(&self, spec: &'a SourceSpec) -> Result<PassSetup<'a>> {
+    fn pass_setup<'a>(
+        &self,
+        spec: &'a SourceSpec,
+        footer: &'a Provenance,
+    ) -> Result<PassSetup<'a>> {
         let id = &spec.source.id;
         let raw = ingest::ingest(spec)?;
         ingest::check_expressions(spec, &raw)?;
@@ -186,6 +197,7 @@ impl Round {
             clean_file: format!("harmonized/{id}.parquet"),
             quarantine_file: format!("quarantine/{id}.parquet"),
             record_key,
+            footer,
             finds_duplicates: !validate::unique_rules_for(spec, &self.rules).is_empty(),
         })
     }
@@ -233,14 +245,24 @@ impl Round {
         let plan = validate::plan(spec, harmonized, &self.rules, &setup.provided, duplicates);
         if self.publish_records {
             let clean = published_records(spec, plan.clean());
-            let sink = release.sink_parquet(setup.records_folder, &setup.clean_file, clean)?;
+            let sink = release.sink_parquet(
+                setup.records_folder,
+                &setup.clean_file,
+                clean,
+                setup.footer,
+            )?;
             run_plans(spec, vec![sink])?;
         }
         // The quarantine sink and the aggregation share one scan through an explicit cache.
         let validation = plan.cached();
         let quarantine = validation.quarantine();
         let mut plans = vec![
-            release.sink_parquet(setup.records_folder, &setup.quarantine_file, quarantine)?,
+            release.sink_parquet(
+                setup.records_folder,
+                &setup.quarantine_file,
+                quarantine,
+                setup.footer,
+            )?,
             tabulate::combinations(
                 produced,
                 validation.checked(),
@@ -485,6 +507,9 @@ impl Round {
                 coverage: Vec::new(),
                 disclosure: withdrawn.disclosure,
                 failed: Some(reason),
+                pass: Pass::Ran {
+                    because: String::new(),
+                },
             },
             validation: Vec::new(),
             flows: Vec::new(),
