@@ -65,15 +65,20 @@ pub enum Status {
     /// No value: the source gives no figure for (part of) the cell, e.g. a blank cell of an
     /// aggregate table. SDMX's "O" (missing value); never a zero.
     NotAvailable,
+    /// Published, the first year after a break in series (`series`): flagged "B", ILOSTAT's note
+    /// of type I11 says which break.
+    Break,
 }
 
 impl Status {
-    /// ILOSTAT's observation status: "U" unreliable, "S" not published, "O" missing value.
+    /// ILOSTAT's observation status: "U" unreliable, "S" not published, "O" missing value, "B"
+    /// break in series.
     pub fn obs_status(self) -> Option<&'static str> {
         match self {
             Status::Published | Status::Perturbed => None,
             Status::Unreliable => Some("U"),
             Status::NotAvailable => Some("O"),
+            Status::Break => Some("B"),
             _ => Some("S"),
         }
     }
@@ -104,6 +109,7 @@ impl Status {
             (_, Some(_)) | (Some("S"), None) => Status::Confidential,
             (Some("U"), None) => Status::Unreliable,
             (Some("O"), None) => Status::NotAvailable,
+            (Some("B"), None) => Status::Break,
             _ if notes.iter().any(|n| n == PERTURBED_NOTE) => Status::Perturbed,
             _ => Status::Published,
         }
@@ -344,14 +350,30 @@ impl Cells {
     }
 }
 
-/// Rule ids as `note_source`: "ilms:<id>" separated by "; " (None for none).
+/// Notes as `note_source`: ilms' rule ids as "ilms:<id>", ILOSTAT's note codes ("I11:266") as they
+/// are, separated by "; " (None for none).
 fn write_notes(notes: &[String]) -> Option<String> {
     (!notes.is_empty()).then(|| {
         notes
             .iter()
-            .map(|id| format!("ilms:{id}"))
+            .map(|id| match is_ilostat_note(id) {
+                true => id.clone(),
+                false => format!("ilms:{id}"),
+            })
             .collect::<Vec<_>>()
             .join("; ")
+    })
+}
+
+/// ILOSTAT's note codes are `<note type>:<number>` (`I11:266`); ilms' rule ids hold no colon.
+pub fn is_ilostat_note(note: &str) -> bool {
+    note.split_once(':').is_some_and(|(kind, number)| {
+        !kind.is_empty()
+            && kind
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && !number.is_empty()
+            && number.chars().all(|c| c.is_ascii_digit())
     })
 }
 

@@ -50,6 +50,7 @@ pub mod report;
 pub mod round;
 pub mod rules;
 pub mod sdmx;
+pub mod series;
 pub mod spec;
 pub mod tabulate;
 pub mod validate;

@@ -90,7 +90,7 @@ impl CellStatusCounts {
                 Status::FailedValidation => counts.withheld_validation += 1,
                 Status::Unreliable => counts.unreliable += 1,
                 Status::NotAvailable => counts.not_available += 1,
-                Status::Published | Status::Perturbed => counts.published += 1,
+                Status::Published | Status::Perturbed | Status::Break => counts.published += 1,
             }
         }
         counts

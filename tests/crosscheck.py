@@ -176,6 +176,53 @@ def classification(code):
     return "SEX" if code.startswith("SEX_") else "_".join(code.split("_")[:2])
 
 
+BREAK_NOTES = {"OCU": "I11:267", "ECO": "I11:271", "EDU": "I11:2114"}
+
+
+def check_breaks(cells):
+    """Breaks in series, recomputed from the cells: a year of a country's indicator whose source
+    types share none with its previous year's (among the cells with a figure) carries I11:266 on
+    every cell; one whose classification family's versions share none, that family's I11 note.
+    "B" only on such cells, never beside another flag (a perturbed cell keeps none)."""
+    shown = cells[cells.obs_status != "O"].copy()
+    shown["stype"] = shown.source.str.split(":").str[0]
+    def versions(frame):
+        found = {}
+        for code in pd.concat([frame.classif1, frame.classif2]).dropna():
+            parts = code.split("_")
+            if len(parts) >= 3:
+                found.setdefault(parts[0], set()).add("_".join(parts[:2]))
+        return found
+    expected = {}
+    for (area, indicator), series in shown.groupby(["ref_area", "indicator"]):
+        years = sorted(series.time.unique(), key=int)
+        for before, year in zip(years, years[1:]):
+            a, b = series[series.time == before], series[series.time == year]
+            notes = set()
+            if not set(a.stype) & set(b.stype):
+                notes.add("I11:266")
+            va, vb = versions(a), versions(b)
+            for family in vb:
+                if family in va and not va[family] & vb[family]:
+                    notes.add(BREAK_NOTES.get(family, "I11:266"))
+            if notes:
+                expected[(area, indicator, year)] = notes
+    flagged = 0
+    for row in shown.itertuples():
+        text = row.note_source if isinstance(row.note_source, str) else ""
+        notes = {n for n in text.split("; ") if n.startswith("I11:")}
+        want = expected.get((row.ref_area, row.indicator, row.time), set())
+        if notes != want:
+            fail(f"{row.ref_area} {row.indicator} {row.time} {row.source}: break notes {notes}, expected {want}")
+        if row.obs_status == "B" and not want:
+            fail(f"{row.ref_area} {row.indicator} {row.time}: flagged B with no break")
+        perturbed = "ilms:cell_key" in text.split("; ")  # a perturbed cell keeps its own (no) flag
+        if want and row.obs_status not in ("B", "U", "S") and not perturbed:
+            fail(f"{row.ref_area} {row.indicator} {row.time}: a break not flagged (obs_status {row.obs_status})")
+        flagged += bool(want)
+    print(f"crosscheck: {flagged} cells after a break in series, as recomputed from the cells")
+
+
 def published_cells(root):
     """The published indicator cells: a Hive-partitioned dataset (ref_area=/time=), read by DuckDB
     and by pandas (pyarrow), which must both recognise the partitions and agree."""
@@ -365,6 +412,7 @@ def main(root, truth_file=None):
     con = duckdb.connect()
     not_covered, total_only, unpivots = source_statements(root)
     cells = published_cells(root)
+    check_breaks(cells)
     # A part of the population a source does not cover is not available (O, no value), never a
     # figure: those cells are checked here and left out of every comparison below.
     outside = not_covered_rows(cells, not_covered)

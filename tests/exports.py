@@ -21,7 +21,7 @@ DIMENSIONS = ["REF_AREA", "SOURCE", "INDICATOR", "SEX", "CLASSIF1", "CLASSIF2", 
 ATTRIBUTES = ["OBS_STATUS", "UNIT_MEASURE", "UNIT_MULT", "NOTE_INDICATOR", "CONF_STATUS", "NOTE_SOURCE",
               "NOTE_CLASSIF"]
 # ILOSTAT's flags as SDMX's CL_OBS_STATUS codes (README "SDMX"; tests/sdmx_check.py checks the rest).
-SDMX_STATUS = {None: "A", "U": "U", "O": "O", "S": "Q"}
+SDMX_STATUS = {None: "A", "U": "U", "O": "O", "S": "Q", "B": "B"}
 
 
 def fail(msg):

@@ -103,6 +103,8 @@ def check_labels(root, csv):
     }
     notes = dict(zip(own[own.code_list == "NOTE_SOURCE"].code, own[own.code_list == "NOTE_SOURCE"].label))
     notes.update(workbook_footnotes(root))
+    # ILOSTAT's own note codes (a break in series: I11:266) carry ILOSTAT's labels.
+    notes.update(read_list(f"{classifications}/ilostat_notes.csv", "code", "label"))
     checked = 0
     for column in CODES:
         pairs = csv[[column, f"{column}.label"]].drop_duplicates()

@@ -24,7 +24,7 @@ import duckdb
 import sdmx
 
 # ILOSTAT flags and ilms's reasons for withholding -> CL_OBS_STATUS / CL_CONF_STATUS (README "SDMX").
-OBS_STATUS = {None: "A", "U": "U", "O": "O", "S": "Q"}
+OBS_STATUS = {None: "A", "U": "U", "O": "O", "S": "Q", "B": "B"}
 CONF_STATUS = {None: "F", "primary": "A", "secondary": "D", "confidential": "C", "validation": "N"}
 
 

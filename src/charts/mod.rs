@@ -256,6 +256,14 @@ pub struct PlannedChart {
     chart: Chart,
 }
 
+impl PlannedChart {
+    /// Everything the chart draws, as text: two charts with the same description are the same
+    /// picture (for the same build of ilms), so a run may take an earlier release's files.
+    pub fn description(&self) -> String {
+        format!("{}\n{:?}", self.stem, self.chart)
+    }
+}
+
 /// What planning needs besides the cells.
 pub struct ChartContext<'a> {
     pub classifications: &'a Classifications,

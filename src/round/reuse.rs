@@ -81,9 +81,15 @@ impl Earlier {
     }
 }
 
+/// The charts a release drew, by file stem, with the digest of what each shows (and the build
+/// that drew it): `passes/charts.json`.
+const CHARTS: &str = "charts.json";
+
 /// What a run may reuse, and which sources it runs whatever their inputs.
 pub(super) struct Reuse {
     earlier: Option<Earlier>,
+    /// The earlier release's charts: stem to digest.
+    charts: BTreeMap<String, String>,
     /// Why nothing is reused, when reuse is off.
     off: Option<&'static str>,
     forced: BTreeSet<String>,
@@ -102,8 +108,15 @@ impl Reuse {
             }),
             _ => None,
         };
+        let earlier = earlier.filter(|_| enabled);
+        let charts = earlier
+            .as_ref()
+            .and_then(|e| fs::read(e.path(Folder::Private, &Path::new(PASSES).join(CHARTS))).ok())
+            .and_then(|text| serde_json::from_slice(&text).ok())
+            .unwrap_or_default();
         Reuse {
-            earlier: earlier.filter(|_| enabled),
+            earlier,
+            charts,
             off: (!enabled).then_some("--no-reuse"),
             forced: forced.iter().cloned().collect(),
         }
@@ -146,6 +159,49 @@ impl Reuse {
         }
         Ok(saved)
     }
+}
+
+/// A chart's digest: what it shows, drawn by this build.
+pub(super) fn chart_digest(chart: &crate::charts::PlannedChart) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(build_identity().as_bytes());
+    hasher.update(b"\0");
+    hasher.update(chart.description().as_bytes());
+    format!("{:x}", hasher.finalize())
+}
+
+impl Reuse {
+    /// Put the earlier release's drawing of a chart with this `digest` into `release` (SVG and
+    /// PNG linked); false if there is none.
+    pub(super) fn reused_chart(
+        &self,
+        release: &mut Release,
+        stem: &str,
+        digest: &str,
+    ) -> Result<bool> {
+        let Some(earlier) = &self.earlier else {
+            return Ok(false);
+        };
+        let files = [format!("{stem}.svg"), format!("{stem}.png")].map(PathBuf::from);
+        let drawn = self.charts.get(stem).is_some_and(|d| d == digest)
+            && files
+                .iter()
+                .all(|f| earlier.path(Folder::Charts, f).is_file());
+        if drawn {
+            for file in &files {
+                release.link(Folder::Charts, file, &earlier.path(Folder::Charts, file))?;
+            }
+        }
+        Ok(drawn)
+    }
+}
+
+/// Keep the digests of the charts a release holds, for the next run.
+pub(super) fn keep_charts(release: &mut Release, digests: &BTreeMap<String, String>) -> Result<()> {
+    let relative = Path::new(PASSES).join(CHARTS);
+    let text = serde_json::to_vec(digests)
+        .map_err(|e| Error::new(&relative, "", e.to_string(), "report this bug"))?;
+    release.write_unlisted(Folder::Private, &relative, &text)
 }
 
 fn saved_path(source_id: &str) -> PathBuf {

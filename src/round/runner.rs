@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use polars::prelude::*;
 
-use super::reuse::{Digests, Reuse};
+use super::reuse::{self, Digests, Reuse};
 use super::source_pass::SourceOutcome;
 use super::{Round, RunOptions};
 use crate::annual;
@@ -103,6 +103,7 @@ impl Round {
             let coherence = validate::check_coherence(rule, &gathered.flows);
             gathered.validation.extend(coherence);
         }
+        crate::series::flag_breaks(&mut gathered.cells);
 
         let titles = self.source_titles();
         let mut context = self.table_context(&titles);
@@ -152,10 +153,14 @@ impl Round {
         clock.lap("annual tables written");
         bar.set_message("charts");
         let mut chart_svgs = Vec::new();
+        let mut drawn = std::collections::BTreeMap::new();
         for chart in &planned {
-            chart_svgs.push(render_chart(&mut release, chart)?);
+            let digest = reuse::chart_digest(chart);
+            chart_svgs.push(render_chart(&mut release, chart, &reuse, &digest)?);
+            drawn.insert(chart.stem.clone(), digest);
             bar.inc(1);
         }
+        reuse::keep_charts(&mut release, &drawn)?;
         clock.lap("charts drawn");
         let cells = std::mem::take(&mut gathered.cells);
         let mut report = self.run_report(gathered, &cells, provenance, &release);
@@ -517,11 +522,19 @@ fn coverage_frame(lines: &[(String, harmonize::CoverageLine)]) -> PolarsResult<D
     ])
 }
 
-/// Draw one chart into the release as SVG and PNG; its title and SVG text for the report.
-fn render_chart(release: &mut Release, chart: &charts::PlannedChart) -> Result<(String, String)> {
+/// Draw one chart into the release as SVG and PNG, or take the earlier release's drawing of the
+/// same (`digest`); its title and SVG text for the report.
+fn render_chart(
+    release: &mut Release,
+    chart: &charts::PlannedChart,
+    reuse: &Reuse,
+    digest: &str,
+) -> Result<(String, String)> {
     let svg = release.path(Folder::Charts, format!("{}.svg", chart.stem))?;
-    let png = release.path(Folder::Charts, format!("{}.png", chart.stem))?;
-    charts::render(chart, &svg, &png)?;
+    if !reuse.reused_chart(release, &chart.stem, digest)? {
+        let png = release.path(Folder::Charts, format!("{}.png", chart.stem))?;
+        charts::render(chart, &svg, &png)?;
+    }
     let text = std::fs::read_to_string(&svg)
         .map_err(|e| Error::io(&svg, "read the chart back for the report", e))?;
     Ok((chart.title.clone(), text))

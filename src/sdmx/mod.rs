@@ -31,8 +31,9 @@ pub const STRUCTURE_FILE: &str = "sdmx_structure.xml";
 pub const DATAFLOW_FOLDER: &str = "sdmx_dataflows";
 
 /// CL_OBS_STATUS codes ilms uses, with SDMX's names (SDMX:CL_OBS_STATUS 2.2).
-pub const OBS_STATUS_CODES: [(&str, &str); 4] = [
+pub const OBS_STATUS_CODES: [(&str, &str); 5] = [
     ("A", "Normal value"),
+    ("B", "Time series break"),
     ("U", "Low reliability"),
     ("Q", "Missing value; suppressed"),
     ("O", "Missing value"),
@@ -59,6 +60,7 @@ pub fn obs_status(status: Status) -> &'static str {
         Status::Published | Status::Perturbed => "A",
         Status::Unreliable => "U",
         Status::NotAvailable => "O",
+        Status::Break => "B",
         Status::Primary | Status::Secondary | Status::Confidential | Status::FailedValidation => {
             "Q"
         }
@@ -74,7 +76,11 @@ pub fn conf_status(status: Status) -> &'static str {
         Status::Secondary => "D",
         Status::Confidential => "C",
         Status::FailedValidation => "N",
-        Status::Published | Status::Unreliable | Status::Perturbed | Status::NotAvailable => "F",
+        Status::Published
+        | Status::Unreliable
+        | Status::Perturbed
+        | Status::NotAvailable
+        | Status::Break => "F",
     }
 }
 

@@ -1,0 +1,231 @@
+//! Breaks in series across the round's years. A country's indicator whose figures for a year come
+//! from another type of source than its previous year's, or whose breakdown is coded in another
+//! version of a classification, is flagged as ILOSTAT flags a break: ILOSTAT's note of type I11
+//! ("break in series") saying which kind on every cell of that year, and observation status "B" on
+//! those published without another flag (an unreliable or perturbed cell keeps its own status; the
+//! note still says).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::cells::{Cells, Status};
+
+/// I11:266 "Other or unspecified type of break": ILOSTAT's note for a change of source.
+pub const SOURCE_BREAK: &str = "I11:266";
+
+/// ILOSTAT's break note for a classification family revised (I11:266 where it has none).
+fn classification_break(family: &str) -> &'static str {
+    match family {
+        "OCU" => "I11:267",
+        "ECO" => "I11:271",
+        "EDU" => "I11:2114",
+        _ => SOURCE_BREAK,
+    }
+}
+
+/// What one year of a country's indicator is made of.
+#[derive(Default)]
+struct Year {
+    cells: Vec<usize>,
+    /// ILOSTAT source types (the `BA` of `BA:MYS_LFS_2024`).
+    source_types: BTreeSet<String>,
+    /// Classification family (`OCU`) to the versions its codes are in (`OCU_ISCO08`).
+    versions: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// Flag every break in series; returns how many cells were noted.
+pub fn flag_breaks(cells: &mut Cells) -> usize {
+    let mut found: Vec<(Vec<usize>, Vec<String>)> = Vec::new();
+    for years in series(cells).values() {
+        let mut previous: Option<&Year> = None;
+        for year in years.values() {
+            let notes = previous
+                .map(|before| breaks(before, year))
+                .unwrap_or_default();
+            if !notes.is_empty() {
+                found.push((year.cells.clone(), notes));
+            }
+            previous = Some(year);
+        }
+    }
+    let mut noted = 0;
+    for (indices, notes) in found {
+        for i in indices {
+            note_break(cells, i, &notes);
+            noted += 1;
+        }
+    }
+    noted
+}
+
+/// The cells with a figure, by country and indicator, then by year (in order).
+fn series(cells: &Cells) -> BTreeMap<(&str, &str), BTreeMap<&str, Year>> {
+    let mut series: BTreeMap<(&str, &str), BTreeMap<&str, Year>> = BTreeMap::new();
+    for i in 0..cells.len() {
+        if cells.status[i] == Status::NotAvailable {
+            continue;
+        }
+        let key = (cells.ref_area[i].as_str(), cells.indicator[i].as_str());
+        let year = series
+            .entry(key)
+            .or_default()
+            .entry(cells.time[i].as_str())
+            .or_default();
+        year.cells.push(i);
+        let source_type = cells.source[i].split(':').next().unwrap_or_default();
+        year.source_types.insert(source_type.to_string());
+        for code in [&cells.classif1[i], &cells.classif2[i]]
+            .into_iter()
+            .flatten()
+        {
+            if let Some((family, version)) = version_of(code) {
+                let versions = year.versions.entry(family.to_string()).or_default();
+                versions.insert(version.to_string());
+            }
+        }
+    }
+    series
+}
+
+/// A classification code's family and version: `OCU_ISCO08_1` is in `OCU_ISCO08`, family `OCU`.
+fn version_of(code: &str) -> Option<(&str, &str)> {
+    let mut underscores = code.match_indices('_').map(|(i, _)| i);
+    let family_end = underscores.next()?;
+    let version_end = underscores.next()?;
+    Some((&code[..family_end], &code[..version_end]))
+}
+
+/// The break notes between two years of a series: a source of another type, or a family whose
+/// codes share no version with the year before.
+fn breaks(before: &Year, year: &Year) -> Vec<String> {
+    let mut notes = Vec::new();
+    if before.source_types.is_disjoint(&year.source_types) {
+        notes.push(SOURCE_BREAK.to_string());
+    }
+    for (family, versions) in &year.versions {
+        let changed = before
+            .versions
+            .get(family)
+            .is_some_and(|earlier| earlier.is_disjoint(versions));
+        let note = classification_break(family).to_string();
+        if changed && !notes.contains(&note) {
+            notes.push(note);
+        }
+    }
+    notes
+}
+
+fn note_break(cells: &mut Cells, i: usize, notes: &[String]) {
+    cells.notes[i].extend(notes.iter().cloned());
+    if cells.status[i] == Status::Published {
+        cells.status[i] = Status::Break;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(cells: &mut Cells, source: &str, time: &str, classif1: &str, status: Status) {
+        cells.ref_area.push("AAA".into());
+        cells.source.push(source.into());
+        cells.indicator.push("MST_TEMP_SEX_OCU_CBR_NB".into());
+        cells.sex.push("SEX_T".into());
+        cells.classif1.push(Some(classif1.into()));
+        cells.classif2.push(Some("CBR_BIR_FOREIGN".into()));
+        cells.time.push(time.into());
+        cells.obs_value.push(Some(1.0));
+        cells.status.push(status);
+        cells.persons.push(Some(1.0));
+        cells.sample_count.push(Some(1));
+        cells.note_indicator.push(None);
+        cells.notes.push(Vec::new());
+        cells.unit.push("persons".into());
+        cells.unit_mult.push(0);
+    }
+
+    #[test]
+    fn a_change_of_source_type_or_classification_version_is_a_break() {
+        let mut cells = Cells::default();
+        cell(
+            &mut cells,
+            "BA:LFS_2022",
+            "2022",
+            "OCU_ISCO88_1",
+            Status::Published,
+        );
+        // Same type, same version: no break.
+        cell(
+            &mut cells,
+            "BA:LFS_2023",
+            "2023",
+            "OCU_ISCO88_1",
+            Status::Published,
+        );
+        // Same type, ISCO-08 now: occupation classification revised.
+        cell(
+            &mut cells,
+            "BA:LFS_2024",
+            "2024",
+            "OCU_ISCO08_1",
+            Status::Unreliable,
+        );
+        cell(
+            &mut cells,
+            "BA:LFS_2024",
+            "2024",
+            "OCU_ISCO08_2",
+            Status::Published,
+        );
+        // A census in 2025, ISCO-08 still: a change of source.
+        cell(
+            &mut cells,
+            "AA:CENSUS_2025",
+            "2025",
+            "OCU_ISCO08_1",
+            Status::Published,
+        );
+        assert_eq!(flag_breaks(&mut cells), 3);
+        assert!(cells.notes[0].is_empty() && cells.notes[1].is_empty());
+        assert_eq!(cells.notes[2], ["I11:267"]);
+        assert_eq!(cells.status[2], Status::Unreliable, "U is kept");
+        assert_eq!(cells.status[3], Status::Break);
+        assert_eq!(cells.notes[4], ["I11:266"]);
+        assert_eq!(cells.status[4], Status::Break);
+    }
+
+    #[test]
+    fn versions_that_coexist_and_missing_years_are_no_break() {
+        let mut cells = Cells::default();
+        cell(
+            &mut cells,
+            "BA:LFS_2020",
+            "2020",
+            "AGE_5YRBANDS_Y15-19",
+            Status::Published,
+        );
+        cell(
+            &mut cells,
+            "BA:LFS_2020",
+            "2020",
+            "AGE_AGGREGATE_Y15-24",
+            Status::Published,
+        );
+        // Two years later, one of the two versions only: not disjoint, no break.
+        cell(
+            &mut cells,
+            "BA:LFS_2022",
+            "2022",
+            "AGE_AGGREGATE_Y15-24",
+            Status::Published,
+        );
+        cell(
+            &mut cells,
+            "BA:LFS_2022",
+            "2022",
+            "OCU_ISCO08_1",
+            Status::NotAvailable,
+        );
+        assert_eq!(flag_breaks(&mut cells), 0);
+        assert!(cells.notes.iter().all(Vec::is_empty));
+    }
+}
