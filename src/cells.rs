@@ -147,7 +147,8 @@ pub struct Cells {
     pub sample_count: Vec<Option<i64>>,
     pub note_indicator: Vec<Option<String>>,
     /// Rule ids noted on the cell (validation warnings on its source, the cell-key method, the rule
-    /// a failed source failed), written as "ilms:<id>" separated by "; ".
+    /// a failed source failed), written as "ilms:<id>" separated by "; "; and ILOSTAT's note codes
+    /// (a break in series, "I11:266"), written as they are.
     pub notes: Vec<Vec<String>>,
     pub unit: Vec<String>,
     pub unit_mult: Vec<i32>,

@@ -12,13 +12,15 @@ use crate::cells::{Cells, Status};
 /// I11:266 "Other or unspecified type of break": ILOSTAT's note for a change of source.
 pub const SOURCE_BREAK: &str = "I11:266";
 
-/// ILOSTAT's break note for a classification family revised (I11:266 where it has none).
-fn classification_break(family: &str) -> &'static str {
+/// ILOSTAT's break note for a classification revised, by family; None for a family whose
+/// versions are not editions of one classification (age bands, place of birth).
+fn classification_break(family: &str) -> Option<&'static str> {
     match family {
-        "OCU" => "I11:267",
-        "ECO" => "I11:271",
-        "EDU" => "I11:2114",
-        _ => SOURCE_BREAK,
+        "OCU" => Some("I11:267"),
+        "ECO" => Some("I11:271"),
+        "EDU" => Some("I11:2114"),
+        "STE" => Some(SOURCE_BREAK),
+        _ => None,
     }
 }
 
@@ -57,14 +59,23 @@ pub fn flag_breaks(cells: &mut Cells) -> usize {
     noted
 }
 
-/// The cells with a figure, by country and indicator, then by year (in order).
-fn series(cells: &Cells) -> BTreeMap<(&str, &str), BTreeMap<&str, Year>> {
-    let mut series: BTreeMap<(&str, &str), BTreeMap<&str, Year>> = BTreeMap::new();
+/// A series: country, indicator and frequency (periods of one frequency sort as text: `2024`,
+/// `2024Q1`, `2024M01`).
+type SeriesKey<'a> = (&'a str, &'a str, Option<char>);
+
+/// The cells with a figure (not withheld, not "not available"), by series, then by period in order.
+fn series(cells: &Cells) -> BTreeMap<SeriesKey<'_>, BTreeMap<&str, Year>> {
+    let mut series: BTreeMap<SeriesKey, BTreeMap<&str, Year>> = BTreeMap::new();
     for i in 0..cells.len() {
-        if cells.status[i] == Status::NotAvailable {
+        if cells.obs_value[i].is_none() {
             continue;
         }
-        let key = (cells.ref_area[i].as_str(), cells.indicator[i].as_str());
+        let frequency = cells.time[i].chars().find(|c| c.is_ascii_alphabetic());
+        let key = (
+            cells.ref_area[i].as_str(),
+            cells.indicator[i].as_str(),
+            frequency,
+        );
         let year = series
             .entry(key)
             .or_default()
@@ -86,12 +97,16 @@ fn series(cells: &Cells) -> BTreeMap<(&str, &str), BTreeMap<&str, Year>> {
     series
 }
 
-/// A classification code's family and version: `OCU_ISCO08_1` is in `OCU_ISCO08`, family `OCU`.
+/// A classification code's family and edition: `OCU_ISCO08_1` is in `OCU_ISCO08`, family `OCU`.
+/// Groupings published beside every edition (`OCU_SKILL`, `ECO_SECTOR`, `ECO_AGGREGATE`) are no
+/// edition: their names end in no number, and they would hide the change.
 fn version_of(code: &str) -> Option<(&str, &str)> {
     let mut underscores = code.match_indices('_').map(|(i, _)| i);
     let family_end = underscores.next()?;
     let version_end = underscores.next()?;
-    Some((&code[..family_end], &code[..version_end]))
+    let (family, version) = (&code[..family_end], &code[..version_end]);
+    let edition = version.ends_with(|c: char| c.is_ascii_digit());
+    (edition && classification_break(family).is_some()).then_some((family, version))
 }
 
 /// The break notes between two years of a series: a source of another type, or a family whose
@@ -106,7 +121,9 @@ fn breaks(before: &Year, year: &Year) -> Vec<String> {
             .versions
             .get(family)
             .is_some_and(|earlier| earlier.is_disjoint(versions));
-        let note = classification_break(family).to_string();
+        let note = classification_break(family)
+            .unwrap_or(SOURCE_BREAK)
+            .to_string();
         if changed && !notes.contains(&note) {
             notes.push(note);
         }
@@ -194,6 +211,84 @@ mod tests {
     }
 
     #[test]
+    fn groupings_beside_each_edition_do_not_hide_a_revision_and_periods_keep_apart() {
+        let mut cells = Cells::default();
+        cell(
+            &mut cells,
+            "BA:LFS_2023",
+            "2023",
+            "OCU_ISCO88_1",
+            Status::Published,
+        );
+        cell(
+            &mut cells,
+            "BA:LFS_2023",
+            "2023",
+            "OCU_SKILL_L1",
+            Status::Published,
+        );
+        cell(
+            &mut cells,
+            "BA:LFS_2024",
+            "2024",
+            "OCU_ISCO08_1",
+            Status::Published,
+        );
+        cell(
+            &mut cells,
+            "BA:LFS_2024",
+            "2024",
+            "OCU_SKILL_L1",
+            Status::Published,
+        );
+        // A quarter is another series: no break against the years.
+        cell(
+            &mut cells,
+            "AA:CENSUS_2024",
+            "2024Q1",
+            "OCU_ISCO08_1",
+            Status::Published,
+        );
+        assert_eq!(flag_breaks(&mut cells), 2);
+        assert_eq!(cells.notes[2], ["I11:267"]);
+        assert_eq!(cells.notes[3], ["I11:267"]);
+        assert!(cells.notes[4].is_empty());
+    }
+
+    #[test]
+    fn a_year_with_nothing_published_is_no_previous_year() {
+        let mut cells = Cells::default();
+        cell(
+            &mut cells,
+            "AA:REG_2022",
+            "2022",
+            "OCU_ISCO08_1",
+            Status::Published,
+        );
+        cell(
+            &mut cells,
+            "BA:LFS_2023",
+            "2023",
+            "OCU_ISCO08_1",
+            Status::FailedValidation,
+        );
+        cells.obs_value[1] = None;
+        cell(
+            &mut cells,
+            "BA:LFS_2024",
+            "2024",
+            "OCU_ISCO08_1",
+            Status::Published,
+        );
+        assert_eq!(flag_breaks(&mut cells), 1);
+        assert_eq!(
+            cells.notes[2],
+            ["I11:266"],
+            "against 2022, the last year with a figure"
+        );
+    }
+
+    #[test]
     fn versions_that_coexist_and_missing_years_are_no_break() {
         let mut cells = Cells::default();
         cell(
@@ -225,6 +320,7 @@ mod tests {
             "OCU_ISCO08_1",
             Status::NotAvailable,
         );
+        cells.obs_value[3] = None;
         assert_eq!(flag_breaks(&mut cells), 0);
         assert!(cells.notes.iter().all(Vec::is_empty));
     }

@@ -176,48 +176,51 @@ def classification(code):
     return "SEX" if code.startswith("SEX_") else "_".join(code.split("_")[:2])
 
 
-BREAK_NOTES = {"OCU": "I11:267", "ECO": "I11:271", "EDU": "I11:2114"}
+BREAK_NOTES = {"OCU": "I11:267", "ECO": "I11:271", "EDU": "I11:2114", "STE": "I11:266"}
 
 
 def check_breaks(cells):
-    """Breaks in series, recomputed from the cells: a year of a country's indicator whose source
-    types share none with its previous year's (among the cells with a figure) carries I11:266 on
-    every cell; one whose classification family's versions share none, that family's I11 note.
-    "B" only on such cells, never beside another flag (a perturbed cell keeps none)."""
-    shown = cells[cells.obs_status != "O"].copy()
+    """Breaks in series, recomputed from the cells: a period of a country's indicator whose source
+    types share none with its previous period's of the same frequency (among the cells with a
+    figure) carries I11:266 on every such cell; one whose occupation, industry, education or
+    status classification shares no edition (ISCO-88, ISCO-08: a name ending in a number, not the
+    groupings beside them) with the previous period's, that family's I11 note. "B" only on such
+    cells, never beside another flag (a perturbed cell keeps none)."""
+    shown = cells[cells.obs_value.notna()].copy()
     shown["stype"] = shown.source.str.split(":").str[0]
-    def versions(frame):
+    shown["frequency"] = shown.time.str.extract(r"([A-Z])", expand=False).fillna("A")
+    def editions(frame):
         found = {}
         for code in pd.concat([frame.classif1, frame.classif2]).dropna():
             parts = code.split("_")
-            if len(parts) >= 3:
-                found.setdefault(parts[0], set()).add("_".join(parts[:2]))
+            if len(parts) >= 3 and parts[0] in BREAK_NOTES and parts[1][-1].isdigit():
+                found.setdefault(parts[0], set()).add(parts[1])
         return found
     expected = {}
-    for (area, indicator), series in shown.groupby(["ref_area", "indicator"]):
-        years = sorted(series.time.unique(), key=int)
-        for before, year in zip(years, years[1:]):
-            a, b = series[series.time == before], series[series.time == year]
+    for (area, indicator, _), series in shown.groupby(["ref_area", "indicator", "frequency"]):
+        periods = sorted(series.time.unique())
+        for before, period in zip(periods, periods[1:]):
+            a, b = series[series.time == before], series[series.time == period]
             notes = set()
             if not set(a.stype) & set(b.stype):
                 notes.add("I11:266")
-            va, vb = versions(a), versions(b)
+            va, vb = editions(a), editions(b)
             for family in vb:
                 if family in va and not va[family] & vb[family]:
-                    notes.add(BREAK_NOTES.get(family, "I11:266"))
+                    notes.add(BREAK_NOTES[family])
             if notes:
-                expected[(area, indicator, year)] = notes
+                expected[(area, indicator, period)] = notes
     flagged = 0
-    for row in shown.itertuples():
+    for row in cells.itertuples():
         text = row.note_source if isinstance(row.note_source, str) else ""
         notes = {n for n in text.split("; ") if n.startswith("I11:")}
-        want = expected.get((row.ref_area, row.indicator, row.time), set())
+        want = expected.get((row.ref_area, row.indicator, row.time), set()) if row.obs_value == row.obs_value else set()
         if notes != want:
             fail(f"{row.ref_area} {row.indicator} {row.time} {row.source}: break notes {notes}, expected {want}")
         if row.obs_status == "B" and not want:
             fail(f"{row.ref_area} {row.indicator} {row.time}: flagged B with no break")
         perturbed = "ilms:cell_key" in text.split("; ")  # a perturbed cell keeps its own (no) flag
-        if want and row.obs_status not in ("B", "U", "S") and not perturbed:
+        if want and row.obs_status not in ("B", "U") and not perturbed:
             fail(f"{row.ref_area} {row.indicator} {row.time}: a break not flagged (obs_status {row.obs_status})")
         flagged += bool(want)
     print(f"crosscheck: {flagged} cells after a break in series, as recomputed from the cells")

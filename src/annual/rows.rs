@@ -443,9 +443,11 @@ impl RowBuilder<'_> {
                 unreliable.join(", ")
             ));
         }
+        // ILOSTAT's own notes (a break in series) are not rules: the row's break footnote says it.
         let rules: BTreeSet<&str> = sexes
             .values()
             .flat_map(|&i| self.cells.notes[i].iter().map(String::as_str))
+            .filter(|note| !crate::cells::is_ilostat_note(note))
             .collect();
         for rule in &rules {
             let text = notes::rule_note(rule, source, self.context);

@@ -293,15 +293,27 @@ impl Round {
             files[&self.disclosure.path].clone(),
         );
         shared.insert("code lists".into(), shared_code_lists);
-        let key = crate::installation::id_key(&self.root)?;
-        shared.insert("id key".into(), format!("{:x}", Sha256::digest(&key)));
         shared.insert("records published".into(), self.publish_records.to_string());
         Ok(Digests { files, shared })
     }
 
     /// A source's inputs: the shared ones, its raw file, spec and code maps.
-    pub(super) fn source_inputs(&self, spec: &SourceSpec, digests: &Digests) -> SourceInputs {
+    pub(super) fn source_inputs(
+        &self,
+        spec: &SourceSpec,
+        digests: &Digests,
+    ) -> Result<SourceInputs> {
         let mut inputs = digests.shared.clone();
+        // The installation's secret, where the source uses it: hashed record ids, cell keys.
+        let perturbs = self.disclosure.for_source(spec)?.perturbation.is_some();
+        let key = match (&spec.id_key, perturbs) {
+            (Some(key), _) => Some(key.clone()),
+            (None, true) => Some(crate::installation::id_key(&self.root)?),
+            (None, false) => None,
+        };
+        if let Some(key) = key {
+            inputs.insert("id key".into(), format!("{:x}", Sha256::digest(&key)));
+        }
         let mut specs = Vec::new();
         for (kind, path) in source_files(spec) {
             let sha256 = digests.of(&path);
@@ -326,10 +338,10 @@ impl Round {
             }],
             specs,
         };
-        SourceInputs {
+        Ok(SourceInputs {
             provenance,
             inputs: PassInputs(inputs),
-        }
+        })
     }
 
     /// The round's provenance: every raw file; the manifest, declarations, specs, code maps and

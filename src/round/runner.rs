@@ -209,7 +209,7 @@ impl Round {
         release: &mut Release,
         sources: &Sources,
     ) -> Result<SourceOutcome> {
-        let inputs = self.source_inputs(spec, sources.digests);
+        let inputs = self.source_inputs(spec, sources.digests)?;
         let because = match self.reused_pass(sources.reuse, spec, &inputs.inputs, release)? {
             Ok(outcome) => return Ok(outcome),
             Err(because) => because,
