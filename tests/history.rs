@@ -167,20 +167,17 @@ fn a_source_whose_inputs_are_unchanged_is_reused_and_the_release_equals_a_full_r
     };
     let [public, private] = releases(round.dir.path());
     let [full_public, full_private] = releases(&full_root);
-    let compared = python()
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tools/compare_releases.py"
-        ))
-        .args([&public, &full_public, std::path::Path::new("--private")])
-        .args([&private, &full_private])
-        .output()
-        .expect("python3");
-    assert!(
-        compared.status.success(),
-        "the incremental release differs from a full run's:\n{}{}",
-        text(&compared.stdout),
-        text(&compared.stderr)
+    // The incremental release against the full run's (the script exits 1 on any difference).
+    assert_python_check_with(
+        "../tools/compare_releases.py",
+        &[
+            public.as_os_str(),
+            full_public.as_os_str(),
+            "--private".as_ref(),
+            private.as_os_str(),
+            full_private.as_os_str(),
+        ],
+        "private:",
     );
 
     // One source's code map: that source. A code list every source goes through: all of them.

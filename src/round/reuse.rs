@@ -122,12 +122,13 @@ impl Reuse {
         }
     }
 
-    /// The source's saved pass from the earlier release, or why it must run.
+    /// The source's saved pass from the earlier release (with its file's bytes, kept as they are
+    /// for the next run), or why it must run.
     fn saved(
         &self,
         spec: &SourceSpec,
         inputs: &PassInputs,
-    ) -> std::result::Result<SavedPass, String> {
+    ) -> std::result::Result<Found<'_>, String> {
         let id = &spec.source.id;
         if self.forced.contains(id) {
             return Err("named with --source".into());
@@ -157,8 +158,19 @@ impl Reuse {
                 earlier.id
             ));
         }
-        Ok(saved)
+        Ok(Found {
+            saved,
+            text,
+            earlier,
+        })
     }
+}
+
+/// A saved pass that may be reused, and where from.
+struct Found<'a> {
+    saved: SavedPass,
+    text: Vec<u8>,
+    earlier: &'a Earlier,
 }
 
 /// A chart's digest: what it shows, drawn by this build.
@@ -218,17 +230,18 @@ impl Round {
         inputs: &PassInputs,
         release: &mut Release,
     ) -> Result<std::result::Result<SourceOutcome, String>> {
-        let saved = match reuse.saved(spec, inputs) {
-            Ok(saved) => saved,
+        let Found {
+            saved,
+            text,
+            earlier,
+        } = match reuse.saved(spec, inputs) {
+            Ok(found) => found,
             Err(why) => return Ok(Err(why)),
-        };
-        let Some(earlier) = &reuse.earlier else {
-            return Ok(Err("no earlier release".into()));
         };
         for (folder, relative) in &saved.files {
             release.link(*folder, relative, &earlier.path(*folder, relative))?;
         }
-        keep_pass(release, spec, &saved)?;
+        release.write_unlisted(Folder::Private, &saved_path(&spec.source.id), &text)?;
         let mut outcome = saved.outcome;
         outcome.report.pass = Pass::Reused {
             release: earlier.id.clone(),
