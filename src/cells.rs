@@ -229,7 +229,7 @@ impl Cells {
             cell.records
                 .filter(|_| !withheld && !perturbed && !spec.is_aggregate()),
         );
-        self.note_indicator.push(indicator.note_indicator.clone());
+        self.note_indicator.push(indicator.note_for(spec));
         let notes = if perturbed {
             vec![PERTURBED_NOTE.to_string()]
         } else {

@@ -47,6 +47,10 @@ pub enum Basis {
     /// The variable in the current classification version (ISCO-08, ISIC Rev.4): provided where
     /// the source codes in it, or where every code of an older version converts faithfully.
     Converted(Variable),
+    /// The record's status under the migrant definition the round declares for its country
+    /// (`spec::MigrantDefinition`): provided where there is one and the source gives the variable
+    /// it reads.
+    Migrant,
     /// The variable in an older classification version (`spec::ISCO88`, `spec::ISIC31`):
     /// provided only where the source codes in it.
     OwnVersion(Variable, &'static str),
@@ -73,7 +77,7 @@ use Basis::{Always, Converted, DerivedFrom, Identity, OwnVersion};
 use ColumnType::{Flag, Integer, Number, Row, Text};
 
 /// The harmonized record columns, in publication order.
-pub const RECORD_CONTRACT: [ContractColumn; 34] = [
+pub const RECORD_CONTRACT: [ContractColumn; 35] = [
     column("ref_area", Text, Always),
     column("time", Text, Always),
     column("source_id", Text, Always),
@@ -96,6 +100,8 @@ pub const RECORD_CONTRACT: [ContractColumn; 34] = [
         Text,
         DerivedFrom(Variable::Citizenship),
     ),
+    // "MIGRANT" or "NONMIG" under the country's own definition (ILOSTAT's MIG_STATUS).
+    column("migrant_status", Text, Basis::Migrant),
     column("lf_status", Text, Basis::Variable(Variable::LfStatus)),
     // Occupation and industry in the source's own classification version (named beside them),
     // then in each version the tables read.
@@ -178,6 +184,9 @@ pub fn provided_columns(spec: &SourceSpec) -> BTreeSet<String> {
             Basis::Variable(v) | DerivedFrom(v) => mapped(v),
             Converted(v) => mapped(v) && crosswalk(v).is_none_or(|c| c.faithful()),
             OwnVersion(v, version) => crosswalk(v).is_some_and(|c| c.version == version),
+            Basis::Migrant => spec
+                .migrant_definition
+                .is_some_and(|d| mapped(d.variable())),
         })
         .map(|c| c.name.to_string())
         .collect()
@@ -191,7 +200,8 @@ pub fn variable_of(column: &str) -> Option<Variable> {
         .find(|c| c.name == column)
         .and_then(|c| match c.basis {
             Basis::Variable(v) | DerivedFrom(v) | Converted(v) | OwnVersion(v, _) => Some(v),
-            Always | Identity => None,
+            // Which variable depends on the country's definition: see `spec::MigrantDefinition`.
+            Always | Identity | Basis::Migrant => None,
         })
 }
 
@@ -214,6 +224,9 @@ pub fn total_only_columns(spec: &SourceSpec) -> BTreeSet<String> {
         .iter()
         .filter(|c| match c.basis {
             Basis::Variable(v) | DerivedFrom(v) => total_only(v),
+            Basis::Migrant => spec
+                .migrant_definition
+                .is_some_and(|d| total_only(d.variable())),
             _ => false,
         })
         .map(|c| c.name.to_string())

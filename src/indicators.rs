@@ -243,6 +243,26 @@ impl Indicator {
         self.measure == Measure::WeightedCount
     }
 
+    /// Whether the universe or a breakdown reads the harmonized column `name`.
+    pub fn reads(&self, name: &str) -> bool {
+        self.inputs.contains(name)
+            || self
+                .dimensions
+                .iter()
+                .any(|d| d.inputs.iter().any(|c| c == name))
+    }
+
+    /// The note saying which population the table counts as migrants: a table of the country's
+    /// own definition (`migrant_status`) carries the definition's note for that source.
+    pub fn note_for(&self, spec: &crate::spec::SourceSpec) -> Option<String> {
+        match spec.migrant_definition {
+            Some(definition) if self.reads("migrant_status") => {
+                Some(definition.ilostat_note().to_string())
+            }
+            _ => self.note_indicator.clone(),
+        }
+    }
+
     /// Dimension names in slot order, which identify the table among its indicator's tables.
     pub fn dimension_names(&self) -> Vec<&str> {
         self.dimensions.iter().map(|d| d.name.as_str()).collect()

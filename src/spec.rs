@@ -74,6 +74,53 @@ pub struct StatedPopulation {
     pub working_age: bool,
 }
 
+/// A country's own definition of a migrant, which ILOSTAT's "total and migrants" indicators
+/// (`MIG_STATUS`) follow: the round declares one per country (`[migrants]` in the manifest), so
+/// the same records publish the place-of-birth and citizenship series apart and this one beside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MigrantDefinition {
+    /// Persons born abroad (place of birth).
+    ForeignBorn,
+    /// Persons who are not citizens (citizenship; stateless persons included).
+    NonCitizen,
+}
+
+impl MigrantDefinition {
+    /// The harmonized variable the definition reads.
+    pub fn variable(self) -> Variable {
+        match self {
+            MigrantDefinition::ForeignBorn => Variable::CountryOfBirth,
+            MigrantDefinition::NonCitizen => Variable::Citizenship,
+        }
+    }
+
+    /// The status column it reads, and the value there that makes a migrant.
+    pub fn status(self) -> (&'static str, &'static str) {
+        match self {
+            MigrantDefinition::ForeignBorn => ("birth_status", "FOREIGN"),
+            MigrantDefinition::NonCitizen => ("citizenship_status", "NONCIT"),
+        }
+    }
+
+    /// ILOSTAT's note saying which definition a figure follows (`note_indicator`, type T36).
+    pub fn ilostat_note(self) -> &'static str {
+        match self {
+            MigrantDefinition::ForeignBorn => "T36:3214",
+            MigrantDefinition::NonCitizen => "T36:3215",
+        }
+    }
+
+    /// The part of the population a source covers under this definition is the migrants.
+    pub fn is_covered_by(self, covers: Covers) -> bool {
+        matches!(
+            (self, covers),
+            (MigrantDefinition::ForeignBorn, Covers::ForeignBorn)
+                | (MigrantDefinition::NonCitizen, Covers::NonCitizens)
+        )
+    }
+}
+
 /// The part of the population a source covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -661,6 +708,8 @@ pub struct SourceSpec {
     /// Key for hashing identifying `record_id`s; set by the round (it is the installation's secret,
     /// not part of the spec).
     pub id_key: Option<std::sync::Arc<[u8]>>,
+    /// The migrant definition the round declares for the source's country (`[migrants]`), if any.
+    pub migrant_definition: Option<MigrantDefinition>,
 }
 
 impl SourceSpec {
@@ -673,6 +722,38 @@ impl SourceSpec {
                 text.as_str(),
             )
         })
+    }
+
+    /// The harmonized columns whose breakdown the source's coverage (`source.covers`) limits:
+    /// the covered variable's, and the migrant status where the country's definition reads it.
+    pub fn covered_columns(&self) -> Vec<&'static str> {
+        let Some(covers) = self.source.covers else {
+            return Vec::new();
+        };
+        let mut columns = covers.inputs().to_vec();
+        if self
+            .migrant_definition
+            .is_some_and(|d| d.is_covered_by(covers))
+        {
+            columns.push("migrant_status");
+        }
+        columns
+    }
+
+    /// The ILOSTAT codes the source's coverage cannot give: the side it does not cover and the
+    /// totals that would include it, in its own breakdown and as the non-migrants.
+    pub fn not_covered_codes(&self) -> Vec<&'static str> {
+        let Some(covers) = self.source.covers else {
+            return Vec::new();
+        };
+        let mut codes = covers.not_covered().to_vec();
+        if self
+            .migrant_definition
+            .is_some_and(|d| d.is_covered_by(covers))
+        {
+            codes.extend(["MIG_STATUS_TOTAL", "MIG_STATUS_NONMIG"]);
+        }
+        codes
     }
 
     /// The column holding the persons each record stands for: the survey weight of microdata, or
@@ -767,6 +848,7 @@ impl SourceSpec {
             benchmarks: parsed.benchmark,
             footnotes,
             id_key: None,
+            migrant_definition: None,
         })
     }
 }

@@ -834,6 +834,10 @@ pub enum PopulationLink {
         full: String,
         code: String,
     },
+    /// Codes `a` and `b` of two breakdowns hold for the same records (migrants under a definition
+    /// that reads citizenship, and non-citizens): a cell with `a` is the cell of the same
+    /// universe with `b` in its place.
+    Relabel { a: String, b: String },
 }
 
 /// The links between the universes of `tables`, found in the executed [`aggregate`] (clean
@@ -892,7 +896,64 @@ pub fn population_links(
             }
         }
     }
+    links.extend(relabellings(&clean, tables)?);
     Ok(links)
+}
+
+/// Pairs of breakdowns of different classifications whose codes correspond one to one on every
+/// combination of the clean records: each pair of codes is a [`PopulationLink::Relabel`]. The
+/// migrant status under the country's definition is one; a reader who knows the definition (its
+/// note says it) reads one table's withheld cell from the other's.
+fn relabellings(clean: &DataFrame, tables: &[&Indicator]) -> PolarsResult<Vec<PopulationLink>> {
+    let dimensions = distinct_dimensions(tables);
+    let codes: Vec<Vec<Option<String>>> = dimensions
+        .iter()
+        .map(|d| {
+            let values = string_values(clean, &dimension_key(d))?;
+            Ok(values
+                .iter()
+                .map(|v| d.code_for(v.as_deref()).map(String::from))
+                .collect())
+        })
+        .collect::<PolarsResult<_>>()?;
+    let mut links = Vec::new();
+    for (i, a) in dimensions.iter().enumerate() {
+        for (j, b) in dimensions.iter().enumerate().skip(i + 1) {
+            if a.classification == b.classification {
+                continue;
+            }
+            if let Some(pairs) = one_to_one(&codes[i], &codes[j]) {
+                links.extend(
+                    pairs
+                        .into_iter()
+                        .map(|(a, b)| PopulationLink::Relabel { a, b }),
+                );
+            }
+        }
+    }
+    Ok(links)
+}
+
+/// The code pairs of two breakdowns row by row, if each code of one always meets the same code of
+/// the other and the other way round (a row without a code in either: no correspondence).
+fn one_to_one(
+    left: &[Option<String>],
+    right: &[Option<String>],
+) -> Option<BTreeSet<(String, String)>> {
+    let mut forward: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut backward: BTreeMap<&str, &str> = BTreeMap::new();
+    for (l, r) in left.iter().zip(right) {
+        let (l, r) = (l.as_deref()?, r.as_deref()?);
+        if *forward.entry(l).or_insert(r) != r || *backward.entry(r).or_insert(l) != l {
+            return None;
+        }
+    }
+    Some(
+        forward
+            .into_iter()
+            .map(|(l, r)| (l.to_string(), r.to_string()))
+            .collect(),
+    )
 }
 
 /// The category `code` of a dimension of `full`'s tables such that `part` holds exactly where
@@ -960,4 +1021,32 @@ pub fn check_weight_sums(
         format!("the records' weights add up to {total:e} persons, more than can be counted exactly ({limit:e})"),
         "check the weight column: a weight should be the persons one record stands for",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_to_one;
+
+    fn codes(list: &[&str]) -> Vec<Option<String>> {
+        list.iter().map(|c| Some(c.to_string())).collect()
+    }
+
+    #[test]
+    fn codes_that_always_meet_each_other_relabel() {
+        let citizenship = codes(&["NONCIT", "CITIZEN", "NONCIT", "X"]);
+        let migrant = codes(&["MIGRANT", "NONMIG", "MIGRANT", "MX"]);
+        let pairs = one_to_one(&citizenship, &migrant).expect("a relabelling");
+        assert_eq!(pairs.len(), 3);
+        assert!(pairs.contains(&("NONCIT".into(), "MIGRANT".into())));
+    }
+
+    #[test]
+    fn a_code_meeting_two_others_is_no_relabelling() {
+        let birth = codes(&["FOREIGN", "NATIVE", "FOREIGN"]);
+        let citizenship = codes(&["NONCIT", "CITIZEN", "CITIZEN"]);
+        assert_eq!(one_to_one(&birth, &citizenship), None);
+        assert_eq!(one_to_one(&citizenship, &birth), None);
+        let uncoded = vec![Some("NONCIT".to_string()), None];
+        assert_eq!(one_to_one(&uncoded, &codes(&["MIGRANT", "NONMIG"])), None);
+    }
 }

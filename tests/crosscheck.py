@@ -37,7 +37,7 @@ import pandas as pd
 SCALE = 1_000_000  # ilms sums weights in millionths of a person
 # "Not stated" code of each classification (a cell with one is judged by its stated attributes).
 NOT_STATED = {"SEX_X", "DOM_WORK_X", "OCU_ISCO08_X", "OCU_ISCO88_X", "OCU_SKILL_X", "ECO_ISIC4_X", "ECO_ISIC3_X", "ECO_AGGREGATE_X", "ECO_SECTOR_X",
-              "STE_ICSE93_6", "STE_AGGREGATE_X", "EDU_ISCED11_9", "EDU_AGGREGATE_X", "CBR_BIR_X", "CCT_CIT_X"}
+              "STE_ICSE93_6", "STE_AGGREGATE_X", "EDU_ISCED11_9", "EDU_AGGREGATE_X", "CBR_BIR_X", "CCT_CIT_X", "MIG_STATUS_X"}
 
 UNIVERSES = {
     "EMP": "working_age and lf_status = 'EMP'",
@@ -106,6 +106,8 @@ D = {
                     then 'DOM_WORK_DOM'
                     when industry is not null or length(occupation) >= 4 then 'DOM_WORK_NDOM'
                     else 'DOM_WORK_X' end)""",
+    # Migrants as each country defines them: set from ilms.toml's [migrants] by main().
+    "MIG": None,
     "DES": "'CDS_DES_' || destination",
     "ORI": "'COU_ORI_' || origin",
     "PRV": "'CPR_PRV_' || origin",
@@ -119,7 +121,7 @@ CONVERTED = {"OCU": "OCU_ISCO08", "ISIC": "ECO_ISIC4"}
 CLASS = {"OCU": "OCU_ISCO08", "OCU88": "OCU_ISCO88", "ISIC3": "ECO_ISIC3", "SKILL": "OCU_SKILL", "ISIC": "ECO_ISIC4", "ECO_AGG": "ECO_AGGREGATE", "ECO_SEC": "ECO_SECTOR",
          "STE": "STE_ICSE93", "STE_AGG": "STE_AGGREGATE", "AGE10": "AGE_10YRBANDS", "AGE_AGG": "AGE_AGGREGATE",
          "EDU": "EDU_ISCED11", "EDU_AGG": "EDU_AGGREGATE", "CBR": "CBR_BIR", "CCT": "CCT_CIT", "CBR_C": "CBR_BRT",
-         "CCT_C": "CCT_CTZ", "DOM": "DOM_WORK", "DES": "CDS_DES", "ORI": "COU_ORI", "PRV": "CPR_PRV"}
+         "CCT_C": "CCT_CTZ", "MIG": "MIG_STATUS", "DOM": "DOM_WORK", "DES": "CDS_DES", "ORI": "COU_ORI", "PRV": "CPR_PRV"}
 for d, c in CLASS.items():
     TOTAL.setdefault(d, f"{c}_TOTAL")
 
@@ -148,7 +150,39 @@ COUNTS.update({
     "MNA_OEMP_SEX_OCU_NB": ("flow", "flow = 'OUTFLOW'", [OCUS]),
     "MNA_XRET_SEX_CPR_NB": ("flow", "flow = 'RETURN'", [["PRV"]]),
     "MFL_TPOP_SEX_COU_NB": ("flow", "flow = 'INFLOW'", [["ORI"]]),
+    # Total and migrants ({MIG}: the record's code under its country's definition).
+    "MST_TPOP_SEX_MIG_NB": ("stock", "true", [["MIG"]]),
+    "MST_XWAP_SEX_MIG_NB": ("stock", UNIVERSES["WAP"], [["MIG"]]),
+    "MST_XWAP_SEX_EDU_MIG_NB": ("stock", UNIVERSES["WAP"], [EDUS, ["MIG"]]),
+    "MST_TEAP_SEX_AGE_MIG_NB": ("stock", UNIVERSES["EAP"], [["AGE_YA"], ["MIG"]]),
+    "MST_TEMP_SEX_AGE_MIG_NB": ("stock", UNIVERSES["EMP"], [["AGE_YA"], ["MIG"]]),
+    "MST_TEMP_SEX_STE_MIG_NB": ("stock", UNIVERSES["EMP"], [["STE"], ["MIG"]]),
+    "MFL_XWAP_SEX_EDU_NB": ("flow", "flow = 'INFLOW' and working_age and {MIG} = 'MIG_STATUS_MIGRANT'", [EDUS]),
 })
+# A migrant definition's status column, its migrant and non-migrant values, the part of the
+# population a source covering only migrants covers (`source.covers`), and ILOSTAT's note.
+DEFINITIONS = {"non_citizen": ("citizenship_status", "NONCIT", "CITIZEN", "non-citizens", "T36:3215"),
+               "foreign_born": ("birth_status", "FOREIGN", "NATIVE", "foreign-born", "T36:3214")}
+
+
+def migrant_code(migrants):
+    """SQL giving a record's MIG_STATUS code under its country's definition (null: none declared)."""
+    whens = " ".join(
+        f"when ref_area = '{country}' then (case {column} when '{mig}' then 'MIG_STATUS_MIGRANT' "
+        f"when '{non}' then 'MIG_STATUS_NONMIG' else 'MIG_STATUS_X' end)"
+        for country, definition in migrants.items()
+        for column, mig, non, _, _ in [DEFINITIONS[definition]])
+    return f"(case {whens} end)" if whens else "cast(null as varchar)"
+
+
+def check_migrant_notes(cells, migrants):
+    """Every cell of a total-and-migrants table carries the note of its country's definition."""
+    mig = cells[cells.indicator.isin([i for i, (_, u, slots) in COUNTS.items()
+                                      if "{MIG}" in u or any("MIG" in s for s in slots)])]
+    want = mig.ref_area.map(lambda c: DEFINITIONS[migrants[c]][4] if c in migrants else None)
+    off = mig[mig.note_indicator != want]
+    if (migrants and mig.empty) or not off.empty:
+        fail(f"total-and-migrants cells without their definition's note:\n{off.head()}")
 # Ratios: numerator / denominator, same breakdowns. Shares: of, the dimension it is over (None: the
 # last of the indicator's own), the one category kept (dropping that dimension), own slots.
 RATIOS, SHARES = {}, {}
@@ -356,7 +390,10 @@ def source_statements(root):
             spec = tomllib.load(f)
         source = spec["source"]
         key = f"{source['source_type']}:{source['id']}"
-        not_covered[key] = NOT_COVERED.get(source.get("covers"), set())
+        not_covered[key] = set(NOT_COVERED.get(source.get("covers"), set()))
+        definition = DEFINITIONS.get(manifest.get("migrants", {}).get(source["ref_area"]))
+        if definition and source.get("covers") == definition[3]:
+            not_covered[key] |= {"MIG_STATUS_TOTAL", "MIG_STATUS_NONMIG"}
         total_only[key] = [PREFIX_OF[v] for v in source.get("total_only", [])]
         if "unpivot" in spec["file"]:
             unpivots[source["id"]] = spec["file"]["unpivot"]
@@ -416,6 +453,10 @@ def main(root, truth_file=None):
     not_covered, total_only, unpivots = source_statements(root)
     cells = published_cells(root)
     check_breaks(cells)
+    with open(f"{root}/ilms.toml", "rb") as f:
+        migrants = tomllib.load(f).get("migrants", {})
+    D["MIG"] = migrant_code(migrants)
+    check_migrant_notes(cells, migrants)
     # A part of the population a source does not cover is not available (O, no value), never a
     # figure: those cells are checked here and left out of every comparison below.
     outside = not_covered_rows(cells, not_covered)
@@ -465,7 +506,7 @@ def main(root, truth_file=None):
                            {D['SEX']} as sex, {select},
                            cast(round({persons} * {SCALE}) as bigint) as w
                     from {records}
-                    where ({universe}) and source_id not in ({", ".join(f"'{x}'" for x in skipped | off) or "''"})
+                    where ({universe.replace("{MIG}", D["MIG"])}) and source_id not in ({", ".join(f"'{x}'" for x in skipped | off) or "''"})
                       and {" and ".join(APPLIES.get(d, "true") for d in dims)}
                 )
                 select ref_area, time, source, source_id, coalesce(sex, 'SEX_T') as sex, {coalesced},

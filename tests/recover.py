@@ -5,7 +5,8 @@ from everything the run publishes.
 An attacker's knowledge, built here independently of ilms: each published count table's margins
 (a total is the sum of its categories, along sex, classif1 and classif2), the same quantity shown in
 several tables of one population (the margin "women, foreign-born" of the occupation table and of
-the age table), the classification versions that group one another (skill levels of ISCO major
+the age table), the migrant definition each country declares (its "migrants" are its non-citizens or its
+foreign-born), the classification versions that group one another (skill levels of ISCO major
 groups, aggregate and youth/adult bands of 10-year bands, aggregate sectors of ISIC sections,
 employees / self-employed of ICSE-93, aggregate levels of ISCED 2011), and that no count is
 negative. For every withheld cell, linear programming (HiGHS, through scipy) gives the smallest and
@@ -38,7 +39,7 @@ POPULATION = [
     ("MST_TEMP_", "employed"), ("MST_TUNE_", "unemployed"), ("MST_TEAP_", "labour force"),
     ("MST_TEIP_", "outside the labour force"), ("MST_XWAP_", "working age"), ("MST_FORE_", "employed foreign-born"),
     ("MST_FORP_", "foreign-born working age"), ("MST_NCTE_", "employed non-citizens"),
-    ("MST_NCTP_", "non-citizen working age"), ("MNA_OEMP_", "outflows"), ("MNA_XRET_", "returns"), ("MFL_TPOP_", "inflows"),
+    ("MST_NCTP_", "non-citizen working age"), ("MST_TPOP_", "resident population"), ("MNA_OEMP_", "outflows"), ("MNA_XRET_", "returns"), ("MFL_TPOP_", "inflows"),
 ]
 
 
@@ -167,12 +168,32 @@ def interval_finder(equations, value, unknown):
     return interval
 
 
+# A reader who knows a country's migrant definition (each cell's note says it) reads "migrants" as
+# its non-citizens or its foreign-born: the same quantities.
+AS_DEFINED = {"non_citizen": {"MIG_STATUS_MIGRANT": "CCT_CIT_NONCIT", "MIG_STATUS_NONMIG": "CCT_CIT_CITIZEN",
+                              "MIG_STATUS_X": "CCT_CIT_X", "MIG_STATUS_TOTAL": "CCT_CIT_TOTAL"},
+              "foreign_born": {"MIG_STATUS_MIGRANT": "CBR_BIR_FOREIGN", "MIG_STATUS_NONMIG": "CBR_BIR_NATIVE",
+                               "MIG_STATUS_X": "CBR_BIR_X", "MIG_STATUS_TOTAL": "CBR_BIR_TOTAL"}}
+
+
+def as_defined(frame, migrants):
+    """The frame with each MIG_STATUS code written as the code its country's definition means."""
+    frame = frame.copy()
+    for field in ("classif1", "classif2"):
+        frame[field] = [AS_DEFINED.get(migrants.get(area), {}).get(code, code)
+                        for area, code in zip(frame.ref_area, frame[field])]
+    return frame
+
+
 def main(root, truth_path):
     cells = duckdb.execute(f"""
-        select source, indicator, sex, classif1, classif2, persons, obs_status, suppressed
+        select ref_area, source, indicator, sex, classif1, classif2, persons, obs_status, suppressed
         from read_parquet('{root}/processed/indicators/**/*.parquet', hive_partitioning = true)
         where unit = 'PS'""").df()
     truth = pd.read_parquet(truth_path)
+    with open(f"{root}/ilms.toml", "rb") as f:
+        migrants = tomllib.load(f).get("migrants", {})
+    cells, truth = as_defined(cells, migrants), as_defined(truth, migrants)
     log = json.load(open(f"{root}/processed/run_log.json"))
     with open(f"{root}/schemas/disclosure.toml", "rb") as f:
         policies = tomllib.load(f)["policies"]

@@ -401,6 +401,24 @@ mod tests {
     }
 
     #[test]
+    fn a_relabelled_copy_of_a_table_is_withheld_with_it() {
+        // The same 2 x 2 table under other codes (migrants under a citizenship definition, and
+        // non-citizens): quantities 9..17 equal 0..8 one by one (PopulationLink::Relabel).
+        let mut system = table([2, 30, 40, 50], 0);
+        let copy = table([2, 30, 40, 50], usize::MAX);
+        let mut vars = system.vars.clone();
+        vars.extend(copy.vars.iter().cloned());
+        let mut equations = system.equations.clone();
+        for equation in &copy.equations {
+            equations.push(equation.iter().map(|&(v, k)| (v + 9, k)).collect());
+        }
+        equations.extend((0..9).map(|v| vec![(v, 1.0), (v + 9, -1.0)]));
+        system = System::from_parts(vars, equations);
+        suppress(&mut system, 5.0).expect("a pattern");
+        assert_eq!(withheld(&system), vec![0, 1, 2, 3, 9, 10, 11, 12]);
+    }
+
+    #[test]
     fn cells_already_protected_by_each_other_need_no_complement() {
         // Four primary inner cells, each able to move by 5 both ways against the others.
         let mut system = table([6, 30, 40, 50], 0);

@@ -145,7 +145,7 @@ impl Builder {
     }
 
     /// A universe that is the sum of two others, or another restricted to one category: the cells
-    /// with the same codes are linked.
+    /// with the same codes are linked; a code that relabels another: the cells with either.
     fn link_equations(
         &self,
         links: &[PopulationLink],
@@ -159,6 +159,17 @@ impl Builder {
                     PopulationLink::Sum { whole, a, b } if whole == universe => {
                         match (find(a, codes.clone()), find(b, codes.clone())) {
                             (Some(&x), Some(&y)) => vec![(v, 1), (x, -1), (y, -1)],
+                            _ => continue,
+                        }
+                    }
+                    // Between shown quantities only: one implied by a grouping has no value
+                    // here (it is free for the reader), so an equation to it would pin the other.
+                    PopulationLink::Relabel { a, b } if codes.contains(a) && self.vars[v].shown => {
+                        let mut relabelled = codes.clone();
+                        relabelled.remove(a);
+                        relabelled.insert(b.clone());
+                        match find(universe, relabelled) {
+                            Some(&x) if self.vars[x].shown => vec![(v, 1), (x, -1)],
                             _ => continue,
                         }
                     }

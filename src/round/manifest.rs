@@ -1,6 +1,7 @@
 //! The round manifest (`ilms.toml`): parsed, its paths resolved, and everything it names loaded
 //! and checked before any record is read.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -21,13 +22,16 @@ use crate::plausibility;
 use crate::publish::Outputs;
 use crate::rules::Rules;
 use crate::sdmx;
-use crate::spec::SourceSpec;
+use crate::spec::{MigrantDefinition, SourceSpec};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ManifestFile {
     round: RoundSection,
     output: OutputSection,
+    /// Each country's own definition of a migrant, by ISO 3166-1 alpha-3 code.
+    #[serde(default)]
+    migrants: BTreeMap<String, MigrantDefinition>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -165,6 +169,30 @@ fn load_sources(
         sources.push(spec);
     }
     sources
+}
+
+/// Give each source the migrant definition the round declares for its country (`[migrants]`);
+/// a key that is no country code is a problem (a typo would silently leave a country without).
+fn declare_migrants(
+    manifest: &Path,
+    declared: &BTreeMap<String, MigrantDefinition>,
+    classifications: &Classifications,
+    sources: &mut [SourceSpec],
+    problems: &mut Errors,
+) {
+    for country in declared.keys() {
+        if !classifications.countries.contains(country) {
+            problems.push(Error::new(
+                manifest,
+                format!("migrants.{country}"),
+                format!("'{country}' is not an ISO 3166-1 alpha-3 country code"),
+                "name the country by its code, e.g. MYS = \"non_citizen\"",
+            ));
+        }
+    }
+    for spec in sources {
+        spec.migrant_definition = declared.get(&spec.source.ref_area).copied();
+    }
 }
 
 /// The manifest's folder, with the folders outside it its paths may lead to.
@@ -325,11 +353,18 @@ pub(super) fn load(manifest: &Path) -> Result<Round> {
     let Some(classifications) = problems.keep(classifications) else {
         return Err(stopped(problems, manifest));
     };
-    let sources = load_sources(
+    let mut sources = load_sources(
         manifest,
         &parsed.round.sources,
         &folder,
         &classifications,
+        &mut problems,
+    );
+    declare_migrants(
+        manifest,
+        &parsed.migrants,
+        &classifications,
+        &mut sources,
         &mut problems,
     );
     let declared = load_declarations(

@@ -240,7 +240,8 @@ impl Round {
             missing.extend(constant_not_read(spec, table));
             if let Some(covers) = spec.source.covers {
                 // Only a universe or breakdown that reads the covered side counts within it.
-                let reads = |c: &String| covers.inputs().contains(&c.as_str());
+                let covered = spec.covered_columns();
+                let reads = |c: &String| covered.contains(&c.as_str());
                 let split = table.inputs.iter().any(reads)
                     || table.dimensions.iter().any(|d| d.inputs.iter().any(reads));
                 if !split {

@@ -370,9 +370,7 @@ impl Round {
                 &aggregated,
                 validate::RULE,
             )?;
-            if let Some(covers) = spec.source.covers {
-                tabulate::mark_not_covered(&mut rolled, covers.not_covered());
-            }
+            tabulate::mark_not_covered(&mut rolled, &spec.not_covered_codes());
             for classification in tabulate::mark_unclassifiable(&mut rolled) {
                 unclassifiable.push(NotAvailable {
                     indicator: table.id.clone(),
