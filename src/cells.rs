@@ -132,7 +132,8 @@ pub struct Cells {
     pub ref_area: Vec<String>,
     pub source: Vec<String>,
     pub indicator: Vec<String>,
-    pub sex: Vec<String>,
+    /// None for an indicator published without sex (`Indicator::by_sex`).
+    pub sex: Vec<Option<String>>,
     pub classif1: Vec<Option<String>>,
     pub classif2: Vec<Option<String>>,
     pub time: Vec<String>,
@@ -181,6 +182,25 @@ impl Cells {
         self.unit_mult.extend(other.unit_mult);
     }
 
+    /// Add a copy of `from`'s cell `i`.
+    pub fn push_copy(&mut self, from: &Cells, i: usize) {
+        self.ref_area.push(from.ref_area[i].clone());
+        self.source.push(from.source[i].clone());
+        self.indicator.push(from.indicator[i].clone());
+        self.sex.push(from.sex[i].clone());
+        self.classif1.push(from.classif1[i].clone());
+        self.classif2.push(from.classif2[i].clone());
+        self.time.push(from.time[i].clone());
+        self.obs_value.push(from.obs_value[i]);
+        self.status.push(from.status[i]);
+        self.persons.push(from.persons[i]);
+        self.sample_count.push(from.sample_count[i]);
+        self.note_indicator.push(from.note_indicator[i].clone());
+        self.notes.push(from.notes[i].clone());
+        self.unit.push(from.unit[i].clone());
+        self.unit_mult.push(from.unit_mult[i]);
+    }
+
     /// Add `notes` to every cell's notes.
     pub fn note_every(&mut self, notes: &[String]) {
         for cell_notes in &mut self.notes {
@@ -203,7 +223,8 @@ impl Cells {
         }
     }
 
-    /// Add one cell of `indicator` from `spec` (codes: sex, classif1, classif2).
+    /// Add one cell of `indicator` from `spec` (codes: sex where the indicator has it, classif1,
+    /// classif2).
     pub(crate) fn push(
         &mut self,
         spec: &SourceSpec,
@@ -214,9 +235,13 @@ impl Cells {
         self.ref_area.push(spec.source.ref_area.clone());
         self.source.push(spec.source.ilostat_source());
         self.indicator.push(indicator.id.clone());
-        self.sex.push(codes[0].clone());
-        self.classif1.push(codes.get(1).cloned());
-        self.classif2.push(codes.get(2).cloned());
+        let (sex, classif) = match codes.split_first() {
+            Some((sex, classif)) if indicator.by_sex => (Some(sex.clone()), classif),
+            _ => (None, codes),
+        };
+        self.sex.push(sex);
+        self.classif1.push(classif.first().cloned());
+        self.classif2.push(classif.get(1).cloned());
         self.time.push(spec.source.time.clone());
         let withheld = cell.status.withheld();
         self.obs_value
@@ -331,7 +356,7 @@ impl Cells {
             ref_area: required("ref_area")?,
             source: required("source")?,
             indicator: required("indicator")?,
-            sex: required("sex")?,
+            sex: text("sex")?,
             classif1: text("classif1")?,
             classif2: text("classif2")?,
             time: required("time")?,

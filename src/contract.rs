@@ -77,7 +77,7 @@ use Basis::{Always, Converted, DerivedFrom, Identity, OwnVersion};
 use ColumnType::{Flag, Integer, Number, Row, Text};
 
 /// The harmonized record columns, in publication order.
-pub const RECORD_CONTRACT: [ContractColumn; 35] = [
+pub const RECORD_CONTRACT: [ContractColumn; 36] = [
     column("ref_area", Text, Always),
     column("time", Text, Always),
     column("source_id", Text, Always),
@@ -102,6 +102,8 @@ pub const RECORD_CONTRACT: [ContractColumn; 35] = [
     ),
     // "MIGRANT" or "NONMIG" under the country's own definition (ILOSTAT's MIG_STATUS).
     column("migrant_status", Text, Basis::Migrant),
+    // A migrant's country of origin under that definition: of birth, or of citizenship.
+    column("migrant_country", Text, Basis::Migrant),
     column("lf_status", Text, Basis::Variable(Variable::LfStatus)),
     // Occupation and industry in the source's own classification version (named beside them),
     // then in each version the tables read.

@@ -23,7 +23,7 @@ pub const CELL_KEY: [&str; 7] = [
     "time",
 ];
 
-/// Stands for a missing classif1 / classif2 while joining (a code is never empty).
+/// Stands for a missing sex, classif1 or classif2 while joining (a code is never empty).
 const NO_CODE: &str = "";
 
 /// The changes between two releases, one row per changed cell.

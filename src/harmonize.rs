@@ -67,7 +67,7 @@ pub fn harmonize(
     let frame = frame
         .select(columns)
         .with_columns(status_columns(spec))
-        .with_column(migrant_status(spec))
+        .with_columns(migrant_columns(spec))
         .with_columns(version_columns(spec, cl))
         .with_columns(grouping_columns(spec, cl));
     Ok(HarmonizedRecords { frame })
@@ -189,20 +189,31 @@ fn status_columns(spec: &SourceSpec) -> [Expr; 3] {
     ]
 }
 
-/// `migrant_status` under the definition the round declares for the source's country: MIGRANT
-/// or NONMIG where the status it reads is stated, null where it is not or there is no definition.
-fn migrant_status(spec: &SourceSpec) -> Expr {
-    let text_null = lit(NULL).cast(DataType::String);
+/// `migrant_status` under the definition the round declares for the source's country (MIGRANT
+/// or NONMIG where the status it reads is stated, null where it is not or there is no definition)
+/// and `migrant_country`, a migrant's country of birth or of citizenship under it.
+fn migrant_columns(spec: &SourceSpec) -> [Expr; 2] {
+    let text_null = || lit(NULL).cast(DataType::String);
     let Some(definition) = spec.migrant_definition else {
-        return text_null.alias("migrant_status");
+        return [
+            text_null().alias("migrant_status"),
+            text_null().alias("migrant_country"),
+        ];
     };
     let (column, migrant) = definition.status();
-    when(col(column).is_null())
-        .then(text_null)
-        .when(col(column).eq(lit(migrant)))
-        .then(lit("MIGRANT"))
-        .otherwise(lit("NONMIG"))
-        .alias("migrant_status")
+    let is_migrant = col(column).eq(lit(migrant));
+    [
+        when(col(column).is_null())
+            .then(text_null())
+            .when(is_migrant.clone())
+            .then(lit("MIGRANT"))
+            .otherwise(lit("NONMIG"))
+            .alias("migrant_status"),
+        when(is_migrant)
+            .then(col(definition.country_column()))
+            .otherwise(text_null())
+            .alias("migrant_country"),
+    ]
 }
 
 /// Occupation and industry in each classification version the tables read, beside the source's

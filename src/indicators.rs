@@ -123,7 +123,8 @@ struct IndicatorSpec {
     label: String,
     records: Option<Population>,
     universe: Option<String>,
-    sex: String,
+    /// The sex dimension; none for the few ILOSTAT indicators published without one.
+    sex: Option<String>,
     #[serde(default)]
     classif: Vec<Slot>,
     measure: MeasureKind,
@@ -152,6 +153,7 @@ enum MeasureKind {
     WeightedCount,
     Ratio,
     Share,
+    Mirror,
 }
 
 /// How a table's values are obtained.
@@ -172,6 +174,10 @@ pub enum Measure {
         over: Option<String>,
         only: Option<String>,
     },
+    /// Mirror data: the cells of `of` (a count by sex and country of citizenship, in each
+    /// destination's sources) republished under each country of citizenship the round covers,
+    /// the destination as the country of residence (see `crate::mirror`).
+    Mirror { of: String },
 }
 
 /// A breakdown: how a harmonized record gets its ILOSTAT code in one classification.
@@ -228,8 +234,11 @@ pub struct Indicator {
     /// The records counted (count tables; a derived table's come from its inputs).
     pub universe: Expr,
     pub universe_text: String,
-    /// Sex first, then classif1, classif2 (ILOSTAT long form).
+    /// Sex first (where `by_sex`), then classif1, classif2 (ILOSTAT long form).
     pub dimensions: Vec<Dimension>,
+    /// Whether the first dimension is sex: a few ILOSTAT indicators have none (their `sex` column
+    /// is empty), e.g. MST_TEMP_ECO_MIG_NB.
+    pub by_sex: bool,
     pub measure: Measure,
     pub unit: String,
     pub unit_mult: i32,
@@ -243,6 +252,11 @@ impl Indicator {
         self.measure == Measure::WeightedCount
     }
 
+    /// A ratio or share, computed from a source's own count tables.
+    pub fn is_derived(&self) -> bool {
+        matches!(self.measure, Measure::Ratio { .. } | Measure::Share { .. })
+    }
+
     /// Whether the universe or a breakdown reads the harmonized column `name`.
     pub fn reads(&self, name: &str) -> bool {
         self.inputs.contains(name)
@@ -253,14 +267,22 @@ impl Indicator {
     }
 
     /// The note saying which population the table counts as migrants: a table of the country's
-    /// own definition (`migrant_status`) carries the definition's note for that source.
+    /// own definition (`migrant_status`, `migrant_country`) carries the definition's note for that
+    /// source.
     pub fn note_for(&self, spec: &crate::spec::SourceSpec) -> Option<String> {
         match spec.migrant_definition {
-            Some(definition) if self.reads("migrant_status") => {
+            Some(definition) if self.reads("migrant_status") || self.reads("migrant_country") => {
                 Some(definition.ilostat_note().to_string())
             }
             _ => self.note_indicator.clone(),
         }
+    }
+
+    /// The dimension in breakdown slot `slot` (0 sex, 1 classif1, 2 classif2), if the table has
+    /// one there.
+    pub fn slot(&self, slot: usize) -> Option<&Dimension> {
+        let first = usize::from(!self.by_sex);
+        slot.checked_sub(first).and_then(|d| self.dimensions.get(d))
     }
 
     /// Dimension names in slot order, which identify the table among its indicator's tables.
@@ -325,6 +347,7 @@ impl Indicators {
                     universe: universe.clone(),
                     universe_text: universe_text.clone(),
                     dimensions: dims,
+                    by_sex: spec.sex.is_some(),
                     measure: measure.clone(),
                     unit: spec.unit.clone(),
                     unit_mult: spec.unit_mult,
@@ -406,6 +429,22 @@ fn check_declaration(
             "ILOSTAT long form has classif1 and classif2: give at most two",
         ));
     }
+    // ILOSTAT's ids say whether the indicator is by sex ("_SEX_"): keep the two in step.
+    let id_by_sex = spec.id.contains("_SEX_");
+    if id_by_sex != spec.sex.is_some() {
+        let (problem, fix) = if id_by_sex {
+            (
+                "the id says it is by sex but `sex` is not given",
+                "add sex = \"SEX\"",
+            )
+        } else {
+            (
+                "`sex` is given but the id has no _SEX_",
+                "remove `sex` (ILOSTAT publishes it without), or correct the id",
+            )
+        };
+        return Err(Error::new(path, format!("{key}.sex"), problem, fix));
+    }
     Ok(())
 }
 
@@ -430,7 +469,9 @@ fn slots(
             )
         })
     };
-    std::iter::once(vec![spec.sex.clone()])
+    spec.sex
+        .iter()
+        .map(|sex| vec![sex.clone()])
         .chain(spec.classif.iter().map(Slot::names))
         .map(|names| names.iter().map(lookup).collect::<Result<Vec<_>>>())
         .collect::<Result<_>>()
@@ -454,7 +495,9 @@ fn population(
                 "say whether the indicator counts the resident population (records = \"stock\") or movements (records = \"flow\")",
             ))
         }
-        (Measure::Ratio { numerator: input, .. }, _) | (Measure::Share { of: input, .. }, _) => earlier
+        (Measure::Ratio { numerator: input, .. }, _)
+        | (Measure::Share { of: input, .. }, _)
+        | (Measure::Mirror { of: input }, _) => earlier
             .iter()
             .find(|t| &t.id == input)
             .map_or(Population::Stock, |t| t.population),
@@ -494,11 +537,13 @@ fn universe(
             return Err(Error::new(
                 path,
                 format!("{key}.universe"),
-                "a ratio or share takes its records from the count indicators it uses",
+                "a ratio, share or mirror takes its records from the count indicators it uses",
                 "remove `universe`",
             ))
         }
-        (Measure::Ratio { numerator, .. }, None) | (Measure::Share { of: numerator, .. }, None) => {
+        (Measure::Ratio { numerator, .. }, None)
+        | (Measure::Share { of: numerator, .. }, None)
+        | (Measure::Mirror { of: numerator }, None) => {
             let used = earlier.iter().find(|t| &t.id == numerator);
             let (text, inputs) = used
                 .map(|t| (t.universe_text.clone(), t.inputs.clone()))
@@ -539,6 +584,9 @@ fn measure(path: &Path, key: &str, spec: &IndicatorSpec, earlier: &[Indicator]) 
             over: spec.over.clone(),
             only: spec.only.clone(),
         },
+        MeasureKind::Mirror => Measure::Mirror {
+            of: count_input("of", &spec.of)?,
+        },
     })
 }
 
@@ -552,6 +600,7 @@ fn check_sources_exist(
     let wanted = Indicators::input_dimensions(table);
     let ids: Vec<&String> = match &table.measure {
         Measure::WeightedCount => return Ok(()),
+        Measure::Mirror { of } => return check_mirror(path, key, table, of, earlier),
         Measure::Ratio {
             numerator,
             denominator,
@@ -601,6 +650,52 @@ fn check_sources_exist(
                 "a ratio's numerator and denominator need tables with the same breakdowns",
             ));
         }
+    }
+    Ok(())
+}
+
+/// The classification of a mirror's breakdown (country of residence), and of the breakdown of the
+/// count it mirrors (country of citizenship).
+pub const MIRROR_RESIDENCE: &str = "CRS_RES";
+pub const MIRROR_CITIZENSHIP: &str = "CCT_CTZ";
+
+/// A mirror is by sex and country of residence (CRS_RES), and the count it mirrors by sex and
+/// country of citizenship (CCT_CTZ), in the same unit: its cells are that count's, re-addressed.
+fn check_mirror(
+    path: &Path,
+    key: &str,
+    table: &Indicator,
+    of: &str,
+    earlier: &[Indicator],
+) -> Result<()> {
+    let shaped = |t: &Indicator, classification: &str| {
+        t.by_sex && t.dimensions.len() == 2 && t.dimensions[1].classification == classification
+    };
+    if !shaped(table, MIRROR_RESIDENCE) {
+        return Err(Error::new(
+            path,
+            format!("{key}.classif"),
+            "a mirror is by sex and country of residence",
+            format!(
+                "give sex = \"SEX\" and one classification of {}",
+                MIRROR_RESIDENCE
+            ),
+        ));
+    }
+    let input = earlier.iter().filter(|t| t.id == of);
+    if !input
+        .into_iter()
+        .all(|t| shaped(t, MIRROR_CITIZENSHIP) && t.unit_mult == table.unit_mult)
+    {
+        return Err(Error::new(
+            path,
+            format!("{key}.of"),
+            format!(
+                "'{of}' is not a count by sex and country of citizenship ({}) in unit_mult {}",
+                MIRROR_CITIZENSHIP, table.unit_mult
+            ),
+            "a mirror republishes a count by sex and citizenship: name one, in the same unit",
+        ));
     }
     Ok(())
 }

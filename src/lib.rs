@@ -36,6 +36,7 @@ pub mod inspect;
 pub mod installation;
 pub mod labels;
 pub mod lookup;
+pub mod mirror;
 #[deny(missing_docs)]
 pub mod outcome;
 pub mod paths;

@@ -179,7 +179,8 @@ pub fn ranges(rules: &[RangeRule], cells: &Cells, spec: &SourceSpec) -> Vec<Rule
                 Some(v) if (rule.min..=rule.max).contains(&v) => result.passes += 1,
                 Some(v) => {
                     result.fails += 1;
-                    outside.push(format!("{} {v:.1}", cells.sex[i]));
+                    let sex = cells.sex[i].as_deref().unwrap_or("total");
+                    outside.push(format!("{sex} {v:.1}"));
                 }
             }
         }
@@ -264,7 +265,7 @@ fn matches(benchmark: &Benchmark, cells: &Cells, i: usize) -> bool {
         (None, c) => c.as_deref().is_none_or(|c| c.ends_with("_TOTAL")),
     };
     cells.indicator[i] == benchmark.indicator
-        && cells.sex[i] == benchmark.sex
+        && cells.sex[i].as_ref() == Some(&benchmark.sex)
         && classif(&benchmark.classif1, &cells.classif1[i])
         && classif(&benchmark.classif2, &cells.classif2[i])
 }

@@ -34,10 +34,12 @@ struct Year {
     versions: BTreeMap<String, BTreeSet<String>>,
 }
 
-/// Flag every break in series; returns how many cells were noted.
-pub fn flag_breaks(cells: &mut Cells) -> usize {
+/// Flag every break in series; returns how many cells were noted. The indicators in
+/// `by_residence` (mirror data) are a series per country of residence (their classif1): each
+/// comes from another country's sources.
+pub fn flag_breaks(cells: &mut Cells, by_residence: &BTreeSet<String>) -> usize {
     let mut found: Vec<(Vec<usize>, Vec<String>)> = Vec::new();
-    for years in series(cells).values() {
+    for years in series(cells, by_residence).values() {
         let mut previous: Option<&Year> = None;
         for year in years.values() {
             let notes = previous
@@ -59,21 +61,28 @@ pub fn flag_breaks(cells: &mut Cells) -> usize {
     noted
 }
 
-/// A series: country, indicator and frequency (periods of one frequency sort as text: `2024`,
-/// `2024Q1`, `2024M01`).
-type SeriesKey<'a> = (&'a str, &'a str, Option<char>);
+/// A series: country, indicator, country of residence (mirror data only) and frequency (periods
+/// of one frequency sort as text: `2024`, `2024Q1`, `2024M01`).
+type SeriesKey<'a> = (&'a str, &'a str, Option<&'a str>, Option<char>);
 
 /// The cells with a figure (not withheld, not "not available"), by series, then by period in order.
-fn series(cells: &Cells) -> BTreeMap<SeriesKey<'_>, BTreeMap<&str, Year>> {
+fn series<'a>(
+    cells: &'a Cells,
+    by_residence: &BTreeSet<String>,
+) -> BTreeMap<SeriesKey<'a>, BTreeMap<&'a str, Year>> {
     let mut series: BTreeMap<SeriesKey, BTreeMap<&str, Year>> = BTreeMap::new();
     for i in 0..cells.len() {
         if cells.obs_value[i].is_none() {
             continue;
         }
         let frequency = cells.time[i].chars().find(|c| c.is_ascii_alphabetic());
+        let residence = cells.classif1[i]
+            .as_deref()
+            .filter(|_| by_residence.contains(&cells.indicator[i]));
         let key = (
             cells.ref_area[i].as_str(),
             cells.indicator[i].as_str(),
+            residence,
             frequency,
         );
         let year = series
@@ -146,7 +155,7 @@ mod tests {
         cells.ref_area.push("AAA".into());
         cells.source.push(source.into());
         cells.indicator.push("MST_TEMP_SEX_OCU_CBR_NB".into());
-        cells.sex.push("SEX_T".into());
+        cells.sex.push(Some("SEX_T".into()));
         cells.classif1.push(Some(classif1.into()));
         cells.classif2.push(Some("CBR_BIR_FOREIGN".into()));
         cells.time.push(time.into());
@@ -158,6 +167,24 @@ mod tests {
         cells.notes.push(Vec::new());
         cells.unit.push("persons".into());
         cells.unit_mult.push(0);
+    }
+
+    #[test]
+    fn mirror_data_is_a_series_per_country_of_residence() {
+        // Nationals of AAA counted by a census in one country (2021) and a survey in another
+        // (2024): two series, no break; one country's census then survey: a break.
+        let mut cells = Cells::default();
+        for (source, time, residence) in [
+            ("AA:BBB_CENSUS", "2021", "CRS_RES_BBB"),
+            ("BA:CCC_LFS", "2024", "CRS_RES_CCC"),
+            ("BA:BBB_LFS", "2024", "CRS_RES_BBB"),
+        ] {
+            cell(&mut cells, source, time, residence, Status::Published);
+        }
+        let mirrored: BTreeSet<String> = ["MST_TEMP_SEX_OCU_CBR_NB".to_string()].into();
+        assert_eq!(flag_breaks(&mut cells, &mirrored), 1);
+        assert!(cells.notes[1].is_empty());
+        assert_eq!(cells.notes[2], [SOURCE_BREAK]);
     }
 
     #[test]
@@ -201,7 +228,7 @@ mod tests {
             "OCU_ISCO08_1",
             Status::Published,
         );
-        assert_eq!(flag_breaks(&mut cells), 3);
+        assert_eq!(flag_breaks(&mut cells, &BTreeSet::new()), 3);
         assert!(cells.notes[0].is_empty() && cells.notes[1].is_empty());
         assert_eq!(cells.notes[2], ["I11:267"]);
         assert_eq!(cells.status[2], Status::Unreliable, "U is kept");
@@ -249,7 +276,7 @@ mod tests {
             "OCU_ISCO08_1",
             Status::Published,
         );
-        assert_eq!(flag_breaks(&mut cells), 2);
+        assert_eq!(flag_breaks(&mut cells, &BTreeSet::new()), 2);
         assert_eq!(cells.notes[2], ["I11:267"]);
         assert_eq!(cells.notes[3], ["I11:267"]);
         assert!(cells.notes[4].is_empty());
@@ -280,7 +307,7 @@ mod tests {
             "OCU_ISCO08_1",
             Status::Published,
         );
-        assert_eq!(flag_breaks(&mut cells), 1);
+        assert_eq!(flag_breaks(&mut cells, &BTreeSet::new()), 1);
         assert_eq!(
             cells.notes[2],
             ["I11:266"],
@@ -321,7 +348,7 @@ mod tests {
             Status::NotAvailable,
         );
         cells.obs_value[3] = None;
-        assert_eq!(flag_breaks(&mut cells), 0);
+        assert_eq!(flag_breaks(&mut cells, &BTreeSet::new()), 0);
         assert!(cells.notes.iter().all(Vec::is_empty));
     }
 }

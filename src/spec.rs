@@ -95,6 +95,14 @@ impl MigrantDefinition {
         }
     }
 
+    /// The harmonized column giving a migrant's country of origin under the definition.
+    pub fn country_column(self) -> &'static str {
+        match self {
+            MigrantDefinition::ForeignBorn => "country_of_birth",
+            MigrantDefinition::NonCitizen => "citizenship",
+        }
+    }
+
     /// The status column it reads, and the value there that makes a migrant.
     pub fn status(self) -> (&'static str, &'static str) {
         match self {
@@ -724,36 +732,36 @@ impl SourceSpec {
         })
     }
 
+    /// The part of the population the source covers, and whether it is the migrants under the
+    /// country's definition (non-citizens where migrants are non-citizens).
+    fn coverage(&self) -> Option<(Covers, bool)> {
+        let covers = self.source.covers?;
+        let migrants = self
+            .migrant_definition
+            .is_some_and(|d| d.is_covered_by(covers));
+        Some((covers, migrants))
+    }
+
     /// The harmonized columns whose breakdown the source's coverage (`source.covers`) limits:
-    /// the covered variable's, and the migrant status where the country's definition reads it.
+    /// the covered variable's, and the migrant status and origin where they are the migrants.
     pub fn covered_columns(&self) -> Vec<&'static str> {
-        let Some(covers) = self.source.covers else {
+        let Some((covers, migrants)) = self.coverage() else {
             return Vec::new();
         };
-        let mut columns = covers.inputs().to_vec();
-        if self
-            .migrant_definition
-            .is_some_and(|d| d.is_covered_by(covers))
-        {
-            columns.push("migrant_status");
-        }
-        columns
+        let by_definition = ["migrant_status", "migrant_country"];
+        let extra = if migrants { &by_definition[..] } else { &[] };
+        [covers.inputs(), extra].concat()
     }
 
     /// The ILOSTAT codes the source's coverage cannot give: the side it does not cover and the
     /// totals that would include it, in its own breakdown and as the non-migrants.
     pub fn not_covered_codes(&self) -> Vec<&'static str> {
-        let Some(covers) = self.source.covers else {
+        let Some((covers, migrants)) = self.coverage() else {
             return Vec::new();
         };
-        let mut codes = covers.not_covered().to_vec();
-        if self
-            .migrant_definition
-            .is_some_and(|d| d.is_covered_by(covers))
-        {
-            codes.extend(["MIG_STATUS_TOTAL", "MIG_STATUS_NONMIG"]);
-        }
-        codes
+        let by_definition = ["MIG_STATUS_TOTAL", "MIG_STATUS_NONMIG"];
+        let extra = if migrants { &by_definition[..] } else { &[] };
+        [covers.not_covered(), extra].concat()
     }
 
     /// The column holding the persons each record stands for: the survey weight of microdata, or

@@ -121,7 +121,7 @@ pub fn derive(spec: &SourceSpec, table: &Indicator, counts: &[Table]) -> Option<
     let wanted = crate::indicators::Indicators::input_dimensions(table);
     let mut cells = Cells::default();
     match &table.measure {
-        Measure::WeightedCount => return None,
+        Measure::WeightedCount | Measure::Mirror { .. } => return None,
         Measure::Ratio {
             numerator,
             denominator,
@@ -838,6 +838,9 @@ pub enum PopulationLink {
     /// that reads citizenship, and non-citizens): a cell with `a` is the cell of the same
     /// universe with `b` in its place.
     Relabel { a: String, b: String },
+    /// `universe` holds the same records as `as_` (employed migrants under a definition that
+    /// reads citizenship, and employed non-citizens): its cells are those of `as_`.
+    Same { universe: String, as_: String },
 }
 
 /// The links between the universes of `tables`, found in the executed [`aggregate`] (clean
@@ -866,6 +869,16 @@ pub fn population_links(
         .collect::<PolarsResult<_>>()?;
     let mut links = Vec::new();
     let n = universes.len();
+    // Universes worded differently that hold the same records: one is the other to a reader who
+    // knows the definitions (the first one declared stands for the others).
+    for (i, universe) in universes.iter().enumerate() {
+        if let Some(first) = (0..i).find(|&j| flags[j] == flags[i]) {
+            links.push(PopulationLink::Same {
+                universe: universe.universe_text.clone(),
+                as_: universes[first].universe_text.clone(),
+            });
+        }
+    }
     for w in 0..n {
         for a in 0..n {
             for b in (a + 1)..n {
@@ -900,11 +913,13 @@ pub fn population_links(
     Ok(links)
 }
 
-/// Pairs of breakdowns of different classifications whose codes correspond one to one on every
-/// combination of the clean records: each pair of codes is a [`PopulationLink::Relabel`]. The
-/// migrant status under the country's definition is one; a reader who knows the definition (its
-/// note says it) reads one table's withheld cell from the other's.
+/// Codes of two breakdowns that hold for the same records, where one breakdown reads a column the
+/// contract defines as another under a new name: the migrant status and country of origin under
+/// the country's definition (its note says which). A reader who knows the definition reads one
+/// table's withheld cell from the other's: each pair is a [`PopulationLink::Relabel`]. Pairs that
+/// hold by coincidence between other breakdowns are no knowledge of a reader's.
 fn relabellings(clean: &DataFrame, tables: &[&Indicator]) -> PolarsResult<Vec<PopulationLink>> {
+    const RENAMED: [&str; 2] = ["migrant_status", "migrant_country"];
     let dimensions = distinct_dimensions(tables);
     let codes: Vec<Vec<Option<String>>> = dimensions
         .iter()
@@ -918,42 +933,50 @@ fn relabellings(clean: &DataFrame, tables: &[&Indicator]) -> PolarsResult<Vec<Po
         .collect::<PolarsResult<_>>()?;
     let mut links = Vec::new();
     for (i, a) in dimensions.iter().enumerate() {
-        for (j, b) in dimensions.iter().enumerate().skip(i + 1) {
+        if !a.inputs.iter().any(|c| RENAMED.contains(&c.as_str())) {
+            continue;
+        }
+        for (j, b) in dimensions.iter().enumerate() {
             if a.classification == b.classification {
                 continue;
             }
-            if let Some(pairs) = one_to_one(&codes[i], &codes[j]) {
-                links.extend(
-                    pairs
-                        .into_iter()
-                        .map(|(a, b)| PopulationLink::Relabel { a, b }),
-                );
-            }
+            let pairs = same_records(&codes[i], &codes[j]);
+            links.extend(
+                pairs
+                    .into_iter()
+                    .map(|(a, b)| PopulationLink::Relabel { a, b }),
+            );
         }
     }
     Ok(links)
 }
 
-/// The code pairs of two breakdowns row by row, if each code of one always meets the same code of
-/// the other and the other way round (a row without a code in either: no correspondence).
-fn one_to_one(
-    left: &[Option<String>],
-    right: &[Option<String>],
-) -> Option<BTreeSet<(String, String)>> {
-    let mut forward: BTreeMap<&str, &str> = BTreeMap::new();
-    let mut backward: BTreeMap<&str, &str> = BTreeMap::new();
+/// The code pairs of two breakdowns, row by row, that hold for the same rows: code `l` of the one
+/// only ever meets code `r` of the other, and `r` only `l` (a row without a code on one side
+/// breaks the other side's pair).
+fn same_records(left: &[Option<String>], right: &[Option<String>]) -> BTreeSet<(String, String)> {
+    let mut met_left: BTreeMap<&str, BTreeSet<Option<&str>>> = BTreeMap::new();
+    let mut met_right: BTreeMap<&str, BTreeSet<Option<&str>>> = BTreeMap::new();
     for (l, r) in left.iter().zip(right) {
-        let (l, r) = (l.as_deref()?, r.as_deref()?);
-        if *forward.entry(l).or_insert(r) != r || *backward.entry(r).or_insert(l) != l {
-            return None;
+        if let Some(l) = l {
+            met_left.entry(l).or_default().insert(r.as_deref());
+        }
+        if let Some(r) = r {
+            met_right.entry(r).or_default().insert(l.as_deref());
         }
     }
-    Some(
-        forward
-            .into_iter()
-            .map(|(l, r)| (l.to_string(), r.to_string()))
-            .collect(),
-    )
+    let only = |met: &BTreeSet<Option<&str>>| match met.iter().collect::<Vec<_>>()[..] {
+        [Some(code)] => Some(code.to_string()),
+        _ => None,
+    };
+    met_left
+        .iter()
+        .filter_map(|(l, met)| {
+            let r = only(met)?;
+            let back = only(&met_right[r.as_str()])?;
+            (back == *l).then(|| (l.to_string(), r))
+        })
+        .collect()
 }
 
 /// The category `code` of a dimension of `full`'s tables such that `part` holds exactly where
@@ -1025,7 +1048,7 @@ pub fn check_weight_sums(
 
 #[cfg(test)]
 mod tests {
-    use super::one_to_one;
+    use super::same_records;
 
     fn codes(list: &[&str]) -> Vec<Option<String>> {
         list.iter().map(|c| Some(c.to_string())).collect()
@@ -1035,18 +1058,25 @@ mod tests {
     fn codes_that_always_meet_each_other_relabel() {
         let citizenship = codes(&["NONCIT", "CITIZEN", "NONCIT", "X"]);
         let migrant = codes(&["MIGRANT", "NONMIG", "MIGRANT", "MX"]);
-        let pairs = one_to_one(&citizenship, &migrant).expect("a relabelling");
+        let pairs = same_records(&citizenship, &migrant);
         assert_eq!(pairs.len(), 3);
         assert!(pairs.contains(&("NONCIT".into(), "MIGRANT".into())));
     }
 
     #[test]
-    fn a_code_meeting_two_others_is_no_relabelling() {
+    fn a_code_meeting_two_others_or_none_is_no_relabelling() {
         let birth = codes(&["FOREIGN", "NATIVE", "FOREIGN"]);
         let citizenship = codes(&["NONCIT", "CITIZEN", "CITIZEN"]);
-        assert_eq!(one_to_one(&birth, &citizenship), None);
-        assert_eq!(one_to_one(&citizenship, &birth), None);
-        let uncoded = vec![Some("NONCIT".to_string()), None];
-        assert_eq!(one_to_one(&uncoded, &codes(&["MIGRANT", "NONMIG"])), None);
+        // NATIVE meets only CITIZEN, but CITIZEN meets FOREIGN too.
+        assert!(same_records(&birth, &citizenship).is_empty());
+        assert!(same_records(&citizenship, &birth).is_empty());
+        // Countries of origin (migrants only) beside citizenship: the citizens' code has no pair.
+        let origin = vec![Some("MMR".to_string()), None, Some("IDN".to_string())];
+        let country = codes(&["MMR", "BRN", "IDN"]);
+        let pairs = same_records(&origin, &country);
+        assert_eq!(pairs.len(), 2);
+        assert!(!pairs.iter().any(|(_, c)| c == "BRN"));
+        let uncoded = vec![Some("MMR".to_string()), None];
+        assert!(same_records(&codes(&["MMR", "MMR"]), &uncoded).is_empty());
     }
 }

@@ -888,7 +888,7 @@ fn part_whole_groups(
 ) -> BTreeMap<PartWholeGroup, PartWholeSums> {
     let mut groups: BTreeMap<PartWholeGroup, PartWholeSums> = BTreeMap::new();
     for i in 0..cells.len() {
-        let sex = cells.sex[i].clone();
+        let sex = cells.sex[i].clone().unwrap_or_default();
         let c1 = cells.classif1[i].clone().unwrap_or_default();
         let c2 = cells.classif2[i].clone().unwrap_or_default();
         let (field, key) = match rule.field {
@@ -1185,7 +1185,7 @@ mod tests {
             cells.ref_area.push("XYZ".into());
             cells.source.push("BA:X".into());
             cells.indicator.push("IND".into());
-            cells.sex.push(sex.into());
+            cells.sex.push(Some(sex.into()));
             cells.classif1.push(Some("OCU_ISCO08_TOTAL".into()));
             cells.classif2.push(None);
             cells.time.push("2024".into());

@@ -306,7 +306,7 @@ fn check_reads_no_records_and_reports_the_round() {
     let output = round.ilms(&["check"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(
-        text(&output.stdout).contains("17 sources, 62 indicators (165 tables), 6 annual tables"),
+        text(&output.stdout).contains("17 sources, 70 indicators (189 tables), 6 annual tables"),
         "{}",
         text(&output.stdout)
     );
@@ -328,6 +328,38 @@ fn bad_indicator_expression_is_refused_at_load_time() {
         "dimensions.CBR_BIR.value",
     );
     assert!(text(&output.stderr).contains("birth_stats"));
+}
+
+#[test]
+fn an_indicator_by_sex_or_not_as_its_id_says_and_none_without_sex_in_an_annual_table() {
+    // ILOSTAT's id says whether an indicator is by sex (_SEX_): a declaration that disagrees is
+    // refused where it is written.
+    let round = Round::sample();
+    round.edit(
+        "schemas/indicators.toml",
+        "id = \"MST_MEMP_COU_NB\"\nlabel = \"Employed migrants by country of origin\"\nrecords = \"stock\"\n",
+        "id = \"MST_MEMP_COU_NB\"\nlabel = \"Employed migrants by country of origin\"\nrecords = \"stock\"\nsex = \"SEX\"\n",
+    );
+    let output = round.ilms(&["check"]);
+    assert_clean_failure(
+        &output,
+        "schemas/indicators.toml",
+        "indicators.MST_MEMP_COU_NB.sex",
+    );
+    // An annual table shows figures by sex: one naming an indicator without sex is refused.
+    let round = Round::sample();
+    round.edit(
+        "schemas/tables.toml",
+        "indicator = \"MNA_OEMP_SEX_CDS_NB\"",
+        "indicator = \"MST_MEMP_COU_NB\"",
+    );
+    let output = round.ilms(&["check"]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("published without sex"),
+        "{}",
+        text(&output.stderr)
+    );
 }
 
 #[test]
@@ -558,11 +590,13 @@ fn every_ilms_indicator_is_declared_or_listed_with_a_reason() {
         .filter(|id| !id.is_empty())
         .collect();
     assert_eq!(ilms.len(), 73);
-    // The ilms extensions (migrant domestic work) are declared beside the ILMS list, not in it.
+    // The ilms extensions (migrant domestic work, all-age non-citizens) are declared beside the
+    // ILMS list, not in it.
     let extensions: std::collections::BTreeSet<String> = [
         "MST_TEMP_SEX_DOM_CBR_NB",
         "MST_TEMP_SEX_DOM_CCT_NB",
         "MNA_OEMP_SEX_DOM_NB",
+        "MST_NCTT_SEX_CCT_NB",
     ]
     .map(String::from)
     .into();
@@ -571,7 +605,7 @@ fn every_ilms_indicator_is_declared_or_listed_with_a_reason() {
         declared.difference(&extensions).cloned().collect();
     let all: std::collections::BTreeSet<String> = declared.union(&not_declared).cloned().collect();
     assert_eq!(all, ilms, "declared + not declared must be the ILMS list");
-    assert_eq!(declared.len(), 59);
+    assert_eq!(declared.len(), 66);
     for entry in log["not_declared"].as_array().expect("not_declared") {
         assert!(
             entry["reason"].as_str().is_some_and(|r| r.len() > 20),

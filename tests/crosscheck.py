@@ -106,8 +106,10 @@ D = {
                     then 'DOM_WORK_DOM'
                     when industry is not null or length(occupation) >= 4 then 'DOM_WORK_NDOM'
                     else 'DOM_WORK_X' end)""",
-    # Migrants as each country defines them: set from ilms.toml's [migrants] by main().
+    # Migrants as each country defines them, and a migrant's country of origin under that
+    # definition: set from ilms.toml's [migrants] by main().
     "MIG": None,
+    "MIG_C": None,
     "DES": "'CDS_DES_' || destination",
     "ORI": "'COU_ORI_' || origin",
     "PRV": "'CPR_PRV_' || origin",
@@ -121,7 +123,7 @@ CONVERTED = {"OCU": "OCU_ISCO08", "ISIC": "ECO_ISIC4"}
 CLASS = {"OCU": "OCU_ISCO08", "OCU88": "OCU_ISCO88", "ISIC3": "ECO_ISIC3", "SKILL": "OCU_SKILL", "ISIC": "ECO_ISIC4", "ECO_AGG": "ECO_AGGREGATE", "ECO_SEC": "ECO_SECTOR",
          "STE": "STE_ICSE93", "STE_AGG": "STE_AGGREGATE", "AGE10": "AGE_10YRBANDS", "AGE_AGG": "AGE_AGGREGATE",
          "EDU": "EDU_ISCED11", "EDU_AGG": "EDU_AGGREGATE", "CBR": "CBR_BIR", "CCT": "CCT_CIT", "CBR_C": "CBR_BRT",
-         "CCT_C": "CCT_CTZ", "MIG": "MIG_STATUS", "DOM": "DOM_WORK", "DES": "CDS_DES", "ORI": "COU_ORI", "PRV": "CPR_PRV"}
+         "CCT_C": "CCT_CTZ", "MIG": "MIG_STATUS", "MIG_C": "COU_ORI", "DOM": "DOM_WORK", "DES": "CDS_DES", "ORI": "COU_ORI", "PRV": "CPR_PRV"}
 for d, c in CLASS.items():
     TOTAL.setdefault(d, f"{c}_TOTAL")
 
@@ -141,6 +143,7 @@ COUNTS.update({
     "MST_FORP_SEX_CBR_NB": ("stock", "working_age and birth_status = 'FOREIGN'", [["CBR_C"]]),
     "MST_NCTE_SEX_CCT_NB": ("stock", UNIVERSES["EMP"] + " and citizenship_status = 'NONCIT'", [["CCT_C"]]),
     "MST_NCTP_SEX_CCT_NB": ("stock", "working_age and citizenship_status = 'NONCIT'", [["CCT_C"]]),
+    "MST_NCTT_SEX_CCT_NB": ("stock", "citizenship_status = 'NONCIT'", [["CCT_C"]]),
     "MNA_OEMP_SEX_CDS_NB": ("flow", "flow = 'OUTFLOW'", [["DES"]]),
     "MST_TEMP_SEX_DOM_CBR_NB": ("stock", UNIVERSES["EMP"], [["DOM"], ["CBR"]]),
     "MST_TEMP_SEX_DOM_CCT_NB": ("stock", UNIVERSES["EMP"], [["DOM"], ["CCT"]]),
@@ -158,11 +161,21 @@ COUNTS.update({
     "MST_TEMP_SEX_AGE_MIG_NB": ("stock", UNIVERSES["EMP"], [["AGE_YA"], ["MIG"]]),
     "MST_TEMP_SEX_STE_MIG_NB": ("stock", UNIVERSES["EMP"], [["STE"], ["MIG"]]),
     "MFL_XWAP_SEX_EDU_NB": ("flow", "flow = 'INFLOW' and working_age and {MIG} = 'MIG_STATUS_MIGRANT'", [EDUS]),
+    # Published without sex (ILOSTAT's ids without _SEX_: SEXLESS below).
+    "MST_TEMP_ECO_MIG_NB": ("stock", UNIVERSES["EMP"], [ECOS, ["MIG"]]),
+    "MST_TEMP_OCU_MIG_NB": ("stock", UNIVERSES["EMP"], [OCUS, ["MIG"]]),
+    "MST_MEMP_COU_NB": ("stock", UNIVERSES["EMP"] + " and {MIG} = 'MIG_STATUS_MIGRANT'", [["MIG_C"]]),
+    "MST_TPOP_COU_NB": ("stock", "{MIG} = 'MIG_STATUS_MIGRANT'", [["MIG_C"]]),
+    "MFL_TEMP_ECO_NB": ("flow", "flow = 'INFLOW' and {MIG} = 'MIG_STATUS_MIGRANT'", [ECOS]),
+    "MFL_TEMP_OCU_NB": ("flow", "flow = 'INFLOW' and {MIG} = 'MIG_STATUS_MIGRANT'", [OCUS]),
 })
+SEXLESS = {"MST_TEMP_ECO_MIG_NB", "MST_TEMP_OCU_MIG_NB", "MST_MEMP_COU_NB", "MST_TPOP_COU_NB", "MFL_TEMP_ECO_NB",
+           "MFL_TEMP_OCU_NB"}
 # A migrant definition's status column, its migrant and non-migrant values, the part of the
-# population a source covering only migrants covers (`source.covers`), and ILOSTAT's note.
-DEFINITIONS = {"non_citizen": ("citizenship_status", "NONCIT", "CITIZEN", "non-citizens", "T36:3215"),
-               "foreign_born": ("birth_status", "FOREIGN", "NATIVE", "foreign-born", "T36:3214")}
+# population a source covering only migrants covers (`source.covers`), ILOSTAT's note, and the
+# column of a migrant's country of origin.
+DEFINITIONS = {"non_citizen": ("citizenship_status", "NONCIT", "CITIZEN", "non-citizens", "T36:3215", "citizenship"),
+               "foreign_born": ("birth_status", "FOREIGN", "NATIVE", "foreign-born", "T36:3214", "country_of_birth")}
 
 
 def migrant_code(migrants):
@@ -171,14 +184,25 @@ def migrant_code(migrants):
         f"when ref_area = '{country}' then (case {column} when '{mig}' then 'MIG_STATUS_MIGRANT' "
         f"when '{non}' then 'MIG_STATUS_NONMIG' else 'MIG_STATUS_X' end)"
         for country, definition in migrants.items()
-        for column, mig, non, _, _ in [DEFINITIONS[definition]])
+        for column, mig, non, *_ in [DEFINITIONS[definition]])
+    return f"(case {whens} end)" if whens else "cast(null as varchar)"
+
+
+def origin_code(migrants):
+    """SQL giving a migrant's COU_ORI code under its country's definition: the country of birth or
+    of citizenship; stateless persons and a foreign country not stated are other countries (X)."""
+    whens = " ".join(
+        f"when ref_area = '{country}' and {column} = '{mig}' then (case when {origin} in ('XXA', 'XXX') "
+        f"then 'COU_ORI_X' else 'COU_ORI_' || {origin} end)"
+        for country, definition in migrants.items()
+        for column, mig, _, _, _, origin in [DEFINITIONS[definition]])
     return f"(case {whens} end)" if whens else "cast(null as varchar)"
 
 
 def check_migrant_notes(cells, migrants):
     """Every cell of a total-and-migrants table carries the note of its country's definition."""
     mig = cells[cells.indicator.isin([i for i, (_, u, slots) in COUNTS.items()
-                                      if "{MIG}" in u or any("MIG" in s for s in slots)])]
+                                      if "{MIG}" in u or any(d in ("MIG", "MIG_C") for s in slots for d in s)])]
     want = mig.ref_area.map(lambda c: DEFINITIONS[migrants[c]][4] if c in migrants else None)
     off = mig[mig.note_indicator != want]
     if (migrants and mig.empty) or not off.empty:
@@ -210,6 +234,7 @@ def classification(code):
     return "SEX" if code.startswith("SEX_") else "_".join(code.split("_")[:2])
 
 
+MIRRORED = {"MNA_TPOP_SEX_CRS_NB"}
 BREAK_NOTES = {"OCU": "I11:267", "ECO": "I11:271", "EDU": "I11:2114", "STE": "I11:266"}
 
 
@@ -223,6 +248,8 @@ def check_breaks(cells):
     shown = cells[cells.obs_value.notna()].copy()
     shown["stype"] = shown.source.str.split(":").str[0]
     shown["frequency"] = shown.time.str.extract(r"([A-Z])", expand=False).fillna("A")
+    # Mirror data (nationals abroad) is a series per country of residence: another country's sources.
+    shown["residence"] = shown.classif1.where(shown.indicator.isin(MIRRORED), "")
     def editions(frame):
         found = {}
         for code in pd.concat([frame.classif1, frame.classif2]).dropna():
@@ -231,7 +258,7 @@ def check_breaks(cells):
                 found.setdefault(parts[0], set()).add(parts[1])
         return found
     expected = {}
-    for (area, indicator, _), series in shown.groupby(["ref_area", "indicator", "frequency"]):
+    for (area, indicator, _, residence), series in shown.groupby(["ref_area", "indicator", "frequency", "residence"]):
         periods = sorted(series.time.unique())
         for before, period in zip(periods, periods[1:]):
             a, b = series[series.time == before], series[series.time == period]
@@ -243,12 +270,13 @@ def check_breaks(cells):
                 if family in va and not va[family] & vb[family]:
                     notes.add(BREAK_NOTES[family])
             if notes:
-                expected[(area, indicator, period)] = notes
+                expected[(area, indicator, residence, period)] = notes
     flagged = 0
     for row in cells.itertuples():
         text = row.note_source if isinstance(row.note_source, str) else ""
         notes = {n for n in text.split("; ") if n.startswith("I11:")}
-        want = expected.get((row.ref_area, row.indicator, row.time), set()) if row.obs_value == row.obs_value else set()
+        residence = row.classif1 if row.indicator in MIRRORED else ""
+        want = expected.get((row.ref_area, row.indicator, residence, row.time), set()) if row.obs_value == row.obs_value else set()
         if notes != want:
             fail(f"{row.ref_area} {row.indicator} {row.time} {row.source}: break notes {notes}, expected {want}")
         if row.obs_status == "B" and not want:
@@ -456,6 +484,7 @@ def main(root, truth_file=None):
     with open(f"{root}/ilms.toml", "rb") as f:
         migrants = tomllib.load(f).get("migrants", {})
     D["MIG"] = migrant_code(migrants)
+    D["MIG_C"] = origin_code(migrants)
     check_migrant_notes(cells, migrants)
     # A part of the population a source does not cover is not available (O, no value), never a
     # figure: those cells are checked here and left out of every comparison below.
@@ -487,6 +516,9 @@ def main(root, truth_file=None):
     truth = [] if truth_file else None
     for indicator, (population, universe, slots) in COUNTS.items():
         published = cells[cells.indicator == indicator]
+        by_sex = indicator not in SEXLESS
+        if by_sex == published.sex.isna().any() and not published.empty:
+            fail(f"{indicator}: cells {'without' if by_sex else 'with'} a sex code")
         skipped = {sid for (ind, sid) in not_available if ind == indicator}
         # A source of movements gives no stock, a survey no movement.
         skipped |= flow_sources if population == "stock" else all_sources - flow_sources
@@ -503,15 +535,15 @@ def main(root, truth_file=None):
             frame = con.execute(f"""
                 with base as (
                     select ref_area, time, source_type || ':' || source_id as source, source_id,
-                           {D['SEX']} as sex, {select},
+                           {D['SEX'] if by_sex else 'cast(null as varchar)'} as sex, {select},
                            cast(round({persons} * {SCALE}) as bigint) as w
                     from {records}
                     where ({universe.replace("{MIG}", D["MIG"])}) and source_id not in ({", ".join(f"'{x}'" for x in skipped | off) or "''"})
                       and {" and ".join(APPLIES.get(d, "true") for d in dims)}
                 )
-                select ref_area, time, source, source_id, coalesce(sex, 'SEX_T') as sex, {coalesced},
-                       sum(w) as w, count(*) as n
-                from base group by ref_area, time, source, source_id, cube(sex, {cube})
+                select ref_area, time, source, source_id, {"coalesce(sex, 'SEX_T')" if by_sex else "sex"} as sex,
+                       {coalesced}, sum(w) as w, count(*) as n
+                from base group by ref_area, time, source, source_id, {"" if by_sex else "sex, "}cube({"sex, " if by_sex else ""}{cube})
                 -- a value the records do not give (a variable at its total only) is no category
                 having {" and ".join(f"not (grouping(c{i + 1}) = 0 and c{i + 1} is null)" for i in range(len(dims)))}
             """).df()
@@ -519,7 +551,9 @@ def main(root, truth_file=None):
                 frame["classif2"] = None
             frames.append(frame)
         expected = pd.concat(frames)
-        expected = expected[~expected.source_id.isin(no_sex) | (expected.sex == "SEX_T")].drop(columns="source_id")
+        if by_sex:
+            expected = expected[~expected.source_id.isin(no_sex) | (expected.sex == "SEX_T")]
+        expected = expected.drop(columns="source_id")
         expected = expected[~broken_down_total_only(expected, total_only)]
         expected = expected[~not_covered_rows(expected, not_covered)]
         if published.empty and not expected.empty:
@@ -587,6 +621,8 @@ def main(root, truth_file=None):
         whole = whole.set_index(part.index)
         checked += check_derived(cells, indicator, part, whole)
 
+    checked += check_mirror(root, cells)
+
     # Nothing lost: every raw record is either harmonized or quarantined.
     for source, raw in zip(log["sources"], log["provenance"]["inputs"]):
         if not raw["path"].endswith(".csv"):
@@ -615,6 +651,45 @@ def main(root, truth_file=None):
               f"of DuckDB's value, each the same in every table")
     print(f"crosscheck ok: {checked} cells match DuckDB (values, sample counts, flags); "
           f"every published total equals the sum of its published parts")
+
+
+def check_mirror(root, cells):
+    """Nationals abroad (MNA_TPOP_SEX_CRS_NB) from mirror data: every cell of a destination's
+    non-citizens by citizenship (MST_NCTT_SEX_CCT_NB, checked against DuckDB above) whose country
+    of citizenship is a country of the round, other than the destination, is published under that
+    country with the destination as the country of residence: same source, year, sex, value, flags
+    and sample count, its notes and ilms:mirror; no other cell, and no total over destinations."""
+    with open(f"{root}/ilms.toml", "rb") as f:
+        paths = tomllib.load(f)["round"]["sources"]
+    countries = set()
+    for path in paths:
+        with open(f"{root}/{path}", "rb") as f:
+            countries.add(tomllib.load(f)["source"]["ref_area"])
+    counts = cells[cells.indicator == "MST_NCTT_SEX_CCT_NB"]
+    origin = counts.classif1.str.removeprefix("CCT_CTZ_")
+    wanted = counts[origin.isin(countries) & (origin != counts.ref_area)].copy()
+    wanted["destination"] = wanted.ref_area
+    wanted["ref_area"] = wanted.classif1.str.removeprefix("CCT_CTZ_")
+    wanted["classif1"] = "CRS_RES_" + wanted.destination
+    mirrored = cells[cells.indicator == "MNA_TPOP_SEX_CRS_NB"]
+    merged = mirrored.merge(wanted, on=KEYS, how="outer", suffixes=("", "_of"), indicator=True)
+    if (merged._merge != "both").any():
+        fail(f"mirror cells differ from the destinations' cells by citizenship:\n{merged[merged._merge != 'both'][KEYS].head()}")
+    # A break in series ("B", I11 notes) is the series' own: the mirrored one has its own years.
+    for column in ["obs_status", "obs_status_of"]:
+        merged[column] = merged[column].where(merged[column] != "B", None)
+    same = lambda a, b: (merged[a] == merged[b]) | (merged[a].isna() & merged[b].isna())
+    for column in ["obs_value", "obs_status", "suppressed", "sample_count", "persons"]:
+        if not same(column, f"{column}_of").all():
+            fail(f"mirror cells' {column} differs from the destination's cell:\n{merged[~same(column, column + '_of')].head()}")
+    def notes(text):
+        return {n for n in (text if isinstance(text, str) else "").split("; ") if n and not n.startswith("I11:")}
+    off = [r for r in merged.itertuples() if notes(r.note_source) != notes(r.note_source_of) | {"ilms:mirror"}]
+    if off:
+        fail(f"a mirror cell's notes are not its destination cell's and ilms:mirror: {off[0]}")
+    print(f"crosscheck: {len(merged)} mirror cells (nationals abroad) equal their destinations' cells "
+          f"by citizenship, from {merged.source.nunique()} sources, for {merged.ref_area.nunique()} countries")
+    return len(merged)
 
 
 def check_derived(cells, indicator, part, whole):

@@ -55,8 +55,9 @@ def main(root):
         status = o.attached_attribute.get("OBS_STATUS")
         read[key] = (o.value, status.value if status is not None else None)
     for c in cells.itertuples():
-        key = (c.ref_area, c.source.replace(":", "_"), c.indicator, c.sex, c.classif1 or "_Z",
-               c.classif2 if isinstance(c.classif2, str) else "_Z", c.time)
+        # An indicator without sex, or a breakdown the indicator has not: SDMX's "_Z".
+        z = lambda code: code if isinstance(code, str) else "_Z"
+        key = (c.ref_area, c.source.replace(":", "_"), c.indicator, z(c.sex), z(c.classif1), z(c.classif2), c.time)
         if key not in read:
             fail(f"cell {key} is not in the SDMX-CSV as sdmx1 reads it")
         value, status = read[key]

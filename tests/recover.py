@@ -6,7 +6,7 @@ An attacker's knowledge, built here independently of ilms: each published count 
 (a total is the sum of its categories, along sex, classif1 and classif2), the same quantity shown in
 several tables of one population (the margin "women, foreign-born" of the occupation table and of
 the age table), the migrant definition each country declares (its "migrants" are its non-citizens or its
-foreign-born), the classification versions that group one another (skill levels of ISCO major
+foreign-born, their countries of origin their citizenship or birth), the classification versions that group one another (skill levels of ISCO major
 groups, aggregate and youth/adult bands of 10-year bands, aggregate sectors of ISIC sections,
 employees / self-employed of ICSE-93, aggregate levels of ISCED 2011), and that no count is
 negative. For every withheld cell, linear programming (HiGHS, through scipy) gives the smallest and
@@ -40,6 +40,7 @@ POPULATION = [
     ("MST_TEIP_", "outside the labour force"), ("MST_XWAP_", "working age"), ("MST_FORE_", "employed foreign-born"),
     ("MST_FORP_", "foreign-born working age"), ("MST_NCTE_", "employed non-citizens"),
     ("MST_NCTP_", "non-citizen working age"), ("MST_TPOP_", "resident population"), ("MNA_OEMP_", "outflows"), ("MNA_XRET_", "returns"), ("MFL_TPOP_", "inflows"),
+    ("MST_NCTT_", "resident non-citizens"), ("MFL_NEMP_", "inflow non-citizens"), ("MFL_XWAP_", "working-age migrant inflows"), ("MFL_TEMP_", "migrant inflows"),
 ]
 
 
@@ -47,7 +48,9 @@ POPULATION = [
 # restricted to one category: a reader links their cells too.
 SUMS = [("labour force", "employed", "unemployed"), ("working age", "labour force", "outside the labour force")]
 SUBSETS = [("employed foreign-born", "employed", "CBR_BIR_FOREIGN"), ("foreign-born working age", "working age", "CBR_BIR_FOREIGN"),
-           ("employed non-citizens", "employed", "CCT_CIT_NONCIT"), ("non-citizen working age", "working age", "CCT_CIT_NONCIT")]
+           ("employed non-citizens", "employed", "CCT_CIT_NONCIT"), ("non-citizen working age", "working age", "CCT_CIT_NONCIT"),
+           ("resident non-citizens", "resident population", "CCT_CIT_NONCIT"),
+           ("resident foreign-born", "resident population", "CBR_BIR_FOREIGN")]
 
 
 def links(quantity):
@@ -109,13 +112,12 @@ def equations_of(rows, value_column="obs_value"):
     cells_of = defaultdict(list)  # table -> cell codes
     for r in rows:
         codes = [c for c in (r.sex, r.classif1, r.classif2) if c]
-        key = (population(r.indicator), frozenset(c for c in codes if not is_total(c)))
+        key = (r.population, frozenset(c for c in codes if not is_total(c)))
         quantity[key] = getattr(r, value_column)  # None when withheld
-        table = (r.indicator, tuple(classification(c) for c in codes))
+        table = (r.population, r.indicator, tuple(classification(c) for c in codes))
         cells_of[table].append(tuple(codes))
     equations = set()
-    for (indicator, _), cells in cells_of.items():
-        pop = population(indicator)
+    for (pop, _, _), cells in cells_of.items():
         shown = set(cells)
         for cell in cells:
             for d, code in enumerate(cell):
@@ -176,12 +178,33 @@ AS_DEFINED = {"non_citizen": {"MIG_STATUS_MIGRANT": "CCT_CIT_NONCIT", "MIG_STATU
                                "MIG_STATUS_X": "CBR_BIR_X", "MIG_STATUS_TOTAL": "CBR_BIR_TOTAL"}}
 
 
+# Migrants by country of origin: the non-citizens by citizenship, or the foreign-born by country of
+# birth, employed or all residents.
+ORIGIN_AS = {"non_citizen": ("CCT_CTZ_", {"MST_MEMP_COU_NB": "employed non-citizens", "MST_TPOP_COU_NB": "resident non-citizens"}),
+             "foreign_born": ("CBR_BRT_", {"MST_MEMP_COU_NB": "employed foreign-born", "MST_TPOP_COU_NB": "resident foreign-born"})}
+
+
 def as_defined(frame, migrants):
-    """The frame with each MIG_STATUS code written as the code its country's definition means."""
+    """The frame with each MIG_STATUS code written as the code its country's definition means, and
+    each row's population (a migrants-by-origin table's: its definition's, by citizenship or birth)."""
     frame = frame.copy()
     for field in ("classif1", "classif2"):
         frame[field] = [AS_DEFINED.get(migrants.get(area), {}).get(code, code)
                         for area, code in zip(frame.ref_area, frame[field])]
+    populations, origins = [], []
+    for area, indicator, code in zip(frame.ref_area, frame.indicator, frame.classif1):
+        prefix, by_origin = ORIGIN_AS.get(migrants.get(area), ("", {}))
+        if indicator in by_origin:
+            populations.append(by_origin[indicator])
+            origins.append(code.replace("COU_ORI_", prefix))
+        elif indicator == "MNA_TPOP_SEX_CRS_NB":
+            # Nationals abroad (mirror data): the destination's non-citizens of this citizenship.
+            populations.append("resident non-citizens")
+            origins.append(f"CCT_CTZ_{area}")
+        else:
+            populations.append(population(indicator))
+            origins.append(code)
+    frame["population"], frame["classif1"] = populations, origins
     return frame
 
 
@@ -200,7 +223,7 @@ def main(root, truth_path):
     policy_of = {s["id"]: policies[s["disclosure"]["policy"]] for s in log["sources"]}
     true_value, primary = {}, set()
     for r in truth.astype(object).where(truth.notna(), None).itertuples():
-        q = key_of(population(r.indicator), [c for c in (r.sex, r.classif1, r.classif2) if c])
+        q = key_of(r.population, [c for c in (r.sex, r.classif1, r.classif2) if c])
         true_value[(r.source, q)] = r.w / 1e6
         if r.primary:
             primary.add((r.source, q))

@@ -21,6 +21,7 @@ import tomllib
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import sdmx
 
 # ILOSTAT flags and ilms's reasons for withholding -> CL_OBS_STATUS / CL_CONF_STATUS (README "SDMX").
@@ -129,8 +130,10 @@ def check_combined(root, structure, cells):
     if len(keyed) != len(cells):
         fail(f"indicators_sdmx.csv has {len(keyed)} observations, the Parquet {len(cells)} cells")
     for c in cells.itertuples():
-        key = (c.ref_area, c.source.replace(":", "_"), c.indicator, c.sex, c.classif1 or "_Z",
-               c.classif2 if isinstance(c.classif2, str) else "_Z", sdmx_period(c.time))
+        # An indicator without sex, or a breakdown the indicator has not: SDMX's "_Z".
+        z = lambda code: code if isinstance(code, str) else "_Z"
+        key = (c.ref_area, c.source.replace(":", "_"), c.indicator, z(c.sex), z(c.classif1), z(c.classif2),
+               sdmx_period(c.time))
         if key not in keyed:
             fail(f"cell {key} is not in indicators_sdmx.csv as sdmx1 reads it")
         same(keyed[key], expected(c), f"indicators_sdmx.csv {key}")
@@ -147,10 +150,14 @@ def check_combined(root, structure, cells):
 def check_dataflows(root, structure, cells):
     declared = tomllib.loads((root / "schemas/sdmx.toml").read_text())["dataflow"]
     by_indicator = {d["indicator"]: d["id"] for d in declared}
-    # A country and period that several sources give is left out of a dataflow's file (ILOSTAT
-    # keys a series without its source); the combined DF_ILMS keeps it.
-    sources = cells.groupby(["indicator", "ref_area", "time"])["source"].transform("nunique")
-    cells = cells[sources == 1]
+    # A country and period where several sources give a cell of the same key (sex, breakdowns) is
+    # left out of a dataflow's file (ILOSTAT keys a series without its source); the combined DF_ILMS
+    # keeps it. Sources with keys of their own (mirror data, one country of residence each) stay.
+    key = ["indicator", "ref_area", "time", "sex", "classif1", "classif2"]
+    per_key = cells.fillna({"sex": "", "classif1": "", "classif2": ""}).groupby(key)["source"].transform("nunique")
+    shared = cells[per_key > 1].groupby(["indicator", "ref_area", "time"]).size().index
+    at = pd.MultiIndex.from_frame(cells[["indicator", "ref_area", "time"]])
+    cells = cells[~at.isin(shared)]
     published = set(cells.indicator)
     want = {by_indicator[i] for i in published if i in by_indicator}
     written = {p.stem for p in (root / "processed/sdmx_dataflows").glob("*.csv")}

@@ -215,6 +215,12 @@ pub fn check_spec(
             "annual tables show counts by sex; choose an indicator ending in _NB".into(),
         ));
     }
+    if !tables.iter().all(|t| t.by_sex) {
+        return Err((
+            format!("indicator '{}' is published without sex", spec.indicator),
+            "annual tables show counts by sex; choose an indicator with _SEX_ in its id".into(),
+        ));
+    }
     reference::check(spec)
 }
 

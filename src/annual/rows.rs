@@ -121,7 +121,7 @@ fn found_cells(spec: &TableSpec, cells: &Cells, context: &TableContext) -> Found
         if cells.indicator[i] == spec.indicator
             && cells.classif1[i] == spec.classif1
             && cells.classif2[i] == spec.classif2
-            && cells.sex[i].starts_with("SEX_")
+            && cells.sex[i].is_some()
             && year_of(&cells.time[i]).is_some()
             // A failed source's "not available" cells: its own row says why.
             && !failed(i)
@@ -131,11 +131,13 @@ fn found_cells(spec: &TableSpec, cells: &Cells, context: &TableContext) -> Found
                 cells.time[i].clone(),
                 cells.source[i].clone(),
             );
-            if let Found::Cells(sexes) = found
-                .entry(key)
-                .or_insert_with(|| Found::Cells(BTreeMap::new()))
-            {
-                sexes.insert(cells.sex[i].clone(), i);
+            if let (Found::Cells(sexes), Some(sex)) = (
+                found
+                    .entry(key)
+                    .or_insert_with(|| Found::Cells(BTreeMap::new())),
+                &cells.sex[i],
+            ) {
+                sexes.insert(sex.clone(), i);
             }
         }
     }
@@ -486,7 +488,7 @@ impl RowBuilder<'_> {
             cells.indicator[i] == spec.indicator
                 && cells.source[i] == source
                 && cells.time[i] == time
-                && cells.sex[i] == "SEX_T"
+                && cells.sex[i].as_deref() == Some("SEX_T")
                 && cells.classif1[i].as_deref() == Some(unknown)
                 && cells.classif2[i] == spec.classif2
         })?;

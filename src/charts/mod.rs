@@ -113,6 +113,13 @@ pub fn load_specs(
                 ),
             );
         }
+        let by_sex = indicators.list.iter().filter(|i| i.id == chart.indicator);
+        if !by_sex.into_iter().all(|i| i.by_sex) {
+            return fail(
+                format!("indicator '{}' is published without sex", chart.indicator),
+                "charts show figures by sex or their totals; chart an indicator with _SEX_ in its id".into(),
+            );
+        }
         let needs_categories = matches!(
             chart.kind,
             ChartKind::BarsBySex | ChartKind::Pyramid | ChartKind::MigrantsVsNonmigrants
@@ -435,7 +442,10 @@ impl<'r, 'a> SourceGroup<'r, 'a> {
         }
         let sexes: Vec<&str> = ["SEX_M", "SEX_F"]
             .into_iter()
-            .filter(|s| mine.iter().any(|&i| reader.cells.sex[i] == *s))
+            .filter(|s| {
+                mine.iter()
+                    .any(|&i| reader.cells.sex[i].as_deref() == Some(*s))
+            })
             .collect();
         SourceGroup {
             reader,
@@ -451,7 +461,7 @@ impl<'r, 'a> SourceGroup<'r, 'a> {
         self.mine
             .iter()
             .find(|&&i| {
-                cells.sex[i] == sex
+                cells.sex[i].as_deref() == Some(sex)
                     && self.reader.category_of(i) == Some(category)
                     && (other.is_none() || self.reader.other_of(i) == other)
             })
@@ -554,7 +564,8 @@ impl<'r, 'a> SourceGroup<'r, 'a> {
             let other_sex = self
                 .mine
                 .iter()
-                .any(|&i| !["SEX_T", "SEX_M", "SEX_F"].contains(&cells.sex[i].as_str()));
+                .filter_map(|&i| cells.sex[i].as_deref())
+                .any(|sex| !["SEX_T", "SEX_M", "SEX_F"].contains(&sex));
             if other_sex {
                 notes.push("Persons whose sex is not stated are in no bar.".into());
             }
@@ -754,7 +765,8 @@ fn time_series_lines(spec: &ChartSpec, cells: &Cells) -> (TimeSeriesLines, (Stri
         let Ok(year) = cells.time[i].parse::<u32>() else {
             continue;
         };
-        if cells.indicator[i] == spec.indicator && cells.sex[i] == "SEX_T" && codes_ok {
+        let total = cells.sex[i].as_deref() == Some("SEX_T");
+        if cells.indicator[i] == spec.indicator && total && codes_ok {
             let source_type = cells.source[i].split(':').next().unwrap_or_default();
             lines
                 .entry((cells.ref_area[i].clone(), source_type.to_string()))

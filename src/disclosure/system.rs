@@ -63,10 +63,11 @@ impl System {
         cost: impl Fn(usize, usize) -> f64,
     ) -> System {
         let mut builder = Builder::default();
+        let links = builder.same_universes(links);
         let mut cell_var = BTreeMap::new();
         for (t, table) in tables.iter().enumerate() {
             for (c, key) in table.keys.iter().enumerate() {
-                let v = builder.var_of(quantity(table, key));
+                let v = builder.var_of(builder.quantity(table, key));
                 let var = &mut builder.vars[v];
                 var.shown = true;
                 var.primary |= table.status[c] == crate::cells::Status::Primary;
@@ -80,7 +81,7 @@ impl System {
         for (t, table) in tables.iter().enumerate() {
             builder.table_equations(t, table, &cell_var, &mut equations);
         }
-        builder.link_equations(links, &mut equations);
+        builder.link_equations(&links, &mut equations);
         let equations: Vec<Equation> = equations
             .into_iter()
             .map(|e| e.into_iter().map(|(v, k)| (v, k as f64)).collect())
@@ -126,9 +127,52 @@ impl System {
 struct Builder {
     index: BTreeMap<QuantityKey, usize>,
     vars: Vec<Var>,
+    /// A universe holding the same records as another, and that other: one name for the two.
+    same: BTreeMap<String, String>,
 }
 
 impl Builder {
+    /// Take the universes that hold the same records as others (`PopulationLink::Same`) and give
+    /// the other links in the names the quantities use.
+    fn same_universes(&mut self, links: &[PopulationLink]) -> Vec<PopulationLink> {
+        for link in links {
+            if let PopulationLink::Same { universe, as_ } = link {
+                self.same.insert(universe.clone(), as_.clone());
+            }
+        }
+        let name = |u: &String| self.same.get(u).unwrap_or(u).clone();
+        links
+            .iter()
+            .filter_map(|link| match link {
+                PopulationLink::Same { .. } => None,
+                PopulationLink::Sum { whole, a, b } => Some(PopulationLink::Sum {
+                    whole: name(whole),
+                    a: name(a),
+                    b: name(b),
+                }),
+                PopulationLink::Subset { part, full, code } => Some(PopulationLink::Subset {
+                    part: name(part),
+                    full: name(full),
+                    code: code.clone(),
+                }),
+                PopulationLink::Relabel { .. } => Some(link.clone()),
+            })
+            .collect()
+    }
+
+    /// A quantity is its universe and its non-total codes: the same in every table that shows it.
+    fn quantity(&self, table: &Table, key: &[String]) -> QuantityKey {
+        let codes = key
+            .iter()
+            .zip(&table.indicator.dimensions)
+            .filter(|(code, dim)| **code != dim.total)
+            .map(|(code, _)| code.clone())
+            .collect();
+        let universe = &table.indicator.universe_text;
+        let universe = self.same.get(universe).unwrap_or(universe);
+        (universe.clone(), codes)
+    }
+
     fn var_of(&mut self, key: QuantityKey) -> usize {
         let vars = &mut self.vars;
         *self.index.entry(key).or_insert_with(|| {
@@ -237,23 +281,13 @@ impl Builder {
                 for member in members {
                     let mut part = key.clone();
                     part[d] = member.clone();
-                    equation.push((self.var_of(quantity(table, &part)), -1));
+                    equation.push((self.var_of(self.quantity(table, &part)), -1));
                 }
                 equation.sort();
                 equations.insert(equation);
             }
         }
     }
-}
-
-fn quantity(table: &Table, key: &[String]) -> QuantityKey {
-    let codes = key
-        .iter()
-        .zip(&table.indicator.dimensions)
-        .filter(|(code, dim)| **code != dim.total)
-        .map(|(code, _)| code.clone())
-        .collect();
-    (table.indicator.universe_text.clone(), codes)
 }
 
 /// Connected parts of the system (union-find over the equations), numbered by smallest member.

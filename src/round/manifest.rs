@@ -413,6 +413,7 @@ pub(super) fn load(manifest: &Path) -> Result<Round> {
         publish_records: parsed.output.records,
         root: folder.root,
         classifications,
+        countries: sources.iter().map(|s| s.source.ref_area.clone()).collect(),
         sources,
         indicators,
         rules,

@@ -40,6 +40,9 @@ pub struct Round {
     pub classifications: Classifications,
     /// The source specs, in the manifest's order.
     pub sources: Vec<SourceSpec>,
+    /// The countries the manifest's sources cover (all of them, also in a run of some sources
+    /// only: a source's cells do not depend on which others run).
+    pub countries: std::collections::BTreeSet<String>,
     /// The ILMS indicators declared (`[round] indicators`).
     pub indicators: Indicators,
     /// The validation rules (`[round] rules`).

@@ -99,11 +99,7 @@ impl Round {
         let mut gathered = self.pass_every_source(options, &progress, &mut release, &sources)?;
         clock.lap("source passes");
         self.stop_if_a_source_failed(options, &gathered.sources)?;
-        if let Some(rule) = &self.rules.coherence {
-            let coherence = validate::check_coherence(rule, &gathered.flows);
-            gathered.validation.extend(coherence);
-        }
-        crate::series::flag_breaks(&mut gathered.cells);
+        self.across_sources(&mut gathered);
 
         let titles = self.source_titles();
         let mut context = self.table_context(&titles);
@@ -179,6 +175,18 @@ impl Round {
     /// Each source through its pass, in the round's order. Under --keep-going a source that cannot
     /// be processed is left out like one that failed a rule: none of its files, its indicators not
     /// available, the reason told.
+    /// The steps across sources, once every source's cells are final: coherence of flows, mirror
+    /// data, then breaks in series (a mirrored series has breaks of its own).
+    fn across_sources(&self, gathered: &mut Gathered) {
+        if let Some(rule) = &self.rules.coherence {
+            let coherence = validate::check_coherence(rule, &gathered.flows);
+            gathered.validation.extend(coherence);
+        }
+        crate::mirror::add_mirrored(&self.indicators, &self.countries, &mut gathered.cells);
+        let by_residence = crate::mirror::indicators(&self.indicators);
+        crate::series::flag_breaks(&mut gathered.cells, &by_residence);
+    }
+
     fn pass_every_source(
         &self,
         options: &RunOptions,

@@ -463,7 +463,7 @@ impl Round {
         for table in tables.iter() {
             cells.append(table.cells(spec, true));
         }
-        for table in self.indicators.list.iter().filter(|t| !t.is_count()) {
+        for table in self.indicators.list.iter().filter(|t| t.is_derived()) {
             match tabulate::derive(spec, table, tables) {
                 Some(derived) => cells.append(derived),
                 None => not_available.push(NotAvailable {

@@ -69,7 +69,7 @@ pub fn combined_csv(frame: &DataFrame, cells: &Cells) -> PolarsResult<Vec<u8>> {
             col("REF_AREA"),
             col("SOURCE"),
             col("INDICATOR"),
-            col("SEX"),
+            col("SEX").fill_null(lit("_Z")),
             col("CLASSIF1").fill_null(lit("_Z")),
             col("CLASSIF2").fill_null(lit("_Z")),
             col("TIME_PERIOD"),
@@ -143,20 +143,29 @@ pub fn dataflow_csv(
     Ok(out)
 }
 
-/// The country and period pairs of `rows` that more than one source gives, with those sources.
+/// The country and period pairs of `rows` where more than one source gives a cell of the same key
+/// (sex and breakdowns), with the sources of that country and period. Sources whose cells have
+/// keys of their own (mirror data: one country of residence each) share no series.
 fn shared_country_periods<'a>(
     cells: &'a Cells,
     rows: &[usize],
 ) -> BTreeMap<(&'a String, &'a String), BTreeSet<&'a str>> {
-    let mut sources: BTreeMap<(&String, &String), BTreeSet<&str>> = BTreeMap::new();
+    type Key<'a> = (&'a Option<String>, &'a Option<String>, &'a Option<String>);
+    let mut found: BTreeMap<(&String, &String), BTreeMap<Key, BTreeSet<&str>>> = BTreeMap::new();
     for &i in rows {
-        sources
+        let key = (&cells.sex[i], &cells.classif1[i], &cells.classif2[i]);
+        found
             .entry((&cells.ref_area[i], &cells.time[i]))
+            .or_default()
+            .entry(key)
             .or_default()
             .insert(cells.source[i].as_str());
     }
-    sources.retain(|_, s| s.len() > 1);
-    sources
+    found
+        .into_iter()
+        .filter(|(_, keys)| keys.values().any(|sources| sources.len() > 1))
+        .map(|(at, keys)| (at, keys.into_values().flatten().collect()))
+        .collect()
 }
 
 fn left_out_sentence(

@@ -250,7 +250,7 @@ fn slot_list(
 ) -> CodeList {
     let mut list = CodeList::new(id, name);
     for table in tables {
-        if table.dimensions.len() > slot {
+        if table.slot(slot).is_some() {
             add_dimension_codes(&mut list, table, slot, label);
         } else {
             list.add(NOT_APPLICABLE.0, NOT_APPLICABLE.1);
@@ -266,7 +266,7 @@ fn add_dimension_codes(
     slot: usize,
     label: &dyn Fn(&str) -> String,
 ) {
-    let Some(dimension) = table.dimensions.get(slot) else {
+    let Some(dimension) = table.slot(slot) else {
         return;
     };
     let codes = std::iter::once(&dimension.total)
