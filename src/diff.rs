@@ -119,7 +119,11 @@ pub fn between(old: (&str, &Path), new: (&str, &Path), context: &Path) -> Result
         )
         .with_column(change().alias("change"))
         .filter(col("change").is_not_null())
-        .with_columns([restore_missing("classif1"), restore_missing("classif2")])
+        .with_columns([
+            restore_missing("sex"),
+            restore_missing("classif1"),
+            restore_missing("classif2"),
+        ])
         .select(
             CELL_KEY
                 .iter()

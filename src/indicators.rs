@@ -683,16 +683,15 @@ fn check_mirror(
         ));
     }
     let input = earlier.iter().filter(|t| t.id == of);
-    if !input
-        .into_iter()
-        .all(|t| shaped(t, MIRROR_CITIZENSHIP) && t.unit_mult == table.unit_mult)
-    {
+    if !input.into_iter().all(|t| {
+        shaped(t, MIRROR_CITIZENSHIP) && t.unit_mult == table.unit_mult && t.unit == table.unit
+    }) {
         return Err(Error::new(
             path,
             format!("{key}.of"),
             format!(
-                "'{of}' is not a count by sex and country of citizenship ({}) in unit_mult {}",
-                MIRROR_CITIZENSHIP, table.unit_mult
+                "'{of}' is not a count by sex and country of citizenship ({}) in unit {} x 10^{}",
+                MIRROR_CITIZENSHIP, table.unit, table.unit_mult
             ),
             "a mirror republishes a count by sex and citizenship: name one, in the same unit",
         ));

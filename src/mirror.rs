@@ -1,6 +1,6 @@
 //! Nationals abroad from mirror data. A destination's residents by citizenship, counted by its own
-//! sources, are the nationals of each country of citizenship living there: Myanmar citizens in
-//! Thailand's survey are Myanmar nationals abroad, resident in Thailand. A mirror indicator
+//! sources, are the nationals of each country of citizenship living there: the citizens of one
+//! country in another's survey are its nationals abroad, resident in the other. A mirror indicator
 //! (`measure = "mirror"` in `schemas/indicators.toml`) republishes each such cell under the
 //! country of citizenship, once every source's cells are final (protected, validated).
 

@@ -265,7 +265,8 @@ fn matches(benchmark: &Benchmark, cells: &Cells, i: usize) -> bool {
         (None, c) => c.as_deref().is_none_or(|c| c.ends_with("_TOTAL")),
     };
     cells.indicator[i] == benchmark.indicator
-        && cells.sex[i].as_ref() == Some(&benchmark.sex)
+        // A table without sex is its total.
+        && cells.sex[i].as_deref().unwrap_or("SEX_T") == benchmark.sex
         && classif(&benchmark.classif1, &cells.classif1[i])
         && classif(&benchmark.classif2, &cells.classif2[i])
 }

@@ -188,12 +188,16 @@ def migrant_code(migrants):
     return f"(case {whens} end)" if whens else "cast(null as varchar)"
 
 
-def origin_code(migrants):
+def origin_code(migrants, root):
     """SQL giving a migrant's COU_ORI code under its country's definition: the country of birth or
-    of citizenship; stateless persons and a foreign country not stated are other countries (X)."""
+    of citizenship; stateless persons, a foreign country not stated and a country ILOSTAT's COU_ORI
+    list lacks are other countries (X)."""
+    with open(f"{root}/schemas/classifications/ilostat_codelists.csv") as f:
+        listed = [line.split(",")[1] for line in f if line.startswith("COU_ORI,")]
+    known = ", ".join(f"'{code}'" for code in listed)
     whens = " ".join(
-        f"when ref_area = '{country}' and {column} = '{mig}' then (case when {origin} in ('XXA', 'XXX') "
-        f"then 'COU_ORI_X' else 'COU_ORI_' || {origin} end)"
+        f"when ref_area = '{country}' and {column} = '{mig}' then (case when 'COU_ORI_' || {origin} in ({known}) "
+        f"and {origin} not in ('XXA', 'XXX') then 'COU_ORI_' || {origin} else 'COU_ORI_X' end)"
         for country, definition in migrants.items()
         for column, mig, _, _, _, origin in [DEFINITIONS[definition]])
     return f"(case {whens} end)" if whens else "cast(null as varchar)"
@@ -484,7 +488,7 @@ def main(root, truth_file=None):
     with open(f"{root}/ilms.toml", "rb") as f:
         migrants = tomllib.load(f).get("migrants", {})
     D["MIG"] = migrant_code(migrants)
-    D["MIG_C"] = origin_code(migrants)
+    D["MIG_C"] = origin_code(migrants, root)
     check_migrant_notes(cells, migrants)
     # A part of the population a source does not cover is not available (O, no value), never a
     # figure: those cells are checked here and left out of every comparison below.
@@ -517,7 +521,7 @@ def main(root, truth_file=None):
     for indicator, (population, universe, slots) in COUNTS.items():
         published = cells[cells.indicator == indicator]
         by_sex = indicator not in SEXLESS
-        if by_sex == published.sex.isna().any() and not published.empty:
+        if published.sex.isna().any() if by_sex else published.sex.notna().any():
             fail(f"{indicator}: cells {'without' if by_sex else 'with'} a sex code")
         skipped = {sid for (ind, sid) in not_available if ind == indicator}
         # A source of movements gives no stock, a survey no movement.

@@ -206,6 +206,15 @@ pub fn check_spec(
             format!("use one of {}", indicators.path.display()),
         ));
     }
+    if tables
+        .iter()
+        .any(|t| matches!(t.measure, crate::indicators::Measure::Mirror { .. }))
+    {
+        return Err((
+            format!("indicator '{}' is mirror data", spec.indicator),
+            "annual tables do not show mirror data (nationals abroad) yet; choose a count of the round's own sources".into(),
+        ));
+    }
     if !tables.iter().all(|t| t.is_count()) {
         return Err((
             format!(

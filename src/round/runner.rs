@@ -172,9 +172,6 @@ impl Round {
         Ok(report)
     }
 
-    /// Each source through its pass, in the round's order. Under --keep-going a source that cannot
-    /// be processed is left out like one that failed a rule: none of its files, its indicators not
-    /// available, the reason told.
     /// The steps across sources, once every source's cells are final: coherence of flows, mirror
     /// data, then breaks in series (a mirrored series has breaks of its own).
     fn across_sources(&self, gathered: &mut Gathered) {
@@ -187,6 +184,9 @@ impl Round {
         crate::series::flag_breaks(&mut gathered.cells, &by_residence);
     }
 
+    /// Each source through its pass, in the round's order. Under --keep-going a source that cannot
+    /// be processed is left out like one that failed a rule: none of its files, its indicators not
+    /// available, the reason told.
     fn pass_every_source(
         &self,
         options: &RunOptions,
@@ -277,6 +277,7 @@ impl Round {
             indicators: &self.indicators,
             classifications: &self.classifications,
             sources: &self.sources,
+            countries: &self.countries,
             dataflows: &self.sdmx,
             round_name: &self.name,
             release_id: release.id(),

@@ -18,6 +18,9 @@ pub struct StructureInput<'a> {
     pub indicators: &'a Indicators,
     pub classifications: &'a Classifications,
     pub sources: &'a [SourceSpec],
+    /// Every country of the round (mirror data is published under countries other than the
+    /// sources', also in a run of some sources only).
+    pub countries: &'a std::collections::BTreeSet<String>,
     pub dataflows: &'a Dataflows,
     pub round_name: &'a str,
     /// The release's id: the message's id and, from its time, its preparation time.
@@ -202,9 +205,10 @@ fn round_lists(input: &StructureInput) -> Vec<CodeList> {
     let mut areas = CodeList::new("CL_AREA", "Reference area");
     let mut sources = CodeList::new("CL_SOURCE", "Source");
     let mut freq = CodeList::new("CL_FREQ", "Frequency");
-    for spec in input.sources {
-        let area = &spec.source.ref_area;
+    for area in input.countries {
         areas.add(area, &input.classifications.country_name(area));
+    }
+    for spec in input.sources {
         let id = source_id(&spec.source.ilostat_source());
         sources.add(&id, &spec.source.title);
         let (f, _) = super::period(&spec.source.time);
