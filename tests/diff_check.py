@@ -25,7 +25,7 @@ expected = duckdb.sql(f"""
          o.suppressed old_suppressed, n.suppressed new_suppressed
   from {cells(old)} o full join {cells(new)} n
     on o.ref_area = n.ref_area and o.source = n.source and o.indicator = n.indicator
-   and o.sex = n.sex and o.classif1 is not distinct from n.classif1
+   and o.sex is not distinct from n.sex and o.classif1 is not distinct from n.classif1
    and o.classif2 is not distinct from n.classif2 and o.time = n.time
 """).filter("change is not null").df()
 got = duckdb.sql(f"select * from read_parquet('{written}/diff_{old}_{new}.parquet')").df()
