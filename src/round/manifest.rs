@@ -186,7 +186,7 @@ fn declare_migrants(
                 manifest,
                 format!("migrants.{country}"),
                 format!("'{country}' is not an ISO 3166-1 alpha-3 country code"),
-                "name the country by its code, e.g. MYS = \"non_citizen\"",
+                "name the country by its code, e.g. AAA = \"non_citizen\"",
             ));
         }
     }
