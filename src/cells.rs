@@ -11,6 +11,17 @@ use crate::spec::SourceSpec;
 /// The note (`note_source`, "ilms:<this>") on a cell perturbed by the cell-key method.
 pub const PERTURBED_NOTE: &str = "cell_key";
 
+/// The note on every cell of a source that states its population (working age without age).
+pub const POPULATION_STATED_NOTE: &str = "source.population_stated";
+
+/// The start of the note on every cell of a source that covers part of the population only
+/// (`source.covers_non_citizens`, [`crate::spec::Covers::note`]).
+pub const COVERS_NOTE: &str = "source.covers_";
+
+/// The note on a cell whose value differs from the one the round's last edition published
+/// (`[output] revised_since`).
+pub const REVISED_NOTE: &str = "revised";
+
 /// One published column of the cells, and whether ILOSTAT's bulk CSV has it.
 #[derive(Debug, Clone, Copy)]
 pub struct CellColumn {

@@ -27,6 +27,8 @@ pub const INDICATORS_FILE: &str = "ilms_2019_indicators.csv";
 
 /// The code list of the names of classification versions, which prefix sex and classif labels.
 const VERSIONS: &str = "CLASSIF_VERSION";
+/// Where the label of `ilms:revised` names the edition ([`Labels::name_edition`]).
+const EDITION: &str = "EDITION";
 /// Separator of several notes in one label (as ILOSTAT's own tools join them).
 const NOTE_JOIN: &str = " | ";
 
@@ -243,6 +245,17 @@ impl Labels {
     pub fn label(&self, code: &str) -> Option<String> {
         let &index = self.by_code.get(code)?;
         Some(self.text(index, &self.language))
+    }
+
+    /// Name the edition revisions are noted against in the label of `ilms:revised` (its text says
+    /// `EDITION` where the release id goes), in every language.
+    pub fn name_edition(&mut self, release: &str) {
+        let code = format!("ilms:{}", crate::cells::REVISED_NOTE);
+        if let Some(&index) = self.by_key.get(&("NOTE_SOURCE".to_string(), code)) {
+            for text in self.entries[index].text.values_mut() {
+                *text = text.replace(EDITION, release);
+            }
+        }
     }
 
     /// The label of a code of a given list (e.g. "UNIT", "PS").

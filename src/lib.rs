@@ -48,6 +48,7 @@ pub mod query;
 pub mod repeated_ids;
 pub mod report;
 #[deny(missing_docs)]
+pub mod revisions;
 pub mod round;
 pub mod rules;
 pub mod sdmx;

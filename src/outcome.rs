@@ -32,6 +32,8 @@ pub struct RunReport {
     pub not_declared: Vec<crate::indicators::NotDeclared>,
     /// Indicators a source could not produce, with the harmonized columns it lacks.
     pub not_available: Vec<NotAvailable>,
+    /// The cells noted as revised since the round's last edition (`[output] revised_since`).
+    pub revisions: Option<crate::revisions::Revisions>,
     /// Every rule's result on every source it applies to (also in validation.parquet).
     pub validation: Vec<validate::RuleResult>,
     /// The files users open (under `processed/` and `charts/`).
@@ -363,6 +365,31 @@ pub(crate) fn summarize_coverage(
         .collect()
 }
 
+impl RunReport {
+    /// One line per source; run_log.json lists each indicator with the variables it lacks.
+    fn not_available_lines(&self) -> Vec<String> {
+        let mut by_source: BTreeMap<&str, (usize, Vec<String>)> = BTreeMap::new();
+        for n in &self.not_available {
+            let entry = by_source.entry(&n.source_id).or_default();
+            match &n.dimension {
+                None => entry.0 += 1,
+                Some(d) if !entry.1.contains(d) => entry.1.push(d.clone()),
+                Some(_) => {}
+            }
+        }
+        let lines = by_source
+            .into_iter()
+            .map(|(source, (indicators, breakdowns))| {
+                let mut line = format!("not available from {source}: {indicators} indicators");
+                if !breakdowns.is_empty() {
+                    line.push_str(&format!("; no breakdown by {}", breakdowns.join(", ")));
+                }
+                line
+            });
+        lines.collect()
+    }
+}
+
 impl fmt::Display for RunReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}", self.round)?;
@@ -398,6 +425,13 @@ impl fmt::Display for RunReport {
         )?;
         let status = &self.cell_status;
         writeln!(f, "cells: {}", self.cells_summary())?;
+        if let Some(r) = &self.revisions {
+            let (n, since) = (r.revised, &r.since);
+            writeln!(
+                f,
+                "revised since release {since}: {n} cells (noted ilms:revised)"
+            )?;
+        }
         write!(f, "{}", self.disclosure_table())?;
         if status.withheld_validation > 0 {
             writeln!(
@@ -406,21 +440,7 @@ impl fmt::Display for RunReport {
                 status.withheld_validation
             )?;
         }
-        // One line per source; run_log.json lists each indicator with the variables it lacks.
-        let mut by_source: BTreeMap<&str, (usize, Vec<String>)> = BTreeMap::new();
-        for n in &self.not_available {
-            let entry = by_source.entry(&n.source_id).or_default();
-            match &n.dimension {
-                None => entry.0 += 1,
-                Some(d) if !entry.1.contains(d) => entry.1.push(d.clone()),
-                Some(_) => {}
-            }
-        }
-        for (source, (indicators, breakdowns)) in by_source {
-            let mut line = format!("not available from {source}: {indicators} indicators");
-            if !breakdowns.is_empty() {
-                line.push_str(&format!("; no breakdown by {}", breakdowns.join(", ")));
-            }
+        for line in self.not_available_lines() {
             writeln!(f, "{line} (run_log.json: not_available)")?;
         }
         let failed: Vec<&validate::RuleResult> =

@@ -1,6 +1,7 @@
 //! Breaks in series across the round's years. A country's indicator whose figures for a year come
-//! from another type of source than its previous year's, or whose breakdown is coded in another
-//! version of a classification, is flagged as ILOSTAT flags a break: ILOSTAT's note of type I11
+//! from another type of source than its previous year's, whose breakdown is coded in another
+//! version of a classification, or whose definition changed (another migrant definition, another
+//! stated population or coverage), is flagged as ILOSTAT flags a break: ILOSTAT's note of type I11
 //! ("break in series") saying which kind on every cell of that year, and observation status "B" on
 //! those published without another flag (an unreliable or perturbed cell keeps its own status; the
 //! note still says).
@@ -11,6 +12,9 @@ use crate::cells::{Cells, Status};
 
 /// I11:266 "Other or unspecified type of break": ILOSTAT's note for a change of source.
 pub const SOURCE_BREAK: &str = "I11:266";
+
+/// I11:269 "Change in definition or concept": ILOSTAT's note for a definition that changed.
+pub const DEFINITION_BREAK: &str = "I11:269";
 
 /// ILOSTAT's break note for a classification revised, by family; None for a family whose
 /// versions are not editions of one classification (age bands, place of birth).
@@ -32,6 +36,9 @@ struct Year {
     source_types: BTreeSet<String>,
     /// Classification family (`OCU`) to the versions its codes are in (`OCU_ISCO08`).
     versions: BTreeMap<String, BTreeSet<String>>,
+    /// What defines the figures: the indicator's definition note (`T36:3215`, migrants are
+    /// non-citizens) and the source's statements of its population and coverage.
+    definitions: BTreeSet<String>,
 }
 
 /// Flag every break in series; returns how many cells were noted. The indicators in
@@ -91,6 +98,7 @@ fn series<'a>(
             .entry(cells.time[i].as_str())
             .or_default();
         year.cells.push(i);
+        year.definitions.extend(definitions(cells, i));
         let source_type = cells.source[i].split(':').next().unwrap_or_default();
         year.source_types.insert(source_type.to_string());
         for code in [&cells.classif1[i], &cells.classif2[i]]
@@ -106,6 +114,14 @@ fn series<'a>(
     series
 }
 
+/// The notes on cell `i` that say what its figure is a count of.
+pub fn definitions(cells: &Cells, i: usize) -> impl Iterator<Item = String> + '_ {
+    let stated = cells.notes[i].iter().filter(|note| {
+        *note == crate::cells::POPULATION_STATED_NOTE || note.starts_with(crate::cells::COVERS_NOTE)
+    });
+    cells.note_indicator[i].iter().chain(stated).cloned()
+}
+
 /// A classification code's family and edition: `OCU_ISCO08_1` is in `OCU_ISCO08`, family `OCU`.
 /// Groupings published beside every edition (`OCU_SKILL`, `ECO_SECTOR`, `ECO_AGGREGATE`) are no
 /// edition: their names end in no number, and they would hide the change.
@@ -118,12 +134,15 @@ fn version_of(code: &str) -> Option<(&str, &str)> {
     (edition && classification_break(family).is_some()).then_some((family, version))
 }
 
-/// The break notes between two years of a series: a source of another type, or a family whose
-/// codes share no version with the year before.
+/// The break notes between two years of a series: a source of another type, a family whose
+/// codes share no version with the year before, or other definitions.
 fn breaks(before: &Year, year: &Year) -> Vec<String> {
     let mut notes = Vec::new();
     if before.source_types.is_disjoint(&year.source_types) {
         notes.push(SOURCE_BREAK.to_string());
+    }
+    if before.definitions != year.definitions {
+        notes.push(DEFINITION_BREAK.to_string());
     }
     for (family, versions) in &year.versions {
         let changed = before
@@ -312,6 +331,34 @@ mod tests {
             cells.notes[2],
             ["I11:266"],
             "against 2022, the last year with a figure"
+        );
+    }
+
+    #[test]
+    fn another_definition_in_a_source_of_the_same_type_is_a_break() {
+        // Migrants foreign-born in 2022 and 2023, non-citizens from 2024: a change in definition
+        // or concept (I11:269); a source that states its population: one too.
+        let mut cells = Cells::default();
+        for (source, time) in [
+            ("BA:LFS_2022", "2022"),
+            ("BA:LFS_2023", "2023"),
+            ("BA:LFS_2024", "2024"),
+            ("BA:LFS_2025", "2025"),
+        ] {
+            cell(&mut cells, source, time, "OCU_ISCO08_1", Status::Published);
+        }
+        cells.note_indicator[0] = Some("T36:3214".into());
+        cells.note_indicator[1] = Some("T36:3214".into());
+        cells.note_indicator[2] = Some("T36:3215".into());
+        cells.note_indicator[3] = Some("T36:3215".into());
+        cells.notes[3].push(crate::cells::POPULATION_STATED_NOTE.into());
+        assert_eq!(flag_breaks(&mut cells, &BTreeSet::new()), 2);
+        assert!(cells.notes[1].is_empty());
+        assert_eq!(cells.notes[2], [DEFINITION_BREAK]);
+        assert_eq!(cells.status[2], Status::Break);
+        assert_eq!(
+            cells.notes[3],
+            [crate::cells::POPULATION_STATED_NOTE, DEFINITION_BREAK]
         );
     }
 

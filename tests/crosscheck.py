@@ -247,8 +247,10 @@ def check_breaks(cells):
     types share none with its previous period's of the same frequency (among the cells with a
     figure) carries I11:266 on every such cell; one whose occupation, industry, education or
     status classification shares no edition (ISCO-88, ISCO-08: a name ending in a number, not the
-    groupings beside them) with the previous period's, that family's I11 note. "B" only on such
-    cells, never beside another flag (a perturbed cell keeps none)."""
+    groupings beside them) with the previous period's, that family's I11 note; one whose
+    definitions differ (the note_indicator values, the sources' statements of their population and
+    coverage in note_source) I11:269. "B" only on such cells, never beside another flag (a
+    perturbed cell keeps none)."""
     shown = cells[cells.obs_value.notna()].copy()
     shown["stype"] = shown.source.str.split(":").str[0]
     shown["frequency"] = shown.time.str.extract(r"([A-Z])", expand=False).fillna("A")
@@ -261,6 +263,12 @@ def check_breaks(cells):
             if len(parts) >= 3 and parts[0] in BREAK_NOTES and parts[1][-1].isdigit():
                 found.setdefault(parts[0], set()).add(parts[1])
         return found
+    def definitions(frame):
+        found = set(frame.note_indicator.dropna())
+        for text in frame.note_source.dropna():
+            found |= {n for n in text.split("; ")
+                      if n == "ilms:source.population_stated" or n.startswith("ilms:source.covers_")}
+        return found
     expected = {}
     for (area, indicator, _, residence), series in shown.groupby(["ref_area", "indicator", "frequency", "residence"]):
         periods = sorted(series.time.unique())
@@ -269,6 +277,8 @@ def check_breaks(cells):
             notes = set()
             if not set(a.stype) & set(b.stype):
                 notes.add("I11:266")
+            if definitions(a) != definitions(b):
+                notes.add("I11:269")
             va, vb = editions(a), editions(b)
             for family in vb:
                 if family in va and not va[family] & vb[family]:

@@ -20,6 +20,15 @@ fn diff_lists_cells_added_removed_revised_and_reflagged_as_duckdb_finds_them() {
         text(&output.stderr)
     );
 
+    // The first release becomes the edition revisions are noted against; two releases are kept
+    // besides it.
+    let edition = release_ids(&round).pop().expect("a release");
+    round.edit(
+        "ilms.toml",
+        "[output]\n",
+        &format!("[output]\nrevised_since = \"{edition}\"\nkeep_releases = 2\n"),
+    );
+
     // A revised count, a country of origin replaced by another (its cells removed, the other's
     // added), and a stricter reliability threshold (cells re-flagged "U", values unchanged).
     round.edit("raw/mys_permits_2024.csv", "02,L,261", "02,L,262");
@@ -67,14 +76,13 @@ fn diff_lists_cells_added_removed_revised_and_reflagged_as_duckdb_finds_them() {
         "diff ok",
     );
 
+    // Exactly the cells whose value differs from the edition's carry ilms:revised, in every export.
+    let releases_dir = round.path("releases");
+    let revisions = [releases_dir.as_os_str(), std::ffi::OsStr::new(&edition)];
+    assert_python_check_with("revisions_check.py", &revisions, "revisions ok");
+
     // The same two releases named, and an unknown one refused with the ones kept.
-    let releases = round.ilms(&["releases"]);
-    let ids: Vec<String> = text(&releases.stdout)
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.split_whitespace().next().map(String::from))
-        .filter(|id| id.starts_with(|c: char| c.is_ascii_digit()))
-        .collect();
+    let ids = release_ids(&round);
     let (new, old) = (&ids[0], &ids[1]);
     let named = round.ilms(&["diff", old, new, "--csv"]);
     let default = round.ilms(&["diff", "--csv"]);
@@ -89,6 +97,36 @@ fn diff_lists_cells_added_removed_revised_and_reflagged_as_duckdb_finds_them() {
         "{}",
         text(&output.stderr)
     );
+
+    // A re-run with nothing changed: the notes stay (they are against the edition, not the release
+    // before), and the edition outlives keep_releases.
+    let output = round.ilms(&["run", "--quiet", "--no-records"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_python_check_with("revisions_check.py", &revisions, "revisions ok");
+    assert_eq!(release_ids(&round).len(), 3, "two kept and the edition");
+    let log = std::fs::read_to_string(round.path("processed/run_log.json")).expect("run log");
+    assert!(log.contains(&format!("\"since\": \"{edition}\"")), "{log}");
+
+    // An edition that is not kept is refused before anything runs.
+    round.edit("ilms.toml", &edition, "20200101T000000Z-00000000");
+    let output = round.ilms(&["run", "--quiet", "--no-records"]);
+    assert!(!output.status.success());
+    let said = text(&output.stderr);
+    assert!(
+        said.contains("output.revised_since") && said.contains("is kept"),
+        "{said}"
+    );
+}
+
+/// The round's kept releases, newest first (as `ilms releases` lists them).
+fn release_ids(round: &Round) -> Vec<String> {
+    let releases = round.ilms(&["releases"]);
+    text(&releases.stdout)
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next().map(String::from))
+        .filter(|id| id.starts_with(|c: char| c.is_ascii_digit()))
+        .collect()
 }
 
 /// Each source's pass in a `ilms run --json`: source id -> "reused" or "ran: <why>".

@@ -13,6 +13,7 @@ Usage: python3 tests/labels_table.py ROUND_DIR
 Prints "labels ok" when all hold.
 """
 
+import json
 import sys
 import tomllib
 
@@ -103,6 +104,11 @@ def check_labels(root, csv):
     }
     notes = dict(zip(own[own.code_list == "NOTE_SOURCE"].code, own[own.code_list == "NOTE_SOURCE"].label))
     notes.update(workbook_footnotes(root))
+    # The revision note names the edition the round compares with (run_log.json: revisions.since).
+    with open(f"{root}/processed/run_log.json") as log:
+        revisions = json.load(log).get("revisions") or {}
+    if revisions:
+        notes["ilms:revised"] = notes["ilms:revised"].replace("EDITION", revisions["since"])
     # ILOSTAT's own note codes (a break in series: I11:266) carry ILOSTAT's labels.
     notes.update(read_list(f"{classifications}/ilostat_notes.csv", "code", "label"))
     checked = 0

@@ -98,11 +98,12 @@ pub(super) fn rule_note(rule: &str, source: &str, context: &TableContext) -> Str
     text
 }
 
-/// A note that is the source's statement about itself (or how a breakdown was read) rather than
-/// a rule it fails.
+/// A note that is the source's statement about itself (or how a breakdown was read, or that the
+/// figure was revised) rather than a rule it fails.
 fn is_source_statement(note: &str) -> bool {
-    note == "source.population_stated"
-        || note.starts_with("source.covers_")
+    note == crate::cells::POPULATION_STATED_NOTE
+        || note.starts_with(crate::cells::COVERS_NOTE)
+        || note == crate::cells::REVISED_NOTE
         || note.starts_with("footnote.")
         || note == crate::tabulate::PARTIAL_INPUTS_NOTE
 }

@@ -219,6 +219,13 @@ fn unreliable_columns(entries: [Entry; 4]) -> Vec<&'static str> {
         .collect()
 }
 
+/// A year of a row as shown, for breaks in series against the next.
+struct Shown {
+    time: String,
+    source: String,
+    definitions: BTreeSet<String>,
+}
+
 /// % women = 100 x women / total, from the published figures; not applicable to a nil total.
 pub(super) fn percent_women(total: Entry, women: Entry) -> Entry {
     match (total, women) {
@@ -312,17 +319,23 @@ impl RowBuilder<'_> {
             figures: Vec::new(),
             notes: Vec::new(),
         };
-        // The year and source of the row's previous figure, for a break in series.
-        let mut previous: Option<(String, String)> = None;
+        // The year, source and definitions of the row's previous figure, for a break in series.
+        let mut previous: Option<Shown> = None;
         for time in years {
             let sources = time
                 .as_deref()
                 .map_or(Vec::new(), |t| sources(self.found, area, t));
             let figures = match (time, sources.as_slice()) {
                 (Some(time), [(source, found)]) => {
-                    let current = (time.clone(), (*source).clone());
-                    if let Some(note) = previous.and_then(|p| self.break_in_series(&p, &current)) {
-                        row.notes.push(self.notes.add(note));
+                    let current = Shown {
+                        time: time.clone(),
+                        source: (*source).clone(),
+                        definitions: self.definitions(found),
+                    };
+                    if let Some(earlier) = &previous {
+                        for note in self.breaks_in_series(earlier, &current) {
+                            row.notes.push(self.notes.add(note));
+                        }
                     }
                     previous = Some(current);
                     row.time = Some(time.clone());
@@ -348,34 +361,72 @@ impl RowBuilder<'_> {
         self.rows.push(row);
     }
 
-    /// Two years of a row from different types of source (a register, then a census): a break
-    /// in series, as ILOSTAT flags it; (year, source) each.
-    fn break_in_series(
-        &self,
-        earlier: &(String, String),
-        later: &(String, String),
-    ) -> Option<String> {
+    /// Two years of a row from different types of source (a register, then a census), or whose
+    /// figures are defined otherwise (another migrant definition, stated population or coverage):
+    /// breaks in series, as ILOSTAT flags them.
+    fn breaks_in_series(&self, earlier: &Shown, later: &Shown) -> Vec<String> {
         let kind = |source: &str| {
             source
                 .split_once(':')
                 .map_or(source, |(t, _)| t)
                 .to_string()
         };
-        let (before, after) = (kind(&earlier.1), kind(&later.1));
-        if before == after {
-            return None;
+        let (before, after) = (kind(&earlier.source), kind(&later.source));
+        let (from, to) = (&earlier.time, &later.time);
+        let mut breaks = Vec::new();
+        if before != after {
+            let name = |code: &str| {
+                let types = &self.context.classifications.source_types;
+                types.get(code).map_or(code.to_string(), String::clone)
+            };
+            breaks.push(format!(
+                "Break in series between {from} and {to}: the type of source changes from \"{}\" ({from}) to \"{}\" ({to}); the years are not strictly comparable.",
+                name(&before),
+                name(&after),
+            ));
         }
-        let name = |code: &str| {
-            let types = &self.context.classifications.source_types;
-            types.get(code).map_or(code.to_string(), String::clone)
-        };
-        Some(format!(
-            "Break in series between {0} and {1}: the type of source changes from \"{2}\" ({0}) to \"{3}\" ({1}); the years are not strictly comparable.",
-            earlier.0,
-            later.0,
-            name(&before),
-            name(&after),
-        ))
+        if earlier.definitions != later.definitions {
+            let only = |one: &Shown, other: &Shown| {
+                self.describe(one.definitions.difference(&other.definitions))
+            };
+            breaks.push(format!(
+                "Break in series between {from} and {to}: a change in definition or concept ({from}: {}; {to}: {}); the years are not strictly comparable.",
+                only(earlier, later),
+                only(later, earlier),
+            ));
+        }
+        breaks
+    }
+
+    /// The definitions behind a year's figures ([`crate::series::definitions`]).
+    fn definitions(&self, found: &Found) -> BTreeSet<String> {
+        match found {
+            Found::Cells(sexes) => sexes
+                .values()
+                .flat_map(|&i| crate::series::definitions(self.cells, i))
+                .collect(),
+            Found::Failed(_) => BTreeSet::new(),
+        }
+    }
+
+    /// Definitions in words: ILOSTAT's note labels, the source's statements (their first clause).
+    fn describe<'d>(&self, definitions: impl Iterator<Item = &'d String>) -> String {
+        let labels = &self.context.labels;
+        let words: Vec<String> = definitions
+            .map(|d| {
+                let code = if crate::cells::is_ilostat_note(d) {
+                    d.clone()
+                } else {
+                    format!("ilms:{d}")
+                };
+                let label = labels.label(&code).unwrap_or(code);
+                label.split(": ").next().unwrap_or_default().to_string()
+            })
+            .collect();
+        if words.is_empty() {
+            return "as the indicator defines it".to_string();
+        }
+        words.join("; ")
     }
 
     fn source_title(&self, source: &str) -> String {
@@ -445,11 +496,16 @@ impl RowBuilder<'_> {
                 unreliable.join(", ")
             ));
         }
+        if let Some(text) = self.revised_columns(sexes) {
+            texts.push(format!("{prefix}{text}"));
+        }
         // ILOSTAT's own notes (a break in series) are not rules: the row's break footnote says it.
+        // A revision is told per column above.
         let rules: BTreeSet<&str> = sexes
             .values()
             .flat_map(|&i| self.cells.notes[i].iter().map(String::as_str))
             .filter(|note| !crate::cells::is_ilostat_note(note))
+            .filter(|note| *note != crate::cells::REVISED_NOTE)
             .collect();
         for rule in &rules {
             let text = notes::rule_note(rule, source, self.context);
@@ -465,6 +521,25 @@ impl RowBuilder<'_> {
             texts.push(format!("{prefix}{text}"));
         }
         texts.into_iter().map(|t| self.notes.add(t)).collect()
+    }
+
+    /// The columns whose figure was revised since the round's last edition, in a footnote.
+    fn revised_columns(&self, sexes: &BTreeMap<String, usize>) -> Option<String> {
+        let revised: Vec<&str> = ["SEX_T", "SEX_M", "SEX_F"]
+            .into_iter()
+            .zip(super::FIGURES)
+            .filter(|(sex, _)| {
+                sexes.get(*sex).is_some_and(|&i| {
+                    let notes = &self.cells.notes[i];
+                    notes.iter().any(|n| n == crate::cells::REVISED_NOTE)
+                })
+            })
+            .map(|(_, column)| column)
+            .collect();
+        let code = format!("ilms:{}", crate::cells::REVISED_NOTE);
+        let label = self.context.labels.label(&code)?;
+        let label = label.trim_end_matches('.');
+        (!revised.is_empty()).then(|| format!("{label} ({}).", revised.join(", ")))
     }
 
     /// Persons of the same source and year that the shown category's breakdown could not place

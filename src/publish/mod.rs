@@ -85,6 +85,9 @@ pub struct Outputs {
     pub private_releases: PathBuf,
     /// `[output] keep_releases`: how many releases are kept (the current one always is).
     pub keep: usize,
+    /// `[output] revised_since`: the edition whose figures revisions are noted against; kept
+    /// whatever `keep` says.
+    pub revised_since: Option<String>,
 }
 
 impl Outputs {
@@ -97,6 +100,7 @@ impl Outputs {
             releases: dir.join("releases"),
             private_releases: dir.join("private-releases"),
             keep,
+            revised_since: None,
         }
     }
 
@@ -400,7 +404,11 @@ impl Release {
         self.committed = true;
         let mut problems = Vec::new();
         for store in self.outputs.stores() {
-            problems.extend(store::prune(store, self.outputs.keep));
+            problems.extend(store::prune(
+                store,
+                self.outputs.keep,
+                self.outputs.revised_since.as_deref(),
+            ));
         }
         Ok(Committed {
             id: self.id.clone(),

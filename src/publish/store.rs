@@ -183,10 +183,10 @@ pub fn follow(follower: &Path, leader: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Remove the oldest releases beyond `keep`, never the current one nor the earlier outputs an
-/// older ilms left (the user removes those). Returns what could not be removed (the new release
-/// is current either way).
-pub fn prune(store: &Path, keep: usize) -> Vec<String> {
+/// Remove the oldest releases beyond `keep`, never the current one, the edition revisions are
+/// noted against (`spared`), nor the earlier outputs an older ilms left (the user removes those).
+/// Returns what could not be removed (the new release is current either way).
+pub fn prune(store: &Path, keep: usize, spared: Option<&str>) -> Vec<String> {
     let current = current(store);
     let ids: Vec<String> = releases(store)
         .into_iter()
@@ -195,7 +195,7 @@ pub fn prune(store: &Path, keep: usize) -> Vec<String> {
     let excess = ids.len().saturating_sub(keep);
     let mut problems = Vec::new();
     for id in ids.into_iter().take(excess) {
-        if Some(&id) == current.as_ref() {
+        if Some(&id) == current.as_ref() || Some(id.as_str()) == spared {
             continue;
         }
         let path = store.join(&id);

@@ -29,9 +29,10 @@ use crate::spec::{MigrantDefinition, SourceSpec};
 struct ManifestFile {
     round: RoundSection,
     output: OutputSection,
-    /// Each country's own definition of a migrant, by ISO 3166-1 alpha-3 code.
+    /// Each country's own definition of a migrant, by ISO 3166-1 alpha-3 code: one definition,
+    /// or a table of the first year each applies from (`{ 2015 = "foreign_born", 2024 = ... }`).
     #[serde(default)]
-    migrants: BTreeMap<String, MigrantDefinition>,
+    migrants: BTreeMap<String, toml::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -100,6 +101,10 @@ struct OutputSection {
     /// How many releases are kept, the current one included.
     #[serde(default = "default_keep_releases")]
     keep_releases: usize,
+    /// The release the round last published as its edition: cells whose value differs from it
+    /// are noted as revised.
+    #[serde(default)]
+    revised_since: Option<String>,
 }
 
 fn default_releases() -> PathBuf {
@@ -171,28 +176,73 @@ fn load_sources(
     sources
 }
 
-/// Give each source the migrant definition the round declares for its country (`[migrants]`);
-/// a key that is no country code is a problem (a typo would silently leave a country without).
+/// Give each source the migrant definition the round declares for its country and year
+/// (`[migrants]`); a key that is no country code, or a definition that cannot be read, is a problem
+/// (a typo would silently leave a country without).
 fn declare_migrants(
     manifest: &Path,
-    declared: &BTreeMap<String, MigrantDefinition>,
+    declared: &BTreeMap<String, toml::Value>,
     classifications: &Classifications,
     sources: &mut [SourceSpec],
     problems: &mut Errors,
 ) {
-    for country in declared.keys() {
+    let mut by_country = BTreeMap::new();
+    for (country, value) in declared {
+        let key = format!("migrants.{country}");
         if !classifications.countries.contains(country) {
             problems.push(Error::new(
                 manifest,
-                format!("migrants.{country}"),
+                &key,
                 format!("'{country}' is not an ISO 3166-1 alpha-3 country code"),
                 "name the country by its code, e.g. AAA = \"non_citizen\"",
             ));
         }
+        match definitions_by_year(value) {
+            Ok(years) => {
+                by_country.insert(country.clone(), years);
+            }
+            Err(problem) => problems.push(Error::new(manifest, &key, problem, MIGRANTS_FIX)),
+        }
     }
     for spec in sources {
-        spec.migrant_definition = declared.get(&spec.source.ref_area).copied();
+        let year = leading_year(&spec.source.time);
+        spec.migrant_definition = by_country.get(&spec.source.ref_area).and_then(|years| {
+            years
+                .range(..=year.unwrap_or(u32::MAX))
+                .next_back()
+                .map(|(_, definition)| *definition)
+        });
     }
+}
+
+const MIGRANTS_FIX: &str =
+    "write \"foreign_born\" or \"non_citizen\", or a table of the year each \
+     applies from, e.g. AAA = { 2015 = \"foreign_born\", 2024 = \"non_citizen\" }";
+
+/// One definition (from the first year on), or the years each of several applies from.
+fn definitions_by_year(
+    value: &toml::Value,
+) -> std::result::Result<BTreeMap<u32, MigrantDefinition>, String> {
+    let definition = |value: &toml::Value| {
+        MigrantDefinition::deserialize(value.clone())
+            .map_err(|_| format!("{value} is not a migrant definition"))
+    };
+    match value {
+        toml::Value::Table(years) if !years.is_empty() => years
+            .iter()
+            .map(|(year, value)| match year.parse::<u32>() {
+                Ok(from) if year.len() == 4 => Ok((from, definition(value)?)),
+                _ => Err(format!("'{year}' is not a year (four digits)")),
+            })
+            .collect(),
+        toml::Value::Table(_) => Err("the table names no year".to_string()),
+        _ => Ok(BTreeMap::from([(0, definition(value)?)])),
+    }
+}
+
+/// The year a period starts in: `2024` of `2024`, `2024Q1`, `2023/2024`.
+fn leading_year(time: &str) -> Option<u32> {
+    time.get(..4).and_then(|year| year.parse().ok())
 }
 
 /// The manifest's folder, with the folders outside it its paths may lead to.
@@ -232,15 +282,40 @@ fn outputs(
     };
     let processed = problems.keep(at("output.processed", &output.processed));
     let charts = problems.keep(at("output.charts", &output.charts));
-    let releases = problems.keep(at("output.releases", &output.releases));
+    let releases = problems.keep(at("output.releases", &output.releases))?;
+    if let Some(edition) = &output.revised_since {
+        check_edition(manifest, &releases, edition, problems);
+    }
     Some(Outputs {
         processed: processed?,
         charts: charts?,
         private: folder.root.join(".ilms").join("private"),
-        releases: releases?,
+        releases,
         private_releases: folder.root.join(".ilms").join("private-releases"),
         keep: output.keep_releases,
+        revised_since: output.revised_since.clone(),
     })
+}
+
+/// The edition revisions are noted against must be a kept release with published cells.
+fn check_edition(manifest: &Path, releases: &Path, edition: &str, problems: &mut Errors) {
+    let kept = crate::publish::store::releases(releases);
+    let cells = releases.join(edition).join("processed").join("indicators");
+    if kept.iter().any(|id| id == edition) && cells.is_dir() {
+        return;
+    }
+    let fix = match kept.last() {
+        Some(last) => format!(
+            "name a kept release (`ilms releases` lists them, e.g. \"{last}\"), or remove the key"
+        ),
+        None => "remove the key until a release has been published".to_string(),
+    };
+    problems.push(Error::new(
+        manifest,
+        "output.revised_since",
+        format!("no release '{edition}' with published cells is kept"),
+        fix,
+    ));
 }
 
 /// The declarations beside the specs (indicators, rules, disclosure policies, annual tables,
@@ -405,7 +480,10 @@ pub(super) fn load(manifest: &Path) -> Result<Round> {
             }),
     );
     problems.finish()?;
-    let labels = labels.ok_or_else(|| internal(manifest))?;
+    let mut labels = labels.ok_or_else(|| internal(manifest))?;
+    if let Some(edition) = &outputs.revised_since {
+        labels.name_edition(edition);
+    }
     Ok(Round {
         manifest: manifest.to_path_buf(),
         name: parsed.round.name,
@@ -441,4 +519,35 @@ fn internal(manifest: &Path) -> Error {
         "the round could not be loaded, and no reason was recorded",
         "report this bug with the manifest and specs",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> std::result::Result<BTreeMap<u32, MigrantDefinition>, String> {
+        let value: toml::Value = toml::from_str(&format!("x = {text}")).expect("toml");
+        definitions_by_year(&value["x"])
+    }
+
+    #[test]
+    fn a_country_declares_one_migrant_definition_or_one_per_span_of_years() {
+        let one = parse("\"non_citizen\"").expect("one");
+        assert_eq!(one, BTreeMap::from([(0, MigrantDefinition::NonCitizen)]));
+        let by_year = parse("{ 2015 = \"foreign_born\", 2024 = \"non_citizen\" }").expect("years");
+        let at = |time: &str| {
+            let year = leading_year(time).expect("year");
+            by_year.range(..=year).next_back().map(|(_, d)| *d)
+        };
+        assert_eq!(at("2014"), None, "before the first year declared");
+        assert_eq!(at("2023Q4"), Some(MigrantDefinition::ForeignBorn));
+        assert_eq!(at("2024"), Some(MigrantDefinition::NonCitizen));
+        assert!(parse("\"citizen\"")
+            .unwrap_err()
+            .contains("not a migrant definition"));
+        assert!(parse("{ 24 = \"non_citizen\" }")
+            .unwrap_err()
+            .contains("not a year"));
+        assert!(parse("{}").unwrap_err().contains("names no year"));
+    }
 }

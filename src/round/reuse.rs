@@ -393,7 +393,8 @@ impl Round {
             .to_string()
     }
 
-    /// The manifest apart from its list of sources: adding a source re-runs only that source.
+    /// The manifest apart from its list of sources (adding a source re-runs only that source) and
+    /// the edition revisions are noted against.
     fn settings_digest(&self) -> Result<String> {
         let text = fs::read_to_string(&self.manifest)
             .map_err(|e| Error::io(&self.manifest, "read the manifest", e))?;
@@ -401,6 +402,10 @@ impl Round {
             .map_err(|e| Error::new(&self.manifest, "", e.to_string(), "correct the manifest"))?;
         if let Some(round) = value.get_mut("round").and_then(|r| r.as_table_mut()) {
             round.remove("sources");
+        }
+        // Revisions are noted across sources, after the passes: naming another edition re-runs none.
+        if let Some(output) = value.get_mut("output").and_then(|o| o.as_table_mut()) {
+            output.remove("revised_since");
         }
         Ok(format!(
             "{:x}",

@@ -60,6 +60,8 @@ struct Gathered {
     coverage: Vec<(String, harmonize::CoverageLine)>,
     validation: Vec<validate::RuleResult>,
     flows: Vec<validate::FlowTotal>,
+    /// The cells noted as revised since the round's last edition, if it names one.
+    revisions: Option<crate::revisions::Revisions>,
 }
 
 impl Gathered {
@@ -99,7 +101,7 @@ impl Round {
         let mut gathered = self.pass_every_source(options, &progress, &mut release, &sources)?;
         clock.lap("source passes");
         self.stop_if_a_source_failed(options, &gathered.sources)?;
-        self.across_sources(&mut gathered);
+        self.across_sources(&mut gathered)?;
 
         let titles = self.source_titles();
         let mut context = self.table_context(&titles);
@@ -173,8 +175,9 @@ impl Round {
     }
 
     /// The steps across sources, once every source's cells are final: coherence of flows, mirror
-    /// data, then breaks in series (a mirrored series has breaks of its own).
-    fn across_sources(&self, gathered: &mut Gathered) {
+    /// data, breaks in series (a mirrored series has breaks of its own), then revisions since the
+    /// round's last edition.
+    fn across_sources(&self, gathered: &mut Gathered) -> Result<()> {
         if let Some(rule) = &self.rules.coherence {
             let coherence = validate::check_coherence(rule, &gathered.flows);
             gathered.validation.extend(coherence);
@@ -182,6 +185,16 @@ impl Round {
         crate::mirror::add_mirrored(&self.indicators, &self.countries, &mut gathered.cells);
         let by_residence = crate::mirror::indicators(&self.indicators);
         crate::series::flag_breaks(&mut gathered.cells, &by_residence);
+        if let Some(edition) = &self.outputs.revised_since {
+            let store = self.outputs.store(Folder::Processed);
+            let processed = store.join(edition).join(Folder::Processed.name());
+            let revised = crate::revisions::note_revisions(&mut gathered.cells, &processed)?;
+            gathered.revisions = Some(crate::revisions::Revisions {
+                since: edition.clone(),
+                revised,
+            });
+        }
+        Ok(())
     }
 
     /// Each source through its pass, in the round's order. Under --keep-going a source that cannot
@@ -363,6 +376,7 @@ impl Round {
             indicators: self.indicators.ids(),
             not_declared: self.indicators.not_declared.clone(),
             not_available: gathered.not_available,
+            revisions: gathered.revisions,
             files,
             provenance,
             release: release.id().to_string(),

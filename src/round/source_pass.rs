@@ -691,7 +691,7 @@ fn note_source_statements(spec: &SourceSpec, cells: &mut Cells) {
         .population
         .as_ref()
         .is_some_and(|p| p.working_age)
-        .then(|| "source.population_stated".to_string());
+        .then(|| crate::cells::POPULATION_STATED_NOTE.to_string());
     let covers = spec.source.covers.map(|c| c.note().to_string());
     let footnotes = spec.footnote_notes().map(|(note, _)| note);
     let statements: Vec<String> = stated.into_iter().chain(covers).chain(footnotes).collect();

@@ -64,7 +64,7 @@ const CONCEPTS: [(&str, &str); 27] = [
     ),
     (
         "NOTE_SOURCE",
-        "Source notes (ilms:<id>: rules, source statements, workbook footnotes)",
+        "Source notes (ilms:<id>: rules, source statements, revisions, workbook footnotes)",
     ),
     ("NOTE_CLASSIF", "Classification notes"),
 ];
