@@ -44,7 +44,7 @@ def load_cells(round_dir):
     glob_path = os.path.join(round_dir, "processed/indicators/**/*.parquet")
     return con.execute(
         f"""SELECT ref_area, time, source, indicator, sex, classif1, classif2, obs_value,
-                   obs_status, persons
+                   obs_status, persons, note_source
             FROM read_parquet('{glob_path}', hive_partitioning = true,
                               hive_types = {{'time': VARCHAR}})"""
     ).fetchall()
@@ -63,7 +63,7 @@ def read_code_labels(round_dir):
 class Cell:
     def __init__(self, row):
         (self.ref_area, self.time, self.source, self.indicator, self.sex, self.classif1,
-         self.classif2, self.obs_value, self.obs_status, self.persons) = row
+         self.classif2, self.obs_value, self.obs_status, self.persons, self.note_source) = row
 
     def shown(self, unit):
         """What the chart must write for this cell: (text kind, value in the chart's unit)."""
@@ -84,7 +84,7 @@ class Cell:
 class Picture:
     def __init__(self, path):
         root = ET.parse(path).getroot()
-        self.texts, self.rects, self.circles = [], [], []
+        self.texts, self.rects, self.circles, self.polylines = [], [], [], []
         for el in root.iter():
             tag = el.tag.replace(SVG, "")
             if tag == "text":
@@ -96,6 +96,8 @@ class Picture:
             elif tag == "rect":
                 self.rects.append({k: (float(el.get(k)) if k in "xywidthheight" else el.get(k))
                                    for k in ("x", "y", "width", "height", "fill", "opacity")})
+            elif tag == "polyline":
+                self.polylines.append({"stroke": el.get("stroke"), "points": el.get("points")})
             elif tag == "circle":
                 self.circles.append({"x": float(el.get("cx")), "y": float(el.get("cy")),
                                      "fill": el.get("fill")})
@@ -459,13 +461,15 @@ def check_time_series(round_dir, spec, cells, labels, checked):
     keep = spec.get("keep", [])
     unit = spec.get("unit")
     decimals = 0 if unit == "persons" else 1
-    lines = {}
+    lines, breaks = {}, set()
     for c in cells:
         if (c.indicator == spec["indicator"] and c.sex == "SEX_T"
                 and all(x is None or x in keep for x in (c.classif1, c.classif2))):
             kind, value = c.shown(unit)
             key = (c.ref_area, c.source.split(":")[0])
             lines.setdefault(key, {})[int(c.time)] = value if kind == "value" else None
+            if any(n.startswith("I11:") for n in (c.note_source or "").split("; ")):
+                breaks.add((key, int(c.time)))
     lines = {k: v for k, v in lines.items() if len(v) >= 2}
     path = os.path.join(round_dir, "charts", f"{spec['id']}.svg")
     name = os.path.basename(path)
@@ -486,6 +490,15 @@ def check_time_series(round_dir, spec, cells, labels, checked):
         published = {y: v for y, v in years.items() if v is not None}
         if len(dots) != len(published):
             fail(name, f"{country}: {len(dots)} points, the cells publish {len(published)}")
+        # Joined: two published years next to each other on the chart's axis, the later one not
+        # after a break in series.
+        axis = sorted({y for v in lines.values() for y in v})
+        joined = sum(1 for a, b in zip(axis, axis[1:])
+                     if years.get(a) is not None and years.get(b) is not None
+                     and ((area, _), b) not in breaks)
+        segments = [p for p in picture.polylines if p["stroke"] == color]
+        if len(segments) != joined:
+            fail(name, f"{country}: {len(segments)} line segments, the cells join {joined} pairs of years")
         for y, v in published.items():
             text = fmt(v, decimals)
             hits = [p for p in dots if picture.text_at(p["x"], p["y"] - 12, "middle") == text]

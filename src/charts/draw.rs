@@ -495,14 +495,14 @@ fn draw_lines<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     area: &DrawingArea<DB, Shift>,
     years: &[u32],
-    series: &[(String, Vec<Option<f64>>)],
+    series: &[super::LineSeries],
     unit_label: &str,
     decimals: usize,
 ) -> DrawResult<DB> {
     let s = styles();
     let max = series
         .iter()
-        .flat_map(|(_, v)| v.iter().flatten())
+        .flat_map(|s| s.values.iter().flatten())
         .fold(0.0f64, |a, &b| a.max(b));
     let y_max = if max > 0.0 { max * 1.2 } else { 1.0 };
     let first = f64::from(years[0]) - 0.4;
@@ -531,16 +531,16 @@ fn draw_lines<DB: DrawingBackend>(
         .bold_line_style(GRID)
         .light_line_style(TRANSPARENT)
         .draw()?;
-    for (k, (name, values)) in series.iter().enumerate() {
+    for (k, line) in series.iter().enumerate() {
         let color = SERIES_COLORS[k % SERIES_COLORS.len()];
         let points: Vec<(f64, Option<f64>)> = years
             .iter()
-            .zip(values)
+            .zip(&line.values)
             .map(|(y, v)| (f64::from(*y), *v))
             .collect();
-        // Segments between consecutive published years only.
-        for pair in points.windows(2) {
-            if let [(x0, Some(y0)), (x1, Some(y1))] = pair {
+        // Segments between consecutive published years only, none into a year after a break.
+        for (pair, after_break) in points.windows(2).zip(&line.after_break[1..]) {
+            if let ([(x0, Some(y0)), (x1, Some(y1))], false) = (pair, after_break) {
                 chart.draw_series(LineSeries::new(
                     [(*x0, *y0), (*x1, *y1)],
                     color.stroke_width(3),
@@ -553,7 +553,7 @@ fn draw_lines<DB: DrawingBackend>(
                     .iter()
                     .filter_map(|(x, y)| y.map(|y| Circle::new((*x, y), 6, color.filled()))),
             )?
-            .label(name.as_str())
+            .label(line.label.as_str())
             .legend(move |(x, y)| Rectangle::new([(x, y - 3), (x + 20, y + 3)], color.filled()));
         for (x, y) in points.iter().filter_map(|(x, y)| y.map(|y| (*x, y))) {
             let (px, py) = chart.backend_coord(&(x, y));

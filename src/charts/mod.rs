@@ -237,8 +237,17 @@ enum Figure {
     /// One line per series over the years.
     Lines {
         years: Vec<u32>,
-        series: Vec<(String, Vec<Option<f64>>)>,
+        series: Vec<LineSeries>,
     },
+}
+
+/// One line of a time series: its label, each year's value (None: not published), and the years
+/// after a break in series (the line is not joined into them).
+#[derive(Debug, Clone)]
+struct LineSeries {
+    label: String,
+    values: Vec<Option<f64>>,
+    after_break: Vec<bool>,
 }
 
 /// What one chart shows, resolved from the cells.
@@ -706,30 +715,39 @@ fn plan_time_series(
 ) -> Option<PlannedChart> {
     let cl = context.classifications;
     let (mut lines, unit) = time_series_lines(spec, cells);
-    lines.retain(|_, years| years.len() >= 2);
+    lines.retain(|_, line| line.values.len() >= 2);
     if lines.is_empty() {
         return None;
     }
-    let mut years: Vec<u32> = lines.values().flat_map(|y| y.keys().copied()).collect();
+    let mut years: Vec<u32> = lines
+        .values()
+        .flat_map(|l| l.values.keys().copied())
+        .collect();
     years.sort_unstable();
     years.dedup();
     let several_types = |area: &str| lines.keys().filter(|(a, _)| a == area).count() > 1;
-    let series = lines
+    let series: Vec<LineSeries> = lines
         .iter()
-        .map(|((area, source_type), values)| {
+        .map(|((area, source_type), line)| {
             let mut label = cl.country_name(area);
             if several_types(area) {
                 label.push_str(&format!(" ({source_type})"));
             }
-            (
+            LineSeries {
                 label,
-                years
+                values: years
                     .iter()
-                    .map(|y| values.get(y).copied().flatten())
+                    .map(|y| line.values.get(y).copied().flatten())
                     .collect(),
-            )
+                after_break: years.iter().map(|y| line.breaks.contains(y)).collect(),
+            }
         })
         .collect();
+    let mut note_line =
+        "Both sexes. A gap: the year is not published or not available.".to_string();
+    if series.iter().any(|s| s.after_break.contains(&true)) {
+        note_line.push_str(" A line not joined into a year: a break in series (the definition or classification changed).");
+    }
     Some(PlannedChart {
         stem: spec.id.clone(),
         id: spec.id.clone(),
@@ -743,7 +761,7 @@ fn plan_time_series(
             ),
             unit_label: unit.0,
             decimals: unit.1,
-            note_line: "Both sexes. A gap: the year is not published or not available.".into(),
+            note_line,
             source_line: format!(
                 "Source: {}; ILMS indicator {}.",
                 context.round_name, spec.indicator
@@ -768,22 +786,70 @@ fn time_series_lines(spec: &ChartSpec, cells: &Cells) -> (TimeSeriesLines, (Stri
         let total = cells.sex[i].as_deref() == Some("SEX_T");
         if cells.indicator[i] == spec.indicator && total && codes_ok {
             let source_type = cells.source[i].split(':').next().unwrap_or_default();
-            lines
+            let line = lines
                 .entry((cells.ref_area[i].clone(), source_type.to_string()))
-                .or_default()
-                .insert(year, spec.value(cells, i).0);
+                .or_default();
+            line.values.insert(year, spec.value(cells, i).0);
+            // A break of source type starts a line of its own; another break (I11) is a gap.
+            if cells.notes[i].iter().any(|n| n.starts_with("I11:")) {
+                line.breaks.insert(year);
+            }
             unit = spec.value(cells, i).1;
         }
     }
     (lines, unit)
 }
 
-/// A time series' values: by (country, source type), each year's value (None: withheld).
-type TimeSeriesLines = BTreeMap<(String, String), BTreeMap<u32, Option<f64>>>;
+/// One (country, source type)'s years in a time series.
+#[derive(Default)]
+struct TimeSeriesLine {
+    /// Each year's value (None: withheld).
+    values: BTreeMap<u32, Option<f64>>,
+    /// Years whose cells are flagged as after a break in series.
+    breaks: std::collections::BTreeSet<u32>,
+}
+
+/// A time series' lines by (country, source type).
+type TimeSeriesLines = BTreeMap<(String, String), TimeSeriesLine>;
 
 #[cfg(test)]
 mod tests {
     use super::{sex_series, Bar, TOTAL_ONLY};
+
+    #[test]
+    fn a_time_series_is_not_joined_into_a_year_after_a_break() {
+        // One country's survey, 2022 to 2024; 2024's cells follow a change of definition.
+        let mut cells = super::Cells::default();
+        for (time, value, notes) in [
+            ("2022", 10.0, vec![]),
+            ("2023", 12.0, vec![]),
+            ("2024", 20.0, vec!["I11:269".to_string()]),
+        ] {
+            cells.ref_area.push("AAA".into());
+            cells.source.push(format!("BA:AAA_LFS_{time}"));
+            cells.indicator.push("MNA_OEMP_SEX_CDS_NB".into());
+            cells.sex.push(Some("SEX_T".into()));
+            cells.classif1.push(Some("CDS_DES_TOTAL".into()));
+            cells.classif2.push(None);
+            cells.time.push(time.into());
+            cells.obs_value.push(Some(value));
+            cells.status.push(crate::cells::Status::Published);
+            cells.persons.push(Some(value * 1000.0));
+            cells.sample_count.push(None);
+            cells.note_indicator.push(None);
+            cells.notes.push(notes);
+            cells.unit.push("PS".into());
+            cells.unit_mult.push(3);
+        }
+        let spec: super::ChartSpec = toml::from_str(
+            "id = 'x'\nindicator = 'MNA_OEMP_SEX_CDS_NB'\nkind = 'time_series'\ntitle = 'x'\nkeep = ['CDS_DES_TOTAL']",
+        )
+        .expect("spec");
+        let (lines, _) = super::time_series_lines(&spec, &cells);
+        let line = &lines[&("AAA".to_string(), "BA".to_string())];
+        assert_eq!(line.values.len(), 3);
+        assert_eq!(line.breaks.iter().copied().collect::<Vec<_>>(), [2024]);
+    }
 
     #[test]
     fn a_total_stands_in_for_a_breakdown_by_sex_the_source_does_not_give() {
