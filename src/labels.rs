@@ -248,12 +248,14 @@ impl Labels {
     }
 
     /// Name the edition revisions are noted against in the label of `ilms:revised` (its text says
-    /// `EDITION` where the release id goes), in every language.
-    pub fn name_edition(&mut self, release: &str) {
+    /// `EDITION` where the release id goes), in every language; without one (a release made
+    /// under another setting, read by `ilms table`), say where it is named.
+    pub fn name_edition(&mut self, release: Option<&str>) {
         let code = format!("ilms:{}", crate::cells::REVISED_NOTE);
+        let name = release.unwrap_or("named in its run log (revisions.since)");
         if let Some(&index) = self.by_key.get(&("NOTE_SOURCE".to_string(), code)) {
             for text in self.entries[index].text.values_mut() {
-                *text = text.replace(EDITION, release);
+                *text = text.replace(EDITION, name);
             }
         }
     }

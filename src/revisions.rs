@@ -59,7 +59,14 @@ fn key(cells: &Cells, i: usize) -> Key {
 
 /// The edition's published values (cells with a value) by key.
 fn published_values(edition: &Path) -> Result<HashMap<Key, f64>> {
-    let fail = |e| Error::polars(edition, "read the published values of the edition", e);
+    let fail = |e: PolarsError| {
+        Error::new(
+            edition,
+            "",
+            format!("could not read the published values of the edition: {e}"),
+            "name in [output] revised_since a release `ilms run` published and kept, or remove the key",
+        )
+    };
     let mut columns: Vec<Expr> = CELL_KEY
         .iter()
         .map(|c| col(*c).cast(DataType::String))

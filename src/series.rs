@@ -36,9 +36,9 @@ struct Year {
     source_types: BTreeSet<String>,
     /// Classification family (`OCU`) to the versions its codes are in (`OCU_ISCO08`).
     versions: BTreeMap<String, BTreeSet<String>>,
-    /// What defines the figures: the indicator's definition note (`T36:3215`, migrants are
-    /// non-citizens) and the source's statements of its population and coverage.
-    definitions: BTreeSet<String>,
+    /// What defines each source's figures: the indicator's definition note (`T36:3215`, migrants
+    /// are non-citizens) and the source's statements of its population and coverage.
+    definitions: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// Flag every break in series; returns how many cells were noted. The indicators in
@@ -98,7 +98,8 @@ fn series<'a>(
             .entry(cells.time[i].as_str())
             .or_default();
         year.cells.push(i);
-        year.definitions.extend(definitions(cells, i));
+        let source = year.definitions.entry(cells.source[i].clone());
+        source.or_default().extend(definitions(cells, i));
         let source_type = cells.source[i].split(':').next().unwrap_or_default();
         year.source_types.insert(source_type.to_string());
         for code in [&cells.classif1[i], &cells.classif2[i]]
@@ -141,7 +142,13 @@ fn breaks(before: &Year, year: &Year) -> Vec<String> {
     if before.source_types.is_disjoint(&year.source_types) {
         notes.push(SOURCE_BREAK.to_string());
     }
-    if before.definitions != year.definitions {
+    // A year of two sources breaks only if neither is defined as a source of the year before.
+    let defined_before: BTreeSet<_> = before.definitions.values().collect();
+    if year
+        .definitions
+        .values()
+        .all(|d| !defined_before.contains(d))
+    {
         notes.push(DEFINITION_BREAK.to_string());
     }
     for (family, versions) in &year.versions {
@@ -352,7 +359,17 @@ mod tests {
         cells.note_indicator[2] = Some("T36:3215".into());
         cells.note_indicator[3] = Some("T36:3215".into());
         cells.notes[3].push(crate::cells::POPULATION_STATED_NOTE.into());
+        // A second source of 2023 defined otherwise is no break: the first goes on as before.
+        cell(
+            &mut cells,
+            "BA:OTHER_2023",
+            "2023",
+            "OCU_ISCO08_2",
+            Status::Published,
+        );
+        cells.note_indicator[4] = Some("T36:3216".into());
         assert_eq!(flag_breaks(&mut cells, &BTreeSet::new()), 2);
+        assert!(cells.notes[4].is_empty());
         assert!(cells.notes[1].is_empty());
         assert_eq!(cells.notes[2], [DEFINITION_BREAK]);
         assert_eq!(cells.status[2], Status::Break);

@@ -178,12 +178,34 @@ DEFINITIONS = {"non_citizen": ("citizenship_status", "NONCIT", "CITIZEN", "non-c
                "foreign_born": ("birth_status", "FOREIGN", "NATIVE", "foreign-born", "T36:3214", "country_of_birth")}
 
 
+def spans(migrants):
+    """[migrants] as (country, first year, year after the last, definition): a country's one
+    definition, or one per span from each year declared to the next."""
+    out = []
+    for country, declared in migrants.items():
+        years = sorted((int(y), d) for y, d in declared.items()) if isinstance(declared, dict) else [(0, declared)]
+        for (first, definition), (after, _) in zip(years, years[1:] + [(9999, None)]):
+            out.append((country, first, after, definition))
+    return out
+
+
+def definition_of(migrants, country, time):
+    """The definition declared for a country in the year a period starts in (None: none)."""
+    year = int(str(time)[:4])
+    found = [d for c, first, after, d in spans(migrants) if c == country and first <= year < after]
+    return found[0] if found else None
+
+
+def span_sql(country, first, after):
+    return f"ref_area = '{country}' and cast(substr(time, 1, 4) as integer) between {first} and {after - 1}"
+
+
 def migrant_code(migrants):
     """SQL giving a record's MIG_STATUS code under its country's definition (null: none declared)."""
     whens = " ".join(
-        f"when ref_area = '{country}' then (case {column} when '{mig}' then 'MIG_STATUS_MIGRANT' "
+        f"when {span_sql(country, first, after)} then (case {column} when '{mig}' then 'MIG_STATUS_MIGRANT' "
         f"when '{non}' then 'MIG_STATUS_NONMIG' else 'MIG_STATUS_X' end)"
-        for country, definition in migrants.items()
+        for country, first, after, definition in spans(migrants)
         for column, mig, non, *_ in [DEFINITIONS[definition]])
     return f"(case {whens} end)" if whens else "cast(null as varchar)"
 
@@ -196,9 +218,9 @@ def origin_code(migrants, root):
         listed = [line.split(",")[1] for line in f if line.startswith("COU_ORI,")]
     known = ", ".join(f"'{code}'" for code in listed)
     whens = " ".join(
-        f"when ref_area = '{country}' and {column} = '{mig}' then (case when 'COU_ORI_' || {origin} in ({known}) "
+        f"when {span_sql(country, first, after)} and {column} = '{mig}' then (case when 'COU_ORI_' || {origin} in ({known}) "
         f"and {origin} not in ('XXA', 'XXX') then 'COU_ORI_' || {origin} else 'COU_ORI_X' end)"
-        for country, definition in migrants.items()
+        for country, first, after, definition in spans(migrants)
         for column, mig, _, _, _, origin in [DEFINITIONS[definition]])
     return f"(case {whens} end)" if whens else "cast(null as varchar)"
 
@@ -207,7 +229,10 @@ def check_migrant_notes(cells, migrants):
     """Every cell of a total-and-migrants table carries the note of its country's definition."""
     mig = cells[cells.indicator.isin([i for i, (_, u, slots) in COUNTS.items()
                                       if "{MIG}" in u or any(d in ("MIG", "MIG_C") for s in slots for d in s)])]
-    want = mig.ref_area.map(lambda c: DEFINITIONS[migrants[c]][4] if c in migrants else None)
+    def note(row):
+        definition = definition_of(migrants, row.ref_area, row.time)
+        return DEFINITIONS[definition][4] if definition else None
+    want = mig.apply(note, axis=1) if not mig.empty else mig.ref_area
     off = mig[mig.note_indicator != want]
     if (migrants and mig.empty) or not off.empty:
         fail(f"total-and-migrants cells without their definition's note:\n{off.head()}")
@@ -264,11 +289,16 @@ def check_breaks(cells):
                 found.setdefault(parts[0], set()).add(parts[1])
         return found
     def definitions(frame):
-        found = set(frame.note_indicator.dropna())
-        for text in frame.note_source.dropna():
-            found |= {n for n in text.split("; ")
-                      if n == "ilms:source.population_stated" or n.startswith("ilms:source.covers_")}
-        return found
+        """Per source of the period, the set of what defines its figures."""
+        by_source = {}
+        for row in frame.itertuples():
+            found = by_source.setdefault(row.source, set())
+            if isinstance(row.note_indicator, str):
+                found.add(row.note_indicator)
+            if isinstance(row.note_source, str):
+                found |= {n for n in row.note_source.split("; ")
+                          if n == "ilms:source.population_stated" or n.startswith("ilms:source.covers_")}
+        return {frozenset(d) for d in by_source.values()}
     expected = {}
     for (area, indicator, _, residence), series in shown.groupby(["ref_area", "indicator", "frequency", "residence"]):
         periods = sorted(series.time.unique())
@@ -277,7 +307,7 @@ def check_breaks(cells):
             notes = set()
             if not set(a.stype) & set(b.stype):
                 notes.add("I11:266")
-            if definitions(a) != definitions(b):
+            if not definitions(a) & definitions(b):
                 notes.add("I11:269")
             va, vb = editions(a), editions(b)
             for family in vb:
@@ -433,7 +463,7 @@ def source_statements(root):
         source = spec["source"]
         key = f"{source['source_type']}:{source['id']}"
         not_covered[key] = set(NOT_COVERED.get(source.get("covers"), set()))
-        definition = DEFINITIONS.get(manifest.get("migrants", {}).get(source["ref_area"]))
+        definition = DEFINITIONS.get(definition_of(manifest.get("migrants", {}), source["ref_area"], source["time"]))
         if definition and source.get("covers") == definition[3]:
             not_covered[key] |= {"MIG_STATUS_TOTAL", "MIG_STATUS_NONMIG"}
         total_only[key] = [PREFIX_OF[v] for v in source.get("total_only", [])]

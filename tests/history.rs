@@ -107,6 +107,17 @@ fn diff_lists_cells_added_removed_revised_and_reflagged_as_duckdb_finds_them() {
     let log = std::fs::read_to_string(round.path("processed/run_log.json")).expect("run log");
     assert!(log.contains(&format!("\"since\": \"{edition}\"")), "{log}");
 
+    // Another edition named, one with the same figures: no source re-runs, and no cell is noted.
+    let second = release_ids(&round)[1].clone();
+    round.edit("ilms.toml", &edition, &second);
+    let passed = passes(&round, &["--no-records"]);
+    assert!(ran(&passed).is_empty(), "{:?}", ran(&passed));
+    let log = std::fs::read_to_string(round.path("processed/run_log.json")).expect("run log");
+    assert!(log.contains("\"revised\": 0"), "{log}");
+    let csv = std::fs::read_to_string(round.path("processed/indicators_ilostat.csv")).expect("csv");
+    assert!(!csv.contains("ilms:revised"));
+    let edition = second;
+
     // An edition that is not kept is refused before anything runs.
     round.edit("ilms.toml", &edition, "20200101T000000Z-00000000");
     let output = round.ilms(&["run", "--quiet", "--no-records"]);

@@ -23,6 +23,9 @@ expected = {row[:7] for row in expected}
 noted = {row for row in duckdb.sql(f"""
   select {key} from {cells(newest)} where list_contains(string_split(note_source, '; '), 'ilms:revised')
 """).fetchall()}
+doubled = sum(1 for (text,) in duckdb.sql(f"select note_source from {cells(newest)} where note_source is not null").fetchall()
+              if text.split("; ").count("ilms:revised") > 1)
+assert doubled == 0, f"{doubled} cells noted as revised twice"
 assert noted == expected, ("noted, not revised:", noted - expected, "revised, not noted:", expected - noted)
 assert expected, "no cell was revised: the check would prove nothing"
 processed = f"{releases}/{newest}/processed"

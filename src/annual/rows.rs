@@ -220,10 +220,12 @@ fn unreliable_columns(entries: [Entry; 4]) -> Vec<&'static str> {
 }
 
 /// A year of a row as shown, for breaks in series against the next.
+#[derive(Clone)]
 struct Shown {
     time: String,
     source: String,
-    definitions: BTreeSet<String>,
+    /// None: the year's source failed, and states nothing.
+    definitions: Option<BTreeSet<String>>,
 }
 
 /// % women = 100 x women / total, from the published figures; not applicable to a nil total.
@@ -319,8 +321,10 @@ impl RowBuilder<'_> {
             figures: Vec::new(),
             notes: Vec::new(),
         };
-        // The year, source and definitions of the row's previous figure, for a break in series.
+        // The year and source of the row's previous figure, and the last year with cells (a
+        // source that failed states no definition), for breaks in series.
         let mut previous: Option<Shown> = None;
+        let mut defined: Option<Shown> = None;
         for time in years {
             let sources = time
                 .as_deref()
@@ -332,10 +336,12 @@ impl RowBuilder<'_> {
                         source: (*source).clone(),
                         definitions: self.definitions(found),
                     };
-                    if let Some(earlier) = &previous {
-                        for note in self.breaks_in_series(earlier, &current) {
-                            row.notes.push(self.notes.add(note));
-                        }
+                    for note in self.breaks_in_series(previous.as_ref(), defined.as_ref(), &current)
+                    {
+                        row.notes.push(self.notes.add(note));
+                    }
+                    if current.definitions.is_some() {
+                        defined = Some(current.clone());
                     }
                     previous = Some(current);
                     row.time = Some(time.clone());
@@ -364,17 +370,22 @@ impl RowBuilder<'_> {
     /// Two years of a row from different types of source (a register, then a census), or whose
     /// figures are defined otherwise (another migrant definition, stated population or coverage):
     /// breaks in series, as ILOSTAT flags them.
-    fn breaks_in_series(&self, earlier: &Shown, later: &Shown) -> Vec<String> {
+    fn breaks_in_series(
+        &self,
+        earlier: Option<&Shown>,
+        defined: Option<&Shown>,
+        later: &Shown,
+    ) -> Vec<String> {
         let kind = |source: &str| {
             source
                 .split_once(':')
                 .map_or(source, |(t, _)| t)
                 .to_string()
         };
-        let (before, after) = (kind(&earlier.source), kind(&later.source));
-        let (from, to) = (&earlier.time, &later.time);
+        let to = &later.time;
         let mut breaks = Vec::new();
-        if before != after {
+        if let Some(earlier) = earlier.filter(|e| kind(&e.source) != kind(&later.source)) {
+            let (before, after, from) = (kind(&earlier.source), kind(&later.source), &earlier.time);
             let name = |code: &str| {
                 let types = &self.context.classifications.source_types;
                 types.get(code).map_or(code.to_string(), String::clone)
@@ -385,27 +396,30 @@ impl RowBuilder<'_> {
                 name(&after),
             ));
         }
-        if earlier.definitions != later.definitions {
-            let only = |one: &Shown, other: &Shown| {
-                self.describe(one.definitions.difference(&other.definitions))
-            };
-            breaks.push(format!(
-                "Break in series between {from} and {to}: a change in definition or concept ({from}: {}; {to}: {}); the years are not strictly comparable.",
-                only(earlier, later),
-                only(later, earlier),
-            ));
+        let then = defined.and_then(|e| Some((&e.time, e.definitions.as_ref()?)));
+        if let (Some((from, then)), Some(now)) = (then, &later.definitions) {
+            if then != now {
+                breaks.push(format!(
+                    "Break in series between {from} and {to}: a change in definition or concept ({from}: {}; {to}: {}); the years are not strictly comparable.",
+                    self.describe(then.difference(now)),
+                    self.describe(now.difference(then)),
+                ));
+            }
         }
         breaks
     }
 
-    /// The definitions behind a year's figures ([`crate::series::definitions`]).
-    fn definitions(&self, found: &Found) -> BTreeSet<String> {
+    /// The definitions behind a year's figures ([`crate::series::definitions`]); none from a
+    /// source that failed.
+    fn definitions(&self, found: &Found) -> Option<BTreeSet<String>> {
         match found {
-            Found::Cells(sexes) => sexes
-                .values()
-                .flat_map(|&i| crate::series::definitions(self.cells, i))
-                .collect(),
-            Found::Failed(_) => BTreeSet::new(),
+            Found::Cells(sexes) => Some(
+                sexes
+                    .values()
+                    .flat_map(|&i| crate::series::definitions(self.cells, i))
+                    .collect(),
+            ),
+            Found::Failed(_) => None,
         }
     }
 

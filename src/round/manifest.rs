@@ -206,11 +206,10 @@ fn declare_migrants(
     }
     for spec in sources {
         let year = leading_year(&spec.source.time);
-        spec.migrant_definition = by_country.get(&spec.source.ref_area).and_then(|years| {
-            years
-                .range(..=year.unwrap_or(u32::MAX))
-                .next_back()
-                .map(|(_, definition)| *definition)
+        let years = by_country.get(&spec.source.ref_area);
+        spec.migrant_definition = years.zip(year).and_then(|(years, year)| {
+            let declared = years.range(..=year).next_back();
+            declared.map(|(_, definition)| *definition)
         });
     }
 }
@@ -283,9 +282,6 @@ fn outputs(
     let processed = problems.keep(at("output.processed", &output.processed));
     let charts = problems.keep(at("output.charts", &output.charts));
     let releases = problems.keep(at("output.releases", &output.releases))?;
-    if let Some(edition) = &output.revised_since {
-        check_edition(manifest, &releases, edition, problems);
-    }
     Some(Outputs {
         processed: processed?,
         charts: charts?,
@@ -297,12 +293,17 @@ fn outputs(
     })
 }
 
-/// The edition revisions are noted against must be a kept release with published cells.
-fn check_edition(manifest: &Path, releases: &Path, edition: &str, problems: &mut Errors) {
+/// The edition revisions are noted against must be a kept release with published cells
+/// (checked when a run begins: `ilms releases` must still list the releases to choose from).
+pub(super) fn check_edition(manifest: &Path, outputs: &Outputs) -> Result<()> {
+    let Some(edition) = &outputs.revised_since else {
+        return Ok(());
+    };
+    let releases = &outputs.releases;
     let kept = crate::publish::store::releases(releases);
     let cells = releases.join(edition).join("processed").join("indicators");
     if kept.iter().any(|id| id == edition) && cells.is_dir() {
-        return;
+        return Ok(());
     }
     let fix = match kept.last() {
         Some(last) => format!(
@@ -310,12 +311,12 @@ fn check_edition(manifest: &Path, releases: &Path, edition: &str, problems: &mut
         ),
         None => "remove the key until a release has been published".to_string(),
     };
-    problems.push(Error::new(
+    Err(Error::new(
         manifest,
         "output.revised_since",
         format!("no release '{edition}' with published cells is kept"),
         fix,
-    ));
+    ))
 }
 
 /// The declarations beside the specs (indicators, rules, disclosure policies, annual tables,
@@ -481,9 +482,7 @@ pub(super) fn load(manifest: &Path) -> Result<Round> {
     );
     problems.finish()?;
     let mut labels = labels.ok_or_else(|| internal(manifest))?;
-    if let Some(edition) = &outputs.revised_since {
-        labels.name_edition(edition);
-    }
+    labels.name_edition(outputs.revised_since.as_deref());
     Ok(Round {
         manifest: manifest.to_path_buf(),
         name: parsed.round.name,

@@ -89,6 +89,7 @@ impl Round {
             enabled: options.progress,
         };
         let mut clock = Stopwatch::start();
+        super::manifest::check_edition(&self.manifest, &self.outputs)?;
         let digests = self.digests()?;
         let provenance = self.provenance(&digests);
         let reuse = Reuse::new(outputs, options.reuse, &options.rerun);
