@@ -535,11 +535,7 @@ fn release_id(outputs: &Outputs, provenance: &Provenance) -> String {
     use sha2::{Digest, Sha256};
     let inputs = serde_json::to_string(provenance).unwrap_or_default();
     let hash = format!("{:x}", Sha256::digest(inputs.as_bytes()));
-    let stem = format!(
-        "{}-{}",
-        chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
-        &hash[..8]
-    );
+    let stem = format!("{}-{}", later_second(outputs), &hash[..8]);
     let taken = |id: &str| {
         outputs.stores().iter().any(|store| {
             store.join(id).exists() || store.join(format!("{id}{}", store::PARTIAL)).exists()
@@ -552,6 +548,24 @@ fn release_id(outputs: &Outputs, provenance: &Provenance) -> String {
         id = format!("{stem}-{n}");
     }
     id
+}
+
+/// The UTC time to the second, after the newest release's: ids sort in the order releases were
+/// made (`ilms diff` takes "the one before" by id), so a run in the same second as the newest
+/// release waits for the next second.
+fn later_second(outputs: &Outputs) -> String {
+    let stamp = |now: chrono::DateTime<chrono::Utc>| now.format("%Y%m%dT%H%M%SZ").to_string();
+    let newest = store::releases(&outputs.releases)
+        .into_iter()
+        .filter(|id| store::is_release_id(id))
+        .last();
+    let mut now = chrono::Utc::now();
+    if newest.is_some_and(|id| id[..16] == stamp(now)) {
+        let rest = 1000 - now.timestamp_subsec_millis().min(999);
+        std::thread::sleep(std::time::Duration::from_millis(u64::from(rest)));
+        now = chrono::Utc::now();
+    }
+    stamp(now)
 }
 
 impl Drop for Release {
@@ -576,5 +590,24 @@ pub fn parquet_options(key_values: Option<KeyValueMetadata>) -> ParquetWriteOpti
         compression: ParquetCompression::Zstd(None),
         key_value_metadata: key_values,
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_release_made_in_the_same_second_as_the_newest_sorts_after_it() {
+        let dir = std::env::temp_dir().join(format!("ilms-release-id-{}", std::process::id()));
+        let outputs = Outputs::under(&dir, 2);
+        let now = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+        // The newest release has this second and a hash that sorts after any other.
+        let newest = format!("{now}-ffffffff");
+        fs::create_dir_all(outputs.releases.join(&newest)).expect("store");
+        let id = release_id(&outputs, &Provenance::default());
+        let _ = fs::remove_dir_all(&dir);
+        assert!(id > newest, "{id} after {newest}");
+        assert!(store::is_release_id(&id), "{id}");
     }
 }
