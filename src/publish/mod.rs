@@ -557,8 +557,7 @@ fn later_second(outputs: &Outputs) -> String {
     let stamp = |now: chrono::DateTime<chrono::Utc>| now.format("%Y%m%dT%H%M%SZ").to_string();
     let newest = store::releases(&outputs.releases)
         .into_iter()
-        .filter(|id| store::is_release_id(id))
-        .last();
+        .rfind(|id| store::is_release_id(id));
     let mut now = chrono::Utc::now();
     if newest.is_some_and(|id| id[..16] == stamp(now)) {
         let rest = 1000 - now.timestamp_subsec_millis().min(999);
