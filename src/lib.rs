@@ -19,6 +19,7 @@ pub mod annual;
 pub mod cells;
 pub mod charts;
 pub mod classifications;
+pub mod coherence;
 pub mod contract;
 pub mod dictionary;
 #[deny(missing_docs)]

@@ -32,6 +32,8 @@ pub struct ReportInput<'a> {
     pub labels: &'a crate::labels::Labels,
     /// What changed since the release that was current when the run began.
     pub changes: &'a Changes,
+    /// Flows and stocks between the round's countries.
+    pub flows: &'a [crate::coherence::FlowRow],
 }
 
 /// The cells of this release against the previous one.
@@ -118,11 +120,12 @@ pub fn html(input: &ReportInput) -> String {
         esc(&r.cells_summary()),
         r.cell_status.withheld_validation,
     ));
-    out.push_str("<nav><a href=\"#changes\">What changed</a><a href=\"#sources\">Sources</a><a href=\"#coverage\">Coverage</a><a href=\"#validation\">Validation</a><a href=\"#tables\">Annual tables</a><a href=\"#charts\">Charts</a></nav>\n");
+    out.push_str("<nav><a href=\"#changes\">What changed</a><a href=\"#sources\">Sources</a><a href=\"#coverage\">Coverage</a><a href=\"#validation\">Validation</a><a href=\"#flows\">Flows and stocks</a><a href=\"#tables\">Annual tables</a><a href=\"#charts\">Charts</a></nav>\n");
     changes_section(input, &mut out);
     sources_section(input, &mut out);
     coverage_section(input, &mut out);
     validation_section(input, &mut out);
+    flows_section(input, &mut out);
     out.push_str("<h2 id=\"tables\">Annual tables</h2>\n");
     for table in input.tables {
         table_html(table, &mut out);
@@ -137,6 +140,39 @@ pub fn html(input: &ReportInput) -> String {
     }
     out.push_str("</body>\n</html>\n");
     out
+}
+
+/// Each origin's outflows beside its destinations' inflows and stocks of its citizens, by year.
+fn flows_section(input: &ReportInput, out: &mut String) {
+    out.push_str("<h2 id=\"flows\">Flows and stocks</h2>\n<p class=\"notes\">Between the round's countries, both sexes, persons, from the published cells (also in coherence.csv): the outflow as the country of origin reports it (MNA_OEMP_SEX_CDS_NB), the inflow as the destination reports it (MFL_TPOP_SEX_COU_NB), and the destination's stock of the origin's citizens (mirror data, MNA_TPOP_SEX_CRS_NB). The three count different things (deployments, new permits, persons present) and come from different sources: they are set side by side, not expected to agree. x: withheld; ..: not available or no source.</p>\n");
+    if input.flows.is_empty() {
+        out.push_str("<p>No two countries of the round report on each other.</p>\n");
+        return;
+    }
+    out.push_str("<table>\n<tr><th>Origin</th><th>Destination</th><th>Year</th><th>Outflow (origin)</th><th>Inflow (destination)</th><th>Stock of the origin's citizens (destination)</th></tr>\n");
+    let name = |code: &str| esc(&input.classifications.country_name(code));
+    for ((origin, destination, time), figures) in input.flows {
+        let cells: Vec<String> = figures
+            .iter()
+            .map(|f| {
+                let text = match crate::coherence::persons(f) {
+                    Some(p) => crate::annual::format_number(p, 0, true),
+                    None if crate::coherence::shows(f) == "withheld" => "x".into(),
+                    None => "..".into(),
+                };
+                let title = esc(crate::coherence::shows(f));
+                format!("<td class=\"num\" title=\"{title}\">{text}</td>")
+            })
+            .collect();
+        out.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td>{}</tr>\n",
+            name(origin),
+            name(destination),
+            esc(time),
+            cells.concat()
+        ));
+    }
+    out.push_str("</table>\n");
 }
 
 /// A figure a policy keeps confidential is shown as such.

@@ -62,6 +62,8 @@ fn sample_round_publishes_cells_that_match_an_independent_duckdb_computation() {
 
     assert_audit(round.dir.path());
     assert_python_check("exports.py", round.dir.path(), "exports ok");
+    // Flows and stocks between the round's countries, as DuckDB finds them in the cells.
+    assert_python_check("coherence_check.py", round.dir.path(), "coherence ok");
     assert_disclosure_targets(&round);
 }
 

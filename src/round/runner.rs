@@ -105,24 +105,7 @@ impl Round {
         self.across_sources(&mut gathered)?;
 
         let titles = self.source_titles();
-        let mut context = self.table_context(&titles);
-        context.failed = self.failed_sources(&gathered.sources);
-        context.failed_rules = gathered
-            .validation
-            .iter()
-            .filter(|r| r.fails > 0)
-            .map(|r| annual::FailedRule {
-                source_id: r.source_id.clone(),
-                rule: r.rule.clone(),
-                kind: r.kind.clone(),
-                detail: r.detail.clone(),
-            })
-            .collect();
-        let tables: Vec<annual::AnnualTable> = self
-            .tables
-            .iter()
-            .map(|spec| annual::build(spec, &gathered.cells, &context))
-            .collect();
+        let tables = self.annual_tables(&gathered, &titles);
         let chart_context = charts::ChartContext {
             classifications: &self.classifications,
             source_titles: &titles,
@@ -136,6 +119,8 @@ impl Round {
         bar.inc(1);
         let coverage = std::mem::take(&mut gathered.coverage);
         self.write_coverage_and_validation(&mut release, coverage, &gathered.validation)?;
+        let flows = crate::coherence::rows(&gathered.cells, &self.countries);
+        self.write_flows(&mut release, &flows)?;
         bar.inc(1);
         clock.lap("indicators, exports and reports written");
         bar.set_message("annual tables");
@@ -166,13 +151,45 @@ impl Round {
         report.publish_warnings = publish_warnings;
         // The stages before the run log is written (the report and the seal follow it).
         report.seconds = clock.laps;
-        self.write_report(&mut release, &mut report, &cells, &tables, chart_svgs)?;
+        self.write_report(
+            &mut release,
+            &mut report,
+            &cells,
+            &tables,
+            chart_svgs,
+            &flows,
+        )?;
         bar.inc(1);
         if publish {
             report.tidy_problems = release.commit()?.problems;
         }
         bar.finish_with_message("done");
         Ok(report)
+    }
+
+    /// The annual tables of the release, footnoting the sources that failed and the rules failed.
+    fn annual_tables(
+        &self,
+        gathered: &Gathered,
+        titles: &std::collections::BTreeMap<String, String>,
+    ) -> Vec<annual::AnnualTable> {
+        let mut context = self.table_context(titles);
+        context.failed = self.failed_sources(&gathered.sources);
+        context.failed_rules = gathered
+            .validation
+            .iter()
+            .filter(|r| r.fails > 0)
+            .map(|r| annual::FailedRule {
+                source_id: r.source_id.clone(),
+                rule: r.rule.clone(),
+                kind: r.kind.clone(),
+                detail: r.detail.clone(),
+            })
+            .collect();
+        self.tables
+            .iter()
+            .map(|spec| annual::build(spec, &gathered.cells, &context))
+            .collect()
     }
 
     /// The steps across sources, once every source's cells are final: coherence of flows, mirror
@@ -355,6 +372,25 @@ impl Round {
         Ok(())
     }
 
+    /// Flows and stocks between the round's countries (`processed/coherence.csv`, for Excel: a
+    /// byte-order mark).
+    fn write_flows(
+        &self,
+        release: &mut Release,
+        flows: &[crate::coherence::FlowRow],
+    ) -> Result<()> {
+        let at = &self.outputs.processed;
+        let fail = |e| Error::polars(at, "assemble the table of flows and stocks", e);
+        let mut frame = crate::coherence::frame(flows, &self.classifications).map_err(fail)?;
+        let mut bytes = Vec::new();
+        CsvWriter::new(&mut bytes)
+            .include_bom(true)
+            .finish(&mut frame)
+            .map_err(fail)?;
+        release.write_text(Folder::Processed, "coherence.csv", bytes)?;
+        Ok(())
+    }
+
     /// What the run did (`gathered`, whose cells are `cells`), with the release's files as users
     /// will see them.
     fn run_report(
@@ -411,6 +447,7 @@ impl Round {
         cells: &Cells,
         tables: &[annual::AnnualTable],
         charts: Vec<(String, String)>,
+        flows: &[crate::coherence::FlowRow],
     ) -> Result<()> {
         let sources = self
             .sources
@@ -433,6 +470,7 @@ impl Round {
             classifications: &self.classifications,
             labels: &self.labels,
             changes: &changes,
+            flows,
         });
         release.write_text(Folder::Processed, "report.html", page)?;
         let log_path = release.final_path(Folder::Processed, "run_log.json");
