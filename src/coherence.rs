@@ -23,8 +23,8 @@ const FIGURES: [(&str, &str, &str, bool); 3] = [
 /// One figure of a row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Figure {
-    /// Published: persons, and the source ("BA:ID").
-    Value(f64, String),
+    /// Published: persons, its status (a flag "U" or "B" kept), and the source ("BA:ID").
+    Value(f64, Status, String),
     /// The cell exists but shows no value (withheld, or not available), with its source.
     NotShown(Status, String),
     /// More than one source gives the figure: their sources (see each in the cells).
@@ -91,7 +91,7 @@ fn figure_of(cells: &Cells, i: usize) -> Figure {
         // Persons to a thousandth: the published value's own precision, without float noise.
         Some(value) => {
             let persons = value * 10f64.powi(cells.unit_mult[i]);
-            Figure::Value((persons * 1000.0).round() / 1000.0, source)
+            Figure::Value((persons * 1000.0).round() / 1000.0, cells.status[i], source)
         }
         None => Figure::NotShown(cells.status[i], source),
     }
@@ -99,7 +99,7 @@ fn figure_of(cells: &Cells, i: usize) -> Figure {
 
 fn sources_of(figure: &Figure) -> Vec<String> {
     match figure {
-        Figure::Value(_, s) | Figure::NotShown(_, s) => vec![s.clone()],
+        Figure::Value(_, _, s) | Figure::NotShown(_, s) => vec![s.clone()],
         Figure::Several(sources) => sources.clone(),
         Figure::Missing => Vec::new(),
     }
@@ -142,7 +142,7 @@ pub fn frame(rows: &[FlowRow], classifications: &Classifications) -> PolarsResul
 /// A figure's persons, if published.
 pub fn persons(figure: &Figure) -> Option<f64> {
     match figure {
-        Figure::Value(persons, _) => Some(*persons),
+        Figure::Value(persons, ..) => Some(*persons),
         _ => None,
     }
 }
@@ -150,6 +150,8 @@ pub fn persons(figure: &Figure) -> Option<f64> {
 /// What a figure shows, in words.
 pub fn shows(figure: &Figure) -> &'static str {
     match figure {
+        Figure::Value(_, Status::Unreliable, _) => "published, unreliable (U)",
+        Figure::Value(_, Status::Break, _) => "published, break in series (B)",
         Figure::Value(..) => "published",
         Figure::NotShown(Status::NotAvailable, _) => "not available",
         Figure::NotShown(..) => "withheld",

@@ -144,7 +144,7 @@ pub fn html(input: &ReportInput) -> String {
 
 /// Each origin's outflows beside its destinations' inflows and stocks of its citizens, by year.
 fn flows_section(input: &ReportInput, out: &mut String) {
-    out.push_str("<h2 id=\"flows\">Flows and stocks</h2>\n<p class=\"notes\">Between the round's countries, both sexes, persons, from the published cells (also in coherence.csv): the outflow as the country of origin reports it (MNA_OEMP_SEX_CDS_NB), the inflow as the destination reports it (MFL_TPOP_SEX_COU_NB), and the destination's stock of the origin's citizens (mirror data, MNA_TPOP_SEX_CRS_NB). The three count different things (deployments, new permits, persons present) and come from different sources: they are set side by side, not expected to agree. x: withheld; ..: not available or no source.</p>\n");
+    out.push_str("<h2 id=\"flows\">Flows and stocks</h2>\n<p class=\"notes\">Between the round's countries, both sexes, persons, from the published cells (also in coherence.csv): the outflow as the country of origin reports it (MNA_OEMP_SEX_CDS_NB), the inflow as the destination reports it (MFL_TPOP_SEX_COU_NB), and the destination's stock of the origin's citizens (mirror data, MNA_TPOP_SEX_CRS_NB). The three count different things (deployments, new permits, persons present) and come from different sources: they are set side by side, not expected to agree. U: unreliable; B: break in series; x: withheld; ..: not available, no source, or several sources (each in coherence.csv).</p>\n");
     if input.flows.is_empty() {
         out.push_str("<p>No two countries of the round report on each other.</p>\n");
         return;
@@ -155,7 +155,14 @@ fn flows_section(input: &ReportInput, out: &mut String) {
         let cells: Vec<String> = figures
             .iter()
             .map(|f| {
+                let shows = crate::coherence::shows(f);
                 let text = match crate::coherence::persons(f) {
+                    // The flag beside the figure, as ILOSTAT prints it.
+                    Some(p) if shows.ends_with(')') => format!(
+                        "{} {}",
+                        crate::annual::format_number(p, 0, true),
+                        &shows[shows.len() - 2..shows.len() - 1]
+                    ),
                     Some(p) => crate::annual::format_number(p, 0, true),
                     None if crate::coherence::shows(f) == "withheld" => "x".into(),
                     None => "..".into(),
