@@ -147,6 +147,15 @@ pub fn persons(figure: &Figure) -> Option<f64> {
     }
 }
 
+/// A published figure's flag, as ILOSTAT prints it beside the value: "U" unreliable, "B" break.
+pub fn flag(figure: &Figure) -> Option<&'static str> {
+    match figure {
+        Figure::Value(_, Status::Unreliable, _) => Some("U"),
+        Figure::Value(_, Status::Break, _) => Some("B"),
+        _ => None,
+    }
+}
+
 /// What a figure shows, in words.
 pub fn shows(figure: &Figure) -> &'static str {
     match figure {
@@ -157,5 +166,81 @@ pub fn shows(figure: &Figure) -> &'static str {
         Figure::NotShown(..) => "withheld",
         Figure::Several(_) => "several sources",
         Figure::Missing => "no source",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn push(
+        cells: &mut Cells,
+        area: &str,
+        indicator: &str,
+        classif1: &str,
+        value: Option<f64>,
+        status: Status,
+    ) {
+        cells.ref_area.push(area.into());
+        cells.source.push(format!("FX:{area}_SOURCE"));
+        cells.indicator.push(indicator.into());
+        cells.sex.push(Some("SEX_T".into()));
+        cells.classif1.push(Some(classif1.into()));
+        cells.classif2.push(None);
+        cells.time.push("2024".into());
+        cells.obs_value.push(value);
+        cells.status.push(status);
+        cells.persons.push(value.map(|v| v * 1000.0));
+        cells.sample_count.push(None);
+        cells.note_indicator.push(None);
+        cells.notes.push(Vec::new());
+        cells.unit.push("PS".into());
+        cells.unit_mult.push(3);
+    }
+
+    #[test]
+    fn an_origins_outflow_meets_the_destinations_inflow_and_stock_with_their_flags() {
+        let mut cells = Cells::default();
+        push(
+            &mut cells,
+            "AAA",
+            "MNA_OEMP_SEX_CDS_NB",
+            "CDS_DES_BBB",
+            Some(1.5),
+            Status::Unreliable,
+        );
+        push(
+            &mut cells,
+            "BBB",
+            "MFL_TPOP_SEX_COU_NB",
+            "COU_ORI_AAA",
+            None,
+            Status::Primary,
+        );
+        push(
+            &mut cells,
+            "AAA",
+            "MNA_TPOP_SEX_CRS_NB",
+            "CRS_RES_BBB",
+            Some(20.0),
+            Status::Published,
+        );
+        // A destination outside the round: no row.
+        push(
+            &mut cells,
+            "AAA",
+            "MNA_OEMP_SEX_CDS_NB",
+            "CDS_DES_CCC",
+            Some(9.0),
+            Status::Published,
+        );
+        let countries = BTreeSet::from(["AAA".to_string(), "BBB".to_string()]);
+        let rows = rows(&cells, &countries);
+        assert_eq!(rows.len(), 1);
+        let ((origin, destination, _), [outflow, inflow, stock]) = &rows[0];
+        assert_eq!((origin.as_str(), destination.as_str()), ("AAA", "BBB"));
+        assert_eq!((persons(outflow), flag(outflow)), (Some(1500.0), Some("U")));
+        assert_eq!((persons(inflow), shows(inflow)), (None, "withheld"));
+        assert_eq!((persons(stock), shows(stock)), (Some(20000.0), "published"));
     }
 }

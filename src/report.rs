@@ -155,15 +155,14 @@ fn flows_section(input: &ReportInput, out: &mut String) {
         let cells: Vec<String> = figures
             .iter()
             .map(|f| {
-                let shows = crate::coherence::shows(f);
                 let text = match crate::coherence::persons(f) {
-                    // The flag beside the figure, as ILOSTAT prints it.
-                    Some(p) if shows.ends_with(')') => format!(
-                        "{} {}",
-                        crate::annual::format_number(p, 0, true),
-                        &shows[shows.len() - 2..shows.len() - 1]
-                    ),
-                    Some(p) => crate::annual::format_number(p, 0, true),
+                    Some(p) => {
+                        let value = crate::annual::format_number(p, 0, true);
+                        match crate::coherence::flag(f) {
+                            Some(flag) => format!("{value} {flag}"),
+                            None => value,
+                        }
+                    }
                     None if crate::coherence::shows(f) == "withheld" => "x".into(),
                     None => "..".into(),
                 };
