@@ -77,7 +77,7 @@ use Basis::{Always, Converted, DerivedFrom, Identity, OwnVersion};
 use ColumnType::{Flag, Integer, Number, Row, Text};
 
 /// The harmonized record columns, in publication order.
-pub const RECORD_CONTRACT: [ContractColumn; 36] = [
+pub const RECORD_CONTRACT: [ContractColumn; 39] = [
     column("ref_area", Text, Always),
     column("time", Text, Always),
     column("source_id", Text, Always),
@@ -139,9 +139,15 @@ pub const RECORD_CONTRACT: [ContractColumn; 36] = [
         Text,
         Basis::Variable(Variable::StatusInEmployment),
     ),
+    // Monthly earnings from employment, in the source's local currency (its spec names it).
+    column("earnings", Number, Basis::Variable(Variable::Earnings)),
     column("flow", Text, Basis::Variable(Variable::Flow)),
     column("destination", Text, Basis::Variable(Variable::Destination)),
     column("origin", Text, Basis::Variable(Variable::Origin)),
+    // Why a national departs, where the source gives it per record; and whether the departure is
+    // for employment, also where the source states that every record is (deployments).
+    column("purpose", Text, Basis::Variable(Variable::Purpose)),
+    column("for_employment", Flag, DerivedFrom(Variable::Purpose)),
     column("age_5yr", Text, DerivedFrom(Variable::Age)),
     column("age_10yr", Text, DerivedFrom(Variable::Age)),
     column("age_aggregate", Text, DerivedFrom(Variable::Age)),
@@ -183,6 +189,11 @@ pub fn provided_columns(spec: &SourceSpec) -> BTreeSet<String> {
             Always => true,
             Identity => false,
             _ if c.name == "working_age" && stated_working_age => true,
+            // A source of departures for another purpose only gives no departure for employment.
+            _ if c.name == "for_employment" => {
+                spec.source.purpose == Some(crate::spec::Purpose::Employment)
+                    || mapped(Variable::Purpose)
+            }
             Basis::Variable(v) | DerivedFrom(v) => mapped(v),
             Converted(v) => mapped(v) && crosswalk(v).is_none_or(|c| c.faithful()),
             OwnVersion(v, version) => crosswalk(v).is_some_and(|c| c.version == version),

@@ -67,6 +67,7 @@ pub fn harmonize(
     let frame = frame
         .select(columns)
         .with_columns(status_columns(spec))
+        .with_column(employment_column(spec))
         .with_columns(migrant_columns(spec))
         .with_columns(version_columns(spec, cl))
         .with_columns(grouping_columns(spec, cl));
@@ -133,6 +134,7 @@ fn variable_columns(spec: &SourceSpec, variable: Variable) -> Vec<Expr> {
             // Not provided by this source: null, published as "not available", never as zero.
             vec![lit(NULL).cast(variable_type(variable)).alias(name)]
         }
+        Some(mapping) if mapping.amount.is_some() => amount_columns(mapping),
         Some(mapping) => match &mapping.codes {
             None => vec![
                 col(mapping.column.as_str())
@@ -153,6 +155,32 @@ fn variable_columns(spec: &SourceSpec, variable: Variable) -> Vec<Expr> {
             }
         },
     }
+}
+
+/// An amount (earnings) made monthly, with its raw value beside it and the flag
+/// `_unmapped_<variable>` on a raw value that is not a number (a blank is "not stated": null).
+fn amount_columns(mapping: &crate::spec::VariableMapping) -> Vec<Expr> {
+    let name = mapping.variable.name();
+    let to_monthly = mapping.amount.as_ref().map_or(1.0, |a| a.to_monthly);
+    let raw = col(mapping.column.as_str());
+    let text = raw
+        .clone()
+        .cast(DataType::String)
+        .str()
+        .strip_chars(lit(NULL));
+    let blank = text.clone().is_null().or(text.clone().eq(lit("")));
+    let number = text.cast(DataType::Float64);
+    vec![
+        when(blank.clone())
+            .then(lit(NULL).cast(DataType::Float64))
+            .otherwise(number.clone() * lit(to_monthly))
+            .alias(name),
+        raw.alias(format!("{name}_src")),
+        blank
+            .not()
+            .and(number.is_null())
+            .alias(format!("{UNMAPPED_PREFIX}{name}").as_str()),
+    ]
 }
 
 /// `working_age` and the migrant statuses, from the harmonized age, country of birth and
@@ -187,6 +215,17 @@ fn status_columns(spec: &SourceSpec) -> [Expr; 3] {
             .otherwise(lit("NONCIT"))
             .alias("citizenship_status"),
     ]
+}
+
+/// `for_employment`: whether a departure is for employment, from the record's purpose or from the
+/// one purpose the source states for every record (null where the purpose is not stated).
+fn employment_column(spec: &SourceSpec) -> Expr {
+    let employment = crate::spec::Purpose::Employment;
+    match spec.source.purpose {
+        Some(stated) => lit(stated == employment),
+        None => col("purpose").eq(lit(employment.code())),
+    }
+    .alias("for_employment")
 }
 
 /// `migrant_status` under the definition the round declares for the source's country (MIGRANT

@@ -136,6 +136,12 @@ struct IndicatorSpec {
     unit: String,
     unit_mult: i32,
     note_indicator: Option<String>,
+    /// Harmonized columns the table needs beyond those its universe reads: a source lacking one
+    /// does not give it (the outflow for every purpose needs each departure's purpose).
+    #[serde(default)]
+    requires: Vec<String>,
+    /// The numeric contract column a mean or median summarizes.
+    variable: Option<String>,
 }
 
 /// What a count indicator counts: the resident population at a moment (surveys, censuses, stock
@@ -154,6 +160,8 @@ enum MeasureKind {
     Ratio,
     Share,
     Mirror,
+    Mean,
+    Median,
 }
 
 /// How a table's values are obtained.
@@ -178,6 +186,12 @@ pub enum Measure {
     /// destination's sources) republished under each country of citizenship the round covers,
     /// the destination as the country of residence (see `crate::mirror`).
     Mirror { of: String },
+    /// Weighted mean of a numeric contract column (`variable`, e.g. earnings) over the records in
+    /// the cell that state it.
+    Mean { variable: String },
+    /// Weighted median of `variable`: the smallest value at or below which half the summed weight
+    /// of the records stating it lies.
+    Median { variable: String },
 }
 
 /// A breakdown: how a harmonized record gets its ILOSTAT code in one classification.
@@ -250,6 +264,16 @@ pub struct Indicator {
 impl Indicator {
     pub fn is_count(&self) -> bool {
         self.measure == Measure::WeightedCount
+    }
+
+    /// A mean or median of an amount (earnings), computed from the records in each cell.
+    pub fn is_magnitude(&self) -> bool {
+        self.magnitude_of().is_some()
+    }
+
+    /// The numeric contract column a mean or median summarizes.
+    pub fn magnitude_of(&self) -> Option<&str> {
+        measure_variable(&self.measure)
     }
 
     /// A ratio or share, computed from a source's own count tables.
@@ -331,7 +355,7 @@ impl Indicators {
             let slots = slots(path, &key, &spec, &dimensions)?;
             let measure = measure(path, &key, &spec, &list)?;
             let population = population(path, &key, &measure, spec.records, &list)?;
-            let (universe, universe_text, inputs) = universe(
+            let (universe, universe_text, mut inputs) = universe(
                 path,
                 &key,
                 &measure,
@@ -339,6 +363,10 @@ impl Indicators {
                 record_schema,
                 &list,
             )?;
+            inputs.extend(required_columns(path, &key, &spec.requires, record_schema)?);
+            if let Some(variable) = measure_variable(&measure) {
+                inputs.insert(variable.to_string());
+            }
             for dims in cartesian(&slots) {
                 let table = Indicator {
                     id: spec.id.clone(),
@@ -486,8 +514,11 @@ fn population(
     earlier: &[Indicator],
 ) -> Result<Population> {
     Ok(match (measure, records) {
-        (Measure::WeightedCount, Some(p)) => p,
-        (Measure::WeightedCount, None) => {
+        (
+            Measure::WeightedCount | Measure::Mean { .. } | Measure::Median { .. },
+            Some(p),
+        ) => p,
+        (Measure::WeightedCount | Measure::Mean { .. } | Measure::Median { .. }, None) => {
             return Err(Error::new(
                 path,
                 key,
@@ -515,7 +546,7 @@ fn universe(
     earlier: &[Indicator],
 ) -> Result<(Expr, String, BTreeSet<String>)> {
     Ok(match (measure, universe) {
-        (Measure::WeightedCount, Some(text)) => {
+        (Measure::WeightedCount | Measure::Mean { .. } | Measure::Median { .. }, Some(text)) => {
             let (expr, inputs) = compile(
                 path,
                 &format!("{key}.universe"),
@@ -525,12 +556,12 @@ fn universe(
             )?;
             (expr, text.clone(), inputs.into_iter().collect())
         }
-        (Measure::WeightedCount, None) => {
+        (Measure::WeightedCount | Measure::Mean { .. } | Measure::Median { .. }, None) => {
             return Err(Error::new(
                 path,
                 key,
-                "a weighted count needs a universe",
-                "give `universe`, the records the indicator counts",
+                "a weighted count, mean or median needs a universe",
+                "give `universe`, the records the indicator counts or summarizes",
             ))
         }
         (_, Some(_)) => {
@@ -551,6 +582,33 @@ fn universe(
             (lit(true), text, inputs)
         }
     })
+}
+
+/// The columns a declaration `requires`, each a column of the record contract.
+fn required_columns(
+    path: &Path,
+    key: &str,
+    requires: &[String],
+    record_schema: &Schema,
+) -> Result<Vec<String>> {
+    for name in requires {
+        if record_schema.get(name).is_none() {
+            return Err(Error::new(
+                path,
+                format!("{key}.requires"),
+                format!("'{name}' is not a column of the record contract"),
+                format!(
+                    "use names from: {}",
+                    record_schema
+                        .iter_names()
+                        .map(|n| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(requires.to_vec())
 }
 
 fn measure(path: &Path, key: &str, spec: &IndicatorSpec, earlier: &[Indicator]) -> Result<Measure> {
@@ -587,7 +645,41 @@ fn measure(path: &Path, key: &str, spec: &IndicatorSpec, earlier: &[Indicator]) 
         MeasureKind::Mirror => Measure::Mirror {
             of: count_input("of", &spec.of)?,
         },
+        MeasureKind::Mean => Measure::Mean {
+            variable: summarized(path, key, spec)?,
+        },
+        MeasureKind::Median => Measure::Median {
+            variable: summarized(path, key, spec)?,
+        },
     })
+}
+
+/// The column a mean or median summarizes (None for other measures).
+fn measure_variable(measure: &Measure) -> Option<&str> {
+    match measure {
+        Measure::Mean { variable } | Measure::Median { variable } => Some(variable),
+        _ => None,
+    }
+}
+
+/// The numeric column a mean or median summarizes (`variable`): a number of the contract.
+fn summarized(path: &Path, key: &str, spec: &IndicatorSpec) -> Result<String> {
+    let amount = |name: &str| {
+        crate::spec::Variable::from_name(name)
+            .is_some_and(|v| crate::contract::variable_type(v) == DataType::Float64)
+    };
+    match &spec.variable {
+        Some(name) if amount(name) => Ok(name.clone()),
+        other => Err(Error::new(
+            path,
+            format!("{key}.variable"),
+            format!(
+                "'{}' is not an amount of the record contract",
+                other.as_deref().unwrap_or("")
+            ),
+            "give variable = \"earnings\" (a mean or median summarizes an amount)",
+        )),
+    }
 }
 
 /// A ratio's or share's inputs must have a table with matching dimensions.
@@ -599,7 +691,7 @@ fn check_sources_exist(
 ) -> Result<()> {
     let wanted = Indicators::input_dimensions(table);
     let ids: Vec<&String> = match &table.measure {
-        Measure::WeightedCount => return Ok(()),
+        Measure::WeightedCount | Measure::Mean { .. } | Measure::Median { .. } => return Ok(()),
         Measure::Mirror { of } => return check_mirror(path, key, table, of, earlier),
         Measure::Ratio {
             numerator,

@@ -166,6 +166,9 @@ impl Labels {
             for (note, text) in spec.footnote_notes() {
                 self.add("NOTE_SOURCE", &format!("ilms:{note}"), text, None);
             }
+            if let Some((note, text)) = spec.amount_note() {
+                self.add("NOTE_SOURCE", &format!("ilms:{note}"), &text, None);
+            }
         }
         Ok(())
     }

@@ -37,6 +37,7 @@ pub mod inspect;
 pub mod installation;
 pub mod labels;
 pub mod lookup;
+pub mod magnitude;
 pub mod mirror;
 #[deny(missing_docs)]
 pub mod outcome;

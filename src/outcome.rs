@@ -134,7 +134,7 @@ impl RunReport {
     pub fn cells_summary(&self) -> String {
         let status = &self.cell_status;
         format!(
-            "{} ({} indicators): {} published, {} of them flagged unreliable (U, fewer than {} records); {} withheld (S): {} with fewer than {} records, {} more that would give those away, {} confidential (complete counts: small cells and their complements, not told apart)",
+            "{} ({} indicators): {} published, {} of them flagged unreliable (U, fewer than {} records); {} withheld (S): {} with fewer than {} records (or a mean or median dominated by one amount), {} more that would give those away, {} confidential (complete counts: small cells and their complements, not told apart)",
             self.cells,
             self.indicators.len(),
             status.published + status.unreliable,

@@ -60,6 +60,34 @@ pub struct SourceMeta {
     /// side, and the total that would include it, are not available (never 0).
     #[serde(default)]
     pub covers: Option<Covers>,
+    /// The one purpose every departure of the source is for, where it has no purpose variable
+    /// (deployment records: employment). Its records enter the tables of departures for that
+    /// purpose; the outflow for every purpose is not available from it.
+    #[serde(default)]
+    pub purpose: Option<Purpose>,
+}
+
+/// Why a national departs (the contract's `purpose`): a source of departures for every purpose
+/// gives it per record; a source of one purpose states it (`source.purpose`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Purpose {
+    Employment,
+    Family,
+    Education,
+    Other,
+}
+
+impl Purpose {
+    /// The harmonized code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Purpose::Employment => "EMPLOYMENT",
+            Purpose::Family => "FAMILY",
+            Purpose::Education => "EDUCATION",
+            Purpose::Other => "OTHER",
+        }
+    }
 }
 
 /// A population the source states, in words and in what it implies for the contract.
@@ -438,6 +466,45 @@ struct VariableSpec {
     classification: Option<String>,
     #[serde(default)]
     unmapped: Unmapped,
+    /// Earnings: the currency of the amounts (ISO 4217, e.g. "EUR").
+    currency: Option<String>,
+    /// Earnings: the period an amount is for (month, week, year, hour).
+    period: Option<Period>,
+    /// Earnings: what an amount is multiplied by to make it monthly (default: 1 for a month, 52/12
+    /// for a week, 1/12 for a year; an hourly amount needs it: the hours worked in a month).
+    to_monthly: Option<f64>,
+}
+
+/// The period an amount of earnings is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Period {
+    Month,
+    Week,
+    Year,
+    Hour,
+}
+
+impl Period {
+    /// The factor making an amount for this period monthly, where the period fixes it.
+    fn to_monthly(self) -> Option<f64> {
+        match self {
+            Period::Month => Some(1.0),
+            Period::Week => Some(52.0 / 12.0),
+            Period::Year => Some(1.0 / 12.0),
+            Period::Hour => None,
+        }
+    }
+}
+
+/// How a source's amounts of earnings become the contract's: monthly, in the source's currency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Amount {
+    /// ISO 4217 code of the local currency the amounts are in.
+    pub currency: String,
+    pub period: Period,
+    /// Multiplies a raw amount into a monthly one.
+    pub to_monthly: f64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -487,10 +554,12 @@ pub enum Variable {
     Flow,
     Destination,
     Origin,
+    Purpose,
+    Earnings,
 }
 
 impl Variable {
-    pub const ALL: [Variable; 12] = [
+    pub const ALL: [Variable; 14] = [
         Variable::Sex,
         Variable::Age,
         Variable::CountryOfBirth,
@@ -503,6 +572,8 @@ impl Variable {
         Variable::Flow,
         Variable::Destination,
         Variable::Origin,
+        Variable::Purpose,
+        Variable::Earnings,
     ];
 
     /// The harmonized column name (the contract in DESIGN.md).
@@ -520,6 +591,8 @@ impl Variable {
             Variable::Flow => "flow",
             Variable::Destination => "destination",
             Variable::Origin => "origin",
+            Variable::Purpose => "purpose",
+            Variable::Earnings => "earnings",
         }
     }
 
@@ -532,7 +605,7 @@ impl Variable {
     fn targets(self) -> &'static [Target] {
         match self {
             Variable::Sex => &[Target::Sex],
-            Variable::Age => &[],
+            Variable::Age | Variable::Earnings => &[],
             Variable::CountryOfBirth
             | Variable::Citizenship
             | Variable::Destination
@@ -543,6 +616,7 @@ impl Variable {
             Variable::Education => &[Target::Isced11],
             Variable::StatusInEmployment => &[Target::Icse93],
             Variable::Flow => &[Target::Flow],
+            Variable::Purpose => &[Target::Purpose],
         }
     }
 }
@@ -560,6 +634,7 @@ enum Target {
     Isced11,
     Icse93,
     Flow,
+    Purpose,
 }
 
 /// The older classification versions a map may target (`classification = "..."`).
@@ -569,6 +644,7 @@ pub const ISIC31: &str = "isic31";
 const SEX_CODES: [&str; 3] = ["M", "F", "O"];
 const LF_STATUS_CODES: [&str; 3] = ["EMP", "UNE", "OLF"];
 const FLOW_CODES: [&str; 3] = ["INFLOW", "OUTFLOW", "RETURN"];
+const PURPOSE_CODES: [&str; 4] = ["EMPLOYMENT", "FAMILY", "EDUCATION", "OTHER"];
 
 impl Target {
     fn name(self) -> &'static str {
@@ -583,6 +659,7 @@ impl Target {
             Target::Isced11 => "isced11",
             Target::Icse93 => "icse93",
             Target::Flow => "flow",
+            Target::Purpose => "purpose",
         }
     }
 
@@ -593,6 +670,7 @@ impl Target {
             Target::Sex => owned(&SEX_CODES),
             Target::LfStatus => owned(&LF_STATUS_CODES),
             Target::Flow => owned(&FLOW_CODES),
+            Target::Purpose => owned(&PURPOSE_CODES),
             Target::Iso3 => cl.countries.iter().cloned().collect(),
             Target::Isco08 => cl.isco08.iter().cloned().collect(),
             Target::Isco88 => cl.isco88.iter().cloned().collect(),
@@ -608,6 +686,7 @@ impl Target {
             Target::Sex => SEX_CODES.contains(&code),
             Target::LfStatus => LF_STATUS_CODES.contains(&code),
             Target::Flow => FLOW_CODES.contains(&code),
+            Target::Purpose => PURPOSE_CODES.contains(&code),
             Target::Iso3 => cl.countries.contains(code),
             Target::Isco08 => cl.isco08.contains(code),
             Target::Isco88 => cl.isco88.contains(code),
@@ -632,6 +711,9 @@ impl Target {
             Target::Sex => "M, F or O (\"\" for not stated)",
             Target::LfStatus => "EMP, UNE or OLF (\"\" for not applicable / not stated)",
             Target::Flow => "INFLOW, OUTFLOW or RETURN",
+            Target::Purpose => {
+                "EMPLOYMENT, FAMILY, EDUCATION or OTHER (\"\" for not stated)"
+            }
             Target::Iso3 => {
                 "an ISO 3166-1 alpha-3 code from countries_iso3.csv (\"\" for not stated)"
             }
@@ -696,6 +778,8 @@ pub struct VariableMapping {
     pub key: MapKey,
     /// Set when the map targets an older classification version.
     pub crosswalk: Option<CrosswalkUse>,
+    /// Earnings: the currency and the conversion to a monthly amount.
+    pub amount: Option<Amount>,
 }
 
 /// A checked source spec: everything the stages need, with paths resolved against the round folder.
@@ -730,6 +814,23 @@ impl SourceSpec {
                 text.as_str(),
             )
         })
+    }
+
+    /// The note on the source's means and medians saying what their amounts are (note id, text):
+    /// the currency, and how they were made monthly.
+    pub fn amount_note(&self) -> Option<(String, String)> {
+        let amount = self.variables.iter().find_map(|m| m.amount.as_ref())?;
+        let how = match amount.period {
+            Period::Month => "as the source gives them".to_string(),
+            Period::Week => format!("from amounts per week x {:.4}", amount.to_monthly),
+            Period::Year => format!("from amounts per year x {:.4}", amount.to_monthly),
+            Period::Hour => format!("from amounts per hour x {} hours", amount.to_monthly),
+        };
+        let text = format!(
+            "Monthly amounts in {} (ISO 4217, the source's currency), {how}",
+            amount.currency
+        );
+        Some((format!("amount.{}", self.source.id), text))
     }
 
     /// The part of the population the source covers, and whether it is the migrants under the
@@ -1063,6 +1164,7 @@ impl SpecCheck<'_> {
                 "remove it from one of the two",
             ));
         }
+        let amount = amount(spec_path, &key, variable, declared)?;
         Ok(VariableMapping {
             variable,
             column,
@@ -1076,6 +1178,7 @@ impl SpecCheck<'_> {
             unmapped: declared.unmapped,
             key: declared.key,
             crosswalk,
+            amount,
         })
     }
 
@@ -1143,6 +1246,62 @@ impl SpecCheck<'_> {
     }
 }
 
+/// Earnings' currency and period, checked: given for earnings (both), refused for any other
+/// variable.
+fn amount(
+    spec_path: &Path,
+    key: &str,
+    variable: Variable,
+    declared: &VariableSpec,
+) -> Result<Option<Amount>> {
+    let given = declared.currency.is_some() || declared.period.is_some();
+    if variable != Variable::Earnings {
+        if given || declared.to_monthly.is_some() {
+            return Err(Error::new(
+                spec_path,
+                key,
+                format!(
+                    "currency, period and to_monthly belong to earnings, not to '{}'",
+                    variable.name()
+                ),
+                "remove them",
+            ));
+        }
+        return Ok(None);
+    }
+    let currency = declared.currency.clone().unwrap_or_default();
+    if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
+        return Err(Error::new(
+            spec_path,
+            format!("{key}.currency"),
+            format!("'{currency}' is not an ISO 4217 currency code"),
+            "give the currency the amounts are in, e.g. currency = \"EUR\"",
+        ));
+    }
+    let Some(period) = declared.period else {
+        return Err(Error::new(
+            spec_path,
+            format!("{key}.period"),
+            "the period the amounts are for is not given",
+            "give period = \"month\", \"week\", \"year\" or \"hour\"",
+        ));
+    };
+    let to_monthly = declared.to_monthly.or(period.to_monthly()).unwrap_or(0.0);
+    if !(to_monthly.is_finite() && to_monthly > 0.0) {
+        return Err(Error::new(
+            spec_path,
+            format!("{key}.to_monthly"),
+            "an amount for this period needs a positive factor to make it monthly",
+            "give to_monthly, e.g. the usual hours worked in a month for an hourly amount (to_monthly = 173.3 for 40 hours a week)",
+        ));
+    }
+    Ok(Some(Amount {
+        currency,
+        period,
+        to_monthly,
+    }))
+}
+
 /// The harmonized variable a `[variables.<name>]` table names; refused, with the names there
 /// are, if none.
 fn harmonized_variable(spec_path: &Path, key: &str, name: &str) -> Result<Variable> {
@@ -1167,11 +1326,14 @@ fn check_not_provided(
     // Every variable of the contract is either mapped or declared not provided (or given at its
     // total only), so a forgotten variable is caught here rather than published as "not
     // available" unnoticed.
+    // A purpose the source states for every record accounts for the purpose variable too.
+    let stated_purpose = source.purpose.map(|_| Variable::Purpose.name().to_string());
     let not_provided: Vec<String> = source
         .not_provided
         .iter()
         .chain(&source.total_only)
         .cloned()
+        .chain(stated_purpose)
         .collect();
     for (key, name) in source
         .not_provided
@@ -1223,7 +1385,11 @@ fn check_not_provided(
                 "the spec neither maps nor declares missing: {}",
                 missing.join(", ")
             ),
-            "map each of them in [variables], or list those the source does not have in source.not_provided",
+            if missing.contains(&Variable::Purpose.name()) {
+                "map each of them in [variables], or list those the source does not have in source.not_provided; a source of departures for employment only (deployments) states purpose = \"employment\" in [source] instead"
+            } else {
+                "map each of them in [variables], or list those the source does not have in source.not_provided"
+            },
         ));
     }
     Ok(())
@@ -1256,6 +1422,31 @@ fn check_population(
                 "remove working_age (it stands in for an age the source does not give)",
             ));
         }
+    }
+    if source.kind == SourceKind::Aggregate && mapped(Variable::Earnings) {
+        return Err(Error::new(
+            spec_path,
+            "variables.earnings",
+            "an aggregate table's rows are cells, not persons: their amounts cannot be averaged",
+            "give earnings from microdata (one row per person), or list earnings in source.not_provided",
+        ));
+    }
+    let purpose = Variable::Purpose.name();
+    if source.purpose.is_some() && source.not_provided.iter().any(|n| n == purpose) {
+        return Err(Error::new(
+            spec_path,
+            "source.purpose",
+            "the purpose is both stated for every record and declared not provided",
+            "keep source.purpose when every departure is for that purpose (deployments: \"employment\"), or remove it",
+        ));
+    }
+    if source.purpose.is_some() && mapped(Variable::Purpose) {
+        return Err(Error::new(
+            spec_path,
+            "source.purpose",
+            "the source gives each record's purpose, so it states none for them all",
+            "remove source.purpose (it stands in for a purpose variable the source does not give)",
+        ));
     }
     if let Some(covers) = source.covers {
         let variable = match covers {

@@ -121,7 +121,10 @@ pub fn derive(spec: &SourceSpec, table: &Indicator, counts: &[Table]) -> Option<
     let wanted = crate::indicators::Indicators::input_dimensions(table);
     let mut cells = Cells::default();
     match &table.measure {
-        Measure::WeightedCount | Measure::Mirror { .. } => return None,
+        Measure::WeightedCount
+        | Measure::Mirror { .. }
+        | Measure::Mean { .. }
+        | Measure::Median { .. } => return None,
         Measure::Ratio {
             numerator,
             denominator,
@@ -727,7 +730,7 @@ impl FinestTable {
 
 /// The keys a row with `codes` adds to: every combination of its own code and the total over the
 /// dimensions, each once.
-fn margin_keys(dims: &[Dimension], codes: &[String]) -> BTreeSet<Vec<String>> {
+pub(crate) fn margin_keys(dims: &[Dimension], codes: &[String]) -> BTreeSet<Vec<String>> {
     // A collapsed dimension is at its total either way: count each key once.
     let mut margins: BTreeSet<Vec<String>> = BTreeSet::new();
     for mask in 0..(1u32 << dims.len()) {
@@ -749,7 +752,7 @@ fn margin_keys(dims: &[Dimension], codes: &[String]) -> BTreeSet<Vec<String>> {
 
 /// The categories a table publishes per dimension, its total first (`observed`: the codes some
 /// record falls in).
-fn published_categories(
+pub(crate) fn published_categories(
     dims: &[Dimension],
     collapsed: &[bool],
     observed: &[BTreeSet<String>],

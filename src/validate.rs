@@ -61,6 +61,18 @@ fn rules_for(spec: &SourceSpec, rules: &Rules, provided: &BTreeSet<String>) -> V
                 masked: spec.record.identifiers().contains(&mapping.column),
             });
         }
+        if mapping.amount.is_some() {
+            applied.push(AppliedRule {
+                id: format!("number.{name}"),
+                kind: "domain",
+                severity: Severity::Error,
+                column: mapping.column.clone(),
+                raw_value: col(format!("{name}_src").as_str()),
+                check: col(format!("{UNMAPPED_PREFIX}{name}").as_str()).not(),
+                message: format!("{name}: not a number; give the amount in digits with a decimal point, no thousands separators (blank for not stated)"),
+                masked: spec.record.identifiers().contains(&mapping.column),
+            });
+        }
     }
     let raw_column = |variable: &str| -> Option<String> {
         if variable == "weight" {
@@ -1025,7 +1037,14 @@ pub struct FlowTotal {
 /// Plan of a source's clean records summed by flow, destination and origin (a few rows).
 pub fn flow_totals_plan(checked: LazyFrame) -> LazyFrame {
     checked
-        .filter(col(RULE).is_null().and(col("flow").is_not_null()))
+        // Outflows are set against inflows of workers: departures for employment only.
+        .filter(
+            col(RULE).is_null().and(col("flow").is_not_null()).and(
+                col("flow")
+                    .neq(lit("OUTFLOW"))
+                    .or(col("for_employment").fill_null(lit(false))),
+            ),
+        )
         .group_by([col("flow"), col("destination"), col("origin")])
         // A blank count (an aggregate table's gap) makes the total unknown, not smaller.
         .agg([when(col("weight").is_null().any(true))

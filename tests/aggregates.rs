@@ -137,14 +137,14 @@ fn aggregate_spec_mistakes_are_refused_with_the_key_and_the_fix() {
             "1000",
         ),
         (
-            "\"occupation\", \"origin\"]",
-            "\"occupation\", \"origin\"]\ntotal_only = [\"destination\"]",
+            "\"origin\", \"earnings\"]",
+            "\"origin\", \"earnings\"]\ntotal_only = [\"destination\"]",
             "source.total_only",
             "remove it",
         ),
         (
-            "\"occupation\", \"origin\"]",
-            "\"occupation\", \"origin\"]\npopulation = { description = \"all workers\", working_age = true }\ncovers = \"non-citizens\"",
+            "\"origin\", \"earnings\"]",
+            "\"origin\", \"earnings\"]\npopulation = { description = \"all workers\", working_age = true }\ncovers = \"non-citizens\"",
             "source.covers",
             "citizenship",
         ),

@@ -13,6 +13,7 @@ prints "annual tables ok".
 import csv
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 import duckdb
@@ -159,10 +160,22 @@ def region_total(name, grid, order, notes, expected_rows, years):
 
 
 # --- Outflow of nationals: persons, each country's latest year, from the records ---------------
+# Departures for employment: a source of every purpose gives each record's purpose; a deployment
+# source states in its spec that every record is for employment (source.purpose).
+with open(ROUND / "ilms.toml", "rb") as f:
+    spec_paths = tomllib.load(f)["round"]["sources"]
+stated_employment = []
+for spec_path in spec_paths:
+    with open(ROUND / spec_path, "rb") as f:
+        source = tomllib.load(f)["source"]
+    if source.get("purpose") == "employment":
+        stated_employment.append(f"'{source['id']}'")
 outflow = duckdb.execute(f"""
     WITH totals AS (
         SELECT ref_area, time, source_id, sex, sum(coalesce(count, weight)) AS persons
-        FROM {RECORDS} WHERE flow = 'OUTFLOW' GROUP BY ALL),
+        FROM {RECORDS}
+        WHERE flow = 'OUTFLOW' AND (purpose = 'EMPLOYMENT' OR source_id IN ({", ".join(stated_employment)}))
+        GROUP BY ALL),
     latest AS (SELECT ref_area, max(time) AS time FROM totals GROUP BY ref_area)
     SELECT t.ref_area, t.time, t.source_id, t.sex, t.persons
     FROM totals t JOIN latest l USING (ref_area, time)""").fetchall()

@@ -154,7 +154,7 @@ fn json_summaries_parse_and_say_what_the_release_and_the_round_hold() {
         Some(csv.lines().count() as u64 - 1)
     );
     let sources = report["sources"].as_array().expect("sources");
-    assert_eq!(sources.len(), 17);
+    assert_eq!(sources.len(), 18);
     for source in sources {
         let count = |key: &str| source[key].as_u64().expect(key);
         assert!(count("read") > 0, "{source}");
@@ -178,10 +178,10 @@ fn json_summaries_parse_and_say_what_the_release_and_the_round_hold() {
     assert_eq!(checked["errors"], serde_json::json!([]));
     assert_eq!(
         checked["round"]["sources"].as_array().map(Vec::len),
-        Some(17)
+        Some(18)
     );
-    assert_eq!(checked["round"]["indicators"], 70);
-    assert_eq!(checked["round"]["indicator_tables"], 189);
+    assert_eq!(checked["round"]["indicators"], 77);
+    assert_eq!(checked["round"]["indicator_tables"], 196);
     assert_eq!(checked["round"]["annual_tables"], 6);
 
     // A failure is JSON too (exit 1), every problem with where, what and what to do.

@@ -129,6 +129,11 @@ for d, c in CLASS.items():
 
 OCUS, ECOS, STES, AGES, EDUS = ["OCU", "SKILL", "OCU88"], ["ISIC", "ECO_AGG", "ECO_SEC", "ISIC3"], ["STE", "STE_AGG"], ["AGE10", "AGE_AGG", "AGE_YA"], ["EDU", "EDU_AGG"]
 
+# Departures for employment. `purpose` holds the record's stated purpose; a source stating one
+# purpose for all its records (`source.purpose` in its spec) is matched by source id, filled in
+# by main() from the specs.
+EMPLOYMENT = "flow = 'OUTFLOW' and (purpose = 'EMPLOYMENT' or source_id in ({STATED_EMPLOYMENT}))"
+
 # Count indicators: (stock or flow, universe SQL, versions per classif slot).
 COUNTS = {}
 for s, dim in [("CBR", "CBR"), ("CCT", "CCT")]:
@@ -144,15 +149,20 @@ COUNTS.update({
     "MST_NCTE_SEX_CCT_NB": ("stock", UNIVERSES["EMP"] + " and citizenship_status = 'NONCIT'", [["CCT_C"]]),
     "MST_NCTP_SEX_CCT_NB": ("stock", "working_age and citizenship_status = 'NONCIT'", [["CCT_C"]]),
     "MST_NCTT_SEX_CCT_NB": ("stock", "citizenship_status = 'NONCIT'", [["CCT_C"]]),
-    "MNA_OEMP_SEX_CDS_NB": ("flow", "flow = 'OUTFLOW'", [["DES"]]),
+    # Departures for employment: those a source of every purpose gives as such, and every record of
+    # a source that states that each departure is for employment (for_employment, from the spec).
+    "MNA_OEMP_SEX_CDS_NB": ("flow", EMPLOYMENT, [["DES"]]),
+    # Every departure, from the sources that give each departure's purpose (PURPOSE_GIVEN below).
+    "MNA_OPOP_SEX_CDS_NB": ("flow", "flow = 'OUTFLOW'", [["DES"]]),
     "MST_TEMP_SEX_DOM_CBR_NB": ("stock", UNIVERSES["EMP"], [["DOM"], ["CBR"]]),
     "MST_TEMP_SEX_DOM_CCT_NB": ("stock", UNIVERSES["EMP"], [["DOM"], ["CCT"]]),
-    "MNA_OEMP_SEX_DOM_NB": ("flow", "flow = 'OUTFLOW'", [["DOM"]]),
-    "MNA_OEMP_SEX_ECO_NB": ("flow", "flow = 'OUTFLOW'", [ECOS]),
-    "MNA_OEMP_SEX_EDU_NB": ("flow", "flow = 'OUTFLOW'", [EDUS]),
-    "MNA_OEMP_SEX_OCU_NB": ("flow", "flow = 'OUTFLOW'", [OCUS]),
+    "MNA_OEMP_SEX_DOM_NB": ("flow", EMPLOYMENT, [["DOM"]]),
+    "MNA_OEMP_SEX_ECO_NB": ("flow", EMPLOYMENT, [ECOS]),
+    "MNA_OEMP_SEX_EDU_NB": ("flow", EMPLOYMENT, [EDUS]),
+    "MNA_OEMP_SEX_OCU_NB": ("flow", EMPLOYMENT, [OCUS]),
     "MNA_XRET_SEX_CPR_NB": ("flow", "flow = 'RETURN'", [["PRV"]]),
     "MFL_TPOP_SEX_COU_NB": ("flow", "flow = 'INFLOW'", [["ORI"]]),
+    "MFL_NCIT_SEX_CCT_NB": ("flow", "flow = 'INFLOW' and working_age and citizenship_status = 'NONCIT'", [["CCT_C"]]),
     # Total and migrants ({MIG}: the record's code under its country's definition).
     "MST_TPOP_SEX_MIG_NB": ("stock", "true", [["MIG"]]),
     "MST_XWAP_SEX_MIG_NB": ("stock", UNIVERSES["WAP"], [["MIG"]]),
@@ -472,6 +482,23 @@ def source_statements(root):
     return not_covered, total_only, unpivots
 
 
+def purpose_statements(root):
+    """Source ids whose spec states every departure is for employment (`source.purpose`), and
+    those that give each departure's purpose (`[variables.purpose]`): only these give the outflow
+    for every purpose."""
+    with open(f"{root}/ilms.toml", "rb") as f:
+        manifest = tomllib.load(f)
+    stated, given = set(), set()
+    for path in manifest["round"]["sources"]:
+        with open(f"{root}/{path}", "rb") as f:
+            spec = tomllib.load(f)
+        if spec["source"].get("purpose") == "employment":
+            stated.add(spec["source"]["id"])
+        if "purpose" in spec.get("variables", {}):
+            given.add(spec["source"]["id"])
+    return stated, given
+
+
 def records_of_wide_rows(rows, unpivot):
     """The records a wide table's rows give: one per unpivoted column, and one more per row whose
     stated total differs from its parts where the total is authoritative (the difference)."""
@@ -558,7 +585,9 @@ def main(root, truth_file=None):
     policies = source_policies(root, log)
     perturbed_values = {}
     truth = [] if truth_file else None
+    stated_employment, purpose_given = purpose_statements(root)
     for indicator, (population, universe, slots) in COUNTS.items():
+        universe = universe.replace("{STATED_EMPLOYMENT}", ", ".join(f"'{x}'" for x in stated_employment) or "''")
         published = cells[cells.indicator == indicator]
         by_sex = indicator not in SEXLESS
         if published.sex.isna().any() if by_sex else published.sex.notna().any():
@@ -566,6 +595,8 @@ def main(root, truth_file=None):
         skipped = {sid for (ind, sid) in not_available if ind == indicator}
         # A source of movements gives no stock, a survey no movement.
         skipped |= flow_sources if population == "stock" else all_sources - flow_sources
+        if indicator == "MNA_OPOP_SEX_CDS_NB":
+            skipped |= all_sources - purpose_given
         leaked = published[published.source.str.split(":").str[1].isin(skipped)]
         if not leaked.empty:
             fail(f"{indicator}: cells published for sources that cannot give it:\n{leaked.head()}")

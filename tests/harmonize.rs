@@ -363,9 +363,48 @@ fn no_personal_identifier_reaches_any_file_under_processed() {
 #[test]
 fn spec_mistakes_of_the_harmonization_language_are_refused_with_key_and_fix() {
     let phl = "schemas/sources/phl_deployments_2024.toml";
-    let cases: [(&str, &str, &str, &str); 4] = [
+    let departures = "schemas/sources/tha_departures_2024.toml";
+    let mys = "schemas/sources/mys_lfs_2024.toml";
+    let cases: [(&str, &str, &str, &str); 10] = [
+        // Earnings in something that is no ISO 4217 currency.
+        (
+            mys,
+            "currency = \"MYR\"",
+            "currency = \"ringgit\"",
+            "variables.earnings.currency",
+        ),
+        // Hourly earnings without the hours that make them monthly.
+        (
+            mys,
+            "period = \"month\"",
+            "period = \"hour\"",
+            "variables.earnings.to_monthly",
+        ),
+        // A currency on a variable that is no amount.
+        (
+            mys,
+            "column = \"UMUR\"",
+            "column = \"UMUR\"\ncurrency = \"MYR\"",
+            "variables.age",
+        ),
         // A variable neither mapped nor declared not provided.
         (phl, "\"lf_status\", ", "", "source.not_provided"),
+        // A deployment source that neither states its purpose nor declares it not provided.
+        (phl, "purpose = \"employment\"", "", "source.not_provided"),
+        // A purpose stated for every record and also declared not provided.
+        (
+            phl,
+            "\"earnings\"]",
+            "\"earnings\", \"purpose\"]",
+            "source.purpose",
+        ),
+        // A purpose stated for every record of a source that gives each record's purpose.
+        (
+            departures,
+            "kind = \"microdata\"",
+            "kind = \"microdata\"\npurpose = \"employment\"",
+            "source.purpose",
+        ),
         // A personal identifier used as a variable.
         (
             phl,
@@ -394,6 +433,40 @@ fn spec_mistakes_of_the_harmonization_language_are_refused_with_key_and_fix() {
         let output = round.ilms(&["check"]);
         assert_clean_failure(&output, spec, key);
         assert!(round.outputs().is_empty());
+    }
+}
+
+#[test]
+fn an_amount_that_is_not_a_number_or_is_negative_is_quarantined_with_its_reason() {
+    let round = Round::sample();
+    let raw = round.path("raw/mys_lfs_2024.csv");
+    let content = fs::read_to_string(&raw).expect("raw file");
+    let mut lines: Vec<String> = content.lines().map(String::from).collect();
+    // Two employed persons' earnings (the last column): a thousands separator, a minus sign.
+    let stated: Vec<usize> = (1..lines.len())
+        .filter(|&i| !lines[i].ends_with(','))
+        .take(2)
+        .collect();
+    for (&i, bad) in stated.iter().zip(["\"2,500\"", "-300"]) {
+        let (head, _) = lines[i].rsplit_once(',').expect("a comma");
+        lines[i] = format!("{head},{bad}");
+    }
+    fs::write(&raw, lines.join("\n") + "\n").expect("write raw file");
+    let out = round.path("trial");
+    let output = round.ilms(&[
+        "run",
+        "--source",
+        "MYS_LFS_2024",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let summary = text(&output.stdout);
+    for rule in ["number.earnings", "range.earnings"] {
+        assert!(
+            summary.lines().any(|l| l.trim() == format!("1 {rule}")),
+            "{rule} quarantines one record:\n{summary}"
+        );
     }
 }
 

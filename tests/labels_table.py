@@ -84,6 +84,28 @@ def workbook_footnotes(root):
     return notes
 
 
+def amount_notes(root):
+    """The note on each source's means and medians of earnings: its currency, and how its amounts
+    were made monthly (from its spec's `[variables.earnings]`)."""
+    with open(f"{root}/ilms.toml", "rb") as f:
+        sources = tomllib.load(f)["round"]["sources"]
+    notes = {}
+    for path in sources:
+        with open(f"{root}/{path}", "rb") as f:
+            spec = tomllib.load(f)
+        earnings = spec.get("variables", {}).get("earnings")
+        if not earnings:
+            continue
+        period = earnings["period"]
+        factor = earnings.get("to_monthly", {"week": 52 / 12, "year": 1 / 12}.get(period))
+        how = ("as the source gives them" if period == "month" else
+               f"from amounts per hour x {factor:g} hours" if period == "hour" else
+               f"from amounts per {period} x {factor:.4f}")
+        notes[f"ilms:amount.{spec['source']['id']}"] = (
+            f"Monthly amounts in {earnings['currency']} (ISO 4217, the source's currency), {how}")
+    return notes
+
+
 def check_labels(root, csv):
     classifications = f"{root}/schemas/classifications"
     codelists = pd.read_csv(f"{classifications}/ilostat_codelists.csv", comment="#", dtype=str)
@@ -104,6 +126,7 @@ def check_labels(root, csv):
     }
     notes = dict(zip(own[own.code_list == "NOTE_SOURCE"].code, own[own.code_list == "NOTE_SOURCE"].label))
     notes.update(workbook_footnotes(root))
+    notes.update(amount_notes(root))
     # The revision note names the edition the round compares with (run_log.json: revisions.since).
     with open(f"{root}/processed/run_log.json") as log:
         revisions = json.load(log).get("revisions") or {}

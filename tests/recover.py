@@ -39,8 +39,8 @@ POPULATION = [
     ("MST_TEMP_", "employed"), ("MST_TUNE_", "unemployed"), ("MST_TEAP_", "labour force"),
     ("MST_TEIP_", "outside the labour force"), ("MST_XWAP_", "working age"), ("MST_FORE_", "employed foreign-born"),
     ("MST_FORP_", "foreign-born working age"), ("MST_NCTE_", "employed non-citizens"),
-    ("MST_NCTP_", "non-citizen working age"), ("MST_TPOP_", "resident population"), ("MNA_OEMP_", "outflows"), ("MNA_XRET_", "returns"), ("MFL_TPOP_", "inflows"),
-    ("MST_NCTT_", "resident non-citizens"), ("MFL_NEMP_", "inflow non-citizens"), ("MFL_XWAP_", "working-age migrant inflows"), ("MFL_TEMP_", "migrant inflows"),
+    ("MST_NCTP_", "non-citizen working age"), ("MST_TPOP_", "resident population"), ("MNA_OEMP_", "outflows"), ("MNA_OPOP_", "outflows for every purpose"), ("MNA_XRET_", "returns"), ("MFL_TPOP_", "inflows"),
+    ("MST_NCTT_", "resident non-citizens"), ("MFL_NCIT_", "working-age inflow non-citizens"), ("MFL_NEMP_", "inflow non-citizens"), ("MFL_XWAP_", "working-age migrant inflows"), ("MFL_TEMP_", "migrant inflows"),
 ]
 
 

@@ -43,6 +43,7 @@ ref_area = "{area}"
 time = "{time}"
 source_type = "FX"
 kind = "aggregate"
+purpose = "employment"                  # every record is a departure for employment
 not_provided = [{quoted}]
 {extra_source}
 [file]
@@ -184,7 +185,7 @@ ref_area = "BRN"
 time = "2023"
 source_type = "FX"
 kind = "aggregate"
-not_provided = ["age", "country_of_birth", "industry", "education", "status_in_employment", "flow", "destination", "origin"]
+not_provided = ["age", "country_of_birth", "industry", "education", "status_in_employment", "flow", "destination", "origin", "purpose"]
 covers = "non-citizens"
 population = { description = "all foreign workers employed, of any age", working_age = true }
 
@@ -274,7 +275,8 @@ def several_sheets():
         'id_columns = ["Country", "Sex"]\ncount = "Persons"\nnil = "-"',
         sexes + '[variables.origin]\ncolumn = "Country"\n' + countries,
         extra_file='sheet = "Returns"\nunpivot = { columns = ["Nam", "Nữ"], name = "Sex", value = "Persons" }\n',
-        not_provided=NOT_STOCK + ["occupation", "destination"]).replace("'OUTFLOW'", "'RETURN'")
+        not_provided=NOT_STOCK + ["occupation", "destination", "purpose"]).replace("'OUTFLOW'", "'RETURN'").replace(
+            'purpose = "employment"                  # every record is a departure for employment\n', "")
     ret = "MNA_XRET_SEX_CPR_NB"
     write_case("several_sheets", {"outflows.toml": outflows, "returns.toml": returns}, [write],
         [[OUT, "SEX_T", "CDS_DES_TOTAL", "", "1.2", "", ""],

@@ -35,7 +35,7 @@ ref_area = "THA"
 time = "2024"
 source_type = "BA"
 kind = "microdata"
-not_provided = ["country_of_birth", "citizenship", "industry", "education", "status_in_employment", "flow", "destination", "origin"]
+not_provided = ["country_of_birth", "citizenship", "industry", "education", "status_in_employment", "flow", "destination", "origin", "purpose"]
 
 [file]
 path = "raw/{file}"
@@ -237,7 +237,7 @@ ref_area = "PHL"
 time = "2024"
 source_type = "FX"
 kind = "aggregate"
-not_provided = ["age", "country_of_birth", "citizenship", "lf_status", "occupation", "industry", "education", "status_in_employment", "flow", "origin"]
+not_provided = ["age", "country_of_birth", "citizenship", "lf_status", "occupation", "industry", "education", "status_in_employment", "flow", "origin", "purpose"]
 
 [file]
 path = "raw/{source}.xlsx"

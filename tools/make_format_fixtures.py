@@ -96,7 +96,7 @@ ref_area = "MYS"
 time = "2024"
 source_type = "BA"
 kind = "{kind}"
-not_provided = ["industry", "education", "status_in_employment", "flow", "destination", "origin"]
+not_provided = ["industry", "education", "status_in_employment", "flow", "destination", "origin", "purpose"]
 {extra}
 [file]
 path = "{path}"

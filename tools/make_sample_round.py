@@ -70,8 +70,24 @@ def weighted_choice(rng, mix):
     return rng.choices(keys, weights=[mix[k] for k in keys])[0]
 
 
+# Monthly earnings from the main job (MYR) by ISCO-08 major group: a lognormal around these medians,
+# lower for migrants and for women. Drawn from a generator of their own (PAY_SEED), so the other
+# columns are what they were before earnings were added.
+PAY_SEED = 4580
+PAY_MEDIAN = {"1": 9000, "2": 7000, "3": 4500, "4": 3000, "5": 2200, "6": 1800, "7": 2300, "8": 2200, "9": 1600}
+
+
+def monthly_pay(pay, major, migrant, female, scale=1.0):
+    """One employed person's monthly earnings, or None (not stated, about 4%)."""
+    if pay.random() < 0.04:
+        return None
+    median = PAY_MEDIAN.get(major, 2000) * (0.75 if migrant else 1.0) * (0.85 if female else 1.0) * scale
+    return round(pay.lognormvariate(0, 0.45) * median)
+
+
 def mys_lfs():
     rng = random.Random(SEED)
+    pay = random.Random(PAY_SEED)
     units = read_isco_units()
     occupations = national_occupations(rng, units)
     by_major = {}
@@ -97,7 +113,7 @@ def mys_lfs():
     raw = ROOT / "raw"
     raw.mkdir(exist_ok=True)
     header = ["HH_ID", "PERSON_NO", "JANTINA", "UMUR", "NEGARA_LAHIR", "WARGANEGARA", "STATUS_AKTIVITI",
-              "PEKERJAAN", "PEMBERAT"]
+              "PEKERJAAN", "PEMBERAT", "PENDAPATAN"]
     rows = []
     hh = 0
     while len(rows) < PERSONS:
@@ -127,6 +143,7 @@ def mys_lfs():
                 citizenship = "01" if r < 0.18 else ("98" if r < 0.21 else birth)
             if rng.random() < 0.004:
                 citizenship = NOT_STATED
+            earnings = ""
             if age < 15:
                 status, occupation = "", ""
             else:
@@ -136,12 +153,15 @@ def mys_lfs():
                     status = "1"
                     major = weighted_choice(rng, MAJOR_MIX_MIGRANT if migrant_household else MAJOR_MIX_NATIVE)
                     occupation = rng.choice(by_major[major]) if rng.random() > 0.012 else "9999"
+                    amount = monthly_pay(pay, major, migrant_household, sex == "2")
+                    earnings = "" if amount is None else str(amount)
                 elif r < employed + 0.03:
                     status, occupation = "2", ""
                 else:
                     status, occupation = "3", ""
             weight = round(weight_base * rng.uniform(0.9, 1.1), 4)
-            rows.append([hh_id, str(p), sex, str(age), birth, citizenship, status, occupation, f"{weight:.4f}"])
+            rows.append([hh_id, str(p), sex, str(age), birth, citizenship, status, occupation, f"{weight:.4f}",
+                         earnings])
 
     # Keying errors a real file carries: they must end in the quarantine, each with its reason.
     rows[101][2] = "3"        # sex code not in the codebook

@@ -6,8 +6,10 @@ statistics office or a ministry sends, in its own coding and format:
 
   destination countries, labour force survey / census microdata (stocks of migrant workers):
     THA  LFS, SPSS .sav: sex with value labels, ISO 3166 numeric countries, ISCO-88, ISIC Rev.3.1,
-         activity status asked as four questions (the spec derives it with an expression)
-    SGP  LFS, Stata .dta: citizenship only (no country of birth), ISO alpha-2 codes, ISCO-08, ISIC Rev.4
+         activity status asked as four questions (the spec derives it with an expression), monthly
+         earnings in baht
+    SGP  LFS, Stata .dta: citizenship only (no country of birth), ISO alpha-2 codes, ISCO-08, ISIC Rev.4,
+         earnings asked per week (Singapore dollars)
     BRN  census, fixed-width text in Latin-1: countries written out in words, no weights
   origin countries, administrative records (outflows of nationals for employment):
     PHL  record-level deployments, CSV, with names and passport numbers (personal identifiers)
@@ -18,6 +20,8 @@ statistics office or a ministry sends, in its own coding and format:
     VNM  ministry workbook .xls: destination x sector, NOT broken down by sex
     KHM  aggregate table, UTF-16 tab-separated: sex x destination x sector (2023 and 2024)
     LAO  aggregate table, Parquet: sex x destination x ISCO-08 major group (2022 to 2024)
+    THA  register of departures of nationals, CSV: every purpose (work, family, study, other), so
+         the outflow of nationals for every purpose beside that for employment
   and an inflow, to compare with the origins' outflows:
     MYS  work permits issued, CSV aggregate: nationality x sex (national codes of the LFS)
   earlier years in the shapes ministries publish national figures (issue 20):
@@ -103,7 +107,9 @@ THA_STATUS = [("1", "2", "Employer"), ("2", "3", "Own-account worker"), ("3", "1
 
 
 def tha_lfs():
+    from make_sample_round import monthly_pay
     rng = random.Random(764)
+    pay = random.Random(7641)  # earnings: a generator of their own, the other columns unchanged
     codebook("tha_lfs_countries.csv", "Thailand LFS (ISO 3166-1 numeric codes)", ["code", "iso3", "label"],
              THA_COUNTRIES)
     codebook("tha_lfs_education.csv", "Thailand LFS education to ISCED 2011", ["code", "isced11", "label"],
@@ -122,7 +128,7 @@ def tha_lfs():
         origin = pick(rng, {"104": 55, "116": 25, "418": 15, "704": 3, "156": 2}) if migrant else "764"
         nationality = origin if rng.random() < 0.95 else "764"
         worked = has_job = looked = available = None
-        occ = ind = status = None
+        occ = ind = status = wage = None
         if activity is not None:
             worked = 1 if activity == "EMP" and rng.random() < 0.9 else 2
             has_job = 1 if activity == "EMP" and worked == 2 else 2
@@ -133,17 +139,20 @@ def tha_lfs():
                 occ = rng.choice(by_major.get(major, by_major["9"]))
                 ind = rng.choice(isic31)
                 status = pick(rng, {"4": 60, "2": 20, "3": 8, "5": 8, "1": 3, "6": 1})
+                wage = monthly_pay(pay, major, migrant, sex == "F", scale=7.5)  # baht
         educ = pick(rng, {"0": 4, "1": 25, "2": 20, "3": 18, "4": 8, "5": 6, "6": 15, "7": 3, "9": 1})
         rows.append(dict(hhid=f"T{i // 3 + 1:05d}", pid=i % 3 + 1, sex=1 if sex == "M" else 2, age=age,
                          cob=origin, nat=nationality, worked=worked, has_job=has_job, looked=looked,
                          available=available, occ88=occ or "", ind31=ind or "", educ=educ,
-                         status=status or "", wgt=round(rng.uniform(2800, 4200), 2)))
+                         status=status or "", wgt=round(rng.uniform(2800, 4200), 2), wage=wage))
     df = pd.DataFrame(rows)
+    df["wage"] = df["wage"].astype("float64")  # system-missing where not employed or not stated
     df.loc[17, "cob"] = "999"  # country of birth not stated
     df.loc[23, "nat"] = "999"
     pyreadstat.write_sav(df, str(RAW / "tha_lfs_2024.sav"), row_compress=True,
                          variable_value_labels={"sex": {1: "Male", 2: "Female"}},
-                         column_labels={"occ88": "Occupation (ISCO-88)", "ind31": "Industry (ISIC Rev.3.1)"})
+                         column_labels={"occ88": "Occupation (ISCO-88)", "ind31": "Industry (ISIC Rev.3.1)",
+                                        "wage": "Monthly earnings from the main job (baht)"})
     print(f"wrote raw/tha_lfs_2024.sav ({len(df)} persons)")
 
 
@@ -155,7 +164,9 @@ SGP_COUNTRIES = [("SG", "SGP"), ("MY", "MYS"), ("CN", "CHN"), ("IN", "IND"), ("I
 
 
 def sgp_lfs():
+    from make_sample_round import monthly_pay
     rng = random.Random(702)
+    pay = random.Random(7021)  # earnings: a generator of their own, the other columns unchanged
     codebook("sgp_lfs_countries.csv", "Singapore LFS (ISO 3166-1 alpha-2 codes; XX not stated)",
              ["code", "iso3"], SGP_COUNTRIES)
     units = isco08_units()
@@ -172,14 +183,19 @@ def sgp_lfs():
                                  "VN": 1}) if migrant else "SG"
         lf = {"EMP": 1, "UNE": 2, "OLF": 3}.get(activity, None)
         occ = ind = ste = ""
+        weekly = None
         if activity == "EMP":
             occ = rng.choice(by_major[pick(rng, ISCO08_MAJOR_MIGRANT if migrant else ISCO08_MAJOR_NATIVE)])
+            monthly = monthly_pay(pay, occ[0], migrant, sex == "F", scale=0.9)  # Singapore dollars
+            weekly = None if monthly is None else round(monthly * 12 / 52, 2)  # asked per week
             ind = rng.choice(divisions)
             ste = pick(rng, {"1": 85, "2": 4, "3": 9, "5": 2})
         educ = pick(rng, {"X": 2, "1": 10, "2": 14, "3": 25, "4": 8, "5": 9, "6": 24, "7": 7, "8": 1})
         rows.append(dict(hhid=f"S{i // 3 + 1:05d}", pid=i % 3 + 1, sex=sex, age=age, citizenship=citizenship,
-                         lfs=lf, ssoc=occ, ssic=ind, isced=educ, ste=ste, wgt=round(rng.uniform(1100, 1500), 3)))
+                         lfs=lf, ssoc=occ, ssic=ind, isced=educ, ste=ste, wgt=round(rng.uniform(1100, 1500), 3),
+                         wkearn=weekly))
     df = pd.DataFrame(rows)
+    df["wkearn"] = df["wkearn"].astype("float64")
     df.loc[41, "citizenship"] = "XX"
     pyreadstat.write_dta(df, str(RAW / "sgp_lfs_2024.dta"), version=14,
                          variable_value_labels={"lfs": {1: "Employed", 2: "Unemployed", 3: "Outside the labour force"}})
@@ -515,12 +531,43 @@ def brn_foreign_workers_2020():
     print(f"wrote raw/brn_foreign_workers_2020.csv ({len(rows)} cells)")
 
 
+THA_DEPARTURE_COUNTRIES = [("458", "MYS", "Malaysia"), ("702", "SGP", "Singapore"), ("096", "BRN", "Brunei Darussalam"),
+                           ("392", "JPN", "Japan"), ("410", "KOR", "Republic of Korea"), ("158", "TWN", "Taiwan, China"),
+                           ("376", "ISR", "Israel"), ("840", "USA", "United States"), ("036", "AUS", "Australia"),
+                           ("276", "DEU", "Germany")]
+THA_PURPOSES = [("1", "EMPLOYMENT", "Work abroad"), ("2", "FAMILY", "Join or accompany family"),
+                ("3", "EDUCATION", "Study or training"), ("4", "OTHER", "Other purpose"), ("9", "", "Not stated")]
+
+
+def tha_departures():
+    """Thailand's register of nationals departing to live abroad, 2024: one record per departure,
+    for every purpose (work, family, study, other, a few not stated), ISO 3166 numeric
+    destinations. The source behind the outflow of nationals for every purpose."""
+    rng = random.Random(7642024)
+    codebook("tha_departure_countries.csv", "Thailand register of departures (ISO 3166-1 numeric codes)",
+             ["code", "iso3", "label"], THA_DEPARTURE_COUNTRIES)
+    codebook("tha_departure_purposes.csv", "Thailand register of departures, purpose of departure",
+             ["code", "purpose", "label"], THA_PURPOSES)
+    work = {"458": 22, "702": 10, "096": 3, "392": 12, "410": 18, "158": 20, "376": 12, "840": 1, "036": 1, "276": 1}
+    other = {"458": 8, "702": 10, "096": 1, "392": 14, "410": 6, "158": 4, "376": 1, "840": 24, "036": 20, "276": 12}
+    rows = []
+    for i in range(1800):
+        purpose = pick(rng, {"1": 62, "2": 17, "3": 13, "4": 6, "9": 2})
+        female = rng.random() < {"1": 0.35, "2": 0.7, "3": 0.55}.get(purpose, 0.5)
+        age = rng.randint(21, 50) if purpose == "1" else (rng.randint(17, 30) if purpose == "3" else rng.randint(1, 70))
+        rows.append({"DEP_ID": f"D24{i:05d}", "SEX": "2" if female else "1", "AGE": age,
+                     "DEST": pick(rng, work if purpose == "1" else other), "PURPOSE": purpose,
+                     "MONTH": rng.randint(1, 12)})
+    pd.DataFrame(rows).to_csv(RAW / "tha_departures_2024.csv", index=False)
+    print(f"wrote raw/tha_departures_2024.csv ({len(rows)} departures)")
+
+
 def main():
     NATIONAL.mkdir(parents=True, exist_ok=True)
     RAW.mkdir(exist_ok=True)
     for make in [tha_lfs, sgp_lfs, brn_census, phl_deployments, mmr_deployments, idn_workbook, vnm_workbook,
                  khm_table, khm_table_2023, lao_table, lao_tables_earlier, mys_permits, mmr_workbook_2023,
-                 khm_totals_2022, brn_foreign_workers_2020]:
+                 khm_totals_2022, brn_foreign_workers_2020, tha_departures]:
         make()
 
 

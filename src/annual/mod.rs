@@ -215,6 +215,15 @@ pub fn check_spec(
             "annual tables do not show mirror data (nationals abroad) yet; choose a count of the round's own sources".into(),
         ));
     }
+    if tables.iter().any(|t| t.is_magnitude()) {
+        return Err((
+            format!(
+                "indicator '{}' is a mean or median of earnings (unit {})",
+                spec.indicator, tables[0].unit
+            ),
+            "annual tables show counts by sex; read earnings from the Parquet, the ILOSTAT CSV or SDMX (e.g. ilms query)".into(),
+        ));
+    }
     if !tables.iter().all(|t| t.is_count()) {
         return Err((
             format!(

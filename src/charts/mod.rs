@@ -113,8 +113,17 @@ pub fn load_specs(
                 ),
             );
         }
-        let by_sex = indicators.list.iter().filter(|i| i.id == chart.indicator);
-        if !by_sex.into_iter().all(|i| i.by_sex) {
+        let mut tables = indicators.list.iter().filter(|i| i.id == chart.indicator);
+        if tables.clone().any(|i| i.is_magnitude()) {
+            return fail(
+                format!(
+                    "indicator '{}' is a mean or median of earnings",
+                    chart.indicator
+                ),
+                "charts show persons and rates; chart a count or a rate".into(),
+            );
+        }
+        if !tables.all(|i| i.by_sex) {
             return fail(
                 format!("indicator '{}' is published without sex", chart.indicator),
                 "charts show figures by sex or their totals; chart an indicator with _SEX_ in its id".into(),

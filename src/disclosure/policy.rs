@@ -67,6 +67,11 @@ pub struct Policy {
     /// The perturbation table: per range of cell sizes, the perturbations and their probabilities.
     #[serde(default)]
     pub ptable: Vec<PerturbationRow>,
+    /// Means and medians of amounts (earnings): the p% rule's p. A cell is withheld (primary)
+    /// where the amounts after its two largest add up to less than p percent of the largest; 0:
+    /// no such rule.
+    #[serde(default)]
+    pub dominance_p: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]

@@ -227,9 +227,9 @@ impl Round {
         Ok(())
     }
 
-    /// The count tables a source can produce, and what it cannot: indicators whose universe or
-    /// breakdown needs a variable it lacks (not available), and optional breakdowns it publishes at
-    /// their total only.
+    /// The count, mean and median tables a source can produce, and what it cannot: indicators
+    /// whose universe or breakdown needs a variable it lacks (not available), and optional
+    /// breakdowns it publishes at their total only.
     pub(crate) fn availability<'a>(
         &'a self,
         spec: &SourceSpec,
@@ -238,7 +238,8 @@ impl Round {
         let mut produced = Vec::new();
         let mut not_available: Vec<NotAvailable> = Vec::new();
         let total_only = crate::contract::total_only_columns(spec);
-        for table in self.indicators.list.iter().filter(|t| t.is_count()) {
+        let tabulated = |t: &&Indicator| t.is_count() || t.is_magnitude();
+        for table in self.indicators.list.iter().filter(tabulated) {
             let mut missing = tabulate::missing_inputs(table, provided, &total_only);
             missing.extend(constant_not_read(spec, table));
             if let Some(covers) = spec.source.covers {

@@ -14,6 +14,7 @@ use crate::harmonize;
 use crate::indicators::Indicator;
 use crate::ingest;
 use crate::installation;
+use crate::magnitude;
 use crate::outcome::{summarize_coverage, NotAvailable, Pass, SourceReport};
 use crate::plausibility;
 use crate::publish::{Folder, Provenance, Release};
@@ -56,6 +57,8 @@ struct PassSetup<'a> {
     footer: &'a Provenance,
     /// Whether the rules check record ids for uniqueness.
     finds_duplicates: bool,
+    /// The means and medians (earnings) the source can give, computed from its records.
+    magnitudes: Vec<&'a Indicator>,
 }
 
 /// The streaming pass's results, by name.
@@ -67,6 +70,8 @@ struct PassResults {
     /// The record rules' failing values, counted (`ValidationPlan::failing_values`).
     failing_values: DataFrame,
     flow_totals: DataFrame,
+    /// The records the means and medians summarize (`magnitude::records_plan`), if any.
+    magnitude_records: Option<DataFrame>,
     /// One frame per record rule that stops a source.
     stops: Vec<DataFrame>,
 }
@@ -92,15 +97,23 @@ impl Round {
     /// in the first pass; the second feeds fast consumers: the quarantine sink, the rule counts, and
     /// one grouping of the records from which the reconciliation counts, every indicator's cells and
     /// the coverage report are read. Memory does not grow with the file; the grouping's grows with
-    /// its combinations (BENCHMARKS.md, "Census-like combinations").
+    /// its combinations (BENCHMARKS.md, "Census-like combinations"). The one exception is a survey
+    /// with earnings: the records its means and medians summarize (those stating an amount, a few
+    /// columns each) are held in memory, since a median needs every amount of its cell.
     pub(super) fn process_source(
         &self,
         spec: &SourceSpec,
         footer: &Provenance,
         release: &mut Release,
     ) -> Result<SourceOutcome> {
-        let setup = self.pass_setup(spec, footer)?;
+        let mut setup = self.pass_setup(spec, footer)?;
         let (mut produced, mut not_available) = self.availability(spec, &setup.provided);
+        setup.magnitudes = produced
+            .iter()
+            .copied()
+            .filter(|t| t.is_magnitude())
+            .collect();
+        produced.retain(|t| t.is_count());
         let (validation, results) = self.stream_records(&setup, &produced, release)?;
         let mut tallied = self.tally(&setup, &produced, &validation, &results, release)?;
         not_available.append(&mut tallied.unclassifiable);
@@ -122,6 +135,7 @@ impl Round {
             &tallied.aggregated,
             &mut not_available,
         )?;
+        cells.append(self.magnitude_cells(&setup, &results)?);
         self.check_published(spec, &setup.raw, &cells, &mut tallied.checks);
         cells.apply_validation(
             &failed_rules(&tallied.checks, Severity::Warning),
@@ -132,7 +146,8 @@ impl Round {
         if let (Some(rule), Some(reason)) = (&gate_rule, &source_failed) {
             // Its quarantine says why; its clean records are not part of the release.
             release.forget(setup.records_folder, &setup.clean_file);
-            let withdrawn = Withdrawn::new(spec, &produced, rule, reason, disclosure.policy);
+            let tables = [produced.as_slice(), &setup.magnitudes].concat();
+            let withdrawn = Withdrawn::new(spec, &tables, rule, reason, disclosure.policy);
             (cells, not_available, disclosure) = (
                 withdrawn.cells,
                 withdrawn.not_available,
@@ -167,6 +182,16 @@ impl Round {
         })
     }
 
+    /// The means and medians of the source's amounts (earnings), under its disclosure policy.
+    fn magnitude_cells(&self, setup: &PassSetup, results: &PassResults) -> Result<Cells> {
+        let Some(records) = &results.magnitude_records else {
+            return Ok(Cells::default());
+        };
+        let policy = self.disclosure.for_source(setup.spec)?;
+        let tables = &setup.magnitudes;
+        magnitude::cells(setup.spec, tables, records, policy, &setup.provided)
+    }
+
     /// Read the source's raw file (its header checked against the spec's expressions) and fix
     /// where its records go.
     fn pass_setup<'a>(
@@ -199,6 +224,7 @@ impl Round {
             record_key,
             footer,
             finds_duplicates: !validate::unique_rules_for(spec, &self.rules).is_empty(),
+            magnitudes: Vec::new(),
         })
     }
 
@@ -275,6 +301,10 @@ impl Round {
             validation.failing_values(),
             validate::flow_totals_plan(validation.checked()),
         ];
+        let magnitudes =
+            magnitude::records_plan(&setup.magnitudes, validation.checked(), validate::RULE);
+        let has_magnitudes = magnitudes.is_some();
+        plans.extend(magnitudes);
         plans.extend(validation.stop_plans());
         let id_hashes = Arc::new(Mutex::new(IdHashes::new(
             release.scratch_path(&format!("id-hashes/{}", spec.source.id)),
@@ -311,6 +341,7 @@ impl Round {
             rule_counts: next()?,
             failing_values: next()?,
             flow_totals: next()?,
+            magnitude_records: if has_magnitudes { Some(next()?) } else { None },
             stops: (0..validation.stop_plans().len())
                 .map(|_| next())
                 .collect::<Result<_>>()?,

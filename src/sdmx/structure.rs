@@ -297,11 +297,12 @@ fn frequency_name(code: &str) -> &'static str {
     }
 }
 
-/// ILOSTAT's units (PS persons, PT percent).
+/// ILOSTAT's units (PS persons, PT percent, LC local currency).
 fn unit_name(code: &str) -> &str {
     match code {
         "PS" => "Persons",
         "PT" => "Percentage",
+        "LC" => "Local currency",
         _ => code,
     }
 }
