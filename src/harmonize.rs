@@ -157,8 +157,12 @@ fn variable_columns(spec: &SourceSpec, variable: Variable) -> Vec<Expr> {
     }
 }
 
-/// An amount (earnings) made monthly, with its raw value beside it and the flag
-/// `_unmapped_<variable>` on a raw value that is not a number (a blank is "not stated": null).
+/// Amounts of `AMOUNT_LIMIT` or more (a unit or keying error) are not taken.
+const AMOUNT_LIMIT: f64 = 100_000_000.0;
+
+/// An amount (earnings) made monthly, with its raw value beside it. A blank is "not stated" (null);
+/// a raw value that is no number, is negative or is `AMOUNT_LIMIT` or more is also left null, and
+/// flagged `_unmapped_<variable>` (a warning rule counts it: the person stays in every count).
 fn amount_columns(mapping: &crate::spec::VariableMapping) -> Vec<Expr> {
     let name = mapping.variable.name();
     let to_monthly = mapping.amount.as_ref().map_or(1.0, |a| a.to_monthly);
@@ -170,15 +174,20 @@ fn amount_columns(mapping: &crate::spec::VariableMapping) -> Vec<Expr> {
         .strip_chars(lit(NULL));
     let blank = text.clone().is_null().or(text.clone().eq(lit("")));
     let number = text.cast(DataType::Float64);
+    let invalid = number
+        .clone()
+        .is_null()
+        .or(number.clone().lt(lit(0.0)))
+        .or(number.clone().gt_eq(lit(AMOUNT_LIMIT)));
     vec![
-        when(blank.clone())
+        when(blank.clone().or(invalid.clone()))
             .then(lit(NULL).cast(DataType::Float64))
-            .otherwise(number.clone() * lit(to_monthly))
+            .otherwise(number * lit(to_monthly))
             .alias(name),
         raw.alias(format!("{name}_src")),
         blank
             .not()
-            .and(number.is_null())
+            .and(invalid)
             .alias(format!("{UNMAPPED_PREFIX}{name}").as_str()),
     ]
 }

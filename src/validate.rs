@@ -65,11 +65,13 @@ fn rules_for(spec: &SourceSpec, rules: &Rules, provided: &BTreeSet<String>) -> V
             applied.push(AppliedRule {
                 id: format!("number.{name}"),
                 kind: "domain",
-                severity: Severity::Error,
+                // An amount is one answer of a person: a wrong one is not stated, the person
+                // stays in every count.
+                severity: Severity::Warning,
                 column: mapping.column.clone(),
                 raw_value: col(format!("{name}_src").as_str()),
                 check: col(format!("{UNMAPPED_PREFIX}{name}").as_str()).not(),
-                message: format!("{name}: not a number; give the amount in digits with a decimal point, no thousands separators (blank for not stated)"),
+                message: format!("{name}: not a number, negative, or 100 million or more: taken as not stated (the person is kept); give the amount in digits with a decimal point, no thousands separators"),
                 masked: spec.record.identifiers().contains(&mapping.column),
             });
         }

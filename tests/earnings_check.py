@@ -93,6 +93,13 @@ def check_raw_amounts(con, records, specs_by_id):
         off = [r for r in rows if abs(r[0] - r[1] * factor) > 1e-6 * max(1, abs(r[0]))]
         if off or not rows:
             fail(f"{source_id}: {len(off)} of {len(rows)} amounts are not the raw amount x {factor}")
+        # A raw amount left out must be blank, no number, negative, or 100 million or more.
+        dropped = con.execute(f"""select earnings_src from {records}
+                                  where source_id = '{source_id}' and earnings is null
+                                    and trim(coalesce(cast(earnings_src as varchar), '')) <> ''
+                                    and try_cast(earnings_src as double) between 0 and 99999999.999""").fetchall()
+        if dropped:
+            fail(f"{source_id}: valid amounts left out as not stated: {dropped[:3]}")
         checked += len(rows)
     return checked
 
