@@ -52,7 +52,7 @@ def main():
              CASE WHEN random() < 0.2 THEN {draw(countries)} ELSE WARGANEGARA END AS WARGANEGARA,
              STATUS_AKTIVITI,
              CASE WHEN STATUS_AKTIVITI = '1' THEN {draw(occupations)} ELSE PEKERJAAN END AS PEKERJAAN,
-             PEMBERAT
+             PEMBERAT, PENDAPATAN
       FROM read_csv('{csv}', all_varchar=true)
     ) TO '{target}/raw/mys_lfs_2024.csv' (HEADER, DELIMITER ',')
     """)

@@ -126,7 +126,7 @@ def main():
             flags = [] if records else ["--no-records"]
             for rep in range(args.reps):
                 runs["bare"].append(measure(bare_scan(csv)))
-                runs["ilms"].append(measure([ILMS, "run", "--round", round_dir / "ilms.toml", "--quiet", *flags]))
+                runs["ilms"].append(measure([ILMS, "run", "--round", round_dir / "ilms.toml", "--quiet", "--no-reuse", *flags]))
                 runs["duckdb"].append(measure(duckdb_pipeline(round_dir.resolve(), duck_out.resolve(), records)))
                 print(f"{label} records={records} rep {rep + 1}: " + ", ".join(f"{k} {v[-1][0]:.1f} s {v[-1][1]:.0f} MiB" for k, v in runs.items()), file=sys.stderr)
             same_work(round_dir, duck_out, records)

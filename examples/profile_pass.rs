@@ -7,8 +7,8 @@
 //! Parts: scan, raw-nulls / harmonized-nulls / records-nulls (every column of the raw, harmonized
 //! or clean records computed, nothing written), records (harmonized-records sink alone),
 //! quarantine, aggregate, second-pass (consumers sharing one cached scan, as `ilms run` does;
-//! `CONSUMERS=q,a,c,n` picks them: quarantine sink, aggregation, rule counts, a row count),
-//! combos (prints how many combinations the aggregation's grouping of the records has).
+//! `CONSUMERS=q,a,v,c,n` picks them: quarantine sink, aggregation, coverage counts, rule counts, a
+//! row count), groups (prints how many groups the aggregation of the records has).
 use std::time::Instant;
 
 use ilms::{harmonize, ingest, publish, tabulate, validate, Round};
@@ -60,21 +60,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ]
         }
         "records-nulls" => vec![validation.clean().select([all().as_expr().null_count()])],
-        "combos" => vec![tabulate::combinations(
+        "groups" => vec![tabulate::aggregate(
             &indicators,
             validation.checked(),
             validate::RULE,
-            &harmonize::coverage_columns(spec),
             None,
             false,
         )
         .select([len()])],
         "quarantine" => vec![sink(validation.quarantine())?],
-        "aggregate" => vec![tabulate::combinations(
+        "aggregate" => vec![tabulate::aggregate(
             &indicators,
             validation.checked(),
             validate::RULE,
-            &harmonize::coverage_columns(spec),
             None,
             false,
         )],
@@ -85,14 +83,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             for w in wanted.split(',') {
                 match w {
                     "q" => plans.push(sink(cached.quarantine())?),
-                    "a" => plans.push(tabulate::combinations(
+                    "a" => plans.push(tabulate::aggregate(
                         &indicators,
                         cached.checked(),
                         validate::RULE,
-                        &harmonize::coverage_columns(spec),
                         None,
                         false,
                     )),
+                    "v" => plans.extend(harmonize::coverage_plans(spec, &cached.checked())),
                     "c" => plans.push(cached.counts()),
                     "n" => plans.push(cached.checked().select([len()])),
                     _ => {}
@@ -108,7 +106,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         OptFlags::default(),
     )?;
     println!("{part}: {:.2} s", start.elapsed().as_secs_f64());
-    if part == "combos" {
+    if part == "groups" {
         println!("{out:?}");
     }
     Ok(())

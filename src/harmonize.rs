@@ -500,47 +500,35 @@ pub struct CoverageLine {
     pub weighted: f64,
 }
 
-/// The raw-code columns the coverage report counts (`<variable>_src` of every coded variable):
-/// given to the source's one grouping of records ([`crate::tabulate::combinations`]).
-pub fn coverage_columns(spec: &SourceSpec) -> Vec<String> {
+/// Plans of the records and weights per raw code of every coded variable (`<variable>_src`), over
+/// all records read (`checked`: clean and quarantined alike, so the report accounts for every raw
+/// code). One small grouping per variable: a raw code is one key, however many the record has.
+pub fn coverage_plans(spec: &SourceSpec, checked: &LazyFrame) -> Vec<LazyFrame> {
     spec.variables
         .iter()
         .filter(|m| m.codes.is_some())
-        .map(|m| format!("{}_src", m.variable.name()))
-        .collect()
-}
-
-/// Records and weights per raw code of every coded variable, over all records read (clean and
-/// quarantined alike, so the report accounts for every raw code), summed from the executed
-/// grouping of records (`_records`, `_weighted`), which has the [`coverage_columns`].
-pub fn coverage_counts(
-    spec: &SourceSpec,
-    combinations: &DataFrame,
-) -> PolarsResult<Vec<DataFrame>> {
-    coverage_columns(spec)
-        .iter()
-        .map(|raw| {
-            combinations
+        .map(|m| {
+            let raw = format!("{}_src", m.variable.name());
+            checked
                 .clone()
-                .lazy()
-                .group_by([col(raw.as_str()).alias("raw_code")])
+                .select([
+                    col(raw.as_str()).alias("raw_code"),
+                    crate::tabulate::fixed_point_weight(),
+                ])
+                .group_by([col("raw_code")])
                 .agg([
-                    col("_records")
-                        .sum()
-                        .cast(DataType::UInt64)
-                        .alias("records"),
+                    len().cast(DataType::UInt64).alias("records"),
                     // In fixed point: a float sum's last digits would depend on the order the
-                    // combinations come in.
+                    // records come in.
                     (col("_weight").sum().cast(DataType::Float64)
                         / lit(crate::tabulate::WEIGHT_SCALE))
                     .alias("weighted"),
                 ])
-                .collect()
         })
         .collect()
 }
 
-/// The coverage lines from the results of [`coverage_counts`] (same order).
+/// The coverage lines from the results of [`coverage_plans`] (same order).
 pub fn coverage_lines(spec: &SourceSpec, results: &[DataFrame]) -> PolarsResult<Vec<CoverageLine>> {
     let mut lines = Vec::new();
     let coded = spec.variables.iter().filter(|m| m.codes.is_some());

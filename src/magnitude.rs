@@ -5,7 +5,7 @@
 //! Unlike a count, a median is not the sum of its parts, so each cell (margins included) is
 //! computed from its own records, not rolled up from finer cells.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use polars::prelude::*;
 
@@ -117,13 +117,19 @@ impl Amounts {
         if p <= 0.0 {
             return false;
         }
-        let mut sorted = self.values.clone();
-        sorted.sort_by(|a, b| b.total_cmp(a));
-        let total: f64 = sorted.iter().sum();
-        let Some(&first) = sorted.first() else {
+        if self.values.is_empty() {
             return false;
-        };
-        let second = sorted.get(1).copied().unwrap_or(0.0);
+        }
+        // The two largest amounts, in one pass (no sort: a national cell has every record).
+        let (mut first, mut second) = (f64::NEG_INFINITY, 0.0);
+        for &value in &self.values {
+            if value > first {
+                (first, second) = (value, first.max(0.0));
+            } else if value > second {
+                second = value;
+            }
+        }
+        let total: f64 = self.values.iter().sum();
         first > 0.0 && total - first - second < p / 100.0 * first
     }
 }
@@ -219,7 +225,9 @@ fn observed_codes(
 }
 
 /// The amounts and weights of table `i`'s records, under every key (margins included) each
-/// record counts in.
+/// record counts in. The records are first gathered by their finest key (the codes of every
+/// dimension), then each finest group's amounts go to its margins: a few thousand keys to look up
+/// rather than one per record and margin (BENCHMARKS.md, "A survey with every variable").
 fn amounts_by_key(
     spec: &SourceSpec,
     table: &Indicator,
@@ -238,37 +246,46 @@ fn amounts_by_key(
         .column(variable)
         .and_then(|c| c.f64().cloned())
         .map_err(fail)?;
-    let dims: Vec<StringChunked> = table
+    let dims: Vec<Vec<Option<&str>>> = table
         .dimensions
         .iter()
         .map(|d| {
-            records
-                .column(&dimension_key(&d.name))
-                .and_then(|c| c.str().cloned())
+            let column = records.column(&dimension_key(&d.name))?.str()?;
+            Ok(column.iter().collect())
         })
         .collect::<PolarsResult<_>>()
         .map_err(fail)?;
     let collapsed = collapsed(table, provided);
-    let mut by_key: BTreeMap<Vec<String>, Amounts> = BTreeMap::new();
-    for row in 0..records.height() {
-        let (Some(true), Some(value)) = (inside.get(row), values.get(row)) else {
+    // A dimension's code per value, looked up once per distinct value.
+    let mut code_of: Vec<HashMap<Option<&str>, Option<&str>>> = vec![HashMap::new(); dims.len()];
+    let mut finest: HashMap<Vec<&str>, Amounts> = HashMap::new();
+    let rows = inside.iter().zip(values.iter()).zip(weights.iter());
+    for (row, ((inside, value), weight)) in rows.enumerate() {
+        let (Some(true), Some(value)) = (inside, value) else {
             continue;
         };
         let mut codes = Vec::with_capacity(dims.len());
         for (d, dim) in table.dimensions.iter().enumerate() {
-            let code = if collapsed[d] {
-                Some(dim.total.as_str())
-            } else {
-                dim.code_for(dims[d].get(row))
+            let value = dims[d][row];
+            let code = match collapsed[d] {
+                true => Some(dim.total.as_str()),
+                false => *code_of[d]
+                    .entry(value)
+                    .or_insert_with(|| dim.code_for(value)),
             };
-            let code =
-                code.ok_or_else(|| unknown_code(spec, table, &dim.name, dims[d].get(row)))?;
-            codes.push(code.to_string());
+            codes.push(code.ok_or_else(|| unknown_code(spec, table, &dim.name, value))?);
         }
+        let amounts = finest.entry(codes).or_default();
+        amounts.values.push(value);
+        amounts.weights.push(weight.unwrap_or(0.0));
+    }
+    let mut by_key: BTreeMap<Vec<String>, Amounts> = BTreeMap::new();
+    for (codes, amounts) in finest {
+        let codes: Vec<String> = codes.into_iter().map(String::from).collect();
         for key in margin_keys(&table.dimensions, &codes) {
-            let amounts = by_key.entry(key).or_default();
-            amounts.values.push(value);
-            amounts.weights.push(weights.get(row).unwrap_or(0.0));
+            let cell = by_key.entry(key).or_default();
+            cell.values.extend_from_slice(&amounts.values);
+            cell.weights.extend_from_slice(&amounts.weights);
         }
     }
     Ok(by_key)
@@ -319,5 +336,9 @@ mod tests {
         assert!(amounts(&[1000.0, 100.0, 5.0, 4.0], &[1.0; 4]).dominated(10.0));
         assert!(!amounts(&[1000.0, 100.0, 60.0, 50.0], &[1.0; 4]).dominated(10.0));
         assert!(!amounts(&[1000.0, 100.0, 5.0, 4.0], &[1.0; 4]).dominated(0.0));
+        // In any order, and with the largest amount given twice (the second largest is then it).
+        assert!(amounts(&[5.0, 100.0, 4.0, 1000.0], &[1.0; 4]).dominated(10.0));
+        assert!(amounts(&[1000.0, 3.0, 1000.0], &[1.0; 3]).dominated(1.0));
+        assert!(!amounts(&[1000.0, 30.0, 1000.0], &[1.0; 3]).dominated(1.0));
     }
 }

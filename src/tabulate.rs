@@ -410,74 +410,22 @@ pub fn collapsed(indicator: &Indicator, provided: &BTreeSet<String>) -> Vec<bool
         .collect()
 }
 
-/// Plan the one grouping of a source's records that every count table, the reconciliation counts
-/// and the mapping coverage are read from: records grouped by validation rule (`rule_column`,
-/// null = clean), by the columns the universes and dimensions of `tables` read, and by the columns
-/// `also` (the raw codes the coverage report counts), with the summed weight in fixed point
-/// (`_weight`) and as a float (`_weighted`), and the number of records (`_records`). One scan,
-/// whatever the number of indicators; one row per combination of those columns that occurs: 2,282
-/// in the benchmark round at 1M and 10M records, about 600,000 in a census-like round of 10M.
-/// With `record_key` (cell-key perturbation), the records' keys are summed too (`_key`); with
-/// `blank_counts`, the records whose count is blank (`_blank`).
-pub fn combinations(
+/// Plan the one grouping of a source's records that every count table and the reconciliation
+/// counts are read from: records grouped by validation rule (`rule_column`, null = clean), by
+/// whether each table's universe holds (`_in<i>`), and by the value of every dimension the tables
+/// use (`_d_<dimension>`), with the summed weight in fixed point (`_weight`) and as a float
+/// (`_weighted`, to check the range), and the number of records (`_records`). One scan, whatever
+/// the number of indicators. The universes and dimensions are evaluated on every record and the
+/// records grouped by their values, not by the columns they read: a survey's single years of age
+/// and 4-digit codes would make nearly every record a group of its own (BENCHMARKS.md, "A survey
+/// with every variable"), while the published categories (age bands, major groups, sections) keep
+/// the groups few. With `record_key` (cell-key perturbation), the records' keys are summed too
+/// (`_key`); with `blank_counts`, the records whose count is blank (`_blank`).
+pub fn aggregate(
     tables: &[&Indicator],
     checked: LazyFrame,
     rule_column: &str,
-    also: &[String],
     record_key: Option<Expr>,
-    blank_counts: bool,
-) -> LazyFrame {
-    let columns: BTreeSet<&str> = std::iter::once(rule_column)
-        .chain(
-            tables
-                .iter()
-                .flat_map(|t| t.inputs.iter().map(String::as_str)),
-        )
-        .chain(
-            distinct_dimensions(tables)
-                .into_iter()
-                .flat_map(|d| d.inputs.iter().map(String::as_str)),
-        )
-        .chain(also.iter().map(String::as_str))
-        .collect();
-    let by: Vec<Expr> = columns.iter().map(|c| col(*c)).collect();
-    let weight = (col("weight") * lit(WEIGHT_SCALE))
-        .round(0, RoundMode::HalfAwayFromZero)
-        .cast(DataType::Int64)
-        .alias("_weight");
-    let mut sums = vec![
-        col("_weight").sum().alias("_weight"),
-        col("weight").sum().alias("_weighted"),
-        len().cast(DataType::Int64).alias("_records"),
-    ];
-    let mut selected: Vec<Expr> = by.iter().cloned().chain([weight, col("weight")]).collect();
-    if let Some(key) = record_key {
-        selected.push(key.alias(KEY));
-        sums.push(col(KEY).sum().alias(KEY));
-    }
-    if blank_counts {
-        selected.push(col("weight").is_null().cast(DataType::Int64).alias(BLANK));
-        sums.push(col(BLANK).sum().alias(BLANK));
-    }
-    checked.select(selected).group_by(by).agg(sums)
-}
-
-/// Records whose count is blank (an aggregate table that gives no figure), in [`combinations`]
-/// and [`aggregate`].
-const BLANK: &str = "_blank";
-
-/// The summed record keys of [`combinations`] and [`aggregate`].
-const KEY: &str = "_key";
-
-/// The aggregation the count tables are read from, over the executed [`combinations`]: grouped by
-/// validation rule, by whether each table's universe holds (`_in<i>`), and by the value of every
-/// dimension the tables use (`_d_<dimension>`), with `_weight` and `_records` summed. The
-/// universes and dimensions are evaluated once per combination, not once per record.
-pub fn aggregate(
-    tables: &[&Indicator],
-    combinations: LazyFrame,
-    rule_column: &str,
-    keyed: bool,
     blank_counts: bool,
 ) -> LazyFrame {
     let mut keys: Vec<(String, Expr)> = vec![(rule_column.to_string(), col(rule_column))];
@@ -494,21 +442,42 @@ pub fn aggregate(
             dimension.value.clone().cast(DataType::String),
         ));
     }
-    let sums = sums(keyed, blank_counts);
-    combinations
-        .select(
-            keys.iter()
-                .map(|(name, expr)| expr.clone().alias(name.as_str()))
-                .chain(sums.iter().map(|s| col(*s)))
-                .collect::<Vec<_>>(),
-        )
-        .group_by(
-            keys.iter()
-                .map(|(name, _)| col(name.as_str()))
-                .collect::<Vec<_>>(),
-        )
-        .agg(sums.iter().map(|s| col(*s).sum()).collect::<Vec<_>>())
+    let mut selected: Vec<Expr> = keys
+        .iter()
+        .map(|(name, expr)| expr.clone().alias(name.as_str()))
+        .collect();
+    selected.push(fixed_point_weight());
+    selected.push(col("weight").alias("_weighted"));
+    let mut sums = vec![
+        col("_weight").sum().alias("_weight"),
+        col("_weighted").sum().alias("_weighted"),
+        len().cast(DataType::Int64).alias("_records"),
+    ];
+    if let Some(key) = record_key {
+        selected.push(key.alias(KEY));
+        sums.push(col(KEY).sum().alias(KEY));
+    }
+    if blank_counts {
+        selected.push(col("weight").is_null().cast(DataType::Int64).alias(BLANK));
+        sums.push(col(BLANK).sum().alias(BLANK));
+    }
+    let by: Vec<Expr> = keys.iter().map(|(name, _)| col(name.as_str())).collect();
+    checked.select(selected).group_by(by).agg(sums)
 }
+
+/// A record's weight in fixed point (`_weight`, millionths of a person).
+pub fn fixed_point_weight() -> Expr {
+    (col("weight") * lit(WEIGHT_SCALE))
+        .round(0, RoundMode::HalfAwayFromZero)
+        .cast(DataType::Int64)
+        .alias("_weight")
+}
+
+/// Records whose count is blank (an aggregate table that gives no figure), in [`aggregate`].
+const BLANK: &str = "_blank";
+
+/// The summed record keys of [`aggregate`].
+const KEY: &str = "_key";
 
 /// The summed columns of the aggregation.
 fn sums(keyed: bool, blank_counts: bool) -> Vec<&'static str> {
@@ -1026,10 +995,10 @@ fn restriction(
 /// never a wrapped number.
 pub fn check_weight_sums(
     spec: &SourceSpec,
-    combinations: &DataFrame,
+    aggregated: &DataFrame,
     rule_column: &str,
 ) -> Result<()> {
-    let total = combinations
+    let total = aggregated
         .clone()
         .lazy()
         .filter(col(rule_column).is_null())

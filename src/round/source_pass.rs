@@ -63,9 +63,11 @@ struct PassSetup<'a> {
 
 /// The streaming pass's results, by name.
 struct PassResults {
-    /// One grouping of the checked records by every column an indicator, the coverage report or a
-    /// rule reads.
-    combinations: DataFrame,
+    /// One grouping of the checked records by rule, universe and dimension value
+    /// (`tabulate::aggregate`).
+    aggregated: DataFrame,
+    /// Per coded variable, the records and weights per raw code (`harmonize::coverage_plans`).
+    coverage: Vec<DataFrame>,
     rule_counts: DataFrame,
     /// The record rules' failing values, counted (`ValidationPlan::failing_values`).
     failing_values: DataFrame,
@@ -95,9 +97,10 @@ impl Round {
     /// Two streaming passes over the raw file. Polars buffers a shared stream for its slowest
     /// consumer without bound, so the slow consumer, the harmonized-records Parquet sink, runs alone
     /// in the first pass; the second feeds fast consumers: the quarantine sink, the rule counts, and
-    /// one grouping of the records from which the reconciliation counts, every indicator's cells and
-    /// the coverage report are read. Memory does not grow with the file; the grouping's grows with
-    /// its combinations (BENCHMARKS.md, "Census-like combinations"). The one exception is a survey
+    /// one grouping of the records by universe and published category, from which the
+    /// reconciliation counts and every indicator's cells are read, and one small grouping per coded
+    /// variable for the coverage report. Memory does not grow with the file; the grouping's grows
+    /// with the combinations of published categories that occur. The one exception is a survey
     /// with earnings: the records its means and medians summarize (those stating an amount, a few
     /// columns each) are held in memory, since a median needs every amount of its cell.
     pub(super) fn process_source(
@@ -289,11 +292,10 @@ impl Round {
                 quarantine,
                 setup.footer,
             )?,
-            tabulate::combinations(
+            tabulate::aggregate(
                 produced,
                 validation.checked(),
                 validate::RULE,
-                &harmonize::coverage_columns(spec),
                 setup.record_key.clone(),
                 spec.is_aggregate(),
             ),
@@ -306,6 +308,9 @@ impl Round {
         let has_magnitudes = magnitudes.is_some();
         plans.extend(magnitudes);
         plans.extend(validation.stop_plans());
+        let coverage = harmonize::coverage_plans(spec, &validation.checked());
+        let coverage_count = coverage.len();
+        plans.extend(coverage);
         let id_hashes = Arc::new(Mutex::new(IdHashes::new(
             release.scratch_path(&format!("id-hashes/{}", spec.source.id)),
         )));
@@ -337,7 +342,7 @@ impl Round {
             })
         };
         let named = PassResults {
-            combinations: next()?,
+            aggregated: next()?,
             rule_counts: next()?,
             failing_values: next()?,
             flow_totals: next()?,
@@ -345,6 +350,7 @@ impl Round {
             stops: (0..validation.stop_plans().len())
                 .map(|_| next())
                 .collect::<Result<_>>()?,
+            coverage: (0..coverage_count).map(|_| next()).collect::<Result<_>>()?,
         };
         Ok((validation, named, looks_for_duplicates.then_some(id_hashes)))
     }
@@ -360,20 +366,10 @@ impl Round {
         release: &Release,
     ) -> Result<Tallied<'a>> {
         let spec = setup.spec;
-        let combinations = &results.combinations;
-        tabulate::check_weight_sums(spec, combinations, validate::RULE)?;
-        let aggregated = tabulate::aggregate(
-            produced,
-            combinations.clone().lazy(),
-            validate::RULE,
-            setup.record_key.is_some(),
-            spec.is_aggregate(),
-        )
-        .collect()
-        .map_err(|e| Error::polars(&spec.spec_path, "aggregate the records", e))?;
+        let aggregated = results.aggregated.clone();
+        tabulate::check_weight_sums(spec, &aggregated, validate::RULE)?;
         let flows = validate::flow_totals(spec, &results.flow_totals)?;
-        let coverage = harmonize::coverage_counts(spec, combinations)
-            .and_then(|counts| harmonize::coverage_lines(spec, &counts))
+        let coverage = harmonize::coverage_lines(spec, &results.coverage)
             .map_err(|e| Error::polars(&spec.raw_path, "report the mapping coverage", e))?;
         let clean_written = if self.publish_records {
             Some(release.staged_rows(setup.records_folder, &setup.clean_file)?)
@@ -482,7 +478,7 @@ impl Round {
         not_available: &mut Vec<NotAvailable>,
     ) -> Result<(Cells, disclosure::DisclosureSummary)> {
         let policy = self.disclosure.for_source(spec)?;
-        // Only a suppression pattern needs the links (one pass over the combinations).
+        // Only a suppression pattern needs the links (one pass over the aggregation).
         let links = if policy.secondary == disclosure::Secondary::Suppression {
             tabulate::population_links(produced, aggregated, validate::RULE)
                 .map_err(|e| Error::polars(&spec.raw_path, "relate the universes", e))?

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Two builds of ilms side by side on several shapes of data, with a bare scan of each CSV, in one
+run: what a design change buys on each shape (issue 22), and proof that it changed no cell.
+
+    python3 benches/shapes.py --ilms old=/tmp/ilms-old --ilms new=target/release/ilms \\
+        --rounds bench-data/10M bench-data/10M-census bench-data/10M-rich --reps 3
+
+Each round must exist (benches/run.py generates bench-data/<N>, benches/census_like.py <N>-census,
+benches/rich_survey.py <N>-rich). Per round and job (with the harmonized records, and
+--no-records), `reps` times in turn: the bare scan (DuckDB reads every field as text), then each
+build. After each build's run its published cells (value, flag, sample count) are kept; every
+build must publish the same cells as the first, else the script stops. Times are medians; memory
+is the peak resident set size from wait4 (largest over the reps).
+"""
+import argparse
+import pathlib
+import statistics
+import sys
+
+import duckdb
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from run import bare_scan, measure  # noqa: E402
+
+
+def cells(round_dir):
+    """The published cells of a round's last run, in a fixed order."""
+    read = (f"read_parquet('{round_dir}/processed/indicators/**/*.parquet', hive_partitioning = true, "
+            "hive_types = {'time': VARCHAR})")
+    return duckdb.connect().execute(
+        f"select indicator, source, sex, coalesce(classif1, ''), coalesce(classif2, ''), obs_value, "
+        f"obs_status, sample_count from {read} order by all").fetchall()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ilms", action="append", required=True, help="label=path of a build (two or more)")
+    ap.add_argument("--rounds", nargs="+", required=True)
+    ap.add_argument("--reps", type=int, default=3)
+    args = ap.parse_args()
+    builds = dict(b.split("=", 1) for b in args.ilms)
+    rows = []
+    for round_dir in map(pathlib.Path, args.rounds):
+        csv = next((round_dir / "raw").glob("*.csv"))
+        measure(bare_scan(csv))  # page cache warm for every contender
+        for flags in ([], ["--no-records"]):
+            runs = {"bare": [], **{label: [] for label in builds}}
+            published = {}
+            for rep in range(args.reps):
+                runs["bare"].append(measure(bare_scan(csv)))
+                for label, path in builds.items():
+                    runs[label].append(measure([path, "run", "--round", round_dir / "ilms.toml", "--quiet", "--no-reuse", *flags]))
+                    published[label] = cells(round_dir)
+                print(f"{round_dir.name} {' '.join(flags)} rep {rep + 1}: " + ", ".join(
+                    f"{k} {v[-1][0]:.1f} s {v[-1][1]:.0f} MiB" for k, v in runs.items()), file=sys.stderr)
+            first, *others = builds
+            for label in others:
+                if published[label] != published[first]:
+                    sys.exit(f"{round_dir}: {label} and {first} publish different cells")
+            job = "--no-records" if flags else "with records"
+            rows.append((round_dir.name, job, csv.stat().st_size / 2**20, len(published[first]),
+                         {k: (statistics.median(s for s, _ in v), max(m for _, m in v)) for k, v in runs.items()}))
+    labels = list(builds)
+    print("| round | job | CSV MiB | cells | bare scan s | " + " | ".join(
+        f"{b} s | {b} MiB | {b} / scan" for b in labels) + " |")
+    print("| --- | --- | ---: | ---: | ---: | " + " | ".join("---: | ---: | ---:" for _ in labels) + " |")
+    for name, job, mib, n, med in rows:
+        scan = med["bare"][0]
+        print(f"| {name} | {job} | {mib:.0f} | {n:,} | {scan:.1f} | " + " | ".join(
+            f"{med[b][0]:.1f} | {med[b][1]:.0f} | {med[b][0] / scan:.2f}" for b in labels) + " |")
+
+
+if __name__ == "__main__":
+    main()
