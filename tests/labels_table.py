@@ -62,15 +62,20 @@ def readable_table(csv):
     return table
 
 
+def round_specs(root):
+    """The specs of the round's sources, parsed, in the manifest's order."""
+    with open(f"{root}/ilms.toml", "rb") as f:
+        sources = tomllib.load(f)["round"]["sources"]
+    for path in sources:
+        with open(f"{root}/{path}", "rb") as f:
+            yield tomllib.load(f)
+
+
 def workbook_footnotes(root):
     """The notes under the tables of the round's workbooks whose spec carries them
     (`file.footnotes`): "ilms:footnote.<id>.<n>" to the n-th one-cell line below the table."""
-    with open(f"{root}/ilms.toml", "rb") as f:
-        sources = tomllib.load(f)["round"]["sources"]
     notes = {}
-    for path in sources:
-        with open(f"{root}/{path}", "rb") as f:
-            spec = tomllib.load(f)
+    for spec in round_specs(root):
         file = spec["file"]
         if not file.get("footnotes"):
             continue
@@ -87,12 +92,8 @@ def workbook_footnotes(root):
 def amount_notes(root):
     """The note on each source's means and medians of earnings: its currency, and how its amounts
     were made monthly (from its spec's `[variables.earnings]`)."""
-    with open(f"{root}/ilms.toml", "rb") as f:
-        sources = tomllib.load(f)["round"]["sources"]
     notes = {}
-    for path in sources:
-        with open(f"{root}/{path}", "rb") as f:
-            spec = tomllib.load(f)
+    for spec in round_specs(root):
         earnings = spec.get("variables", {}).get("earnings")
         if not earnings:
             continue
