@@ -16,7 +16,7 @@ use crate::classifications::TextTable;
 use crate::error::{Error, Result};
 use crate::ingest;
 use crate::round::Round;
-use crate::spec::{FileFormat, SourceSpec, TextEncoding};
+use crate::spec::{DelimitedFile, FileSpec, SourceSpec, TextEncoding};
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -81,14 +81,17 @@ pub fn generate(options: &GenerateOptions) -> Result<PathBuf> {
         )
     })?;
     // The copy keeps the source's spec, so the generated file must be what it declares.
-    if spec.file.format != FileFormat::Csv || spec.file.encoding != TextEncoding::Utf8 {
-        return Err(Error::new(
-            &spec.spec_path,
-            "file.format",
-            "ilms generate resamples UTF-8 CSV sources only",
-            "pick a CSV source with --source",
-        ));
-    }
+    let csv = match &spec.file {
+        FileSpec::Csv(csv) if csv.encoding == TextEncoding::Utf8 => csv,
+        _ => {
+            return Err(Error::new(
+                &spec.spec_path,
+                "file.format",
+                "ilms generate resamples UTF-8 CSV sources only",
+                "pick a CSV source with --source",
+            ))
+        }
+    };
     if spec.is_aggregate() {
         return Err(Error::new(
             &spec.spec_path,
@@ -126,13 +129,19 @@ pub fn generate(options: &GenerateOptions) -> Result<PathBuf> {
         .unwrap_or(&spec.spec_path);
     let manifest = write_manifest(options, &round.name, &spec.source.id, spec_relative)?;
 
-    let csv = options.out.join(&spec.file.path);
-    resample_csv(spec, &csv, options.rows, options.seed)?;
-    write_parquet_copy(&csv, spec)?;
+    let csv_path = options.out.join(spec.file.path());
+    resample_csv(spec, csv, &csv_path, options.rows, options.seed)?;
+    write_parquet_copy(&csv_path, spec)?;
     Ok(manifest)
 }
 
-fn resample_csv(spec: &SourceSpec, out: &Path, rows: usize, seed: u64) -> Result<()> {
+fn resample_csv(
+    spec: &SourceSpec,
+    csv: &DelimitedFile,
+    out: &Path,
+    rows: usize,
+    seed: u64,
+) -> Result<()> {
     // Read the seed file as ilms reads it (its delimiter, no comment lines), all columns text.
     let seed_rows = TextTable {
         path: spec.raw_path.clone(),
@@ -141,7 +150,7 @@ fn resample_csv(spec: &SourceSpec, out: &Path, rows: usize, seed: u64) -> Result
             .map_err(|e| Error::polars(&spec.raw_path, "read the source to resample", e))?,
     };
     let header = seed_rows.columns();
-    let delimiter = spec.file.delimiter.as_bytes()[0] as char;
+    let delimiter = csv.delimiter_byte() as char;
     let fills: Vec<Fill> = header
         .iter()
         .map(|column| {

@@ -10,7 +10,9 @@ use polars::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::ingest::{self, TextLayout, TextSniff, SOURCE_ROW};
-use crate::spec::{FileFormat, FileSpec, TextEncoding};
+use crate::spec::{
+    DatasetFile, DelimitedFile, FileFormat, FileSpec, FixedWidthFile, TextEncoding, WorkbookFile,
+};
 
 /// How to read the file: the `[file]` keys of a spec, from the command line.
 pub struct InspectOptions {
@@ -46,15 +48,15 @@ pub fn inspect(options: &InspectOptions) -> Result<String> {
     let path = &options.path;
     let format = file_format(options)?;
     let mut file = file_spec(options, format);
-    let sniffed = if format.is_text() {
-        sniff_text(options, &ingest::sniff(path)?, &mut file)
-    } else if format.is_workbook() {
-        sniff_workbook(options, &mut file)
-    } else {
-        Sniffed {
+    let sniffed = match &mut file {
+        FileSpec::Csv(_) | FileSpec::FixedWidth(_) => {
+            sniff_text(options, &ingest::sniff(path)?, &mut file)
+        }
+        FileSpec::Xlsx(book) | FileSpec::Xls(book) => sniff_workbook(options, book),
+        FileSpec::Dta(_) | FileSpec::Sav(_) | FileSpec::Parquet(_) => Sniffed {
             advice: Vec::new(),
             stop: None,
-        }
+        },
     };
     let mut out = String::new();
     if let Some(kind) = &sniffed.stop {
@@ -107,13 +109,14 @@ fn file_format(options: &InspectOptions) -> Result<FileFormat> {
 /// The `[file]` table of a spec that reads the file the way the command line says (what is not
 /// given is filled in by the sniffing).
 fn file_spec(options: &InspectOptions, format: FileFormat) -> FileSpec {
-    FileSpec {
-        path: options.path.clone(),
-        format,
-        encoding: options.encoding.unwrap_or_default(),
-        delimiter: options.delimiter.clone().unwrap_or_else(|| ",".into()),
-        quote: "\"".into(),
-        columns: Vec::new(),
+    let path = options.path.clone();
+    let encoding = options.encoding.unwrap_or_default();
+    let dataset = || DatasetFile {
+        path: path.clone(),
+        unpivot: None,
+    };
+    let workbook = || WorkbookFile {
+        path: path.clone(),
         sheet: options.sheet.clone(),
         cells: None,
         header_row: options.header_row.unwrap_or(1),
@@ -122,6 +125,26 @@ fn file_spec(options: &InspectOptions, format: FileFormat) -> FileSpec {
         unpivot: None,
         total_columns: Vec::new(),
         footnotes: false,
+    };
+    match format {
+        FileFormat::Csv => FileSpec::Csv(DelimitedFile {
+            path,
+            encoding,
+            delimiter: options.delimiter.clone().unwrap_or_else(|| ",".into()),
+            quote: "\"".into(),
+            unpivot: None,
+        }),
+        FileFormat::FixedWidth => FileSpec::FixedWidth(FixedWidthFile {
+            path,
+            encoding,
+            columns: Vec::new(),
+            unpivot: None,
+        }),
+        FileFormat::Xlsx => FileSpec::Xlsx(workbook()),
+        FileFormat::Xls => FileSpec::Xls(workbook()),
+        FileFormat::Dta => FileSpec::Dta(dataset()),
+        FileFormat::Sav => FileSpec::Sav(dataset()),
+        FileFormat::Parquet => FileSpec::Parquet(dataset()),
     }
 }
 
@@ -164,11 +187,13 @@ fn sniff_text(options: &InspectOptions, sniff: &TextSniff, file: &mut FileSpec) 
             "delimiter: the lines split alike on {found}, not on the given {given:?}"
         )),
         _ => {
-            file.delimiter = (*delimiter as char).to_string();
+            let declared = (*delimiter as char).to_string();
             advice.push(format!(
-                "delimiter: {found}: declare file.delimiter = {:?}",
-                file.delimiter
+                "delimiter: {found}: declare file.delimiter = {declared:?}"
             ));
+            if let FileSpec::Csv(csv) = file {
+                csv.delimiter = declared;
+            }
         }
     }
     if *title_lines == 0 {
@@ -202,7 +227,9 @@ fn encoding_advice(options: &InspectOptions, sniff: &TextSniff, file: &mut FileS
         ),
         Some(_) => format!("encoding: {found} ({})", sniff.encoding_evidence),
         None => {
-            file.encoding = sniff.encoding;
+            if let FileSpec::Csv(csv) = file {
+                csv.encoding = sniff.encoding;
+            }
             let default = if sniff.encoding == TextEncoding::Utf8 {
                 " (the default)"
             } else {
@@ -283,7 +310,7 @@ fn delimiter_name(delimiter: u8) -> String {
 /// The advice on a workbook: where its header is, when not given (the first row with two cells
 /// filled or more; rows above hold titles). A sheet that cannot be read is left to the reader,
 /// whose error says why.
-fn sniff_workbook(options: &InspectOptions, file: &mut FileSpec) -> Sniffed {
+fn sniff_workbook(options: &InspectOptions, file: &mut WorkbookFile) -> Sniffed {
     let mut sniffed = Sniffed {
         advice: Vec::new(),
         stop: None,

@@ -220,47 +220,95 @@ pub enum SourceKind {
     Aggregate,
 }
 
-/// How to read the raw file. Which keys apply depends on `format` (checked when the spec loads).
+/// How to read the raw file: its path, and the keys of its `format` (a key another format takes
+/// is refused when the spec is parsed, as an unknown key).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "format", rename_all = "snake_case")]
+pub enum FileSpec {
+    /// Delimited text (CSV, TSV, ...).
+    Csv(DelimitedFile),
+    /// Fixed-width text, columns at the positions `columns` gives.
+    FixedWidth(FixedWidthFile),
+    /// Excel 2007+ workbook.
+    Xlsx(WorkbookFile),
+    /// Excel 97-2003 workbook.
+    Xls(WorkbookFile),
+    /// Stata dataset, releases 102-119.
+    Dta(DatasetFile),
+    /// SPSS system file, .sav or compressed .zsav.
+    Sav(DatasetFile),
+    /// Apache Parquet.
+    Parquet(DatasetFile),
+}
+
+/// `format = "csv"`: delimited text.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FileSpec {
+pub struct DelimitedFile {
     pub path: PathBuf,
-    pub format: FileFormat,
-    /// Text formats: the character encoding (utf-8, utf-16le, utf-16be, windows-1252, latin-1).
+    /// The character encoding (utf-8, utf-16le, utf-16be, windows-1252, latin-1).
     #[serde(default)]
     pub encoding: TextEncoding,
-    /// csv: the field delimiter, one character.
+    /// The field delimiter, one character.
     #[serde(default = "default_delimiter")]
     pub delimiter: String,
-    /// csv: the quote character, one character, or "" for none.
+    /// The quote character, one character, or "" for none.
     #[serde(default = "default_quote")]
     pub quote: String,
-    /// fixed_width: the column layout.
+    /// A wide table (one column per category, e.g. Male / Female) read as one row per category.
+    pub unpivot: Option<Unpivot>,
+}
+
+/// `format = "fixed_width"`: fixed-width text.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixedWidthFile {
+    pub path: PathBuf,
+    /// The character encoding (utf-8, utf-16le, utf-16be, windows-1252, latin-1).
     #[serde(default)]
+    pub encoding: TextEncoding,
+    /// The column layout.
     pub columns: Vec<FixedWidthColumn>,
-    /// xlsx / xls: the worksheet (default: the first).
+    /// A wide table (one column per category, e.g. Male / Female) read as one row per category.
+    pub unpivot: Option<Unpivot>,
+}
+
+/// `format = "xlsx"` or `"xls"`: a table on a worksheet.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkbookFile {
+    pub path: PathBuf,
+    /// The worksheet (default: the first).
     pub sheet: Option<String>,
-    /// xlsx / xls: the block of cells holding the table, e.g. "B4:H40" (default: the whole sheet);
-    /// for a sheet with notes beside the table or several tables.
+    /// The block of cells holding the table, e.g. "B4:H40" (default: the whole sheet); for a
+    /// sheet with notes beside the table or several tables.
     pub cells: Option<String>,
-    /// xlsx / xls: the 1-based sheet row of the header (rows above it, titles, are skipped).
+    /// The 1-based sheet row of the header (rows above it, titles, are skipped).
     #[serde(default = "default_header_row")]
     pub header_row: u32,
-    /// xlsx / xls: how many rows the header spans; a merged group cell is read across its columns.
+    /// How many rows the header spans; a merged group cell is read across its columns.
     #[serde(default = "default_header_rows")]
     pub header_rows: u32,
-    /// xlsx / xls: rows that carry the source's own totals, kept out of the records.
+    /// Rows that carry the source's own totals, kept out of the records.
     pub total_rows: Option<TotalRows>,
-    /// A wide table (one column per category, e.g. Male / Female) read as one row per category;
-    /// any format.
+    /// A wide table (one column per category, e.g. Male / Female) read as one row per category.
     pub unpivot: Option<Unpivot>,
-    /// xlsx / xls: columns that hold the sum of other columns (a "Total" column), checked row by row.
+    /// Columns that hold the sum of other columns (a "Total" column), checked row by row.
     #[serde(default)]
     pub total_columns: Vec<TotalColumn>,
-    /// xlsx / xls: the one-cell notes under the table ("Figures in thousands", "Source: ...") are
-    /// carried into the source's cells' `note_source`, each note in the workbook's words.
+    /// The one-cell notes under the table ("Figures in thousands", "Source: ...") are carried
+    /// into the source's cells' `note_source`, each note in the workbook's words.
     #[serde(default)]
     pub footnotes: bool,
+}
+
+/// `format = "dta"`, `"sav"` or `"parquet"`: a dataset that records its own columns and types.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetFile {
+    pub path: PathBuf,
+    /// A wide table (one column per category, e.g. Male / Female) read as one row per category.
+    pub unpivot: Option<Unpivot>,
 }
 
 /// A column of a workbook that states the sum of other columns of the same row.
@@ -329,6 +377,7 @@ fn default_header_rows() -> u32 {
     1
 }
 
+/// The formats a raw file may be in (a spec's `file.format`, `ilms inspect --format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileFormat {
@@ -349,19 +398,6 @@ pub enum FileFormat {
 }
 
 impl FileFormat {
-    pub fn is_text(self) -> bool {
-        matches!(self, FileFormat::Csv | FileFormat::FixedWidth)
-    }
-
-    pub fn is_workbook(self) -> bool {
-        matches!(self, FileFormat::Xlsx | FileFormat::Xls)
-    }
-
-    /// Whether the format carries value labels a code map may key on.
-    pub fn has_value_labels(self) -> bool {
-        matches!(self, FileFormat::Dta | FileFormat::Sav)
-    }
-
     /// The format a file name suggests, for `ilms inspect`.
     pub fn from_extension(path: &Path) -> Option<FileFormat> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
@@ -902,7 +938,8 @@ impl SourceSpec {
             spec_path,
             "spec",
             "correct the spec (see schemas/sources/README.md for the keys)",
-        )?;
+        )
+        .map_err(|e| misplaced_file_key(spec_path).unwrap_or(e))?;
         check_meta(spec_path, &parsed.source, cl)?;
         check_file(spec_path, &parsed.file)?;
         let raw_path = resolve_raw_path(spec_path, round, &parsed.file)?;
@@ -934,7 +971,7 @@ impl SourceSpec {
             header,
         };
         check.record_columns(parsed.source.kind, &parsed.record)?;
-        if let Some(total) = &parsed.file.total_rows {
+        if let Some(total) = parsed.file.workbook().and_then(|b| b.total_rows.as_ref()) {
             check.require_column(&total.column, "file.total_rows.column")?;
         }
 
@@ -1011,7 +1048,7 @@ pub struct Header {
 /// outside the round's folders or is not there.
 fn resolve_raw_path(spec_path: &Path, round: &RoundFolder, file: &FileSpec) -> Result<PathBuf> {
     let raw_path = round
-        .resolve(&file.path)
+        .resolve(file.path())
         .map_err(|problem| Error::new(spec_path, "file.path", problem, OUTSIDE_FIX))?;
     if !raw_path.is_file() {
         return Err(Error::new(
@@ -1037,7 +1074,7 @@ struct SpecCheck<'a> {
 impl SpecCheck<'_> {
     /// The notes `file.footnotes` carries: the workbook must have some under its table.
     fn footnotes(&self, file: &FileSpec) -> Result<Vec<String>> {
-        if !file.footnotes {
+        if !file.workbook().is_some_and(|b| b.footnotes) {
             return Ok(Vec::new());
         }
         if self.header.footnotes.is_empty() {
@@ -1485,11 +1522,59 @@ fn check_population(
     }
 }
 
-/// The `[file]` keys must suit the format: a key that does not apply is a mistake worth saying.
+/// The `[file]` values serde cannot judge: which keys a format takes is its type's to say.
 fn check_file(spec_path: &Path, file: &FileSpec) -> Result<()> {
-    check_text_keys(spec_path, file)?;
-    check_column_layout(spec_path, file)?;
-    check_workbook_keys(spec_path, file)
+    match file {
+        FileSpec::Csv(csv) => check_delimited(spec_path, csv)?,
+        FileSpec::FixedWidth(fixed) => check_column_layout(spec_path, &fixed.columns)?,
+        FileSpec::Xlsx(book) | FileSpec::Xls(book) => check_workbook(spec_path, book)?,
+        FileSpec::Dta(_) | FileSpec::Sav(_) | FileSpec::Parquet(_) => {}
+    }
+    match file.unpivot() {
+        Some(unpivot) => check_unpivot(spec_path, unpivot),
+        None => Ok(()),
+    }
+}
+
+/// A `[file]` key its format does not take (`footnotes` of a csv file), said with the formats
+/// that take it. The formats' own types decide: a key is tried alone with each format.
+fn misplaced_file_key(spec_path: &Path) -> Option<Error> {
+    let text = std::fs::read_to_string(spec_path).ok()?;
+    let file = text
+        .parse::<toml::Table>()
+        .ok()?
+        .get("file")?
+        .as_table()?
+        .clone();
+    let declared = file.get("format")?.as_str()?.to_string();
+    let takes = |format: &str, key: &str, value: &toml::Value| {
+        let mut alone = toml::Table::new();
+        alone.insert("format".into(), format.into());
+        alone.insert("path".into(), "x".into());
+        alone.insert(key.into(), value.clone());
+        match FileSpec::deserialize(toml::Value::Table(alone)) {
+            Ok(_) => true,
+            Err(e) => !e.to_string().contains("unknown field"),
+        }
+    };
+    let formats = ["csv", "fixed_width", "xlsx", "xls", "dta", "sav", "parquet"];
+    let (key, value) = file
+        .iter()
+        .find(|(key, value)| *key != "format" && !takes(&declared, key, value))?;
+    let takers: Vec<&str> = formats
+        .into_iter()
+        .filter(|f| takes(f, key, value))
+        .collect();
+    let applies = match takers.is_empty() {
+        true => "no format takes it".to_string(),
+        false => format!("it applies to {} files", takers.join(", ")),
+    };
+    Some(Error::new(
+        spec_path,
+        format!("file.{key}"),
+        format!("a {declared} file takes no key '{key}': {applies}"),
+        format!("remove file.{key}, or correct file.format"),
+    ))
 }
 
 /// Refuses the `[file]` key `key` with the problem and its fix.
@@ -1497,85 +1582,66 @@ fn refuse_file_key(spec_path: &Path, key: &str, problem: String, fix: &str) -> R
     Err(Error::new(spec_path, format!("file.{key}"), problem, fix))
 }
 
-/// The keys of text files: a one-byte delimiter and quote for csv, and an encoding only where
-/// the format is text.
-fn check_text_keys(spec_path: &Path, file: &FileSpec) -> Result<()> {
+/// Delimited text: a one-byte delimiter and quote.
+fn check_delimited(spec_path: &Path, file: &DelimitedFile) -> Result<()> {
     let refuse =
         |key: &str, problem: String, fix: &str| refuse_file_key(spec_path, key, problem, fix);
-    let format = file.format;
-    if format == FileFormat::Csv && file.delimiter.len() != 1 {
+    if file.delimiter.len() != 1 {
         return refuse(
             "delimiter",
             format!("delimiter '{}' is not a single byte", file.delimiter),
             "give one character, e.g. \",\", \";\" or \"\\t\"",
         );
     }
-    if format == FileFormat::Csv && file.quote.len() > 1 {
+    if file.quote.len() > 1 {
         return refuse(
             "quote",
             format!("quote '{}' is not a single byte", file.quote),
             "give one character, usually \"\\\"\", or \"\" when fields are never quoted",
         );
     }
-    if !format.is_text() && file.encoding != TextEncoding::Utf8 {
-        return refuse(
-            "encoding",
-            "only text formats (csv, fixed_width) declare an encoding".into(),
-            "remove file.encoding: Excel, Stata, SPSS and Parquet files record their own",
-        );
-    }
     Ok(())
 }
 
-/// `file.columns`: required by a fixed-width file, each column at a valid position and none
-/// overlapping another; given for no other format.
-fn check_column_layout(spec_path: &Path, file: &FileSpec) -> Result<()> {
+/// `file.columns` of a fixed-width file: at least one, each at a valid position and none
+/// overlapping another.
+fn check_column_layout(spec_path: &Path, columns: &[FixedWidthColumn]) -> Result<()> {
     let refuse =
         |key: &str, problem: String, fix: &str| refuse_file_key(spec_path, key, problem, fix);
-    if file.format == FileFormat::FixedWidth {
-        if file.columns.is_empty() {
-            return refuse(
-                "columns",
-                "a fixed-width file needs its column layout".into(),
-                "add columns = [{ name = \"HH_ID\", start = 1, width = 6 }, ...] (start is 1-based)",
-            );
-        }
-        let mut taken: Vec<(usize, usize, &str)> = Vec::new();
-        for (i, c) in file.columns.iter().enumerate() {
-            if c.start == 0 || c.width == 0 {
-                return refuse(
-                    &format!("columns[{i}]"),
-                    format!(
-                        "column '{}' has start {} and width {}",
-                        c.name, c.start, c.width
-                    ),
-                    "positions start at 1 and widths are at least 1",
-                );
-            }
-            let end = c.start + c.width;
-            if let Some((_, _, other)) = taken.iter().find(|(s, e, _)| c.start < *e && *s < end) {
-                return refuse(
-                    &format!("columns[{i}]"),
-                    format!("column '{}' overlaps column '{other}'", c.name),
-                    "give each column its own characters",
-                );
-            }
-            taken.push((c.start, end, &c.name));
-        }
-    } else if !file.columns.is_empty() {
+    if columns.is_empty() {
         return refuse(
             "columns",
-            "a column layout applies to fixed_width files only".into(),
-            "remove file.columns, or set file.format = \"fixed_width\"",
+            "a fixed-width file needs its column layout".into(),
+            "add columns = [{ name = \"HH_ID\", start = 1, width = 6 }, ...] (start is 1-based)",
         );
+    }
+    let mut taken: Vec<(usize, usize, &str)> = Vec::new();
+    for (i, c) in columns.iter().enumerate() {
+        if c.start == 0 || c.width == 0 {
+            return refuse(
+                &format!("columns[{i}]"),
+                format!(
+                    "column '{}' has start {} and width {}",
+                    c.name, c.start, c.width
+                ),
+                "positions start at 1 and widths are at least 1",
+            );
+        }
+        let end = c.start + c.width;
+        if let Some((_, _, other)) = taken.iter().find(|(s, e, _)| c.start < *e && *s < end) {
+            return refuse(
+                &format!("columns[{i}]"),
+                format!("column '{}' overlaps column '{other}'", c.name),
+                "give each column its own characters",
+            );
+        }
+        taken.push((c.start, end, &c.name));
     }
     Ok(())
 }
 
-/// The keys of workbooks: a valid block of cells, header rows counted from 1, and none of them
-/// for a format that is not a workbook.
-fn check_workbook_keys(spec_path: &Path, file: &FileSpec) -> Result<()> {
-    check_unpivot(spec_path, file)?;
+/// A workbook: a valid block of cells and header rows counted from 1.
+fn check_workbook(spec_path: &Path, file: &WorkbookFile) -> Result<()> {
     let refuse =
         |key: &str, problem: String, fix: &str| refuse_file_key(spec_path, key, problem, fix);
     if let Some(cells) = &file.cells {
@@ -1586,26 +1652,6 @@ fn check_workbook_keys(spec_path: &Path, file: &FileSpec) -> Result<()> {
                 "write the top-left and bottom-right cells as Excel does, e.g. \"B4:H40\"",
             );
         }
-    }
-    let workbook_keys_given = file.sheet.is_some()
-        || file.cells.is_some()
-        || file.header_row != 1
-        || file.header_rows != 1
-        || file.total_rows.is_some()
-        || !file.total_columns.is_empty();
-    if !file.format.is_workbook() && file.footnotes {
-        return refuse(
-            "footnotes",
-            "footnotes are the notes under a workbook's table; a text file has none".into(),
-            "remove file.footnotes, and give the file's notes to the round's readers another way (the spec's title)",
-        );
-    }
-    if !file.format.is_workbook() && workbook_keys_given {
-        return refuse(
-            "sheet",
-            "sheet, cells, header_row, header_rows, total_rows and total_columns apply to xlsx and xls files only".into(),
-            "remove them, or correct file.format",
-        );
     }
     if file.header_row == 0 || file.header_rows == 0 {
         return refuse(
@@ -1619,10 +1665,7 @@ fn check_workbook_keys(spec_path: &Path, file: &FileSpec) -> Result<()> {
 
 /// `file.unpivot`: a stated total made authoritative needs the column that states it and the
 /// category its difference from the parts is counted in.
-fn check_unpivot(spec_path: &Path, file: &FileSpec) -> Result<()> {
-    let Some(unpivot) = &file.unpivot else {
-        return Ok(());
-    };
+fn check_unpivot(spec_path: &Path, unpivot: &Unpivot) -> Result<()> {
     let refuse =
         |key: &str, problem: String, fix: &str| refuse_file_key(spec_path, key, problem, fix);
     if unpivot.columns.is_empty() {
@@ -1731,12 +1774,54 @@ pub fn valid_time(time: &str) -> bool {
 }
 
 impl FileSpec {
-    /// The delimiter of delimited text as the byte the reader splits on (default a comma).
+    /// The raw file, relative to the round manifest's folder.
+    pub fn path(&self) -> &Path {
+        match self {
+            FileSpec::Csv(f) => &f.path,
+            FileSpec::FixedWidth(f) => &f.path,
+            FileSpec::Xlsx(f) | FileSpec::Xls(f) => &f.path,
+            FileSpec::Dta(f) | FileSpec::Sav(f) | FileSpec::Parquet(f) => &f.path,
+        }
+    }
+
+    pub fn format(&self) -> FileFormat {
+        match self {
+            FileSpec::Csv(_) => FileFormat::Csv,
+            FileSpec::FixedWidth(_) => FileFormat::FixedWidth,
+            FileSpec::Xlsx(_) => FileFormat::Xlsx,
+            FileSpec::Xls(_) => FileFormat::Xls,
+            FileSpec::Dta(_) => FileFormat::Dta,
+            FileSpec::Sav(_) => FileFormat::Sav,
+            FileSpec::Parquet(_) => FileFormat::Parquet,
+        }
+    }
+
+    /// The wide table's columns read as rows, if the file is one.
+    pub fn unpivot(&self) -> Option<&Unpivot> {
+        match self {
+            FileSpec::Csv(f) => f.unpivot.as_ref(),
+            FileSpec::FixedWidth(f) => f.unpivot.as_ref(),
+            FileSpec::Xlsx(f) | FileSpec::Xls(f) => f.unpivot.as_ref(),
+            FileSpec::Dta(f) | FileSpec::Sav(f) | FileSpec::Parquet(f) => f.unpivot.as_ref(),
+        }
+    }
+
+    /// The workbook keys, for a workbook.
+    pub fn workbook(&self) -> Option<&WorkbookFile> {
+        match self {
+            FileSpec::Xlsx(f) | FileSpec::Xls(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+impl DelimitedFile {
+    /// The delimiter as the byte the reader splits on (checked to be one byte when parsed).
     pub fn delimiter_byte(&self) -> u8 {
         self.delimiter.as_bytes().first().copied().unwrap_or(b',')
     }
 
-    /// The quote character of delimited text, if any.
+    /// The quote character, if any.
     pub fn quote_byte(&self) -> Option<u8> {
         self.quote.as_bytes().first().copied()
     }

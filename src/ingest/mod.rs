@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::expression::ColumnValues;
 use crate::lookup::{Absent, CodeTable};
-use crate::spec::{FileFormat, FileSpec, Header, MapKey, SourceSpec, Unpivot};
+use crate::spec::{FileSpec, Header, MapKey, SourceSpec, Unpivot};
 
 pub use reshape::STATED_TOTAL_PUBLISHED;
 pub use text::{sniff, TextLayout, TextSniff};
@@ -80,15 +80,18 @@ pub(crate) struct Loaded {
 /// Read a raw file as `file` declares it. `header_only` stops after the column names where the
 /// format allows (checking a spec must not read a census).
 pub(crate) fn load(path: &Path, file: &FileSpec, header_only: bool) -> Result<Loaded> {
-    let loaded = match file.format {
-        FileFormat::Csv | FileFormat::FixedWidth => text::load(path, file, header_only)?,
+    let loaded = match file {
+        FileSpec::Csv(csv) => text::load(path, text::Lines::Delimited(csv), header_only)?,
+        FileSpec::FixedWidth(fixed) => {
+            text::load(path, text::Lines::FixedWidth(fixed), header_only)?
+        }
         // A workbook unpivots as it reads, before its total rows and columns are checked.
-        FileFormat::Xlsx | FileFormat::Xls => return workbook::load(path, file),
-        FileFormat::Dta => labelled::load_dta(path, header_only)?,
-        FileFormat::Sav => labelled::load_sav(path, header_only)?,
-        FileFormat::Parquet => load_parquet(path)?,
+        FileSpec::Xlsx(book) | FileSpec::Xls(book) => return workbook::load(path, book),
+        FileSpec::Dta(_) => labelled::load_dta(path, header_only)?,
+        FileSpec::Sav(_) => labelled::load_sav(path, header_only)?,
+        FileSpec::Parquet(_) => load_parquet(path)?,
     };
-    match &file.unpivot {
+    match file.unpivot() {
         Some(unpivot) => unpivoted(path, unpivot, loaded),
         None => Ok(loaded),
     }
@@ -399,11 +402,13 @@ pub(crate) fn guarded<T>(path: &Path, what: &str, read: impl FnOnce() -> Result<
 /// A clearer error for a failure polars reports while reading the records, where ilms can find
 /// the row: a record of a delimited file with more fields than its header.
 pub fn explain_read_error(spec: &SourceSpec, error: &PolarsError) -> Option<Error> {
-    let delimited = spec.file.format == FileFormat::Csv;
-    if !delimited || !error.to_string().contains("more fields than") {
+    let FileSpec::Csv(delimited) = &spec.file else {
+        return None;
+    };
+    if !error.to_string().contains("more fields than") {
         return None;
     }
-    let ragged = text::first_ragged_record(&spec.raw_path, &spec.file).ok()??;
+    let ragged = text::first_ragged_record(&spec.raw_path, delimited).ok()??;
     Some(Error::new(
         &spec.raw_path,
         format!("row {} (line {} of the file)", ragged.record, ragged.line),

@@ -13,20 +13,25 @@ use polars::prelude::*;
 
 use super::{Loaded, ValueLabels, SOURCE_ROW};
 use crate::error::{Error, Result};
-use crate::spec::{FileFormat, FileSpec, FixedWidthColumn, TextEncoding};
+use crate::spec::{DelimitedFile, FixedWidthColumn, FixedWidthFile, TextEncoding};
 
 /// A byte that never occurs in a text line, used to read fixed-width lines as one field.
 const WHOLE_LINE: u8 = 0x1f;
 /// The single column a fixed-width line is read into before it is cut.
 const LINE: &str = "column_1";
 
-pub(super) fn load(path: &Path, file: &FileSpec, header_only: bool) -> Result<Loaded> {
-    let fixed_width = file.format == FileFormat::FixedWidth;
-    let (separator, quote) = if fixed_width {
-        (WHOLE_LINE, None)
-    } else {
-        (file.delimiter_byte(), file.quote_byte())
+/// How a text file's lines become columns: split on a delimiter, or cut at fixed positions.
+pub(super) enum Lines<'a> {
+    Delimited(&'a DelimitedFile),
+    FixedWidth(&'a FixedWidthFile),
+}
+
+pub(super) fn load(path: &Path, lines: Lines, header_only: bool) -> Result<Loaded> {
+    let (separator, quote, encoding, fixed_columns) = match lines {
+        Lines::Delimited(csv) => (csv.delimiter_byte(), csv.quote_byte(), csv.encoding, None),
+        Lines::FixedWidth(fixed) => (WHOLE_LINE, None, fixed.encoding, Some(&fixed.columns)),
     };
+    let fixed_width = fixed_columns.is_some();
     let empty = std::fs::metadata(path)
         .map_err(|e| Error::io(path, "read the file", e))?
         .len()
@@ -44,7 +49,7 @@ pub(super) fn load(path: &Path, file: &FileSpec, header_only: bool) -> Result<Lo
             "the file is empty: no header line and no record",
             "export the table again with its header line (and its records), or take the source out of the round",
         ));
-    } else if file.encoding == TextEncoding::Utf8 {
+    } else if encoding == TextEncoding::Utf8 {
         check_utf8(path, if header_only { Some(1 << 16) } else { None })?;
         LazyCsvReader::new(PlRefPath::new(path.to_string_lossy().as_ref()))
             .with_has_header(!fixed_width)
@@ -56,7 +61,7 @@ pub(super) fn load(path: &Path, file: &FileSpec, header_only: bool) -> Result<Lo
             .finish()
             .map_err(|e| text_error(path, e))?
     } else {
-        let text = decode(path, file.encoding)?;
+        let text = decode(path, encoding)?;
         CsvReadOptions::default()
             .with_has_header(!fixed_width)
             .with_infer_schema_length(Some(0))
@@ -71,10 +76,9 @@ pub(super) fn load(path: &Path, file: &FileSpec, header_only: bool) -> Result<Lo
             .map_err(|e| text_error(path, e))?
             .lazy()
     };
-    let mut frame = if fixed_width {
-        cut_fixed_width(frame, &file.columns)
-    } else {
-        frame
+    let mut frame = match fixed_columns {
+        Some(columns) => cut_fixed_width(frame, columns),
+        None => frame,
     };
     let columns: Vec<String> = frame
         .collect_schema()
@@ -97,7 +101,7 @@ pub(super) fn load(path: &Path, file: &FileSpec, header_only: bool) -> Result<Lo
             } else {
                 "delimited"
             },
-            file.encoding.name()
+            encoding.name()
         ),
     })
 }
@@ -293,7 +297,10 @@ pub struct RaggedRecord {
 /// The first record of a delimited file with more fields than its header (quotes respected: a
 /// delimiter or line break inside quotes is part of the field). Read in blocks: the file may be
 /// large (other encodings are decoded in memory, as when they are loaded).
-pub(super) fn first_ragged_record(path: &Path, file: &FileSpec) -> Result<Option<RaggedRecord>> {
+pub(super) fn first_ragged_record(
+    path: &Path,
+    file: &DelimitedFile,
+) -> Result<Option<RaggedRecord>> {
     let mut scan = RaggedScan::new(file.delimiter_byte(), file.quote_byte());
     let mut ragged = None;
     if file.encoding == TextEncoding::Utf8 {

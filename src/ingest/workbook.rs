@@ -13,9 +13,9 @@ use polars::prelude::IdxSize;
 
 use super::{guarded, number_text, reshape, Loaded, TotalCheck, ValueLabels};
 use crate::error::{Error, Result};
-use crate::spec::{cell_block, FileSpec, TotalColumn};
+use crate::spec::{cell_block, TotalColumn, WorkbookFile};
 
-pub(super) fn load(path: &Path, file: &FileSpec) -> Result<Loaded> {
+pub(super) fn load(path: &Path, file: &WorkbookFile) -> Result<Loaded> {
     let (sheet, range) = guarded(path, "Excel", || read_sheet(path, file))?;
     let sheet_row = |index: usize| index + 1 + range.start().map_or(0, |(r, _)| r as usize);
     let width = range.width();
@@ -79,7 +79,7 @@ pub(super) fn load(path: &Path, file: &FileSpec) -> Result<Loaded> {
 /// inspect` to find the header below title rows). Read as [`load`] reads the sheet.
 pub(crate) fn leading_rows(
     path: &Path,
-    file: &FileSpec,
+    file: &WorkbookFile,
     n: usize,
 ) -> Result<(usize, Vec<Vec<String>>)> {
     let (_, range) = guarded(path, "Excel", || read_sheet(path, file))?;
@@ -97,7 +97,7 @@ pub(crate) fn leading_rows(
 fn header_start(
     path: &Path,
     sheet: &str,
-    file: &FileSpec,
+    file: &WorkbookFile,
     row_count: usize,
     sheet_row: &dyn Fn(usize) -> usize,
 ) -> Result<usize> {
@@ -173,7 +173,7 @@ fn without_blank_edge_columns(mut columns: Vec<String>, table: &[&[Data]]) -> Ve
 
 /// Whether a row of the table is one of the source's own totals: its `file.total_rows.column`
 /// holds one of the labels (never, without `file.total_rows` or when the table lacks the column).
-fn total_row_test<'a>(file: &'a FileSpec, columns: &[String]) -> impl Fn(&[Data]) -> bool + 'a {
+fn total_row_test<'a>(file: &'a WorkbookFile, columns: &[String]) -> impl Fn(&[Data]) -> bool + 'a {
     let total_column = match &file.total_rows {
         Some(total) => columns.iter().position(|c| *c == total.column),
         None => None,
@@ -228,7 +228,7 @@ fn cell_number(cell: &Data) -> Option<f64> {
 fn source_totals(
     path: &Path,
     sheet: &str,
-    file: &FileSpec,
+    file: &WorkbookFile,
     columns: &[String],
     table: &[&[Data]],
     is_total: &dyn Fn(&[Data]) -> bool,
@@ -426,7 +426,7 @@ fn counted_bytes(mut part: impl std::io::Read, limit: u64) -> std::io::Result<u6
 }
 
 /// Open the workbook and read the declared sheet (or the first).
-fn read_sheet(path: &Path, file: &FileSpec) -> Result<(String, Range<Data>)> {
+fn read_sheet(path: &Path, file: &WorkbookFile) -> Result<(String, Range<Data>)> {
     check_unpacked_size(path)?;
     super::biff::check_sheet_sizes(path, MAX_CELLS)?;
     let mut workbook = open_workbook_auto(path).map_err(|e| {
