@@ -13,7 +13,12 @@ use crate::classifications::{Classifications, Code};
 use crate::error::{Error, Result};
 use crate::lookup::{Absent, CodeTable};
 
-#[derive(Debug, Deserialize)]
+/// The JSON Schema of the indicator declarations (`ilms schema`).
+pub(crate) fn json_schema() -> schemars::Schema {
+    schemars::schema_for!(IndicatorsFile)
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct IndicatorsFile {
     dimensions: BTreeMap<String, DimensionSpec>,
@@ -42,14 +47,14 @@ impl Default for Reliability {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotDeclared {
     pub id: String,
     pub reason: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct DimensionSpec {
     classification: String,
@@ -86,7 +91,7 @@ struct DimensionSpec {
     any_input: bool,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CategoryList {
     #[default]
@@ -100,7 +105,7 @@ fn default_level() -> u32 {
 
 /// One breakdown slot of an indicator: a dimension, or several versions of it (ILOSTAT publishes
 /// each version as its own table under the same indicator).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 enum Slot {
     One(String),
@@ -116,7 +121,7 @@ impl Slot {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct IndicatorSpec {
     id: String,
@@ -146,14 +151,14 @@ struct IndicatorSpec {
 
 /// What a count indicator counts: the resident population at a moment (surveys, censuses, stock
 /// registers) or movements (deployments, permits issued, returns).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Population {
     Stock,
     Flow,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 enum MeasureKind {
     WeightedCount,

@@ -56,6 +56,8 @@ pub mod rules;
 pub mod sdmx;
 pub mod series;
 pub mod spec;
+#[deny(missing_docs)]
+pub mod spec_schema;
 pub mod tabulate;
 pub mod validate;
 

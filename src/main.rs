@@ -44,6 +44,8 @@ enum Command {
     Releases(cli::releases::ReleasesArgs),
     /// Show what changed between two releases: cells added, removed, revised and re-flagged.
     Diff(cli::diff::DiffArgs),
+    /// Print or write the JSON Schemas of the spec files, for editors that complete and check TOML.
+    Schema(cli::schema::SchemaArgs),
 }
 
 /// Process-wide settings, made once before any thread starts.
@@ -79,6 +81,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cli::check::run(args),
         Command::Releases(args) => cli::releases::run(args),
         Command::Diff(args) => cli::diff::run(args),
+        Command::Schema(args) => cli::schema::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

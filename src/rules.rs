@@ -16,7 +16,18 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::spec::SourceKind;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    serde::Serialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The failing record is quarantined; `ilms validate` exits non-zero.
@@ -36,7 +47,12 @@ impl Severity {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// The JSON Schema of a validation rule file (`ilms schema`).
+pub(crate) fn json_schema() -> schemars::Schema {
+    schemars::schema_for!(RulesFile)
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RulesFile {
     #[serde(default)]
@@ -56,7 +72,7 @@ struct RulesFile {
     benchmark: Option<BenchmarkRule>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct QuarantinedDecl {
     id: String,
@@ -66,7 +82,7 @@ struct QuarantinedDecl {
 
 /// Cross-source coherence: a country of origin's outflow to a destination against the
 /// destination's inflow from it, same period.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CoherenceDecl {
     id: String,
@@ -77,7 +93,7 @@ struct CoherenceDecl {
 
 /// Uniqueness: a source's id columns (`record.id_columns`, e.g. household and person number)
 /// identify one record each.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct UniqueDecl {
     id: String,
@@ -86,7 +102,7 @@ struct UniqueDecl {
     sources: Option<SourceKind>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RecordRuleDecl {
     id: String,
@@ -102,7 +118,9 @@ struct RecordRuleDecl {
 }
 
 /// What a record rule checks, for the report (the check itself is the expression).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum RecordRuleKind {
     Required,
@@ -122,7 +140,7 @@ impl RecordRuleKind {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CompletenessDecl {
     id: String,
@@ -135,7 +153,7 @@ struct CompletenessDecl {
     severity: Severity,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CellRuleDecl {
     id: String,
@@ -147,7 +165,7 @@ struct CellRuleDecl {
 }
 
 /// A breakdown field of an indicator cell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CellField {
     Sex,
@@ -155,7 +173,7 @@ pub enum CellField {
     Classif2,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SourceTotalsDecl {
     id: String,
@@ -497,7 +515,7 @@ fn quarantined_rule(path: &Path, q: QuarantinedDecl) -> Result<QuarantinedRule> 
 }
 
 /// `[empty_universe]`: an indicator's universe must hold some record of a source.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmptyUniverseRule {
     pub id: String,
@@ -505,7 +523,7 @@ pub struct EmptyUniverseRule {
 }
 
 /// `[[range]]`: an indicator's national figures (every breakdown at its total) within bounds.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RangeRule {
     pub id: String,
@@ -516,7 +534,7 @@ pub struct RangeRule {
 }
 
 /// `[benchmark]`: how far a source's figure may be from the office's own published figure.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BenchmarkRule {
     pub id: String,

@@ -15,7 +15,12 @@ use crate::error::{Error, Result};
 use crate::expression;
 use crate::paths::{RoundFolder, OUTSIDE_FIX};
 
-#[derive(Debug, Deserialize)]
+/// The JSON Schema of a source spec (`ilms schema`).
+pub(crate) fn json_schema() -> schemars::Schema {
+    schemars::schema_for!(SpecFile)
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SpecFile {
     source: SourceMeta,
@@ -29,7 +34,7 @@ struct SpecFile {
 }
 
 /// Who and what the source describes.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceMeta {
     pub id: String,
@@ -69,7 +74,7 @@ pub struct SourceMeta {
 
 /// Why a national departs (the contract's `purpose`): a source of departures for every purpose
 /// gives it per record; a source of one purpose states it (`source.purpose`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Purpose {
     Employment,
@@ -91,7 +96,7 @@ impl Purpose {
 }
 
 /// A population the source states, in words and in what it implies for the contract.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatedPopulation {
     /// The source's own words, e.g. "all persons employed, of any age".
@@ -105,7 +110,9 @@ pub struct StatedPopulation {
 /// A country's own definition of a migrant, which ILOSTAT's "total and migrants" indicators
 /// (`MIG_STATUS`) follow: the round declares one per country (`[migrants]` in the manifest), so
 /// the same records publish the place-of-birth and citizenship series apart and this one beside.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MigrantDefinition {
     /// Persons born abroad (place of birth).
@@ -158,7 +165,7 @@ impl MigrantDefinition {
 }
 
 /// The part of the population a source covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Covers {
     /// Non-citizens only (a register of foreign workers).
@@ -211,7 +218,7 @@ impl SourceMeta {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceKind {
     /// One row per person (or per administrative record), with a weight or weight 1.
@@ -222,7 +229,7 @@ pub enum SourceKind {
 
 /// How to read the raw file: its path, and the keys of its `format` (a key another format takes
 /// is refused when the spec is parsed, as an unknown key).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "format", rename_all = "snake_case")]
 pub enum FileSpec {
     /// Delimited text (CSV, TSV, ...).
@@ -242,7 +249,7 @@ pub enum FileSpec {
 }
 
 /// `format = "csv"`: delimited text.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DelimitedFile {
     pub path: PathBuf,
@@ -260,7 +267,7 @@ pub struct DelimitedFile {
 }
 
 /// `format = "fixed_width"`: fixed-width text.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FixedWidthFile {
     pub path: PathBuf,
@@ -274,7 +281,7 @@ pub struct FixedWidthFile {
 }
 
 /// `format = "xlsx"` or `"xls"`: a table on a worksheet.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkbookFile {
     pub path: PathBuf,
@@ -303,7 +310,7 @@ pub struct WorkbookFile {
 }
 
 /// `format = "dta"`, `"sav"` or `"parquet"`: a dataset that records its own columns and types.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DatasetFile {
     pub path: PathBuf,
@@ -312,7 +319,7 @@ pub struct DatasetFile {
 }
 
 /// A column of a workbook that states the sum of other columns of the same row.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TotalColumn {
     pub total: String,
@@ -321,7 +328,7 @@ pub struct TotalColumn {
 
 /// Columns of a wide table that become rows: each data row gives one row per listed column, with
 /// the column's name in `name` and its cell in `value`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Unpivot {
     pub columns: Vec<String>,
@@ -343,7 +350,7 @@ pub struct Unpivot {
 }
 
 /// Which figure a source's stated total and its parts is published when they disagree.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Authoritative {
     /// The parts: the published total is their sum (the stated one is in the validation report).
@@ -354,7 +361,7 @@ pub enum Authoritative {
 }
 
 /// A column stating the percentage `part` is of the row's total.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PercentColumn {
     pub column: String,
@@ -378,7 +385,7 @@ fn default_header_rows() -> u32 {
 }
 
 /// The formats a raw file may be in (a spec's `file.format`, `ilms inspect --format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FileFormat {
     /// Delimited text (CSV, TSV, ...).
@@ -414,7 +421,7 @@ impl FileFormat {
 }
 
 /// Character encodings a text source may declare.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 pub enum TextEncoding {
     #[default]
     #[serde(rename = "utf-8")]
@@ -443,7 +450,7 @@ impl TextEncoding {
 }
 
 /// One column of a fixed-width file: its name and where it sits on the line (in characters).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FixedWidthColumn {
     pub name: String,
@@ -453,7 +460,7 @@ pub struct FixedWidthColumn {
 }
 
 /// Rows of a workbook table that hold the source's own totals (e.g. a "Total" row).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TotalRows {
     /// The column whose value marks a total row.
@@ -462,7 +469,7 @@ pub struct TotalRows {
     pub labels: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordSpec {
     /// Columns that together identify a record; joined with "-" into `record_id`.
@@ -483,7 +490,7 @@ pub struct RecordSpec {
     declared_identifiers: Option<Vec<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct VariableSpec {
     /// The raw column; or `expr`.
@@ -512,7 +519,7 @@ struct VariableSpec {
 }
 
 /// The period an amount of earnings is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Period {
     Month,
@@ -543,7 +550,7 @@ pub struct Amount {
     pub to_monthly: f64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct MapFile {
     path: PathBuf,
@@ -552,7 +559,7 @@ struct MapFile {
 }
 
 /// Which value of a labelled column (Stata, SPSS) a code map keys on.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MapKey {
     /// The stored code, e.g. "1".
@@ -563,7 +570,9 @@ pub enum MapKey {
 }
 
 /// What to do with a raw code the map does not know.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Unmapped {
     /// Set the record aside in the quarantine with the reason.
@@ -1016,7 +1025,7 @@ impl ParsedSpec {
 }
 
 /// A spec's `[[benchmark]]`: a figure the office published for the source.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Benchmark {
     pub indicator: String,

@@ -35,7 +35,12 @@ pub const FIGURES: [&str; 4] = ["Total", "Men", "Women", "% women"];
 /// Column headings of a one-year table, in order.
 pub const COLUMNS: [&str; 6] = ["Country", "Total", "Men", "Women", "% women", "Notes"];
 
-#[derive(Debug, Clone, Deserialize)]
+/// The JSON Schema of the annual table declarations (`ilms schema`).
+pub(crate) fn json_schema() -> schemars::Schema {
+    schemars::schema_for!(TablesFile)
+}
+
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct TablesFile {
     region: Option<Region>,
@@ -43,7 +48,7 @@ struct TablesFile {
 }
 
 /// A group of countries whose total a table shows as its last row (`[region]` of the tables file).
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Region {
     /// The row's label ("ASEAN").
@@ -53,7 +58,7 @@ pub struct Region {
 }
 
 /// One declared annual table.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TableSpec {
     pub id: String,
@@ -137,7 +142,7 @@ impl TableSpec {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TableUnit {
     Persons,

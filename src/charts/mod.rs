@@ -22,14 +22,19 @@ use crate::classifications::Classifications;
 use crate::error::{Error, Result};
 use crate::indicators::Indicators;
 
-#[derive(Debug, Clone, Deserialize)]
+/// The JSON Schema of the chart declarations (`ilms schema`).
+pub(crate) fn json_schema() -> schemars::Schema {
+    schemars::schema_for!(ChartsFile)
+}
+
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ChartsFile {
     charts: Vec<ChartSpec>,
 }
 
 /// One declared chart.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChartSpec {
     pub id: String,
@@ -77,7 +82,7 @@ impl ChartSpec {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChartKind {
     BarsBySex,

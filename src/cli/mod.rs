@@ -9,6 +9,7 @@ pub mod protect;
 pub mod query;
 pub mod releases;
 pub mod run;
+pub mod schema;
 pub mod table;
 pub mod validate;
 

@@ -10,7 +10,9 @@ use crate::error::{Error, Result};
 use crate::spec::SourceSpec;
 
 /// How withheld cells are protected against being worked out from what is published.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Secondary {
     /// Primary withholding only: the published figures are estimates, and differencing two
@@ -23,7 +25,9 @@ pub enum Secondary {
 }
 
 /// How a "not stated" category (sex, occupation, place of birth... unknown) is judged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum NotStated {
     /// Like any category: a small "not stated" cell is primary.
@@ -35,7 +39,7 @@ pub enum NotStated {
 }
 
 /// One policy: thresholds on the records behind a cell (persons, for an aggregate table).
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     #[serde(skip_deserializing)]
@@ -74,7 +78,9 @@ pub struct Policy {
     pub dominance_p: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Perturbation {
     CellKey,
@@ -82,7 +88,7 @@ pub enum Perturbation {
 
 /// One row of a perturbation table: cells of `from` to `to` persons (no `to`: and more) move by
 /// `perturbation[i]` with probability `probability[i]`.
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PerturbationRow {
     pub from: i64,
@@ -143,7 +149,12 @@ impl Policy {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// The JSON Schema of the disclosure policies (`ilms schema`).
+pub(crate) fn json_schema() -> schemars::Schema {
+    schemars::schema_for!(PolicyFile)
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PolicyFile {
     /// The policy each kind of source gets unless its spec names one (`source.disclosure`).
@@ -153,7 +164,7 @@ struct PolicyFile {
 }
 
 /// The figures users need most, reported on per source.
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Headline {
     /// A count cell is a headline cell when each of its codes is a total or one of these.
@@ -162,7 +173,7 @@ pub struct Headline {
     pub records: i64,
 }
 
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Defaults {
     /// Microdata with a survey weight: sample surveys.

@@ -24,7 +24,12 @@ use crate::rules::Rules;
 use crate::sdmx;
 use crate::spec::{MigrantDefinition, SourceSpec};
 
-#[derive(Debug, Deserialize)]
+/// The JSON Schema of a round manifest (`ilms schema`).
+pub(crate) fn json_schema() -> schemars::Schema {
+    schemars::schema_for!(ManifestFile)
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ManifestFile {
     round: RoundSection,
@@ -32,10 +37,23 @@ struct ManifestFile {
     /// Each country's own definition of a migrant, by ISO 3166-1 alpha-3 code: one definition,
     /// or a table of the first year each applies from (`{ 2015 = "foreign_born", 2024 = ... }`).
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, DeclaredDefinition>")]
     migrants: BTreeMap<String, toml::Value>,
 }
 
-#[derive(Debug, Deserialize)]
+/// What `[migrants]` may give a country, for its JSON Schema: the manifest reads each country's
+/// value itself ([`definitions_by_year`]), so that every country's mistake is listed.
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum DeclaredDefinition {
+    /// One definition, from the first year on.
+    One(MigrantDefinition),
+    /// The year (four digits) each definition applies from.
+    ByYear(BTreeMap<String, MigrantDefinition>),
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RoundSection {
     name: String,
@@ -86,7 +104,7 @@ fn default_rules() -> PathBuf {
     "schemas/rules".into()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct OutputSection {
     processed: PathBuf,

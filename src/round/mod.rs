@@ -8,6 +8,7 @@ mod runner;
 mod source_pass;
 mod tables;
 
+pub(crate) use manifest::json_schema as manifest_json_schema;
 pub use tables::TableRequest;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -12,7 +12,12 @@ use crate::indicators::{Indicator, Indicators};
 /// ILOSTAT's 2026 migration dataflow ids, one a line (in the classifications folder).
 pub const DATAFLOW_LIST_FILE: &str = "ilostat_2026_dataflows.txt";
 
-#[derive(Deserialize)]
+/// The JSON Schema of the SDMX dataflow assignments (`ilms schema`).
+pub(crate) fn json_schema() -> schemars::Schema {
+    schemars::schema_for!(File)
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct File {
     #[serde(default)]
@@ -21,7 +26,7 @@ struct File {
     no_dataflow: Vec<NoDataflow>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct DataflowSpec {
     id: String,
@@ -29,7 +34,7 @@ struct DataflowSpec {
 }
 
 /// Indicators ILOSTAT has no 2026 dataflow for, and why.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoDataflow {
     pub indicators: Vec<String>,

@@ -11,6 +11,7 @@ mod dataflows;
 mod structure;
 
 pub use csv::{combined_csv, dataflow_csv, DataflowFiles};
+pub(crate) use dataflows::json_schema as dataflows_json_schema;
 pub use dataflows::{Dataflow, Dataflows, NoDataflow};
 pub use structure::{structure_message, StructureInput};
 

@@ -1,0 +1,128 @@
+//! The JSON Schemas of the spec files (`ilms schema`): the committed ones are what the types give
+//! today, every spec file of the sample round and of the test fixtures is valid under its schema,
+//! the schema and `ilms check` refuse the same mistakes (`tests/spec_schema_check.py`), and taplo,
+//! the engine of the editors' TOML support, checks the round's specs with them (`.taplo.toml`).
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{assert_python_check_with, python, text, Round};
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn ilms(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ilms"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run ilms")
+}
+
+#[test]
+fn the_committed_schemas_are_the_ones_the_types_give() {
+    let out = tempfile::tempdir().expect("temporary folder");
+    let written = ilms(
+        repo(),
+        &["schema", "--out", &out.path().display().to_string()],
+    );
+    assert!(written.status.success(), "{}", text(&written.stderr));
+    let names = |dir: &Path| {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .expect("schema folder")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let committed = repo().join("schemas/json");
+    assert_eq!(names(out.path()), names(&committed));
+    assert_eq!(names(&committed).len(), 8);
+    for name in names(&committed) {
+        let fresh = fs::read_to_string(out.path().join(&name)).expect("written schema");
+        let kept = fs::read_to_string(committed.join(&name)).expect("committed schema");
+        assert!(
+            fresh == kept,
+            "schemas/json/{name} is out of date: run `ilms schema --out schemas/json`"
+        );
+    }
+}
+
+#[test]
+fn the_schemas_and_ilms_check_agree() {
+    let round = Round::sample();
+    let mut manifests: Vec<PathBuf> = Vec::new();
+    for folder in ["tests/fixtures", "tests/fixtures/aggregates"] {
+        for entry in fs::read_dir(repo().join(folder)).expect("fixtures") {
+            let manifest = entry.expect("entry").path().join("ilms.toml");
+            if manifest.is_file() {
+                manifests.push(manifest);
+            }
+        }
+    }
+    assert!(manifests.len() >= 10, "{manifests:?}");
+    let mut args = vec![
+        repo().join("schemas/json").into_os_string(),
+        env!("CARGO_BIN_EXE_ilms").into(),
+        round.dir.path().as_os_str().to_owned(),
+    ];
+    args.extend(manifests.into_iter().map(PathBuf::into_os_string));
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    assert_python_check_with("spec_schema_check.py", &args, "schemas ok: 8 schemas");
+}
+
+/// The taplo installed with the test requirements (`pip install taplo`), in the Python
+/// scripts folder, which need not be on the PATH.
+fn taplo() -> Command {
+    let scripts = python()
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('scripts'))",
+        ])
+        .output()
+        .expect("python3 must be installed");
+    let installed = PathBuf::from(text(&scripts.stdout).trim()).join("taplo");
+    Command::new(if installed.is_file() {
+        installed
+    } else {
+        PathBuf::from("taplo")
+    })
+}
+
+#[test]
+fn taplo_checks_the_round_with_the_schemas() {
+    let checked = taplo()
+        .arg("check")
+        .current_dir(repo())
+        .output()
+        .expect("taplo must be installed: pip install -r tests/requirements.txt");
+    assert!(checked.status.success(), "{}", text(&checked.stderr));
+    let said = text(&checked.stderr);
+    assert!(
+        said.contains("found files total=") && !said.contains("total=0"),
+        "{said}"
+    );
+
+    let round = Round::sample();
+    fs::copy(repo().join(".taplo.toml"), round.path(".taplo.toml")).expect("copy .taplo.toml");
+    round.edit(
+        "schemas/sources/mys_lfs_2024.toml",
+        "format = \"csv\"",
+        "format = \"csv\"\nsheet = \"A\"",
+    );
+    let checked = taplo()
+        .arg("check")
+        .current_dir(round.dir.path())
+        .output()
+        .expect("run taplo");
+    let said = text(&checked.stderr);
+    assert!(!checked.status.success(), "{said}");
+    assert!(
+        said.contains("mys_lfs_2024.toml") && said.contains("oneOf"),
+        "{said}"
+    );
+}
