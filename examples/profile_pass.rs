@@ -32,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         spec,
         harmonize::harmonize(spec, &round.classifications, raw)?,
         &round.rules,
-        &ilms::contract::provided_columns(spec),
+        &spec.provided_columns(),
         &validate::no_duplicates(),
     );
     let indicators: Vec<_> = round.indicators.list.iter().collect();

@@ -94,26 +94,174 @@ pub struct Classifications {
     pub dir: PathBuf,
     /// ILOSTAT classification version (e.g. `SEX`, `OCU_ISCO08`) to its codes in sort order.
     pub versions: BTreeMap<String, Vec<Code>>,
-    /// ISO 3166-1 alpha-3 codes (plus XXA, stateless).
-    pub countries: BTreeSet<String>,
-    /// ISCO-08 codes at every level: major (1 digit) to unit group (4 digits).
-    pub isco08: BTreeSet<String>,
-    /// ISCO-88 codes, 1 to 4 digits (those the official correspondence links).
-    pub isco88: BTreeSet<String>,
+    /// The codes of each classification a map may target, as [`CLASSIFICATIONS`] says.
+    code_sets: BTreeMap<Target, BTreeSet<String>>,
+    /// The official correspondence from each older version to the current one.
+    crosswalks: BTreeMap<Target, Crosswalk>,
     /// ISIC Rev.4 codes (section letters, 2-4 digits) with their section.
     pub isic4_sections: BTreeMap<String, String>,
-    /// ISIC Rev.3.1 codes, 2 to 4 digits (those the official correspondence links).
-    pub isic31: BTreeSet<String>,
     /// ISIC Rev.3.1 division (2 digits) to its tabulation category (section letter).
     pub isic31_sections: BTreeMap<String, String>,
-    /// ISCED 2011 levels ("X" no schooling, "0" to "8", "9" not elsewhere classified).
-    pub isced11: BTreeSet<String>,
-    /// ICSE-93 groups ("1" to "6").
-    pub icse93: BTreeSet<String>,
-    pub isco88_to_isco08: Crosswalk,
-    pub isic31_to_isic4: Crosswalk,
     /// ILOSTAT source types (BA, AA, FX, ...).
     pub source_types: BTreeMap<String, String>,
+}
+
+/// A classification a code map may target (international, so it may be named in code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, strum::EnumIter)]
+pub enum Target {
+    Sex,
+    LfStatus,
+    Iso3,
+    Isco08,
+    Isco88,
+    Isic4,
+    Isic31,
+    Isced11,
+    Icse93,
+    Flow,
+    Purpose,
+}
+
+/// Where a classification's codes come from.
+#[derive(Debug, Clone, Copy)]
+enum CodeSource {
+    /// The contract's own codes.
+    Fixed(&'static [&'static str]),
+    /// A column of a table in the classifications folder; with `prefixes`, every leading part of
+    /// a code is a code too (a source may code ISCO-08 only as deep as it knows: 1 to 4 digits).
+    Table {
+        file: &'static str,
+        column: &'static str,
+        prefixes: bool,
+    },
+    /// The suffixes of an ILOSTAT code list's codes (`EDU_ISCED11_3` gives "3").
+    CodeList(&'static str),
+    /// An older version: the codes its official correspondence to the current version links,
+    /// with every shorter prefix down to `shortest_level` characters (ISCO: the major group;
+    /// ISIC: the division). With `section_targets`, targets are placed in ISIC Rev.4 sections.
+    Correspondence {
+        file: &'static str,
+        shortest_level: usize,
+        section_targets: bool,
+    },
+}
+
+/// One classification a map may target: its name in specs, its codes, what a code looks like.
+pub struct Classification {
+    pub target: Target,
+    /// The name a spec's `classification` key gives.
+    pub name: &'static str,
+    codes: CodeSource,
+    /// What a code of it looks like, for messages.
+    pub hint: &'static str,
+}
+
+/// Every classification a map may target. A new one (ICSE-18) is a row here and a variant of
+/// [`Target`]; the variables that may use it say so in the record contract (`contract.rs`).
+pub const CLASSIFICATIONS: [Classification; 11] = [
+    Classification {
+        target: Target::Sex,
+        name: "sex",
+        codes: CodeSource::Fixed(&["M", "F", "O"]),
+        hint: "M, F or O (\"\" for not stated)",
+    },
+    Classification {
+        target: Target::LfStatus,
+        name: "lf_status",
+        codes: CodeSource::Fixed(&["EMP", "UNE", "OLF"]),
+        hint: "EMP, UNE or OLF (\"\" for not applicable / not stated)",
+    },
+    Classification {
+        target: Target::Iso3,
+        name: "iso3",
+        codes: CodeSource::Table {
+            file: COUNTRIES_FILE,
+            column: "iso3",
+            prefixes: false,
+        },
+        hint: "an ISO 3166-1 alpha-3 code from countries_iso3.csv (\"\" for not stated)",
+    },
+    Classification {
+        target: Target::Isco08,
+        name: "isco08",
+        codes: CodeSource::Table {
+            file: ISCO08_FILE,
+            column: "code",
+            prefixes: true,
+        },
+        hint: "an ISCO-08 code from isco08_unit_groups.csv, 1 to 4 digits (\"\" for not stated)",
+    },
+    Classification {
+        target: Target::Isco88,
+        name: "isco88",
+        codes: CodeSource::Correspondence {
+            file: ISCO88_CROSSWALK_FILE,
+            shortest_level: 1,
+            section_targets: false,
+        },
+        hint: "an ISCO-88 code of crosswalks/isco88_isco08.csv, 1 to 4 digits (\"\" for not stated)",
+    },
+    Classification {
+        target: Target::Isic4,
+        name: "isic4",
+        codes: CodeSource::Table {
+            file: ISIC4_FILE,
+            column: "code",
+            prefixes: false,
+        },
+        hint: "an ISIC Rev.4 section letter or 2-4 digit code from isic4_structure.csv (\"\" for not stated)",
+    },
+    Classification {
+        target: Target::Isic31,
+        name: "isic31",
+        codes: CodeSource::Correspondence {
+            file: ISIC31_CROSSWALK_FILE,
+            shortest_level: 2,
+            section_targets: true,
+        },
+        hint: "an ISIC Rev.3.1 code of crosswalks/isic31_isic4.csv, 2 to 4 digits (\"\" for not stated)",
+    },
+    Classification {
+        target: Target::Isced11,
+        name: "isced11",
+        codes: CodeSource::CodeList("EDU_ISCED11"),
+        hint: "an ISCED 2011 level: X (no schooling), 0 to 8, or 9 (not elsewhere classified); \"\" for not stated",
+    },
+    Classification {
+        target: Target::Icse93,
+        name: "icse93",
+        codes: CodeSource::CodeList("STE_ICSE93"),
+        hint: "an ICSE-93 group, 1 to 6 (\"\" for not stated)",
+    },
+    Classification {
+        target: Target::Flow,
+        name: "flow",
+        codes: CodeSource::Fixed(&["INFLOW", "OUTFLOW", "RETURN"]),
+        hint: "INFLOW, OUTFLOW or RETURN",
+    },
+    Classification {
+        target: Target::Purpose,
+        name: "purpose",
+        codes: CodeSource::Fixed(&["EMPLOYMENT", "FAMILY", "EDUCATION", "OTHER"]),
+        hint: "EMPLOYMENT, FAMILY, EDUCATION or OTHER (\"\" for not stated)",
+    },
+];
+
+impl Target {
+    /// The classification's row of [`CLASSIFICATIONS`].
+    pub fn classification(self) -> &'static Classification {
+        // The table lists the targets in their order (a unit test holds it to that).
+        &CLASSIFICATIONS[self as usize]
+    }
+
+    /// The name a spec's `classification` key gives (`isco88`).
+    pub fn name(self) -> &'static str {
+        self.classification().name
+    }
+
+    pub fn hint(self) -> &'static str {
+        self.classification().hint
+    }
 }
 
 /// An official correspondence from an older classification version to the one ilms harmonizes to.
@@ -125,6 +273,8 @@ pub struct Crosswalk {
     /// How many leading characters of a target identify a usable level (ISCO: 1, the major group;
     /// ISIC: 2, the division). A common part shorter than this is no level at all.
     pub shortest_level: usize,
+    /// Division -> section of the targets, where sections are a level above the digits (ISIC).
+    target_sections: Option<BTreeMap<String, String>>,
 }
 
 /// How a code that the correspondence links to several targets was resolved.
@@ -160,7 +310,11 @@ impl Resolution {
 }
 
 impl Crosswalk {
-    fn load(path: &Path, shortest_level: usize) -> Result<Crosswalk> {
+    fn load(
+        path: &Path,
+        shortest_level: usize,
+        target_sections: Option<BTreeMap<String, String>>,
+    ) -> Result<Crosswalk> {
         let table = TextTable::read(path)?;
         let links = table
             .rows(&["from", "to"])?
@@ -171,6 +325,7 @@ impl Crosswalk {
             path: path.to_path_buf(),
             links,
             shortest_level,
+            target_sections,
         })
     }
 
@@ -189,13 +344,8 @@ impl Crosswalk {
     /// The target of a source code: the one target if there is one; else the deepest level all
     /// targets share; else (ISIC) their common section; else none (`Split`: the links span several
     /// categories at the published level, so no target is faithful, and none is picked by the
-    /// order of the table's rows). None if the code has no link. `sections` (division -> section)
-    /// is given for ISIC, whose sections are a level above the digits.
-    pub fn resolve(
-        &self,
-        code: &str,
-        sections: Option<&BTreeMap<String, String>>,
-    ) -> Option<(Option<String>, Resolution)> {
+    /// order of the table's rows). None if the code has no link.
+    pub fn resolve(&self, code: &str) -> Option<(Option<String>, Resolution)> {
         let mut targets: Vec<&str> = Vec::new();
         for (from, to) in &self.links {
             if from.starts_with(code) && !targets.contains(&to.as_str()) {
@@ -217,6 +367,7 @@ impl Crosswalk {
         if common >= self.shortest_level {
             return Some((Some(first[..common].to_string()), Resolution::CommonLevel));
         }
+        let sections = self.target_sections.as_ref();
         let section_of = |t: &str| sections?.get(t.get(..2).unwrap_or(t)).cloned();
         if let Some(section) = section_of(first) {
             if targets
@@ -260,6 +411,33 @@ fn isic31_sections(path: &Path, isic31: &BTreeSet<String>) -> Result<BTreeMap<St
     Ok(sections)
 }
 
+/// The codes in one column of a table; with `prefixes`, every leading part of each code too.
+fn table_codes(path: &Path, column: &str, prefixes: bool) -> Result<BTreeSet<String>> {
+    let mut codes = BTreeSet::new();
+    for code in TextTable::read(path)?.column(column, "header")? {
+        let shortest = if prefixes { 1 } else { code.len() };
+        for depth in shortest.min(code.len())..=code.len() {
+            codes.extend(code.get(..depth).map(String::from));
+        }
+    }
+    Ok(codes)
+}
+
+/// The suffixes of an ILOSTAT code list's codes, totals left out (`EDU_ISCED11_3` gives "3").
+fn code_list_suffixes(versions: &BTreeMap<String, Vec<Code>>, version: &str) -> BTreeSet<String> {
+    let prefix = format!("{version}_");
+    versions
+        .get(version)
+        .map(|codes| {
+            codes
+                .iter()
+                .filter(|c| !c.is_total)
+                .filter_map(|c| c.code.strip_prefix(&prefix).map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 impl Classifications {
     /// The ISIC Rev.3.1 section of a code (its division's), if it has one.
     pub fn isic31_section(&self, code: &str) -> Option<&str> {
@@ -295,63 +473,63 @@ impl Classifications {
             codes.sort_by_key(|c| c.sort);
         }
 
-        let countries = TextTable::read(&dir.join(COUNTRIES_FILE))?
-            .column("iso3", "header")?
-            .into_iter()
-            .collect();
-        let mut isco08 = BTreeSet::new();
-        for unit in TextTable::read(&dir.join(ISCO08_FILE))?.column("code", "header")? {
-            // A source may code occupation only as deep as it knows: every prefix is a valid code.
-            for depth in 1..=unit.len() {
-                isco08.insert(unit[..depth].to_string());
-            }
-        }
         let source_types = TextTable::read(&dir.join(SOURCE_TYPES_FILE))?
             .rows(&["code", "label"])?
             .into_iter()
             .map(|r| (r[0].clone(), r[1].clone()))
             .collect();
-        let isic4 = TextTable::read(&dir.join(ISIC4_FILE))?;
-        let isic4_sections = isic4
+        let isic4_sections: BTreeMap<String, String> = TextTable::read(&dir.join(ISIC4_FILE))?
             .rows(&["code", "section"])?
             .into_iter()
             .map(|r| (r[0].clone(), r[1].clone()))
             .collect();
-        // ISCED and ICSE codes are the suffixes of ILOSTAT's codes (EDU_ISCED11_3 -> "3").
-        let suffixes = |version: &str| -> BTreeSet<String> {
-            let prefix = format!("{version}_");
-            versions
-                .get(version)
-                .map(|codes| {
+        let mut code_sets = BTreeMap::new();
+        let mut crosswalks = BTreeMap::new();
+        for classification in &CLASSIFICATIONS {
+            let codes = match classification.codes {
+                CodeSource::Fixed(codes) => codes.iter().map(|c| c.to_string()).collect(),
+                CodeSource::Table {
+                    file,
+                    column,
+                    prefixes,
+                } => table_codes(&dir.join(file), column, prefixes)?,
+                CodeSource::CodeList(version) => code_list_suffixes(&versions, version),
+                CodeSource::Correspondence {
+                    file,
+                    shortest_level,
+                    section_targets,
+                } => {
+                    let sections = section_targets.then(|| isic4_sections.clone());
+                    let crosswalk = Crosswalk::load(&dir.join(file), shortest_level, sections)?;
+                    let codes = crosswalk.source_codes();
+                    crosswalks.insert(classification.target, crosswalk);
                     codes
-                        .iter()
-                        .filter(|c| !c.is_total)
-                        .filter_map(|c| c.code.strip_prefix(&prefix).map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let isced11 = suffixes("EDU_ISCED11");
-        let icse93 = suffixes("STE_ICSE93");
-        let isco88_to_isco08 = Crosswalk::load(&dir.join(ISCO88_CROSSWALK_FILE), 1)?;
-        let isic31_to_isic4 = Crosswalk::load(&dir.join(ISIC31_CROSSWALK_FILE), 2)?;
-        let isic31 = isic31_to_isic4.source_codes();
-        let isic31_sections = isic31_sections(&dir.join(ISIC31_SECTIONS_FILE), &isic31)?;
+                }
+            };
+            code_sets.insert(classification.target, codes);
+        }
+        let isic31_sections =
+            isic31_sections(&dir.join(ISIC31_SECTIONS_FILE), &code_sets[&Target::Isic31])?;
         Ok(Classifications {
             dir: dir.to_path_buf(),
-            isco88: isco88_to_isco08.source_codes(),
-            isic31,
-            isic31_sections,
             versions,
-            countries,
-            isco08,
+            code_sets,
+            crosswalks,
             isic4_sections,
-            isced11,
-            icse93,
-            isco88_to_isco08,
-            isic31_to_isic4,
+            isic31_sections,
             source_types,
         })
+    }
+
+    /// The codes of a classification a map may target.
+    pub fn codes(&self, target: Target) -> &BTreeSet<String> {
+        &self.code_sets[&target]
+    }
+
+    /// The official correspondence from an older version to the current one (None for a
+    /// current version).
+    pub fn crosswalk(&self, target: Target) -> Option<&Crosswalk> {
+        self.crosswalks.get(&target)
     }
 
     /// The codes of a classification version, or an error naming the file that should hold them.
@@ -387,5 +565,52 @@ impl Classifications {
             .and_then(|codes| codes.iter().find(|c| c.code == code))
             .map(|c| c.label.clone())
             .unwrap_or_else(|| iso3.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_registry_lists_each_target_once_in_its_order() {
+        use strum::IntoEnumIterator;
+        assert_eq!(Target::iter().count(), CLASSIFICATIONS.len());
+        for target in Target::iter() {
+            assert_eq!(target.classification().target, target);
+        }
+        let names: BTreeSet<&str> = CLASSIFICATIONS.iter().map(|c| c.name).collect();
+        assert_eq!(names.len(), CLASSIFICATIONS.len());
+    }
+
+    #[test]
+    fn a_split_code_resolves_alike_whatever_the_order_of_the_links() {
+        let links = |order: &[usize]| {
+            let all = [
+                ("9141", "5153"),
+                ("9141", "9112"),
+                ("5122", "3434"),
+                ("5122", "5120"),
+            ];
+            order
+                .iter()
+                .map(|&i| (all[i].0.into(), all[i].1.into()))
+                .collect()
+        };
+        let crosswalk = |order: &[usize]| Crosswalk {
+            path: PathBuf::from("isco88_isco08.csv"),
+            links: links(order),
+            shortest_level: 1,
+            target_sections: None,
+        };
+        for code in ["9141", "5122"] {
+            let forward = crosswalk(&[0, 1, 2, 3]).resolve(code);
+            assert_eq!(forward, crosswalk(&[3, 2, 1, 0]).resolve(code), "{code}");
+            assert_eq!(forward, crosswalk(&[1, 0, 3, 2]).resolve(code), "{code}");
+        }
+        assert_eq!(
+            crosswalk(&[0, 1, 2, 3]).resolve("9141"),
+            Some((None, Resolution::Split))
+        );
     }
 }

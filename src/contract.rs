@@ -1,13 +1,13 @@
 //! The harmonized record contract (DESIGN.md, Contracts) as one table: every column, its type, and
 //! what it comes from. The published column order, the schema indicator expressions are checked
-//! against, and which columns a source provides are all read from [`RECORD_CONTRACT`].
-
-use std::collections::BTreeSet;
+//! against, the harmonized variables (their names and the classifications their maps may target)
+//! and which columns a source provides (`SourceSpec::provided_columns`) are all read from
+//! [`RECORD_CONTRACT`]. A new variable is a row here and a variant of [`Variable`]; a new
+//! classification for it is a row of `classifications::CLASSIFICATIONS`.
 
 use polars::prelude::{DataType, Field, Schema, IDX_DTYPE};
 
-use crate::ingest::SOURCE_ROW;
-use crate::spec::{SourceSpec, Variable};
+use crate::classifications::Target;
 
 /// A contract column's type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,9 +51,9 @@ pub enum Basis {
     /// (`spec::MigrantDefinition`): provided where there is one and the source gives the variable
     /// it reads.
     Migrant,
-    /// The variable in an older classification version (`spec::ISCO88`, `spec::ISIC31`):
-    /// provided only where the source codes in it.
-    OwnVersion(Variable, &'static str),
+    /// The variable in an older classification version (ISCO-88, ISIC Rev.3.1): provided only
+    /// where the source codes in it.
+    OwnVersion(Variable, Target),
 }
 
 /// One column of the harmonized record contract.
@@ -62,6 +62,9 @@ pub struct ContractColumn {
     pub name: &'static str,
     pub column_type: ColumnType,
     pub basis: Basis,
+    /// A harmonized variable's: the classifications a spec's map may target, the first the one
+    /// ilms harmonizes to, the others through an official correspondence (none: numeric).
+    pub classifications: &'static [Target],
 }
 
 const fn column(name: &'static str, column_type: ColumnType, basis: Basis) -> ContractColumn {
@@ -69,10 +72,79 @@ const fn column(name: &'static str, column_type: ColumnType, basis: Basis) -> Co
         name,
         column_type,
         basis,
+        classifications: &[],
     }
 }
 
-use crate::spec::{ISCO88, ISIC31};
+/// A harmonized variable holding codes of `classifications`.
+const fn coded(
+    name: &'static str,
+    variable: Variable,
+    classifications: &'static [Target],
+) -> ContractColumn {
+    ContractColumn {
+        name,
+        column_type: Text,
+        basis: Basis::Variable(variable),
+        classifications,
+    }
+}
+
+/// The harmonized variables a spec may fill: each is one column of [`RECORD_CONTRACT`], which
+/// gives its name, type and classifications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter)]
+pub enum Variable {
+    Sex,
+    Age,
+    CountryOfBirth,
+    Citizenship,
+    LfStatus,
+    Occupation,
+    Industry,
+    Education,
+    StatusInEmployment,
+    Flow,
+    Destination,
+    Origin,
+    Purpose,
+    Earnings,
+}
+
+impl Variable {
+    /// Every harmonized variable, in the contract's order.
+    pub fn all() -> impl Iterator<Item = Variable> {
+        RECORD_CONTRACT.iter().filter_map(|c| match c.basis {
+            Basis::Variable(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    /// The variable's column of the contract (a unit test holds every variable to one).
+    fn column(self) -> &'static ContractColumn {
+        let own = RECORD_CONTRACT
+            .iter()
+            .find(|c| c.basis == Basis::Variable(self));
+        own.unwrap_or(&RECORD_CONTRACT[0])
+    }
+
+    /// The harmonized column name, the variable's name in specs.
+    pub fn name(self) -> &'static str {
+        self.column().name
+    }
+
+    pub fn from_name(name: &str) -> Option<Variable> {
+        Variable::all().find(|v| v.name() == name)
+    }
+
+    /// The classifications the variable's map may target (empty for a numeric variable).
+    pub fn targets(self) -> &'static [Target] {
+        self.column().classifications
+    }
+}
+
+/// Name of the column holding a record's row in its raw file (every ingested frame carries it).
+pub const SOURCE_ROW: &str = "source_row";
+
 use Basis::{Always, Converted, DerivedFrom, Identity, OwnVersion};
 use ColumnType::{Flag, Integer, Number, Row, Text};
 
@@ -85,16 +157,16 @@ pub const RECORD_CONTRACT: [ContractColumn; 39] = [
     column("record_id", Text, Identity),
     column(SOURCE_ROW, Row, Always),
     column("weight", Number, Always),
-    column("sex", Text, Basis::Variable(Variable::Sex)),
+    coded("sex", Variable::Sex, &[Target::Sex]),
     column("age", Integer, Basis::Variable(Variable::Age)),
     column("working_age", Flag, DerivedFrom(Variable::Age)),
-    column(
+    coded(
         "country_of_birth",
-        Text,
-        Basis::Variable(Variable::CountryOfBirth),
+        Variable::CountryOfBirth,
+        &[Target::Iso3],
     ),
     column("birth_status", Text, DerivedFrom(Variable::CountryOfBirth)),
-    column("citizenship", Text, Basis::Variable(Variable::Citizenship)),
+    coded("citizenship", Variable::Citizenship, &[Target::Iso3]),
     column(
         "citizenship_status",
         Text,
@@ -104,10 +176,14 @@ pub const RECORD_CONTRACT: [ContractColumn; 39] = [
     column("migrant_status", Text, Basis::Migrant),
     // A migrant's country of origin under that definition: of birth, or of citizenship.
     column("migrant_country", Text, Basis::Migrant),
-    column("lf_status", Text, Basis::Variable(Variable::LfStatus)),
+    coded("lf_status", Variable::LfStatus, &[Target::LfStatus]),
     // Occupation and industry in the source's own classification version (named beside them),
     // then in each version the tables read.
-    column("occupation", Text, Basis::Variable(Variable::Occupation)),
+    coded(
+        "occupation",
+        Variable::Occupation,
+        &[Target::Isco08, Target::Isco88],
+    ),
     column(
         "occupation_version",
         Text,
@@ -117,36 +193,40 @@ pub const RECORD_CONTRACT: [ContractColumn; 39] = [
     column(
         "occupation_isco88",
         Text,
-        OwnVersion(Variable::Occupation, ISCO88),
+        OwnVersion(Variable::Occupation, Target::Isco88),
     ),
-    column("industry", Text, Basis::Variable(Variable::Industry)),
+    coded(
+        "industry",
+        Variable::Industry,
+        &[Target::Isic4, Target::Isic31],
+    ),
     column("industry_version", Text, DerivedFrom(Variable::Industry)),
     column("industry_isic4", Text, Converted(Variable::Industry)),
     column("industry_section", Text, Converted(Variable::Industry)),
     column(
         "industry_isic3_section",
         Text,
-        OwnVersion(Variable::Industry, ISIC31),
+        OwnVersion(Variable::Industry, Target::Isic31),
     ),
-    column("education", Text, Basis::Variable(Variable::Education)),
+    coded("education", Variable::Education, &[Target::Isced11]),
     column(
         "education_aggregate",
         Text,
         DerivedFrom(Variable::Education),
     ),
-    column(
+    coded(
         "status_in_employment",
-        Text,
-        Basis::Variable(Variable::StatusInEmployment),
+        Variable::StatusInEmployment,
+        &[Target::Icse93],
     ),
     // Monthly earnings from employment, in the source's local currency (its spec names it).
     column("earnings", Number, Basis::Variable(Variable::Earnings)),
-    column("flow", Text, Basis::Variable(Variable::Flow)),
-    column("destination", Text, Basis::Variable(Variable::Destination)),
-    column("origin", Text, Basis::Variable(Variable::Origin)),
+    coded("flow", Variable::Flow, &[Target::Flow]),
+    coded("destination", Variable::Destination, &[Target::Iso3]),
+    coded("origin", Variable::Origin, &[Target::Iso3]),
     // Why a national departs, where the source gives it per record; and whether the departure is
     // for employment, also where the source states that every record is (deployments).
-    column("purpose", Text, Basis::Variable(Variable::Purpose)),
+    coded("purpose", Variable::Purpose, &[Target::Purpose]),
     column("for_employment", Flag, DerivedFrom(Variable::Purpose)),
     column("age_5yr", Text, DerivedFrom(Variable::Age)),
     column("age_10yr", Text, DerivedFrom(Variable::Age)),
@@ -169,39 +249,6 @@ pub fn record_schema() -> Schema {
         .iter()
         .filter(|c| c.basis != Identity)
         .map(|c| Field::new(c.name.into(), c.column_type.dtype()))
-        .collect()
-}
-
-/// Harmonized columns this source actually provides. The others are null because the source does
-/// not have them: an indicator that needs one is "not available" for the source, never zero.
-pub fn provided_columns(spec: &SourceSpec) -> BTreeSet<String> {
-    let mapped = |v: Variable| spec.variable(v).is_some();
-    // A source that states its population is of working age provides working_age without age.
-    let stated_working_age = spec
-        .source
-        .population
-        .as_ref()
-        .is_some_and(|p| p.working_age);
-    let crosswalk = |v: Variable| spec.variable(v).and_then(|m| m.crosswalk.as_ref());
-    RECORD_CONTRACT
-        .iter()
-        .filter(|c| match c.basis {
-            Always => true,
-            Identity => false,
-            _ if c.name == "working_age" && stated_working_age => true,
-            // A source of departures for another purpose only gives no departure for employment.
-            _ if c.name == "for_employment" => {
-                spec.source.purpose == Some(crate::spec::Purpose::Employment)
-                    || mapped(Variable::Purpose)
-            }
-            Basis::Variable(v) | DerivedFrom(v) => mapped(v),
-            Converted(v) => mapped(v) && crosswalk(v).is_none_or(|c| c.faithful()),
-            OwnVersion(v, version) => crosswalk(v).is_some_and(|c| c.version == version),
-            Basis::Migrant => spec
-                .migrant_definition
-                .is_some_and(|d| mapped(d.variable())),
-        })
-        .map(|c| c.name.to_string())
         .collect()
 }
 
@@ -229,30 +276,16 @@ pub fn variables_of(columns: &[String]) -> Vec<Variable> {
     variables
 }
 
-/// Harmonized columns of the variables a source gives at their total only (`source.total_only`),
-/// with the columns derived from them: breakdowns over them are published at their total.
-pub fn total_only_columns(spec: &SourceSpec) -> BTreeSet<String> {
-    let total_only = |v: Variable| spec.source.total_only.iter().any(|n| n == v.name());
-    RECORD_CONTRACT
-        .iter()
-        .filter(|c| match c.basis {
-            Basis::Variable(v) | DerivedFrom(v) => total_only(v),
-            Basis::Migrant => spec
-                .migrant_definition
-                .is_some_and(|d| total_only(d.variable())),
-            _ => false,
-        })
-        .map(|c| c.name.to_string())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     #[test]
     fn each_variable_is_one_column_of_its_own_name() {
-        for variable in Variable::ALL {
+        use strum::IntoEnumIterator;
+        for variable in Variable::iter() {
             let columns: Vec<&str> = RECORD_CONTRACT
                 .iter()
                 .filter(|c| c.basis == Basis::Variable(variable))

@@ -9,11 +9,12 @@ use hmac::{Hmac, Mac};
 use polars::prelude::*;
 use sha2::Sha256;
 
-use crate::classifications::Classifications;
+use crate::classifications::{Classifications, Target};
 use crate::contract::variable_type;
+use crate::contract::Variable;
 use crate::ingest::{RawRecords, SOURCE_ROW};
 use crate::lookup::{self, Absent, CodeTable};
-use crate::spec::{SourceSpec, Unmapped, Variable};
+use crate::spec::{SourceSpec, Unmapped};
 
 /// ILO's working-age lower bound (persons aged 15 and over), as ILOSTAT harmonizes it.
 pub const WORKING_AGE_MIN: i32 = 15;
@@ -61,7 +62,7 @@ pub fn harmonize(
     let frame = with_derived_raw_values(raw.frame, spec);
     let mut columns = identity_columns(spec);
     columns.extend(weight_columns(spec));
-    for variable in Variable::ALL {
+    for variable in Variable::all() {
         columns.extend(variable_columns(spec, variable));
     }
     let frame = frame
@@ -272,7 +273,7 @@ fn migrant_columns(spec: &SourceSpec) -> [Expr; 2] {
 fn version_columns(spec: &SourceSpec, cl: &Classifications) -> Vec<Expr> {
     let text_null = || lit(NULL).cast(DataType::String);
     let isic31_sections = CodeTable::new(
-        cl.isic31
+        cl.codes(Target::Isic31)
             .iter()
             .map(|c| (c.clone(), cl.isic31_section(c).map(String::from))),
     );
@@ -557,7 +558,7 @@ pub fn coverage_lines(spec: &SourceSpec, results: &[DataFrame]) -> PolarsResult<
             lines.push(CoverageLine {
                 variable: mapping.variable.name().to_string(),
                 raw_column: mapping.column.clone(),
-                version: crosswalk.map(|c| c.version.to_string()),
+                version: crosswalk.map(|c| c.version.name().to_string()),
                 harmonized: harmonized.cloned(),
                 via_code: via.map(|(code, _)| code.clone()),
                 resolution: via.map(|(_, r)| r.name().to_string()),

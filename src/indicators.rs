@@ -670,7 +670,7 @@ fn measure_variable(measure: &Measure) -> Option<&str> {
 /// The numeric column a mean or median summarizes (`variable`): a number of the contract.
 fn summarized(path: &Path, key: &str, spec: &IndicatorSpec) -> Result<String> {
     let amount = |name: &str| {
-        crate::spec::Variable::from_name(name)
+        crate::contract::Variable::from_name(name)
             .is_some_and(|v| crate::contract::variable_type(v) == DataType::Float64)
     };
     match &spec.variable {

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use polars::prelude::Expr;
 use serde::Deserialize;
 
-use crate::classifications::{Classifications, Crosswalk, Resolution, TextTable};
+use crate::classifications::{Classifications, Crosswalk, Resolution, Target, TextTable};
+use crate::contract::{Basis, Variable, RECORD_CONTRACT};
 use crate::error::{Error, Result};
 use crate::expression;
 use crate::paths::{RoundFolder, OUTSIDE_FIX};
@@ -584,211 +585,13 @@ pub enum Unmapped {
     NotClassified,
 }
 
-/// The harmonized variables a spec may fill, and what their values must be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variable {
-    Sex,
-    Age,
-    CountryOfBirth,
-    Citizenship,
-    LfStatus,
-    Occupation,
-    Industry,
-    Education,
-    StatusInEmployment,
-    Flow,
-    Destination,
-    Origin,
-    Purpose,
-    Earnings,
-}
-
-impl Variable {
-    pub const ALL: [Variable; 14] = [
-        Variable::Sex,
-        Variable::Age,
-        Variable::CountryOfBirth,
-        Variable::Citizenship,
-        Variable::LfStatus,
-        Variable::Occupation,
-        Variable::Industry,
-        Variable::Education,
-        Variable::StatusInEmployment,
-        Variable::Flow,
-        Variable::Destination,
-        Variable::Origin,
-        Variable::Purpose,
-        Variable::Earnings,
-    ];
-
-    /// The harmonized column name (the contract in DESIGN.md).
-    pub fn name(self) -> &'static str {
-        match self {
-            Variable::Sex => "sex",
-            Variable::Age => "age",
-            Variable::CountryOfBirth => "country_of_birth",
-            Variable::Citizenship => "citizenship",
-            Variable::LfStatus => "lf_status",
-            Variable::Occupation => "occupation",
-            Variable::Industry => "industry",
-            Variable::Education => "education",
-            Variable::StatusInEmployment => "status_in_employment",
-            Variable::Flow => "flow",
-            Variable::Destination => "destination",
-            Variable::Origin => "origin",
-            Variable::Purpose => "purpose",
-            Variable::Earnings => "earnings",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Variable> {
-        Variable::ALL.into_iter().find(|v| v.name() == name)
-    }
-
-    /// The classifications a coded variable's map may target (the first is the one ilms
-    /// harmonizes to; the others go through an official correspondence). Empty for numeric ones.
-    fn targets(self) -> &'static [Target] {
-        match self {
-            Variable::Sex => &[Target::Sex],
-            Variable::Age | Variable::Earnings => &[],
-            Variable::CountryOfBirth
-            | Variable::Citizenship
-            | Variable::Destination
-            | Variable::Origin => &[Target::Iso3],
-            Variable::LfStatus => &[Target::LfStatus],
-            Variable::Occupation => &[Target::Isco08, Target::Isco88],
-            Variable::Industry => &[Target::Isic4, Target::Isic31],
-            Variable::Education => &[Target::Isced11],
-            Variable::StatusInEmployment => &[Target::Icse93],
-            Variable::Flow => &[Target::Flow],
-            Variable::Purpose => &[Target::Purpose],
-        }
-    }
-}
-
-/// Classifications a map may target (international, so they may be named in code).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Target {
-    Sex,
-    LfStatus,
-    Iso3,
-    Isco08,
-    Isco88,
-    Isic4,
-    Isic31,
-    Isced11,
-    Icse93,
-    Flow,
-    Purpose,
-}
-
-/// The older classification versions a map may target (`classification = "..."`).
-pub const ISCO88: &str = "isco88";
-pub const ISIC31: &str = "isic31";
-
-const SEX_CODES: [&str; 3] = ["M", "F", "O"];
-const LF_STATUS_CODES: [&str; 3] = ["EMP", "UNE", "OLF"];
-const FLOW_CODES: [&str; 3] = ["INFLOW", "OUTFLOW", "RETURN"];
-const PURPOSE_CODES: [&str; 4] = ["EMPLOYMENT", "FAMILY", "EDUCATION", "OTHER"];
-
-impl Target {
-    fn name(self) -> &'static str {
-        match self {
-            Target::Sex => "sex",
-            Target::LfStatus => "lf_status",
-            Target::Iso3 => "iso3",
-            Target::Isco08 => "isco08",
-            Target::Isco88 => ISCO88,
-            Target::Isic4 => "isic4",
-            Target::Isic31 => ISIC31,
-            Target::Isced11 => "isced11",
-            Target::Icse93 => "icse93",
-            Target::Flow => "flow",
-            Target::Purpose => "purpose",
-        }
-    }
-
-    /// Every code of the classification (for `as_is`, where raw values already are its codes).
-    fn codes(self, cl: &Classifications) -> Vec<String> {
-        let owned = |codes: &[&str]| codes.iter().map(|c| c.to_string()).collect();
-        match self {
-            Target::Sex => owned(&SEX_CODES),
-            Target::LfStatus => owned(&LF_STATUS_CODES),
-            Target::Flow => owned(&FLOW_CODES),
-            Target::Purpose => owned(&PURPOSE_CODES),
-            Target::Iso3 => cl.countries.iter().cloned().collect(),
-            Target::Isco08 => cl.isco08.iter().cloned().collect(),
-            Target::Isco88 => cl.isco88.iter().cloned().collect(),
-            Target::Isic4 => cl.isic4_sections.keys().cloned().collect(),
-            Target::Isic31 => cl.isic31.iter().cloned().collect(),
-            Target::Isced11 => cl.isced11.iter().cloned().collect(),
-            Target::Icse93 => cl.icse93.iter().cloned().collect(),
-        }
-    }
-
-    fn accepts(self, code: &str, cl: &Classifications) -> bool {
-        match self {
-            Target::Sex => SEX_CODES.contains(&code),
-            Target::LfStatus => LF_STATUS_CODES.contains(&code),
-            Target::Flow => FLOW_CODES.contains(&code),
-            Target::Purpose => PURPOSE_CODES.contains(&code),
-            Target::Iso3 => cl.countries.contains(code),
-            Target::Isco08 => cl.isco08.contains(code),
-            Target::Isco88 => cl.isco88.contains(code),
-            Target::Isic4 => cl.isic4_sections.contains_key(code),
-            Target::Isic31 => cl.isic31.contains(code),
-            Target::Isced11 => cl.isced11.contains(code),
-            Target::Icse93 => cl.icse93.contains(code),
-        }
-    }
-
-    /// The official correspondence to the harmonized classification, for older versions.
-    fn crosswalk(self, cl: &Classifications) -> Option<&Crosswalk> {
-        match self {
-            Target::Isco88 => Some(&cl.isco88_to_isco08),
-            Target::Isic31 => Some(&cl.isic31_to_isic4),
-            _ => None,
-        }
-    }
-
-    fn hint(self) -> &'static str {
-        match self {
-            Target::Sex => "M, F or O (\"\" for not stated)",
-            Target::LfStatus => "EMP, UNE or OLF (\"\" for not applicable / not stated)",
-            Target::Flow => "INFLOW, OUTFLOW or RETURN",
-            Target::Purpose => {
-                "EMPLOYMENT, FAMILY, EDUCATION or OTHER (\"\" for not stated)"
-            }
-            Target::Iso3 => {
-                "an ISO 3166-1 alpha-3 code from countries_iso3.csv (\"\" for not stated)"
-            }
-            Target::Isco08 => {
-                "an ISCO-08 code from isco08_unit_groups.csv, 1 to 4 digits (\"\" for not stated)"
-            }
-            Target::Isco88 => {
-                "an ISCO-88 code of crosswalks/isco88_isco08.csv, 1 to 4 digits (\"\" for not stated)"
-            }
-            Target::Isic4 => {
-                "an ISIC Rev.4 section letter or 2-4 digit code from isic4_structure.csv (\"\" for not stated)"
-            }
-            Target::Isic31 => {
-                "an ISIC Rev.3.1 code of crosswalks/isic31_isic4.csv, 2 to 4 digits (\"\" for not stated)"
-            }
-            Target::Isced11 => {
-                "an ISCED 2011 level: X (no schooling), 0 to 8, or 9 (not elsewhere classified); \"\" for not stated"
-            }
-            Target::Icse93 => "an ICSE-93 group, 1 to 6 (\"\" for not stated)",
-        }
-    }
-}
-
 /// How a variable coded in an older classification version reaches the current one.
 #[derive(Debug, Clone)]
 pub struct CrosswalkUse {
     /// The correspondence table (recorded in the provenance).
     pub path: PathBuf,
-    /// The older version the source codes in (`isco88`, `isic31`).
-    pub version: &'static str,
+    /// The older version the source codes in (ISCO-88, ISIC Rev.3.1).
+    pub version: Target,
     /// Raw code -> (its code in the older classification, how the correspondence was resolved).
     pub via: BTreeMap<String, (String, Resolution)>,
     /// Raw code -> its code in the current version, for the codes that convert faithfully (their
@@ -933,6 +736,57 @@ impl SourceSpec {
 
     pub fn variable(&self, variable: Variable) -> Option<&VariableMapping> {
         self.variables.iter().find(|m| m.variable == variable)
+    }
+
+    /// Harmonized columns this source actually provides (read off the record contract). The
+    /// others are null because the source does not have them: an indicator that needs one is
+    /// "not available" for the source, never zero.
+    pub fn provided_columns(&self) -> BTreeSet<String> {
+        let mapped = |v: Variable| self.variable(v).is_some();
+        // A source that states its population is of working age provides working_age without age.
+        let stated_working_age = self
+            .source
+            .population
+            .as_ref()
+            .is_some_and(|p| p.working_age);
+        let crosswalk = |v: Variable| self.variable(v).and_then(|m| m.crosswalk.as_ref());
+        RECORD_CONTRACT
+            .iter()
+            .filter(|c| match c.basis {
+                Basis::Always => true,
+                Basis::Identity => false,
+                _ if c.name == "working_age" && stated_working_age => true,
+                // A source of departures for another purpose only gives no departure for employment.
+                _ if c.name == "for_employment" => {
+                    self.source.purpose == Some(Purpose::Employment) || mapped(Variable::Purpose)
+                }
+                Basis::Variable(v) | Basis::DerivedFrom(v) => mapped(v),
+                Basis::Converted(v) => mapped(v) && crosswalk(v).is_none_or(|c| c.faithful()),
+                Basis::OwnVersion(v, version) => crosswalk(v).is_some_and(|c| c.version == version),
+                Basis::Migrant => self
+                    .migrant_definition
+                    .is_some_and(|d| mapped(d.variable())),
+            })
+            .map(|c| c.name.to_string())
+            .collect()
+    }
+
+    /// Harmonized columns of the variables the source gives at their total only
+    /// (`source.total_only`), with the columns derived from them: breakdowns over them are
+    /// published at their total.
+    pub fn total_only_columns(&self) -> BTreeSet<String> {
+        let total_only = |v: Variable| self.source.total_only.iter().any(|n| n == v.name());
+        RECORD_CONTRACT
+            .iter()
+            .filter(|c| match c.basis {
+                Basis::Variable(v) | Basis::DerivedFrom(v) => total_only(v),
+                Basis::Migrant => self
+                    .migrant_definition
+                    .is_some_and(|d| total_only(d.variable())),
+                _ => false,
+            })
+            .map(|c| c.name.to_string())
+            .collect()
     }
 
     /// Parse and check a spec file on its own, and find its raw file. `round` is the round folder
@@ -1352,7 +1206,7 @@ fn amount(
 /// are, if none.
 fn harmonized_variable(spec_path: &Path, key: &str, name: &str) -> Result<Variable> {
     Variable::from_name(name).ok_or_else(|| {
-        let known: Vec<_> = Variable::ALL.iter().map(|v| v.name()).collect();
+        let known: Vec<_> = Variable::all().map(|v| v.name()).collect();
         Error::new(
             spec_path,
             key,
@@ -1410,13 +1264,15 @@ fn check_not_provided(
                 format!("'{name}' is not a harmonized variable"),
                 format!(
                     "use names from: {}",
-                    Variable::ALL.map(|v| v.name()).join(", ")
+                    Variable::all()
+                        .map(|v| v.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }
     }
-    let missing: Vec<&str> = Variable::ALL
-        .iter()
+    let missing: Vec<&str> = Variable::all()
         .map(|v| v.name())
         .filter(|n| {
             !variables.iter().any(|m| m.variable.name() == *n)
@@ -1741,7 +1597,7 @@ fn check_meta(spec_path: &Path, meta: &SourceMeta, cl: &Classifications) -> Resu
             "use letters, digits, '_' and '-' only (it names output files)",
         ));
     }
-    if !cl.countries.contains(&meta.ref_area) {
+    if !cl.codes(Target::Iso3).contains(&meta.ref_area) {
         return Err(Error::new(
             spec_path,
             "source.ref_area",
@@ -1903,11 +1759,11 @@ fn resolve_codes(
     };
     let pairs = code_pairs(spec_path, round, key, declared, target, cl)?;
     let codes = code_map(spec_path, target, cl, pairs)?;
-    let Some(crosswalk) = target.crosswalk(cl) else {
+    let Some(crosswalk) = cl.crosswalk(target) else {
         return Ok((Some(codes), None));
     };
     // An older version: compose the map with the official correspondence, resolved by its rule.
-    through_crosswalk(spec_path, key, target, crosswalk, cl, codes)
+    through_crosswalk(spec_path, key, target, crosswalk, codes)
 }
 
 /// The classification a variable's map targets: its `classification`, or the variable's default.
@@ -1972,9 +1828,10 @@ fn code_pairs(
             .collect()),
         (None, Some(file), false) => map_file_pairs(spec_path, round, key, file),
         // Raw values are the classification's own codes; a blank is "not stated".
-        (None, None, true) => Ok(target
-            .codes(cl)
-            .into_iter()
+        (None, None, true) => Ok(cl
+            .codes(target)
+            .iter()
+            .cloned()
             .chain([String::new()])
             .map(|c| (c.clone(), c, format!("{key}.as_is")))
             .collect()),
@@ -2046,7 +1903,7 @@ fn code_map(
 ) -> Result<BTreeMap<String, String>> {
     let mut codes = BTreeMap::new();
     for (from, to, location) in pairs {
-        if !to.is_empty() && !target.accepts(&to, cl) {
+        if !to.is_empty() && !cl.codes(target).contains(&to) {
             return Err(Error::new(
                 spec_path,
                 &location,
@@ -2080,7 +1937,6 @@ fn through_crosswalk(
     key: &str,
     target: Target,
     crosswalk: &Crosswalk,
-    cl: &Classifications,
     codes: BTreeMap<String, String>,
 ) -> Result<ResolvedCodes> {
     let mut via = BTreeMap::new();
@@ -2089,19 +1945,14 @@ fn through_crosswalk(
         if old.is_empty() {
             continue;
         }
-        let (new, resolution) = crosswalk
-            .resolve(
-                old,
-                (target == Target::Isic31).then_some(&cl.isic4_sections),
+        let (new, resolution) = crosswalk.resolve(old).ok_or_else(|| {
+            Error::new(
+                spec_path,
+                key,
+                format!("'{old}' has no link in {}", crosswalk.path.display()),
+                "map to a code the correspondence table knows",
             )
-            .ok_or_else(|| {
-                Error::new(
-                    spec_path,
-                    key,
-                    format!("'{old}' has no link in {}", crosswalk.path.display()),
-                    "map to a code the correspondence table knows",
-                )
-            })?;
+        })?;
         if let Some(new) = new {
             converted.insert(from.clone(), new);
         }
@@ -2111,7 +1962,7 @@ fn through_crosswalk(
         Some(codes),
         Some(CrosswalkUse {
             path: crosswalk.path.clone(),
-            version: target.name(),
+            version: target,
             via,
             converted,
         }),

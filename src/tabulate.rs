@@ -390,7 +390,7 @@ pub fn not_converted(
                 d.classification,
                 split.len(),
                 crosswalk.via.len(),
-                crosswalk.version,
+                crosswalk.version.name(),
                 crosswalk.path.display(),
             );
             Some((d.classification.clone(), reason))

@@ -33,7 +33,7 @@ pub use text::{sniff, TextLayout, TextSniff};
 pub(crate) use workbook::leading_rows as workbook_rows;
 
 /// Name of the row-number column every ingested frame carries.
-pub const SOURCE_ROW: &str = "source_row";
+pub use crate::contract::SOURCE_ROW;
 
 /// Value labels of a file's columns: column -> stored code (as text) -> label.
 pub type ValueLabels = BTreeMap<String, BTreeMap<String, String>>;

@@ -207,7 +207,10 @@ fn declare_migrants(
     let mut by_country = BTreeMap::new();
     for (country, value) in declared {
         let key = format!("migrants.{country}");
-        if !classifications.countries.contains(country) {
+        if !classifications
+            .codes(crate::classifications::Target::Iso3)
+            .contains(country)
+        {
             problems.push(Error::new(
                 manifest,
                 &key,

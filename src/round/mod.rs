@@ -238,7 +238,7 @@ impl Round {
     ) -> (Vec<&'a Indicator>, Vec<NotAvailable>) {
         let mut produced = Vec::new();
         let mut not_available: Vec<NotAvailable> = Vec::new();
-        let total_only = crate::contract::total_only_columns(spec);
+        let total_only = spec.total_only_columns();
         let tabulated = |t: &&Indicator| t.is_count() || t.is_magnitude();
         for table in self.indicators.list.iter().filter(tabulated) {
             let mut missing = tabulate::missing_inputs(table, provided, &total_only);

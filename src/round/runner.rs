@@ -518,8 +518,7 @@ impl Round {
             .filter_map(|report| {
                 let reason = report.failed.clone()?;
                 let spec = self.sources.iter().find(|s| s.source.id == report.id)?;
-                let (produced, _) =
-                    self.availability(spec, &crate::contract::provided_columns(spec));
+                let (produced, _) = self.availability(spec, &spec.provided_columns());
                 Some(annual::FailedSource {
                     indicators: produced.iter().map(|t| t.id.clone()).collect(),
                     ref_area: spec.source.ref_area.clone(),

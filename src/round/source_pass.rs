@@ -7,7 +7,7 @@ use polars::prelude::*;
 
 use super::Round;
 use crate::cells::Cells;
-use crate::contract::{self, RECORD_CONTRACT};
+use crate::contract::RECORD_CONTRACT;
 use crate::disclosure;
 use crate::error::{Error, Result};
 use crate::harmonize;
@@ -216,7 +216,7 @@ impl Round {
         Ok(PassSetup {
             spec,
             raw,
-            provided: contract::provided_columns(spec),
+            provided: spec.provided_columns(),
             records_folder: if policy.protects() {
                 Folder::Private
             } else {
@@ -511,7 +511,7 @@ impl Round {
         let message = error.to_string();
         let first = message.lines().next().unwrap_or_default();
         let reason = format!("the source could not be processed: {first}");
-        let (produced, _) = self.availability(spec, &contract::provided_columns(spec));
+        let (produced, _) = self.availability(spec, &spec.provided_columns());
         let policy = self.disclosure.for_source(spec).map(|p| p.name.clone());
         let withdrawn = Withdrawn::new(
             spec,
