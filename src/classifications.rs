@@ -104,6 +104,70 @@ pub struct Classifications {
     pub isic31_sections: BTreeMap<String, String>,
     /// ILOSTAT source types (BA, AA, FX, ...).
     pub source_types: BTreeMap<String, String>,
+    /// The translation tables grouping harmonized codes (`groupings/*.csv`), one per column made.
+    pub groupings: Vec<Grouping>,
+}
+
+/// One record column made from a harmonized variable by a translation table of
+/// `groupings/` (age bands, education aggregates): the table's first column is the variable's
+/// codes, each other column a record column's value for them. Defined once, as data.
+#[derive(Debug, Clone)]
+pub struct Grouping {
+    pub path: PathBuf,
+    /// The harmonized variable grouped (the table's first column).
+    pub variable: String,
+    /// The record column made.
+    pub column: String,
+    /// The variable's code -> the column's value.
+    pub codes: BTreeMap<String, String>,
+}
+
+impl Grouping {
+    /// The values by whole number (0, 1, ... up to the largest code), for a numeric variable;
+    /// None where the table has no row for a number. Codes that are not whole numbers are left
+    /// out (the round refuses them when it loads: `contract::check_groupings`).
+    pub fn by_number(&self) -> Vec<Option<String>> {
+        let numbered: BTreeMap<usize, &String> = self
+            .codes
+            .iter()
+            .filter_map(|(code, value)| Some((code.parse().ok()?, value)))
+            .collect();
+        let last = numbered.keys().next_back().map_or(0, |n| n + 1);
+        (0..last)
+            .map(|n| numbered.get(&n).map(|v| v.to_string()))
+            .collect()
+    }
+}
+
+/// The translation tables of `folder`, every column after the first a grouping, in file order.
+fn load_groupings(folder: &Path) -> Result<Vec<Grouping>> {
+    let mut paths: Vec<PathBuf> = match std::fs::read_dir(folder) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+            .collect(),
+        Err(_) => return Ok(Vec::new()),
+    };
+    paths.sort();
+    let mut groupings = Vec::new();
+    for path in paths {
+        let table = TextTable::read(&path)?;
+        let columns = table.columns();
+        let Some(variable) = columns.first() else {
+            continue;
+        };
+        let codes = table.column(variable, "header")?;
+        for column in &columns[1..] {
+            let values = table.column(column, "header")?;
+            groupings.push(Grouping {
+                path: path.clone(),
+                variable: variable.clone(),
+                column: column.clone(),
+                codes: codes.iter().cloned().zip(values).collect(),
+            });
+        }
+    }
+    Ok(groupings)
 }
 
 /// A classification a code map may target (international, so it may be named in code).
@@ -389,6 +453,7 @@ pub const ISIC4_FILE: &str = "isic4_structure.csv";
 pub const ISCO88_CROSSWALK_FILE: &str = "crosswalks/isco88_isco08.csv";
 pub const ISIC31_CROSSWALK_FILE: &str = "crosswalks/isic31_isic4.csv";
 pub const ISIC31_SECTIONS_FILE: &str = "isic31_sections.csv";
+pub const GROUPINGS_FOLDER: &str = "groupings";
 
 /// The ISIC Rev.3.1 sections by division; every division the correspondence links must have one.
 fn isic31_sections(path: &Path, isic31: &BTreeSet<String>) -> Result<BTreeMap<String, String>> {
@@ -518,6 +583,7 @@ impl Classifications {
             isic4_sections,
             isic31_sections,
             source_types,
+            groupings: load_groupings(&dir.join(GROUPINGS_FOLDER))?,
         })
     }
 

@@ -7,7 +7,8 @@
 
 use polars::prelude::{DataType, Field, Schema, IDX_DTYPE};
 
-use crate::classifications::Target;
+use crate::classifications::{Classifications, Grouping, Target};
+use crate::error::{Error, Result};
 
 /// A contract column's type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,8 +43,11 @@ pub enum Basis {
     Identity,
     /// A harmonized variable, provided where the source's spec maps it.
     Variable(Variable),
-    /// Derived from a harmonized variable (a grouping or a status), provided with it.
+    /// Derived from a harmonized variable (a status, a flag), provided with it.
     DerivedFrom(Variable),
+    /// A grouping of a harmonized variable's codes by a translation table of
+    /// `schemas/classifications/groupings/` (age bands, education aggregates), provided with it.
+    GroupedFrom(Variable),
     /// The variable in the current classification version (ISCO-08, ISIC Rev.4): provided where
     /// the source codes in it, or where every code of an older version converts faithfully.
     Converted(Variable),
@@ -145,7 +149,7 @@ impl Variable {
 /// Name of the column holding a record's row in its raw file (every ingested frame carries it).
 pub const SOURCE_ROW: &str = "source_row";
 
-use Basis::{Always, Converted, DerivedFrom, Identity, OwnVersion};
+use Basis::{Always, Converted, DerivedFrom, GroupedFrom, Identity, OwnVersion};
 use ColumnType::{Flag, Integer, Number, Row, Text};
 
 /// The harmonized record columns, in publication order.
@@ -212,7 +216,7 @@ pub const RECORD_CONTRACT: [ContractColumn; 39] = [
     column(
         "education_aggregate",
         Text,
-        DerivedFrom(Variable::Education),
+        GroupedFrom(Variable::Education),
     ),
     coded(
         "status_in_employment",
@@ -228,10 +232,10 @@ pub const RECORD_CONTRACT: [ContractColumn; 39] = [
     // for employment, also where the source states that every record is (deployments).
     coded("purpose", Variable::Purpose, &[Target::Purpose]),
     column("for_employment", Flag, DerivedFrom(Variable::Purpose)),
-    column("age_5yr", Text, DerivedFrom(Variable::Age)),
-    column("age_10yr", Text, DerivedFrom(Variable::Age)),
-    column("age_aggregate", Text, DerivedFrom(Variable::Age)),
-    column("age_youth_adult", Text, DerivedFrom(Variable::Age)),
+    column("age_5yr", Text, GroupedFrom(Variable::Age)),
+    column("age_10yr", Text, GroupedFrom(Variable::Age)),
+    column("age_aggregate", Text, GroupedFrom(Variable::Age)),
+    column("age_youth_adult", Text, GroupedFrom(Variable::Age)),
 ];
 
 /// The type of a harmonized variable's column.
@@ -259,7 +263,11 @@ pub fn variable_of(column: &str) -> Option<Variable> {
         .iter()
         .find(|c| c.name == column)
         .and_then(|c| match c.basis {
-            Basis::Variable(v) | DerivedFrom(v) | Converted(v) | OwnVersion(v, _) => Some(v),
+            Basis::Variable(v)
+            | DerivedFrom(v)
+            | GroupedFrom(v)
+            | Converted(v)
+            | OwnVersion(v, _) => Some(v),
             // Which variable depends on the country's definition: see `spec::MigrantDefinition`.
             Always | Identity | Basis::Migrant => None,
         })
@@ -274,6 +282,72 @@ pub fn variables_of(columns: &[String]) -> Vec<Variable> {
         }
     }
     variables
+}
+
+/// The translation tables of `groupings/` against the contract: each grouped column made by
+/// exactly one table of its variable, no table column the contract does not have, and a numeric
+/// variable's codes whole numbers.
+pub fn check_groupings(cl: &Classifications) -> Result<()> {
+    let folder = cl.dir.join(crate::classifications::GROUPINGS_FOLDER);
+    for grouping in &cl.groupings {
+        let grouped = RECORD_CONTRACT.iter().find(|c| c.name == grouping.column);
+        let variable = match grouped.map(|c| c.basis) {
+            Some(GroupedFrom(v)) if v.name() == grouping.variable => v,
+            _ => {
+                return Err(Error::new(
+                    &grouping.path,
+                    &grouping.column,
+                    format!(
+                        "the record contract has no column '{}' grouping '{}'",
+                        grouping.column, grouping.variable
+                    ),
+                    "name the first column after the harmonized variable and the others after the record columns grouping it (see src/contract.rs)",
+                ))
+            }
+        };
+        check_numeric_codes(grouping, variable)?;
+    }
+    for column in RECORD_CONTRACT.iter() {
+        let GroupedFrom(variable) = column.basis else {
+            continue;
+        };
+        let tables = cl
+            .groupings
+            .iter()
+            .filter(|g| g.column == column.name)
+            .count();
+        if tables != 1 {
+            return Err(Error::new(
+                &folder,
+                column.name,
+                format!(
+                    "{tables} translation tables give the record column '{}'",
+                    column.name
+                ),
+                format!(
+                    "give it in one table whose first column is '{}'",
+                    variable.name()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The codes of a grouping of a numeric variable (age) must be whole numbers.
+fn check_numeric_codes(grouping: &Grouping, variable: Variable) -> Result<()> {
+    if variable.column().column_type != ColumnType::Integer {
+        return Ok(());
+    }
+    match grouping.codes.keys().find(|c| c.parse::<u16>().is_err()) {
+        Some(code) => Err(Error::new(
+            &grouping.path,
+            &grouping.variable,
+            format!("'{code}' is not a whole number of {}", grouping.variable),
+            "give each whole number on a row of its own",
+        )),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -19,10 +19,6 @@ use crate::spec::{SourceSpec, Unmapped};
 /// ILO's working-age lower bound (persons aged 15 and over), as ILOSTAT harmonizes it.
 pub const WORKING_AGE_MIN: i32 = 15;
 
-/// Oldest age a record may state; above it the age is taken as a keying error (the range rule
-/// quarantines it).
-pub const AGE_MAX: i32 = 120;
-
 /// Prefix of the flag columns that mark raw codes absent from a map (dropped before publication).
 pub const UNMAPPED_PREFIX: &str = "_unmapped_";
 
@@ -327,14 +323,24 @@ fn grouping_columns(spec: &SourceSpec, cl: &Classifications) -> Vec<Expr> {
             })
             .collect::<Vec<_>>()
     };
-    let age_groupings = age_bands()
-        .into_iter()
-        .map(|(name, bands)| (name, lookup::by_number(col("age"), bands)))
-        .collect();
+    // Age bands and education aggregates, from the translation tables of `groupings/`.
+    let grouped = |variable: Variable| -> Vec<(&str, Expr)> {
+        let codes = col(variable.name());
+        cl.groupings
+            .iter()
+            .filter(|g| g.variable == variable.name())
+            .map(|g| {
+                let value = match variable_type(variable) {
+                    DataType::Int32 => lookup::by_number(codes.clone(), g.by_number()),
+                    _ => CodeTable::from_map(&g.codes).apply(codes.clone(), Absent::Null),
+                };
+                (g.column.as_str(), value)
+            })
+            .collect()
+    };
     let industry = CodeTable::from_map(&cl.isic4_sections);
-    let education = CodeTable::from_pairs(EDUCATION_AGGREGATES);
     [
-        derive(Variable::Age, age_groupings),
+        derive(Variable::Age, grouped(Variable::Age)),
         derive(
             Variable::Industry,
             vec![(
@@ -342,87 +348,10 @@ fn grouping_columns(spec: &SourceSpec, cl: &Classifications) -> Vec<Expr> {
                 industry.apply(col("industry_isic4"), Absent::Null),
             )],
         ),
-        derive(
-            Variable::Education,
-            vec![(
-                "education_aggregate",
-                education.apply(col("education"), Absent::Null),
-            )],
-        ),
+        derive(Variable::Education, grouped(Variable::Education)),
     ]
     .concat()
 }
-
-/// ILOSTAT's age bands (the suffixes of AGE_5YRBANDS, AGE_10YRBANDS, AGE_AGGREGATE and
-/// AGE_YTHADULT codes), each as its column name and the band of every whole age from 0 to the
-/// oldest accepted.
-fn age_bands() -> Vec<(&'static str, Vec<String>)> {
-    let ages: Vec<i32> = (0..=AGE_MAX).collect();
-    let band = |lo: i32, hi: i32| format!("Y{lo:02}-{hi:02}");
-    let five = ages
-        .iter()
-        .map(|&a| {
-            if a >= 65 {
-                "YGE65".to_string()
-            } else {
-                band(a / 5 * 5, a / 5 * 5 + 4)
-            }
-        })
-        .collect::<Vec<_>>();
-    let ten = ages
-        .iter()
-        .map(|&a| match a {
-            0..=14 => "YLT15".to_string(),
-            65.. => "YGE65".to_string(),
-            _ => {
-                let lo = 15 + (a - 15) / 10 * 10;
-                band(lo, lo + 9)
-            }
-        })
-        .collect::<Vec<_>>();
-    let aggregate = ages
-        .iter()
-        .map(|&a| match a {
-            0..=14 => "YLT15",
-            15..=24 => "Y15-24",
-            25..=54 => "Y25-54",
-            55..=64 => "Y55-64",
-            _ => "YGE65",
-        })
-        .map(String::from)
-        .collect::<Vec<_>>();
-    let youth_adult = ages
-        .iter()
-        .map(|&a| match a {
-            0..=14 => "YLT15",
-            15..=24 => "Y15-24",
-            _ => "YGE25",
-        })
-        .map(String::from)
-        .collect::<Vec<_>>();
-    vec![
-        ("age_5yr", five),
-        ("age_10yr", ten),
-        ("age_aggregate", aggregate),
-        ("age_youth_adult", youth_adult),
-    ]
-}
-
-/// ISCED 2011 level to ILOSTAT's aggregate levels: less than basic (no schooling, early
-/// childhood), basic (primary, lower secondary), intermediate (upper and post-secondary
-/// non-tertiary), advanced (tertiary); "not elsewhere classified" is level not stated.
-const EDUCATION_AGGREGATES: [(&str, &str); 10] = [
-    ("X", "LTB"),
-    ("0", "LTB"),
-    ("1", "BAS"),
-    ("2", "BAS"),
-    ("3", "INT"),
-    ("4", "INT"),
-    ("5", "ADV"),
-    ("6", "ADV"),
-    ("7", "ADV"),
-    ("8", "ADV"),
-];
 
 /// The `record_id` column: the source's id columns joined with "-", or, when they hold personal
 /// identifiers (a passport number), a keyed hash of them, so no identifier reaches an output. An

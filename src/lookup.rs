@@ -123,12 +123,11 @@ fn entries_then_null(entries: &[Option<String>]) -> StringChunked {
         .collect()
 }
 
-/// `number` (a whole number) replaced by `entries[number]`; null where it falls outside them.
-pub fn by_number(number: Expr, entries: Vec<String>) -> Expr {
+/// `number` (a whole number) replaced by `entries[number]`; null where it falls outside them or
+/// the entry is None.
+pub fn by_number(number: Expr, entries: Vec<Option<String>>) -> Expr {
     let outside = entries.len();
-    let gathered = Arc::new(entries_then_null(
-        &entries.into_iter().map(Some).collect::<Vec<_>>(),
-    ));
+    let gathered = Arc::new(entries_then_null(&entries));
     number.map(
         move |column: Column| {
             let numbers = column.cast(&DataType::Int64)?;
@@ -263,7 +262,7 @@ mod tests {
     #[test]
     fn numbers_outside_the_entries_are_null() {
         let frame = df!("age" => [Some(0i32), Some(2), Some(3), Some(-1), None]).expect("frame");
-        let entries = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+        let entries = vec![Some("a".to_string()), None, Some("c".to_string())];
         let out = run(frame, vec![by_number(col("age"), entries)]);
         assert_eq!(
             texts(&out, "age"),

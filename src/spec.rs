@@ -760,7 +760,7 @@ impl SourceSpec {
                 _ if c.name == "for_employment" => {
                     self.source.purpose == Some(Purpose::Employment) || mapped(Variable::Purpose)
                 }
-                Basis::Variable(v) | Basis::DerivedFrom(v) => mapped(v),
+                Basis::Variable(v) | Basis::DerivedFrom(v) | Basis::GroupedFrom(v) => mapped(v),
                 Basis::Converted(v) => mapped(v) && crosswalk(v).is_none_or(|c| c.faithful()),
                 Basis::OwnVersion(v, version) => crosswalk(v).is_some_and(|c| c.version == version),
                 Basis::Migrant => self
@@ -779,7 +779,7 @@ impl SourceSpec {
         RECORD_CONTRACT
             .iter()
             .filter(|c| match c.basis {
-                Basis::Variable(v) | Basis::DerivedFrom(v) => total_only(v),
+                Basis::Variable(v) | Basis::DerivedFrom(v) | Basis::GroupedFrom(v) => total_only(v),
                 Basis::Migrant => self
                     .migrant_definition
                     .is_some_and(|d| total_only(d.variable())),

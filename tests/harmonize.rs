@@ -488,3 +488,38 @@ fn coverage_counts_match_an_independent_count_of_the_raw_file() {
     let round = sample_round();
     assert_python_check("coverage_check.py", &round.path(""), "coverage ok");
 }
+
+/// The age bands and education aggregates are translation tables of
+/// `schemas/classifications/groupings/` checked against the record contract when the round
+/// loads: a column the contract does not have, a record column no table gives, or an age that is
+/// no number is refused with the table, the column and the fix.
+#[test]
+fn grouping_tables_that_do_not_fit_the_record_contract_are_refused() {
+    let age = "schemas/classifications/groupings/age.csv";
+    let education = "schemas/classifications/groupings/education.csv";
+    let refused = |round: &Round, file: &str, problem: &str| {
+        let output = round.ilms(&["check"]);
+        assert!(!output.status.success(), "{problem}");
+        let said = text(&output.stderr);
+        assert!(said.contains(file) && said.contains(problem), "{said}");
+    };
+    let round = Round::sample();
+    round.edit(
+        education,
+        "education,education_aggregate",
+        "education,education_level",
+    );
+    refused(&round, "education.csv", "no column 'education_level'");
+
+    let round = Round::sample();
+    fs::remove_file(round.path(education)).expect("remove the table");
+    refused(
+        &round,
+        "groupings",
+        "0 translation tables give the record column 'education_aggregate'",
+    );
+
+    let round = Round::sample();
+    round.edit(age, "\n7,Y05-09", "\nseven,Y05-09");
+    refused(&round, "age.csv", "'seven' is not a whole number");
+}

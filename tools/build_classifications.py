@@ -135,6 +135,51 @@ def main():
         ["from", "to", "partial"],
         [(l["isic31"], l["isic4"], l["isic31_partial"]) for l in links],
     )
+    write_groupings()
+
+
+AGE_MAX = 120  # the oldest age the record rules accept (schemas/rules/records.toml)
+
+
+def write_groupings():
+    """The groupings of harmonized codes as translation tables, defined once (harmonize reads them)."""
+    def five(a):
+        return "YGE65" if a >= 65 else f"Y{a // 5 * 5:02d}-{a // 5 * 5 + 4:02d}"
+
+    def ten(a):
+        if a <= 14:
+            return "YLT15"
+        if a >= 65:
+            return "YGE65"
+        lo = 15 + (a - 15) // 10 * 10
+        return f"Y{lo:02d}-{lo + 9:02d}"
+
+    def aggregate(a):
+        return ("YLT15" if a <= 14 else "Y15-24" if a <= 24 else "Y25-54" if a <= 54
+                else "Y55-64" if a <= 64 else "YGE65")
+
+    def youth_adult(a):
+        return "YLT15" if a <= 14 else "Y15-24" if a <= 24 else "YGE25"
+
+    write(
+        "groupings/age.csv",
+        ["origin: ILOSTAT's age bands, the suffixes of the codes of AGE_5YRBANDS, AGE_10YRBANDS,",
+         "        AGE_AGGREGATE and AGE_YTHADULT, for each whole age the record rules accept.",
+         "        The first column is the harmonized variable, the others the record columns grouping it.",
+         "built by tools/build_classifications.py"],
+        ["age", "age_5yr", "age_10yr", "age_aggregate", "age_youth_adult"],
+        [(a, five(a), ten(a), aggregate(a), youth_adult(a)) for a in range(AGE_MAX + 1)],
+    )
+    write(
+        "groupings/education.csv",
+        ["origin: ILOSTAT's EDU_AGGREGATE of ISCED 2011 levels: less than basic (no schooling, early",
+         "        childhood), basic (primary, lower secondary), intermediate (upper and post-secondary",
+         "        non-tertiary), advanced (tertiary); 9, not elsewhere classified, is level not stated.",
+         "built by tools/build_classifications.py"],
+        ["education", "education_aggregate"],
+        [("X", "LTB"), ("0", "LTB"), ("1", "BAS"), ("2", "BAS"), ("3", "INT"), ("4", "INT"),
+         ("5", "ADV"), ("6", "ADV"), ("7", "ADV"), ("8", "ADV")],
+    )
 
 
 if __name__ == "__main__":

@@ -446,7 +446,8 @@ pub(super) fn load(manifest: &Path) -> Result<Round> {
                 paths::OUTSIDE_FIX,
             )
         })
-        .and_then(|dir| Classifications::load(&dir));
+        .and_then(|dir| Classifications::load(&dir))
+        .and_then(|cl| contract::check_groupings(&cl).map(|()| cl));
     let Some(classifications) = problems.keep(classifications) else {
         return Err(stopped(problems, manifest));
     };
