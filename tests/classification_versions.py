@@ -190,8 +190,10 @@ def crosswalk(round_dir, name):
 
 
 def check_faithful(round_dir):
-    """Where a code's links all give one skill level (one broad sector), the level (sector) from
-    the old version equals the one from ilms' converted code, record by record."""
+    """Where a code's links all lie in one ISCO-08 major group (ISIC Rev.4 section), ilms converts
+    it to that group (section), record by record, and a split code is not converted. Skill levels
+    and broad sectors from the old and the converted codes are counted, not asserted equal: ILO
+    moved some occupations between skill levels (9141, level 1, is 5153, level 2)."""
     root = Path(round_dir)
     records = pd.read_parquet(root / "processed" / "harmonized" / f"{SOURCE_ID}.parquet")
     records = records[(records.lf_status == "EMP") & records.working_age]
