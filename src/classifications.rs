@@ -157,6 +157,15 @@ fn load_groupings(folder: &Path) -> Result<Vec<Grouping>> {
             continue;
         };
         let codes = table.column(variable, "header")?;
+        let mut seen = BTreeSet::new();
+        if let Some((row, code)) = codes.iter().enumerate().find(|(_, c)| !seen.insert(*c)) {
+            return Err(Error::new(
+                &path,
+                format!("data row {}", row + 1),
+                format!("{variable} '{code}' is on two rows"),
+                "give each code one row",
+            ));
+        }
         for column in &columns[1..] {
             let values = table.column(column, "header")?;
             groupings.push(Grouping {
@@ -218,6 +227,9 @@ pub struct Classification {
     codes: CodeSource,
     /// What a code of it looks like, for messages.
     pub hint: &'static str,
+    /// ILOSTAT's classification version of its codes, where one version holds them
+    /// (`OCU_ISCO88`): a table in another version read from them says so in a note.
+    pub ilostat_version: Option<&'static str>,
 }
 
 /// Every classification a map may target. A new one (ICSE-18) is a row here and a variant of
@@ -228,12 +240,14 @@ pub const CLASSIFICATIONS: [Classification; 11] = [
         name: "sex",
         codes: CodeSource::Fixed(&["M", "F", "O"]),
         hint: "M, F or O (\"\" for not stated)",
+        ilostat_version: Some("SEX"),
     },
     Classification {
         target: Target::LfStatus,
         name: "lf_status",
         codes: CodeSource::Fixed(&["EMP", "UNE", "OLF"]),
         hint: "EMP, UNE or OLF (\"\" for not applicable / not stated)",
+        ilostat_version: None,
     },
     Classification {
         target: Target::Iso3,
@@ -244,6 +258,7 @@ pub const CLASSIFICATIONS: [Classification; 11] = [
             prefixes: false,
         },
         hint: "an ISO 3166-1 alpha-3 code from countries_iso3.csv (\"\" for not stated)",
+        ilostat_version: None,
     },
     Classification {
         target: Target::Isco08,
@@ -254,6 +269,7 @@ pub const CLASSIFICATIONS: [Classification; 11] = [
             prefixes: true,
         },
         hint: "an ISCO-08 code from isco08_unit_groups.csv, 1 to 4 digits (\"\" for not stated)",
+        ilostat_version: Some("OCU_ISCO08"),
     },
     Classification {
         target: Target::Isco88,
@@ -264,6 +280,7 @@ pub const CLASSIFICATIONS: [Classification; 11] = [
             section_targets: false,
         },
         hint: "an ISCO-88 code of crosswalks/isco88_isco08.csv, 1 to 4 digits (\"\" for not stated)",
+        ilostat_version: Some("OCU_ISCO88"),
     },
     Classification {
         target: Target::Isic4,
@@ -274,6 +291,7 @@ pub const CLASSIFICATIONS: [Classification; 11] = [
             prefixes: false,
         },
         hint: "an ISIC Rev.4 section letter or 2-4 digit code from isic4_structure.csv (\"\" for not stated)",
+        ilostat_version: Some("ECO_ISIC4"),
     },
     Classification {
         target: Target::Isic31,
@@ -284,30 +302,35 @@ pub const CLASSIFICATIONS: [Classification; 11] = [
             section_targets: true,
         },
         hint: "an ISIC Rev.3.1 code of crosswalks/isic31_isic4.csv, 2 to 4 digits (\"\" for not stated)",
+        ilostat_version: Some("ECO_ISIC3"),
     },
     Classification {
         target: Target::Isced11,
         name: "isced11",
         codes: CodeSource::CodeList("EDU_ISCED11"),
         hint: "an ISCED 2011 level: X (no schooling), 0 to 8, or 9 (not elsewhere classified); \"\" for not stated",
+        ilostat_version: Some("EDU_ISCED11"),
     },
     Classification {
         target: Target::Icse93,
         name: "icse93",
         codes: CodeSource::CodeList("STE_ICSE93"),
         hint: "an ICSE-93 group, 1 to 6 (\"\" for not stated)",
+        ilostat_version: Some("STE_ICSE93"),
     },
     Classification {
         target: Target::Flow,
         name: "flow",
         codes: CodeSource::Fixed(&["INFLOW", "OUTFLOW", "RETURN"]),
         hint: "INFLOW, OUTFLOW or RETURN",
+        ilostat_version: None,
     },
     Classification {
         target: Target::Purpose,
         name: "purpose",
         codes: CodeSource::Fixed(&["EMPLOYMENT", "FAMILY", "EDUCATION", "OTHER"]),
         hint: "EMPLOYMENT, FAMILY, EDUCATION or OTHER (\"\" for not stated)",
+        ilostat_version: None,
     },
 ];
 

@@ -325,7 +325,7 @@ pub fn check_groupings(cl: &Classifications) -> Result<()> {
                     column.name
                 ),
                 format!(
-                    "give it in one table whose first column is '{}'",
+                    "give it in one table whose first column is '{}' (ilms' own are in its schemas/classifications/groupings/, written by tools/build_classifications.py: copy them into the round's classifications)",
                     variable.name()
                 ),
             ));

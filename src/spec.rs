@@ -802,7 +802,7 @@ impl SourceSpec {
             "spec",
             "correct the spec (see schemas/sources/README.md for the keys)",
         )
-        .map_err(|e| misplaced_file_key(spec_path).unwrap_or(e))?;
+        .map_err(|e| file_key_error(spec_path).unwrap_or(e))?;
         check_meta(spec_path, &parsed.source, cl)?;
         check_file(spec_path, &parsed.file)?;
         let raw_path = resolve_raw_path(spec_path, round, &parsed.file)?;
@@ -1401,45 +1401,72 @@ fn check_file(spec_path: &Path, file: &FileSpec) -> Result<()> {
     }
 }
 
-/// A `[file]` key its format does not take (`footnotes` of a csv file), said with the formats
-/// that take it. The formats' own types decide: a key is tried alone with each format.
-fn misplaced_file_key(spec_path: &Path) -> Option<Error> {
+/// The `[file]` key a spec that serde refused gets wrong, said as a person would: a key its
+/// format does not take (`footnotes` of a csv file, with the formats that take it), a value of the
+/// wrong type (serde buffers a tagged table and loses the key), or a fixed-width file without its
+/// layout. Each key is tried alone with the format, so the formats' own types decide.
+fn file_key_error(spec_path: &Path) -> Option<Error> {
     let text = std::fs::read_to_string(spec_path).ok()?;
-    let file = text
-        .parse::<toml::Table>()
-        .ok()?
-        .get("file")?
-        .as_table()?
-        .clone();
-    let declared = file.get("format")?.as_str()?.to_string();
-    let takes = |format: &str, key: &str, value: &toml::Value| {
+    let table = text.parse::<toml::Table>().ok()?;
+    let file = table.get("file")?.as_table()?;
+    let declared = file.get("format")?.as_str()?;
+    if declared == "fixed_width" && !file.contains_key("columns") {
+        return refuse_file_key(
+            spec_path,
+            "columns",
+            "a fixed-width file needs its column layout".into(),
+            "add columns = [{ name = \"HH_ID\", start = 1, width = 6 }, ...] (start is 1-based)",
+        )
+        .err();
+    }
+    let alone = |format: &str, key: &str, value: &toml::Value| {
         let mut alone = toml::Table::new();
         alone.insert("format".into(), format.into());
         alone.insert("path".into(), "x".into());
         alone.insert(key.into(), value.clone());
-        match FileSpec::deserialize(toml::Value::Table(alone)) {
-            Ok(_) => true,
-            Err(e) => !e.to_string().contains("unknown field"),
-        }
+        FileSpec::deserialize(toml::Value::Table(alone)).err()
     };
+    // Unknown at the top of [file], not inside one of its tables (a typo in `unpivot`).
+    let takes = |format: &str, key: &str, value: &toml::Value| {
+        alone(format, key, value)
+            .is_none_or(|e| !e.to_string().contains(&format!("unknown field `{key}`")))
+    };
+    for (key, value) in file.iter().filter(|(key, _)| *key != "format") {
+        if !takes(declared, key, value) {
+            return Some(misplaced_file_key(spec_path, declared, key, &|f| {
+                takes(f, key, value)
+            }));
+        }
+        match alone(declared, key, value) {
+            Some(e) if !e.to_string().starts_with("missing field") => {
+                let problem = e.to_string().lines().next().unwrap_or_default().to_string();
+                return refuse_file_key(spec_path, key, problem, "correct the value").err();
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A `[file]` key the declared format does not take, with the formats that take it.
+fn misplaced_file_key(
+    spec_path: &Path,
+    declared: &str,
+    key: &str,
+    takes: &dyn Fn(&str) -> bool,
+) -> Error {
     let formats = ["csv", "fixed_width", "xlsx", "xls", "dta", "sav", "parquet"];
-    let (key, value) = file
-        .iter()
-        .find(|(key, value)| *key != "format" && !takes(&declared, key, value))?;
-    let takers: Vec<&str> = formats
-        .into_iter()
-        .filter(|f| takes(f, key, value))
-        .collect();
+    let takers: Vec<&str> = formats.into_iter().filter(|f| takes(f)).collect();
     let applies = match takers.is_empty() {
         true => "no format takes it".to_string(),
         false => format!("it applies to {} files", takers.join(", ")),
     };
-    Some(Error::new(
+    Error::new(
         spec_path,
         format!("file.{key}"),
         format!("a {declared} file takes no key '{key}': {applies}"),
         format!("remove file.{key}, or correct file.format"),
-    ))
+    )
 }
 
 /// Refuses the `[file]` key `key` with the problem and its fix.

@@ -94,6 +94,7 @@ impl Table<'_> {
             cells.push(spec, self.indicator, key, cell);
         }
         note_conversion(spec, self.indicator, &mut cells);
+        note_own_version(spec, self.indicator, &mut cells);
         note_partial_inputs(spec, self.indicator, &mut cells);
         cells
     }
@@ -169,6 +170,7 @@ pub fn derive(spec: &SourceSpec, table: &Indicator, counts: &[Table]) -> Option<
         }
     }
     note_conversion(spec, table, &mut cells);
+    note_own_version(spec, table, &mut cells);
     note_partial_inputs(spec, table, &mut cells);
     Some(cells)
 }
@@ -215,6 +217,36 @@ fn note_conversion(spec: &SourceSpec, table: &Indicator, cells: &mut Cells) {
         });
     if converted {
         cells.note_every(&[CONVERTED_NOTE.to_string()]);
+    }
+}
+
+/// The note on a cell whose breakdown is read from the source's own, older classification version
+/// where the table's codes do not name it (skill levels, broad sectors, domestic work from
+/// ISCO-88 or ISIC Rev.3.1 codes): other sources' figures beside it are read from ISCO-08 or
+/// ISIC Rev.4.
+pub const OWN_VERSION_NOTE: &str = "classification.own_version";
+
+/// Notes every cell of a table with a breakdown read from an older version's column the source
+/// gives ([`OWN_VERSION_NOTE`]), unless the breakdown is in that version (`OCU_ISCO88` itself).
+fn note_own_version(spec: &SourceSpec, table: &Indicator, cells: &mut Cells) {
+    let own_versions: Vec<(&str, Option<&str>)> = RECORD_CONTRACT
+        .iter()
+        .filter_map(|c| match c.basis {
+            Basis::OwnVersion(v, target) => spec
+                .variable(v)
+                .and_then(|m| m.crosswalk.as_ref())
+                .filter(|crosswalk| crosswalk.version == target)
+                .map(|_| (c.name, target.classification().ilostat_version)),
+            _ => None,
+        })
+        .collect();
+    let read_in_own_version = table.dimensions.iter().any(|d| {
+        own_versions.iter().any(|(column, version)| {
+            d.inputs.iter().any(|i| i == column) && *version != Some(d.classification.as_str())
+        })
+    });
+    if read_in_own_version {
+        cells.note_every(&[OWN_VERSION_NOTE.to_string()]);
     }
 }
 

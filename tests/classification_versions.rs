@@ -109,6 +109,69 @@ fn thailand_is_published_in_its_own_versions_and_no_cell_depends_on_the_crosswal
         "no code is placed by the order of a correspondence table's rows"
     );
 
+    // A breakdown read from the ISCO-88 / ISIC Rev.3.1 codes in a classification that does not
+    // name the version (skill levels, sectors, domestic work) is noted; one in that version is not.
+    let cells = common::indicator_cells(round.dir.path());
+    let (area, classif1, classif2, notes) = (
+        texts(&cells, "ref_area"),
+        texts(&cells, "classif1"),
+        texts(&cells, "classif2"),
+        texts(&cells, "note_source"),
+    );
+    let mut noted_by_version = BTreeMap::new();
+    for i in 0..cells.height() {
+        if area[i].as_deref() != Some("THA") {
+            continue;
+        }
+        let codes = [&classif1[i], &classif2[i]];
+        let version = [
+            "OCU_ISCO88",
+            "ECO_ISIC3",
+            "OCU_SKILL",
+            "ECO_SECTOR",
+            "DOM_WORK",
+        ]
+        .into_iter()
+        .find(|v| {
+            codes
+                .iter()
+                .any(|c| c.as_deref().is_some_and(|c| c.starts_with(v)))
+        });
+        let Some(version) = version else { continue };
+        let noted = notes[i]
+            .as_deref()
+            .is_some_and(|n| n.contains("ilms:classification.own_version"));
+        let counts: &mut (usize, usize) = noted_by_version.entry(version).or_default();
+        if noted {
+            counts.0 += 1;
+        } else {
+            counts.1 += 1;
+        }
+    }
+    for (version, (noted, not_noted)) in &noted_by_version {
+        let own = version.starts_with("OCU_ISCO88") || version.starts_with("ECO_ISIC3");
+        assert_eq!(
+            *noted == 0,
+            own,
+            "{version}: {noted} noted, {not_noted} not"
+        );
+        assert_eq!(
+            *not_noted == 0,
+            !own,
+            "{version}: {noted} noted, {not_noted} not"
+        );
+    }
+    assert_eq!(noted_by_version.len(), 5, "{noted_by_version:?}");
+    let table =
+        fs::read_to_string(round.path("processed/tables/stock_migrant_domestic_workers_2024.md"))
+            .expect("annual table");
+    assert!(
+        table.contains(
+            "Read from the source's own classification version (ISCO-88 or ISIC Rev.3.1 codes)"
+        ),
+        "{table}"
+    );
+
     // The same round with both correspondence tables' rows shuffled: the same cells, THA's alone.
     let shuffled = Round::sample();
     for (seed, crosswalk) in CROSSWALKS.iter().enumerate() {

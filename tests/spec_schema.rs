@@ -126,3 +126,57 @@ fn taplo_checks_the_round_with_the_schemas() {
         "{said}"
     );
 }
+
+/// A `[file]` mistake serde reports at the table (it buffers a table tagged by `format`) is said
+/// at its key: a value of the wrong type, a typo inside `unpivot`, a fixed-width file without
+/// its layout.
+#[test]
+fn file_mistakes_are_named_at_their_key() {
+    let cases = [
+        (
+            "schemas/sources/mmr_outflows_2023.toml",
+            "header_row = 4",
+            "header_row = \"4\"",
+            "file.header_row: invalid type: string \"4\"",
+        ),
+        (
+            "schemas/sources/mmr_outflows_2023.toml",
+            "total = \"Total\" }",
+            "totl = \"Total\" }",
+            "file.unpivot: unknown field `totl`",
+        ),
+        (
+            "schemas/sources/mys_lfs_2024.toml",
+            "format = \"csv\"",
+            "format = \"csv\"\nfootnotes = true",
+            "file.footnotes: a csv file takes no key 'footnotes': it applies to xlsx, xls files",
+        ),
+    ];
+    for (spec, from, to, said) in cases {
+        let round = Round::sample();
+        round.edit(spec, from, to);
+        let output = round.ilms(&["check"]);
+        assert!(!output.status.success(), "{to}");
+        assert!(
+            text(&output.stderr).contains(said),
+            "{}",
+            text(&output.stderr)
+        );
+    }
+    let round = Round::sample();
+    let spec = round.path("schemas/sources/brn_census_2021.toml");
+    let original = fs::read_to_string(&spec).expect("spec");
+    let start = original.find("\ncolumns = [").expect("layout");
+    let end = start + original[start..].find("\n]\n").expect("end of layout") + 3;
+    fs::write(
+        &spec,
+        format!("{}{}", &original[..start + 1], &original[end..]),
+    )
+    .expect("edit");
+    let output = round.ilms(&["check"]);
+    assert!(
+        text(&output.stderr).contains("file.columns: a fixed-width file needs its column layout"),
+        "{}",
+        text(&output.stderr)
+    );
+}
