@@ -7,10 +7,9 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 mod common;
-use common::{assert_clean_failure, assert_python_check_with, copy_tree, text};
+use common::{assert_clean_failure, assert_python_check_with, copy_tree, ilms_in as ilms, text};
 
 fn corpus() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aggregates");
@@ -30,14 +29,6 @@ fn round_of(case: &Path) -> tempfile::TempDir {
     copy_tree(&repo.join("schemas"), &dir.path().join("schemas"));
     copy_tree(case, dir.path());
     dir
-}
-
-fn ilms(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ilms"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run ilms")
 }
 
 #[test]

@@ -9,18 +9,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{assert_python_check_with, python, text, Round};
+use common::{assert_python_check_with, ilms_in as ilms, python, text, Round};
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn ilms(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ilms"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run ilms")
 }
 
 #[test]

@@ -18,13 +18,9 @@ from pathlib import Path
 
 import jsonschema
 
-DEFAULTS = {
-    "charts": "schemas/charts.toml",
-    "tables": "schemas/tables.toml",
-    "rules": "schemas/rules",
-    "disclosure": "schemas/disclosure.toml",
-    "sdmx": "schemas/sdmx.toml",
-}
+# The spec files a manifest names, each with the kind of its schema (their default paths are read
+# from the manifest's schema, where the Rust types put them).
+NAMED = ["charts", "tables", "rules", "disclosure", "sdmx"]
 
 # (file in the sample round, kind, text to find, text to put in its place, what is wrong)
 MISTAKES = [
@@ -53,14 +49,15 @@ def validators(schemas: Path) -> dict:
     return found
 
 
-def spec_files(manifest: Path) -> list:
+def spec_files(manifest: Path, found: dict) -> list:
     """(kind, path) of the manifest and every spec file it names that is there."""
+    defaults = found["manifest"].schema["$defs"]["RoundSection"]["properties"]
     round_ = tomllib.loads(manifest.read_text())["round"]
     root = manifest.parent
     files = [("manifest", manifest), ("indicators", root / round_["indicators"])]
     files += [("source", root / s) for s in round_["sources"]]
-    for kind, default in DEFAULTS.items():
-        path = root / round_.get(kind, default)
+    for kind in NAMED:
+        path = root / round_.get(kind, defaults[kind]["default"])
         if kind == "rules":
             files += [("rules", p) for p in sorted(path.glob("*.toml"))]
         else:
@@ -82,7 +79,7 @@ def fail(message: str):
 def check_valid(found: dict, manifests: list) -> int:
     count = 0
     for manifest in manifests:
-        for kind, path in spec_files(manifest):
+        for kind, path in spec_files(manifest, found):
             errors = schema_errors(found[kind], path)
             if errors:
                 fail(f"{path}: valid for ilms, not under {kind}.schema.json: {errors[:3]}")

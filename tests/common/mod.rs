@@ -123,6 +123,15 @@ pub fn indicator_cells(round_dir: &Path) -> polars::prelude::DataFrame {
         .expect("concatenate partitions")
 }
 
+/// Run the ilms binary in `dir` with `args`.
+pub fn ilms_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ilms"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run ilms")
+}
+
 pub fn python() -> Command {
     Command::new(std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()))
 }
@@ -147,11 +156,7 @@ impl Round {
     }
 
     pub fn ilms(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_ilms"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .output()
-            .expect("run ilms")
+        ilms_in(self.dir.path(), args)
     }
 
     /// Replace `from` by `to` in a file of the round (the replacement must happen).
