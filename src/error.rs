@@ -186,11 +186,69 @@ pub fn read_toml<T: serde::de::DeserializeOwned>(path: &Path, what: &str, fix: &
                 )
             })
             .unwrap_or_default();
-        Error::new(
-            path,
-            line,
-            format!("malformed {what}: {}", e.message().replace('\n', " ")),
-            fix,
-        )
+        let message = e.message().replace('\n', " ");
+        let fix = renamed_key(what, &message).unwrap_or_else(|| fix.to_string());
+        Error::new(path, line, format!("malformed {what}: {message}"), fix)
     })
+}
+
+/// Keys renamed when the spec vocabulary was made one word per idea (`keep` for the codes the
+/// cells kept have, `kind` for which variant, `population` for stock or flow): per kind of file,
+/// the old key and what to write instead.
+const RENAMED_KEYS: &[(&str, &str, &str)] = &[
+    (
+        "indicator declarations",
+        "records",
+        "population = \"stock\" (or \"flow\")",
+    ),
+    (
+        "indicator declarations",
+        "only",
+        "keep = [\"<code>\"] (a list of one code)",
+    ),
+    (
+        "chart declarations",
+        "categories",
+        "classification = \"<classification version>\"",
+    ),
+    (
+        "annual table declarations",
+        "classif1",
+        "keep = [\"<classif1 code>\", \"<classif2 code>\"]",
+    ),
+    (
+        "annual table declarations",
+        "classif2",
+        "keep = [\"<classif1 code>\", \"<classif2 code>\"]",
+    ),
+    (
+        "spec",
+        "classif1",
+        "keep = [\"<code>\", ...] in the [[benchmark]]",
+    ),
+    (
+        "spec",
+        "classif2",
+        "keep = [\"<code>\", ...] in the [[benchmark]]",
+    ),
+    (
+        "rules",
+        "type",
+        "kind = \"<required, range, pattern or conditional>\"",
+    ),
+    (
+        "rules",
+        "sources",
+        "source_kind = \"<microdata or aggregate>\"",
+    ),
+];
+
+/// The fix for a key an older ilms took, when `message` refuses it as unknown.
+fn renamed_key(what: &str, message: &str) -> Option<String> {
+    RENAMED_KEYS
+        .iter()
+        .find(|(file, old, _)| *file == what && message.contains(&format!("unknown field `{old}`")))
+        .map(|(_, old, new)| {
+            format!("`{old}` is now written {new} (ilms renamed it; README \"Spec vocabulary\")")
+        })
 }

@@ -126,7 +126,7 @@ impl Slot {
 struct IndicatorSpec {
     id: String,
     label: String,
-    records: Option<Population>,
+    population: Option<Population>,
     universe: Option<String>,
     /// The sex dimension; none for the few ILOSTAT indicators published without one.
     sex: Option<String>,
@@ -137,7 +137,9 @@ struct IndicatorSpec {
     denominator: Option<String>,
     of: Option<String>,
     over: Option<String>,
-    only: Option<String>,
+    /// A share's one category of `over` kept (`over` then dropped), as a list of one code.
+    #[serde(default)]
+    keep: Vec<String>,
     unit: String,
     unit_mult: i32,
     note_indicator: Option<String>,
@@ -180,12 +182,12 @@ pub enum Measure {
         denominator: String,
     },
     /// 100 x a count indicator's cell / the cell with dimension `over` at its total
-    /// (distributions; `over` None: this table's last breakdown); with `only`, just that category
+    /// (distributions; `over` None: this table's last breakdown); with `keep`, just that category
     /// is kept and `over` is dropped (shares).
     Share {
         of: String,
         over: Option<String>,
-        only: Option<String>,
+        keep: Option<String>,
     },
     /// Mirror data: the cells of `of` (a count by sex and country of citizenship, in each
     /// destination's sources) republished under each country of citizenship the round covers,
@@ -359,7 +361,7 @@ impl Indicators {
             check_declaration(path, &key, &spec, &mut seen)?;
             let slots = slots(path, &key, &spec, &dimensions)?;
             let measure = measure(path, &key, &spec, &list)?;
-            let population = population(path, &key, &measure, spec.records, &list)?;
+            let population = population(path, &key, &measure, spec.population, &list)?;
             let (universe, universe_text, mut inputs) = universe(
                 path,
                 &key,
@@ -414,7 +416,7 @@ impl Indicators {
         let own = table.dimension_names().into_iter().map(String::from);
         match (&table.measure, table.share_over()) {
             // The input also has `over`, which the share drops.
-            (Measure::Share { only: Some(_), .. }, Some(over)) => {
+            (Measure::Share { keep: Some(_), .. }, Some(over)) => {
                 own.chain(std::iter::once(over)).collect()
             }
             _ => own.collect(),
@@ -515,10 +517,10 @@ fn population(
     path: &Path,
     key: &str,
     measure: &Measure,
-    records: Option<Population>,
+    declared: Option<Population>,
     earlier: &[Indicator],
 ) -> Result<Population> {
-    Ok(match (measure, records) {
+    Ok(match (measure, declared) {
         (
             Measure::WeightedCount | Measure::Mean { .. } | Measure::Median { .. },
             Some(p),
@@ -527,8 +529,8 @@ fn population(
             return Err(Error::new(
                 path,
                 key,
-                "`records` is missing",
-                "say whether the indicator counts the resident population (records = \"stock\") or movements (records = \"flow\")",
+                "`population` is missing",
+                "say whether the indicator counts the resident population (population = \"stock\") or movements (population = \"flow\")",
             ))
         }
         (Measure::Ratio { numerator: input, .. }, _)
@@ -645,7 +647,7 @@ fn measure(path: &Path, key: &str, spec: &IndicatorSpec, earlier: &[Indicator]) 
         MeasureKind::Share => Measure::Share {
             of: count_input("of", &spec.of)?,
             over: spec.over.clone(),
-            only: spec.only.clone(),
+            keep: kept_category(path, key, &spec.keep)?,
         },
         MeasureKind::Mirror => Measure::Mirror {
             of: count_input("of", &spec.of)?,
@@ -660,6 +662,21 @@ fn measure(path: &Path, key: &str, spec: &IndicatorSpec, earlier: &[Indicator]) 
 }
 
 /// The column a mean or median summarizes (None for other measures).
+/// A share's kept category of `over`: one code at most (a share of several categories would
+/// keep `over`, which is the distribution itself).
+fn kept_category(path: &Path, key: &str, keep: &[String]) -> Result<Option<String>> {
+    match keep {
+        [] => Ok(None),
+        [code] => Ok(Some(code.clone())),
+        _ => Err(Error::new(
+            path,
+            format!("{key}.keep"),
+            format!("a share keeps one category of `over`, not {}", keep.len()),
+            "give one code, e.g. keep = [\"CBR_BIR_FOREIGN\"]; leave `keep` out for the distribution over every category",
+        )),
+    }
+}
+
 fn measure_variable(measure: &Measure) -> Option<&str> {
     match measure {
         Measure::Mean { variable } | Measure::Median { variable } => Some(variable),
@@ -702,7 +719,7 @@ fn check_sources_exist(
             numerator,
             denominator,
         } => vec![numerator, denominator],
-        Measure::Share { of, only, .. } => {
+        Measure::Share { of, keep, .. } => {
             let over = &table.share_over().unwrap_or_default();
             let found = earlier
                 .iter()
@@ -715,10 +732,10 @@ fn check_sources_exist(
                         "'{of}' has no table by {} (with `{over}`)",
                         wanted.join(" x ")
                     ),
-                    "a share's breakdowns (plus `over` when `only` is given) must be a table of `of`",
+                    "a share's breakdowns (plus `over` when `keep` is given) must be a table of `of`",
                 ));
             }
-            if let Some(code) = only {
+            if let Some(code) = keep {
                 let over_dim = earlier
                     .iter()
                     .flat_map(|t| &t.dimensions)
@@ -726,7 +743,7 @@ fn check_sources_exist(
                 if !over_dim.is_some_and(|d| d.categories.iter().any(|c| &c.code == code)) {
                     return Err(Error::new(
                         path,
-                        format!("{key}.only"),
+                        format!("{key}.keep"),
                         format!("'{code}' is not a category of {over}"),
                         "give a code of the `over` dimension",
                     ));

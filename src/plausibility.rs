@@ -259,16 +259,17 @@ pub fn benchmarks(
 }
 
 fn matches(benchmark: &Benchmark, cells: &Cells, i: usize) -> bool {
-    let classif = |given: &Option<String>, cell: &Option<String>| match (given, cell) {
-        (Some(g), Some(c)) => g == c,
-        (Some(_), None) => false,
-        (None, c) => c.as_deref().is_none_or(|c| c.ends_with("_TOTAL")),
-    };
+    let codes: Vec<&String> = [&cells.classif1[i], &cells.classif2[i]]
+        .into_iter()
+        .flatten()
+        .collect();
     cells.indicator[i] == benchmark.indicator
         // A table without sex is its total.
         && cells.sex[i].as_deref().unwrap_or("SEX_T") == benchmark.sex
-        && classif(&benchmark.classif1, &cells.classif1[i])
-        && classif(&benchmark.classif2, &cells.classif2[i])
+        && benchmark.keep.iter().all(|k| codes.contains(&k))
+        && codes
+            .iter()
+            .all(|c| c.ends_with("_TOTAL") || benchmark.keep.contains(c))
 }
 
 /// Every breakdown but sex at its total.

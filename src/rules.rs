@@ -99,14 +99,13 @@ struct UniqueDecl {
     id: String,
     severity: Severity,
     message: String,
-    sources: Option<SourceKind>,
+    source_kind: Option<SourceKind>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RecordRuleDecl {
     id: String,
-    #[serde(rename = "type")]
     kind: RecordRuleKind,
     check: String,
     severity: Severity,
@@ -114,7 +113,7 @@ struct RecordRuleDecl {
     report: String,
     message: String,
     /// Only sources of this kind (default: all).
-    sources: Option<SourceKind>,
+    source_kind: Option<SourceKind>,
 }
 
 /// What a record rule checks, for the report (the check itself is the expression).
@@ -194,7 +193,7 @@ pub struct RecordRule {
     pub severity: Severity,
     pub report: String,
     pub message: String,
-    pub sources: Option<SourceKind>,
+    pub source_kind: Option<SourceKind>,
 }
 
 #[derive(Debug, Clone)]
@@ -227,7 +226,7 @@ pub struct UniqueRule {
     pub id: String,
     pub severity: Severity,
     pub message: String,
-    pub sources: Option<SourceKind>,
+    pub source_kind: Option<SourceKind>,
 }
 
 #[derive(Debug, Clone)]
@@ -322,7 +321,7 @@ impl Rules {
                 id: u.id,
                 severity: u.severity,
                 message: u.message,
-                sources: u.sources,
+                source_kind: u.source_kind,
             });
         }
         if let Some(c) = parsed.coherence {
@@ -395,7 +394,7 @@ impl Rules {
                 severity: r.severity,
                 report: r.report,
                 message: r.message,
-                sources: r.sources,
+                source_kind: r.source_kind,
             });
         }
         Ok(())

@@ -885,9 +885,10 @@ pub struct Benchmark {
     pub indicator: String,
     #[serde(default = "total_sex")]
     pub sex: String,
-    /// Default: the indicator's total.
-    pub classif1: Option<String>,
-    pub classif2: Option<String>,
+    /// The codes the cell has in its breakdowns besides sex; a breakdown not named is at its
+    /// total (default: the indicator's total).
+    #[serde(default)]
+    pub keep: Vec<String>,
     /// In persons for a count, in percent for a rate or share.
     pub value: f64,
     /// Where the office published it (for the report).

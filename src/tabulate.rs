@@ -140,7 +140,7 @@ pub fn derive(spec: &SourceSpec, table: &Indicator, counts: &[Table]) -> Option<
                 }
             }
         }
-        Measure::Share { of, only, .. } => {
+        Measure::Share { of, keep, .. } => {
             let over = &table.share_over()?;
             let input = find(of, &wanted)?;
             let names = input.indicator.dimension_names();
@@ -156,7 +156,7 @@ pub fn derive(spec: &SourceSpec, table: &Indicator, counts: &[Table]) -> Option<
                 if key[over_at] == over_dim.total {
                     continue;
                 }
-                if only.as_ref().is_some_and(|code| &key[over_at] != code) {
+                if keep.as_ref().is_some_and(|code| &key[over_at] != code) {
                     continue;
                 }
                 let mut whole_key = key.clone();

@@ -87,7 +87,7 @@ fn rules_for(spec: &SourceSpec, rules: &Rules, provided: &BTreeSet<String>) -> V
     };
     for rule in &rules.records {
         let applies = rule.inputs.iter().all(|c| provided.contains(c))
-            && rule.sources.is_none_or(|kind| kind == spec.source.kind)
+            && rule.source_kind.is_none_or(|kind| kind == spec.source.kind)
             && raw_column(&rule.report).is_some();
         if !applies {
             continue;
@@ -121,7 +121,7 @@ pub fn unique_rules_for<'a>(spec: &SourceSpec, rules: &'a Rules) -> Vec<&'a Uniq
     rules
         .unique
         .iter()
-        .filter(|u| u.sources.is_none_or(|kind| kind == spec.source.kind))
+        .filter(|u| u.source_kind.is_none_or(|kind| kind == spec.source.kind))
         .collect()
 }
 

@@ -250,7 +250,7 @@ def in_version(code, version):
 
 def chart_cells(spec, cells):
     """Per (ref_area, time, source): {category code: {sex: cell}} for a per-source chart."""
-    version, keep = spec["categories"], spec.get("keep", [])
+    version, keep = spec["classification"], spec.get("keep", [])
     groups = {}
     for c in cells:
         if c.indicator != spec["indicator"]:
@@ -400,9 +400,10 @@ def check_pyramid(round_dir, spec, cells, labels, checked):
 def latest_rows(table, cells, labels, titles):
     """Rows of an annual table without a year: per country its latest year, one row per source
     (the country's name, with the source's title when there are several)."""
-    wanted = {"classif1": table.get("classif1"), "classif2": table.get("classif2")}
+    # `keep`: the codes of the cells shown, one per breakdown besides sex, in any order.
+    wanted = sorted(table.get("keep", []))
     mine = [c for c in cells if c.indicator == table["indicator"]
-            and c.classif1 == wanted["classif1"] and c.classif2 == wanted["classif2"]]
+            and sorted(x for x in (c.classif1, c.classif2) if x is not None) == wanted]
     latest = {}
     for c in mine:
         latest[c.ref_area] = max(latest.get(c.ref_area, c.time), c.time)

@@ -368,8 +368,8 @@ fn an_indicator_by_sex_or_not_as_its_id_says_and_none_without_sex_in_an_annual_t
     let round = Round::sample();
     round.edit(
         "schemas/indicators.toml",
-        "id = \"MST_MEMP_COU_NB\"\nlabel = \"Employed migrants by country of origin\"\nrecords = \"stock\"\n",
-        "id = \"MST_MEMP_COU_NB\"\nlabel = \"Employed migrants by country of origin\"\nrecords = \"stock\"\nsex = \"SEX\"\n",
+        "id = \"MST_MEMP_COU_NB\"\nlabel = \"Employed migrants by country of origin\"\npopulation = \"stock\"\n",
+        "id = \"MST_MEMP_COU_NB\"\nlabel = \"Employed migrants by country of origin\"\npopulation = \"stock\"\nsex = \"SEX\"\n",
     );
     let output = round.ilms(&["check"]);
     assert_clean_failure(

@@ -172,3 +172,65 @@ fn file_mistakes_are_named_at_their_key() {
         text(&output.stderr)
     );
 }
+
+/// A key of the vocabulary before it was made one word per idea is refused with the key that
+/// replaced it (README "Spec vocabulary"); a table's `keep` is placed in the indicator's
+/// breakdowns, one code each.
+#[test]
+fn old_keys_are_refused_with_their_new_name_and_table_codes_fit_the_indicator() {
+    let cases = [
+        (
+            "schemas/indicators.toml",
+            "population = \"stock\"",
+            "records = \"stock\"",
+            "`records` is now written population = \"stock\"",
+        ),
+        (
+            "schemas/tables.toml",
+            "keep = [\"CDS_DES_TOTAL\"]",
+            "classif1 = \"CDS_DES_TOTAL\"",
+            "`classif1` is now written keep = [",
+        ),
+        (
+            "schemas/charts.toml",
+            "classification = \"OCU_ISCO08\"",
+            "categories = \"OCU_ISCO08\"",
+            "`categories` is now written classification = ",
+        ),
+        (
+            "schemas/rules/records.toml",
+            "source_kind = \"microdata\"",
+            "sources = \"microdata\"",
+            "`sources` is now written source_kind = ",
+        ),
+        (
+            "schemas/tables.toml",
+            "keep = [\"AGE_AGGREGATE_TOTAL\", \"CCT_CIT_NONCIT\"]",
+            "keep = [\"CCT_CIT_NONCIT\"]",
+            "`keep` gives no code of MST_TEMP_SEX_AGE_CCT_NB's breakdown AGE_",
+        ),
+        (
+            "schemas/tables.toml",
+            "keep = [\"CDS_DES_TOTAL\"]",
+            "keep = [\"CBR_BIR_FOREIGN\"]",
+            "`keep` code 'CBR_BIR_FOREIGN' is not of a breakdown of MNA_OEMP_SEX_CDS_NB",
+        ),
+        (
+            "schemas/indicators.toml",
+            "keep = [\"CBR_BIR_FOREIGN\"]",
+            "keep = [\"CBR_BIR_FOREIGN\", \"CBR_BIR_NATIVE\"]",
+            "a share keeps one category of `over`, not 2",
+        ),
+    ];
+    for (spec, from, to, said) in cases {
+        let round = Round::sample();
+        round.edit(spec, from, to);
+        let output = round.ilms(&["check"]);
+        assert!(!output.status.success(), "{to}");
+        assert!(
+            text(&output.stderr).contains(said),
+            "{to}: {}",
+            text(&output.stderr)
+        );
+    }
+}

@@ -37,6 +37,14 @@ MISTAKES = [
     ("schemas/charts.toml", "charts", 'kind = "bars_by_sex"', 'kind = "pie"', "unknown chart kind"),
     ("schemas/tables.toml", "tables", "[[tables]]", "[[tables]]\ncolour = \"red\"", "unknown key"),
     ("schemas/sdmx.toml", "sdmx", "[[dataflow]]", "[[dataflow]]\ncolour = 1", "unknown key"),
+    # keys of the vocabulary before it was made one word per idea (README "Spec vocabulary")
+    ("schemas/indicators.toml", "indicators", 'population = "stock"', 'records = "stock"', "old key records"),
+    ("schemas/indicators.toml", "indicators", 'keep = ["CBR_BIR_FOREIGN"]', 'only = "CBR_BIR_FOREIGN"', "old key only"),
+    ("schemas/tables.toml", "tables", 'keep = ["CDS_DES_TOTAL"]', 'classif1 = "CDS_DES_TOTAL"', "old key classif1"),
+    ("schemas/charts.toml", "charts", 'classification = "OCU_ISCO08"', 'categories = "OCU_ISCO08"', "old key categories"),
+    ("schemas/rules/records.toml", "rules", 'kind = "range"', 'type = "range"', "old key type"),
+    ("schemas/rules/records.toml", "rules", 'source_kind = "microdata"', 'sources = "microdata"', "old key sources"),
+    ("schemas/sources/mys_lfs_2024.toml", "source", 'keep = ["CCT_CIT_NONCIT"]', 'classif2 = "CCT_CIT_NONCIT"', "old key classif2"),
 ]
 
 

@@ -126,7 +126,7 @@ def main():
     # infinity compare above every number, so `< 10000000` refuses them too).
     case("required", """[[record]]
 id = "required.weight"
-type = "required"
+kind = "required"
 check = "weight IS NOT NULL AND weight > 0 AND weight < 10000000"
 severity = "error"
 report = "weight"
@@ -137,7 +137,7 @@ message = "weight missing, not positive, not finite or absurdly large"
     # range: age from 0 to 120. Invalid: 130 and 121; an age that is not a number is null: missing.
     case("range", """[[record]]
 id = "range.age"
-type = "range"
+kind = "range"
 check = "age BETWEEN 0 AND 120"
 severity = "error"
 report = "age"
@@ -149,7 +149,7 @@ message = "age out of range"
     # range (30%), above the 20% allowed: the source fails (not published by `ilms run`).
     case("quarantined_share", """[[record]]
 id = "range.age"
-type = "range"
+kind = "range"
 check = "age BETWEEN 0 AND 120"
 severity = "error"
 report = "age"
@@ -175,7 +175,7 @@ severity = "error"
     # pattern: occupation to the unit group (4 digits). Invalid: a 2-digit sub-major group.
     case("pattern", """[[record]]
 id = "pattern.occupation_unit_group"
-type = "pattern"
+kind = "pattern"
 check = "occupation IS NULL OR REGEXP_LIKE(occupation, '^[0-9]{4}$')"
 severity = "warning"
 report = "occupation"
@@ -186,7 +186,7 @@ message = "occupation not coded to the unit group"
     # missing, the non-employed pass. Invalid: two employed without occupation.
     case("conditional", """[[record]]
 id = "conditional.employed_has_occupation"
-type = "conditional"
+kind = "conditional"
 check = "lf_status <> 'EMP' OR occupation IS NOT NULL"
 severity = "warning"
 report = "occupation"

@@ -66,9 +66,15 @@ pub struct TableSpec {
     pub title: String,
     /// A count indicator.
     pub indicator: String,
-    /// The classif1 / classif2 code of the cells shown (e.g. a total); unset where the
-    /// indicator has no such breakdown.
+    /// The codes of the cells shown, one per breakdown the indicator has besides sex (e.g. a
+    /// total), in any order.
+    #[serde(default)]
+    pub keep: Vec<String>,
+    /// `keep` placed in the indicator's classif1 / classif2 slots (when the tables are loaded);
+    /// unset where the indicator has no such breakdown.
+    #[serde(skip)]
     pub classif1: Option<String>,
+    #[serde(skip)]
     pub classif2: Option<String>,
     #[serde(default)]
     pub unit: TableUnit,
@@ -119,6 +125,7 @@ impl TableSpec {
             id.push('_');
             id.push_str(&code.to_lowercase());
         }
+        let keep = chosen.iter().map(|c| c.to_string()).collect();
         let [classif1, classif2] = classif;
         TableSpec {
             id,
@@ -128,6 +135,7 @@ impl TableSpec {
                 format!("{label} ({}), {{year}}", named.join("; "))
             },
             indicator: indicator.to_string(),
+            keep,
             classif1,
             classif2,
             unit: TableUnit::default(),
@@ -183,11 +191,93 @@ pub fn load_specs(path: &Path, indicators: &Indicators) -> Result<Vec<TableSpec>
     let mut tables = parsed.tables;
     for spec in &mut tables {
         spec.region = parsed.region.clone();
-        check_spec(spec, indicators).map_err(|(problem, fix)| {
-            Error::new(path, format!("tables.{}", spec.id), problem, fix)
-        })?;
+        let key = format!("tables.{}", spec.id);
+        let at = |(problem, fix): (String, String)| Error::new(path, &key, problem, fix);
+        check_spec(spec, indicators).map_err(at)?;
+        let [classif1, classif2] = kept_slots(spec, indicators).map_err(at)?;
+        (spec.classif1, spec.classif2) = (classif1, classif2);
     }
     Ok(tables)
+}
+
+/// `spec.keep` placed in the indicator's breakdown slots: each code in the slot whose
+/// classification it belongs to (the longest prefix, so `OCU_SKILL_L1` is not taken for an
+/// `OCU` classification), one code for every slot.
+fn kept_slots(
+    spec: &TableSpec,
+    indicators: &Indicators,
+) -> std::result::Result<[Option<String>; 2], (String, String)> {
+    let tables: Vec<_> = indicators
+        .list
+        .iter()
+        .filter(|i| i.id == spec.indicator)
+        .collect();
+    // Per slot, the classifications any version of the indicator has there.
+    let mut classifications: Vec<BTreeSet<&str>> = Vec::new();
+    for table in &tables {
+        let classif = table.dimensions.iter().skip(usize::from(table.by_sex));
+        for (slot, dimension) in classif.enumerate() {
+            if classifications.len() <= slot {
+                classifications.push(BTreeSet::new());
+            }
+            classifications[slot].insert(&dimension.classification);
+        }
+    }
+    let slot_of = |code: &str| {
+        let matching = |slot: &BTreeSet<&str>| {
+            slot.iter()
+                .filter(|c| {
+                    code.strip_prefix(**c)
+                        .is_some_and(|rest| rest.starts_with('_'))
+                })
+                .map(|c| c.len())
+                .max()
+        };
+        (0..classifications.len())
+            .filter_map(|slot| matching(&classifications[slot]).map(|len| (len, slot)))
+            .max()
+            .map(|(_, slot)| slot)
+    };
+    let names = |slot: &BTreeSet<&str>| slot.iter().copied().collect::<Vec<_>>().join(" or ");
+    let mut kept: [Option<String>; 2] = [None, None];
+    for code in &spec.keep {
+        let Some(slot) = slot_of(code) else {
+            let breakdowns: Vec<String> = classifications.iter().map(names).collect();
+            return Err((
+                format!(
+                    "`keep` code '{code}' is not of a breakdown of {}",
+                    spec.indicator
+                ),
+                format!("its breakdowns besides sex: {}", or_none(&breakdowns)),
+            ));
+        };
+        if let Some(earlier) = kept[slot].replace(code.clone()) {
+            return Err((
+                format!("`keep` gives two codes of one breakdown: '{earlier}' and '{code}'"),
+                "give one code per breakdown (a table shows one category of each)".into(),
+            ));
+        }
+    }
+    if let Some(slot) = (0..classifications.len()).find(|&s| kept[s].is_none()) {
+        let example = classifications[slot].first().copied().unwrap_or("X");
+        return Err((
+            format!(
+                "`keep` gives no code of {}'s breakdown {}",
+                spec.indicator,
+                names(&classifications[slot])
+            ),
+            format!("add the code of the cells shown, e.g. \"{example}_TOTAL\""),
+        ));
+    }
+    Ok(kept)
+}
+
+fn or_none(list: &[String]) -> String {
+    if list.is_empty() {
+        "none".into()
+    } else {
+        list.join(", ")
+    }
 }
 
 fn is_iso3(code: &str) -> bool {

@@ -43,7 +43,7 @@ pub struct ChartSpec {
     pub title: String,
     /// The classification version whose codes are the bars (e.g. OCU_ISCO08, CDS_DES).
     #[serde(default)]
-    pub categories: Option<String>,
+    pub classification: Option<String>,
     /// Codes the cells must have in the indicator's other breakdown; for
     /// `migrants_vs_nonmigrants`, the series compared.
     #[serde(default)]
@@ -138,10 +138,10 @@ pub fn load_specs(
             chart.kind,
             ChartKind::BarsBySex | ChartKind::Pyramid | ChartKind::MigrantsVsNonmigrants
         );
-        if needs_categories && chart.categories.is_none() {
+        if needs_categories && chart.classification.is_none() {
             return fail(
-                "this kind of chart needs `categories`".into(),
-                "give the classification version of the bars, e.g. categories = \"OCU_ISCO08\""
+                "this kind of chart needs `classification`".into(),
+                "give the classification version of the bars, e.g. classification = \"OCU_ISCO08\""
                     .into(),
             );
         }
@@ -341,7 +341,7 @@ fn plan_per_source(spec: &ChartSpec, cells: &Cells, context: &ChartContext) -> V
     let reader = PerSourceCells {
         spec,
         cells,
-        version: spec.categories.as_deref().unwrap_or_default(),
+        version: spec.classification.as_deref().unwrap_or_default(),
     };
     let cl = context.classifications;
     let mut planned = Vec::new();
