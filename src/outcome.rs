@@ -329,6 +329,25 @@ pub struct VariableCoverage {
     /// Records whose older-version code was not converted (its links split across major groups
     /// or sections): tabulated in the source's own version only.
     pub not_converted: u64,
+    /// For a variable coded in an older classification version (ISCO-88, ISIC Rev.3.1): how each
+    /// of its codes was treated, in code order (none for a variable in the current version).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conversion: Vec<CodeConversion>,
+}
+
+/// How one code of a source's older classification version was treated.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CodeConversion {
+    /// The code in the source's own version (e.g. ISCO-88 5122).
+    pub code: String,
+    /// That version (isco88, isic31).
+    pub version: String,
+    /// unique, common_level, common_section (converted), split (not converted).
+    pub resolution: String,
+    /// The converted code (ISCO-08 / ISIC Rev.4); none where its links split.
+    pub converted_to: Option<String>,
+    /// Records with the code.
+    pub records: u64,
 }
 
 pub(crate) fn summarize_coverage(
@@ -351,6 +370,7 @@ pub(crate) fn summarize_coverage(
         if line.resolution.as_deref() == Some(Resolution::Split.name()) {
             entry.not_converted += line.records;
         }
+        add_conversion(&mut entry.conversion, line);
     }
     by_variable
         .into_values()
@@ -363,6 +383,29 @@ pub(crate) fn summarize_coverage(
             v
         })
         .collect()
+}
+
+/// Count `line`'s records under its older-version code (several raw codes of a national
+/// codebook may map to one), where it has one.
+fn add_conversion(conversion: &mut Vec<CodeConversion>, line: &harmonize::CoverageLine) {
+    let (Some(version), Some(code), Some(resolution)) =
+        (&line.version, &line.via_code, &line.resolution)
+    else {
+        return;
+    };
+    match conversion.binary_search_by(|c| c.code.as_str().cmp(code)) {
+        Ok(at) => conversion[at].records += line.records,
+        Err(at) => conversion.insert(
+            at,
+            CodeConversion {
+                code: code.clone(),
+                version: version.clone(),
+                resolution: resolution.clone(),
+                converted_to: line.harmonized.clone(),
+                records: line.records,
+            },
+        ),
+    }
 }
 
 impl RunReport {

@@ -2,6 +2,7 @@
 
     python3 tests/classification_versions.py raw ROUND      Thailand's ISCO-88 / ISIC Rev.3.1 tables
     python3 tests/classification_versions.py faithful ROUND skill levels / sectors across versions
+    python3 tests/classification_versions.py runlog ROUND   the run log's per-code treatment
     python3 tests/classification_versions.py same ROUND_A ROUND_B   the same published cells
 
 `raw` reads raw/tha_lfs_2024.sav with pyreadstat (not ilms' reader), derives each record's codes
@@ -11,6 +12,7 @@ skill levels, aggregate and broad sectors with the weighted sums. Quarantined ro
 quarantine file) are left out, as ilms leaves them out. Prints "versions ok".
 """
 import csv
+import json
 import sys
 from pathlib import Path
 
@@ -291,6 +293,44 @@ def check_same(a, b):
     print("versions ok")
 
 
+def check_runlog(round_dir):
+    """The run log's `conversion` gives, per code of Thailand's ISCO-88 and ISIC Rev.3.1, what the
+    coverage report gives (records summed over the raw codes mapped to it, resolution, converted
+    code); an ISCO-88 code is split exactly when its links in the official correspondence lie in
+    several ISCO-08 major groups."""
+    root = Path(round_dir)
+    log = json.loads((root / "processed" / "run_log.json").read_text(encoding="utf-8"))
+    source = next(s for s in log["sources"] if s["id"] == SOURCE_ID)
+    logged = {v["variable"]: v["conversion"] for v in source["coverage"] if v.get("conversion")}
+    if set(logged) != {"occupation", "industry"}:
+        fail(f"run log: per-code conversion for {sorted(logged)}, expected occupation and industry")
+    coverage = pd.read_parquet(root / "processed" / "coverage.parquet")
+    coverage = coverage[(coverage.source_id == SOURCE_ID) & coverage.version.notna() & coverage.via_code.notna()]
+    isco = crosswalk(round_dir, "isco88_isco08.csv")
+    for variable, entries in logged.items():
+        lines = coverage[coverage.variable == variable]
+        want = {}
+        for line in lines.itertuples():
+            converted = None if pd.isna(line.harmonized) else line.harmonized
+            code, records = want.get(line.via_code, ((line.version, line.resolution, converted), 0))
+            want[line.via_code] = (code, records + int(line.records))
+        got = {e["code"]: ((e["version"], e["resolution"], e["converted_to"]), e["records"]) for e in entries}
+        if got != want:
+            differ = sorted(k for k in set(got) | set(want) if got.get(k) != want.get(k))[:5]
+            fail(f"{variable}: run log and coverage report differ for codes {differ}: "
+                 f"{[(k, got.get(k), want.get(k)) for k in differ]}")
+        if [e["code"] for e in entries] != sorted(got):
+            fail(f"{variable}: the run log's codes are not in code order")
+        if variable == "occupation":
+            for e in entries:
+                split = len({t[0] for t in isco[e["code"]]}) > 1
+                if split != (e["resolution"] == "split") or split != (e["converted_to"] is None):
+                    fail(f"ISCO-88 {e['code']}: links split {split}, run log says {e}")
+        print(f"{variable}: {len(entries)} codes, "
+              f"{sum(e['resolution'] == 'split' for e in entries)} split, as in the coverage report")
+    print("versions ok")
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "raw":
@@ -299,6 +339,8 @@ if __name__ == "__main__":
         check_faithful(sys.argv[2])
     elif mode == "converted":
         check_converted(sys.argv[2])
+    elif mode == "runlog":
+        check_runlog(sys.argv[2])
     elif mode == "same":
         check_same(sys.argv[2], sys.argv[3])
     else:

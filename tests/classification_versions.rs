@@ -80,6 +80,8 @@ fn thailand_is_published_in_its_own_versions_and_no_cell_depends_on_the_crosswal
     // no ISCO-08 / ISIC Rev.4 cell, and the run log says why.
     check("raw", &[round.dir.path()]);
     check("faithful", &[round.dir.path()]);
+    // The run log gives each ISCO-88 / ISIC Rev.3.1 code's treatment, as the coverage report does.
+    check("runlog", &[round.dir.path()]);
 
     // The coverage report says per code how it was treated: split codes are not converted.
     let coverage = ParquetReader::new(
