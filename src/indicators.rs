@@ -661,7 +661,6 @@ fn measure(path: &Path, key: &str, spec: &IndicatorSpec, earlier: &[Indicator]) 
     })
 }
 
-/// The column a mean or median summarizes (None for other measures).
 /// A share's kept category of `over`: one code at most (a share of several categories would
 /// keep `over`, which is the distribution itself).
 fn kept_category(path: &Path, key: &str, keep: &[String]) -> Result<Option<String>> {
@@ -677,6 +676,7 @@ fn kept_category(path: &Path, key: &str, keep: &[String]) -> Result<Option<Strin
     }
 }
 
+/// The column a mean or median summarizes (None for other measures).
 fn measure_variable(measure: &Measure) -> Option<&str> {
     match measure {
         Measure::Mean { variable } | Measure::Median { variable } => Some(variable),

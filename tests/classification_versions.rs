@@ -283,3 +283,40 @@ fn a_source_whose_codes_all_convert_is_published_in_both_versions_with_the_conve
         "{converted} converted, {own} ISCO-88 cells"
     );
 }
+
+/// A protected source's per-code counts stay out of the public run log, as its coverage lines
+/// stay out of the public coverage report: its `conversion` lists are empty, its counts per
+/// variable remain.
+#[test]
+fn a_protected_source_has_no_per_code_counts_in_the_run_log() {
+    let round = Round::sample();
+    round.edit(
+        "schemas/sources/tha_lfs_2024.toml",
+        "kind = \"microdata\"\n",
+        "kind = \"microdata\"\ndisclosure = \"complete_count\"\n",
+    );
+    run(&round, &["run", "--quiet"]);
+    let log: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(round.path("processed/run_log.json")).expect("run log"),
+    )
+    .expect("run log is JSON");
+    let source = log["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .find(|s| s["id"] == "THA_LFS_2024")
+        .expect("THA_LFS_2024 in the run log");
+    let coverage = source["coverage"].as_array().expect("coverage");
+    let occupation = coverage
+        .iter()
+        .find(|v| v["variable"] == "occupation")
+        .expect("occupation coverage");
+    assert!(
+        occupation["not_converted"].as_u64() > Some(0),
+        "{occupation}"
+    );
+    assert!(
+        coverage.iter().all(|v| v.get("conversion").is_none()),
+        "{coverage:?}"
+    );
+}

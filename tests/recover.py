@@ -236,6 +236,9 @@ def main(root, truth_path):
     leaked = duckdb.execute(f"select distinct source_id from '{root}/processed/coverage.parquet'").fetchall()
     if {r[0] for r in leaked} & protected:
         fail("coverage.parquet counts the records of a protected source")
+    for s in log["sources"]:
+        if s["id"] in protected and any(v.get("conversion") for v in s.get("coverage", [])):
+            fail(f"{s['id']}: the run log counts a protected source's records per code")
     audited = narrowest = exposed_without_secondary = 0
     for source, rows in cells.groupby("source"):
         policy = policy_of[source.split(":")[1]]

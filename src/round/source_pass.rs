@@ -162,6 +162,11 @@ impl Round {
             (&a.indicator, &a.dimension, &a.source_id) == (&b.indicator, &b.dimension, &b.source_id)
         });
         let summary = &tallied.summary;
+        let mut coverage = summarize_coverage(&tallied.coverage, summary.read);
+        if setup.records_folder == Folder::Private {
+            // A protected source's per-code counts stay private, as its coverage lines do.
+            coverage.iter_mut().for_each(|v| v.conversion.clear());
+        }
         Ok(SourceOutcome {
             report: SourceReport {
                 id: id.clone(),
@@ -170,7 +175,7 @@ impl Round {
                 quarantined: summary.quarantined,
                 quarantine_by_rule: summary.by_rule.clone(),
                 source_total_rows: setup.raw.total_rows,
-                coverage: summarize_coverage(&tallied.coverage, summary.read),
+                coverage,
                 disclosure,
                 failed: source_failed,
                 pass: Pass::Ran {
