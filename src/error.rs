@@ -243,11 +243,18 @@ const RENAMED_KEYS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// The fix for a key an older ilms took, when `message` refuses it as unknown.
+/// The fix for a key an older ilms took, when `message` refuses it as unknown in a section that
+/// takes the key replacing it (serde lists the keys expected: a rules file's `type` is `kind` in
+/// a [[record]] rule only, other sections have no `kind`).
 fn renamed_key(what: &str, message: &str) -> Option<String> {
+    let new_key = |new: &str| new.split(' ').next().unwrap_or_default().to_string();
     RENAMED_KEYS
         .iter()
-        .find(|(file, old, _)| *file == what && message.contains(&format!("unknown field `{old}`")))
+        .find(|(file, old, new)| {
+            *file == what
+                && message.contains(&format!("unknown field `{old}`"))
+                && message.contains(&format!("`{}`", new_key(new)))
+        })
         .map(|(_, old, new)| {
             format!("`{old}` is now written {new} (ilms renamed it; README \"Spec vocabulary\")")
         })

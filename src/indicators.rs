@@ -9,7 +9,7 @@ use polars::prelude::*;
 use polars::sql::sql_expr;
 use serde::Deserialize;
 
-use crate::classifications::{Classifications, Code};
+use crate::classifications::{Classifications, Code, Grouping};
 use crate::error::{Error, Result};
 use crate::lookup::{Absent, CodeTable};
 
@@ -62,10 +62,10 @@ struct DimensionSpec {
     level: u32,
     /// Expression giving the code suffix (a base dimension) ...
     value: Option<String>,
-    /// ... or the dimension whose codes this one groups (`groups`: code suffix -> its codes there).
+    /// ... or the dimension whose codes this one groups, by `groups`.
     from: Option<String>,
     #[serde(default)]
-    groups: BTreeMap<String, Vec<String>>,
+    groups: Groups,
     /// Base categories this grouping cannot place (ages under 15 have no youth/adult band); a
     /// table that meets one is refused, so the groups always add up to the base total.
     #[serde(default)]
@@ -89,6 +89,24 @@ struct DimensionSpec {
     /// industry or the occupation): a source needs one of them, not all.
     #[serde(default)]
     any_input: bool,
+}
+
+/// How a grouping dimension's groups are given.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+enum Groups {
+    /// A grouped record column (e.g. "age_aggregate"): the groups are read from its translation
+    /// table in `groupings/`, which also makes the record column, so they are defined once.
+    Table(String),
+    /// Code suffix -> the base dimension's code suffixes it sums (groupings of classification
+    /// codes that have no record column: skill levels, sectors).
+    Listed(BTreeMap<String, Vec<String>>),
+}
+
+impl Default for Groups {
+    fn default() -> Self {
+        Groups::Listed(BTreeMap::new())
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -840,7 +858,15 @@ fn dimension(
         inputs,
         grouping,
         categories,
-    } = dimension_value(path, &key, spec, schema, declared, level_codes)?;
+    } = dimension_value(
+        path,
+        &key,
+        spec,
+        schema,
+        declared,
+        level_codes,
+        &cl.groupings,
+    )?;
     Ok(Dimension {
         name: name.to_string(),
         classification: spec.classification.clone(),
@@ -965,6 +991,7 @@ fn dimension_value(
     schema: &Schema,
     declared: &BTreeMap<String, Dimension>,
     level_codes: Vec<Code>,
+    groupings: &[Grouping],
 ) -> Result<DimensionValue> {
     let known = |code: &str| level_codes.iter().any(|c| c.code == code);
     let (value, value_text, inputs, grouping, categories) = match (&spec.value, &spec.from) {
@@ -987,7 +1014,13 @@ fn dimension_value(
                     "group the codes of a declared base dimension",
                 )
             })?;
-            let (value, groups) = grouping(path, key, spec, base, &known)?;
+            let listed = match &spec.groups {
+                Groups::Listed(listed) => listed.clone(),
+                Groups::Table(column) => {
+                    groups_of_table(path, key, column, spec, base, groupings, &known)?
+                }
+            };
+            let (value, groups) = grouping(path, key, spec, &listed, base, &known)?;
             // Published categories: the groups, in the classification's order.
             let categories = level_codes
                 .into_iter()
@@ -1027,13 +1060,14 @@ fn grouping(
     path: &Path,
     key: &str,
     spec: &DimensionSpec,
+    listed: &BTreeMap<String, Vec<String>>,
     base: &Dimension,
     known: &dyn Fn(&str) -> bool,
 ) -> Result<(Expr, BTreeMap<String, Vec<String>>)> {
     let mut groups = BTreeMap::new();
     let mut owner: BTreeMap<String, String> = BTreeMap::new();
     let mut member_of: Vec<(&str, &str)> = Vec::new();
-    for (suffix, members) in spec.groups.iter() {
+    for (suffix, members) in listed.iter() {
         let code = format!("{}_{suffix}", spec.classification);
         if !known(&code) {
             return Err(Error::new(
@@ -1091,6 +1125,111 @@ fn grouping(
         ));
     }
     Ok((value, groups))
+}
+
+/// The groups a translation table of `groupings/` gives `column`: per row, the base dimension's
+/// value (its record column, the table's variable or another grouping of it) goes to the group in
+/// `column`. Base codes in `outside` are left out; the base's code for "not stated" goes to this
+/// dimension's (education 9 to EDU_AGGREGATE_X). Members are in the base's category order.
+fn groups_of_table(
+    path: &Path,
+    key: &str,
+    column: &str,
+    spec: &DimensionSpec,
+    base: &Dimension,
+    groupings: &[Grouping],
+    known: &dyn Fn(&str) -> bool,
+) -> Result<BTreeMap<String, Vec<String>>> {
+    let at = format!("{key}.groups");
+    let table = groupings.iter().find(|g| g.column == column).ok_or_else(|| {
+        Error::new(
+            path,
+            &at,
+            format!("no translation table of groupings/ gives the column '{column}'"),
+            "name a grouped record column (age_aggregate, age_youth_adult, education_aggregate: schemas/classifications/groupings/), or list the groups",
+        )
+    })?;
+    let base_column = base.value_text.as_str();
+    let base_values = groupings
+        .iter()
+        .find(|g| g.path == table.path && g.column == base_column);
+    if base_values.is_none() && base_column != table.variable {
+        return Err(Error::new(
+            path,
+            &at,
+            format!(
+                "the base dimension {} reads '{base_column}', not a column of {}",
+                base.name,
+                table.path.display()
+            ),
+            "group a dimension whose value is a column of the same translation table",
+        ));
+    }
+    let mut group_of: BTreeMap<String, String> = BTreeMap::new();
+    for (code, group) in &table.codes {
+        let member = base_values.map_or(code, |b| &b.codes[code]);
+        if member.is_empty() || group.is_empty() || spec.outside.contains(member) {
+            continue;
+        }
+        if let Some(other) = group_of.insert(member.clone(), group.clone()) {
+            if &other != group {
+                return Err(Error::new(
+                    &table.path,
+                    format!("{} {code}", table.variable),
+                    format!("{base_column} '{member}' is in two groups of {column}: '{other}' and '{group}'"),
+                    format!("give every {base_column} code one {column} code, so {} groups {}", spec.classification, base.name),
+                ));
+            }
+        }
+    }
+    if let Some((member, group)) = group_of
+        .iter()
+        .find(|(_, g)| !known(&format!("{}_{g}", spec.classification)))
+    {
+        return Err(Error::new(
+            &table.path,
+            format!("{column} of {base_column} {member}"),
+            format!("'{group}' is not a code of {} ({}_{group})", spec.classification, spec.classification),
+            format!("give the suffix of a code of {} (schemas/classifications/ilostat_codelists.csv), or list the base code in `outside` of the dimension", spec.classification),
+        ));
+    }
+    let prefix = format!("{}_", base.classification);
+    let base_unknown = base
+        .unknown
+        .as_deref()
+        .and_then(|u| u.strip_prefix(&prefix));
+    if let (Some(base_unknown), Some(unknown)) = (base_unknown, &spec.unknown) {
+        group_of
+            .entry(base_unknown.to_string())
+            .or_insert(unknown.clone());
+    }
+    let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for category in &base.categories {
+        let suffix = category
+            .code
+            .strip_prefix(&prefix)
+            .unwrap_or(&category.code);
+        if let Some(group) = group_of.get(suffix) {
+            groups
+                .entry(group.clone())
+                .or_default()
+                .push(suffix.to_string());
+        }
+    }
+    // Values of the table that are no category of the base are refused by `grouping`.
+    for (member, group) in &group_of {
+        if !base
+            .categories
+            .iter()
+            .any(|c| c.code == format!("{prefix}{member}"))
+        {
+            groups
+                .entry(group.clone())
+                .or_default()
+                .push(member.clone());
+        }
+    }
+    Ok(groups)
 }
 
 /// Every combination of one element from each list, in order (first list varies slowest).

@@ -35,6 +35,7 @@ pub mod indicators;
 pub mod ingest;
 pub mod inspect;
 pub mod installation;
+pub mod kept;
 pub mod labels;
 pub mod lookup;
 pub mod magnitude;

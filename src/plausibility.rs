@@ -62,7 +62,53 @@ pub fn check_declared(
                 &spec.spec_path,
                 format!("benchmark[{i}].indicator"),
             )?;
+            check_benchmark_codes(benchmark, indicators).map_err(|(problem, fix)| {
+                crate::error::Error::new(&spec.spec_path, format!("benchmark[{i}]"), problem, fix)
+            })?;
         }
+    }
+    Ok(())
+}
+
+/// A benchmark's sex and `keep` are codes its indicator publishes, one per breakdown (a cell has
+/// one code in each), so a misspelt code is refused rather than found "not published".
+fn check_benchmark_codes(
+    benchmark: &Benchmark,
+    indicators: &crate::indicators::Indicators,
+) -> Result<(), crate::kept::Problem> {
+    let publishes_sex = |i: &crate::indicators::Indicator| {
+        i.dimensions
+            .first()
+            .filter(|_| i.by_sex)
+            .is_some_and(|sex| {
+                sex.total == benchmark.sex || sex.categories.iter().any(|c| c.code == benchmark.sex)
+            })
+    };
+    let publishes_sex = benchmark.sex == "SEX_T"
+        || (indicators.list.iter())
+            .filter(|i| i.id == benchmark.indicator)
+            .any(publishes_sex);
+    if !publishes_sex {
+        return Err((
+            format!(
+                "sex '{}' is not a code {} publishes",
+                benchmark.sex, benchmark.indicator
+            ),
+            "give SEX_T, SEX_M or SEX_F (SEX_T for an indicator without sex)".into(),
+        ));
+    }
+    let slots = crate::kept::place(indicators, &benchmark.indicator, &benchmark.keep)?;
+    let mut seen = BTreeSet::new();
+    if let Some((code, _)) = benchmark
+        .keep
+        .iter()
+        .zip(&slots)
+        .find(|(_, slot)| !seen.insert(**slot))
+    {
+        return Err((
+            format!("`keep` gives a second code of one breakdown: '{code}'"),
+            "a published cell has one code per breakdown: give one (a breakdown not named is at its total)".into(),
+        ));
     }
     Ok(())
 }
@@ -225,7 +271,7 @@ pub fn benchmarks(
             result.missing += 1;
             lines.push(format!(
                 "{}: no published figure to compare",
-                benchmark.indicator
+                benchmark_cell(benchmark)
             ));
             continue;
         };
@@ -237,9 +283,8 @@ pub fn benchmarks(
             result.fails += 1;
         }
         lines.push(format!(
-            "{} {}: ilms {ours:.decimals$}, published {:.decimals$}{} ({:+.2}%){}",
-            benchmark.indicator,
-            benchmark.sex,
+            "{}: ilms {ours:.decimals$}, published {:.decimals$}{} ({:+.2}%){}",
+            benchmark_cell(benchmark),
             benchmark.value,
             if benchmark.published_in.is_empty() {
                 String::new()
@@ -256,6 +301,14 @@ pub fn benchmarks(
     }
     result.detail = lines.join("; ");
     Some(result)
+}
+
+/// The cell a benchmark is compared with, as the report names it: "MST_TPOP_SEX_CBR_NB SEX_T
+/// CBR_BIR_FOREIGN".
+fn benchmark_cell(benchmark: &Benchmark) -> String {
+    let mut codes = vec![benchmark.indicator.as_str(), benchmark.sex.as_str()];
+    codes.extend(benchmark.keep.iter().map(String::as_str));
+    codes.join(" ")
 }
 
 fn matches(benchmark: &Benchmark, cells: &Cells, i: usize) -> bool {

@@ -29,7 +29,7 @@ fn publication_tables_read_back_match_the_published_cells() {
         &[
             "--indicator",
             "MNA_OEMP_SEX_CDS_NB",
-            "--classif1",
+            "--keep",
             "CDS_DES_MYS",
             "--unit",
             "persons",

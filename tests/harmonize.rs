@@ -492,7 +492,9 @@ fn coverage_counts_match_an_independent_count_of_the_raw_file() {
 /// The age bands and education aggregates are translation tables of
 /// `schemas/classifications/groupings/` checked against the record contract when the round
 /// loads: a column the contract does not have, a record column no table gives, or an age that is
-/// no number is refused with the table, the column and the fix.
+/// no number is refused with the table, the column and the fix. The indicator dimensions that
+/// group the bands read their groups from the same tables: a band that is no ILOSTAT code, or a
+/// 10-year band put in two aggregate bands, is refused.
 #[test]
 fn grouping_tables_that_do_not_fit_the_record_contract_are_refused() {
     let age = "schemas/classifications/groupings/age.csv";
@@ -522,4 +524,25 @@ fn grouping_tables_that_do_not_fit_the_record_contract_are_refused() {
     let round = Round::sample();
     round.edit(age, "\n7,Y05-09", "\nseven,Y05-09");
     refused(&round, "age.csv", "'seven' is not a whole number");
+
+    let round = Round::sample();
+    round.edit(
+        age,
+        "\n30,Y30-34,Y25-34,Y25-54,",
+        "\n30,Y30-34,Y25-34,Y25-64,",
+    );
+    refused(
+        &round,
+        "age.csv",
+        "age_10yr 'Y25-34' is in two groups of age_aggregate: 'Y25-54' and 'Y25-64'",
+    );
+
+    let round = Round::sample();
+    let bands = fs::read_to_string(round.path(age)).expect("read the age bands");
+    fs::write(
+        round.path(age),
+        bands.replace(",Y55-64,Y55-64,", ",Y55-64,Y55-65,"),
+    )
+    .expect("write the age bands");
+    refused(&round, "age.csv", "'Y55-65' is not a code of AGE_AGGREGATE");
 }

@@ -81,8 +81,23 @@ fn table_command_takes_a_year_the_latest_year_and_countries() {
     assert!(text(&output.stderr).contains("outflow_nationals"));
 
     let output = round.ilms(&["table", "--indicator", "MNA_OEMP_SEX_CDS_NB"]);
+    assert_clean_failure(&output, "ilms.toml", "--keep");
+    assert!(text(&output.stderr).contains("\"CDS_DES_TOTAL\""));
+
+    // ILOSTAT's name for the option is taken too; a code the indicator does not have is refused
+    // before any cell is read.
+    let args = ["table", "--indicator", "MNA_OEMP_SEX_CDS_NB", "--classif1"];
+    let output = round.ilms(&[&args[..], &["CDS_DES_TOTL"]].concat());
+    assert_clean_failure(&output, "ilms.toml", "--keep");
+    assert!(text(&output.stderr).contains("'CDS_DES_TOTL' is not a code"));
+    // A code of the indicator that no published cell has: codes that are published are named.
+    let output = round.ilms(&[&args[..], &["CDS_DES_ZWE"]].concat());
     assert_clean_failure(&output, "processed/indicators", "MNA_OEMP_SEX_CDS_NB");
-    assert!(text(&output.stderr).contains("--classif1 CDS_DES_TOTAL"));
+    assert!(
+        text(&output.stderr).contains("e.g. CDS_DES_TOTAL"),
+        "{}",
+        text(&output.stderr)
+    );
 
     let output = round.ilms(&["table", "--indicator", "MST_TEMP_SEX_AGE_CCT_RT"]);
     assert_clean_failure(&output, "ilms.toml", "--indicator");

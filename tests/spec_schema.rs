@@ -174,8 +174,9 @@ fn file_mistakes_are_named_at_their_key() {
 }
 
 /// A key of the vocabulary before it was made one word per idea is refused with the key that
-/// replaced it (README "Spec vocabulary"); a table's `keep` is placed in the indicator's
-/// breakdowns, one code each.
+/// replaced it (README "Spec vocabulary"), and only where that key is taken; a `keep` (tables,
+/// charts, benchmarks) is placed in the indicator's breakdowns, one code each, and a code no
+/// breakdown publishes is refused.
 #[test]
 fn old_keys_are_refused_with_their_new_name_and_table_codes_fit_the_indicator() {
     let cases = [
@@ -221,6 +222,42 @@ fn old_keys_are_refused_with_their_new_name_and_table_codes_fit_the_indicator() 
             "keep = [\"CBR_BIR_FOREIGN\", \"CBR_BIR_NATIVE\"]",
             "a share keeps one category of `over`, not 2",
         ),
+        (
+            "schemas/rules/records.toml",
+            "kind = \"conditional\"",
+            "type = \"conditional\"",
+            "`type` is now written kind = ",
+        ),
+        (
+            "schemas/tables.toml",
+            "keep = [\"CDS_DES_TOTAL\"]",
+            "keep = [\"CDS_DES_TOTL\"]",
+            "`keep` code 'CDS_DES_TOTL' is not a code MNA_OEMP_SEX_CDS_NB publishes in its CDS_DES breakdown",
+        ),
+        (
+            "schemas/charts.toml",
+            "keep = [\"CCT_CIT_NONCIT\"]",
+            "keep = [\"CCT_CIT_NONCITIZEN\"]",
+            "`keep` code 'CCT_CIT_NONCITIZEN' is not a code MST_TEMP_SEX_AGE_CCT_NB publishes",
+        ),
+        (
+            "schemas/sources/mys_lfs_2024.toml",
+            "keep = [\"CCT_CIT_NONCIT\"]",
+            "keep = [\"CCT_CIT_NONCIT\", \"CCT_CIT_CITIZEN\"]",
+            "benchmark[1]: `keep` gives a second code of one breakdown: 'CCT_CIT_CITIZEN'",
+        ),
+        (
+            "schemas/sources/mys_lfs_2024.toml",
+            "keep = [\"CCT_CIT_NONCIT\"]",
+            "keep = [\"CCT_CIT_NONCT\"]",
+            "`keep` code 'CCT_CIT_NONCT' is not a code MST_TEMP_SEX_AGE_CCT_NB publishes",
+        ),
+        (
+            "schemas/sources/mys_lfs_2024.toml",
+            "keep = [\"CCT_CIT_NONCIT\"]",
+            "keep = [\"CCT_CIT_NONCIT\"]\nsex = \"SEX_W\"",
+            "sex 'SEX_W' is not a code MST_TEMP_SEX_AGE_CCT_NB publishes",
+        ),
     ];
     for (spec, from, to, said) in cases {
         let round = Round::sample();
@@ -233,4 +270,18 @@ fn old_keys_are_refused_with_their_new_name_and_table_codes_fit_the_indicator() 
             text(&output.stderr)
         );
     }
+    // `type` was `kind` in a [[record]] rule only: elsewhere it is an unknown key, not a renamed one.
+    let round = Round::sample();
+    round.edit(
+        "schemas/rules/plausibility.toml",
+        "id = \"plausible.unemployment_rate\"",
+        "id = \"plausible.unemployment_rate\"\ntype = \"range\"",
+    );
+    let output = round.ilms(&["check"]);
+    let said = text(&output.stderr);
+    assert!(
+        !output.status.success() && said.contains("unknown field `type`"),
+        "{said}"
+    );
+    assert!(!said.contains("is now written"), "{said}");
 }

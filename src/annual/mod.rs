@@ -107,15 +107,17 @@ fn yes() -> bool {
 
 impl TableSpec {
     /// A table of `indicator`'s cells with these codes, for one that is not declared.
+    /// A table of `indicator`'s cells with the codes `keep` (placed in its breakdowns by
+    /// [`place_kept`]).
     pub fn of_indicator(
         indicator: &str,
         label: &str,
-        classif: [Option<String>; 2],
+        keep: &[String],
         labels: &crate::labels::Labels,
     ) -> TableSpec {
         // Every selected category is named in the title and the file name, so tables of two
         // categories never share a title or overwrite each other's files.
-        let chosen: Vec<&String> = classif.iter().flatten().collect();
+        let chosen: Vec<&String> = keep.iter().collect();
         let named: Vec<String> = chosen
             .iter()
             .map(|c| labels.label(c).unwrap_or_else(|| c.to_string()))
@@ -125,8 +127,6 @@ impl TableSpec {
             id.push('_');
             id.push_str(&code.to_lowercase());
         }
-        let keep = chosen.iter().map(|c| c.to_string()).collect();
-        let [classif1, classif2] = classif;
         TableSpec {
             id,
             title: if named.is_empty() {
@@ -135,9 +135,9 @@ impl TableSpec {
                 format!("{label} ({}), {{year}}", named.join("; "))
             },
             indicator: indicator.to_string(),
-            keep,
-            classif1,
-            classif2,
+            keep: keep.to_vec(),
+            classif1: None,
+            classif2: None,
             unit: TableUnit::default(),
             year: None,
             latest: false,
@@ -194,63 +194,21 @@ pub fn load_specs(path: &Path, indicators: &Indicators) -> Result<Vec<TableSpec>
         let key = format!("tables.{}", spec.id);
         let at = |(problem, fix): (String, String)| Error::new(path, &key, problem, fix);
         check_spec(spec, indicators).map_err(at)?;
-        let [classif1, classif2] = kept_slots(spec, indicators).map_err(at)?;
-        (spec.classif1, spec.classif2) = (classif1, classif2);
+        place_kept(spec, indicators).map_err(at)?;
     }
     Ok(tables)
 }
 
-/// `spec.keep` placed in the indicator's breakdown slots: each code in the slot whose
-/// classification it belongs to (the longest prefix, so `OCU_SKILL_L1` is not taken for an
-/// `OCU` classification), one code for every slot.
-fn kept_slots(
-    spec: &TableSpec,
+/// `spec.keep` placed in the indicator's breakdown slots (`kept::place`) as the table's
+/// classif1 and classif2: one code for every slot, as a table shows one category of each.
+pub fn place_kept(
+    spec: &mut TableSpec,
     indicators: &Indicators,
-) -> std::result::Result<[Option<String>; 2], (String, String)> {
-    let tables: Vec<_> = indicators
-        .list
-        .iter()
-        .filter(|i| i.id == spec.indicator)
-        .collect();
-    // Per slot, the classifications any version of the indicator has there.
-    let mut classifications: Vec<BTreeSet<&str>> = Vec::new();
-    for table in &tables {
-        let classif = table.dimensions.iter().skip(usize::from(table.by_sex));
-        for (slot, dimension) in classif.enumerate() {
-            if classifications.len() <= slot {
-                classifications.push(BTreeSet::new());
-            }
-            classifications[slot].insert(&dimension.classification);
-        }
-    }
-    let slot_of = |code: &str| {
-        let matching = |slot: &BTreeSet<&str>| {
-            slot.iter()
-                .filter(|c| {
-                    code.strip_prefix(**c)
-                        .is_some_and(|rest| rest.starts_with('_'))
-                })
-                .map(|c| c.len())
-                .max()
-        };
-        (0..classifications.len())
-            .filter_map(|slot| matching(&classifications[slot]).map(|len| (len, slot)))
-            .max()
-            .map(|(_, slot)| slot)
-    };
-    let names = |slot: &BTreeSet<&str>| slot.iter().copied().collect::<Vec<_>>().join(" or ");
+) -> std::result::Result<(), (String, String)> {
+    let slots = crate::kept::breakdowns(indicators, &spec.indicator);
+    let placed = crate::kept::place(indicators, &spec.indicator, &spec.keep)?;
     let mut kept: [Option<String>; 2] = [None, None];
-    for code in &spec.keep {
-        let Some(slot) = slot_of(code) else {
-            let breakdowns: Vec<String> = classifications.iter().map(names).collect();
-            return Err((
-                format!(
-                    "`keep` code '{code}' is not of a breakdown of {}",
-                    spec.indicator
-                ),
-                format!("its breakdowns besides sex: {}", or_none(&breakdowns)),
-            ));
-        };
+    for (code, slot) in spec.keep.iter().zip(placed) {
         if let Some(earlier) = kept[slot].replace(code.clone()) {
             return Err((
                 format!("`keep` gives two codes of one breakdown: '{earlier}' and '{code}'"),
@@ -258,26 +216,21 @@ fn kept_slots(
             ));
         }
     }
-    if let Some(slot) = (0..classifications.len()).find(|&s| kept[s].is_none()) {
-        let example = classifications[slot].first().copied().unwrap_or("X");
+    if let Some(slot) = (0..slots.len()).find(|&s| kept[s].is_none()) {
         return Err((
             format!(
                 "`keep` gives no code of {}'s breakdown {}",
                 spec.indicator,
-                names(&classifications[slot])
+                crate::kept::slot_names(&slots[slot])
             ),
-            format!("add the code of the cells shown, e.g. \"{example}_TOTAL\""),
+            format!(
+                "add the code of the cells shown, e.g. \"{}\"",
+                slots[slot][0].total
+            ),
         ));
     }
-    Ok(kept)
-}
-
-fn or_none(list: &[String]) -> String {
-    if list.is_empty() {
-        "none".into()
-    } else {
-        list.join(", ")
-    }
+    [spec.classif1, spec.classif2] = kept;
+    Ok(())
 }
 
 fn is_iso3(code: &str) -> bool {
@@ -337,10 +290,10 @@ pub fn check_spec(
     reference::check(spec)
 }
 
-/// Where no published cell has the table's classification codes: the total codes the indicator's
-/// cells do have, to name in the error (None when some cell matches).
+/// Where no published cell has the table's codes kept: codes the indicator's cells do have, to
+/// name in the error (None when some cell matches).
 pub fn codes_hint(spec: &TableSpec, cells: &Cells) -> Option<String> {
-    let mut totals = BTreeSet::new();
+    let mut published = BTreeSet::new();
     for i in 0..cells.len() {
         if cells.indicator[i] != spec.indicator {
             continue;
@@ -348,26 +301,25 @@ pub fn codes_hint(spec: &TableSpec, cells: &Cells) -> Option<String> {
         if cells.classif1[i] == spec.classif1 && cells.classif2[i] == spec.classif2 {
             return None;
         }
-        for (flag, code) in [
-            ("--classif1", &cells.classif1[i]),
-            ("--classif2", &cells.classif2[i]),
-        ] {
-            if let Some(code) = code.as_deref().filter(|c| c.ends_with("_TOTAL")) {
-                totals.insert(format!("{flag} {code}"));
-            }
-        }
+        let codes = [&cells.classif1[i], &cells.classif2[i]];
+        let kept = codes
+            .iter()
+            .filter_map(|c| (*c).clone())
+            .collect::<Vec<_>>();
+        // The totals first: they are the table every source has.
+        published.insert((!kept.iter().all(|c| c.ends_with("_TOTAL")), kept.join(" ")));
     }
-    Some(if totals.is_empty() {
-        format!(
+    if published.is_empty() {
+        return Some(format!(
             "no published cells of {}: run the round that has it",
             spec.indicator
-        )
-    } else {
-        format!(
-            "give the cells to show, e.g. {}",
-            totals.into_iter().collect::<Vec<_>>().join(" or ")
-        )
-    })
+        ));
+    }
+    let examples: Vec<String> = published.into_iter().take(3).map(|(_, k)| k).collect();
+    Some(format!(
+        "keep the codes of published cells (`keep` in the tables file, --keep in ilms table), e.g. {}",
+        examples.join(" or ")
+    ))
 }
 
 /// How a table cell reads.

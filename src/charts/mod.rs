@@ -145,6 +145,9 @@ pub fn load_specs(
                     .into(),
             );
         }
+        if let Err((problem, fix)) = crate::kept::place(indicators, &chart.indicator, &chart.keep) {
+            return fail(problem, fix);
+        }
         if chart.kind == ChartKind::MigrantsVsNonmigrants && chart.keep.len() != 2 {
             return fail(
                 "`keep` must give the two groups compared".into(),

@@ -20,7 +20,7 @@ Examples:
   ilms table outflow_nationals --period 2023/2024     one table for 2023/2024: each country's
                                                latest year of the two, footnoted
   ilms table outflow_nationals --years 2022-2024      2022, 2023 and 2024 side by side
-  ilms table --indicator MNA_OEMP_SEX_CDS_NB --classif1 CDS_DES_MYS --unit persons
+  ilms table --indicator MNA_OEMP_SEX_CDS_NB --keep CDS_DES_MYS --unit persons
                                                outflows to one destination (named in the title and
                                                the file name)
   ilms table outflow_nationals --countries <ISO3>,<ISO3>   listed countries only (.. rows where no data)
@@ -33,15 +33,14 @@ total (schemas/tables.toml, [region]) where every country gives the figure."
 pub struct TableArgs {
     /// A table id of schemas/tables.toml.
     id: Option<String>,
-    /// A count indicator, for a table not declared (with --classif1/--classif2 for its cells).
+    /// A count indicator, for a table not declared (with --keep for its cells).
     #[arg(long, conflicts_with = "id")]
     indicator: Option<String>,
-    /// With --indicator: the classif1 code of the cells shown (e.g. CDS_DES_TOTAL).
-    #[arg(long, requires = "indicator")]
-    classif1: Option<String>,
-    /// With --indicator: the classif2 code of the cells shown (e.g. CCT_CIT_NONCIT).
-    #[arg(long, requires = "indicator")]
-    classif2: Option<String>,
+    /// With --indicator: a code of the cells shown, one per breakdown besides sex, as `keep` in
+    /// schemas/tables.toml (e.g. --keep CDS_DES_TOTAL; --keep OCU_SKILL_L1 --keep CBR_BIR_FOREIGN).
+    /// ILOSTAT's --classif1 / --classif2 are accepted for it.
+    #[arg(long, value_name = "CODE", requires = "indicator", aliases = ["classif1", "classif2"])]
+    keep: Vec<String>,
     /// With --indicator: persons or thousands.
     #[arg(long, requires = "indicator", default_value = "thousands", value_parser = parse_spec_value::<ilms::annual::TableUnit>)]
     unit: ilms::annual::TableUnit,
@@ -130,8 +129,7 @@ pub fn run(args: TableArgs) -> ilms::Result<()> {
     let specs = round.table_specs(&ilms::round::TableRequest {
         id: args.id,
         indicator: args.indicator,
-        classif1: args.classif1,
-        classif2: args.classif2,
+        keep: args.keep,
         unit: args.unit,
         year,
         latest,

@@ -15,10 +15,9 @@ pub struct TableRequest {
     pub id: Option<String>,
     /// A count indicator, for a table not declared.
     pub indicator: Option<String>,
-    /// With an indicator: the classif1 code of the cells shown.
-    pub classif1: Option<String>,
-    /// With an indicator: the classif2 code of the cells shown.
-    pub classif2: Option<String>,
+    /// With an indicator: the codes of the cells shown, one per breakdown besides sex (as `keep`
+    /// in the tables file).
+    pub keep: Vec<String>,
     /// With an indicator: persons or thousands.
     pub unit: TableUnit,
     /// The table's year (None: each country's latest).
@@ -82,10 +81,9 @@ impl Round {
                 self.outputs.processed.join("indicators"),
                 &spec.indicator,
                 format!(
-                    "no published cell of {} has classif1 {} and classif2 {}",
+                    "no published cell of {} has the codes kept ({})",
                     spec.indicator,
-                    spec.classif1.as_deref().unwrap_or("(none)"),
-                    spec.classif2.as_deref().unwrap_or("(none)")
+                    spec.keep.join(", ")
                 ),
                 fix,
             ));
@@ -155,7 +153,7 @@ impl Round {
         }
     }
 
-    /// A table of a count indicator's cells with the request's classif1 / classif2 codes.
+    /// A table of a count indicator's cells with the request's codes kept.
     fn indicator_table(&self, request: &TableRequest, indicator: &str) -> Result<TableSpec> {
         let label = self
             .indicators
@@ -163,17 +161,14 @@ impl Round {
             .iter()
             .find(|i| i.id == indicator)
             .map_or(indicator.to_string(), |i| i.label.clone());
-        let mut spec = TableSpec::of_indicator(
-            indicator,
-            &label,
-            [request.classif1.clone(), request.classif2.clone()],
-            &self.labels,
-        );
+        let mut spec = TableSpec::of_indicator(indicator, &label, &request.keep, &self.labels);
         spec.unit = request.unit;
         // The region's total row, as the declared tables have it.
         spec.region = self.tables.iter().find_map(|t| t.region.clone());
         annual::check_spec(&spec, &self.indicators)
             .map_err(|(problem, fix)| Error::new(&self.manifest, "--indicator", problem, fix))?;
+        annual::place_kept(&mut spec, &self.indicators)
+            .map_err(|(problem, fix)| Error::new(&self.manifest, "--keep", problem, fix))?;
         Ok(spec)
     }
 }
