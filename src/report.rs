@@ -9,6 +9,8 @@ use crate::cells::Cells;
 use crate::classifications::Classifications;
 use crate::outcome::RunReport;
 
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
 /// One source of the round, as the report lists it.
 pub struct ReportSource {
     pub id: String,
@@ -64,170 +66,184 @@ figcaption { font-size: .85rem; color: #444; } nav a { margin-right: 1rem; }
 
 /// Cells added, removed, revised and re-flagged since the previous release, per source and
 /// indicator (`ilms diff` gives each cell with its old and new value).
-fn changes_section(input: &ReportInput, out: &mut String) {
-    out.push_str("<h2 id=\"changes\">What changed</h2>\n");
-    let diff = match input.changes {
-        Changes::FirstRelease => {
-            out.push_str("<p>The round's first release: nothing to compare with.</p>\n");
-            return;
+fn changes_section(input: &ReportInput) -> Markup {
+    html! {
+        h2 id="changes" { "What changed" }
+        @match input.changes {
+            Changes::FirstRelease => {
+                p { "The round's first release: nothing to compare with." }
+            }
+            Changes::NotCompared(why) => {
+                p { "Not compared with the previous release: " (why) }
+            }
+            Changes::Since(diff) => { (changes_table(input, diff)) }
         }
-        Changes::NotCompared(why) => {
-            out.push_str(&format!(
-                "<p>Not compared with the previous release: {}</p>\n",
-                esc(why)
-            ));
-            return;
-        }
-        Changes::Since(diff) => diff,
-    };
+    }
+}
+
+fn changes_table(input: &ReportInput, diff: &crate::diff::ReleaseDiff) -> Markup {
     let total = diff.totals();
-    out.push_str(&format!(
-        "<p>Since release {}: {} cells added, {} removed, {} revised (another value), {} re-flagged (the same value, another status). Each cell with its old and new value: <code>ilms diff {} {}</code>.</p>\n",
-        esc(&diff.old), total[0], total[1], total[2], total[3], esc(&diff.old), esc(&diff.new)
-    ));
-    if diff.counts.is_empty() {
-        return;
+    html! {
+        p {
+            "Since release " (diff.old) ": " (total[0]) " cells added, " (total[1]) " removed, "
+            (total[2]) " revised (another value), " (total[3])
+            " re-flagged (the same value, another status). Each cell with its old and new value: "
+            code { "ilms diff " (diff.old) " " (diff.new) } "."
+        }
+        @if !diff.counts.is_empty() {
+            table {
+                tr {
+                    th { "Source" } th { "Indicator" } th { "Added" } th { "Removed" }
+                    th { "Revised" } th { "Re-flagged" }
+                }
+                @for ((source, indicator), counts) in &diff.counts {
+                    tr {
+                        td { (source) }
+                        td {
+                            (indicator) br;
+                            span.notes { (input.labels.label(indicator).unwrap_or_default()) }
+                        }
+                        @for n in counts { td.num { (n) } }
+                    }
+                }
+            }
+        }
     }
-    out.push_str("<table>\n<tr><th>Source</th><th>Indicator</th><th>Added</th><th>Removed</th><th>Revised</th><th>Re-flagged</th></tr>\n");
-    for ((source, indicator), counts) in &diff.counts {
-        let name = input.labels.label(indicator).unwrap_or_default();
-        out.push_str(&format!(
-            "<tr><td>{}</td><td>{}<br><span class=\"notes\">{}</span></td>{}</tr>\n",
-            esc(source),
-            esc(indicator),
-            esc(&name),
-            counts
-                .map(|n| format!("<td class=\"num\">{n}</td>"))
-                .concat()
-        ));
-    }
-    out.push_str("</table>\n");
 }
 
 /// The page.
 pub fn html(input: &ReportInput) -> String {
     let r = input.report;
-    let mut out = String::new();
-    out.push_str(&format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
-        esc(&r.round)
-    ));
-    out.push_str(&format!("<h1>{}</h1>\n", esc(&r.round)));
-    out.push_str(&format!(
-        "<p>Made by {} from {} sources. Cells: {}; {} on a failed validation rule.</p>\n",
-        esc(&r.provenance.tool),
-        r.sources.len(),
-        esc(&r.cells_summary()),
-        r.cell_status.withheld_validation,
-    ));
-    out.push_str("<nav><a href=\"#changes\">What changed</a><a href=\"#sources\">Sources</a><a href=\"#coverage\">Coverage</a><a href=\"#validation\">Validation</a><a href=\"#flows\">Flows and stocks</a><a href=\"#tables\">Annual tables</a><a href=\"#charts\">Charts</a></nav>\n");
-    changes_section(input, &mut out);
-    sources_section(input, &mut out);
-    coverage_section(input, &mut out);
-    validation_section(input, &mut out);
-    flows_section(input, &mut out);
-    out.push_str("<h2 id=\"tables\">Annual tables</h2>\n");
-    for table in input.tables {
-        table_html(table, &mut out);
-    }
-    out.push_str("<h2 id=\"charts\">Charts</h2>\n");
-    for (title, svg) in &input.charts {
-        out.push_str(&format!(
-            "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
-            svg_body(svg),
-            esc(title)
-        ));
-    }
-    out.push_str("</body>\n</html>\n");
-    out
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { (r.round) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                h1 { (r.round) }
+                p {
+                    "Made by " (r.provenance.tool) " from " (r.sources.len()) " sources. Cells: "
+                    (r.cells_summary()) "; " (r.cell_status.withheld_validation)
+                    " on a failed validation rule."
+                }
+                nav {
+                    a href="#changes" { "What changed" } a href="#sources" { "Sources" }
+                    a href="#coverage" { "Coverage" } a href="#validation" { "Validation" }
+                    a href="#flows" { "Flows and stocks" } a href="#tables" { "Annual tables" }
+                    a href="#charts" { "Charts" }
+                }
+                (changes_section(input))
+                (sources_section(input))
+                (coverage_section(input))
+                (validation_section(input))
+                (flows_section(input))
+                h2 id="tables" { "Annual tables" }
+                @for table in input.tables { (table_html(table)) }
+                h2 id="charts" { "Charts" }
+                @for (title, svg) in &input.charts {
+                    // The charts' own SVG, made by plotters from escaped text: inlined as it is.
+                    figure { (PreEscaped(svg_body(svg))) figcaption { (title) } }
+                }
+            }
+        }
+    };
+    page.into_string()
 }
 
 /// Each origin's outflows beside its destinations' inflows and stocks of its citizens, by year.
-fn flows_section(input: &ReportInput, out: &mut String) {
-    out.push_str("<h2 id=\"flows\">Flows and stocks</h2>\n<p class=\"notes\">Between the round's countries, both sexes, persons, from the published cells (also in coherence.csv): the outflow as the country of origin reports it (MNA_OEMP_SEX_CDS_NB), the inflow as the destination reports it (MFL_TPOP_SEX_COU_NB), and the destination's stock of the origin's citizens (mirror data, MNA_TPOP_SEX_CRS_NB). The three count different things (deployments, new permits, persons present) and come from different sources: they are set side by side, not expected to agree. U: unreliable; B: break in series; x: withheld; ..: not available, no source, or several sources (each in coherence.csv).</p>\n");
-    if input.flows.is_empty() {
-        out.push_str("<p>No two countries of the round report on each other.</p>\n");
-        return;
-    }
-    out.push_str("<table>\n<tr><th>Origin</th><th>Destination</th><th>Year</th><th>Outflow (origin)</th><th>Inflow (destination)</th><th>Stock of the origin's citizens (destination)</th></tr>\n");
-    let name = |code: &str| esc(&input.classifications.country_name(code));
-    for ((origin, destination, time), figures) in input.flows {
-        let cells: Vec<String> = figures
-            .iter()
-            .map(|f| {
-                let text = match crate::coherence::persons(f) {
-                    Some(p) => {
-                        let value = crate::annual::format_number(p, 0, true);
-                        match crate::coherence::flag(f) {
-                            Some(flag) => format!("{value} {flag}"),
-                            None => value,
+fn flows_section(input: &ReportInput) -> Markup {
+    let name = |code: &str| input.classifications.country_name(code);
+    let figure = |f| match crate::coherence::persons(f) {
+        Some(p) => {
+            let value = crate::annual::format_number(p, 0, true);
+            match crate::coherence::flag(f) {
+                Some(flag) => format!("{value} {flag}"),
+                None => value,
+            }
+        }
+        None if crate::coherence::shows(f) == "withheld" => "x".into(),
+        None => "..".into(),
+    };
+    html! {
+        h2 id="flows" { "Flows and stocks" }
+        p.notes { (FLOWS_NOTE) }
+        @if input.flows.is_empty() {
+            p { "No two countries of the round report on each other." }
+        } @else {
+            table {
+                tr {
+                    th { "Origin" } th { "Destination" } th { "Year" } th { "Outflow (origin)" }
+                    th { "Inflow (destination)" }
+                    th { "Stock of the origin's citizens (destination)" }
+                }
+                @for ((origin, destination, time), figures) in input.flows {
+                    tr {
+                        td { (name(origin)) } td { (name(destination)) } td { (time) }
+                        @for f in figures {
+                            td.num title=(crate::coherence::shows(f)) { (figure(f)) }
                         }
                     }
-                    None if crate::coherence::shows(f) == "withheld" => "x".into(),
-                    None => "..".into(),
-                };
-                let title = esc(crate::coherence::shows(f));
-                format!("<td class=\"num\" title=\"{title}\">{text}</td>")
-            })
-            .collect();
-        out.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td>{}</tr>\n",
-            name(origin),
-            name(destination),
-            esc(time),
-            cells.concat()
-        ));
+                }
+            }
+        }
     }
-    out.push_str("</table>\n");
 }
+
+const FLOWS_NOTE: &str = "Between the round's countries, both sexes, persons, from the published cells (also in coherence.csv): the outflow as the country of origin reports it (MNA_OEMP_SEX_CDS_NB), the inflow as the destination reports it (MFL_TPOP_SEX_COU_NB), and the destination's stock of the origin's citizens (mirror data, MNA_TPOP_SEX_CRS_NB). The three count different things (deployments, new permits, persons present) and come from different sources: they are set side by side, not expected to agree. U: unreliable; B: break in series; x: withheld; ..: not available, no source, or several sources (each in coherence.csv).";
 
 /// A figure a policy keeps confidential is shown as such.
 fn hidden(figure: Option<String>) -> String {
     figure.unwrap_or_else(|| "confidential".into())
 }
 
-fn sources_section(input: &ReportInput, out: &mut String) {
-    out.push_str("<h2 id=\"sources\">Sources</h2>\n<table>\n<tr><th>Source</th><th>Title</th><th>Country</th><th>Year</th><th>Records read</th><th>Harmonized</th><th>Quarantined</th><th>Disclosure policy</th><th>Count cells withheld</th><th>of them secondary</th><th>Persons withheld</th><th>Headline cells withheld</th></tr>\n");
-    for source in &input.sources {
-        let counts = input.report.sources.iter().find(|s| s.id == source.id);
-        let num = |f: fn(&crate::outcome::SourceReport) -> usize| {
-            counts.map_or(String::new(), |c| f(c).to_string())
-        };
-        let disclosure = counts.map(|c| &c.disclosure);
-        let withheld =
-            disclosure.map_or(String::new(), |d| format!("{} of {}", d.withheld, d.cells));
-        out.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
-            esc(&source.code),
-            esc(&source.title),
-            esc(&input.classifications.country_name(&source.ref_area)),
-            esc(&source.time),
-            num(|c| c.read),
-            num(|c| c.harmonized),
-            num(|c| c.quarantined),
-            esc(disclosure.map_or("", |d| d.policy.as_str())),
-            withheld,
-            disclosure.map_or(String::new(), |d| hidden(d.withheld_secondary.map(|n| n.to_string()))),
-            disclosure.map_or(String::new(), |d| hidden(d.persons_withheld.map(|p| format!("{p:.0}")))),
-            disclosure.map_or(String::new(), |d| format!(
-                "{} of {}",
-                d.headline_withheld, d.headline_cells
-            )),
-        ));
+fn sources_section(input: &ReportInput) -> Markup {
+    html! {
+        h2 id="sources" { "Sources" }
+        table {
+            tr {
+                th { "Source" } th { "Title" } th { "Country" } th { "Year" } th { "Records read" }
+                th { "Harmonized" } th { "Quarantined" } th { "Disclosure policy" }
+                th { "Count cells withheld" } th { "of them secondary" } th { "Persons withheld" }
+                th { "Headline cells withheld" }
+            }
+            @for source in &input.sources { (source_row(input, source)) }
+        }
     }
-    out.push_str("</table>\n");
 }
 
-/// Indicator x (country, year): how many of the indicator's cells are published.
-fn coverage_section(input: &ReportInput, out: &mut String) {
-    let cells = input.cells;
-    let columns: BTreeSet<(String, String)> = input
-        .sources
-        .iter()
-        .map(|s| (s.ref_area.clone(), s.time.clone()))
-        .collect();
-    // (indicator, country, year) -> (published, withheld, not available: no figure to withhold)
-    let mut counts: BTreeMap<(&str, &str, &str), (usize, usize, usize)> = BTreeMap::new();
+fn source_row(input: &ReportInput, source: &ReportSource) -> Markup {
+    let counts = input.report.sources.iter().find(|s| s.id == source.id);
+    let num = |f: fn(&crate::outcome::SourceReport) -> usize| {
+        counts.map_or(String::new(), |c| f(c).to_string())
+    };
+    let disclosure = counts.map(|c| &c.disclosure);
+    let shown = |f: &dyn Fn(&crate::disclosure::DisclosureSummary) -> String| {
+        disclosure.map_or(String::new(), f)
+    };
+    html! {
+        tr {
+            td { (source.code) } td { (source.title) }
+            td { (input.classifications.country_name(&source.ref_area)) } td { (source.time) }
+            td.num { (num(|c| c.read)) } td.num { (num(|c| c.harmonized)) }
+            td.num { (num(|c| c.quarantined)) }
+            td { (shown(&|d| d.policy.clone())) }
+            td.num { (shown(&|d| format!("{} of {}", d.withheld, d.cells))) }
+            td.num { (shown(&|d| hidden(d.withheld_secondary.map(|n| n.to_string())))) }
+            td.num { (shown(&|d| hidden(d.persons_withheld.map(|p| format!("{p:.0}"))))) }
+            td.num { (shown(&|d| format!("{} of {}", d.headline_withheld, d.headline_cells))) }
+        }
+    }
+}
+
+/// Per (indicator, country, year): the cells published, withheld, and not available (no figure
+/// to withhold).
+type CoverageCounts<'a> = BTreeMap<(&'a str, &'a str, &'a str), (usize, usize, usize)>;
+
+fn coverage_counts(cells: &Cells) -> CoverageCounts<'_> {
+    let mut counts = CoverageCounts::new();
     for i in 0..cells.len() {
         let entry = counts
             .entry((&cells.indicator[i], &cells.ref_area[i], &cells.time[i]))
@@ -240,13 +256,17 @@ fn coverage_section(input: &ReportInput, out: &mut String) {
             entry.1 += 1;
         }
     }
-    // (indicator, country, year) a source of that country and year says it cannot give.
+    counts
+}
+
+/// (indicator, country, year) a source of that country and year says it cannot give.
+fn not_available<'a>(input: &'a ReportInput) -> BTreeSet<(&'a str, &'a str, &'a str)> {
     let source_of: BTreeMap<&str, (&str, &str)> = input
         .sources
         .iter()
         .map(|s| (s.id.as_str(), (s.ref_area.as_str(), s.time.as_str())))
         .collect();
-    let not_available: BTreeSet<(&str, &str, &str)> = input
+    input
         .report
         .not_available
         .iter()
@@ -256,116 +276,122 @@ fn coverage_section(input: &ReportInput, out: &mut String) {
                 .get(n.source_id.as_str())
                 .map(|(a, t)| (n.indicator.as_str(), *a, *t))
         })
+        .collect()
+}
+
+const COVERAGE_NOTE: &str = "Each cell: the indicator's cells published for the country and year, of all its cells. Green: all published; amber: some withheld; red: all withheld; n/a: no source of the country and year gives the indicator (the variables it needs are missing, or it gives no figure). Cells not available (a part of the population or a breakdown the source does not give) are counted in neither. Counts cover every breakdown and classification version.";
+
+/// Indicator x (country, year): how many of the indicator's cells are published.
+fn coverage_section(input: &ReportInput) -> Markup {
+    let columns: BTreeSet<(&str, &str)> = input
+        .sources
+        .iter()
+        .map(|s| (s.ref_area.as_str(), s.time.as_str()))
         .collect();
-    out.push_str("<h2 id=\"coverage\">Coverage</h2>\n<p class=\"notes\">Each cell: the indicator's cells published for the country and year, of all its cells. Green: all published; amber: some withheld; red: all withheld; n/a: no source of the country and year gives the indicator (the variables it needs are missing, or it gives no figure). Cells not available (a part of the population or a breakdown the source does not give) are counted in neither. Counts cover every breakdown and classification version.</p>\n<table class=\"matrix\">\n<tr><th>Indicator</th>");
-    for (area, time) in &columns {
-        out.push_str(&format!(
-            "<th title=\"{}\">{} {}</th>",
-            esc(&input.classifications.country_name(area)),
-            esc(area),
-            esc(time)
-        ));
-    }
-    out.push_str("</tr>\n");
-    for indicator in &input.report.indicators {
-        let label = input.labels.label(indicator).unwrap_or_default();
-        out.push_str(&format!(
-            "<tr><th class=\"ind\">{}<span>{}</span></th>",
-            esc(indicator),
-            esc(&label)
-        ));
-        for (area, time) in &columns {
-            let key = (indicator.as_str(), area.as_str(), time.as_str());
-            match counts.get(&key) {
-                Some(&(0, 0, absent)) => out.push_str(&format!(
-                    "<td class=\"na\" title=\"{absent} not available\">n/a</td>"
-                )),
-                Some(&(published, withheld, absent)) => {
-                    let class = match (published, withheld) {
-                        (_, 0) => "pub",
-                        (0, _) => "wh",
-                        _ => "part",
-                    };
-                    out.push_str(&format!(
-                        "<td class=\"{class}\" title=\"{published} published, {withheld} withheld, {absent} not available\">{published}/{}</td>",
-                        published + withheld
-                    ));
+    let counts = coverage_counts(input.cells);
+    let not_available = not_available(input);
+    let cell = |key: (&str, &str, &str)| match counts.get(&key) {
+        Some(&(0, 0, absent)) => html! {
+            td.na title=(format!("{absent} not available")) { "n/a" }
+        },
+        Some(&(published, withheld, absent)) => {
+            let class = match (published, withheld) {
+                (_, 0) => "pub",
+                (0, _) => "wh",
+                _ => "part",
+            };
+            let title =
+                format!("{published} published, {withheld} withheld, {absent} not available");
+            html! { td class=(class) title=(title) { (published) "/" (published + withheld) } }
+        }
+        None if not_available.contains(&key) => html! { td.na { "n/a" } },
+        None => html! { td {} },
+    };
+    html! {
+        h2 id="coverage" { "Coverage" }
+        p.notes { (COVERAGE_NOTE) }
+        table.matrix {
+            tr {
+                th { "Indicator" }
+                @for (area, time) in &columns {
+                    th title=(input.classifications.country_name(area)) { (area) " " (time) }
                 }
-                None if not_available.contains(&key) => out.push_str("<td class=\"na\">n/a</td>"),
-                None => out.push_str("<td></td>"),
+            }
+            @for indicator in &input.report.indicators {
+                tr {
+                    th.ind {
+                        (indicator)
+                        span { (input.labels.label(indicator).unwrap_or_default()) }
+                    }
+                    @for (area, time) in &columns { (cell((indicator.as_str(), area, time))) }
+                }
             }
         }
-        out.push_str("</tr>\n");
     }
-    out.push_str("</table>\n");
 }
 
-fn validation_section(input: &ReportInput, out: &mut String) {
+fn validation_section(input: &ReportInput) -> Markup {
     let results = &input.report.validation;
     let failed: Vec<_> = results.iter().filter(|r| r.failed()).collect();
-    out.push_str(&format!(
-        "<h2 id=\"validation\">Validation</h2>\n<p>{} rule results on {} sources; {} with failures ({} errors: their records are in the quarantine).</p>\n",
-        results.len(),
-        input.sources.len(),
-        failed.len(),
-        failed
-            .iter()
-            .filter(|r| r.severity == crate::rules::Severity::Error)
-            .count()
-    ));
-    let row = |r: &crate::validate::RuleResult, class: &str| {
-        format!(
-            "<tr class=\"{class}\"><td>{}</td><td>{}</td><td>{}<span class=\"lbl\">{}</span></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
-            esc(r.severity.name()),
-            esc(&r.source_id),
-            esc(&r.rule),
-            esc(&input.labels.label(&format!("ilms:{}", r.rule)).unwrap_or_default()),
-            r.items,
-            r.passes,
-            r.fails,
-            r.missing,
-            esc(&r.detail)
-        )
+    let errors = (failed.iter())
+        .filter(|r| r.severity == crate::rules::Severity::Error)
+        .count();
+    let row = |r: &crate::validate::RuleResult, class: String| {
+        html! {
+            tr class=(class) {
+                td { (r.severity.name()) } td { (r.source_id) }
+                td {
+                    (r.rule)
+                    span.lbl { (input.labels.label(&format!("ilms:{}", r.rule)).unwrap_or_default()) }
+                }
+                td.num { (r.items) } td.num { (r.passes) } td.num { (r.fails) }
+                td.num { (r.missing) } td { (r.detail) }
+            }
+        }
     };
-    let header = "<table>\n<tr><th>Severity</th><th>Source</th><th>Rule</th><th>Items</th><th>Passes</th><th>Fails</th><th>Missing</th><th>Detail</th></tr>\n";
-    out.push_str(header);
-    for r in &failed {
-        out.push_str(&row(r, &format!("fail-{}", r.severity.name())));
+    let header = html! {
+        tr {
+            th { "Severity" } th { "Source" } th { "Rule" } th { "Items" } th { "Passes" }
+            th { "Fails" } th { "Missing" } th { "Detail" }
+        }
+    };
+    html! {
+        h2 id="validation" { "Validation" }
+        p {
+            (results.len()) " rule results on " (input.sources.len()) " sources; " (failed.len())
+            " with failures (" (errors) " errors: their records are in the quarantine)."
+        }
+        table {
+            (header)
+            @for r in &failed { (row(r, format!("fail-{}", r.severity.name()))) }
+        }
+        details {
+            summary { "Rules that passed" }
+            table {
+                (header)
+                @for r in results.iter().filter(|r| !r.failed()) { (row(r, String::new())) }
+            }
+        }
     }
-    out.push_str("</table>\n<details><summary>Rules that passed</summary>\n");
-    out.push_str(header);
-    for r in results.iter().filter(|r| !r.failed()) {
-        out.push_str(&row(r, ""));
-    }
-    out.push_str("</table>\n</details>\n");
 }
 
-fn table_html(table: &AnnualTable, out: &mut String) {
-    out.push_str(&format!(
-        "<h3>{}</h3>\n<p class=\"notes\"><em>{}</em></p>\n<table>\n<tr>",
-        esc(&table.title),
-        esc(table.unit_label())
-    ));
-    for heading in table.headings() {
-        out.push_str(&format!("<th>{}</th>", esc(&heading)));
-    }
-    out.push_str("</tr>\n");
-    for (label, cells, notes) in table.text_rows() {
-        out.push_str(&format!("<tr><td>{}</td>", esc(&label)));
-        for cell in cells {
-            out.push_str(&format!("<td class=\"num\">{}</td>", esc(&cell)));
+fn table_html(table: &AnnualTable) -> Markup {
+    html! {
+        h3 { (table.title) }
+        p.notes { em { (table.unit_label()) } }
+        table {
+            tr { @for heading in table.headings() { th { (heading) } } }
+            @for (label, cells, notes) in table.text_rows() {
+                tr {
+                    td { (label) }
+                    @for cell in cells { td.num { (cell) } }
+                    td { (notes) }
+                }
+            }
         }
-        out.push_str(&format!("<td>{}</td></tr>\n", esc(&notes)));
+        ol.notes { @for note in &table.notes { li { (note) } } }
+        p.notes { (table.legend) br; (table.source_line) }
     }
-    out.push_str("</table>\n<ol class=\"notes\">\n");
-    for note in &table.notes {
-        out.push_str(&format!("<li>{}</li>\n", esc(note)));
-    }
-    out.push_str(&format!(
-        "</ol>\n<p class=\"notes\">{}<br>{}</p>\n",
-        esc(&table.legend),
-        esc(&table.source_line)
-    ));
 }
 
 /// An SVG document as an element to inline (its XML declaration, if any, dropped).
@@ -373,29 +399,14 @@ fn svg_body(svg: &str) -> &str {
     svg.find("<svg").map_or(svg, |start| &svg[start..])
 }
 
-/// Text escaped for HTML content and attributes.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn text_is_escaped() {
+        let text = "Men & women <15> \"x\"";
         assert_eq!(
-            super::esc("Men & women <15> \"x\""),
-            "Men &amp; women &lt;15&gt; &quot;x&quot;"
+            maud::html! { td { (text) } }.into_string(),
+            "<td>Men &amp; women &lt;15&gt; &quot;x&quot;</td>"
         );
     }
 }

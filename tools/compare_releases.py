@@ -13,7 +13,9 @@ any two runs of the same inputs are then compared by content:
 - run_log.json: everything but times, the release id and how each source's results were come by
   (`pass`: ran, or reused from an earlier release);
 - sdmx_structure.xml: everything but its header (the message's id and time are the release's);
-- report.html: everything but release ids.
+- report.html: its elements, attributes and text in order, release ids masked (whitespace between
+  elements is layout, not content: the page is written without line breaks since it is made
+  from a template).
 A release's saved passes (private `passes/`, what the next run may reuse) are working files, not
 outputs: not compared.
 Prints what differs; exits 1 if anything does.
@@ -23,6 +25,7 @@ import hashlib
 import json
 import re
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl
@@ -71,6 +74,45 @@ def without_times(value):
     return value
 
 
+class PageItems(HTMLParser):
+    """An HTML page as its elements, attributes and text in order; whitespace-only text between
+    elements dropped, text trimmed, a void element's end tag dropped (<br> and <br/> are one)."""
+
+    VOID = {"br", "meta", "hr", "img", "input", "link"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.items = []
+
+    def handle_starttag(self, tag, attrs):
+        self.items.append(("start", tag, tuple(sorted(attrs))))
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in self.VOID:
+            self.items.append(("end", tag))
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID:
+            self.items.append(("end", tag))
+
+    def handle_data(self, data):
+        if not data.strip():
+            return
+        if self.items and self.items[-1][0] == "text":
+            data = self.items.pop()[1] + data
+        self.items.append(("text", data))
+
+    def handle_decl(self, decl):
+        self.items.append(("decl", decl.lower()))
+
+
+def page_items(path: Path) -> list:
+    parser = PageItems()
+    parser.feed(RELEASE_ID.sub("<release>", path.read_text()))
+    return [("text", i[1].strip()) if i[0] == "text" else i for i in parser.items]
+
+
 def same_content(a: Path, b: Path) -> bool:
     if a.suffix == ".parquet":
         return same_parquet(a, b)
@@ -80,7 +122,7 @@ def same_content(a: Path, b: Path) -> bool:
         body = lambda p: p.read_text().split("</message:Header>", 1)[-1]
         return body(a) == body(b)
     if a.name == "report.html":
-        return RELEASE_ID.sub("<release>", a.read_text()) == RELEASE_ID.sub("<release>", b.read_text())
+        return page_items(a) == page_items(b)
     if a.name == "run_log.json":
         return without_times(json.loads(a.read_text())) == without_times(json.loads(b.read_text()))
     return False
