@@ -16,6 +16,7 @@ use crate::spec::{
 
 /// How to read the file: the `[file]` keys of a spec, from the command line.
 pub struct InspectOptions {
+    /// The file to inspect.
     pub path: PathBuf,
     /// Default: from the file's extension.
     pub format: Option<FileFormat>,
@@ -23,9 +24,11 @@ pub struct InspectOptions {
     pub encoding: Option<TextEncoding>,
     /// Text files; None: the delimiter that splits the first lines alike.
     pub delimiter: Option<String>,
+    /// Workbooks; None: the first sheet.
     pub sheet: Option<String>,
     /// Workbooks; None: the first row with two cells filled or more (rows above are titles).
     pub header_row: Option<u32>,
+    /// Workbooks: how many rows the header spans (a heading over its sub-headings).
     pub header_rows: u32,
     /// How many of each column's most frequent values to show.
     pub values: usize,
@@ -44,6 +47,8 @@ struct Sniffed {
     stop: Option<String>,
 }
 
+/// The report `ilms inspect` prints for the file: how to read it, its columns and values, and
+/// the `[file]` keys of a spec that reads it.
 pub fn inspect(options: &InspectOptions) -> Result<String> {
     let path = &options.path;
     let format = file_format(options)?;

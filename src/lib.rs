@@ -33,6 +33,7 @@ pub mod generate;
 pub mod harmonize;
 pub mod indicators;
 pub mod ingest;
+#[deny(missing_docs)]
 pub mod inspect;
 pub mod installation;
 pub mod kept;
@@ -52,6 +53,7 @@ pub mod repeated_ids;
 pub mod report;
 #[deny(missing_docs)]
 pub mod revisions;
+#[deny(missing_docs)]
 pub mod round;
 pub mod rules;
 pub mod sdmx;
