@@ -93,7 +93,10 @@ struct DimensionSpec {
 
 /// How a grouping dimension's groups are given.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "`groups` must name a grouped record column (groups = \"age_aggregate\") or list the groups (groups = { YGE25 = [\"Y25-34\", \"Y35-44\"] })"
+)]
 enum Groups {
     /// A grouped record column (e.g. "age_aggregate"): the groups are read from its translation
     /// table in `groupings/`, which also makes the record column, so they are defined once.
@@ -1165,34 +1168,14 @@ fn groups_of_table(
             "group a dimension whose value is a column of the same translation table",
         ));
     }
-    let mut group_of: BTreeMap<String, String> = BTreeMap::new();
-    for (code, group) in &table.codes {
-        let member = base_values.map_or(code, |b| &b.codes[code]);
-        if member.is_empty() || group.is_empty() || spec.outside.contains(member) {
-            continue;
-        }
-        if let Some(other) = group_of.insert(member.clone(), group.clone()) {
-            if &other != group {
-                return Err(Error::new(
-                    &table.path,
-                    format!("{} {code}", table.variable),
-                    format!("{base_column} '{member}' is in two groups of {column}: '{other}' and '{group}'"),
-                    format!("give every {base_column} code one {column} code, so {} groups {}", spec.classification, base.name),
-                ));
-            }
-        }
-    }
-    if let Some((member, group)) = group_of
-        .iter()
-        .find(|(_, g)| !known(&format!("{}_{g}", spec.classification)))
-    {
-        return Err(Error::new(
-            &table.path,
-            format!("{column} of {base_column} {member}"),
-            format!("'{group}' is not a code of {} ({}_{group})", spec.classification, spec.classification),
-            format!("give the suffix of a code of {} (schemas/classifications/ilostat_codelists.csv), or list the base code in `outside` of the dimension", spec.classification),
-        ));
-    }
+    let grouped = TableGrouping {
+        table,
+        base_values,
+        spec,
+        base,
+        at: format!("{key}.groups in {}", path.display()),
+    };
+    let mut group_of = grouped.group_of(known)?;
     let prefix = format!("{}_", base.classification);
     let base_unknown = base
         .unknown
@@ -1203,33 +1186,110 @@ fn groups_of_table(
             .entry(base_unknown.to_string())
             .or_insert(unknown.clone());
     }
-    let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for category in &base.categories {
-        let suffix = category
-            .code
-            .strip_prefix(&prefix)
-            .unwrap_or(&category.code);
-        if let Some(group) = group_of.get(suffix) {
-            groups
-                .entry(group.clone())
-                .or_default()
-                .push(suffix.to_string());
+    grouped.by_group(&group_of)
+}
+
+/// A grouping dimension read from a translation table: the rows' pairs of base code and group.
+struct TableGrouping<'a> {
+    table: &'a Grouping,
+    /// The base dimension's column of the table (None: the table's first column).
+    base_values: Option<&'a Grouping>,
+    spec: &'a DimensionSpec,
+    base: &'a Dimension,
+    /// Where `groups` names the column, for the fixes.
+    at: String,
+}
+
+impl TableGrouping<'_> {
+    /// Base code suffix -> group suffix, each row checked: one group per base code, a base code
+    /// that is a category of the base, a group that is a code of the classification.
+    fn group_of(&self, known: &dyn Fn(&str) -> bool) -> Result<BTreeMap<String, String>> {
+        let (table, spec, base) = (self.table, self.spec, self.base);
+        let (column, base_column) = (&table.column, base.value_text.as_str());
+        let row_error = |code: &str, problem: String, fix: String| {
+            Error::new(
+                &table.path,
+                format!("{} {code}", table.variable),
+                problem,
+                fix,
+            )
+        };
+        let mut group_of: BTreeMap<String, String> = BTreeMap::new();
+        for (code, group) in &table.codes {
+            let member = self.base_values.map_or(code, |b| &b.codes[code]);
+            if member.is_empty() || group.is_empty() || spec.outside.contains(member) {
+                continue;
+            }
+            let base_code = format!("{}_{member}", base.classification);
+            if !base.categories.iter().any(|c| c.code == base_code) {
+                return Err(row_error(
+                    code,
+                    format!("{base_column} '{member}' is not a category of {}", base.name),
+                    format!("give the suffix of a code of {} (schemas/classifications/ilostat_codelists.csv)", base.classification),
+                ));
+            }
+            if !known(&format!("{}_{group}", spec.classification)) {
+                return Err(row_error(
+                    code,
+                    format!("{column} '{group}' is not a code of {} ({}_{group})", spec.classification, spec.classification),
+                    format!("give the suffix of a code of {} (schemas/classifications/ilostat_codelists.csv), or list the base code in `outside` ({})", spec.classification, self.at),
+                ));
+            }
+            match group_of.insert(member.clone(), group.clone()) {
+                Some(other) if &other != group => {
+                    return Err(row_error(
+                        code,
+                        format!("{base_column} '{member}' is in two groups of {column}: '{other}' and '{group}'"),
+                        format!("give every {base_column} code one {column} code, or group another column ({})", self.at),
+                    ));
+                }
+                _ => {}
+            }
         }
+        Ok(group_of)
     }
-    // Values of the table that are no category of the base are refused by `grouping`.
-    for (member, group) in &group_of {
-        if !base
-            .categories
-            .iter()
-            .any(|c| c.code == format!("{prefix}{member}"))
-        {
-            groups
-                .entry(group.clone())
-                .or_default()
-                .push(member.clone());
+
+    /// Group suffix -> its base code suffixes, in the base's category order; every category of
+    /// the base in a group or in `outside`, so the groups add up to the base's total.
+    fn by_group(
+        &self,
+        group_of: &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, Vec<String>>> {
+        let prefix = format!("{}_", self.base.classification);
+        let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut missing = Vec::new();
+        for category in &self.base.categories {
+            let suffix = category
+                .code
+                .strip_prefix(&prefix)
+                .unwrap_or(&category.code);
+            match group_of.get(suffix) {
+                Some(group) => groups
+                    .entry(group.clone())
+                    .or_default()
+                    .push(suffix.to_string()),
+                None if self.spec.outside.iter().any(|o| o == suffix) => {}
+                None => missing.push(suffix),
+            }
         }
+        if !missing.is_empty() {
+            return Err(Error::new(
+                &self.table.path,
+                &self.table.column,
+                format!(
+                    "{} codes in no group of {}: {}",
+                    self.base.name,
+                    self.table.column,
+                    missing.join(", ")
+                ),
+                format!(
+                    "give them a {} code in the table, or list them in `outside` ({})",
+                    self.table.column, self.at
+                ),
+            ));
+        }
+        Ok(groups)
     }
-    Ok(groups)
 }
 
 /// Every combination of one element from each list, in order (first list varies slowest).
@@ -1299,5 +1359,84 @@ pub(crate) fn compile(
         Some(dtype) if *dtype == want => Ok((expr, inputs)),
         Some(dtype) => Err(bad(format!("'{text}' gives {dtype}, expected {want}"))),
         None => Err(bad(format!("'{text}' gives no value"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The groups read from the translation tables are the ones ILOSTAT's codes define (as they
+    /// were written inline before the tables made them): ages by 10-year band, ISCED levels.
+    #[test]
+    fn groups_read_from_the_translation_tables_are_ilostats() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+        let cl = Classifications::load(&root.join("classifications")).expect("classifications");
+        let schema = crate::contract::record_schema();
+        let indicators =
+            Indicators::load(&root.join("indicators.toml"), &cl, &schema).expect("indicators");
+        let groups_of = |name: &str| {
+            let dimension = indicators
+                .list
+                .iter()
+                .flat_map(|i| &i.dimensions)
+                .find(|d| d.name == name)
+                .expect("dimension");
+            let (_, groups) = dimension.grouping.clone().expect("a grouping");
+            groups
+        };
+        let expect = |classification: &str, base: &str, groups: &[(&str, &[&str])]| {
+            groups
+                .iter()
+                .map(|(g, members)| {
+                    let members = members.iter().map(|m| format!("{base}_{m}")).collect();
+                    (format!("{classification}_{g}"), members)
+                })
+                .collect::<BTreeMap<String, Vec<String>>>()
+        };
+        let ten = "AGE_10YRBANDS";
+        assert_eq!(
+            groups_of("AGE_AGGREGATE"),
+            expect(
+                "AGE_AGGREGATE",
+                ten,
+                &[
+                    ("YLT15", &["YLT15"]),
+                    ("Y15-24", &["Y15-24"]),
+                    ("Y25-54", &["Y25-34", "Y35-44", "Y45-54"]),
+                    ("Y55-64", &["Y55-64"]),
+                    ("YGE65", &["YGE65"]),
+                ]
+            )
+        );
+        assert_eq!(
+            groups_of("AGE_YTHADULT"),
+            expect(
+                "AGE_YTHADULT",
+                ten,
+                &[
+                    ("Y15-24", &["Y15-24"]),
+                    ("YGE25", &["Y25-34", "Y35-44", "Y45-54", "Y55-64", "YGE65"]),
+                ]
+            )
+        );
+        let mut education = groups_of("EDU_AGGREGATE");
+        for members in education.values_mut() {
+            members.sort();
+        }
+        assert_eq!(
+            education,
+            expect(
+                "EDU_AGGREGATE",
+                "EDU_ISCED11",
+                &[
+                    ("LTB", &["0", "X"]),
+                    ("BAS", &["1", "2"]),
+                    ("INT", &["3", "4"]),
+                    ("ADV", &["5", "6", "7", "8"]),
+                    ("X", &["9"]),
+                ]
+            )
+        );
     }
 }

@@ -99,10 +99,17 @@ fn publishes(dimension: &Dimension, code: &str) -> bool {
 fn not_published(code: &str, indicator: &str, dimensions: &[&Dimension]) -> Problem {
     let mut codes: Vec<&str> = Vec::new();
     for dimension in dimensions {
-        codes.push(&dimension.total);
-        codes.extend(dimension.categories.iter().map(|c| c.code.as_str()));
+        let categories = dimension.categories.iter().map(|c| c.code.as_str());
+        let others = dimension.unknown.iter().chain(&dimension.if_observed);
+        for code in std::iter::once(dimension.total.as_str())
+            .chain(categories)
+            .chain(others.map(String::as_str))
+        {
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
+        }
     }
-    codes.dedup();
     let shown = codes.len().min(8);
     let more = if codes.len() > shown { ", ..." } else { "" };
     (

@@ -62,8 +62,9 @@ pub fn check_declared(
                 &spec.spec_path,
                 format!("benchmark[{i}].indicator"),
             )?;
-            check_benchmark_codes(benchmark, indicators).map_err(|(problem, fix)| {
-                crate::error::Error::new(&spec.spec_path, format!("benchmark[{i}]"), problem, fix)
+            check_benchmark_codes(benchmark, indicators).map_err(|(key, problem, fix)| {
+                let key = format!("benchmark[{i}].{key}");
+                crate::error::Error::new(&spec.spec_path, key, problem, fix)
             })?;
         }
     }
@@ -71,41 +72,44 @@ pub fn check_declared(
 }
 
 /// A benchmark's sex and `keep` are codes its indicator publishes, one per breakdown (a cell has
-/// one code in each), so a misspelt code is refused rather than found "not published".
+/// one code in each), so a misspelt code is refused rather than found "not published". The
+/// problem comes with the key it is at (`sex` or `keep`).
 fn check_benchmark_codes(
     benchmark: &Benchmark,
     indicators: &crate::indicators::Indicators,
-) -> Result<(), crate::kept::Problem> {
-    let publishes_sex = |i: &crate::indicators::Indicator| {
-        i.dimensions
-            .first()
-            .filter(|_| i.by_sex)
-            .is_some_and(|sex| {
-                sex.total == benchmark.sex || sex.categories.iter().any(|c| c.code == benchmark.sex)
-            })
-    };
-    let publishes_sex = benchmark.sex == "SEX_T"
-        || (indicators.list.iter())
-            .filter(|i| i.id == benchmark.indicator)
-            .any(publishes_sex);
-    if !publishes_sex {
+) -> Result<(), (&'static str, String, String)> {
+    // The sex codes the indicator publishes (an indicator without sex: its total only).
+    let mut sex_codes = vec!["SEX_T".to_string()];
+    for table in indicators
+        .list
+        .iter()
+        .filter(|i| i.id == benchmark.indicator)
+    {
+        if let Some(sex) = table.dimensions.first().filter(|_| table.by_sex) {
+            let categories = sex.categories.iter().map(|c| &c.code);
+            for code in categories.chain(&sex.if_observed).chain(&sex.unknown) {
+                if !sex_codes.contains(code) {
+                    sex_codes.push(code.clone());
+                }
+            }
+        }
+    }
+    if !sex_codes.contains(&benchmark.sex) {
         return Err((
+            "sex",
             format!(
                 "sex '{}' is not a code {} publishes",
                 benchmark.sex, benchmark.indicator
             ),
-            "give SEX_T, SEX_M or SEX_F (SEX_T for an indicator without sex)".into(),
+            format!("give one of {}", sex_codes.join(", ")),
         ));
     }
-    let slots = crate::kept::place(indicators, &benchmark.indicator, &benchmark.keep)?;
+    let slots = crate::kept::place(indicators, &benchmark.indicator, &benchmark.keep)
+        .map_err(|(problem, fix)| ("keep", problem, fix))?;
     let mut seen = BTreeSet::new();
-    if let Some((code, _)) = benchmark
-        .keep
-        .iter()
-        .zip(&slots)
-        .find(|(_, slot)| !seen.insert(**slot))
-    {
+    if let Some((code, _)) = (benchmark.keep.iter().zip(&slots)).find(|(_, s)| !seen.insert(**s)) {
         return Err((
+            "keep",
             format!("`keep` gives a second code of one breakdown: '{code}'"),
             "a published cell has one code per breakdown: give one (a breakdown not named is at its total)".into(),
         ));

@@ -529,12 +529,12 @@ fn grouping_tables_that_do_not_fit_the_record_contract_are_refused() {
     round.edit(
         age,
         "\n30,Y30-34,Y25-34,Y25-54,",
-        "\n30,Y30-34,Y25-34,Y25-64,",
+        "\n30,Y30-34,Y25-34,Y15-24,",
     );
     refused(
         &round,
         "age.csv",
-        "age_10yr 'Y25-34' is in two groups of age_aggregate: 'Y25-54' and 'Y25-64'",
+        "age_10yr 'Y25-34' is in two groups of age_aggregate: 'Y25-54' and 'Y15-24'",
     );
 
     let round = Round::sample();
@@ -545,4 +545,12 @@ fn grouping_tables_that_do_not_fit_the_record_contract_are_refused() {
     )
     .expect("write the age bands");
     refused(&round, "age.csv", "'Y55-65' is not a code of AGE_AGGREGATE");
+
+    let round = Round::sample();
+    round.edit(education, "\n8,ADV", "\n8,");
+    refused(
+        &round,
+        "education.csv",
+        "EDU_ISCED11 codes in no group of education_aggregate: 8",
+    );
 }

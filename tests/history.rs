@@ -8,10 +8,18 @@ use common::*;
 #[test]
 fn diff_lists_cells_added_removed_revised_and_reflagged_as_duckdb_finds_them() {
     let round = Round::sample();
+    // A source title with characters HTML gives a meaning to: the report shows them as text.
+    round.edit(
+        "schemas/sources/brn_census_2021.toml",
+        "title = \"Population and Housing Census 2021 (synthetic sample)\"",
+        "title = \"Population & Housing Census 2021 <synthetic sample>\"",
+    );
     let output = round.ilms(&["run", "--quiet", "--no-records"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let report = std::fs::read_to_string(round.path("processed/report.html")).expect("report");
     assert!(report.contains("The round's first release"), "{report}");
+    assert!(report.contains("Population &amp; Housing Census 2021 &lt;synthetic sample&gt;"));
+    assert!(!report.contains("<synthetic") && !report.contains("Population & Housing"));
     let output = round.ilms(&["diff"]);
     assert!(!output.status.success());
     assert!(

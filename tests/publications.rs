@@ -94,7 +94,7 @@ fn table_command_takes_a_year_the_latest_year_and_countries() {
     let output = round.ilms(&[&args[..], &["CDS_DES_ZWE"]].concat());
     assert_clean_failure(&output, "processed/indicators", "MNA_OEMP_SEX_CDS_NB");
     assert!(
-        text(&output.stderr).contains("e.g. CDS_DES_TOTAL"),
+        text(&output.stderr).contains("e.g. keep = [\"CDS_DES_TOTAL\"]"),
         "{}",
         text(&output.stderr)
     );

@@ -244,7 +244,19 @@ fn old_keys_are_refused_with_their_new_name_and_table_codes_fit_the_indicator() 
             "schemas/sources/mys_lfs_2024.toml",
             "keep = [\"CCT_CIT_NONCIT\"]",
             "keep = [\"CCT_CIT_NONCIT\", \"CCT_CIT_CITIZEN\"]",
-            "benchmark[1]: `keep` gives a second code of one breakdown: 'CCT_CIT_CITIZEN'",
+            "benchmark[1].keep: `keep` gives a second code of one breakdown: 'CCT_CIT_CITIZEN'",
+        ),
+        (
+            "schemas/charts.toml",
+            "keep = [\"CBR_BIR_FOREIGN\", \"CBR_BIR_NATIVE\"]",
+            "keep = [\"CBR_BIR_FOREIGN\", \"OCU_ISCO08_1\"]",
+            "`keep` code 'OCU_ISCO08_1' is of the bars' own breakdown",
+        ),
+        (
+            "schemas/charts.toml",
+            "keep = [\"CBR_BIR_FOREIGN\"]",
+            "keep = [\"CBR_BIR_FOREIGN\", \"CBR_BIR_NATIVE\"]",
+            "`keep` gives a second code of one breakdown: 'CBR_BIR_NATIVE'",
         ),
         (
             "schemas/sources/mys_lfs_2024.toml",

@@ -22,6 +22,7 @@ Prints what differs; exits 1 if anything does.
 """
 import argparse
 import hashlib
+import html
 import json
 import re
 import sys
@@ -76,13 +77,22 @@ def without_times(value):
 
 class PageItems(HTMLParser):
     """An HTML page as its elements, attributes and text in order; whitespace-only text between
-    elements dropped, text trimmed, a void element's end tag dropped (<br> and <br/> are one)."""
+    elements dropped, text trimmed, a void element's end tag dropped (<br> and <br/> are one).
+    Character references are read as the characters they stand for (&#39; and ' are one), but a
+    bare "&" in text is kept apart as an item of its own, so a page that stops escaping its
+    values differs."""
 
     VOID = {"br", "meta", "hr", "img", "input", "link"}
 
     def __init__(self):
-        super().__init__(convert_charrefs=True)
+        super().__init__(convert_charrefs=False)
         self.items = []
+
+    def handle_entityref(self, name):
+        self.handle_text(html.unescape(f"&{name};"))
+
+    def handle_charref(self, name):
+        self.handle_text(html.unescape(f"&#{name};"))
 
     def handle_starttag(self, tag, attrs):
         self.items.append(("start", tag, tuple(sorted(attrs))))
@@ -97,6 +107,11 @@ class PageItems(HTMLParser):
             self.items.append(("end", tag))
 
     def handle_data(self, data):
+        if "&" in data and self.lasttag not in ("style", "script"):
+            self.items.append(("unescaped &", data))
+        self.handle_text(data)
+
+    def handle_text(self, data):
         if not data.strip():
             return
         if self.items and self.items[-1][0] == "text":

@@ -106,9 +106,8 @@ fn yes() -> bool {
 }
 
 impl TableSpec {
-    /// A table of `indicator`'s cells with these codes, for one that is not declared.
-    /// A table of `indicator`'s cells with the codes `keep` (placed in its breakdowns by
-    /// [`place_kept`]).
+    /// A table of `indicator`'s cells with the codes `keep`, for one that is not declared
+    /// (placed in its breakdowns by [`place_kept`]).
     pub fn of_indicator(
         indicator: &str,
         label: &str,
@@ -229,6 +228,8 @@ pub fn place_kept(
             ),
         ));
     }
+    // In breakdown order: the table's name does not depend on the order the codes were given.
+    spec.keep = kept.iter().flatten().cloned().collect();
     [spec.classif1, spec.classif2] = kept;
     Ok(())
 }
@@ -307,7 +308,11 @@ pub fn codes_hint(spec: &TableSpec, cells: &Cells) -> Option<String> {
             .filter_map(|c| (*c).clone())
             .collect::<Vec<_>>();
         // The totals first: they are the table every source has.
-        published.insert((!kept.iter().all(|c| c.ends_with("_TOTAL")), kept.join(" ")));
+        let quoted: Vec<String> = kept.iter().map(|c| format!("\"{c}\"")).collect();
+        published.insert((
+            !kept.iter().all(|c| c.ends_with("_TOTAL")),
+            format!("[{}]", quoted.join(", ")),
+        ));
     }
     if published.is_empty() {
         return Some(format!(
@@ -317,7 +322,7 @@ pub fn codes_hint(spec: &TableSpec, cells: &Cells) -> Option<String> {
     }
     let examples: Vec<String> = published.into_iter().take(3).map(|(_, k)| k).collect();
     Some(format!(
-        "keep the codes of published cells (`keep` in the tables file, --keep in ilms table), e.g. {}",
+        "keep the codes of published cells (`keep` in the tables file, one --keep each in ilms table), e.g. keep = {}",
         examples.join(" or ")
     ))
 }

@@ -145,14 +145,8 @@ pub fn load_specs(
                     .into(),
             );
         }
-        if let Err((problem, fix)) = crate::kept::place(indicators, &chart.indicator, &chart.keep) {
+        if let Err((problem, fix)) = check_keep(chart, indicators) {
             return fail(problem, fix);
-        }
-        if chart.kind == ChartKind::MigrantsVsNonmigrants && chart.keep.len() != 2 {
-            return fail(
-                "`keep` must give the two groups compared".into(),
-                "e.g. keep = [\"CBR_BIR_FOREIGN\", \"CBR_BIR_NATIVE\"]".into(),
-            );
         }
         if chart.kind == ChartKind::CountriesBySex
             && !chart
@@ -167,6 +161,45 @@ pub fn load_specs(
         }
     }
     Ok(parsed.charts)
+}
+
+/// A chart's `keep`: codes the indicator publishes (`kept::place`), none of the bars' own
+/// breakdown; the two groups a `migrants_vs_nonmigrants` chart compares are of one breakdown,
+/// any other chart keeps one code per breakdown.
+fn check_keep(
+    chart: &ChartSpec,
+    indicators: &Indicators,
+) -> std::result::Result<(), crate::kept::Problem> {
+    let slots = crate::kept::place(indicators, &chart.indicator, &chart.keep)?;
+    let breakdowns = crate::kept::breakdowns(indicators, &chart.indicator);
+    let bars = chart.classification.as_ref().and_then(|c| {
+        breakdowns
+            .iter()
+            .position(|slot| slot.iter().any(|d| &d.classification == c))
+    });
+    if let Some(code) = (chart.keep.iter().zip(&slots)).find(|(_, s)| Some(**s) == bars) {
+        return Err((
+            format!("`keep` code '{}' is of the bars' own breakdown", code.0),
+            "keep codes of the indicator's other breakdown (the bars show every category of `classification`)".into(),
+        ));
+    }
+    if chart.kind == ChartKind::MigrantsVsNonmigrants {
+        if slots.len() != 2 || slots[0] != slots[1] {
+            return Err((
+                "`keep` must give the two groups compared, two codes of one breakdown".into(),
+                "e.g. keep = [\"CBR_BIR_FOREIGN\", \"CBR_BIR_NATIVE\"]".into(),
+            ));
+        }
+    } else if let Some(i) = (1..slots.len()).find(|&i| slots[..i].contains(&slots[i])) {
+        return Err((
+            format!(
+                "`keep` gives a second code of one breakdown: '{}'",
+                chart.keep[i]
+            ),
+            "a chart shows one category of each breakdown besides its bars: give one code".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// One bar (or point) as drawn.

@@ -169,6 +169,10 @@ impl Round {
             .map_err(|(problem, fix)| Error::new(&self.manifest, "--indicator", problem, fix))?;
         annual::place_kept(&mut spec, &self.indicators)
             .map_err(|(problem, fix)| Error::new(&self.manifest, "--keep", problem, fix))?;
+        // Named by its codes in breakdown order, as `place_kept` left them: `--keep A --keep B`
+        // and `--keep B --keep A` are one table, written to one file.
+        let named = TableSpec::of_indicator(indicator, &label, &spec.keep, &self.labels);
+        (spec.id, spec.title) = (named.id, named.title);
         Ok(spec)
     }
 }
