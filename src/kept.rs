@@ -34,25 +34,25 @@ pub fn slot_names(slot: &[&Dimension]) -> String {
     names.into_iter().collect::<Vec<_>>().join(" or ")
 }
 
-/// Each code of `keep`, in its order, with the slot of `indicator`'s breakdowns it sits in: the
-/// slot whose classification is its longest prefix (so `OCU_SKILL_L1` is not taken for an `OCU`
-/// classification), and the code one that slot publishes (a category, the total or the unknown).
+/// Each code of `keep`, in its order, with the slot of `indicator`'s breakdowns (`slots`, from
+/// [`breakdowns`]) it sits in: the slot whose classification is its longest prefix (so
+/// `OCU_SKILL_L1` is not taken for an `OCU` classification), and the code one that slot
+/// publishes (a category, the total or the unknown).
 pub fn place(
-    indicators: &Indicators,
+    slots: &[Vec<&Dimension>],
     indicator: &str,
     keep: &[String],
 ) -> Result<Vec<usize>, Problem> {
-    let slots = breakdowns(indicators, indicator);
     keep.iter()
         .map(|code| {
-            let Some((slot, dimensions)) = slot_of(&slots, code) else {
+            let Some((slot, dimensions)) = slot_of(slots, code) else {
                 let names: Vec<String> = slots.iter().map(|s| slot_names(s)).collect();
                 return Err((
                     format!("`keep` code '{code}' is not of a breakdown of {indicator}"),
                     format!("its breakdowns besides sex: {}", or_none(&names)),
                 ));
             };
-            if dimensions.iter().any(|d| publishes(d, code)) {
+            if published_codes(&dimensions).contains(&code.as_str()) {
                 Ok(slot)
             } else {
                 Err(not_published(code, indicator, &dimensions))
@@ -87,16 +87,9 @@ fn slot_of<'a>(slots: &[Vec<&'a Dimension>], code: &str) -> Option<(usize, Vec<&
     Some((slot, dimensions))
 }
 
-fn publishes(dimension: &Dimension, code: &str) -> bool {
-    dimension.total == code
-        || dimension.unknown.as_deref() == Some(code)
-        || dimension.if_observed.contains(code)
-        || dimension.categories.iter().any(|c| c.code == code)
-}
-
-/// A code of the right classification that no version of the breakdown publishes (a misspelling,
-/// or a level the indicator does not tabulate): name a few it does.
-fn not_published(code: &str, indicator: &str, dimensions: &[&Dimension]) -> Problem {
+/// The codes the dimensions publish, each once: the total, the categories, the unknown and the
+/// codes published where observed.
+pub fn published_codes<'a>(dimensions: &[&'a Dimension]) -> Vec<&'a str> {
     let mut codes: Vec<&str> = Vec::new();
     for dimension in dimensions {
         let categories = dimension.categories.iter().map(|c| c.code.as_str());
@@ -110,6 +103,13 @@ fn not_published(code: &str, indicator: &str, dimensions: &[&Dimension]) -> Prob
             }
         }
     }
+    codes
+}
+
+/// A code of the right classification that no version of the breakdown publishes (a misspelling,
+/// or a level the indicator does not tabulate): name a few it does.
+fn not_published(code: &str, indicator: &str, dimensions: &[&Dimension]) -> Problem {
+    let codes = published_codes(dimensions);
     let shown = codes.len().min(8);
     let more = if codes.len() > shown { ", ..." } else { "" };
     (

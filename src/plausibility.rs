@@ -79,22 +79,15 @@ fn check_benchmark_codes(
     indicators: &crate::indicators::Indicators,
 ) -> Result<(), (&'static str, String, String)> {
     // The sex codes the indicator publishes (an indicator without sex: its total only).
-    let mut sex_codes = vec!["SEX_T".to_string()];
-    for table in indicators
-        .list
-        .iter()
-        .filter(|i| i.id == benchmark.indicator)
-    {
-        if let Some(sex) = table.dimensions.first().filter(|_| table.by_sex) {
-            let categories = sex.categories.iter().map(|c| &c.code);
-            for code in categories.chain(&sex.if_observed).chain(&sex.unknown) {
-                if !sex_codes.contains(code) {
-                    sex_codes.push(code.clone());
-                }
-            }
-        }
-    }
-    if !sex_codes.contains(&benchmark.sex) {
+    let sexes: Vec<_> = (indicators.list.iter())
+        .filter(|t| t.id == benchmark.indicator && t.by_sex)
+        .filter_map(|t| t.dimensions.first())
+        .collect();
+    // After SEX_T, the sex dimension's own codes (its total, SEX_T, first: dropped as a repeat).
+    let mut sex_codes = vec!["SEX_T"];
+    sex_codes.extend(crate::kept::published_codes(&sexes));
+    sex_codes.dedup();
+    if !sex_codes.contains(&benchmark.sex.as_str()) {
         return Err((
             "sex",
             format!(
@@ -104,7 +97,8 @@ fn check_benchmark_codes(
             format!("give one of {}", sex_codes.join(", ")),
         ));
     }
-    let slots = crate::kept::place(indicators, &benchmark.indicator, &benchmark.keep)
+    let breakdowns = crate::kept::breakdowns(indicators, &benchmark.indicator);
+    let slots = crate::kept::place(&breakdowns, &benchmark.indicator, &benchmark.keep)
         .map_err(|(problem, fix)| ("keep", problem, fix))?;
     let mut seen = BTreeSet::new();
     if let Some((code, _)) = (benchmark.keep.iter().zip(&slots)).find(|(_, s)| !seen.insert(**s)) {

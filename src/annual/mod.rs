@@ -205,7 +205,7 @@ pub fn place_kept(
     indicators: &Indicators,
 ) -> std::result::Result<(), (String, String)> {
     let slots = crate::kept::breakdowns(indicators, &spec.indicator);
-    let placed = crate::kept::place(indicators, &spec.indicator, &spec.keep)?;
+    let placed = crate::kept::place(&slots, &spec.indicator, &spec.keep)?;
     let mut kept: [Option<String>; 2] = [None, None];
     for (code, slot) in spec.keep.iter().zip(placed) {
         if let Some(earlier) = kept[slot].replace(code.clone()) {

@@ -170,8 +170,8 @@ fn check_keep(
     chart: &ChartSpec,
     indicators: &Indicators,
 ) -> std::result::Result<(), crate::kept::Problem> {
-    let slots = crate::kept::place(indicators, &chart.indicator, &chart.keep)?;
     let breakdowns = crate::kept::breakdowns(indicators, &chart.indicator);
+    let slots = crate::kept::place(&breakdowns, &chart.indicator, &chart.keep)?;
     let bars = chart.classification.as_ref().and_then(|c| {
         breakdowns
             .iter()
