@@ -12,7 +12,7 @@ use polars::prelude::*;
 use crate::cells::{Cell, Cells, Status};
 use crate::disclosure::Policy;
 use crate::error::{Error, Result};
-use crate::indicators::{cartesian, Indicator, Measure};
+use crate::indicators::{cartesian, Dimension, Indicator, Measure};
 use crate::spec::SourceSpec;
 use crate::tabulate::{collapsed, margin_keys, published_categories};
 
@@ -71,75 +71,94 @@ pub fn records_plan(
     )
 }
 
-/// One cell's records: amounts and weights.
-#[derive(Default)]
-struct Amounts {
-    values: Vec<f64>,
-    weights: Vec<f64>,
+/// What a cell needs of its records, accumulated one record at a time: how many, their summed
+/// weight, the weighted sum (mean), the sum and two largest amounts (p% rule), and the weighted
+/// median, found on a walk through the records in ascending order of amount. No cell keeps its
+/// records: a national cell would hold every one, once per margin it counts in.
+#[derive(Clone)]
+struct Summary {
+    records: i64,
+    weight: f64,
+    weighted_sum: f64,
+    sum: f64,
+    largest: f64,
+    second: f64,
+    /// The weight walked so far, the median once half the weight is reached, and the last amount
+    /// walked (the median if half is never reached, as with weights that are not numbers).
+    walked: f64,
+    median: Option<f64>,
+    last: f64,
 }
 
-impl Amounts {
+impl Default for Summary {
+    fn default() -> Self {
+        Summary {
+            records: 0,
+            weight: 0.0,
+            weighted_sum: 0.0,
+            sum: 0.0,
+            largest: f64::NEG_INFINITY,
+            second: 0.0,
+            walked: 0.0,
+            median: None,
+            last: f64::NAN,
+        }
+    }
+}
+
+impl Summary {
+    /// One record of the cell, in any order.
+    fn add(&mut self, value: f64, weight: f64) {
+        self.records += 1;
+        self.weight += weight;
+        self.weighted_sum += value * weight;
+        self.sum += value;
+        if value > self.largest {
+            (self.largest, self.second) = (value, self.largest.max(0.0));
+        } else if value > self.second {
+            self.second = value;
+        }
+    }
+
+    /// The next record of the cell in ascending order of amount (after every `add`).
+    fn walk(&mut self, value: f64, weight: f64) {
+        if self.median.is_some() {
+            return;
+        }
+        self.walked += weight;
+        self.last = value;
+        if self.walked >= self.weight / 2.0 {
+            self.median = Some(value);
+        }
+    }
+
     fn weighted_mean(&self) -> f64 {
-        let total: f64 = self.weights.iter().sum();
-        let sum: f64 = self
-            .values
-            .iter()
-            .zip(&self.weights)
-            .map(|(v, w)| v * w)
-            .sum();
-        sum / total
+        self.weighted_sum / self.weight
     }
 
     /// The smallest amount at or below which at least half the summed weight lies.
     fn weighted_median(&self) -> f64 {
-        let mut pairs: Vec<(f64, f64)> = self
-            .values
-            .iter()
-            .copied()
-            .zip(self.weights.iter().copied())
-            .collect();
-        pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let half = self.weights.iter().sum::<f64>() / 2.0;
-        let mut below = 0.0;
-        for (value, weight) in &pairs {
-            below += weight;
-            if below >= half {
-                return *value;
-            }
-        }
-        pairs.last().map_or(f64::NAN, |p| p.0)
+        self.median.unwrap_or(self.last)
     }
 
     /// The p% rule on the records' own amounts: the cell is sensitive when what the second
     /// largest contributor does not know of the total (the rest after the two largest) is less
     /// than `p` percent of the largest, so it could estimate the largest closely.
     fn dominated(&self, p: f64) -> bool {
-        if p <= 0.0 {
+        if p <= 0.0 || self.records == 0 {
             return false;
         }
-        if self.values.is_empty() {
-            return false;
-        }
-        // The two largest amounts, in one pass (no sort: a national cell has every record).
-        let (mut first, mut second) = (f64::NEG_INFINITY, 0.0);
-        for &value in &self.values {
-            if value > first {
-                (first, second) = (value, first.max(0.0));
-            } else if value > second {
-                second = value;
-            }
-        }
-        let total: f64 = self.values.iter().sum();
-        first > 0.0 && total - first - second < p / 100.0 * first
+        let rest = self.sum - self.largest - self.second;
+        self.largest > 0.0 && rest < p / 100.0 * self.largest
     }
 }
 
 /// A cell's status under `policy`: withheld under a policy that protects counts exactly (no
 /// pattern for amounts yet), primary from too few records or when dominated (confidential where
 /// the policy does not tell why), else by reliability.
-fn status(policy: &Policy, amounts: &Amounts) -> Status {
-    let n = amounts.values.len() as i64;
-    let sensitive = policy.primary(n) || amounts.dominated(policy.dominance_p);
+fn status(policy: &Policy, summary: &Summary) -> Status {
+    let n = summary.records;
+    let sensitive = policy.primary(n) || summary.dominated(policy.dominance_p);
     if policy.protects() || (sensitive && !policy.reveal_reason) {
         Status::Confidential
     } else if sensitive {
@@ -151,6 +170,52 @@ fn status(policy: &Policy, amounts: &Amounts) -> Status {
     }
 }
 
+/// A variable's amounts and the records' weights, and the records that state it in ascending
+/// order of amount (stable: equal amounts keep the records' order, so a median's walk is
+/// reproducible); read once for every table of the variable.
+struct Amounts {
+    values: Vec<Option<f64>>,
+    weights: Vec<f64>,
+    ascending: Vec<IdxSize>,
+}
+
+impl Amounts {
+    fn read(records: &DataFrame, variable: &str) -> PolarsResult<Amounts> {
+        let column = records.column(variable)?.f64()?;
+        let options = SortOptions::default()
+            .with_maintain_order(true)
+            .with_nulls_last(true)
+            .with_multithreaded(true);
+        let stated = column.len() - column.null_count();
+        let weight = records.column("weight")?.f64()?;
+        Ok(Amounts {
+            values: column.iter().collect(),
+            weights: weight.iter().map(|w| w.unwrap_or(0.0)).collect(),
+            ascending: column
+                .arg_sort(options)
+                .into_no_null_iter()
+                .take(stated)
+                .collect(),
+        })
+    }
+}
+
+/// What tables that can share their summaries have in common: the same records (universe and
+/// amount) under the same breakdowns, e.g. a mean and a median of earnings by sex and citizenship.
+type Shared = (String, String, Vec<String>);
+
+fn shared_by(table: &Indicator, provided: &BTreeSet<String>) -> Shared {
+    let dims = table.dimensions.iter().map(|d| d.name.clone());
+    let collapsed = collapsed(table, provided)
+        .into_iter()
+        .map(|c| c.to_string());
+    (
+        table.universe_text.clone(),
+        table.magnitude_of().unwrap_or_default().to_string(),
+        dims.chain(collapsed).collect(),
+    )
+}
+
 /// The cells of every mean and median table of a source, from the executed [`records_plan`].
 pub fn cells(
     spec: &SourceSpec,
@@ -159,28 +224,25 @@ pub fn cells(
     policy: &Policy,
     provided: &BTreeSet<String>,
 ) -> Result<Cells> {
-    let fail = |e: PolarsError| Error::polars(&spec.raw_path, "compute means and medians", e);
     let mut cells = Cells::default();
-    let weights = records
-        .column("weight")
-        .and_then(|c| c.f64().cloned())
-        .map_err(fail)?;
     let not_covered = spec.not_covered_codes();
     let amount_note: Vec<String> = spec
         .amount_note()
         .map(|(note, _)| note)
         .into_iter()
         .collect();
-    for (i, table) in tables.iter().enumerate() {
-        let by_key = amounts_by_key(spec, table, i, records, &weights, provided)?;
+    let summarized = summarize_tables(spec, tables, records, provided)?;
+    for table in tables {
+        let shared = shared_by(table, provided);
+        let by_key = &summarized[&shared];
         let collapsed = collapsed(table, provided);
-        let observed = observed_codes(table, &by_key);
+        let observed = observed_codes(table, by_key);
         let categories = published_categories(&table.dimensions, &collapsed, &observed);
         for key in cartesian(&categories) {
             let cell = match by_key.get(&key) {
                 _ if key.iter().any(|c| not_covered.contains(&c.as_str())) => not_available(),
                 None => not_available(),
-                Some(amounts) => summarize(table, amounts, policy),
+                Some(summary) => summarize(table, summary, policy),
             };
             cells.push(spec, table, &key, cell);
         }
@@ -188,6 +250,65 @@ pub fn cells(
     // Each cell says which currency its amounts are in, and how they were made monthly.
     cells.note_every(&amount_note);
     Ok(cells)
+}
+
+/// The summaries of every cell of `tables`, once per group of tables that share them
+/// ([`shared_by`]); the groups are summarized side by side, one thread each, as many at once as
+/// there are cores.
+fn summarize_tables(
+    spec: &SourceSpec,
+    tables: &[&Indicator],
+    records: &DataFrame,
+    provided: &BTreeSet<String>,
+) -> Result<HashMap<Shared, BTreeMap<Vec<String>, Summary>>> {
+    let fail = |e: PolarsError| Error::polars(&spec.raw_path, "compute means and medians", e);
+    let mut amounts: HashMap<&str, Amounts> = HashMap::new();
+    let mut groups: Vec<(Shared, usize, bool)> = Vec::new();
+    for (i, table) in tables.iter().enumerate() {
+        let variable = table.magnitude_of().unwrap_or_default();
+        if !amounts.contains_key(variable) {
+            amounts.insert(variable, Amounts::read(records, variable).map_err(fail)?);
+        }
+        let shared = shared_by(table, provided);
+        let median = matches!(table.measure, Measure::Median { .. });
+        match groups.iter_mut().find(|(s, _, _)| *s == shared) {
+            Some((_, _, medians)) => *medians |= median,
+            None => groups.push((shared, i, median)),
+        }
+    }
+    let summarize = |&(_, i, medians): &(Shared, usize, bool)| {
+        let table = tables[i];
+        let amounts = &amounts[table.magnitude_of().unwrap_or_default()];
+        let finest = FinestCells::of(spec, table, i, records, provided)?;
+        Ok(finest.summaries(table, amounts, medians))
+    };
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut summarized = HashMap::new();
+    for batch in groups.chunks(cores) {
+        let done: Vec<Result<_>> = std::thread::scope(|scope| {
+            let running: Vec<_> = batch
+                .iter()
+                .map(|group| scope.spawn(move || summarize(group)))
+                .collect();
+            running
+                .into_iter()
+                .map(|thread| thread.join().unwrap_or_else(|_| Err(panicked(spec))))
+                .collect()
+        });
+        for ((shared, _, _), by_key) in batch.iter().zip(done) {
+            summarized.insert(shared.clone(), by_key?);
+        }
+    }
+    Ok(summarized)
+}
+
+fn panicked(spec: &SourceSpec) -> Error {
+    Error::new(
+        &spec.raw_path,
+        "",
+        "computing means and medians stopped unexpectedly",
+        "report this bug",
+    )
 }
 
 /// A cell without a figure: no record states the amount (never a zero).
@@ -200,98 +321,193 @@ fn not_available() -> Cell {
     }
 }
 
-fn summarize(table: &Indicator, amounts: &Amounts, policy: &Policy) -> Cell {
+fn summarize(table: &Indicator, summary: &Summary, policy: &Policy) -> Cell {
     let value = match table.measure {
-        Measure::Median { .. } => amounts.weighted_median(),
-        _ => amounts.weighted_mean(),
+        Measure::Median { .. } => summary.weighted_median(),
+        _ => summary.weighted_mean(),
     };
     Cell {
         // Amounts in currency units, to the cent.
         value: Some((value * 100.0).round() / 100.0),
         persons: None,
-        records: Some(amounts.values.len() as i64),
-        status: status(policy, amounts),
+        records: Some(summary.records),
+        status: status(policy, summary),
     }
 }
 
 /// Per dimension, the codes some record of the table falls in.
 fn observed_codes(
     table: &Indicator,
-    by_key: &BTreeMap<Vec<String>, Amounts>,
+    by_key: &BTreeMap<Vec<String>, Summary>,
 ) -> Vec<BTreeSet<String>> {
     (0..table.dimensions.len())
         .map(|d| by_key.keys().map(|k| k[d].clone()).collect())
         .collect()
 }
 
-/// The amounts and weights of table `i`'s records, under every key (margins included) each
-/// record counts in. The records are first gathered by their finest key (the codes of every
-/// dimension), then each finest group's amounts go to its margins: a few thousand keys to look up
-/// rather than one per record and margin (BENCHMARKS.md, "A survey with every variable").
-fn amounts_by_key(
-    spec: &SourceSpec,
-    table: &Indicator,
-    i: usize,
-    records: &DataFrame,
-    weights: &Float64Chunked,
-    provided: &BTreeSet<String>,
-) -> Result<BTreeMap<Vec<String>, Amounts>> {
-    let fail = |e: PolarsError| Error::polars(&spec.raw_path, "read the amounts", e);
-    let inside = records
-        .column(&universe_key(i))
-        .and_then(|c| c.bool().cloned())
-        .map_err(fail)?;
-    let variable = table.magnitude_of().unwrap_or_default();
-    let values = records
-        .column(variable)
-        .and_then(|c| c.f64().cloned())
-        .map_err(fail)?;
-    let dims: Vec<Vec<Option<&str>>> = table
-        .dimensions
-        .iter()
-        .map(|d| {
-            let column = records.column(&dimension_key(&d.name))?.str()?;
-            Ok(column.iter().collect())
-        })
-        .collect::<PolarsResult<_>>()
-        .map_err(fail)?;
-    let collapsed = collapsed(table, provided);
-    // A dimension's code per value, looked up once per distinct value.
-    let mut code_of: Vec<HashMap<Option<&str>, Option<&str>>> = vec![HashMap::new(); dims.len()];
-    let mut finest: HashMap<Vec<&str>, Amounts> = HashMap::new();
-    let rows = inside.iter().zip(values.iter()).zip(weights.iter());
-    for (row, ((inside, value), weight)) in rows.enumerate() {
-        let (Some(true), Some(value)) = (inside, value) else {
-            continue;
-        };
-        let mut codes = Vec::with_capacity(dims.len());
-        for (d, dim) in table.dimensions.iter().enumerate() {
-            let value = dims[d][row];
-            let code = match collapsed[d] {
-                true => Some(dim.total.as_str()),
-                false => *code_of[d]
-                    .entry(value)
-                    .or_insert_with(|| dim.code_for(value)),
-            };
-            codes.push(code.ok_or_else(|| unknown_code(spec, table, &dim.name, value))?);
-        }
-        let amounts = finest.entry(codes).or_default();
-        amounts.values.push(value);
-        amounts.weights.push(weight.unwrap_or(0.0));
-    }
-    let mut by_key: BTreeMap<Vec<String>, Amounts> = BTreeMap::new();
-    for (codes, amounts) in finest {
-        let codes: Vec<String> = codes.into_iter().map(String::from).collect();
-        for key in margin_keys(&table.dimensions, &codes) {
-            let cell = by_key.entry(key).or_default();
-            cell.values.extend_from_slice(&amounts.values);
-            cell.weights.extend_from_slice(&amounts.weights);
-        }
-    }
-    Ok(by_key)
+/// A table's finest cells (a code of every dimension) and the one each record falls in: the
+/// records are placed once, then each finest cell's records are summarized under every margin it
+/// counts in (BENCHMARKS.md, "A survey with every variable").
+struct FinestCells {
+    /// Per record, its finest cell; None outside the table's universe (which holds only records
+    /// that state the amount).
+    of_record: Vec<Option<u32>>,
+    /// Per finest cell, its codes.
+    codes: Vec<Vec<String>>,
 }
 
-fn unknown_code(spec: &SourceSpec, table: &Indicator, dim: &str, value: Option<&str>) -> Error {
+impl FinestCells {
+    /// Table `i`'s finest cells, each dimension's code looked up once per distinct value.
+    fn of(
+        spec: &SourceSpec,
+        table: &Indicator,
+        i: usize,
+        records: &DataFrame,
+        provided: &BTreeSet<String>,
+    ) -> Result<FinestCells> {
+        let fail = |e: PolarsError| Error::polars(&spec.raw_path, "read the amounts", e);
+        let inside = records
+            .column(&universe_key(i))
+            .and_then(|c| c.bool().cloned())
+            .map_err(fail)?;
+        let columns: Vec<&StringChunked> = table
+            .dimensions
+            .iter()
+            .map(|d| records.column(&dimension_key(&d.name))?.str())
+            .collect::<PolarsResult<_>>()
+            .map_err(fail)?;
+        // Each dimension's values read in step with the records, none copied.
+        let mut dims: Vec<_> = columns.iter().map(|c| c.iter()).collect();
+        let collapsed = collapsed(table, provided);
+        let mut codes: Vec<DimensionCodes> = table
+            .dimensions
+            .iter()
+            .zip(&collapsed)
+            .map(|(dimension, &collapsed)| DimensionCodes::new(dimension, collapsed))
+            .collect();
+        let mut finest: PlHashMap<Vec<u32>, u32> = PlHashMap::new();
+        let mut key: Vec<u32> = Vec::with_capacity(dims.len());
+        let mut of_record = Vec::with_capacity(inside.len());
+        for inside in inside.iter() {
+            let values = dims.iter_mut().map(|d| d.next().flatten());
+            if inside != Some(true) {
+                values.for_each(drop);
+                of_record.push(None);
+                continue;
+            }
+            key.clear();
+            for (d, (dimension, value)) in codes.iter_mut().zip(values).enumerate() {
+                let position = dimension.position(value);
+                key.push(position.ok_or_else(|| unknown_code(spec, table, d, value))?);
+            }
+            let next = finest.len() as u32;
+            let cell = match finest.get(key.as_slice()) {
+                Some(&cell) => cell,
+                None => *finest.entry(key.clone()).or_insert(next),
+            };
+            of_record.push(Some(cell));
+        }
+        let mut by_cell: Vec<(u32, Vec<u32>)> = finest.into_iter().map(|(k, c)| (c, k)).collect();
+        by_cell.sort_unstable();
+        let codes = by_cell
+            .into_iter()
+            .map(|(_, key)| codes.iter().zip(key).map(|(d, p)| d.code(p)).collect())
+            .collect();
+        Ok(FinestCells { of_record, codes })
+    }
+
+    /// Every cell's summary, margins included: each record added to the cells its finest cell
+    /// counts in, then, for `medians`, walked in ascending order of amount.
+    fn summaries(
+        &self,
+        table: &Indicator,
+        amounts: &Amounts,
+        medians: bool,
+    ) -> BTreeMap<Vec<String>, Summary> {
+        let mut slots: BTreeMap<Vec<String>, usize> = BTreeMap::new();
+        let margins: Vec<Vec<usize>> = self
+            .codes
+            .iter()
+            .map(|codes| {
+                let keys = margin_keys(&table.dimensions, codes).into_iter();
+                keys.map(|key| {
+                    let next = slots.len();
+                    *slots.entry(key).or_insert(next)
+                })
+                .collect()
+            })
+            .collect();
+        let mut summaries = vec![Summary::default(); slots.len()];
+        for (row, cell) in self.of_record.iter().enumerate() {
+            if let (Some(cell), Some(value)) = (cell, amounts.values[row]) {
+                for &slot in &margins[*cell as usize] {
+                    summaries[slot].add(value, amounts.weights[row]);
+                }
+            }
+        }
+        if medians {
+            for &row in &amounts.ascending {
+                let row = row as usize;
+                if let (Some(cell), Some(value)) = (self.of_record[row], amounts.values[row]) {
+                    for &slot in &margins[cell as usize] {
+                        summaries[slot].walk(value, amounts.weights[row]);
+                    }
+                }
+            }
+        }
+        slots
+            .into_iter()
+            .map(|(key, slot)| (key, summaries[slot].clone()))
+            .collect()
+    }
+}
+
+/// One dimension's codes met so far, each value's code looked up once.
+struct DimensionCodes<'a> {
+    dimension: &'a Dimension,
+    /// Published at its total only: every value counts there.
+    collapsed: bool,
+    by_value: PlHashMap<Option<&'a str>, Option<u32>>,
+    codes: Vec<&'a str>,
+}
+
+impl<'a> DimensionCodes<'a> {
+    fn new(dimension: &'a Dimension, collapsed: bool) -> Self {
+        DimensionCodes {
+            dimension,
+            collapsed,
+            by_value: PlHashMap::new(),
+            codes: Vec::new(),
+        }
+    }
+
+    /// The position of `value`'s code among those met; None when the value gives no category.
+    fn position(&mut self, value: Option<&'a str>) -> Option<u32> {
+        if let Some(&position) = self.by_value.get(&value) {
+            return position;
+        }
+        let code = match self.collapsed {
+            true => Some(self.dimension.total.as_str()),
+            false => self.dimension.code_for(value),
+        };
+        let position = code.map(|code| match self.codes.iter().position(|c| *c == code) {
+            Some(p) => p as u32,
+            None => {
+                self.codes.push(code);
+                self.codes.len() as u32 - 1
+            }
+        });
+        self.by_value.insert(value, position);
+        position
+    }
+
+    fn code(&self, position: u32) -> String {
+        self.codes[position as usize].to_string()
+    }
+}
+
+fn unknown_code(spec: &SourceSpec, table: &Indicator, d: usize, value: Option<&str>) -> Error {
+    let dim = &table.dimensions[d].name;
     Error::new(
         &spec.spec_path,
         format!("indicator {}, dimension {dim}", table.id),
@@ -304,11 +520,18 @@ fn unknown_code(spec: &SourceSpec, table: &Indicator, dim: &str, value: Option<&
 mod tests {
     use super::*;
 
-    fn amounts(values: &[f64], weights: &[f64]) -> Amounts {
-        Amounts {
-            values: values.to_vec(),
-            weights: weights.to_vec(),
-        }
+    /// A cell's summary of these records: each added, then walked in ascending order of amount.
+    fn amounts(values: &[f64], weights: &[f64]) -> Summary {
+        let mut summary = Summary::default();
+        let mut records: Vec<(f64, f64)> = values
+            .iter()
+            .copied()
+            .zip(weights.iter().copied())
+            .collect();
+        records.iter().for_each(|&(v, w)| summary.add(v, w));
+        records.sort_by(|a, b| a.0.total_cmp(&b.0));
+        records.iter().for_each(|&(v, w)| summary.walk(v, w));
+        summary
     }
 
     #[test]
