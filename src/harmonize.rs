@@ -56,13 +56,19 @@ pub fn harmonize(
 ) -> PolarsResult<HarmonizedRecords> {
     // Derived raw values (expressions over several raw columns) first, as if the file had them.
     let frame = with_derived_raw_values(raw.frame, spec);
-    let mut columns = identity_columns(spec);
-    columns.extend(weight_columns(spec));
+    let mut read = identity_columns(spec);
+    read.extend(weight_columns(spec));
+    let (mut derived, mut scratch) = (Vec::new(), Vec::new());
     for variable in Variable::all() {
-        columns.extend(variable_columns(spec, variable));
+        let columns = variable_columns(spec, variable);
+        read.extend(columns.read);
+        derived.extend(columns.derived);
+        scratch.extend(columns.scratch);
     }
     let frame = frame
-        .select(columns)
+        .select(read)
+        .with_columns(derived)
+        .drop(by_name(scratch, true, false))
         .with_columns(status_columns(spec))
         .with_column(employment_column(spec))
         .with_columns(migrant_columns(spec))
@@ -122,33 +128,52 @@ fn weight_columns(spec: &SourceSpec) -> Vec<Expr> {
     }
 }
 
+/// One variable's columns: those read from the raw record, those computed from them, and the
+/// scratch columns among the first that only the second need. Each raw value is looked up or
+/// parsed once, in `read`; its flags are derived from the result.
+#[derive(Default)]
+struct VariableColumns {
+    read: Vec<Expr>,
+    derived: Vec<Expr>,
+    scratch: Vec<String>,
+}
+
 /// One variable's harmonized column, with its raw value (`<variable>_src`) beside it and, for a
 /// coded variable, its `_unmapped_<variable>` flag; a null column when the source lacks it.
-fn variable_columns(spec: &SourceSpec, variable: Variable) -> Vec<Expr> {
+fn variable_columns(spec: &SourceSpec, variable: Variable) -> VariableColumns {
     let name = variable.name();
+    let read = |read: Vec<Expr>| VariableColumns {
+        read,
+        ..Default::default()
+    };
     match spec.variable(variable) {
         None => {
             // Not provided by this source: null, published as "not available", never as zero.
-            vec![lit(NULL).cast(variable_type(variable)).alias(name)]
+            read(vec![lit(NULL).cast(variable_type(variable)).alias(name)])
         }
         Some(mapping) if mapping.amount.is_some() => amount_columns(mapping),
         Some(mapping) => match &mapping.codes {
-            None => vec![
+            None => read(vec![
                 col(mapping.column.as_str())
                     .cast(DataType::Int32)
                     .alias(name),
                 col(mapping.column.as_str()).alias(format!("{name}_src")),
-            ],
+            ]),
             Some(codes) => {
                 // A target of "" means "not stated": null in the harmonized column.
                 let map = CodeTable::from_map(codes);
                 let raw = col(mapping.column.as_str());
-                vec![
-                    map.apply(raw.clone(), Absent::Null).alias(name),
-                    raw.clone().alias(format!("{name}_src")),
-                    map.lacks(raw)
-                        .alias(format!("{UNMAPPED_PREFIX}{name}").as_str()),
-                ]
+                let src = format!("{name}_src");
+                VariableColumns {
+                    read: vec![
+                        map.apply(raw.clone(), Absent::Null).alias(name),
+                        raw.alias(src.as_str()),
+                    ],
+                    derived: vec![map
+                        .lacks(col(src.as_str()), col(name))
+                        .alias(format!("{UNMAPPED_PREFIX}{name}").as_str())],
+                    scratch: Vec::new(),
+                }
             }
         },
     }
@@ -160,7 +185,9 @@ const AMOUNT_LIMIT: f64 = 100_000_000.0;
 /// An amount (earnings) made monthly, with its raw value beside it. A blank is "not stated" (null);
 /// a raw value that is no number, is negative or is `AMOUNT_LIMIT` or more is also left null, and
 /// flagged `_unmapped_<variable>` (a warning rule counts it: the person stays in every count).
-fn amount_columns(mapping: &crate::spec::VariableMapping) -> Vec<Expr> {
+/// The raw text is parsed once (`_number_<variable>`), and its blankness read once
+/// (`_blank_<variable>`).
+fn amount_columns(mapping: &crate::spec::VariableMapping) -> VariableColumns {
     let name = mapping.variable.name();
     let to_monthly = mapping.amount.as_ref().map_or(1.0, |a| a.to_monthly);
     let raw = col(mapping.column.as_str());
@@ -169,24 +196,36 @@ fn amount_columns(mapping: &crate::spec::VariableMapping) -> Vec<Expr> {
         .cast(DataType::String)
         .str()
         .strip_chars(lit(NULL));
-    let blank = text.clone().is_null().or(text.clone().eq(lit("")));
-    let number = text.cast(DataType::Float64);
-    let invalid = number
+    let (number, blank) = (format!("_number_{name}"), format!("_blank_{name}"));
+    let read = vec![
+        text.clone().cast(DataType::Float64).alias(number.as_str()),
+        text.clone()
+            .is_null()
+            .or(text.eq(lit("")))
+            .alias(blank.as_str()),
+        raw.alias(format!("{name}_src")),
+    ];
+    let (number_col, blank_col) = (col(number.as_str()), col(blank.as_str()));
+    let invalid = number_col
         .clone()
         .is_null()
-        .or(number.clone().lt(lit(0.0)))
-        .or(number.clone().gt_eq(lit(AMOUNT_LIMIT)));
-    vec![
-        when(blank.clone().or(invalid.clone()))
+        .or(number_col.clone().lt(lit(0.0)))
+        .or(number_col.clone().gt_eq(lit(AMOUNT_LIMIT)));
+    let derived = vec![
+        when(blank_col.clone().or(invalid.clone()))
             .then(lit(NULL).cast(DataType::Float64))
-            .otherwise(number * lit(to_monthly))
+            .otherwise(number_col * lit(to_monthly))
             .alias(name),
-        raw.alias(format!("{name}_src")),
-        blank
+        blank_col
             .not()
             .and(invalid)
             .alias(format!("{UNMAPPED_PREFIX}{name}").as_str()),
-    ]
+    ];
+    VariableColumns {
+        read,
+        derived,
+        scratch: vec![number, blank],
+    }
 }
 
 /// `working_age` and the migrant statuses, from the harmonized age, country of birth and

@@ -16,7 +16,24 @@ use polars::prelude::*;
 pub struct CodeTable {
     /// Raw text to its entry's position in `entries`.
     positions: PlHashMap<String, IdxSize>,
+    /// The same positions for raw text of up to seven bytes, packed in an integer ([`packed`]):
+    /// most codes are a few bytes, and an integer key is hashed and compared in one step, where a
+    /// text key costs a call to compare bytes on every lookup of every record.
+    short: PlHashMap<u64, IdxSize>,
     entries: Vec<Option<String>>,
+}
+
+/// Text of up to seven bytes as one integer: its bytes, and its length in the last byte (so
+/// that "A" and "A\0" differ).
+fn packed(text: &str) -> Option<u64> {
+    let bytes = text.as_bytes();
+    if bytes.len() > 7 {
+        return None;
+    }
+    let mut packed = [0u8; 8];
+    packed[..bytes.len()].copy_from_slice(bytes);
+    packed[7] = bytes.len() as u8;
+    Some(u64::from_le_bytes(packed))
 }
 
 /// What a value absent from the table (or null) becomes.
@@ -34,6 +51,9 @@ impl CodeTable {
         let mut table = CodeTable::default();
         for (from, to) in pairs {
             let next = table.entries.len() as IdxSize;
+            if let Some(short) = packed(&from) {
+                table.short.entry(short).or_insert(next);
+            }
             let position = *table.positions.entry(from).or_insert(next);
             if position == next {
                 table.entries.push(to);
@@ -57,6 +77,14 @@ impl CodeTable {
         Self::from_pairs(map.iter().map(|(f, t)| (f.as_str(), t.as_str())))
     }
 
+    /// The position of `text`'s entry, if the table has it.
+    fn position(&self, text: &str) -> Option<IdxSize> {
+        match packed(text) {
+            Some(short) => self.short.get(&short).copied(),
+            None => self.positions.get(text).copied(),
+        }
+    }
+
     /// `text` replaced by its entry; a value the table lacks (or null) becomes what `absent` says.
     pub fn apply(&self, text: Expr, absent: Absent) -> Expr {
         let table = Arc::new(self.clone());
@@ -74,7 +102,7 @@ impl CodeTable {
                             .flat_map(|chunk| chunk.iter())
                             .map(|value| {
                                 value
-                                    .and_then(|v| table.positions.get(v).copied())
+                                    .and_then(|v| table.position(v))
                                     .unwrap_or(absent_position)
                             })
                             .collect();
@@ -84,8 +112,8 @@ impl CodeTable {
                         .iter()
                         .map(|value| {
                             let value = value?;
-                            match table.positions.get(value) {
-                                Some(&p) => table.entries[p as usize].as_deref(),
+                            match table.position(value) {
+                                Some(p) => table.entries[p as usize].as_deref(),
                                 None => Some(value),
                             }
                         })
@@ -97,20 +125,26 @@ impl CodeTable {
         )
     }
 
-    /// Whether each value of `text` is missing from the table (true for null).
-    pub fn lacks(&self, text: Expr) -> Expr {
+    /// Whether each value of `text` is missing from the table (true for null), given `mapped`,
+    /// the same values already replaced by [`CodeTable::apply`] with [`Absent::Null`]: a value
+    /// that found an entry is in the table, so only those mapped to null are looked up again
+    /// (a code for "not stated" is in the table; an unknown code is not).
+    pub fn lacks(&self, text: Expr, mapped: Expr) -> Expr {
         let table = Arc::new(self.clone());
-        text.map(
-            move |column: Column| {
-                let values = column.str()?;
-                let flags: Vec<bool> = values
-                    .downcast_iter()
-                    .flat_map(|chunk| chunk.iter())
-                    .map(|value| value.is_none_or(|v| !table.positions.contains_key(v)))
+        text.map_many(
+            move |columns: &mut [Column]| {
+                let (texts, mapped) = (columns[0].str()?, columns[1].str()?);
+                let flags: Vec<bool> = texts
+                    .iter()
+                    .zip(mapped.iter())
+                    .map(|(text, mapped)| {
+                        mapped.is_none() && text.is_none_or(|v| table.position(v).is_none())
+                    })
                     .collect();
-                Ok(BooleanChunked::from_slice(column.name().clone(), &flags).into_column())
+                Ok(BooleanChunked::from_slice(columns[0].name().clone(), &flags).into_column())
             },
-            |_, field| Ok(Field::new(field.name().clone(), DataType::Boolean)),
+            &[mapped],
+            |_, fields| Ok(Field::new(fields[0].name().clone(), DataType::Boolean)),
         )
     }
 }
@@ -219,7 +253,9 @@ mod tests {
             vec![
                 table.apply(col("raw"), Absent::Null).alias("null"),
                 table.apply(col("raw"), Absent::Kept).alias("kept"),
-                table.lacks(col("raw")).alias("lacks"),
+                table
+                    .lacks(col("raw"), table.apply(col("raw"), Absent::Null))
+                    .alias("lacks"),
             ],
         );
         let s = Some;
@@ -239,6 +275,30 @@ mod tests {
             .collect();
         let flags = [false, false, false, true, true, true].map(Some).to_vec();
         assert_eq!(lacks, flags);
+    }
+
+    #[test]
+    fn short_and_long_codes_are_told_apart() {
+        // Packed codes keep their length: "1", "01" and "1\0" are three codes; longer codes take
+        // the text table.
+        let table = CodeTable::from_pairs([("1", "a"), ("01", "b"), ("ABCDEFGH", "c")]);
+        let raw = [
+            Some("1"),
+            Some("01"),
+            Some("1\0"),
+            Some("ABCDEFGH"),
+            Some("ABCDEFG"),
+            Some(""),
+        ];
+        let out = run(
+            df!("raw" => raw).expect("frame"),
+            vec![table.apply(col("raw"), Absent::Null).alias("null")],
+        );
+        let s = Some;
+        assert_eq!(
+            texts(&out, "null"),
+            vec![s("a"), s("b"), None, s("c"), None, None]
+        );
     }
 
     #[test]
