@@ -368,6 +368,12 @@ pub struct Indicators {
 }
 
 impl Indicators {
+    /// The total code of every breakdown of every table (`SEX_T`, `AGE_YTHADULT_YGE15`, ...).
+    pub fn total_codes(&self) -> BTreeSet<&str> {
+        let dimensions = self.list.iter().flat_map(|t| &t.dimensions);
+        dimensions.map(|d| d.total.as_str()).collect()
+    }
+
     pub fn load(path: &Path, cl: &Classifications, record_schema: &Schema) -> Result<Indicators> {
         let parsed: IndicatorsFile = crate::error::read_toml(
             path,

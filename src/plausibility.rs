@@ -208,14 +208,20 @@ pub fn empty_universes(
     }
 }
 
-/// Check each range rule on a source's published cells at their national total.
-pub fn ranges(rules: &[RangeRule], cells: &Cells, spec: &SourceSpec) -> Vec<RuleResult> {
+/// Check each range rule on a source's published cells at their national total (`totals`: the
+/// total code of every breakdown, e.g. `AGE_YTHADULT_YGE15` for the working-age rates).
+pub fn ranges(
+    rules: &[RangeRule],
+    cells: &Cells,
+    spec: &SourceSpec,
+    totals: &BTreeSet<&str>,
+) -> Vec<RuleResult> {
     let mut results = Vec::new();
     for rule in rules {
         let mut result = result(rule.id.clone(), "range", rule.severity, spec);
         let mut outside = Vec::new();
-        for i in
-            (0..cells.len()).filter(|&i| cells.indicator[i] == rule.indicator && at_total(cells, i))
+        for i in (0..cells.len())
+            .filter(|&i| cells.indicator[i] == rule.indicator && at_total(cells, i, totals))
         {
             result.items += 1;
             match cells.obs_value[i] {
@@ -245,12 +251,14 @@ pub fn ranges(rules: &[RangeRule], cells: &Cells, spec: &SourceSpec) -> Vec<Rule
     results
 }
 
-/// Check a spec's benchmark figures against the source's published cells.
+/// Check a spec's benchmark figures against the source's published cells (`totals` as for
+/// [`ranges`]: a breakdown the benchmark does not keep is at its total).
 pub fn benchmarks(
     rule: &BenchmarkRule,
     benchmarks: &[Benchmark],
     cells: &Cells,
     spec: &SourceSpec,
+    totals: &BTreeSet<&str>,
 ) -> Option<RuleResult> {
     if benchmarks.is_empty() {
         return None;
@@ -259,7 +267,7 @@ pub fn benchmarks(
     let mut lines = Vec::new();
     for benchmark in benchmarks {
         result.items += 1;
-        let found = (0..cells.len()).find(|&i| matches(benchmark, cells, i));
+        let found = (0..cells.len()).find(|&i| matches(benchmark, cells, i, totals));
         // A count in persons (its unrounded figure), a rate in percent.
         let ours = found.and_then(|i| match cells.persons[i] {
             Some(persons) => Some((persons, 0)),
@@ -309,7 +317,7 @@ fn benchmark_cell(benchmark: &Benchmark) -> String {
     codes.join(" ")
 }
 
-fn matches(benchmark: &Benchmark, cells: &Cells, i: usize) -> bool {
+fn matches(benchmark: &Benchmark, cells: &Cells, i: usize, totals: &BTreeSet<&str>) -> bool {
     let codes: Vec<&String> = [&cells.classif1[i], &cells.classif2[i]]
         .into_iter()
         .flatten()
@@ -320,14 +328,14 @@ fn matches(benchmark: &Benchmark, cells: &Cells, i: usize) -> bool {
         && benchmark.keep.iter().all(|k| codes.contains(&k))
         && codes
             .iter()
-            .all(|c| c.ends_with("_TOTAL") || benchmark.keep.contains(c))
+            .all(|c| totals.contains(c.as_str()) || benchmark.keep.contains(c))
 }
 
 /// Every breakdown but sex at its total.
-fn at_total(cells: &Cells, i: usize) -> bool {
+fn at_total(cells: &Cells, i: usize, totals: &BTreeSet<&str>) -> bool {
     [&cells.classif1[i], &cells.classif2[i]]
         .iter()
-        .all(|c| c.as_deref().is_none_or(|c| c.ends_with("_TOTAL")))
+        .all(|c| c.as_deref().is_none_or(|c| totals.contains(c)))
 }
 
 fn result(rule: String, kind: &str, severity: Severity, spec: &SourceSpec) -> RuleResult {

@@ -44,6 +44,16 @@ inflow = int(permits.loc[permits["WARGANEGARA"] == "07", "PERMIT_BARU"].astype(i
 detail = duckdb.execute("""select detail from 'processed/validation.parquet'
                            where rule = 'coherence.outflow_inflow' and detail like '%PHL -> MYS%'""").fetchone()[0]
 assert f"outflow {outflow} " in detail and f"inflow {inflow} " in detail, (detail, outflow, inflow)
+# A range rule judges a rate at every national total, whatever its breakdown calls the total
+# (AGE_YTHADULT_YGE15 for the working-age bands, not *_TOTAL).
+at_total = lambda c: f"({c} is null or {c} like '%_TOTAL' or {c} = 'AGE_YTHADULT_YGE15')"
+cells = duckdb.execute(f"""select count(*) from read_parquet('processed/indicators/**/*.parquet',
+                           hive_partitioning = true, hive_types = {{'time': VARCHAR}})
+                           where indicator = 'MST_TUNE_SEX_AGE_CBR_RT' and source = 'BA:MYS_LFS_2024'
+                           and {at_total('classif1')} and {at_total('classif2')}""").fetchone()[0]
+items = duckdb.execute("""select items from 'processed/validation.parquet'
+                          where source_id = 'MYS_LFS_2024' and rule = 'plausible.unemployment_rate'""").fetchone()[0]
+assert cells == items and cells > 0, (cells, items)
 print("ok", stated, summed)
 "#,
         )

@@ -464,9 +464,11 @@ impl Round {
         if let Some(rule) = &self.rules.source_totals {
             checks.extend(validate::check_source_totals(rule, &raw.total_checks, id));
         }
-        checks.extend(plausibility::ranges(&self.rules.ranges, cells, spec));
+        let totals = self.indicators.total_codes();
+        let ranges = plausibility::ranges(&self.rules.ranges, cells, spec, &totals);
+        checks.extend(ranges);
         if let Some(rule) = &self.rules.benchmark {
-            let benchmarks = plausibility::benchmarks(rule, &spec.benchmarks, cells, spec);
+            let benchmarks = plausibility::benchmarks(rule, &spec.benchmarks, cells, spec, &totals);
             checks.extend(benchmarks);
         }
     }
