@@ -42,8 +42,9 @@ def parse_size(text):
     return int(float(text.rstrip("KM")) * factor)
 
 
-def duckdb_pipeline(round_dir, out_dir, records=True):
-    sql = (ROOT / "benches" / "duckdb_pipeline.sql").read_text()
+def duckdb_pipeline(round_dir, out_dir, records=True, sql_file="duckdb_pipeline.sql"):
+    """The command running a DuckDB pipeline of benches/ (`sql_file`) on a round, writing to out_dir."""
+    sql = (ROOT / "benches" / sql_file).read_text()
     if not records:
         head, rest = sql.split("-- records:begin", 1)
         sql = head + rest.split("-- records:end", 1)[1]
@@ -79,7 +80,8 @@ def same_work(round_dir, duck_out, records=True):
         if va != vb:
             sys.exit(f"ilms and DuckDB disagree on {name}: {va} vs {vb}")
     read = lambda d: f"read_parquet('{d}/**/*.parquet', hive_partitioning = true, hive_types = {{'time': VARCHAR}})"
-    keys = "indicator, sex, coalesce(classif1, '') AS c1, coalesce(classif2, '') AS c2"
+    # A table without sex (MST_TEMP_OCU_MIG_NB) has a null sex: keyed as '' so the cells match.
+    keys = "indicator, coalesce(sex, '') AS sex, coalesce(classif1, '') AS c1, coalesce(classif2, '') AS c2"
     con.execute(f"create table ours as select {keys}, obs_value, obs_status from {read(f'{round_dir}/processed/indicators')}")
     con.execute(f"create table theirs as select {keys}, obs_value, obs_status from {read(f'{duck_out}/indicators')}")
     problems = con.execute("""

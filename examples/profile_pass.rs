@@ -8,7 +8,8 @@
 //! or clean records computed, nothing written), records (harmonized-records sink alone),
 //! quarantine, aggregate, second-pass (consumers sharing one cached scan, as `ilms run` does;
 //! `CONSUMERS=q,a,v,c,n` picks them: quarantine sink, aggregation, coverage counts, rule counts, a
-//! row count), groups (prints how many groups the aggregation of the records has).
+//! row count), groups (prints how many groups the aggregation of the records has),
+//! harmonized-columns (each harmonized column computed alone, timed).
 use std::time::Instant;
 
 use ilms::{harmonize, ingest, publish, tabulate, validate, Round};
@@ -60,6 +61,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ]
         }
         "records-nulls" => vec![validation.clean().select([all().as_expr().null_count()])],
+        "harmonized-columns" => return time_each_column(spec, &round),
+        "explain-counts" => {
+            println!("{}", validation.counts().explain(true)?);
+            return Ok(());
+        }
+        "keys" | "keys-each" => return time_keys(&indicators, validation.checked(), &part),
         "groups" => vec![tabulate::aggregate(
             &indicators,
             validation.checked(),
@@ -108,6 +115,67 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{part}: {:.2} s", start.elapsed().as_secs_f64());
     if part == "groups" {
         println!("{out:?}");
+    }
+    Ok(())
+}
+
+/// Each harmonized column computed alone (its null count), timed: which derivations cost.
+fn time_each_column(
+    spec: &ilms::spec::SourceSpec,
+    round: &Round,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let harmonized =
+        harmonize::harmonize(spec, &round.classifications, ingest::ingest(spec)?)?.frame;
+    let names = harmonized
+        .clone()
+        .collect_schema()?
+        .iter_names()
+        .cloned()
+        .collect::<Vec<_>>();
+    for name in names {
+        let start = Instant::now();
+        harmonized
+            .clone()
+            .select([col(name.clone()).null_count()])
+            .collect_with_engine(Engine::Streaming)?;
+        println!("{name}: {:.2} s", start.elapsed().as_secs_f64());
+    }
+    Ok(())
+}
+
+/// The aggregation's key expressions (universe flags, dimension values) computed without grouping,
+/// all together or each alone: what the grouping itself costs beyond them.
+fn time_keys(
+    indicators: &[&ilms::indicators::Indicator],
+    checked: LazyFrame,
+    part: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let keys: Vec<(String, Expr)> = tabulate::aggregation_keys(indicators, validate::RULE)
+        .into_iter()
+        .map(|(name, expr)| (name.clone(), expr.alias(name.as_str())))
+        .collect();
+    let groups: Vec<Vec<(String, Expr)>> = if part == "keys" {
+        vec![keys]
+    } else {
+        keys.into_iter().map(|k| vec![k]).collect()
+    };
+    for group in groups {
+        let start = Instant::now();
+        let exprs: Vec<Expr> = group.iter().map(|(_, e)| e.clone().null_count()).collect();
+        checked
+            .clone()
+            .select(exprs)
+            .collect_with_engine(Engine::Streaming)?;
+        let names: Vec<&str> = group.iter().map(|(n, _)| n.as_str()).collect();
+        println!(
+            "{:.2} s  {}",
+            start.elapsed().as_secs_f64(),
+            if names.len() > 3 {
+                format!("{} keys", names.len())
+            } else {
+                names.join(", ")
+            }
+        );
     }
     Ok(())
 }
