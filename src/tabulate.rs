@@ -264,20 +264,26 @@ fn ratio(part: &Table, i: usize, whole: &Table, j: usize) -> Option<Cell> {
     if w.weight == 0 {
         return None;
     }
-    let status = match (part.status[i], whole.status[j]) {
-        (Status::Confidential, _) | (_, Status::Confidential) => Status::Confidential,
-        (Status::Perturbed, _) | (_, Status::Perturbed) => Status::Perturbed,
-        (Status::Primary, _) => Status::Primary,
-        (a, b) if a.withheld() || b.withheld() => Status::Secondary,
-        (Status::Unreliable, _) => Status::Unreliable,
-        _ => Status::Published,
-    };
     Some(Cell {
         value: Some(100.0 * p.weight as f64 / w.weight as f64),
         persons: None,
         records: Some(p.records),
-        status,
+        status: ratio_status(part.status[i], whole.status[j]),
     })
+}
+
+/// A ratio's status from its part's and its whole's: withheld as either is, and unreliable when
+/// either is. A part of no records (a rate of 0) over a base of few records is no more reliable
+/// than its base.
+fn ratio_status(part: Status, whole: Status) -> Status {
+    match (part, whole) {
+        (Status::Confidential, _) | (_, Status::Confidential) => Status::Confidential,
+        (Status::Perturbed, _) | (_, Status::Perturbed) => Status::Perturbed,
+        (Status::Primary, _) => Status::Primary,
+        (a, b) if a.withheld() || b.withheld() => Status::Secondary,
+        (Status::Unreliable, _) | (_, Status::Unreliable) => Status::Unreliable,
+        _ => Status::Published,
+    }
 }
 
 /// The harmonized columns a count table needs that this source does not provide (empty: it can be
@@ -460,20 +466,7 @@ pub fn aggregate(
     record_key: Option<Expr>,
     blank_counts: bool,
 ) -> LazyFrame {
-    let mut keys: Vec<(String, Expr)> = vec![(rule_column.to_string(), col(rule_column))];
-    // Tables of one indicator share a universe: one flag per distinct universe.
-    for (i, table) in distinct_universes(tables).into_iter().enumerate() {
-        keys.push((
-            universe_key(i),
-            table.universe.clone().fill_null(lit(false)),
-        ));
-    }
-    for dimension in distinct_dimensions(tables) {
-        keys.push((
-            dimension_key(dimension),
-            dimension.value.clone().cast(DataType::String),
-        ));
-    }
+    let keys = aggregation_keys(tables, rule_column);
     let mut selected: Vec<Expr> = keys
         .iter()
         .map(|(name, expr)| expr.clone().alias(name.as_str()))
@@ -495,6 +488,21 @@ pub fn aggregate(
     }
     let by: Vec<Expr> = keys.iter().map(|(name, _)| col(name.as_str())).collect();
     checked.select(selected).group_by(by).agg(sums)
+}
+
+/// The keys [`aggregate`] groups the records by, named: the rule, a flag per distinct universe
+/// (tables of one indicator share one), the value of each distinct dimension.
+pub fn aggregation_keys(tables: &[&Indicator], rule_column: &str) -> Vec<(String, Expr)> {
+    let mut keys: Vec<(String, Expr)> = vec![(rule_column.to_string(), col(rule_column))];
+    for (i, table) in distinct_universes(tables).into_iter().enumerate() {
+        let flag = table.universe.clone().fill_null(lit(false));
+        keys.push((universe_key(i), flag));
+    }
+    for dimension in distinct_dimensions(tables) {
+        let value = dimension.value.clone().cast(DataType::String);
+        keys.push((dimension_key(dimension), value));
+    }
+    keys
 }
 
 /// A record's weight in fixed point (`_weight`, millionths of a person).
@@ -1052,7 +1060,27 @@ pub fn check_weight_sums(
 
 #[cfg(test)]
 mod tests {
-    use super::same_records;
+    use super::{ratio_status, same_records};
+    use crate::cells::Status;
+
+    #[test]
+    fn a_ratio_over_an_unreliable_base_is_unreliable() {
+        // A rate of 0 (its part has no record) over a base of 5-14 records.
+        let zero_over_few = ratio_status(Status::Published, Status::Unreliable);
+        assert_eq!(zero_over_few, Status::Unreliable);
+        assert_eq!(
+            ratio_status(Status::Unreliable, Status::Published),
+            Status::Unreliable
+        );
+        assert_eq!(
+            ratio_status(Status::Published, Status::Primary),
+            Status::Secondary
+        );
+        assert_eq!(
+            ratio_status(Status::Published, Status::Published),
+            Status::Published
+        );
+    }
 
     fn codes(list: &[&str]) -> Vec<Option<String>> {
         list.iter().map(|c| Some(c.to_string())).collect()
