@@ -247,9 +247,22 @@ pub struct Dimension {
     /// Harmonized columns whose presence in a source means it gets this classification from
     /// another dimension, read in its own version (see `replaced_by` in indicators.toml).
     pub replaced_by: Vec<String>,
-    /// For a grouping dimension: the base dimension and, per code of this one, the base codes it
-    /// sums (the disclosure control uses these links between versions).
-    pub grouping: Option<(String, BTreeMap<String, Vec<String>>)>,
+    /// For a grouping dimension: its base dimension, and how its codes are read from the base's.
+    pub grouping: Option<GroupedFrom>,
+}
+
+/// How a grouping dimension's codes come from its base dimension's.
+#[derive(Debug, Clone)]
+pub struct GroupedFrom {
+    /// The base dimension's name.
+    pub base: String,
+    /// Per code of the grouping, the base codes it sums (the disclosure control uses these links
+    /// between versions).
+    pub groups: BTreeMap<String, Vec<String>>,
+    /// The base dimension's value to the grouping's (null outside every group). The grouping's
+    /// `value` applies it to the base's value expression; records already grouped by the base's
+    /// value can take it there instead, once per group rather than once per record.
+    pub lookup: CodeTable,
 }
 
 impl Dimension {
@@ -987,7 +1000,7 @@ struct DimensionValue {
     value: Expr,
     value_text: String,
     inputs: Vec<String>,
-    grouping: Option<(String, BTreeMap<String, Vec<String>>)>,
+    grouping: Option<GroupedFrom>,
     categories: Vec<Code>,
 }
 
@@ -1029,18 +1042,18 @@ fn dimension_value(
                     groups_of_table(path, key, column, spec, base, groupings, &known)?
                 }
             };
-            let (value, groups) = grouping(path, key, spec, &listed, base, &known)?;
+            let (value, grouped) = grouping(path, key, spec, &listed, base, &known)?;
             // Published categories: the groups, in the classification's order.
             let categories = level_codes
                 .into_iter()
-                .filter(|c| groups.contains_key(&c.code))
+                .filter(|c| grouped.groups.contains_key(&c.code))
                 .collect();
             let text = format!("{} grouped", base.value_text);
             (
                 value,
                 text,
                 base.inputs.clone(),
-                Some((base_name.clone(), groups)),
+                Some(grouped),
                 categories,
             )
         }
@@ -1062,8 +1075,8 @@ fn dimension_value(
     })
 }
 
-/// A grouping dimension's value expression (the base value mapped through `groups`) and its groups
-/// as full codes. Every base category must fall in exactly one group, so the groups partition the
+/// A grouping dimension's value expression (the base value mapped through `groups`) and its link to
+/// the base (groups as full codes). Every base category must fall in exactly one group, so the groups partition the
 /// same total.
 fn grouping(
     path: &Path,
@@ -1072,7 +1085,7 @@ fn grouping(
     listed: &BTreeMap<String, Vec<String>>,
     base: &Dimension,
     known: &dyn Fn(&str) -> bool,
-) -> Result<(Expr, BTreeMap<String, Vec<String>>)> {
+) -> Result<(Expr, GroupedFrom)> {
     let mut groups = BTreeMap::new();
     let mut owner: BTreeMap<String, String> = BTreeMap::new();
     let mut member_of: Vec<(&str, &str)> = Vec::new();
@@ -1112,8 +1125,8 @@ fn grouping(
     }
     // A lookup of the base value (not `is_in` over a literal list, which the streaming engine
     // expands per record, nor a chain of comparisons per group): null outside every group.
-    let value = CodeTable::from_pairs(member_of)
-        .apply(base.value.clone().cast(DataType::String), Absent::Null);
+    let lookup = CodeTable::from_pairs(member_of);
+    let value = lookup.apply(base.value.clone().cast(DataType::String), Absent::Null);
     let outside: Vec<String> = spec
         .outside
         .iter()
@@ -1133,7 +1146,15 @@ fn grouping(
             "put every category of the base dimension in a group (or list it in `outside`), so the groups add up to the same total",
         ));
     }
-    Ok((value, groups))
+    let base = base.name.clone();
+    Ok((
+        value,
+        GroupedFrom {
+            base,
+            groups,
+            lookup,
+        },
+    ))
 }
 
 /// The groups a translation table of `groupings/` gives `column`: per row, the base dimension's
@@ -1388,8 +1409,7 @@ mod tests {
                 .flat_map(|i| &i.dimensions)
                 .find(|d| d.name == name)
                 .expect("dimension");
-            let (_, groups) = dimension.grouping.clone().expect("a grouping");
-            groups
+            dimension.grouping.clone().expect("a grouping").groups
         };
         let expect = |classification: &str, base: &str, groups: &[(&str, &[&str])]| {
             groups

@@ -12,7 +12,7 @@ use polars::prelude::*;
 
 /// A code table: raw text to its entry; an entry of `None` is a known code that maps to null
 /// ("not stated").
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct CodeTable {
     /// Raw text to its entry's position in `entries`.
     positions: PlHashMap<String, IdxSize>,

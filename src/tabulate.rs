@@ -15,7 +15,10 @@ use polars::prelude::*;
 use crate::cells::{Cell, Cells, Status};
 use crate::contract::{Basis, RECORD_CONTRACT};
 use crate::error::{Error, Result};
-use crate::indicators::{cartesian, CategoryList, Dimension, Indicator, Measure, Population};
+use crate::indicators::{
+    cartesian, CategoryList, Dimension, GroupedFrom, Indicator, Measure, Population,
+};
+use crate::lookup::Absent;
 use crate::spec::SourceSpec;
 
 /// Weights are summed as integers in units of 1 / WEIGHT_SCALE persons.
@@ -487,22 +490,46 @@ pub fn aggregate(
         sums.push(col(BLANK).sum().alias(BLANK));
     }
     let by: Vec<Expr> = keys.iter().map(|(name, _)| col(name.as_str())).collect();
-    checked.select(selected).group_by(by).agg(sums)
+    let regrouped = regrouped(tables).into_iter().map(|(dimension, grouped)| {
+        let base = col(dimension_column(&grouped.base).as_str());
+        let value = grouped.lookup.apply(base, Absent::Null);
+        value.alias(dimension_key(dimension).as_str())
+    });
+    let grouped = checked.select(selected).group_by(by).agg(sums);
+    grouped.with_columns(regrouped.collect::<Vec<_>>())
 }
 
 /// The keys [`aggregate`] groups the records by, named: the rule, a flag per distinct universe
-/// (tables of one indicator share one), the value of each distinct dimension.
+/// (tables of one indicator share one), the value of each distinct dimension but those
+/// [`regrouped`] after grouping.
 pub fn aggregation_keys(tables: &[&Indicator], rule_column: &str) -> Vec<(String, Expr)> {
     let mut keys: Vec<(String, Expr)> = vec![(rule_column.to_string(), col(rule_column))];
     for (i, table) in distinct_universes(tables).into_iter().enumerate() {
         let flag = table.universe.clone().fill_null(lit(false));
         keys.push((universe_key(i), flag));
     }
+    let regrouped = regrouped(tables);
     for dimension in distinct_dimensions(tables) {
+        if regrouped.iter().any(|(d, _)| d.name == dimension.name) {
+            continue;
+        }
         let value = dimension.value.clone().cast(DataType::String);
         keys.push((dimension_key(dimension), value));
     }
     keys
+}
+
+/// The grouping dimensions of `tables` (age groups, skill levels, sectors) whose base dimension the
+/// records are grouped by too. A grouping's value is a function of its base's, so it splits no
+/// group: it is read from the base's value once per group after grouping, not on every record.
+fn regrouped<'a>(tables: &[&'a Indicator]) -> Vec<(&'a Dimension, &'a GroupedFrom)> {
+    let dimensions = distinct_dimensions(tables);
+    let grouped_by_base = |d: &&'a Dimension| {
+        let grouped = d.grouping.as_ref()?;
+        let base_too = dimensions.iter().any(|b| b.name == grouped.base);
+        base_too.then_some((*d, grouped))
+    };
+    dimensions.iter().filter_map(grouped_by_base).collect()
 }
 
 /// A record's weight in fixed point (`_weight`, millionths of a person).
@@ -566,7 +593,12 @@ fn universe_column(tables: &[&Indicator], table: &Indicator) -> String {
 }
 
 fn dimension_key(dimension: &Dimension) -> String {
-    format!("_d_{}", dimension.name)
+    dimension_column(&dimension.name)
+}
+
+/// The aggregation's value column of the dimension named `name`.
+fn dimension_column(name: &str) -> String {
+    format!("_d_{name}")
 }
 
 /// Turn a source's executed aggregation into one count table (`table` is one of the `tables` given

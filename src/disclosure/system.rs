@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::indicators::GroupedFrom;
 use crate::tabulate::{PopulationLink, Table, WEIGHT_SCALE};
 
 /// One distinct quantity.
@@ -270,7 +271,7 @@ impl Builder {
                     equations.insert(equation);
                 }
             }
-            let Some((_, groups)) = &dim.grouping else {
+            let Some(GroupedFrom { groups, .. }) = &dim.grouping else {
                 continue;
             };
             for (c, key) in table.keys.iter().enumerate() {
