@@ -9,7 +9,7 @@
 mod draw;
 mod glyphs;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -374,12 +374,8 @@ fn in_version(code: Option<&str>, version: &str) -> bool {
 /// One chart per source that publishes the indicator: bars by sex, a pyramid, or migrants against
 /// non-migrants.
 fn plan_per_source(spec: &ChartSpec, cells: &Cells, context: &ChartContext) -> Vec<PlannedChart> {
-    let reader = PerSourceCells {
-        spec,
-        cells,
-        version: spec.classification.as_deref().unwrap_or_default(),
-    };
     let cl = context.classifications;
+    let reader = PerSourceCells::new(spec, cells, cl);
     let mut planned = Vec::new();
     for ((ref_area, time, source), mine) in reader.groups() {
         let group = SourceGroup::new(&reader, mine);
@@ -425,9 +421,23 @@ struct PerSourceCells<'a> {
     cells: &'a Cells,
     /// The classification version of the bars.
     version: &'a str,
+    /// Its total codes (`SEX_T`, `AGE_YTHADULT_YGE15`), which are not bars.
+    totals: BTreeSet<&'a str>,
 }
 
 impl<'a> PerSourceCells<'a> {
+    fn new(spec: &'a ChartSpec, cells: &'a Cells, cl: &'a Classifications) -> Self {
+        let version = spec.classification.as_deref().unwrap_or_default();
+        let codes = cl.version(version).unwrap_or_default();
+        let totals = codes.iter().filter(|c| c.is_total);
+        PerSourceCells {
+            spec,
+            cells,
+            version,
+            totals: totals.map(|c| c.code.as_str()).collect(),
+        }
+    }
+
     /// The category code of a cell of this chart, if it is one.
     fn category_of(&self, i: usize) -> Option<&'a str> {
         let (spec, cells) = (self.spec, self.cells);
@@ -446,7 +456,7 @@ impl<'a> PerSourceCells<'a> {
             None => spec.keep.is_empty(),
             Some(code) => spec.keep.iter().any(|k| k == code),
         };
-        category.filter(|c| other_ok && !c.ends_with("_TOTAL"))
+        category.filter(|c| other_ok && !self.totals.contains(c))
     }
 
     /// The code of a cell's other breakdown (not the bars' classification).
@@ -899,6 +909,49 @@ mod tests {
         let line = &lines[&("AAA".to_string(), "BA".to_string())];
         assert_eq!(line.values.len(), 3);
         assert_eq!(line.breaks.iter().copied().collect::<Vec<_>>(), [2024]);
+    }
+
+    /// One cell of `indicator` at `classif1`, for both sexes.
+    fn push_cell(cells: &mut super::Cells, indicator: &str, classif1: &str, value: f64) {
+        cells.ref_area.push("AAA".into());
+        cells.source.push("BA:AAA_LFS_2024".into());
+        cells.indicator.push(indicator.into());
+        cells.sex.push(Some("SEX_T".into()));
+        cells.classif1.push(Some(classif1.into()));
+        cells.classif2.push(None);
+        cells.time.push("2024".into());
+        cells.obs_value.push(Some(value));
+        cells.status.push(crate::cells::Status::Published);
+        cells.persons.push(Some(value * 1000.0));
+        cells.sample_count.push(None);
+        cells.note_indicator.push(None);
+        cells.notes.push(Vec::new());
+        cells.unit.push("PS".into());
+        cells.unit_mult.push(3);
+    }
+
+    #[test]
+    fn a_total_code_is_no_bar_whatever_its_name() {
+        let dir = std::path::Path::new("schemas/classifications");
+        let cl = crate::classifications::Classifications::load(dir).expect("code lists");
+        let mut cells = super::Cells::default();
+        // Youth and adults, and their total "15+" (a code that does not end in _TOTAL).
+        for code in [
+            "AGE_YTHADULT_Y15-24",
+            "AGE_YTHADULT_YGE25",
+            "AGE_YTHADULT_YGE15",
+        ] {
+            push_cell(&mut cells, "EMP_TEMP_SEX_AGE_NB", code, 1.0);
+        }
+        let spec: super::ChartSpec = toml::from_str(
+            "id = 'x'\nindicator = 'EMP_TEMP_SEX_AGE_NB'\nkind = 'bars_by_sex'\ntitle = 'x'\nclassification = 'AGE_YTHADULT'",
+        )
+        .expect("spec");
+        let reader = super::PerSourceCells::new(&spec, &cells, &cl);
+        let bars: Vec<_> = (0..cells.len())
+            .filter_map(|i| reader.category_of(i))
+            .collect();
+        assert_eq!(bars, ["AGE_YTHADULT_Y15-24", "AGE_YTHADULT_YGE25"]);
     }
 
     #[test]
