@@ -143,8 +143,9 @@ fn time_each_column(
     Ok(())
 }
 
-/// The aggregation's key expressions (universe flags, dimension values) computed without grouping,
-/// all together or each alone: what the grouping itself costs beyond them.
+/// The aggregation's per-record key expressions (universe flags, dimension values; not the
+/// groupings it reads from their base after grouping) computed without grouping, all together or
+/// each alone: what the grouping itself costs beyond them.
 fn time_keys(
     indicators: &[&ilms::indicators::Indicator],
     checked: LazyFrame,

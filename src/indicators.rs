@@ -1075,9 +1075,9 @@ fn dimension_value(
     })
 }
 
-/// A grouping dimension's value expression (the base value mapped through `groups`) and its link to
-/// the base (groups as full codes). Every base category must fall in exactly one group, so the groups partition the
-/// same total.
+/// A grouping dimension's value expression (the base value mapped through `groups`) and its link
+/// to the base (groups as full codes). Every base category must fall in exactly one group, so the
+/// groups partition the same total.
 fn grouping(
     path: &Path,
     key: &str,

@@ -460,8 +460,10 @@ pub fn collapsed(indicator: &Indicator, provided: &BTreeSet<String>) -> Vec<bool
 /// records grouped by their values, not by the columns they read: a survey's single years of age
 /// and 4-digit codes would make nearly every record a group of its own (BENCHMARKS.md, "A survey
 /// with every variable"), while the published categories (age bands, major groups, sections) keep
-/// the groups few. With `record_key` (cell-key perturbation), the records' keys are summed too
-/// (`_key`); with `blank_counts`, the records whose count is blank (`_blank`).
+/// the groups few. A grouping of a dimension also grouped by (age groups of the 10-year bands) is
+/// read from the base's value once per group, after grouping. With `record_key` (cell-key
+/// perturbation), the records' keys are summed too (`_key`); with `blank_counts`, the records whose
+/// count is blank (`_blank`).
 pub fn aggregate(
     tables: &[&Indicator],
     checked: LazyFrame,
@@ -500,8 +502,8 @@ pub fn aggregate(
 }
 
 /// The keys [`aggregate`] groups the records by, named: the rule, a flag per distinct universe
-/// (tables of one indicator share one), the value of each distinct dimension but those
-/// [`regrouped`] after grouping.
+/// (tables of one indicator share one), the value of each distinct dimension but the groupings
+/// read from their base after grouping.
 pub fn aggregation_keys(tables: &[&Indicator], rule_column: &str) -> Vec<(String, Expr)> {
     let mut keys: Vec<(String, Expr)> = vec![(rule_column.to_string(), col(rule_column))];
     for (i, table) in distinct_universes(tables).into_iter().enumerate() {
