@@ -877,7 +877,7 @@ impl ValidationSummary {
 pub fn check_cells(
     rules: &[CellRule],
     cells: &Cells,
-    totals: &BTreeSet<String>,
+    totals: &BTreeSet<&str>,
     source_id: &str,
 ) -> Vec<RuleResult> {
     rules
@@ -898,7 +898,7 @@ type PartWholeSums = (Option<f64>, f64, usize);
 fn part_whole_groups(
     rule: &CellRule,
     cells: &Cells,
-    totals: &BTreeSet<String>,
+    totals: &BTreeSet<&str>,
 ) -> BTreeMap<PartWholeGroup, PartWholeSums> {
     let mut groups: BTreeMap<PartWholeGroup, PartWholeSums> = BTreeMap::new();
     for i in 0..cells.len() {
@@ -924,7 +924,7 @@ fn part_whole_groups(
                 key.1,
             ))
             .or_insert((None, 0.0, 0));
-        if totals.contains(&field) {
+        if totals.contains(field.as_str()) {
             entry.0 = Some(value);
         } else {
             entry.1 += value;
@@ -1229,7 +1229,7 @@ mod tests {
             tolerance: 0.001,
             severity: Severity::Error,
         };
-        let totals = ["SEX_T".to_string()].into();
+        let totals = ["SEX_T"].into();
         let valid = &check_cells(std::slice::from_ref(&rule), &table(5.0), &totals, "X")[0];
         assert_eq!((valid.items, valid.passes, valid.fails), (1, 1, 0));
         let invalid = &check_cells(std::slice::from_ref(&rule), &table(5.5), &totals, "X")[0];

@@ -885,21 +885,9 @@ mod tests {
             ("2023", 12.0, vec![]),
             ("2024", 20.0, vec!["I11:269".to_string()]),
         ] {
-            cells.ref_area.push("AAA".into());
-            cells.source.push(format!("BA:AAA_LFS_{time}"));
-            cells.indicator.push("MNA_OEMP_SEX_CDS_NB".into());
-            cells.sex.push(Some("SEX_T".into()));
-            cells.classif1.push(Some("CDS_DES_TOTAL".into()));
-            cells.classif2.push(None);
-            cells.time.push(time.into());
-            cells.obs_value.push(Some(value));
-            cells.status.push(crate::cells::Status::Published);
-            cells.persons.push(Some(value * 1000.0));
-            cells.sample_count.push(None);
-            cells.note_indicator.push(None);
-            cells.notes.push(notes);
-            cells.unit.push("PS".into());
-            cells.unit_mult.push(3);
+            let indicator = "MNA_OEMP_SEX_CDS_NB";
+            push_cell(&mut cells, indicator, "CDS_DES_TOTAL", time, value);
+            *cells.notes.last_mut().expect("a cell") = notes;
         }
         let spec: super::ChartSpec = toml::from_str(
             "id = 'x'\nindicator = 'MNA_OEMP_SEX_CDS_NB'\nkind = 'time_series'\ntitle = 'x'\nkeep = ['CDS_DES_TOTAL']",
@@ -911,15 +899,21 @@ mod tests {
         assert_eq!(line.breaks.iter().copied().collect::<Vec<_>>(), [2024]);
     }
 
-    /// One cell of `indicator` at `classif1`, for both sexes.
-    fn push_cell(cells: &mut super::Cells, indicator: &str, classif1: &str, value: f64) {
+    /// One cell of `indicator` at `classif1` in year `time`, for both sexes.
+    fn push_cell(
+        cells: &mut super::Cells,
+        indicator: &str,
+        classif1: &str,
+        time: &str,
+        value: f64,
+    ) {
         cells.ref_area.push("AAA".into());
-        cells.source.push("BA:AAA_LFS_2024".into());
+        cells.source.push(format!("BA:AAA_LFS_{time}"));
         cells.indicator.push(indicator.into());
         cells.sex.push(Some("SEX_T".into()));
         cells.classif1.push(Some(classif1.into()));
         cells.classif2.push(None);
-        cells.time.push("2024".into());
+        cells.time.push(time.into());
         cells.obs_value.push(Some(value));
         cells.status.push(crate::cells::Status::Published);
         cells.persons.push(Some(value * 1000.0));
@@ -941,7 +935,7 @@ mod tests {
             "AGE_YTHADULT_YGE25",
             "AGE_YTHADULT_YGE15",
         ] {
-            push_cell(&mut cells, "EMP_TEMP_SEX_AGE_NB", code, 1.0);
+            push_cell(&mut cells, "EMP_TEMP_SEX_AGE_NB", code, "2024", 1.0);
         }
         let spec: super::ChartSpec = toml::from_str(
             "id = 'x'\nindicator = 'EMP_TEMP_SEX_AGE_NB'\nkind = 'bars_by_sex'\ntitle = 'x'\nclassification = 'AGE_YTHADULT'",

@@ -437,12 +437,7 @@ impl Round {
         for table in tables {
             unprotected.append(table.cells(spec, false));
         }
-        let totals = self
-            .indicators
-            .list
-            .iter()
-            .flat_map(|t| t.dimensions.iter().map(|d| d.total.clone()))
-            .collect();
+        let totals = self.indicators.total_codes();
         let id = &spec.source.id;
         checks.extend(validate::check_cells(
             &self.rules.cells,
