@@ -94,15 +94,15 @@ struct Tallied<'a> {
 impl Round {
     /// Build every stage's plans for one source, run them, and conclude.
     ///
-    /// Two streaming passes over the raw file. Polars buffers a shared stream for its slowest
-    /// consumer without bound, so the slow consumer, the harmonized-records Parquet sink, runs alone
-    /// in the first pass; the second feeds fast consumers: the quarantine sink, the rule counts, and
-    /// one grouping of the records by universe and published category, from which the
-    /// reconciliation counts and every indicator's cells are read, and one small grouping per coded
-    /// variable for the coverage report. Memory does not grow with the file; the grouping's grows
-    /// with the combinations of published categories that occur. The one exception is a survey
-    /// with earnings: the records its means and medians summarize (those stating an amount, a few
-    /// columns each) are held in memory, since a median needs every amount of its cell.
+    /// One streaming pass over the raw file feeds every consumer through a shared cache: the
+    /// harmonized-records and quarantine sinks, the rule counts, and one grouping of the records by
+    /// universe and published category, from which the reconciliation counts and every
+    /// indicator's cells are read, and one small grouping per coded variable for the coverage
+    /// report. Polars buffers the shared stream for its slowest consumer, the records' Parquet
+    /// sink, so the heap grows a little with the file (about 6 bytes a record, BENCHMARKS.md
+    /// "Larger than memory"); the grouping's grows with the combinations of published categories
+    /// that occur. A survey with earnings also holds the records its means and medians summarize
+    /// (those stating an amount, a few columns each), since a median needs every amount of its cell.
     pub(super) fn process_source(
         &self,
         spec: &SourceSpec,
@@ -263,8 +263,8 @@ impl Round {
         }
     }
 
-    /// One streaming pass (two for the records sink, see `process_source`): the plans, run, and
-    /// the record-id hashes seen if `looks_for_duplicates`.
+    /// One streaming pass (see `process_source`): the plans, run, and the record-id hashes seen if
+    /// `looks_for_duplicates`.
     fn stream_once(
         &self,
         setup: &PassSetup,
@@ -277,26 +277,11 @@ impl Round {
         let harmonized = harmonize::harmonize(spec, &self.classifications, setup.raw.clone())
             .map_err(|e| Error::polars(&spec.spec_path, "plan the harmonization", e))?;
         let plan = validate::plan(spec, harmonized, &self.rules, &setup.provided, duplicates);
-        if self.publish_records {
-            let clean = published_records(spec, plan.clean());
-            let sink = release.sink_parquet(
-                setup.records_folder,
-                &setup.clean_file,
-                clean,
-                setup.footer,
-            )?;
-            run_plans(spec, vec![sink])?;
-        }
-        // The quarantine sink and the aggregation share one scan through an explicit cache.
+        // Every consumer shares one scan through an explicit cache.
         let validation = plan.cached();
-        let quarantine = validation.quarantine();
-        let mut plans = vec![
-            release.sink_parquet(
-                setup.records_folder,
-                &setup.quarantine_file,
-                quarantine,
-                setup.footer,
-            )?,
+        let mut plans = self.record_sinks(setup, &validation, release)?;
+        let sinks = plans.len();
+        plans.extend([
             tabulate::aggregate(
                 produced,
                 validation.checked(),
@@ -307,7 +292,7 @@ impl Round {
             validation.counts(),
             validation.failing_values(),
             validate::flow_totals_plan(validation.checked()),
-        ];
+        ]);
         let magnitudes =
             magnitude::records_plan(&setup.magnitudes, validation.checked(), validate::RULE);
         let has_magnitudes = magnitudes.is_some();
@@ -334,8 +319,8 @@ impl Round {
             let doing = "write the record-id hashes of the uniqueness check";
             return Err(Error::io(path, doing, e));
         }
-        // In the order of `plans`: the quarantine sink's (empty) result, then the named ones.
-        let mut results = ran?.into_iter().skip(1);
+        // In the order of `plans`: the sinks' (empty) results, then the named ones.
+        let mut results = ran?.into_iter().skip(sinks);
         let mut next = || {
             results.next().ok_or_else(|| {
                 Error::new(
@@ -358,6 +343,25 @@ impl Round {
             coverage: (0..coverage_count).map(|_| next()).collect::<Result<_>>()?,
         };
         Ok((validation, named, looks_for_duplicates.then_some(id_hashes)))
+    }
+
+    /// The sinks of a pass: the harmonized records if they are published, and the quarantine (in
+    /// the order the release lists its files).
+    fn record_sinks(
+        &self,
+        setup: &PassSetup,
+        validation: &validate::ValidationPlan,
+        release: &mut Release,
+    ) -> Result<Vec<LazyFrame>> {
+        let (folder, footer) = (setup.records_folder, setup.footer);
+        let mut sinks = Vec::new();
+        if self.publish_records {
+            let clean = published_records(setup.spec, validation.clean());
+            sinks.push(release.sink_parquet(folder, &setup.clean_file, clean, footer)?);
+        }
+        let quarantine = validation.quarantine();
+        sinks.push(release.sink_parquet(folder, &setup.quarantine_file, quarantine, footer)?);
+        Ok(sinks)
     }
 
     /// From the records' grouping: the count tables, the reconciliation of the records, the
