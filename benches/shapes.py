@@ -61,6 +61,8 @@ def main():
     ap.add_argument("--ilms", action="append", required=True, help="label=path of a build (two or more)")
     ap.add_argument("--rounds", nargs="+", required=True)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--jobs", nargs="+", choices=["records", "no-records"], default=["records", "no-records"],
+                    help="which jobs to time: with the harmonized records, --no-records (default both)")
     args = ap.parse_args()
     builds = dict(b.split("=", 1) for b in args.ilms)
     rows = []
@@ -71,7 +73,7 @@ def main():
         duck_out = (round_dir / "duckdb-out").resolve()
         duck_out.mkdir(exist_ok=True)
         measure(bare_scan(csv))  # page cache warm for every contender
-        for flags in ([], ["--no-records"]):
+        for flags in ([] if job == "records" else ["--no-records"] for job in args.jobs):
             records = not flags
             runs = {"bare": [], **{label: [] for label in builds}, "duckdb": []}
             published = {}
