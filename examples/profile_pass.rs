@@ -6,9 +6,9 @@
 //!
 //! Parts: scan, raw-nulls / harmonized-nulls / records-nulls (every column of the raw, harmonized
 //! or clean records computed, nothing written), records (harmonized-records sink alone),
-//! quarantine, aggregate, second-pass (consumers sharing one cached scan, as `ilms run` does;
-//! `CONSUMERS=q,a,v,c,n` picks them: quarantine sink, aggregation, coverage counts, rule counts, a
-//! row count), groups (prints how many groups the aggregation of the records has),
+//! quarantine, aggregate, second-pass (consumers sharing one cached scan, as `ilms run` does
+//! without its records; `CONSUMERS=q,a,v,c,n` picks them: quarantine sink, aggregation, coverage
+//! counts, rule counts, a row count), groups (prints how many groups the aggregation of the records has),
 //! harmonized-columns (each harmonized column computed alone, timed).
 use std::time::Instant;
 

@@ -109,8 +109,8 @@ fn default_rules() -> PathBuf {
 struct OutputSection {
     processed: PathBuf,
     charts: PathBuf,
-    /// Publish the harmonized records (processed/harmonized/*.parquet). Writing them is most of the
-    /// cost of a large round; a round that only needs indicators can turn it off.
+    /// Publish the harmonized records (processed/harmonized/*.parquet). Writing them is about half
+    /// the cost of a large round; a round that only needs indicators can turn it off.
     #[serde(default = "default_true")]
     records: bool,
     /// Where releases are kept (processed/ and charts/ link to the current one).
