@@ -106,6 +106,32 @@ pub struct Classifications {
     pub source_types: BTreeMap<String, String>,
     /// The translation tables grouping harmonized codes (`groupings/*.csv`), one per column made.
     pub groupings: Vec<Grouping>,
+    /// The groupings of several classification versions into one classification (skill levels,
+    /// sectors), from the indicator declarations; set before the specs are read (empty until
+    /// then), so a spec's conversions can be checked against them.
+    pub shared_groupings: Vec<SharedGrouping>,
+}
+
+/// A classification that several versions are grouped into (skill levels of ISCO-88 and of
+/// ISCO-08 major groups; broad and aggregate sectors of ISIC Rev.3.1 and Rev.4 sections), as the
+/// indicator declarations group them: a converted code should stay in its own code's group.
+#[derive(Debug, Clone)]
+pub struct SharedGrouping {
+    /// The grouping's classification (`OCU_SKILL`).
+    pub classification: String,
+    /// Base code of any of the versions (`OCU_ISCO88_9`, `OCU_ISCO08_9`) -> its group
+    /// (`OCU_SKILL_L1`).
+    pub groups: BTreeMap<String, String>,
+}
+
+impl SharedGrouping {
+    /// Whether two base codes, each in a version the grouping covers, fall in different groups.
+    pub fn moves(&self, own: &str, converted: &str) -> bool {
+        match (self.groups.get(own), self.groups.get(converted)) {
+            (Some(own), Some(converted)) => own != converted,
+            _ => false,
+        }
+    }
 }
 
 /// One record column made from a harmonized variable by a translation table of
@@ -389,7 +415,7 @@ impl Resolution {
         }
     }
 
-    /// Whether the code converts faithfully: its links stay in one category at the published
+    /// Whether the code has a converted code: its links stay in one category at the published
     /// level (ISCO-08 major group, ISIC Rev.4 section).
     pub fn converts(self) -> bool {
         self != Resolution::Split
@@ -527,6 +553,37 @@ fn code_list_suffixes(versions: &BTreeMap<String, Vec<Code>>, version: &str) -> 
 }
 
 impl Classifications {
+    /// A code's category at the level tables publish (ISCO major group, ISIC section): what the
+    /// base dimensions `OCU_ISCO08_MAJOR`, `OCU_ISCO88_MAJOR`, `ECO_ISIC4_SECTION` and
+    /// `ECO_ISIC3_SECTION` read from the record columns. None for other classifications.
+    pub fn published_category(&self, target: Target, code: &str) -> Option<String> {
+        match target {
+            Target::Isco08 | Target::Isco88 => code.get(..1).map(String::from),
+            // Every ISIC Rev.4 code, sections included, has its section.
+            Target::Isic4 => self.isic4_sections.get(code).cloned(),
+            Target::Isic31 => self.isic31_section(code).map(String::from),
+            _ => None,
+        }
+    }
+
+    /// The shared groupings (`OCU_SKILL`) in which a code of an `older` version and its code
+    /// `converted` into the `current` one fall in different groups (ISCO-88 9141, skill level 1,
+    /// is ISCO-08 5153, level 2): converting it would contradict the groupings of its own code.
+    pub fn regrouped_in(&self, older: (Target, &str), converted: (Target, &str)) -> Vec<String> {
+        let base_code = |(target, code): (Target, &str)| {
+            let version = target.classification().ilostat_version?;
+            Some(format!(
+                "{version}_{}",
+                self.published_category(target, code)?
+            ))
+        };
+        let (Some(own), Some(new)) = (base_code(older), base_code(converted)) else {
+            return Vec::new();
+        };
+        let moved = self.shared_groupings.iter().filter(|g| g.moves(&own, &new));
+        moved.map(|g| g.classification.clone()).collect()
+    }
+
     /// The ISIC Rev.3.1 section of a code (its division's), if it has one.
     pub fn isic31_section(&self, code: &str) -> Option<&str> {
         self.isic31_sections
@@ -607,6 +664,7 @@ impl Classifications {
             isic31_sections,
             source_types,
             groupings: load_groupings(&dir.join(GROUPINGS_FOLDER))?,
+            shared_groupings: Vec::new(),
         })
     }
 

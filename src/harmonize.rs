@@ -461,6 +461,9 @@ pub struct CoverageLine {
     /// How the correspondence resolved it: unique, common_level, common_section (converted), or
     /// split (links in several major groups / sections: not converted, kept in its own version).
     pub resolution: Option<String>,
+    /// The groupings (`OCU_SKILL`, joined by " / ") in which the converted code falls in another
+    /// group than the own code: the source's tables in the current version are not published.
+    pub regrouped_in: Option<String>,
     /// The harmonized code; for an older version, the converted code (none where split).
     pub harmonized: Option<String>,
     /// mapped, not stated, not classified, quarantined (unmapped), or stopped (unmapped, error).
@@ -530,6 +533,9 @@ pub fn coverage_lines(spec: &SourceSpec, results: &[DataFrame]) -> PolarsResult<
                 harmonized: harmonized.cloned(),
                 via_code: via.map(|(code, _)| code.clone()),
                 resolution: via.map(|(_, r)| r.name().to_string()),
+                regrouped_in: crosswalk
+                    .and_then(|c| c.regrouped.get(&raw_code))
+                    .map(|groupings| groupings.join(" / ")),
                 outcome: outcome.to_string(),
                 records: records.get(i).unwrap_or(0),
                 weighted: weighted.get(i).unwrap_or(0.0),

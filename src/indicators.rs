@@ -9,7 +9,7 @@ use polars::prelude::*;
 use polars::sql::sql_expr;
 use serde::Deserialize;
 
-use crate::classifications::{Classifications, Code, Grouping};
+use crate::classifications::{Classifications, Code, Grouping, SharedGrouping};
 use crate::error::{Error, Result};
 use crate::lookup::{Absent, CodeTable};
 
@@ -381,6 +381,47 @@ pub struct Indicators {
 }
 
 impl Indicators {
+    /// The groupings declared over the base codes of several classification versions into one
+    /// classification (`OCU_SKILL` over `OCU_ISCO88` and `OCU_ISCO08` major groups), from the
+    /// dimensions the tables use: what a conversion between the versions must keep.
+    pub fn shared_groupings(&self) -> Vec<SharedGrouping> {
+        let dimensions: Vec<&Dimension> = self.list.iter().flat_map(|t| &t.dimensions).collect();
+        let base_version = |base: &str| {
+            let found = dimensions.iter().find(|b| b.name == base);
+            found.map(|b| b.classification.as_str())
+        };
+        // Per grouping classification: the versions grouped, and every base code's group.
+        let mut by_classification: BTreeMap<&str, (BTreeSet<&str>, BTreeMap<String, String>)> =
+            BTreeMap::new();
+        for dimension in &dimensions {
+            let Some(grouping) = &dimension.grouping else {
+                continue;
+            };
+            let Some(version) = base_version(&grouping.base) else {
+                continue;
+            };
+            let (versions, groups) = by_classification
+                .entry(dimension.classification.as_str())
+                .or_default();
+            versions.insert(version);
+            for (group, members) in &grouping.groups {
+                for member in members {
+                    groups
+                        .entry(member.clone())
+                        .or_insert_with(|| group.clone());
+                }
+            }
+        }
+        by_classification
+            .into_iter()
+            .filter(|(_, (versions, _))| versions.len() > 1)
+            .map(|(classification, (_, groups))| SharedGrouping {
+                classification: classification.to_string(),
+                groups,
+            })
+            .collect()
+    }
+
     /// The total code of every breakdown of every table (`SEX_T`, `AGE_YTHADULT_YGE15`, ...).
     pub fn total_codes(&self) -> BTreeSet<&str> {
         let dimensions = self.list.iter().flat_map(|t| &t.dimensions);
@@ -1392,6 +1433,38 @@ pub(crate) fn compile(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The groupings that several versions share are the skill levels and the sectors; a code
+    /// ILO moved (ISCO-88 9141, level 1, to ISCO-08 5153, level 2) changes group, one it kept does not.
+    #[test]
+    fn skill_levels_and_sectors_are_shared_between_versions() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+        let mut cl = Classifications::load(&root.join("classifications")).expect("classifications");
+        let schema = crate::contract::record_schema();
+        let indicators =
+            Indicators::load(&root.join("indicators.toml"), &cl, &schema).expect("indicators");
+        cl.shared_groupings = indicators.shared_groupings();
+        let names: Vec<&str> = cl
+            .shared_groupings
+            .iter()
+            .map(|g| g.classification.as_str())
+            .collect();
+        assert_eq!(names, ["ECO_AGGREGATE", "ECO_SECTOR", "OCU_SKILL"]);
+        use crate::classifications::Target::{Isco08, Isco88, Isic31, Isic4};
+        assert_eq!(
+            cl.regrouped_in((Isco88, "9141"), (Isco08, "5153")),
+            ["OCU_SKILL"]
+        );
+        assert!(cl
+            .regrouped_in((Isco88, "7413"), (Isco08, "7513"))
+            .is_empty());
+        // Recycling: manufacturing in ISIC Rev.3.1, section E (with utilities) in Rev.4.
+        assert_eq!(
+            cl.regrouped_in((Isic31, "3710"), (Isic4, "3830")),
+            ["ECO_AGGREGATE"]
+        );
+        assert!(cl.regrouped_in((Isic31, "0111"), (Isic4, "A")).is_empty());
+    }
 
     /// The groups read from the translation tables are the ones ILOSTAT's codes define (as they
     /// were written inline before the tables made them): ages by 10-year band, ISCED levels.

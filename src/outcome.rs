@@ -344,6 +344,9 @@ pub struct CodeConversion {
     pub version: String,
     /// unique, common_level, common_section (converted), split (not converted).
     pub resolution: String,
+    /// The groupings (`OCU_SKILL`) in which the converted code falls in another group than the
+    /// code: the source's tables in the current version are not published. None otherwise.
+    pub regrouped_in: Option<String>,
     /// The converted code (ISCO-08 / ISIC Rev.4); none where its links split.
     pub converted_to: Option<String>,
     /// Records with the code.
@@ -401,6 +404,7 @@ fn add_conversion(conversion: &mut Vec<CodeConversion>, line: &harmonize::Covera
                 code: code.clone(),
                 version: version.clone(),
                 resolution: resolution.clone(),
+                regrouped_in: line.regrouped_in.clone(),
                 converted_to: line.harmonized.clone(),
                 records: line.records,
             },

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::Expr;
 use serde::Deserialize;
 
-use crate::classifications::{Classifications, Crosswalk, Resolution, Target, TextTable};
+use crate::classifications::{Classifications, Resolution, Target, TextTable};
 use crate::contract::{Basis, Variable, RECORD_CONTRACT};
 use crate::error::{Error, Result};
 use crate::expression;
@@ -594,16 +594,21 @@ pub struct CrosswalkUse {
     pub version: Target,
     /// Raw code -> (its code in the older classification, how the correspondence was resolved).
     pub via: BTreeMap<String, (String, Resolution)>,
-    /// Raw code -> its code in the current version, for the codes that convert faithfully (their
-    /// links stay in one ISCO-08 major group or ISIC Rev.4 section).
+    /// Raw code -> its code in the current version, for the codes that convert (their links stay
+    /// in one ISCO-08 major group or ISIC Rev.4 section).
     pub converted: BTreeMap<String, String>,
+    /// Raw code -> the shared groupings (`OCU_SKILL`) its converted code falls in another group
+    /// of than its own code ([`Classifications::regrouped_in`]). The record keeps the converted
+    /// code; the tables in the current version are not published.
+    pub regrouped: BTreeMap<String, Vec<String>>,
 }
 
 impl CrosswalkUse {
-    /// Whether every code the map can give converts faithfully (then the source's tables in the
-    /// current version are published too, converted).
+    /// Whether every code the map can give converts faithfully: into one category at the
+    /// published level, in the same skill level or sector as its own code (then the source's
+    /// tables in the current version are published too, converted).
     pub fn faithful(&self) -> bool {
-        self.via.values().all(|(_, r)| r.converts())
+        self.via.values().all(|(_, r)| r.converts()) && self.regrouped.is_empty()
     }
 }
 
@@ -1787,11 +1792,10 @@ fn resolve_codes(
     };
     let pairs = code_pairs(spec_path, round, key, declared, target, cl)?;
     let codes = code_map(spec_path, target, cl, pairs)?;
-    let Some(crosswalk) = cl.crosswalk(target) else {
-        return Ok((Some(codes), None));
-    };
-    // An older version: compose the map with the official correspondence, resolved by its rule.
-    through_crosswalk(spec_path, key, target, crosswalk, codes)
+    // An older version is composed with the official correspondence, resolved by its rule, into
+    // the variable's current version (its first classification; `target` is one of them).
+    let current = variable.targets().first().copied().unwrap_or(target);
+    through_crosswalk(spec_path, key, (target, current), cl, codes)
 }
 
 /// The classification a variable's map targets: its `classification`, or the variable's default.
@@ -1956,19 +1960,23 @@ fn code_map(
     Ok(codes)
 }
 
-/// Keeps a map to an older classification version in that version (the source is tabulated in
-/// its own codes) and converts each code by the official correspondence where that is faithful:
+/// A map to the current version as it is. Keeps a map to an older classification version in that
+/// version (the source is tabulated in its own codes) and converts each code by the official correspondence where that is faithful:
 /// the map, and the correspondence used (for each raw code, its older code, its converted code if
-/// any and how the links were resolved). A blank (not stated) stays blank.
+/// any and how the links were resolved, and whether the conversion moves it to another skill level
+/// or sector than its own code's). A blank (not stated) stays blank.
 fn through_crosswalk(
     spec_path: &Path,
     key: &str,
-    target: Target,
-    crosswalk: &Crosswalk,
+    (target, current): (Target, Target),
+    cl: &Classifications,
     codes: BTreeMap<String, String>,
 ) -> Result<ResolvedCodes> {
-    let mut via = BTreeMap::new();
-    let mut converted = BTreeMap::new();
+    let Some(crosswalk) = cl.crosswalk(target) else {
+        return Ok((Some(codes), None));
+    };
+    let (mut via, mut converted, mut regrouped) =
+        (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
     for (from, old) in &codes {
         if old.is_empty() {
             continue;
@@ -1982,6 +1990,10 @@ fn through_crosswalk(
             )
         })?;
         if let Some(new) = new {
+            let moved = cl.regrouped_in((target, old), (current, &new));
+            if !moved.is_empty() {
+                regrouped.insert(from.clone(), moved);
+            }
             converted.insert(from.clone(), new);
         }
         via.insert(from.clone(), (old.clone(), resolution));
@@ -1993,6 +2005,7 @@ fn through_crosswalk(
             version: target,
             via,
             converted,
+            regrouped,
         }),
     ))
 }

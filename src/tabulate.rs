@@ -19,7 +19,7 @@ use crate::indicators::{
     cartesian, CategoryList, Dimension, GroupedFrom, Indicator, Measure, Population,
 };
 use crate::lookup::Absent;
-use crate::spec::SourceSpec;
+use crate::spec::{CrosswalkUse, SourceSpec};
 
 /// Weights are summed as integers in units of 1 / WEIGHT_SCALE persons.
 pub const WEIGHT_SCALE: f64 = 1_000_000.0;
@@ -389,8 +389,10 @@ pub fn mark_unclassifiable(table: &mut Table) -> Vec<String> {
 /// Why a count table in the current classification version (ISCO-08, ISIC Rev.4) is not
 /// published for a source coded in an older one: the classification and the reason, when some
 /// code of the source's map has links in several categories of the table (converting it would
-/// place its records by the order of a correspondence table's rows). Groupings (skill levels,
-/// sectors) are left out: they are published from the source's own codes.
+/// place its records by the order of a correspondence table's rows), or converts into another
+/// skill level or sector than its own code (the table would contradict the groupings published
+/// from the own codes). Groupings (skill levels, sectors) are left out: they are published from
+/// the source's own codes.
 pub fn not_converted(
     indicator: &Indicator,
     spec: &SourceSpec,
@@ -412,30 +414,62 @@ pub fn not_converted(
         .find_map(|d| {
             let crosswalk = d.inputs.iter().find_map(|input| {
                 RECORD_CONTRACT.iter().find_map(|c| match c.basis {
-                    Basis::Converted(v) if c.name == input => {
-                        spec.variable(v)?.crosswalk.as_ref()
-                    }
+                    Basis::Converted(v) if c.name == input => spec.variable(v)?.crosswalk.as_ref(),
                     _ => None,
                 })
             })?;
-            let split: Vec<&String> = crosswalk
-                .via
-                .iter()
-                .filter(|(_, (_, r))| !r.converts())
-                .map(|(_, (old, _))| old)
-                .collect();
-            // The most detailed split code as the example (an `as_is` map has every level).
-            let example = split.iter().max_by_key(|c| c.len())?;
-            let reason = format!(
-                "not converted to {}: {} of the {} {} codes the source's map gives link into several of its categories in {} (e.g. {example}); published in the source's own version",
-                d.classification,
-                split.len(),
-                crosswalk.via.len(),
-                crosswalk.version.name(),
-                crosswalk.path.display(),
-            );
+            let reason = conversion_refused(&d.classification, crosswalk)?;
             Some((d.classification.clone(), reason))
         })
+}
+
+/// Why a source's tables are not published in `classification`, the current version: how many
+/// of the codes its map gives split between its categories, how many convert into another skill
+/// level or sector than their own code's, each with the most detailed such code as the example
+/// (an `as_is` map has every level). None if every code converts faithfully.
+fn conversion_refused(classification: &str, crosswalk: &CrosswalkUse) -> Option<String> {
+    let example = |codes: &[&String]| codes.iter().max_by_key(|c| c.len()).map(|c| c.to_string());
+    let split: Vec<&String> = crosswalk
+        .via
+        .values()
+        .filter(|(_, r)| !r.converts())
+        .map(|(old, _)| old)
+        .collect();
+    let regrouped: Vec<&String> = crosswalk
+        .regrouped
+        .keys()
+        .filter_map(|raw| crosswalk.via.get(raw).map(|(old, _)| old))
+        .collect();
+    let mut why = Vec::new();
+    if let Some(code) = example(&split) {
+        why.push(format!(
+            "{} link into several of its categories in {} (e.g. {code})",
+            split.len(),
+            crosswalk.path.display()
+        ));
+    }
+    if let Some(code) = example(&regrouped) {
+        let groupings: BTreeSet<&str> = crosswalk
+            .regrouped
+            .values()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        why.push(format!(
+            "{} convert into another {} group than their own code's (e.g. {code})",
+            regrouped.len(),
+            groupings.into_iter().collect::<Vec<_>>().join(" / ")
+        ));
+    }
+    if why.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "not published in {classification}: of the {} {} codes the source's map gives, {}; published in the source's own version",
+        crosswalk.via.len(),
+        crosswalk.version.name(),
+        why.join(", and ")
+    ))
 }
 
 /// Per dimension of a table: does the source lack it (an optional dimension, published at its

@@ -4,6 +4,8 @@
     python3 tests/classification_versions.py faithful ROUND skill levels / sectors across versions
     python3 tests/classification_versions.py runlog ROUND   the run log's per-code treatment
     python3 tests/classification_versions.py same ROUND_A ROUND_B   the same published cells
+    python3 tests/classification_versions.py maps ROUND FOLDER  maps of the codes that convert faithfully
+    python3 tests/classification_versions.py converted ROUND  a faithful source's converted cells
 
 `raw` reads raw/tha_lfs_2024.sav with pyreadstat (not ilms' reader), derives each record's codes
 from its raw answers as the spec describes them (written out again here, not read from ilms), and
@@ -77,6 +79,48 @@ def sector4(section):
     if section in ("B", "C", "D", "E", "F"):
         return "IND"
     return "X" if section in ("X", None, "") else "SER"
+
+
+def aggregate4(section):
+    for group, members in {"AGR": "A", "MAN": "C", "CON": "F", "MEL": "BDE", "MKT": "GHIJKLMN",
+                           "PUB": "OPQRSTU"}.items():
+        if section and section in members:
+            return group
+    return "X"
+
+
+def isic4_sections():
+    """ISIC Rev.4 code (any level) -> its section, from the UN structure in the repository."""
+    rows = csv.DictReader(l for l in open(CLASSIFICATIONS / "isic4_structure.csv", encoding="utf-8")
+                          if not l.startswith("#"))
+    return {r["code"]: r["section"] for r in rows}
+
+
+def isco_treatment(isco, code):
+    """How an ISCO-88 code should be treated: split (links in several ISCO-08 major groups),
+    regrouped (one major group, but another skill level than its own) or faithful."""
+    majors = {t[0] for t in isco[code]}
+    if len(majors) > 1:
+        return "split", None, None
+    major = majors.pop()
+    if skill(major) != skill(code[0]):
+        return "regrouped", major, "OCU_SKILL"
+    return "faithful", major, None
+
+
+def isic_treatment(isic, sections4, code):
+    """The same for an ISIC Rev.3.1 code: its links' ISIC Rev.4 sections, and whether the broad or
+    aggregate sector of that section differs from its own section's."""
+    sections = {sections4.get(t[:2]) for k, v in isic.items() if k.startswith(code) for t in v}
+    if len(sections) > 1:
+        return "split", None, None
+    section = sections.pop()
+    own = isic3_section(code)
+    moved = [name for name, differs in (("ECO_AGGREGATE", aggregate3(own) != aggregate4(section)),
+                                        ("ECO_SECTOR", sector3(own) != sector4(section))) if differs]
+    if moved:
+        return "regrouped", section, " / ".join(moved)
+    return "faithful", section, None
 
 
 def thai_records(round_dir):
@@ -193,85 +237,125 @@ def crosswalk(round_dir, name):
 
 def check_faithful(round_dir):
     """Where a code's links all lie in one ISCO-08 major group (ISIC Rev.4 section), ilms converts
-    it to that group (section), record by record, and a split code is not converted. Skill levels
-    and broad sectors from the old and the converted codes are counted, not asserted equal: ILO
-    moved some occupations between skill levels (9141, level 1, is 5153, level 2)."""
+    it to that group (section), record by record, and a split code is not converted. A converted
+    code is counted as regrouped where ILO moved it to another skill level (9141, level 1, is 5153,
+    level 2) or broad / aggregate sector; ilms publishes no current-version table of a source
+    whose map has such a code (checked in `runlog` and `converted`)."""
     root = Path(round_dir)
     records = pd.read_parquet(root / "processed" / "harmonized" / f"{SOURCE_ID}.parquet")
     records = records[(records.lf_status == "EMP") & records.working_age]
     isco = crosswalk(round_dir, "isco88_isco08.csv")
-    same = moved = 0
+    count = {"faithful": 0, "regrouped": 0}
     moved_codes = set()
-    for code, converted in zip(records.occupation_src, records.occupation_isco08):
+    # A raw code the map does not know is not classified (no own code): nothing to convert.
+    for code, own, converted in zip(records.occupation_src, records.occupation, records.occupation_isco08):
         converted = None if pd.isna(converted) else converted
-        if not code:
+        if not code or pd.isna(own):
             continue
-        majors = {t[0] for t in isco[code]}
-        if len(majors) > 1:
+        treatment, major, _ = isco_treatment(isco, code)
+        if treatment == "split":
             if converted is not None:
-                fail(f"ISCO-88 {code} links into major groups {sorted(majors)} but was converted to {converted}")
+                fail(f"ISCO-88 {code} links into several major groups but was converted to {converted}")
             continue
-        if converted is None or converted[0] != next(iter(majors)):
-            fail(f"ISCO-88 {code}: its links all lie in major group {majors}, converted to {converted}")
-        if skill(converted[0]) == skill(code[0]):
-            same += 1
-        else:
-            moved += 1      # e.g. 9141 building caretakers (L1) -> 5153 (L2): ILO's regrouping
+        if converted is None or converted[0] != major:
+            fail(f"ISCO-88 {code}: its links all lie in major group {major}, converted to {converted}")
+        count[treatment] += 1
+        if treatment == "regrouped":
             moved_codes.add(code)
-    isic4_sections = {r["code"]: r["section"] for r in csv.DictReader(
-        l for l in open(CLASSIFICATIONS / "isic4_structure.csv", encoding="utf-8") if not l.startswith("#"))}
+    sections4 = isic4_sections()
     isic = crosswalk(round_dir, "isic31_isic4.csv")
-    sectors_same = sectors_moved = 0
-    for code, converted in zip(records.industry_src, records.industry_section):
+    sectors = {"faithful": 0, "regrouped": 0}
+    for code, own, converted in zip(records.industry_src, records.industry, records.industry_section):
         converted = None if pd.isna(converted) else converted
-        if not code:
+        if not code or pd.isna(own):
             continue
-        links = {t for k, v in isic.items() if k.startswith(code) for t in v}
-        sections = {isic4_sections.get(t[:2]) for t in links}
-        if (len(sections) == 1) != (converted is not None) or (converted and converted != next(iter(sections))):
-            fail(f"ISIC Rev.3.1 {code}: links in sections {sorted(sections)}, converted to {converted}")
+        treatment, section, _ = isic_treatment(isic, sections4, code)
+        if (treatment == "split") != (converted is None) or (converted and converted != section):
+            fail(f"ISIC Rev.3.1 {code}: {treatment} into section {section}, converted to {converted}")
         if converted is not None:
-            if sector3(isic3_section(code)) == sector4(converted):
-                sectors_same += 1
-            else:
-                sectors_moved += 1
-    if same == 0 or sectors_same == 0:
+            sectors[treatment] += 1
+    if count["faithful"] == 0 or sectors["faithful"] == 0:
         fail("no faithful conversion met")
-    print(f"{same} records: the same skill level from ISCO-88 and converted ISCO-08; {moved} records of "
-          f"{len(moved_codes)} codes ({', '.join(sorted(moved_codes))}) whose one ISCO-08 major group has another "
-          f"skill level; {sectors_same} records: the same broad sector, {sectors_moved} another")
+    print(f"{count['faithful']} records: the same skill level from ISCO-88 and converted ISCO-08; "
+          f"{count['regrouped']} records of {len(moved_codes)} codes ({', '.join(sorted(moved_codes))}) "
+          f"regrouped; {sectors['faithful']} records: the same broad and aggregate sector, "
+          f"{sectors['regrouped']} regrouped")
     print("versions ok")
 
 
+def write_maps(round_dir, folder):
+    """Maps of Thailand's codes that convert faithfully by this script's own reading of the
+    correspondences: ISCO-88 codes whose links stay in one ISCO-08 major group of the same skill
+    level, ISIC Rev.3.1 codes whose links stay in one ISIC Rev.4 section of the same broad and
+    aggregate sector. Prints "maps written"."""
+    isco = crosswalk(round_dir, "isco88_isco08.csv")
+    isic = crosswalk(round_dir, "isic31_isic4.csv")
+    sections4 = isic4_sections()
+    occupations = sorted(c for c in isco if isco_treatment(isco, c)[0] == "faithful")
+    industries = sorted(c for c in isic if isic_treatment(isic, sections4, c)[0] == "faithful")
+    folder = Path(folder)
+    (folder / "tha_faithful_isco88.csv").write_text(
+        "code,isco88\n" + "".join(f"{c},{c}\n" for c in occupations), encoding="utf-8")
+    (folder / "tha_faithful_isic31.csv").write_text(
+        "code,isic31\n" + "".join(f"{c},{c}\n" for c in industries), encoding="utf-8")
+    print(f"{len(occupations)} ISCO-88 and {len(industries)} ISIC Rev.3.1 codes convert faithfully")
+    print("maps written")
+
+
 def check_converted(round_dir):
-    """The ISCO-08 cells of a source whose ISCO-88 codes all convert: each record's major group from
-    the correspondence (the one major group of its code's links), summed independently."""
+    """A source whose codes all convert faithfully (the maps `maps` writes): its ISCO-08 and ISIC
+    Rev.4 cells equal each record's major group / section by the correspondence (the one category
+    of its code's links), summed independently; and its skill levels, broad and aggregate
+    sectors, which ilms publishes from the own ISCO-88 / ISIC Rev.3.1 codes, equal the ones
+    computed here from the converted codes, cell for cell."""
     root = Path(round_dir)
     records = pd.read_parquet(root / "processed" / "harmonized" / f"{SOURCE_ID}.parquet")
     records = records[(records.lf_status == "EMP") & records.working_age].copy()
     isco = crosswalk(round_dir, "isco88_isco08.csv")
+    isic = crosswalk(round_dir, "isic31_isic4.csv")
+    sections4 = isic4_sections()
+
+    def one(categories):
+        return categories.pop() if len(categories) == 1 else "X"
 
     def major08(code):
-        majors = {t[0] for t in isco.get(code or "", ())}
-        return majors.pop() if len(majors) == 1 else "X"
+        return one({t[0] for t in isco.get(code or "", ())})
 
-    records["OCU_ISCO08"] = [major08(c) if o else "X" for c, o in zip(records.occupation_src, records.occupation)]
+    def section4(code):
+        return one({sections4.get(t[:2]) for k, v in isic.items() if k.startswith(code) for t in v})
+
+    records["OCU_ISCO08"] = [major08(c) if pd.notna(o) else "X" for c, o in zip(records.occupation_src, records.occupation)]
+    records["OCU_SKILL"] = records.OCU_ISCO08.map(skill)
+    records["ECO_ISIC4"] = [section4(c) if pd.notna(o) else "X" for c, o in zip(records.industry_src, records.industry)]
+    records["ECO_SECTOR"] = records.ECO_ISIC4.map(sector4)
+    records["ECO_AGGREGATE"] = records.ECO_ISIC4.map(aggregate4)
     records["SEX"] = records.sex.fillna("X")
     records["CBR_BIR"] = records.birth_status.fillna("X")
     records["wgt"] = records.weight
-    want = expected(records, "OCU_ISCO08", "CBR_BIR")
     published = cells(round_dir)
-    got = published[(published.source == SOURCE) & (published.indicator == "MST_TEMP_SEX_OCU_CBR_NB")
-                     & published.classif1.str.startswith("OCU_ISCO08_")]
-    if got.empty:
-        fail("no converted ISCO-08 cells")
-    for row in got.itertuples():
-        weight, n = want.get((row.sex, row.classif1, row.classif2), (0.0, 0))
-        if row.obs_status == "S":
-            continue
-        if abs(row.obs_value - weight / 1000) > 1e-6 or int(row.sample_count) != n:
-            fail(f"{(row.sex, row.classif1, row.classif2)}: published {row.obs_value}, expected {weight / 1000}")
-    print(f"{len(got)} converted ISCO-08 cells equal the correspondence applied to the source's codes")
+    published = published[published.source == SOURCE]
+    tables = [("MST_TEMP_SEX_OCU_CBR_NB", ["OCU_ISCO08", "OCU_SKILL"]),
+              ("MST_TEMP_SEX_ECO_CBR_NB", ["ECO_ISIC4", "ECO_SECTOR", "ECO_AGGREGATE"])]
+    for indicator, versions in tables:
+        for version in versions:
+            want = expected(records, version, "CBR_BIR")
+            got = published[(published.indicator == indicator) & published.classif1.str.startswith(version + "_")]
+            if got.empty:
+                fail(f"{indicator}: no {version} cells")
+            keys = set()
+            for row in got.itertuples():
+                key = (row.sex, row.classif1, row.classif2)
+                keys.add(key)
+                weight, n = want.get(key, (0.0, 0))
+                if row.obs_status == "S":
+                    continue
+                if abs(row.obs_value - weight / 1000) > 1e-6 or int(row.sample_count) != n:
+                    fail(f"{indicator} {key}: published {row.obs_value} ({row.sample_count} records), "
+                         f"from the converted codes {weight / 1000} ({n} records)")
+            missing = [k for k, (w, n) in want.items() if n > 0 and k not in keys]
+            if missing:
+                fail(f"{indicator} {version}: cells with records not published: {missing[:5]}")
+            print(f"{indicator} {version}: {len(got)} cells equal the converted codes' sums")
     print("versions ok")
 
 
@@ -296,8 +380,9 @@ def check_same(a, b):
 def check_runlog(round_dir):
     """The run log's `conversion` gives, per code of Thailand's ISCO-88 and ISIC Rev.3.1, what the
     coverage report gives (records summed over the raw codes mapped to it, resolution, converted
-    code); an ISCO-88 code is split exactly when its links in the official correspondence lie in
-    several ISCO-08 major groups."""
+    code); a code is split exactly when its links in the official correspondence lie in several
+    ISCO-08 major groups (ISIC Rev.4 sections), and regrouped exactly when they lie in one of
+    another skill level (broad or aggregate sector) than its own."""
     root = Path(round_dir)
     log = json.loads((root / "processed" / "run_log.json").read_text(encoding="utf-8"))
     source = next(s for s in log["sources"] if s["id"] == SOURCE_ID)
@@ -307,27 +392,36 @@ def check_runlog(round_dir):
     coverage = pd.read_parquet(root / "processed" / "coverage.parquet")
     coverage = coverage[(coverage.source_id == SOURCE_ID) & coverage.version.notna() & coverage.via_code.notna()]
     isco = crosswalk(round_dir, "isco88_isco08.csv")
+    isic = crosswalk(round_dir, "isic31_isic4.csv")
+    sections4 = isic4_sections()
     for variable, entries in logged.items():
         lines = coverage[coverage.variable == variable]
         want = {}
         for line in lines.itertuples():
             converted = None if pd.isna(line.harmonized) else line.harmonized
-            code, records = want.get(line.via_code, ((line.version, line.resolution, converted), 0))
+            regrouped = None if pd.isna(line.regrouped_in) else line.regrouped_in
+            treated = (line.version, line.resolution, regrouped, converted)
+            code, records = want.get(line.via_code, (treated, 0))
             want[line.via_code] = (code, records + int(line.records))
-        got = {e["code"]: ((e["version"], e["resolution"], e["converted_to"]), e["records"]) for e in entries}
+        got = {e["code"]: ((e["version"], e["resolution"], e["regrouped_in"], e["converted_to"]), e["records"])
+               for e in entries}
         if got != want:
             differ = sorted(k for k in set(got) | set(want) if got.get(k) != want.get(k))[:5]
             fail(f"{variable}: run log and coverage report differ for codes {differ}: "
                  f"{[(k, got.get(k), want.get(k)) for k in differ]}")
         if [e["code"] for e in entries] != sorted(got):
             fail(f"{variable}: the run log's codes are not in code order")
-        if variable == "occupation":
-            for e in entries:
-                split = len({t[0] for t in isco[e["code"]]}) > 1
-                if split != (e["resolution"] == "split") or split != (e["converted_to"] is None):
-                    fail(f"ISCO-88 {e['code']}: links split {split}, run log says {e}")
+        for e in entries:
+            if variable == "occupation":
+                treatment, _, moved = isco_treatment(isco, e["code"])
+            else:
+                treatment, _, moved = isic_treatment(isic, sections4, e["code"])
+            said = "split" if e["resolution"] == "split" else "regrouped" if e["regrouped_in"] else "faithful"
+            if said != treatment or e["regrouped_in"] != moved or (treatment == "split") != (e["converted_to"] is None):
+                fail(f"{variable} {e['code']}: {treatment} by the correspondence, run log says {e}")
         print(f"{variable}: {len(entries)} codes, "
-              f"{sum(e['resolution'] == 'split' for e in entries)} split, as in the coverage report")
+              f"{sum(e['resolution'] == 'split' for e in entries)} split, "
+              f"{sum(bool(e['regrouped_in']) for e in entries)} regrouped, as in the coverage report")
     print("versions ok")
 
 
@@ -341,6 +435,8 @@ if __name__ == "__main__":
         check_converted(sys.argv[2])
     elif mode == "runlog":
         check_runlog(sys.argv[2])
+    elif mode == "maps":
+        write_maps(sys.argv[2], sys.argv[3])
     elif mode == "same":
         check_same(sys.argv[2], sys.argv[3])
     else:

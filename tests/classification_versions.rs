@@ -195,53 +195,72 @@ fn thailand_is_published_in_its_own_versions_and_no_cell_depends_on_the_crosswal
     check("same", &[round.dir.path(), &out]);
 }
 
-/// ISCO-88 codes whose every link in the correspondence stays in one ISCO-08 major group.
-fn faithful_isco88_codes(crosswalk: &Path) -> Vec<String> {
-    let mut majors: BTreeMap<String, BTreeSet<char>> = BTreeMap::new();
-    let content = fs::read_to_string(crosswalk).expect("crosswalk");
-    for line in content.lines().filter(|l| !l.starts_with('#')).skip(1) {
-        let fields: Vec<&str> = line.split(',').collect();
-        let first = fields[1].chars().next().expect("target");
-        majors
-            .entry(fields[0].to_string())
-            .or_default()
-            .insert(first);
+const NATIONAL: &str = "schemas/classifications/national";
+
+/// Thailand's spec with maps of only the codes that convert faithfully, as the Python check
+/// reads the correspondences (`maps`: links in one ISCO-08 major group of the same skill level,
+/// one ISIC Rev.4 section of the same broad and aggregate sector); other codes not classified.
+/// `extra_occupation` adds codes to the occupation map.
+fn faithful_maps(round: &Round, extra_occupation: &[&str]) {
+    let folder = round.path(NATIONAL);
+    assert_python_check_with(
+        "classification_versions.py",
+        &[
+            std::ffi::OsStr::new("maps"),
+            round.dir.path().as_os_str(),
+            folder.as_os_str(),
+        ],
+        "maps written",
+    );
+    let occupations = folder.join("tha_faithful_isco88.csv");
+    let mut map = fs::read_to_string(&occupations).expect("map");
+    map.extend(extra_occupation.iter().map(|c| format!("{c},{c}\n")));
+    fs::write(&occupations, map).expect("write map");
+    let spec = "schemas/sources/tha_lfs_2024.toml";
+    for (variable, old) in [
+        (
+            "isco88",
+            "\"isco88\"              # ISCO-88 codes, converted by the ILO correspondence",
+        ),
+        (
+            "isic31",
+            "\"isic31\"              # ISIC Rev.3.1 codes, converted by the UN correspondence",
+        ),
+    ] {
+        round.edit(
+            spec,
+            &format!("classification = {old}\nas_is = true"),
+            &format!("classification = \"{variable}\"\nmap_file = {{ path = \"{NATIONAL}/tha_faithful_{variable}.csv\", from = \"code\", to = \"{variable}\" }}\nunmapped = \"not_classified\""),
+        );
     }
-    majors
-        .into_iter()
-        .filter(|(_, m)| m.len() == 1)
-        .map(|(code, _)| code)
-        .collect()
 }
 
-#[test]
-fn a_source_whose_codes_all_convert_is_published_in_both_versions_with_the_conversion_noted() {
-    let round = Round::sample();
-    let codes = faithful_isco88_codes(&round.path(CROSSWALKS[0]));
-    let map: String = codes.iter().map(|c| format!("{c},{c}\n")).collect();
-    fs::write(
-        round.path("schemas/classifications/national/tha_faithful_isco88.csv"),
-        format!("code,isco88\n{map}"),
-    )
-    .expect("write map");
-    round.edit(
-        "schemas/sources/tha_lfs_2024.toml",
-        "classification = \"isco88\"              # ISCO-88 codes, converted by the ILO correspondence\nas_is = true",
-        "classification = \"isco88\"\nmap_file = { path = \"schemas/classifications/national/tha_faithful_isco88.csv\", from = \"code\", to = \"isco88\" }\nunmapped = \"not_classified\"",
-    );
+fn run_thailand(round: &Round) -> std::path::PathBuf {
     let out = round.path("tha_only");
+    let out_arg = out.to_str().expect("path");
     run(
-        &round,
+        round,
         &[
             "run",
             "--quiet",
             "--source",
             "THA_LFS_2024",
             "--out",
-            out.to_str().expect("path"),
+            out_arg,
         ],
     );
+    out
+}
+
+#[test]
+fn a_source_whose_codes_all_convert_is_published_in_both_versions_with_the_conversion_noted() {
+    let round = Round::sample();
+    faithful_maps(&round, &[]);
+    let out = run_thailand(&round);
     check("faithful", &[&out]);
+    check("runlog", &[&out]);
+    // The ISCO-08 / ISIC Rev.4 cells from the converted codes; the skill levels and sectors
+    // (from the own codes) equal the ones computed from the converted codes.
     check("converted", &[&out]);
     let cells = indicator_cells(&out);
     let (source, indicator, classif1, notes, sex, classif2) = (
@@ -254,9 +273,10 @@ fn a_source_whose_codes_all_convert_is_published_in_both_versions_with_the_conve
     );
     let mut seen = BTreeSet::new();
     let (mut converted, mut own) = (0, 0);
+    let tables = ["MST_TEMP_SEX_OCU_CBR_NB", "MST_TEMP_SEX_ECO_CBR_NB"];
     for i in 0..cells.height() {
         if source[i].as_deref() != Some(THA)
-            || indicator[i].as_deref() != Some("MST_TEMP_SEX_OCU_CBR_NB")
+            || !tables.contains(&indicator[i].as_deref().unwrap_or(""))
         {
             continue;
         }
@@ -264,7 +284,7 @@ fn a_source_whose_codes_all_convert_is_published_in_both_versions_with_the_conve
         let noted = notes[i]
             .as_deref()
             .is_some_and(|n| n.contains("ilms:classification.converted"));
-        if code.starts_with("OCU_ISCO08_") {
+        if code.starts_with("OCU_ISCO08_") || code.starts_with("ECO_ISIC4_") {
             assert!(noted, "{code}: converted, but not noted");
             converted += 1;
         } else {
@@ -272,16 +292,104 @@ fn a_source_whose_codes_all_convert_is_published_in_both_versions_with_the_conve
                 !noted,
                 "{code}: in the source's own version, but noted as converted"
             );
-            own += usize::from(code.starts_with("OCU_ISCO88_"));
+            own += usize::from(code.starts_with("OCU_ISCO88_") || code.starts_with("ECO_ISIC3_"));
         }
-        // Skill levels come from one version only: no key twice.
-        let key = (sex[i].clone(), classif1[i].clone(), classif2[i].clone());
+        // Skill levels and sectors come from one version only: no key twice.
+        let key = (
+            indicator[i].clone(),
+            sex[i].clone(),
+            classif1[i].clone(),
+            classif2[i].clone(),
+        );
         assert!(seen.insert(key.clone()), "cell {key:?} published twice");
     }
     assert!(
         converted > 0 && own > 0,
-        "{converted} converted, {own} ISCO-88 cells"
+        "{converted} converted, {own} ISCO-88 / ISIC Rev.3.1 cells"
     );
+}
+
+/// The reasons the run log gives for the tables of `dimension` not published for Thailand.
+fn unpublished_reasons(out: &Path, dimension: &str) -> Vec<String> {
+    let log: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(out.join("processed/run_log.json")).expect("run log"),
+    )
+    .expect("run log is JSON");
+    log["not_available"]
+        .as_array()
+        .expect("not_available")
+        .iter()
+        .filter(|n| n["source_id"] == "THA_LFS_2024" && n["dimension"] == dimension)
+        .filter_map(|n| n["reason"].as_str().map(String::from))
+        .collect()
+}
+
+/// Whether any published cell has a code of `version` in either breakdown.
+fn publishes(out: &Path, version: &str) -> bool {
+    let cells = indicator_cells(out);
+    let prefix = format!("{version}_");
+    ["classif1", "classif2"]
+        .iter()
+        .flat_map(|column| texts(&cells, column))
+        .flatten()
+        .any(|c| c.starts_with(&prefix))
+}
+
+/// One code that ILO moved to another skill level (ISCO-88 9141 building caretakers, level 1, is
+/// ISCO-08 5153, level 2) keeps the source's ISCO-08 tables unpublished, with the reason: they
+/// would contradict the skill levels published from the ISCO-88 codes. Its industry, all
+/// faithful, is still converted. Then one industry code moved to another aggregate sector
+/// (ISIC Rev.3.1 3710 recycling, manufacturing, is ISIC Rev.4 3830, in section E) does the same
+/// for ISIC Rev.4.
+#[test]
+fn a_code_converted_into_another_skill_level_or_sector_keeps_its_current_version_unpublished() {
+    let round = Round::sample();
+    faithful_maps(&round, &["9141"]);
+    let out = run_thailand(&round);
+    check("runlog", &[&out]);
+    assert!(
+        !publishes(&out, "OCU_ISCO08"),
+        "ISCO-08 cells with 9141 in the map"
+    );
+    for version in ["OCU_ISCO88", "OCU_SKILL", "ECO_ISIC4"] {
+        assert!(publishes(&out, version), "no {version} cells");
+    }
+    let reasons = unpublished_reasons(&out, "OCU_ISCO08");
+    assert!(
+        !reasons.is_empty(),
+        "no reason for the unpublished ISCO-08 tables"
+    );
+    for reason in reasons {
+        assert!(
+            reason.contains("1 convert into another OCU_SKILL group") && reason.contains("9141"),
+            "{reason}"
+        );
+        assert!(!reason.contains("link into several"), "{reason}");
+    }
+
+    let industries = round.path(&format!("{NATIONAL}/tha_faithful_isic31.csv"));
+    let map = fs::read_to_string(&industries).expect("map");
+    fs::write(&industries, format!("{map}3710,3710\n")).expect("write map");
+    fs::remove_dir_all(&out).expect("remove the first run's output");
+    let out = run_thailand(&round);
+    check("runlog", &[&out]);
+    assert!(
+        !publishes(&out, "ECO_ISIC4"),
+        "ISIC Rev.4 cells with 3710 in the map"
+    );
+    assert!(publishes(&out, "ECO_ISIC3") && publishes(&out, "ECO_AGGREGATE"));
+    let reasons = unpublished_reasons(&out, "ECO_ISIC4");
+    assert!(
+        !reasons.is_empty(),
+        "no reason for the unpublished ISIC Rev.4 tables"
+    );
+    for reason in reasons {
+        assert!(
+            reason.contains("1 convert into another ECO_AGGREGATE group")
+                && reason.contains("3710"),
+            "{reason}"
+        );
+    }
 }
 
 /// A protected source's per-code counts stay out of the public run log, as its coverage lines

@@ -448,9 +448,20 @@ pub(super) fn load(manifest: &Path) -> Result<Round> {
         })
         .and_then(|dir| Classifications::load(&dir))
         .and_then(|cl| contract::check_groupings(&cl).map(|()| cl));
-    let Some(classifications) = problems.keep(classifications) else {
+    let Some(mut classifications) = problems.keep(classifications) else {
         return Err(stopped(problems, manifest));
     };
+    let declared = load_declarations(
+        manifest,
+        &parsed.round,
+        &folder,
+        &classifications,
+        &mut problems,
+    );
+    // Before the specs: their conversions between versions must keep these groups.
+    if let Some(indicators) = &declared.indicators {
+        classifications.shared_groupings = indicators.shared_groupings();
+    }
     let mut sources = load_sources(
         manifest,
         &parsed.round.sources,
@@ -463,13 +474,6 @@ pub(super) fn load(manifest: &Path) -> Result<Round> {
         &parsed.migrants,
         &classifications,
         &mut sources,
-        &mut problems,
-    );
-    let declared = load_declarations(
-        manifest,
-        &parsed.round,
-        &folder,
-        &classifications,
         &mut problems,
     );
     check_sources(&declared, &sources, &mut problems);

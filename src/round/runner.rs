@@ -570,6 +570,7 @@ fn coverage_frame(lines: &[(String, harmonize::CoverageLine)]) -> PolarsResult<D
         Column::new("version".into(), optional(&|l| l.version.clone())),
         Column::new("via_code".into(), optional(&|l| l.via_code.clone())),
         Column::new("resolution".into(), optional(&|l| l.resolution.clone())),
+        Column::new("regrouped_in".into(), optional(&|l| l.regrouped_in.clone())),
         Column::new("harmonized".into(), optional(&|l| l.harmonized.clone())),
         Column::new("outcome".into(), text(&|l| l.outcome.clone())),
         Column::new(
