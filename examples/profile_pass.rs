@@ -8,8 +8,8 @@
 //! or clean records computed, nothing written), records (harmonized-records sink alone),
 //! quarantine, aggregate, second-pass (consumers sharing one cached scan, as `ilms run` does
 //! without its records; `CONSUMERS=q,a,v,c,n` picks them: quarantine sink, aggregation, coverage
-//! counts, rule counts, a row count), groups (prints how many groups the aggregation of the records has),
-//! harmonized-columns (each harmonized column computed alone, timed).
+//! counts, rule counts, a row count), groups (prints how many groups the aggregation of the records
+//! has), harmonized-columns (each harmonized column computed alone, timed).
 use std::time::Instant;
 
 use ilms::{harmonize, ingest, publish, tabulate, validate, Round};

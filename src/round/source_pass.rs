@@ -280,7 +280,7 @@ impl Round {
         // Every consumer shares one scan through an explicit cache.
         let validation = plan.cached();
         let mut plans = self.record_sinks(setup, &validation, release)?;
-        let sinks = plans.len();
+        let sink_count = plans.len();
         plans.extend([
             tabulate::aggregate(
                 produced,
@@ -320,7 +320,7 @@ impl Round {
             return Err(Error::io(path, doing, e));
         }
         // In the order of `plans`: the sinks' (empty) results, then the named ones.
-        let mut results = ran?.into_iter().skip(sinks);
+        let mut results = ran?.into_iter().skip(sink_count);
         let mut next = || {
             results.next().ok_or_else(|| {
                 Error::new(
