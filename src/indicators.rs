@@ -1434,8 +1434,8 @@ pub(crate) fn compile(
 mod tests {
     use super::*;
 
-    /// The groupings that several versions share are the skill levels and the sectors; a code
-    /// ILO moved (ISCO-88 9141, level 1, to ISCO-08 5153, level 2) changes group, one it kept does not.
+    /// The groupings that several versions share are the skill levels and the sectors; a code ILO
+    /// moved (ISCO-88 9141, level 1, to ISCO-08 5153, level 2) changes group, one it kept does not.
     #[test]
     fn skill_levels_and_sectors_are_shared_between_versions() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");

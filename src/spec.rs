@@ -1961,10 +1961,11 @@ fn code_map(
 }
 
 /// A map to the current version as it is. Keeps a map to an older classification version in that
-/// version (the source is tabulated in its own codes) and converts each code by the official correspondence where that is faithful:
-/// the map, and the correspondence used (for each raw code, its older code, its converted code if
-/// any and how the links were resolved, and whether the conversion moves it to another skill level
-/// or sector than its own code's). A blank (not stated) stays blank.
+/// version (the source is tabulated in its own codes) and converts each code by the official
+/// correspondence where that is faithful: the map, and the correspondence used (for each raw code,
+/// its older code, its converted code if any and how the links were resolved, and whether the
+/// conversion moves it to another skill level or sector than its own code's). A blank (not
+/// stated) stays blank.
 fn through_crosswalk(
     spec_path: &Path,
     key: &str,

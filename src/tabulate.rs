@@ -440,11 +440,13 @@ fn conversion_refused(classification: &str, crosswalk: &CrosswalkUse) -> Option<
         .keys()
         .filter_map(|raw| crosswalk.via.get(raw).map(|(old, _)| old))
         .collect();
+    // "1 links", "2 link".
+    let verb = |n: usize, verb: &str| format!("{n} {verb}{}", if n == 1 { "s" } else { "" });
     let mut why = Vec::new();
     if let Some(code) = example(&split) {
         why.push(format!(
-            "{} link into several of its categories in {} (e.g. {code})",
-            split.len(),
+            "{} into several of its categories in {} (e.g. {code})",
+            verb(split.len(), "link"),
             crosswalk.path.display()
         ));
     }
@@ -456,9 +458,9 @@ fn conversion_refused(classification: &str, crosswalk: &CrosswalkUse) -> Option<
             .map(String::as_str)
             .collect();
         why.push(format!(
-            "{} convert into another {} group than their own code's (e.g. {code})",
-            regrouped.len(),
-            groupings.into_iter().collect::<Vec<_>>().join(" / ")
+            "{} into another {} group than their own code's (e.g. {code})",
+            verb(regrouped.len(), "convert"),
+            groupings.into_iter().collect::<Vec<_>>().join(" or ")
         ));
     }
     if why.is_empty() {

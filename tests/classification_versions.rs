@@ -361,10 +361,10 @@ fn a_code_converted_into_another_skill_level_or_sector_keeps_its_current_version
     );
     for reason in reasons {
         assert!(
-            reason.contains("1 convert into another OCU_SKILL group") && reason.contains("9141"),
+            reason.contains("1 converts into another OCU_SKILL group") && reason.contains("9141"),
             "{reason}"
         );
-        assert!(!reason.contains("link into several"), "{reason}");
+        assert!(!reason.contains("into several"), "{reason}");
     }
 
     let industries = round.path(&format!("{NATIONAL}/tha_faithful_isic31.csv"));
@@ -385,7 +385,7 @@ fn a_code_converted_into_another_skill_level_or_sector_keeps_its_current_version
     );
     for reason in reasons {
         assert!(
-            reason.contains("1 convert into another ECO_AGGREGATE group")
+            reason.contains("1 converts into another ECO_AGGREGATE group")
                 && reason.contains("3710"),
             "{reason}"
         );
