@@ -178,6 +178,32 @@ def expected(frame, version, migrant):
     return out
 
 
+def compare_table(table, got, want, expected_from, withheld_below=None):
+    """Every published cell of one table (`got`) against the expected weighted persons and records
+    (`want`, by (sex, classif1, classif2)), and every expected cell with records published. A
+    withheld cell (S) is not compared; with `withheld_below`, it must have fewer records than that.
+    Returns how many cells were compared."""
+    if got.empty:
+        fail(f"{table}: no cells")
+    keys, compared = set(), 0
+    for row in got.itertuples():
+        key = (row.sex, row.classif1, row.classif2)
+        keys.add(key)
+        weight, records = want.get(key, (0.0, 0))
+        if row.obs_status == "S":
+            if withheld_below is not None and records >= withheld_below:
+                fail(f"{table} {key}: withheld, but {records} records")
+            continue
+        if abs(row.obs_value - weight / 1000) > 1e-6 or int(row.sample_count) != records:
+            fail(f"{table} {key}: published {row.obs_value} ({row.sample_count} records), "
+                 f"{expected_from} {weight / 1000} ({records} records)")
+        compared += 1
+    missing = [k for k, (w, n) in want.items() if n > 0 and k not in keys]
+    if missing:
+        fail(f"{table}: cells with records not published: {missing[:5]}")
+    return compared
+
+
 def check_raw(round_dir):
     frame = thai_records(round_dir)
     published = cells(round_dir)
@@ -197,24 +223,7 @@ def check_raw(round_dir):
         for version in versions:
             want = expected(frame, version, migrant)
             got = tha[(tha.indicator == indicator) & tha.classif1.str.startswith(version + "_")]
-            if got.empty:
-                fail(f"{indicator}: no {version} cells for THA")
-            got_keys = set()
-            for row in got.itertuples():
-                key = (row.sex, row.classif1, row.classif2)
-                got_keys.add(key)
-                weight, records = want.get(key, (0.0, 0))
-                if row.obs_status == "S":
-                    if records >= 5:
-                        fail(f"{indicator} {key}: withheld, but {records} records")
-                    continue
-                if abs(row.obs_value - weight / 1000) > 1e-6 or int(row.sample_count) != records:
-                    fail(f"{indicator} {key}: published {row.obs_value} ({row.sample_count} records), "
-                         f"raw {weight / 1000} ({records} records)")
-                checked += 1
-            missing = [k for k, (w, n) in want.items() if n > 0 and k not in got_keys]
-            if missing:
-                fail(f"{indicator} {version}: cells with records not published: {missing[:5]}")
+            checked += compare_table(f"{indicator} {version}", got, want, "raw", withheld_below=5)
     # The ISCO-08 / ISIC Rev.4 tables are not available, with the reason, in the run log.
     import json
     log = json.load(open(Path(round_dir) / "processed" / "run_log.json"))
@@ -351,21 +360,7 @@ def check_converted(round_dir):
             if version in ("OCU_SKILL", "ECO_SECTOR", "ECO_AGGREGATE") and expected(own, version, "CBR_BIR") != want:
                 fail(f"{indicator} {version}: the own codes and the converted ones give different cells")
             got = published[(published.indicator == indicator) & published.classif1.str.startswith(version + "_")]
-            if got.empty:
-                fail(f"{indicator}: no {version} cells")
-            keys = set()
-            for row in got.itertuples():
-                key = (row.sex, row.classif1, row.classif2)
-                keys.add(key)
-                weight, n = want.get(key, (0.0, 0))
-                if row.obs_status == "S":
-                    continue
-                if abs(row.obs_value - weight / 1000) > 1e-6 or int(row.sample_count) != n:
-                    fail(f"{indicator} {key}: published {row.obs_value} ({row.sample_count} records), "
-                         f"from the converted codes {weight / 1000} ({n} records)")
-            missing = [k for k, (w, n) in want.items() if n > 0 and k not in keys]
-            if missing:
-                fail(f"{indicator} {version}: cells with records not published: {missing[:5]}")
+            compare_table(f"{indicator} {version}", got, want, "from the converted codes")
             grouping = version in ("OCU_SKILL", "ECO_SECTOR", "ECO_AGGREGATE")
             print(f"{indicator} {version}: {len(got)} cells equal the sums from the converted codes"
                   + (" and from the own codes" if grouping else ""))

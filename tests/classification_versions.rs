@@ -335,6 +335,24 @@ fn publishes(out: &Path, version: &str) -> bool {
         .any(|c| c.starts_with(&prefix))
 }
 
+/// No cell in `version` is published, and the run log gives the reason, which says `says` and
+/// names the `code` added to the map; the reasons, for further checks.
+fn assert_unpublished(out: &Path, version: &str, says: &str, code: &str) -> Vec<String> {
+    assert!(
+        !publishes(out, version),
+        "{version} cells with {code} in the map"
+    );
+    let reasons = unpublished_reasons(out, version);
+    assert!(
+        !reasons.is_empty(),
+        "no reason for the unpublished {version} tables"
+    );
+    for reason in &reasons {
+        assert!(reason.contains(says) && reason.contains(code), "{reason}");
+    }
+    reasons
+}
+
 /// One code that ILO moved to another skill level (ISCO-88 9141 building caretakers, level 1, is
 /// ISCO-08 5153, level 2) keeps the source's ISCO-08 tables unpublished, with the reason: they
 /// would contradict the skill levels published from the ISCO-88 codes. Its industry, all
@@ -347,23 +365,16 @@ fn a_code_converted_into_another_skill_level_or_sector_keeps_its_current_version
     faithful_maps(&round, &["9141"]);
     let out = run_thailand(&round);
     check("runlog", &[&out]);
-    assert!(
-        !publishes(&out, "OCU_ISCO08"),
-        "ISCO-08 cells with 9141 in the map"
-    );
     for version in ["OCU_ISCO88", "OCU_SKILL", "ECO_ISIC4"] {
         assert!(publishes(&out, version), "no {version} cells");
     }
-    let reasons = unpublished_reasons(&out, "OCU_ISCO08");
-    assert!(
-        !reasons.is_empty(),
-        "no reason for the unpublished ISCO-08 tables"
+    let reasons = assert_unpublished(
+        &out,
+        "OCU_ISCO08",
+        "1 converts into another OCU_SKILL group",
+        "9141",
     );
     for reason in reasons {
-        assert!(
-            reason.contains("1 converts into another OCU_SKILL group") && reason.contains("9141"),
-            "{reason}"
-        );
         assert!(!reason.contains("into several"), "{reason}");
     }
 
@@ -373,23 +384,13 @@ fn a_code_converted_into_another_skill_level_or_sector_keeps_its_current_version
     fs::remove_dir_all(&out).expect("remove the first run's output");
     let out = run_thailand(&round);
     check("runlog", &[&out]);
-    assert!(
-        !publishes(&out, "ECO_ISIC4"),
-        "ISIC Rev.4 cells with 3710 in the map"
-    );
     assert!(publishes(&out, "ECO_ISIC3") && publishes(&out, "ECO_AGGREGATE"));
-    let reasons = unpublished_reasons(&out, "ECO_ISIC4");
-    assert!(
-        !reasons.is_empty(),
-        "no reason for the unpublished ISIC Rev.4 tables"
+    assert_unpublished(
+        &out,
+        "ECO_ISIC4",
+        "1 converts into another ECO_AGGREGATE group",
+        "3710",
     );
-    for reason in reasons {
-        assert!(
-            reason.contains("1 converts into another ECO_AGGREGATE group")
-                && reason.contains("3710"),
-            "{reason}"
-        );
-    }
 }
 
 /// A protected source's per-code counts stay out of the public run log, as its coverage lines
