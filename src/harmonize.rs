@@ -13,7 +13,7 @@ use crate::classifications::{Classifications, Target};
 use crate::contract::variable_type;
 use crate::contract::Variable;
 use crate::ingest::{RawRecords, SOURCE_ROW};
-use crate::lookup::{self, Absent, CodeTable};
+use crate::lookup::{self, Absent, CodeTable, EnumOf};
 use crate::spec::{SourceSpec, Unmapped};
 
 /// ILO's working-age lower bound (persons aged 15 and over), as ILOSTAT harmonizes it.
@@ -21,6 +21,18 @@ pub const WORKING_AGE_MIN: i32 = 15;
 
 /// Prefix of the flag columns that mark raw codes absent from a map (dropped before publication).
 pub const UNMAPPED_PREFIX: &str = "_unmapped_";
+
+/// The prefix of a coded column's twin as an `Enum` (the same values): the published records
+/// take the twin, which Parquet writes without hashing its values (`lookup::EnumOf`).
+const ENUM_PREFIX: &str = "_enum_";
+
+/// The name of `column`'s `Enum` twin, where harmonizing gives it one.
+pub fn enum_twin(column: &str) -> String {
+    format!("{ENUM_PREFIX}{column}")
+}
+
+/// The prefix of a coded variable's scratch column of code table positions.
+const POSITION_PREFIX: &str = "_position_";
 
 /// Harmonized records of one source: the contract columns (but `record_id`, see [`record_id`]),
 /// the raw id columns `_id<i>`, `<variable>_src` raw values and the `_unmapped_<variable>` flags.
@@ -56,11 +68,11 @@ pub fn harmonize(
 ) -> PolarsResult<HarmonizedRecords> {
     // Derived raw values (expressions over several raw columns) first, as if the file had them.
     let frame = with_derived_raw_values(raw.frame, spec);
-    let mut read = identity_columns(spec);
+    let mut read = identity_columns(spec)?;
     read.extend(weight_columns(spec));
     let (mut derived, mut scratch) = (Vec::new(), Vec::new());
     for variable in Variable::all() {
-        let columns = variable_columns(spec, variable);
+        let columns = variable_columns(spec, variable)?;
         read.extend(columns.read);
         derived.extend(columns.derived);
         scratch.extend(columns.scratch);
@@ -72,8 +84,8 @@ pub fn harmonize(
         .with_columns(status_columns(spec))
         .with_column(employment_column(spec))
         .with_columns(migrant_columns(spec))
-        .with_columns(version_columns(spec, cl))
-        .with_columns(grouping_columns(spec, cl));
+        .with_columns(version_columns(spec, cl)?)
+        .with_columns(grouping_columns(spec, cl)?);
     Ok(HarmonizedRecords { frame })
 }
 
@@ -92,14 +104,18 @@ fn with_derived_raw_values(mut frame: LazyFrame, spec: &SourceSpec) -> LazyFrame
 }
 
 /// The columns that say where a record comes from: area, period, source, row and raw id columns.
-fn identity_columns(spec: &SourceSpec) -> Vec<Expr> {
-    let mut columns: Vec<Expr> = vec![
-        lit(spec.source.ref_area.as_str()).alias("ref_area"),
-        lit(spec.source.time.as_str()).alias("time"),
-        lit(spec.source.id.as_str()).alias("source_id"),
-        lit(spec.source.source_type.as_str()).alias("source_type"),
-        col(SOURCE_ROW),
-    ];
+fn identity_columns(spec: &SourceSpec) -> PolarsResult<Vec<Expr>> {
+    let source = &spec.source;
+    let mut columns: Vec<Expr> = vec![col(SOURCE_ROW)];
+    for (name, value) in [
+        ("ref_area", &source.ref_area),
+        ("time", &source.time),
+        ("source_id", &source.id),
+        ("source_type", &source.source_type),
+    ] {
+        columns.push(lit(value.as_str()).alias(name));
+        columns.push(EnumOf::constant(value)?.alias(enum_twin(name)));
+    }
     // The id columns travel raw; `record_id` is built only where it is written (see [`record_id`]),
     // not for every record of the stream.
     columns.extend(
@@ -109,7 +125,7 @@ fn identity_columns(spec: &SourceSpec) -> Vec<Expr> {
             .enumerate()
             .map(|(i, c)| col(c.as_str()).alias(format!("_id{i}"))),
     );
-    columns
+    Ok(columns)
 }
 
 /// The `weight` column, with its raw value beside it when the source has one.
@@ -140,13 +156,13 @@ struct VariableColumns {
 
 /// One variable's harmonized column, with its raw value (`<variable>_src`) beside it and, for a
 /// coded variable, its `_unmapped_<variable>` flag; a null column when the source lacks it.
-fn variable_columns(spec: &SourceSpec, variable: Variable) -> VariableColumns {
+fn variable_columns(spec: &SourceSpec, variable: Variable) -> PolarsResult<VariableColumns> {
     let name = variable.name();
     let read = |read: Vec<Expr>| VariableColumns {
         read,
         ..Default::default()
     };
-    match spec.variable(variable) {
+    Ok(match spec.variable(variable) {
         None => {
             // Not provided by this source: null, published as "not available", never as zero.
             read(vec![lit(NULL).cast(variable_type(variable)).alias(name)])
@@ -163,20 +179,26 @@ fn variable_columns(spec: &SourceSpec, variable: Variable) -> VariableColumns {
                 // A target of "" means "not stated": null in the harmonized column.
                 let map = CodeTable::from_map(codes);
                 let raw = col(mapping.column.as_str());
-                let src = format!("{name}_src");
+                // Each raw code is looked up once; its text, `Enum` twin and flag are read from
+                // its position in the map.
+                let position = format!("{POSITION_PREFIX}{name}");
+                let positions = || col(position.as_str());
                 VariableColumns {
                     read: vec![
-                        map.apply(raw.clone(), Absent::Null).alias(name),
-                        raw.alias(src.as_str()),
+                        map.positions(raw.clone()).alias(position.as_str()),
+                        raw.alias(format!("{name}_src")),
                     ],
-                    derived: vec![map
-                        .lacks(col(src.as_str()), col(name))
-                        .alias(format!("{UNMAPPED_PREFIX}{name}").as_str())],
-                    scratch: Vec::new(),
+                    derived: vec![
+                        map.entries(positions()).alias(name),
+                        map.categories(positions())?.alias(enum_twin(name)),
+                        map.lacks(positions())
+                            .alias(format!("{UNMAPPED_PREFIX}{name}").as_str()),
+                    ],
+                    scratch: vec![position.clone()],
                 }
             }
         },
-    }
+    })
 }
 
 /// Amounts of `AMOUNT_LIMIT` or more (a unit or keying error) are not taken.
@@ -305,7 +327,7 @@ fn migrant_columns(spec: &SourceSpec) -> [Expr; 2] {
 /// ILOSTAT's `OCU_ISCO88`): the current version (native, or converted where the code's links
 /// stay in one major group / section; null where they do not), and the older version where the
 /// source codes in it.
-fn version_columns(spec: &SourceSpec, cl: &Classifications) -> Vec<Expr> {
+fn version_columns(spec: &SourceSpec, cl: &Classifications) -> PolarsResult<Vec<Expr>> {
     let text_null = || lit(NULL).cast(DataType::String);
     let isic31_sections = CodeTable::new(
         cl.codes(Target::Isic31)
@@ -339,15 +361,24 @@ fn version_columns(spec: &SourceSpec, cl: &Classifications) -> Vec<Expr> {
             Variable::Occupation => ("occupation_isco08", "occupation_isco88"),
             _ => ("industry_isic4", "industry_isic3_section"),
         };
-        columns.push(version.alias(format!("{name}_version").as_str()));
+        let version_column = format!("{name}_version");
+        columns.push(version.alias(version_column.as_str()));
         columns.push(converted.alias(current_column));
         columns.push(older_code.alias(older_column));
+        // `Enum` twins where the values are the source's own codes or one version's name.
+        if mapping.is_some() {
+            let version = if crosswalk.is_some() { older } else { current };
+            columns.push(EnumOf::constant(version)?.alias(enum_twin(&version_column)));
+        }
+        if mapping.is_some() && crosswalk.is_none() {
+            columns.push(col(enum_twin(name)).alias(enum_twin(current_column)));
+        }
     }
-    columns
+    Ok(columns)
 }
 
 /// The age bands, industry sections and education aggregates of the harmonized codes.
-fn grouping_columns(spec: &SourceSpec, cl: &Classifications) -> Vec<Expr> {
+fn grouping_columns(spec: &SourceSpec, cl: &Classifications) -> PolarsResult<Vec<Expr>> {
     // Groupings by lookup table (null where the source lacks the variable).
     let derive = |variable: Variable, groupings: Vec<(&str, Expr)>| {
         let provided = spec.variable(variable).is_some();
@@ -378,7 +409,7 @@ fn grouping_columns(spec: &SourceSpec, cl: &Classifications) -> Vec<Expr> {
             .collect()
     };
     let industry = CodeTable::from_map(&cl.isic4_sections);
-    [
+    let mut columns = [
         derive(Variable::Age, grouped(Variable::Age)),
         derive(
             Variable::Industry,
@@ -389,7 +420,26 @@ fn grouping_columns(spec: &SourceSpec, cl: &Classifications) -> Vec<Expr> {
         ),
         derive(Variable::Education, grouped(Variable::Education)),
     ]
-    .concat()
+    .concat();
+    columns.extend(age_band_twins(spec, cl)?);
+    Ok(columns)
+}
+
+/// The age bands' `Enum` twins: a band is found from the age without hashing, so its twin costs
+/// one more gather.
+fn age_band_twins(spec: &SourceSpec, cl: &Classifications) -> PolarsResult<Vec<Expr>> {
+    if spec.variable(Variable::Age).is_none() || variable_type(Variable::Age) != DataType::Int32 {
+        return Ok(Vec::new());
+    }
+    let bands = cl.groupings.iter().filter(|g| g.variable == "age");
+    bands
+        .map(|g| {
+            let entries = g.by_number();
+            let positions = lookup::number_positions(col("age"), entries.len());
+            let twin = EnumOf::new(&entries)?.of_positions(positions);
+            Ok(twin.alias(enum_twin(&g.column)))
+        })
+        .collect()
 }
 
 /// The `record_id` column: the source's id columns joined with "-", or, when they hold personal

@@ -87,65 +87,144 @@ impl CodeTable {
 
     /// `text` replaced by its entry; a value the table lacks (or null) becomes what `absent` says.
     pub fn apply(&self, text: Expr, absent: Absent) -> Expr {
+        if absent == Absent::Null {
+            return self.entries(self.positions(text));
+        }
         let table = Arc::new(self.clone());
-        // The entries with a null after them, for the values the table lacks: each record's
-        // output is then one position into this short column, gathered.
-        let gathered = Arc::new(entries_then_null(&self.entries));
         text.map(
             move |column: Column| {
-                let values = column.str()?;
-                let out = match absent {
-                    Absent::Null => {
-                        let absent_position = table.entries.len() as IdxSize;
-                        let positions: Vec<IdxSize> = values
-                            .downcast_iter()
-                            .flat_map(|chunk| chunk.iter())
-                            .map(|value| {
-                                value
-                                    .and_then(|v| table.position(v))
-                                    .unwrap_or(absent_position)
-                            })
-                            .collect();
-                        gathered.take(&IdxCa::from_vec(PlSmallStr::EMPTY, positions))?
-                    }
-                    Absent::Kept => values
-                        .iter()
-                        .map(|value| {
-                            let value = value?;
-                            match table.position(value) {
-                                Some(p) => table.entries[p as usize].as_deref(),
-                                None => Some(value),
-                            }
-                        })
-                        .collect(),
-                };
+                let out: StringChunked = column
+                    .str()?
+                    .iter()
+                    .map(|value| {
+                        let value = value?;
+                        match table.position(value) {
+                            Some(p) => table.entries[p as usize].as_deref(),
+                            None => Some(value),
+                        }
+                    })
+                    .collect();
                 Ok(out.with_name(column.name().clone()).into_column())
             },
             |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
         )
     }
 
-    /// Whether each value of `text` is missing from the table (true for null), given `mapped`,
-    /// the same values already replaced by [`CodeTable::apply`] with [`Absent::Null`]: a value
-    /// that found an entry is in the table, so only those mapped to null are looked up again
-    /// (a code for "not stated" is in the table; an unknown code is not).
-    pub fn lacks(&self, text: Expr, mapped: Expr) -> Expr {
+    /// Each value of `text`'s entry position (the absent position, one past the entries, where
+    /// the table lacks it or it is null): shared by [`CodeTable::entries`] and
+    /// [`CodeTable::categories`], so a value is hashed once for both.
+    pub fn positions(&self, text: Expr) -> Expr {
         let table = Arc::new(self.clone());
-        text.map_many(
-            move |columns: &mut [Column]| {
-                let (texts, mapped) = (columns[0].str()?, columns[1].str()?);
-                let flags: Vec<bool> = texts
-                    .iter()
-                    .zip(mapped.iter())
-                    .map(|(text, mapped)| {
-                        mapped.is_none() && text.is_none_or(|v| table.position(v).is_none())
-                    })
+        text.map(
+            move |column: Column| {
+                let absent = table.entries.len() as IdxSize;
+                let positions: Vec<IdxSize> = column
+                    .str()?
+                    .downcast_iter()
+                    .flat_map(|chunk| chunk.iter())
+                    .map(|value| value.and_then(|v| table.position(v)).unwrap_or(absent))
                     .collect();
-                Ok(BooleanChunked::from_slice(columns[0].name().clone(), &flags).into_column())
+                Ok(IdxCa::from_vec(column.name().clone(), positions).into_column())
             },
-            &[mapped],
-            |_, fields| Ok(Field::new(fields[0].name().clone(), DataType::Boolean)),
+            |_, field| Ok(Field::new(field.name().clone(), IDX_DTYPE)),
         )
+    }
+
+    /// The entries at `positions` (from [`CodeTable::positions`]), as text; null for the absent
+    /// position and for null entries: what [`CodeTable::apply`] gives with [`Absent::Null`].
+    pub fn entries(&self, positions: Expr) -> Expr {
+        gather(&self.entries, positions)
+    }
+
+    /// Whether each value at `positions` (from [`CodeTable::positions`]) is missing from the
+    /// table, or null: a code for "not stated" is in the table (its entry is null); an unknown
+    /// code is not.
+    pub fn lacks(&self, positions: Expr) -> Expr {
+        positions.eq(lit(self.entries.len() as IdxSize))
+    }
+
+    /// The entries at `positions` as an `Enum` of the table's distinct entries (see
+    /// [`EnumOf`]): the same values as [`CodeTable::entries`], for the Parquet writer.
+    pub fn categories(&self, positions: Expr) -> PolarsResult<Expr> {
+        Ok(EnumOf::new(&self.entries)?.of_positions(positions))
+    }
+}
+
+/// Text codes as an `Enum` whose categories are a list of entries' distinct values, sorted, so
+/// that the order of the categories is the order of the text (Parquet statistics, sorting).
+///
+/// The harmonized records are written with their coded columns as `Enum`s: the Parquet writer
+/// takes an `Enum`'s categories as the column's dictionary, where for text it hashes every value
+/// twice (an estimate of the distinct values, then the dictionary). The footer still declares the
+/// columns as text (`publish::sink_parquet`), so readers see text.
+#[derive(Clone)]
+pub struct EnumOf {
+    pub dtype: DataType,
+    /// Each entry's category (None for a null entry), and None for the absent position after them.
+    category: Vec<Option<u32>>,
+}
+
+impl EnumOf {
+    pub fn new(entries: &[Option<String>]) -> PolarsResult<Self> {
+        let distinct: std::collections::BTreeSet<&str> =
+            entries.iter().flatten().map(String::as_str).collect();
+        let sorted: Vec<&str> = distinct.into_iter().collect();
+        let frozen = FrozenCategories::new(sorted.iter().copied())?;
+        let category = entries
+            .iter()
+            .map(|entry| {
+                let entry = entry.as_deref()?;
+                sorted.binary_search(&entry).ok().map(|c| c as u32)
+            })
+            .chain(std::iter::once(None))
+            .collect();
+        Ok(EnumOf {
+            dtype: DataType::from_frozen_categories(frozen),
+            category,
+        })
+    }
+
+    /// The `Enum` of one value (a constant column).
+    pub fn constant(value: &str) -> PolarsResult<Expr> {
+        let of = EnumOf::new(&[Some(value.to_string())])?;
+        Ok(lit(value).cast(of.dtype))
+    }
+
+    /// The categories of the entries at `positions` (one past the entries: null).
+    pub fn of_positions(&self, positions: Expr) -> Expr {
+        let of = Arc::new(self.clone());
+        let dtype = self.dtype.clone();
+        positions.map(
+            move |column: Column| {
+                let ids = column
+                    .idx()?
+                    .iter()
+                    .map(|p| p.and_then(|p| of.category.get(p as usize).copied().flatten()));
+                Ok(of
+                    .series(ids)?
+                    .with_name(column.name().clone())
+                    .into_column())
+            },
+            move |_, field| Ok(Field::new(field.name().clone(), dtype.clone())),
+        )
+    }
+
+    /// Category ids as the `Enum`, in its physical type (8, 16 or 32 bits, by how many
+    /// categories it has). Every id is below the count of categories by construction.
+    fn series(&self, ids: impl Iterator<Item = Option<u32>>) -> PolarsResult<Series> {
+        let dtype = self.dtype.clone();
+        macro_rules! build {
+            ($cat:ty, $native:ty) => {{
+                let ids: ChunkedArray<<$cat as PolarsCategoricalType>::PolarsPhysical> =
+                    ids.map(|id| id.map(|id| id as $native)).collect();
+                CategoricalChunked::<$cat>::from_cats_and_dtype(ids, dtype).into_series()
+            }};
+        }
+        Ok(match self.dtype.cat_physical()? {
+            CategoricalPhysical::U8 => build!(Categorical8Type, u8),
+            CategoricalPhysical::U16 => build!(Categorical16Type, u16),
+            CategoricalPhysical::U32 => build!(Categorical32Type, u32),
+        })
     }
 }
 
@@ -160,8 +239,13 @@ fn entries_then_null(entries: &[Option<String>]) -> StringChunked {
 /// `number` (a whole number) replaced by `entries[number]`; null where it falls outside them or
 /// the entry is None.
 pub fn by_number(number: Expr, entries: Vec<Option<String>>) -> Expr {
-    let outside = entries.len();
-    let gathered = Arc::new(entries_then_null(&entries));
+    let positions = number_positions(number, entries.len());
+    gather(&entries, positions)
+}
+
+/// Each whole `number` as a position into `count` entries: itself, or `count` (absent) where it
+/// falls outside them or is null. For [`gather`] and [`EnumOf::of_positions`].
+pub fn number_positions(number: Expr, count: usize) -> Expr {
     number.map(
         move |column: Column| {
             let numbers = column.cast(&DataType::Int64)?;
@@ -169,11 +253,22 @@ pub fn by_number(number: Expr, entries: Vec<Option<String>>) -> Expr {
                 .i64()?
                 .iter()
                 .map(|n| {
-                    let i = n.and_then(|n| usize::try_from(n).ok()).unwrap_or(outside);
-                    i.min(outside) as IdxSize
+                    let i = n.and_then(|n| usize::try_from(n).ok()).unwrap_or(count);
+                    i.min(count) as IdxSize
                 })
                 .collect();
-            let out = gathered.take(&IdxCa::from_vec(PlSmallStr::EMPTY, positions))?;
+            Ok(IdxCa::from_vec(column.name().clone(), positions).into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), IDX_DTYPE)),
+    )
+}
+
+/// The `entries` at `positions` (one past the entries: null), as text.
+pub fn gather(entries: &[Option<String>], positions: Expr) -> Expr {
+    let gathered = Arc::new(entries_then_null(entries));
+    positions.map(
+        move |column: Column| {
+            let out = gathered.take(column.idx()?)?;
             Ok(out.with_name(column.name().clone()).into_column())
         },
         |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
@@ -253,9 +348,7 @@ mod tests {
             vec![
                 table.apply(col("raw"), Absent::Null).alias("null"),
                 table.apply(col("raw"), Absent::Kept).alias("kept"),
-                table
-                    .lacks(col("raw"), table.apply(col("raw"), Absent::Null))
-                    .alias("lacks"),
+                table.lacks(table.positions(col("raw"))).alias("lacks"),
             ],
         );
         let s = Some;
@@ -275,6 +368,30 @@ mod tests {
             .collect();
         let flags = [false, false, false, true, true, true].map(Some).to_vec();
         assert_eq!(lacks, flags);
+    }
+
+    #[test]
+    fn categories_are_the_entries_as_an_enum_in_text_order() {
+        // Two codes share an entry; "9" is "not stated" (null); "7" is unknown.
+        let table = CodeTable::from_pairs([("1", "M"), ("3", "F"), ("2", "F"), ("9", "")]);
+        let frame = df!("raw" => [Some("1"), Some("2"), Some("3"), Some("9"), Some("7"), None])
+            .expect("frame");
+        let categories = table.categories(table.positions(col("raw"))).expect("enum");
+        let out = run(
+            frame,
+            vec![
+                categories.clone().alias("enum"),
+                categories.cast(DataType::String).alias("text"),
+                table.apply(col("raw"), Absent::Null).alias("entries"),
+            ],
+        );
+        assert_eq!(texts(&out, "text"), texts(&out, "entries"));
+        // The categories are the distinct entries, sorted as text.
+        let DataType::Enum(categories, _) = out.column("enum").expect("enum").dtype() else {
+            panic!("not an Enum");
+        };
+        let categories: Vec<&str> = categories.categories().values_iter().collect();
+        assert_eq!(categories, vec!["F", "M"]);
     }
 
     #[test]

@@ -286,8 +286,19 @@ impl Release {
         provenance: &Provenance,
     ) -> Result<LazyFrame> {
         let path = self.path(folder, relative)?;
-        let key_values = KeyValueMetadata::from_static(provenance.key_values());
-        let options = parquet_options(Some(key_values));
+        let mut records = records;
+        let schema = records
+            .collect_schema()
+            .map_err(|e| Error::polars(&path, "plan the Parquet write", e))?;
+        let mut key_values = provenance.key_values();
+        if schema.iter_values().any(DataType::is_enum) {
+            let scratch = self.scratch_path(&format!("declared/{relative}"));
+            key_values.push(
+                text_declaration(&schema, &scratch)
+                    .map_err(|e| Error::polars(&path, "declare the Parquet columns as text", e))?,
+            );
+        }
+        let options = parquet_options(Some(KeyValueMetadata::from_static(key_values)));
         records
             .sink(
                 SinkDestination::File {
@@ -585,6 +596,50 @@ impl Drop for Release {
         }
     }
 }
+
+/// The Arrow schema a Parquet footer declares (`ARROW:schema`) for records whose `Enum` columns
+/// (coded columns, written as dictionaries without hashing: `lookup::EnumOf`) are declared as
+/// text: the declaration the same sink writes for the same columns as text, taken from an empty
+/// file at `scratch`. pandas, R and pyarrow then read text, not categories (DuckDB reads the
+/// Parquet types, which are text either way).
+fn text_declaration(schema: &Schema, scratch: &Path) -> PolarsResult<(String, String)> {
+    let as_text = schema.iter().map(|(name, dtype)| {
+        let dtype = if dtype.is_enum() {
+            DataType::String
+        } else {
+            dtype.clone()
+        };
+        Column::new_empty(name.clone(), &dtype)
+    });
+    let empty = DataFrame::new(0, as_text.collect())?;
+    if let Some(folder) = scratch.parent() {
+        fs::create_dir_all(folder)?;
+    }
+    let target = SinkTarget::Path(PlRefPath::new(scratch.to_string_lossy().as_ref()));
+    empty
+        .lazy()
+        .sink(
+            SinkDestination::File { target },
+            FileWriteFormat::Parquet(std::sync::Arc::new(parquet_options(None))),
+            UnifiedSinkArgs::default(),
+        )?
+        .collect_with_engine(Engine::Streaming)?;
+    let metadata = ParquetReader::new(fs::File::open(scratch)?)
+        .get_metadata()?
+        .clone();
+    fs::remove_file(scratch)?;
+    let declared = metadata
+        .key_value_metadata()
+        .iter()
+        .flatten()
+        .find(|kv| kv.key == ARROW_SCHEMA)
+        .and_then(|kv| kv.value.clone());
+    let missing = || polars_err!(ComputeError: "the sink wrote no {ARROW_SCHEMA}");
+    Ok((ARROW_SCHEMA.to_string(), declared.ok_or_else(missing)?))
+}
+
+/// The footer key of the Arrow schema Parquet readers restore the column types from.
+const ARROW_SCHEMA: &str = "ARROW:schema";
 
 /// How ilms's streaming sinks write Parquet (zstd; `key_values` in the footer): shared with the
 /// benchmark that times the writer alone (examples/write_parquet.rs).
