@@ -5,6 +5,8 @@
 //! the map does not know is flagged in `_unmapped_<variable>`; the validate stage decides what
 //! happens to it.
 
+use std::collections::BTreeSet;
+
 use hmac::{Hmac, Mac};
 use polars::prelude::*;
 use sha2::Sha256;
@@ -38,6 +40,8 @@ const POSITION_PREFIX: &str = "_position_";
 /// the raw id columns `_id<i>`, `<variable>_src` raw values and the `_unmapped_<variable>` flags.
 pub struct HarmonizedRecords {
     pub frame: LazyFrame,
+    /// The text columns with an `Enum` twin ([`enum_twin`]): the published records take the twin.
+    pub twinned: BTreeSet<String>,
 }
 
 /// An aggregate table's count: the nil marker is 0; a blank is null ("not available": the table
@@ -77,6 +81,11 @@ pub fn harmonize(
         derived.extend(columns.derived);
         scratch.extend(columns.scratch);
     }
+    let (versions, groupings) = (version_columns(spec, cl)?, grouping_columns(spec, cl)?);
+    let twinned = [&read, &derived, &versions, &groupings]
+        .into_iter()
+        .flat_map(|columns| twinned(columns))
+        .collect();
     let frame = frame
         .select(read)
         .with_columns(derived)
@@ -84,9 +93,18 @@ pub fn harmonize(
         .with_columns(status_columns(spec))
         .with_column(employment_column(spec))
         .with_columns(migrant_columns(spec))
-        .with_columns(version_columns(spec, cl)?)
-        .with_columns(grouping_columns(spec, cl)?);
-    Ok(HarmonizedRecords { frame })
+        .with_columns(versions)
+        .with_columns(groupings);
+    Ok(HarmonizedRecords { frame, twinned })
+}
+
+/// The text columns whose `Enum` twins are among `columns`.
+fn twinned(columns: &[Expr]) -> Vec<String> {
+    let names = columns
+        .iter()
+        .filter_map(|c| c.clone().meta().output_name().ok());
+    let twin_of = |name: PlSmallStr| name.strip_prefix(ENUM_PREFIX).map(String::from);
+    names.filter_map(twin_of).collect()
 }
 
 /// The raw frame with each variable computed by an expression added as a raw column of its own.
@@ -190,7 +208,7 @@ fn variable_columns(spec: &SourceSpec, variable: Variable) -> PolarsResult<Varia
                     ],
                     derived: vec![
                         map.entries(positions()).alias(name),
-                        map.categories(positions())?.alias(enum_twin(name)),
+                        map.enum_entries(positions())?.alias(enum_twin(name)),
                         map.lacks(positions())
                             .alias(format!("{UNMAPPED_PREFIX}{name}").as_str()),
                     ],
@@ -343,13 +361,30 @@ fn version_columns(spec: &SourceSpec, cl: &Classifications) -> PolarsResult<Vec<
         let own = col(name);
         let mapping = spec.variable(variable);
         let crosswalk = mapping.and_then(|m| m.crosswalk.as_ref());
-        let (version, converted) = match (mapping, crosswalk) {
-            (None, _) => (text_null(), text_null()),
-            (Some(_), None) => (lit(current), own.clone()),
+        let (current_column, older_column) = match variable {
+            Variable::Occupation => ("occupation_isco08", "occupation_isco88"),
+            _ => ("industry_isic4", "industry_isic3_section"),
+        };
+        let version_column = format!("{name}_version");
+        let version_twin = |version| -> PolarsResult<Expr> {
+            Ok(EnumOf::constant(version)?.alias(enum_twin(&version_column)))
+        };
+        // `Enum` twins where the values are one version's name or the source's own codes.
+        let (version, converted, twins) = match (mapping, crosswalk) {
+            (None, _) => (text_null(), text_null(), vec![]),
+            (Some(_), None) => (
+                lit(current),
+                own.clone(),
+                vec![
+                    version_twin(current)?,
+                    col(enum_twin(name)).alias(enum_twin(current_column)),
+                ],
+            ),
             (Some(_), Some(c)) => (
                 lit(older),
                 CodeTable::from_map(&c.converted)
                     .apply(col(format!("{name}_src").as_str()), Absent::Null),
+                vec![version_twin(older)?],
             ),
         };
         let older_code = match (variable, crosswalk) {
@@ -357,89 +392,66 @@ fn version_columns(spec: &SourceSpec, cl: &Classifications) -> PolarsResult<Vec<
             (_, Some(_)) => isic31_sections.apply(own, Absent::Null),
             (_, None) => text_null(),
         };
-        let (current_column, older_column) = match variable {
-            Variable::Occupation => ("occupation_isco08", "occupation_isco88"),
-            _ => ("industry_isic4", "industry_isic3_section"),
-        };
-        let version_column = format!("{name}_version");
         columns.push(version.alias(version_column.as_str()));
         columns.push(converted.alias(current_column));
         columns.push(older_code.alias(older_column));
-        // `Enum` twins where the values are the source's own codes or one version's name.
-        if mapping.is_some() {
-            let version = if crosswalk.is_some() { older } else { current };
-            columns.push(EnumOf::constant(version)?.alias(enum_twin(&version_column)));
-        }
-        if mapping.is_some() && crosswalk.is_none() {
-            columns.push(col(enum_twin(name)).alias(enum_twin(current_column)));
-        }
+        columns.extend(twins);
     }
     Ok(columns)
 }
 
-/// The age bands, industry sections and education aggregates of the harmonized codes.
+/// The age bands, industry sections and education aggregates of the harmonized codes (with the
+/// age bands' `Enum` twins).
 fn grouping_columns(spec: &SourceSpec, cl: &Classifications) -> PolarsResult<Vec<Expr>> {
-    // Groupings by lookup table (null where the source lacks the variable).
-    let derive = |variable: Variable, groupings: Vec<(&str, Expr)>| {
+    // Groupings by lookup table (null where the source lacks the variable, without a twin).
+    let derive = |variable: Variable, groupings: Vec<(String, Expr)>| {
         let provided = spec.variable(variable).is_some();
-        groupings
-            .into_iter()
-            .map(move |(name, grouping)| {
-                if provided {
-                    grouping.alias(name)
-                } else {
-                    lit(NULL).cast(DataType::String).alias(name)
-                }
-            })
-            .collect::<Vec<_>>()
-    };
-    // Age bands and education aggregates, from the translation tables of `groupings/`.
-    let grouped = |variable: Variable| -> Vec<(&str, Expr)> {
-        let codes = col(variable.name());
-        cl.groupings
-            .iter()
-            .filter(|g| g.variable == variable.name())
-            .map(|g| {
-                let value = match variable_type(variable) {
-                    DataType::Int32 => lookup::by_number(codes.clone(), g.by_number()),
-                    _ => CodeTable::from_map(&g.codes).apply(codes.clone(), Absent::Null),
-                };
-                (g.column.as_str(), value)
-            })
-            .collect()
+        groupings.into_iter().filter_map(move |(name, grouping)| {
+            if provided {
+                Some(grouping.alias(name))
+            } else {
+                let twin = name.starts_with(ENUM_PREFIX);
+                (!twin).then(|| lit(NULL).cast(DataType::String).alias(name))
+            }
+        })
     };
     let industry = CodeTable::from_map(&cl.isic4_sections);
-    let mut columns = [
-        derive(Variable::Age, grouped(Variable::Age)),
-        derive(
-            Variable::Industry,
-            vec![(
-                "industry_section",
-                industry.apply(col("industry_isic4"), Absent::Null),
-            )],
-        ),
-        derive(Variable::Education, grouped(Variable::Education)),
-    ]
-    .concat();
-    columns.extend(age_band_twins(spec, cl)?);
+    let section = industry.apply(col("industry_isic4"), Absent::Null);
+    let mut columns: Vec<Expr> = derive(Variable::Age, grouped(cl, Variable::Age)?).collect();
+    columns.extend(derive(
+        Variable::Industry,
+        vec![("industry_section".to_string(), section)],
+    ));
+    columns.extend(derive(
+        Variable::Education,
+        grouped(cl, Variable::Education)?,
+    ));
     Ok(columns)
 }
 
-/// The age bands' `Enum` twins: a band is found from the age without hashing, so its twin costs
-/// one more gather.
-fn age_band_twins(spec: &SourceSpec, cl: &Classifications) -> PolarsResult<Vec<Expr>> {
-    if spec.variable(Variable::Age).is_none() || variable_type(Variable::Age) != DataType::Int32 {
-        return Ok(Vec::new());
-    }
-    let bands = cl.groupings.iter().filter(|g| g.variable == "age");
-    bands
-        .map(|g| {
+/// A variable's groupings from the translation tables of `groupings/` (age bands, education
+/// aggregates), named. A band of a number is found by position, without hashing, so it gets an
+/// `Enum` twin for one more gather.
+fn grouped(cl: &Classifications, variable: Variable) -> PolarsResult<Vec<(String, Expr)>> {
+    let codes = col(variable.name());
+    let mut columns = Vec::new();
+    for g in cl
+        .groupings
+        .iter()
+        .filter(|g| g.variable == variable.name())
+    {
+        if variable_type(variable) == DataType::Int32 {
             let entries = g.by_number();
-            let positions = lookup::number_positions(col("age"), entries.len());
-            let twin = EnumOf::new(&entries)?.of_positions(positions);
-            Ok(twin.alias(enum_twin(&g.column)))
-        })
-        .collect()
+            let positions = lookup::number_positions(codes.clone(), entries.len());
+            let twin = EnumOf::new(&entries)?.of_positions(positions.clone());
+            columns.push((g.column.clone(), lookup::gather(&entries, positions)));
+            columns.push((enum_twin(&g.column), twin));
+        } else {
+            let table = CodeTable::from_map(&g.codes);
+            columns.push((g.column.clone(), table.apply(codes.clone(), Absent::Null)));
+        }
+    }
+    Ok(columns)
 }
 
 /// The `record_id` column: the source's id columns joined with "-", or, when they hold personal

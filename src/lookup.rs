@@ -112,7 +112,7 @@ impl CodeTable {
 
     /// Each value of `text`'s entry position (the absent position, one past the entries, where
     /// the table lacks it or it is null): shared by [`CodeTable::entries`] and
-    /// [`CodeTable::categories`], so a value is hashed once for both.
+    /// [`CodeTable::enum_entries`], so a value is hashed once for both.
     pub fn positions(&self, text: Expr) -> Expr {
         let table = Arc::new(self.clone());
         text.map(
@@ -145,7 +145,7 @@ impl CodeTable {
 
     /// The entries at `positions` as an `Enum` of the table's distinct entries (see
     /// [`EnumOf`]): the same values as [`CodeTable::entries`], for the Parquet writer.
-    pub fn categories(&self, positions: Expr) -> PolarsResult<Expr> {
+    pub fn enum_entries(&self, positions: Expr) -> PolarsResult<Expr> {
         Ok(EnumOf::new(&self.entries)?.of_positions(positions))
     }
 }
@@ -161,7 +161,7 @@ impl CodeTable {
 pub struct EnumOf {
     pub dtype: DataType,
     /// Each entry's category (None for a null entry), and None for the absent position after them.
-    category: Vec<Option<u32>>,
+    category_of_entry: Vec<Option<u32>>,
 }
 
 impl EnumOf {
@@ -170,7 +170,7 @@ impl EnumOf {
             entries.iter().flatten().map(String::as_str).collect();
         let sorted: Vec<&str> = distinct.into_iter().collect();
         let frozen = FrozenCategories::new(sorted.iter().copied())?;
-        let category = entries
+        let category_of_entry = entries
             .iter()
             .map(|entry| {
                 let entry = entry.as_deref()?;
@@ -180,7 +180,7 @@ impl EnumOf {
             .collect();
         Ok(EnumOf {
             dtype: DataType::from_frozen_categories(frozen),
-            category,
+            category_of_entry,
         })
     }
 
@@ -196,10 +196,9 @@ impl EnumOf {
         let dtype = self.dtype.clone();
         positions.map(
             move |column: Column| {
-                let ids = column
-                    .idx()?
-                    .iter()
-                    .map(|p| p.and_then(|p| of.category.get(p as usize).copied().flatten()));
+                let ids = column.idx()?.iter().map(|p| {
+                    p.and_then(|p| of.category_of_entry.get(p as usize).copied().flatten())
+                });
                 Ok(of
                     .series(ids)?
                     .with_name(column.name().clone())
@@ -234,13 +233,6 @@ fn entries_then_null(entries: &[Option<String>]) -> StringChunked {
         .map(Option::as_deref)
         .chain(std::iter::once(None))
         .collect()
-}
-
-/// `number` (a whole number) replaced by `entries[number]`; null where it falls outside them or
-/// the entry is None.
-pub fn by_number(number: Expr, entries: Vec<Option<String>>) -> Expr {
-    let positions = number_positions(number, entries.len());
-    gather(&entries, positions)
 }
 
 /// Each whole `number` as a position into `count` entries: itself, or `count` (absent) where it
@@ -376,7 +368,9 @@ mod tests {
         let table = CodeTable::from_pairs([("1", "M"), ("3", "F"), ("2", "F"), ("9", "")]);
         let frame = df!("raw" => [Some("1"), Some("2"), Some("3"), Some("9"), Some("7"), None])
             .expect("frame");
-        let categories = table.categories(table.positions(col("raw"))).expect("enum");
+        let categories = table
+            .enum_entries(table.positions(col("raw")))
+            .expect("enum");
         let out = run(
             frame,
             vec![
@@ -440,10 +434,30 @@ mod tests {
     fn numbers_outside_the_entries_are_null() {
         let frame = df!("age" => [Some(0i32), Some(2), Some(3), Some(-1), None]).expect("frame");
         let entries = vec![Some("a".to_string()), None, Some("c".to_string())];
-        let out = run(frame, vec![by_number(col("age"), entries)]);
-        assert_eq!(
-            texts(&out, "age"),
-            vec![Some("a"), Some("c"), None, None, None]
+        let positions = number_positions(col("age"), entries.len());
+        let twin = EnumOf::new(&entries)
+            .expect("enum")
+            .of_positions(positions.clone());
+        let out = run(
+            frame,
+            vec![
+                gather(&entries, positions).alias("text"),
+                twin.cast(DataType::String).alias("twin"),
+            ],
         );
+        let expected = vec![Some("a"), Some("c"), None, None, None];
+        assert_eq!(texts(&out, "text"), expected);
+        assert_eq!(texts(&out, "twin"), expected);
+    }
+
+    #[test]
+    fn a_table_of_only_not_stated_codes_gives_an_enum_without_categories() {
+        let table = CodeTable::from_pairs([("9", ""), ("0", "")]);
+        let frame = df!("raw" => [Some("9"), Some("1"), None]).expect("frame");
+        let twin = table
+            .enum_entries(table.positions(col("raw")))
+            .expect("enum");
+        let out = run(frame, vec![twin.cast(DataType::String).alias("twin")]);
+        assert_eq!(texts(&out, "twin"), vec![None, None, None]);
     }
 }

@@ -554,3 +554,45 @@ fn grouping_tables_that_do_not_fit_the_record_contract_are_refused() {
         "EDU_ISCED11 codes in no group of education_aggregate: 8",
     );
 }
+
+/// The published records take each coded column's `Enum` twin (written without hashing): the
+/// twin must hold the text column's values, nulls included, in every source of the sample round.
+#[test]
+fn every_enum_twin_holds_its_text_columns_values() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let round = ilms::Round::load(repo.join("ilms.toml")).expect("the sample round");
+    let mut compared = BTreeSet::new();
+    for spec in &round.sources {
+        let raw = ilms::ingest::ingest(spec).expect("ingest");
+        let harmonized =
+            ilms::harmonize::harmonize(spec, &round.classifications, raw).expect("harmonize");
+        let twinned = harmonized.twinned.clone();
+        let frame = harmonized.frame.collect().expect("harmonized records");
+        for name in &twinned {
+            let twin = ilms::harmonize::enum_twin(name);
+            assert!(
+                matches!(
+                    frame.column(&twin).expect("twin").dtype(),
+                    DataType::Enum(..)
+                ),
+                "{}: {twin} is not an Enum",
+                spec.source.id
+            );
+            let (text, twin_text) = (strings(&frame, name), strings(&frame, &twin));
+            assert_eq!(text, twin_text, "{}: {name} and its twin", spec.source.id);
+            compared.insert(name.clone());
+        }
+    }
+    for name in [
+        "ref_area",
+        "sex",
+        "occupation_isco08",
+        "occupation_version",
+        "age_5yr",
+    ] {
+        assert!(
+            compared.contains(name),
+            "no source twins {name}: {compared:?}"
+        );
+    }
+}

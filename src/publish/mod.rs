@@ -276,27 +276,28 @@ impl Release {
     }
 
     /// Plan a streaming write of `records` as Parquet (zstd) with a provenance in its footer.
-    /// Nothing is written until the runner executes the returned plan.
+    /// The records are written when the runner executes the returned plan (only the footer's
+    /// declaration of `Enum` columns as text is found now, from an empty file).
     /// `provenance` is the footer's: a source's records carry the inputs they came from.
     pub fn sink_parquet(
         &mut self,
         folder: Folder,
         relative: &str,
-        records: LazyFrame,
+        mut records: LazyFrame,
         provenance: &Provenance,
     ) -> Result<LazyFrame> {
         let path = self.path(folder, relative)?;
-        let mut records = records;
         let schema = records
             .collect_schema()
             .map_err(|e| Error::polars(&path, "plan the Parquet write", e))?;
         let mut key_values = provenance.key_values();
         if schema.iter_values().any(DataType::is_enum) {
             let scratch = self.scratch_path(&format!("declared/{relative}"));
-            key_values.push(
-                text_declaration(&schema, &scratch)
-                    .map_err(|e| Error::polars(&path, "declare the Parquet columns as text", e))?,
-            );
+            let declared = text_declaration(&schema, &scratch);
+            // A scratch file left behind goes with the scratch folder when the release is sealed.
+            let _ = fs::remove_file(&scratch);
+            let doing = "write an empty Parquet file to declare the columns as text";
+            key_values.push(declared.map_err(|e| Error::polars(&scratch, doing, e))?);
         }
         let options = parquet_options(Some(KeyValueMetadata::from_static(key_values)));
         records
@@ -601,7 +602,8 @@ impl Drop for Release {
 /// (coded columns, written as dictionaries without hashing: `lookup::EnumOf`) are declared as
 /// text: the declaration the same sink writes for the same columns as text, taken from an empty
 /// file at `scratch`. pandas, R and pyarrow then read text, not categories (DuckDB reads the
-/// Parquet types, which are text either way).
+/// Parquet types, which are text either way). Polars' writer keeps an `ARROW:schema` given in
+/// the footer's key-value pairs and adds its own only where none is given.
 fn text_declaration(schema: &Schema, scratch: &Path) -> PolarsResult<(String, String)> {
     let as_text = schema.iter().map(|(name, dtype)| {
         let dtype = if dtype.is_enum() {
@@ -627,7 +629,6 @@ fn text_declaration(schema: &Schema, scratch: &Path) -> PolarsResult<(String, St
     let metadata = ParquetReader::new(fs::File::open(scratch)?)
         .get_metadata()?
         .clone();
-    fs::remove_file(scratch)?;
     let declared = metadata
         .key_value_metadata()
         .iter()

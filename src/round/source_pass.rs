@@ -276,10 +276,11 @@ impl Round {
         let spec = setup.spec;
         let harmonized = harmonize::harmonize(spec, &self.classifications, setup.raw.clone())
             .map_err(|e| Error::polars(&spec.spec_path, "plan the harmonization", e))?;
+        let twinned = harmonized.twinned.clone();
         let plan = validate::plan(spec, harmonized, &self.rules, &setup.provided, duplicates);
         // Every consumer shares one scan through an explicit cache.
         let validation = plan.cached();
-        let mut plans = self.record_sinks(setup, &validation, release)?;
+        let mut plans = self.record_sinks(setup, &validation, &twinned, release)?;
         let sink_count = plans.len();
         plans.extend([
             tabulate::aggregate(
@@ -351,12 +352,13 @@ impl Round {
         &self,
         setup: &PassSetup,
         validation: &validate::ValidationPlan,
+        twinned: &BTreeSet<String>,
         release: &mut Release,
     ) -> Result<Vec<LazyFrame>> {
         let (folder, footer) = (setup.records_folder, setup.footer);
         let mut sinks = Vec::new();
         if self.publish_records {
-            let clean = published_records(setup.spec, validation.clean())?;
+            let clean = published_records(setup.spec, validation.clean(), twinned);
             sinks.push(release.sink_parquet(folder, &setup.clean_file, clean, footer)?);
         }
         let quarantine = validation.quarantine();
@@ -643,10 +645,7 @@ fn failed_source(produced: &[&Indicator], source_id: &str, reason: &str) -> Vec<
 
 /// Harmonized records as published: the contract columns, then the raw `<variable>_src` values of
 /// the variables this source has.
-fn published_records(spec: &SourceSpec, mut clean: LazyFrame) -> Result<LazyFrame> {
-    let harmonized = clean
-        .collect_schema()
-        .map_err(|e| Error::polars(&spec.spec_path, "plan the harmonized records", e))?;
+fn published_records(spec: &SourceSpec, clean: LazyFrame, twinned: &BTreeSet<String>) -> LazyFrame {
     // An aggregate table's records carry a count, and say so (DESIGN.md, Contracts).
     let (persons, persons_src) = if spec.is_aggregate() {
         ("count", "count_src")
@@ -663,10 +662,8 @@ fn published_records(spec: &SourceSpec, mut clean: LazyFrame) -> Result<LazyFram
         "record_id" => harmonize::record_id(spec),
         "weight" => persons_column.clone().alias(persons),
         // A coded column's `Enum` twin where it has one: the same values, written faster.
-        other => match harmonize::enum_twin(other) {
-            twin if harmonized.contains(twin.as_str()) => col(twin.as_str()).alias(other),
-            _ => col(other),
-        },
+        other if twinned.contains(other) => col(harmonize::enum_twin(other)).alias(other),
+        other => col(other),
     });
     let weight = spec
         .persons_column()
@@ -675,7 +672,7 @@ fn published_records(spec: &SourceSpec, mut clean: LazyFrame) -> Result<LazyFram
         .variables
         .iter()
         .map(|m| col(format!("{}_src", m.variable.name()).as_str()));
-    Ok(clean.select(contract.chain(weight).chain(raw_values).collect::<Vec<_>>()))
+    clean.select(contract.chain(weight).chain(raw_values).collect::<Vec<_>>())
 }
 
 /// Rules of `severity` that failed on a source: warnings annotate its cells; errors on its tables
