@@ -368,12 +368,21 @@ pub fn plan(
     let persons = spec
         .is_aggregate()
         .then(|| col("weight").fill_null(lit(0.0)));
-    let count_exprs = count_exprs(&all_rules, &completeness, persons);
+    // Each rule is judged once per record, into a column that the quarantine's reason, the rule
+    // counts and the failing values all read.
+    let judged = all_rules.iter().enumerate().map(|(i, rule)| {
+        // A constant check ("TRUE") is one value, not one per record: tie it to the records.
+        let per_record = col(SOURCE_ROW).is_not_null().and(rule.check.clone());
+        per_record.alias(check_column(i))
+    });
+    let records = records.with_columns(judged.collect::<Vec<_>>());
+    let count_exprs = count_exprs(all_rules.len(), &completeness, persons);
     let samples = all_rules
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
             let value = (!r.masked).then(|| r.raw_value.clone());
-            (r.check.clone(), value, r.column.clone())
+            (col(check_column(i)), value, r.column.clone())
         })
         .collect();
     let applied = all_rules
@@ -382,14 +391,13 @@ pub fn plan(
         .collect();
     // Error rules quarantine: the first failing one names the reason (one reason per record keeps
     // the counts additive). A null check (missing) does not quarantine.
-    let rules: Vec<AppliedRule> = all_rules
+    let (failed, rules): (Vec<Expr>, Vec<AppliedRule>) = all_rules
         .into_iter()
-        .filter(|r| r.severity == Severity::Error)
-        .collect();
-    let rule_id = lookup::first_true(
-        rules.iter().map(|r| r.check.clone().not()).collect(),
-        rules.iter().map(|r| r.id.clone()).collect(),
-    );
+        .enumerate()
+        .filter(|(_, r)| r.severity == Severity::Error)
+        .map(|(i, r)| (col(check_column(i)).not(), r))
+        .unzip();
+    let rule_id = lookup::first_true(failed, rules.iter().map(|r| r.id.clone()).collect());
     let checked = records.with_column(rule_id.alias(RULE));
     let rule_text = |text: fn(&AppliedRule) -> &str| {
         CodeTable::new(
@@ -473,16 +481,21 @@ fn uniqueness_rule(spec: &SourceSpec, rule: &UniqueRule) -> AppliedRule {
 
 /// Counts of every rule (and completeness), over all records: one row, `_items`, then each rule's
 /// `_pass<i>`, `_fail<i>`, `_missing<i>`, then each completeness rule's `_universe<i>`, `_stated<i>`.
+/// The judgement of rule `i` of a source on each record (true: passes; null: missing).
+fn check_column(i: usize) -> String {
+    format!("_check{i}")
+}
+
 fn count_exprs(
-    all_rules: &[AppliedRule],
+    rule_count: usize,
     completeness: &[CompletenessRule],
     persons: Option<Expr>,
 ) -> Vec<Expr> {
     let mut count_exprs = vec![len().cast(DataType::UInt64).alias("_items")];
     // A constant expression ("TRUE") is one value, not one per record: tie it to the records.
     let per_record = |e: Expr| col(SOURCE_ROW).is_not_null().and(e);
-    for (i, rule) in all_rules.iter().enumerate() {
-        let check = per_record(rule.check.clone());
+    for i in 0..rule_count {
+        let check = col(check_column(i));
         count_exprs.extend([
             check
                 .clone()
@@ -636,11 +649,10 @@ impl ValidationPlan {
     /// records (`_n`). A grouping over the failing records only, so memory grows with the distinct
     /// failing values, never with the records; a masked rule's values are not read.
     pub fn failing_values(&self) -> LazyFrame {
-        let per_record = |e: Expr| col(SOURCE_ROW).is_not_null().and(e);
         let fails: Vec<Expr> = self
             .samples
             .iter()
-            .map(|(check, _, _)| per_record(check.clone()).eq(lit(false)))
+            .map(|(check, _, _)| check.clone().eq(lit(false)))
             .collect();
         let Some(any) = fails.iter().cloned().reduce(|a, b| a.or(b)) else {
             return no_failing_values().lazy();
