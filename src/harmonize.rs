@@ -403,36 +403,40 @@ fn version_columns(spec: &SourceSpec, cl: &Classifications) -> PolarsResult<Vec<
 /// The age bands, industry sections and education aggregates of the harmonized codes (with the
 /// age bands' `Enum` twins).
 fn grouping_columns(spec: &SourceSpec, cl: &Classifications) -> PolarsResult<Vec<Expr>> {
-    // Groupings by lookup table (null where the source lacks the variable, without a twin).
-    let derive = |variable: Variable, groupings: Vec<(String, Expr)>| {
+    // Null where the source lacks the variable (and no twin).
+    let derive = |variable: Variable, groupings: Vec<Grouping>| {
         let provided = spec.variable(variable).is_some();
-        groupings.into_iter().filter_map(move |(name, grouping)| {
+        groupings.into_iter().flat_map(move |(name, text, twin)| {
             if provided {
-                Some(grouping.alias(name))
+                let twin = twin.map(|t| t.alias(enum_twin(&name)));
+                vec![Some(text.alias(name.as_str())), twin]
             } else {
-                let twin = name.starts_with(ENUM_PREFIX);
-                (!twin).then(|| lit(NULL).cast(DataType::String).alias(name))
+                vec![Some(lit(NULL).cast(DataType::String).alias(name))]
             }
         })
     };
     let industry = CodeTable::from_map(&cl.isic4_sections);
     let section = industry.apply(col("industry_isic4"), Absent::Null);
-    let mut columns: Vec<Expr> = derive(Variable::Age, grouped(cl, Variable::Age)?).collect();
+    let mut columns: Vec<Option<Expr>> =
+        derive(Variable::Age, grouped(cl, Variable::Age)?).collect();
     columns.extend(derive(
         Variable::Industry,
-        vec![("industry_section".to_string(), section)],
+        vec![("industry_section".to_string(), section, None)],
     ));
     columns.extend(derive(
         Variable::Education,
         grouped(cl, Variable::Education)?,
     ));
-    Ok(columns)
+    Ok(columns.into_iter().flatten().collect())
 }
 
+/// A grouping column: its name, its text, and its `Enum` twin if it has one.
+type Grouping = (String, Expr, Option<Expr>);
+
 /// A variable's groupings from the translation tables of `groupings/` (age bands, education
-/// aggregates), named. A band of a number is found by position, without hashing, so it gets an
-/// `Enum` twin for one more gather.
-fn grouped(cl: &Classifications, variable: Variable) -> PolarsResult<Vec<(String, Expr)>> {
+/// aggregates). A band of a number is found by position, without hashing, so it gets an `Enum`
+/// twin for one more gather.
+fn grouped(cl: &Classifications, variable: Variable) -> PolarsResult<Vec<Grouping>> {
     let codes = col(variable.name());
     let mut columns = Vec::new();
     for g in cl
@@ -444,11 +448,11 @@ fn grouped(cl: &Classifications, variable: Variable) -> PolarsResult<Vec<(String
             let entries = g.by_number();
             let positions = lookup::number_positions(codes.clone(), entries.len());
             let twin = EnumOf::new(&entries)?.of_positions(positions.clone());
-            columns.push((g.column.clone(), lookup::gather(&entries, positions)));
-            columns.push((enum_twin(&g.column), twin));
+            let text = lookup::gather(&entries, positions);
+            columns.push((g.column.clone(), text, Some(twin)));
         } else {
-            let table = CodeTable::from_map(&g.codes);
-            columns.push((g.column.clone(), table.apply(codes.clone(), Absent::Null)));
+            let text = CodeTable::from_map(&g.codes).apply(codes.clone(), Absent::Null);
+            columns.push((g.column.clone(), text, None));
         }
     }
     Ok(columns)

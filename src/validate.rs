@@ -315,7 +315,8 @@ impl RuleResult {
 
 /// The validation of one source as lazy plans over its harmonized records.
 pub struct ValidationPlan {
-    /// Harmonized records with the first failing rule's id and raw value.
+    /// Harmonized records with each rule's judgement ([`check_column`]) and the first failing
+    /// error rule's id ([`RULE`]).
     checked: LazyFrame,
     /// Rule id to the raw column it is about, and to its message (looked up after the quarantine
     /// filter: per-rule text is not computed per record).
@@ -330,9 +331,9 @@ pub struct ValidationPlan {
     applied: Vec<(String, &'static str, Severity)>,
     /// Per-rule pass / fail / missing counts and completeness counts (one row when selected).
     count_exprs: Vec<Expr>,
-    /// Every applied record rule's check and failing value (None: masked) and raw column, in the
-    /// order of `applied`, for [`ValidationPlan::failing_values`].
-    samples: Vec<(Expr, Option<Expr>, String)>,
+    /// Every applied record rule's failing value (None: masked) and raw column, in the order of
+    /// `applied` (rule `i` judged in [`check_column`]`(i)`), for [`ValidationPlan::failing_values`].
+    samples: Vec<(Option<Expr>, String)>,
     completeness: Vec<CompletenessRule>,
 }
 
@@ -368,49 +369,29 @@ pub fn plan(
     let persons = spec
         .is_aggregate()
         .then(|| col("weight").fill_null(lit(0.0)));
-    // Each rule is judged once per record, into a column that the quarantine's reason, the rule
-    // counts and the failing values all read.
-    let judged = all_rules.iter().enumerate().map(|(i, rule)| {
-        // A constant check ("TRUE") is one value, not one per record: tie it to the records.
-        let per_record = col(SOURCE_ROW).is_not_null().and(rule.check.clone());
-        per_record.alias(check_column(i))
-    });
-    let records = records.with_columns(judged.collect::<Vec<_>>());
+    let records = records.with_columns(judged(&all_rules));
     let count_exprs = count_exprs(all_rules.len(), &completeness, persons);
     let samples = all_rules
         .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let value = (!r.masked).then(|| r.raw_value.clone());
-            (col(check_column(i)), value, r.column.clone())
-        })
+        .map(|r| ((!r.masked).then(|| r.raw_value.clone()), r.column.clone()))
         .collect();
     let applied = all_rules
         .iter()
         .map(|r| (r.id.clone(), r.kind, r.severity))
         .collect();
-    // Error rules quarantine: the first failing one names the reason (one reason per record keeps
-    // the counts additive). A null check (missing) does not quarantine.
-    let (failed, rules): (Vec<Expr>, Vec<AppliedRule>) = all_rules
-        .into_iter()
-        .enumerate()
-        .filter(|(_, r)| r.severity == Severity::Error)
-        .map(|(i, r)| (col(check_column(i)).not(), r))
-        .unzip();
-    let rule_id = lookup::first_true(failed, rules.iter().map(|r| r.id.clone()).collect());
-    let checked = records.with_column(rule_id.alias(RULE));
+    let (reason, error_rules) = quarantine_reason(all_rules);
     let rule_text = |text: fn(&AppliedRule) -> &str| {
         CodeTable::new(
-            rules
+            error_rules
                 .iter()
                 .map(|r| (r.id.clone(), Some(text(r).to_string()))),
         )
     };
     ValidationPlan {
-        checked,
+        checked: records.with_column(reason.alias(RULE)),
         rule_columns: rule_text(|r| r.column.as_str()),
         rule_messages: rule_text(|r| r.message.as_str()),
-        raw_value: failing_raw_value(&rules),
+        raw_value: failing_raw_value(&error_rules),
         record_id: crate::harmonize::record_id(spec),
         stops,
         applied,
@@ -418,6 +399,38 @@ pub fn plan(
         samples,
         completeness,
     }
+}
+
+/// Each rule judged once per record, into its [`check_column`]: the quarantine's reason, the rule
+/// counts and the failing values all read the judgement instead of evaluating the check again.
+fn judged(all_rules: &[AppliedRule]) -> Vec<Expr> {
+    let judge =
+        |(i, rule): (usize, &AppliedRule)| per_record(rule.check.clone()).alias(check_column(i));
+    all_rules.iter().enumerate().map(judge).collect()
+}
+
+/// The judgement of rule `i` of a source on each record (true: passes; null: missing).
+fn check_column(i: usize) -> String {
+    format!("_check{i}")
+}
+
+/// A constant expression ("TRUE") is one value, not one per record: tie it to the records.
+fn per_record(e: Expr) -> Expr {
+    col(SOURCE_ROW).is_not_null().and(e)
+}
+
+/// The id of the first error rule a record fails (null: none), and the error rules. The first
+/// failing rule names the reason (one reason per record keeps the counts additive); a null
+/// judgement (missing) does not quarantine.
+fn quarantine_reason(all_rules: Vec<AppliedRule>) -> (Expr, Vec<AppliedRule>) {
+    let (failed, error_rules): (Vec<Expr>, Vec<AppliedRule>) = all_rules
+        .into_iter()
+        .enumerate()
+        .filter(|(_, r)| r.severity == Severity::Error)
+        .map(|(i, r)| (col(check_column(i)).not(), r))
+        .unzip();
+    let ids = error_rules.iter().map(|r| r.id.clone()).collect();
+    (lookup::first_true(failed, ids), error_rules)
 }
 
 /// The records with the [`DUPLICATE_FLAG`] column (true = the id repeats, null = it does not)
@@ -481,19 +494,12 @@ fn uniqueness_rule(spec: &SourceSpec, rule: &UniqueRule) -> AppliedRule {
 
 /// Counts of every rule (and completeness), over all records: one row, `_items`, then each rule's
 /// `_pass<i>`, `_fail<i>`, `_missing<i>`, then each completeness rule's `_universe<i>`, `_stated<i>`.
-/// The judgement of rule `i` of a source on each record (true: passes; null: missing).
-fn check_column(i: usize) -> String {
-    format!("_check{i}")
-}
-
 fn count_exprs(
     rule_count: usize,
     completeness: &[CompletenessRule],
     persons: Option<Expr>,
 ) -> Vec<Expr> {
     let mut count_exprs = vec![len().cast(DataType::UInt64).alias("_items")];
-    // A constant expression ("TRUE") is one value, not one per record: tie it to the records.
-    let per_record = |e: Expr| col(SOURCE_ROW).is_not_null().and(e);
     for i in 0..rule_count {
         let check = col(check_column(i));
         count_exprs.extend([
@@ -649,10 +655,8 @@ impl ValidationPlan {
     /// records (`_n`). A grouping over the failing records only, so memory grows with the distinct
     /// failing values, never with the records; a masked rule's values are not read.
     pub fn failing_values(&self) -> LazyFrame {
-        let fails: Vec<Expr> = self
-            .samples
-            .iter()
-            .map(|(check, _, _)| check.clone().eq(lit(false)))
+        let fails: Vec<Expr> = (0..self.samples.len())
+            .map(|i| col(check_column(i)).eq(lit(false)))
             .collect();
         let Some(any) = fails.iter().cloned().reduce(|a, b| a.or(b)) else {
             return no_failing_values().lazy();
@@ -662,7 +666,7 @@ impl ValidationPlan {
             .iter()
             .zip(&fails)
             .enumerate()
-            .map(|(i, ((_, value, _), fail))| {
+            .map(|(i, ((value, _), fail))| {
                 let value = value.clone().unwrap_or_else(|| lit(""));
                 when(fail.clone())
                     .then(value.cast(DataType::String).fill_null(lit("")))
@@ -687,7 +691,7 @@ impl ValidationPlan {
         failing: &DataFrame,
     ) -> Result<FailingValues> {
         let fail = |e: PolarsError| Error::polars(&spec.raw_path, "read the failing values", e);
-        let (_, value, column) = &self.samples[i];
+        let (value, column) = &self.samples[i];
         let mut counted: BTreeMap<String, u64> = BTreeMap::new();
         let values = failing.column(&format!("_v{i}")).map_err(fail)?;
         let records = failing.column("_n").map_err(fail)?;
@@ -722,7 +726,8 @@ impl ValidationPlan {
         })
     }
 
-    /// Records that pass every rule (all harmonized columns, validation columns removed).
+    /// Records that pass every rule (every column of [`ValidationPlan::checked`]: the sinks
+    /// select what they publish).
     pub fn clean(&self) -> LazyFrame {
         self.checked.clone().filter(col(RULE).is_null())
     }

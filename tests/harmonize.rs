@@ -568,6 +568,12 @@ fn every_enum_twin_holds_its_text_columns_values() {
             ilms::harmonize::harmonize(spec, &round.classifications, raw).expect("harmonize");
         let twinned = harmonized.twinned.clone();
         let frame = harmonized.frame.collect().expect("harmonized records");
+        let twins_in_frame: BTreeSet<String> = frame
+            .get_column_names()
+            .iter()
+            .filter_map(|n| n.strip_prefix("_enum_").map(String::from))
+            .collect();
+        assert_eq!(twins_in_frame, twinned, "{}: twins named", spec.source.id);
         for name in &twinned {
             let twin = ilms::harmonize::enum_twin(name);
             assert!(
