@@ -31,7 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let raw = ingest::ingest(spec)?;
     let validation = validate::plan(
         spec,
-        harmonize::harmonize(spec, &round.classifications, raw)?,
+        harmonize::harmonize(spec, &round.classifications, raw)?.frame,
         &round.rules,
         &spec.provided_columns(),
         &validate::no_duplicates(),

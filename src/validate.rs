@@ -12,7 +12,7 @@ use polars::prelude::*;
 
 use crate::cells::Cells;
 use crate::error::{Error, Result};
-use crate::harmonize::{HarmonizedRecords, UNMAPPED_PREFIX};
+use crate::harmonize::UNMAPPED_PREFIX;
 use crate::ingest::TotalCheck;
 use crate::ingest::{RawRecords, SOURCE_ROW};
 use crate::lookup::{self, Absent, CodeTable};
@@ -349,14 +349,14 @@ pub struct ValidationSummary {
 
 pub fn plan(
     spec: &SourceSpec,
-    harmonized: HarmonizedRecords,
+    harmonized: LazyFrame,
     rules: &Rules,
     provided: &BTreeSet<String>,
     duplicates: &DataFrame,
 ) -> ValidationPlan {
     // Records whose id is shared with another record (found by an earlier pass) are flagged.
     let unique_rules: Vec<&UniqueRule> = unique_rules_for(spec, rules);
-    let records = flag_duplicates(spec, harmonized.frame, &unique_rules, duplicates);
+    let records = flag_duplicates(spec, harmonized, &unique_rules, duplicates);
     let stops = stop_variables(spec);
     let completeness = completeness_rules_for(rules, provided);
     let mut all_rules = rules_for(spec, rules, provided);

@@ -274,10 +274,10 @@ impl Round {
         looks_for_duplicates: bool,
     ) -> Result<(validate::ValidationPlan, PassResults, Option<IdHashes>)> {
         let spec = setup.spec;
-        let harmonized = harmonize::harmonize(spec, &self.classifications, setup.raw.clone())
-            .map_err(|e| Error::polars(&spec.spec_path, "plan the harmonization", e))?;
-        let twinned = harmonized.twinned.clone();
-        let plan = validate::plan(spec, harmonized, &self.rules, &setup.provided, duplicates);
+        let harmonize::HarmonizedRecords { frame, twinned } =
+            harmonize::harmonize(spec, &self.classifications, setup.raw.clone())
+                .map_err(|e| Error::polars(&spec.spec_path, "plan the harmonization", e))?;
+        let plan = validate::plan(spec, frame, &self.rules, &setup.provided, duplicates);
         // Every consumer shares one scan through an explicit cache.
         let validation = plan.cached();
         let mut plans = self.record_sinks(setup, &validation, &twinned, release)?;
