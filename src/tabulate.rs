@@ -21,6 +21,10 @@ use crate::indicators::{
 use crate::lookup::Absent;
 use crate::spec::{CrosswalkUse, SourceSpec};
 
+mod groups;
+pub use groups::AggregatedGroups;
+use groups::FinestTable;
+
 /// Weights are summed as integers in units of 1 / WEIGHT_SCALE persons.
 pub const WEIGHT_SCALE: f64 = 1_000_000.0;
 
@@ -584,18 +588,6 @@ const BLANK: &str = "_blank";
 /// The summed record keys of [`aggregate`].
 const KEY: &str = "_key";
 
-/// The summed columns of the aggregation.
-fn sums(keyed: bool, blank_counts: bool) -> Vec<&'static str> {
-    let mut sums = vec!["_weight", "_records"];
-    if keyed {
-        sums.push(KEY);
-    }
-    if blank_counts {
-        sums.push(BLANK);
-    }
-    sums
-}
-
 /// The dimensions of `tables`, each once, by name.
 fn distinct_dimensions<'a>(tables: &[&'a Indicator]) -> Vec<&'a Dimension> {
     let mut dimensions: BTreeMap<&str, &Dimension> = BTreeMap::new();
@@ -639,32 +631,19 @@ fn dimension_column(name: &str) -> String {
     format!("_d_{name}")
 }
 
-/// Turn a source's executed aggregation into one count table (`table` is one of the `tables` given
-/// to [`aggregate`]), with every margin rolled up. Dimensions in `collapsed` are published at their
-/// total only.
+/// Turn a source's executed aggregation (read once, [`AggregatedGroups`]) into one count table
+/// (`table` is one of the `tables` given to [`aggregate`]), with every margin rolled up.
+/// Dimensions in `collapsed` are published at their total only.
 pub fn roll_up<'a>(
     spec: &SourceSpec,
     tables: &[&Indicator],
     table: &'a Indicator,
     collapsed: Vec<bool>,
-    aggregated: &DataFrame,
-    rule_column: &str,
+    groups: &AggregatedGroups,
 ) -> Result<Table<'a>> {
     let dims = &table.dimensions;
-    let keys: Vec<String> = dims.iter().map(dimension_key).collect();
-    let keyed = aggregated.column(KEY).is_ok();
-    let blank_counts = aggregated.column(BLANK).is_ok();
-    let clean_in_universe = col(rule_column)
-        .is_null()
-        .and(col(universe_column(tables, table).as_str()));
-    let finest = finest_table(
-        spec,
-        aggregated,
-        clean_in_universe,
-        &keys,
-        &sums(keyed, blank_counts),
-    )?;
-    let finest = FinestTable::read(spec, &finest, &keys, keyed, blank_counts)?;
+    let names: Vec<String> = dims.iter().map(dimension_key).collect();
+    let finest = groups.finest(spec, table, &universe_column(tables, table), &names)?;
     let rolled = finest.roll_up_margins(spec, table, &collapsed)?;
     let categories = published_categories(dims, &collapsed, &rolled.observed);
     let keys = cartesian(&categories);
@@ -681,35 +660,6 @@ pub fn roll_up<'a>(
     })
 }
 
-/// An indicator's finest table: the aggregation's rows that `filter` keeps (the clean records of
-/// the table's universe), grouped by the table's dimension columns `keys`, with `summed` summed.
-fn finest_table(
-    spec: &SourceSpec,
-    aggregated: &DataFrame,
-    filter: Expr,
-    keys: &[String],
-    summed: &[&str],
-) -> Result<DataFrame> {
-    aggregated
-        .clone()
-        .lazy()
-        .filter(filter)
-        .group_by(keys.iter().map(|k| col(k.as_str())).collect::<Vec<_>>())
-        .agg(summed.iter().map(|s| col(*s).sum()).collect::<Vec<_>>())
-        .collect()
-        .map_err(|e| Error::polars(&spec.raw_path, "select an indicator's finest table", e))
-}
-
-/// The executed finest table's columns, read once: the value of each dimension and the sums, by row.
-struct FinestTable {
-    /// Per dimension, in the table's order: each row's value.
-    values: Vec<Vec<Option<String>>>,
-    weights: Int64Chunked,
-    counts: Int64Chunked,
-    key_sums: Vec<i64>,
-    blanks: Vec<i64>,
-}
-
 /// The rolled-up tallies of a table, by key (codes in dimension order, margins included), and per
 /// dimension the codes some record falls in.
 struct RolledUp {
@@ -717,40 +667,7 @@ struct RolledUp {
     observed: Vec<BTreeSet<String>>,
 }
 
-impl FinestTable {
-    /// Read the columns of the executed finest table (`keys`: its dimension columns; `keyed` and
-    /// `blank_counts`: whether it has the summed keys and blank counts).
-    fn read(
-        spec: &SourceSpec,
-        finest: &DataFrame,
-        keys: &[String],
-        keyed: bool,
-        blank_counts: bool,
-    ) -> Result<FinestTable> {
-        let values: Vec<Vec<Option<String>>> = keys
-            .iter()
-            .map(|k| string_values(finest, k))
-            .collect::<PolarsResult<_>>()
-            .map_err(|e| Error::polars(&spec.raw_path, "read the finest table", e))?;
-        let weights = finest
-            .column("_weight")
-            .and_then(|c| c.i64().cloned())
-            .map_err(|e| Error::polars(&spec.raw_path, "read weights", e))?;
-        let counts = finest
-            .column("_records")
-            .and_then(|c| c.i64().cloned())
-            .map_err(|e| Error::polars(&spec.raw_path, "read counts", e))?;
-        let key_sums = optional_sums(spec, finest, keyed.then_some(KEY))?;
-        let blanks = optional_sums(spec, finest, blank_counts.then_some(BLANK))?;
-        Ok(FinestTable {
-            values,
-            weights,
-            counts,
-            key_sums,
-            blanks,
-        })
-    }
-
+impl FinestTable<'_> {
     /// Roll every margin up from the finest table: each row adds to all 2^k combinations of
     /// "its own category" and "total" over the k dimensions.
     fn roll_up_margins(
@@ -762,31 +679,24 @@ impl FinestTable {
         let dims = &table.dimensions;
         let mut tallies: BTreeMap<Vec<String>, Tally> = BTreeMap::new();
         let mut observed: Vec<BTreeSet<String>> = vec![Default::default(); dims.len()];
-        let rows = self.weights.iter().zip(self.counts.iter()).enumerate();
-        for (row, (weight, records)) in rows {
-            let codes = self.row_codes(spec, table, collapsed, row, &mut observed)?;
-            let tally = Tally {
-                weight: weight.unwrap_or(0),
-                records: records.unwrap_or(0),
-                key_sum: self.key_sums[row],
-                blank: self.blanks[row],
-            };
+        for (ids, tally) in &self.rows {
+            let codes = self.row_codes(spec, table, collapsed, ids, &mut observed)?;
             for key in margin_keys(dims, &codes) {
                 let entry = tallies.entry(key).or_default();
-                entry.add(tally).ok_or_else(|| overflow(spec, table))?;
+                entry.add(*tally).ok_or_else(|| overflow(spec, table))?;
             }
         }
         Ok(RolledUp { tallies, observed })
     }
 
-    /// The codes of row `row` in dimension order (a collapsed dimension at its total), each noted
-    /// in `observed`; an error when a value gives no category of its dimension.
+    /// The codes of the row with value `ids` in dimension order (a collapsed dimension at its
+    /// total), each noted in `observed`; an error when a value gives no category of its dimension.
     fn row_codes(
         &self,
         spec: &SourceSpec,
         table: &Indicator,
         collapsed: &[bool],
-        row: usize,
+        ids: &[u32],
         observed: &mut [BTreeSet<String>],
     ) -> Result<Vec<String>> {
         let dims = &table.dimensions;
@@ -796,7 +706,7 @@ impl FinestTable {
                 codes.push(dim.total.clone());
                 continue;
             }
-            let value = self.values[d][row].as_deref();
+            let value = self.values[d][ids[d] as usize].as_deref();
             let code = dim
                 .code_for(value)
                 .ok_or_else(|| unknown_code(spec, table, dim, value))?;
@@ -852,24 +762,6 @@ pub(crate) fn published_categories(
                 .collect()
         })
         .collect()
-}
-
-/// A summed column of the finest table that only some sources have (zeros where absent).
-fn optional_sums(spec: &SourceSpec, finest: &DataFrame, name: Option<&str>) -> Result<Vec<i64>> {
-    let Some(name) = name else {
-        return Ok(vec![0; finest.height()]);
-    };
-    finest
-        .column(name)
-        .and_then(|c| c.cast(&DataType::Int64))
-        .and_then(|c| Ok(c.i64()?.iter().map(|k| k.unwrap_or(0)).collect()))
-        .map_err(|e| {
-            Error::polars(
-                &spec.raw_path,
-                &format!("read the finest table's {name}"),
-                e,
-            )
-        })
 }
 
 fn string_values(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {

@@ -396,18 +396,12 @@ impl Round {
             clean_written,
             quarantine_written,
         )?;
+        let groups = tabulate::AggregatedGroups::read(spec, &aggregated, validate::RULE)?;
         let mut tables = Vec::new();
         let mut unclassifiable = Vec::new();
         for table in produced {
             let collapsed = tabulate::collapsed(table, &setup.provided);
-            let mut rolled = tabulate::roll_up(
-                spec,
-                produced,
-                table,
-                collapsed,
-                &aggregated,
-                validate::RULE,
-            )?;
+            let mut rolled = tabulate::roll_up(spec, produced, table, collapsed, &groups)?;
             tabulate::mark_not_covered(&mut rolled, &spec.not_covered_codes());
             for classification in tabulate::mark_unclassifiable(&mut rolled) {
                 unclassifiable.push(NotAvailable {
