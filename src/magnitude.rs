@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use polars::prelude::*;
+use rayon::slice::ParallelSliceMut;
 
 use crate::cells::{Cell, Cells, Status};
 use crate::disclosure::Policy;
@@ -170,32 +171,45 @@ fn status(policy: &Policy, summary: &Summary) -> Status {
     }
 }
 
-/// A variable's amounts and the records' weights, and the records that state it in ascending
-/// order of amount (stable: equal amounts keep the records' order, so a median's walk is
-/// reproducible); read once for every table of the variable.
-struct Amounts {
-    values: Vec<Option<f64>>,
-    weights: Vec<f64>,
-    ascending: Vec<IdxSize>,
+/// A variable's amounts and the records' weights (the records' own columns, in their order), and
+/// the records that state an amount in ascending order of it, each with its amount and weight
+/// beside it so a median's walk reads them in order rather than by row; read once for every table
+/// of the variable.
+struct Amounts<'r> {
+    values: &'r Float64Chunked,
+    weights: &'r Float64Chunked,
+    ascending: Vec<Stated>,
 }
 
-impl Amounts {
-    fn read(records: &DataFrame, variable: &str) -> PolarsResult<Amounts> {
-        let column = records.column(variable)?.f64()?;
-        let options = SortOptions::default()
-            .with_maintain_order(true)
-            .with_nulls_last(true)
-            .with_multithreaded(true);
-        let stated = column.len() - column.null_count();
-        let weight = records.column("weight")?.f64()?;
+/// A record that states the amount, in [`Amounts::ascending`].
+#[derive(Clone, Copy)]
+struct Stated {
+    value: f64,
+    weight: f64,
+    row: u32,
+}
+
+impl<'r> Amounts<'r> {
+    fn read(records: &'r DataFrame, variable: &str) -> PolarsResult<Amounts<'r>> {
+        let values = records.column(variable)?.f64()?;
+        let weights = records.column("weight")?.f64()?;
+        let stated = values.iter().zip(weights.iter()).enumerate();
+        let mut ascending: Vec<Stated> = stated
+            .filter_map(|(row, (value, weight))| {
+                Some(Stated {
+                    // -0 as 0, so the order below is that of the amounts' values.
+                    value: value? + 0.0,
+                    weight: weight.unwrap_or(0.0),
+                    row: row as u32,
+                })
+            })
+            .collect();
+        // Equal amounts in the records' order, so a median's walk is reproducible.
+        ascending.par_sort_unstable_by(|a, b| a.value.total_cmp(&b.value).then(a.row.cmp(&b.row)));
         Ok(Amounts {
-            values: column.iter().collect(),
-            weights: weight.iter().map(|w| w.unwrap_or(0.0)).collect(),
-            ascending: column
-                .arg_sort(options)
-                .into_no_null_iter()
-                .take(stated)
-                .collect(),
+            values,
+            weights,
+            ascending,
         })
     }
 }
@@ -345,13 +359,17 @@ fn observed_codes(
         .collect()
 }
 
+/// [`FinestCells::of_record`] of a record outside the table.
+const OUTSIDE: u32 = u32::MAX;
+
 /// A table's finest cells (a code of every dimension) and the one each record falls in: the
 /// records are placed once, then each finest cell's records are summarized under every margin it
 /// counts in (BENCHMARKS.md, "A survey with every variable").
 struct FinestCells {
-    /// Per record, its finest cell; None outside the table's universe (which holds only records
-    /// that state the amount).
-    of_record: Vec<Option<u32>>,
+    /// Per record, its finest cell; [`OUTSIDE`] outside the table's universe (which holds only
+    /// records that state the amount). Not an `Option`: half the size, so a median's walk, which
+    /// reads it in the order of the amounts, misses the cache less.
+    of_record: Vec<u32>,
     /// Per finest cell, its codes.
     codes: Vec<Vec<String>>,
 }
@@ -392,7 +410,7 @@ impl FinestCells {
             let values = dims.iter_mut().map(|d| d.next().flatten());
             if inside != Some(true) {
                 values.for_each(drop);
-                of_record.push(None);
+                of_record.push(OUTSIDE);
                 continue;
             }
             key.clear();
@@ -405,7 +423,7 @@ impl FinestCells {
                 Some(&cell) => cell,
                 None => *finest.entry(key.clone()).or_insert(next),
             };
-            of_record.push(Some(cell));
+            of_record.push(cell);
         }
         let mut by_cell: Vec<(u32, Vec<u32>)> = finest.into_iter().map(|(k, c)| (c, k)).collect();
         by_cell.sort_unstable();
@@ -438,19 +456,21 @@ impl FinestCells {
             })
             .collect();
         let mut summaries = vec![Summary::default(); slots.len()];
-        for (row, cell) in self.of_record.iter().enumerate() {
-            if let (Some(cell), Some(value)) = (cell, amounts.values[row]) {
-                for &slot in &margins[*cell as usize] {
-                    summaries[slot].add(value, amounts.weights[row]);
-                }
+        let records = self.of_record.iter().zip(amounts.values.iter());
+        for ((&cell, value), weight) in records.zip(amounts.weights.iter()) {
+            let Some(value) = value.filter(|_| cell != OUTSIDE) else {
+                continue;
+            };
+            for &slot in &margins[cell as usize] {
+                summaries[slot].add(value, weight.unwrap_or(0.0));
             }
         }
         if medians {
-            for &row in &amounts.ascending {
-                let row = row as usize;
-                if let (Some(cell), Some(value)) = (self.of_record[row], amounts.values[row]) {
+            for stated in &amounts.ascending {
+                let cell = self.of_record[stated.row as usize];
+                if cell != OUTSIDE {
                     for &slot in &margins[cell as usize] {
-                        summaries[slot].walk(value, amounts.weights[row]);
+                        summaries[slot].walk(stated.value, stated.weight);
                     }
                 }
             }
