@@ -41,6 +41,9 @@ const POSITION_PREFIX: &str = "_position_";
 pub struct HarmonizedRecords {
     pub frame: LazyFrame,
     /// The text columns with an `Enum` twin ([`enum_twin`]): the published records take the twin.
+    /// A twin holds its column's values in every record, but a raw code's (`<variable>_src`),
+    /// which is null where the map lacks the code: only in records that never reach the
+    /// published records (quarantined, or the run stops).
     pub twinned: BTreeSet<String>,
 }
 
@@ -201,17 +204,25 @@ fn variable_columns(spec: &SourceSpec, variable: Variable) -> PolarsResult<Varia
                 // its position in the map.
                 let position = format!("{POSITION_PREFIX}{name}");
                 let positions = || col(position.as_str());
+                let raw_name = format!("{name}_src");
+                let mut derived = vec![
+                    map.entries(positions()).alias(name),
+                    map.enum_entries(positions())?.alias(enum_twin(name)),
+                    map.lacks(positions())
+                        .alias(format!("{UNMAPPED_PREFIX}{name}").as_str()),
+                ];
+                // The raw code's twin is null where the map lacks the code: such a record is
+                // quarantined or stops the run, so the published records hold none. A record
+                // kept as not classified keeps a code the map lacks: no twin then.
+                if mapping.unmapped != Unmapped::NotClassified {
+                    derived.push(map.enum_raw(positions())?.alias(enum_twin(&raw_name)));
+                }
                 VariableColumns {
                     read: vec![
                         map.positions(raw.clone()).alias(position.as_str()),
-                        raw.alias(format!("{name}_src")),
+                        raw.alias(raw_name.as_str()),
                     ],
-                    derived: vec![
-                        map.entries(positions()).alias(name),
-                        map.enum_entries(positions())?.alias(enum_twin(name)),
-                        map.lacks(positions())
-                            .alias(format!("{UNMAPPED_PREFIX}{name}").as_str()),
-                    ],
+                    derived,
                     scratch: vec![position.clone()],
                 }
             }

@@ -21,6 +21,8 @@ pub struct CodeTable {
     /// text key costs a call to compare bytes on every lookup of every record.
     short: PlHashMap<u64, IdxSize>,
     entries: Vec<Option<String>>,
+    /// Each entry's raw text, by position.
+    raw: Vec<String>,
 }
 
 /// Text of up to seven bytes as one integer: its bytes, and its length in the last byte (so
@@ -54,9 +56,10 @@ impl CodeTable {
             if let Some(short) = packed(&from) {
                 table.short.entry(short).or_insert(next);
             }
-            let position = *table.positions.entry(from).or_insert(next);
+            let position = *table.positions.entry(from.clone()).or_insert(next);
             if position == next {
                 table.entries.push(to);
+                table.raw.push(from);
             } else {
                 table.entries[position as usize] = to;
             }
@@ -141,6 +144,13 @@ impl CodeTable {
     /// code is not.
     pub fn lacks(&self, positions: Expr) -> Expr {
         positions.eq(lit(self.entries.len() as IdxSize))
+    }
+
+    /// The raw text at `positions` as an `Enum` of the table's raw codes: the raw values
+    /// themselves wherever the table has them, null where it lacks them.
+    pub fn enum_raw(&self, positions: Expr) -> PolarsResult<Expr> {
+        let raw: Vec<Option<String>> = self.raw.iter().cloned().map(Some).collect();
+        Ok(EnumOf::new(&raw)?.of_positions(positions))
     }
 
     /// The entries at `positions` as an `Enum` of the table's distinct entries (see

@@ -662,10 +662,13 @@ fn published_records(spec: &SourceSpec, clean: LazyFrame, twinned: &BTreeSet<Str
     let weight = spec
         .persons_column()
         .map(|_| col("weight_src").alias(persons_src));
-    let raw_values = spec
-        .variables
-        .iter()
-        .map(|m| col(format!("{}_src", m.variable.name()).as_str()));
+    let raw_values = spec.variables.iter().map(|m| {
+        let name = format!("{}_src", m.variable.name());
+        match twinned.contains(&name) {
+            true => col(harmonize::enum_twin(&name)).alias(name.as_str()),
+            false => col(name.as_str()),
+        }
+    });
     clean.select(contract.chain(weight).chain(raw_values).collect::<Vec<_>>())
 }
 
