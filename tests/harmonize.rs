@@ -116,6 +116,9 @@ fn derived_variables_match_hand_computed_expectations() {
             assert_eq!(got[i], want, "person {} {name}", i + 1);
         }
     }
+    // Kept as not classified, person 10's raw status 7 (which the map lacks) is published as given.
+    let raw_status = strings(&records, "status_in_employment_src");
+    assert_eq!(raw_status[9].as_deref(), Some("7"));
 }
 
 #[test]
