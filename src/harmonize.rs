@@ -43,7 +43,8 @@ pub struct HarmonizedRecords {
     /// The text columns with an `Enum` twin ([`enum_twin`]): the published records take the twin.
     /// A twin holds its column's values in every record, but a raw code's (`<variable>_src`),
     /// which is null where the map lacks the code: only in records that never reach the
-    /// published records (quarantined, or the run stops).
+    /// published records (they are quarantined, or, under `unmapped = "error"`, the source's
+    /// files are not published).
     pub twinned: BTreeSet<String>,
 }
 
@@ -212,8 +213,9 @@ fn variable_columns(spec: &SourceSpec, variable: Variable) -> PolarsResult<Varia
                         .alias(format!("{UNMAPPED_PREFIX}{name}").as_str()),
                 ];
                 // The raw code's twin is null where the map lacks the code: such a record is
-                // quarantined or stops the run, so the published records hold none. A record
-                // kept as not classified keeps a code the map lacks: no twin then.
+                // quarantined, or its source's files are not published (`unmapped = "error"`), so
+                // the published records hold none. A record kept as not classified keeps a code
+                // the map lacks: no twin then.
                 if mapping.unmapped != Unmapped::NotClassified {
                     derived.push(map.enum_raw(positions())?.alias(enum_twin(&raw_name)));
                 }

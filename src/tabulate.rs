@@ -1,9 +1,11 @@
 //! Tabulate: indicator cells in ILOSTAT long form from the clean records.
 //!
-//! One pass over the records per indicator: filter the universe, group by the finest breakdown
-//! (sex x classif1 x classif2) summing weights and counting records. Every margin (each dimension at
-//! its total, alone and in combination) is then rolled up from that small table, so totals are
-//! computed, never typed in, and equal the sum of their parts by construction.
+//! One grouping of a source's records for all its indicators ([`aggregate`]): by validation rule,
+//! each universe's flag and each dimension's published category, summing weights and counting
+//! records. Each indicator's finest table (sex x classif1 x classif2) is summed from those groups
+//! ([`AggregatedGroups`]), and every margin (each dimension at its total, alone and in
+//! combination) rolled up from it, so totals are computed, never typed in, and equal the sum of
+//! their parts by construction.
 //!
 //! Weights are summed in fixed point (millionths of a person, i64), so sums are exact and
 //! independent of summation order: a total equals the sum of its parts to the last digit.
