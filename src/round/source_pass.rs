@@ -652,23 +652,23 @@ fn published_records(spec: &SourceSpec, clean: LazyFrame, twinned: &BTreeSet<Str
     } else {
         col("weight")
     };
+    // A coded column's `Enum` twin where it has one: the same values, written faster.
+    let column = |name: &str| match twinned.contains(name) {
+        true => col(harmonize::enum_twin(name)).alias(name),
+        false => col(name),
+    };
     let contract = RECORD_CONTRACT.iter().map(|c| match c.name {
         "record_id" => harmonize::record_id(spec),
         "weight" => persons_column.clone().alias(persons),
-        // A coded column's `Enum` twin where it has one: the same values, written faster.
-        other if twinned.contains(other) => col(harmonize::enum_twin(other)).alias(other),
-        other => col(other),
+        other => column(other),
     });
     let weight = spec
         .persons_column()
         .map(|_| col("weight_src").alias(persons_src));
-    let raw_values = spec.variables.iter().map(|m| {
-        let name = format!("{}_src", m.variable.name());
-        match twinned.contains(&name) {
-            true => col(harmonize::enum_twin(&name)).alias(name.as_str()),
-            false => col(name.as_str()),
-        }
-    });
+    let raw_values = spec
+        .variables
+        .iter()
+        .map(|m| column(&format!("{}_src", m.variable.name())));
     clean.select(contract.chain(weight).chain(raw_values).collect::<Vec<_>>())
 }
 
