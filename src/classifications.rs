@@ -213,8 +213,10 @@ pub enum Target {
     Iso3,
     Isco08,
     Isco88,
+    Isco68,
     Isic4,
     Isic31,
+    Isic2,
     Isced11,
     Icse93,
     Flow,
@@ -243,6 +245,13 @@ enum CodeSource {
         shortest_level: usize,
         section_targets: bool,
     },
+    /// An older version whose structure and correspondence the reference data lacks (ISCO-68,
+    /// ISIC Rev.2): any code of 1 to `longest` digits, whose first digit is its category at the
+    /// published level, and the `named` codes. Its sources are published in it only.
+    Digits {
+        longest: usize,
+        named: &'static [&'static str],
+    },
 }
 
 /// One classification a map may target: its name in specs, its codes, what a code looks like.
@@ -260,7 +269,7 @@ pub struct Classification {
 
 /// Every classification a map may target. A new one (ICSE-18) is a row here and a variant of
 /// [`Target`]; the variables that may use it say so in the record contract (`contract.rs`).
-pub const CLASSIFICATIONS: [Classification; 11] = [
+pub const CLASSIFICATIONS: [Classification; 13] = [
     Classification {
         target: Target::Sex,
         name: "sex",
@@ -309,6 +318,16 @@ pub const CLASSIFICATIONS: [Classification; 11] = [
         ilostat_version: Some("OCU_ISCO88"),
     },
     Classification {
+        target: Target::Isco68,
+        name: "isco68",
+        codes: CodeSource::Digits {
+            longest: 5,
+            named: &["AF", "X"],
+        },
+        hint: "an ISCO-68 code as digits, 1 to 5 (5-40.20 is 54020), AF for the armed forces or X for not classifiable (\"\" for not stated)",
+        ilostat_version: Some("OCU_ISCO68"),
+    },
+    Classification {
         target: Target::Isic4,
         name: "isic4",
         codes: CodeSource::Table {
@@ -329,6 +348,16 @@ pub const CLASSIFICATIONS: [Classification; 11] = [
         },
         hint: "an ISIC Rev.3.1 code of crosswalks/isic31_isic4.csv, 2 to 4 digits (\"\" for not stated)",
         ilostat_version: Some("ECO_ISIC3"),
+    },
+    Classification {
+        target: Target::Isic2,
+        name: "isic2",
+        codes: CodeSource::Digits {
+            longest: 4,
+            named: &[],
+        },
+        hint: "an ISIC Rev.2 code, 1 to 4 digits (0: activities not adequately defined; \"\" for not stated)",
+        ilostat_version: Some("ECO_ISIC2"),
     },
     Classification {
         target: Target::Isced11,
@@ -403,6 +432,9 @@ pub enum Resolution {
     /// Several targets that share no level (ISCO: major group; ISIC: section): not converted,
     /// never placed by the order of the table's rows; the source is published in its own version.
     Split,
+    /// A version the reference data has no correspondence for (ISCO-68, ISIC Rev.2): not
+    /// converted; the source is published in its own version.
+    NoCorrespondence,
 }
 
 impl Resolution {
@@ -412,13 +444,14 @@ impl Resolution {
             Resolution::CommonLevel => "common_level",
             Resolution::CommonSection => "common_section",
             Resolution::Split => "split",
+            Resolution::NoCorrespondence => "no_correspondence",
         }
     }
 
     /// Whether the code has a converted code: its links stay in one category at the published
     /// level (ISCO-08 major group, ISIC Rev.4 section).
     pub fn converts(self) -> bool {
-        self != Resolution::Split
+        !matches!(self, Resolution::Split | Resolution::NoCorrespondence)
     }
 }
 
@@ -537,6 +570,17 @@ fn table_codes(path: &Path, column: &str, prefixes: bool) -> Result<BTreeSet<Str
     Ok(codes)
 }
 
+/// Every code of 1 to `longest` digits, and the `named` codes.
+fn digit_codes(longest: usize, named: &[&str]) -> BTreeSet<String> {
+    let mut codes: BTreeSet<String> = named.iter().map(|c| c.to_string()).collect();
+    for digits in 1..=longest as u32 {
+        codes.extend(
+            (0..10u32.pow(digits)).map(|n| format!("{n:0width$}", width = digits as usize)),
+        );
+    }
+    codes
+}
+
 /// The suffixes of an ILOSTAT code list's codes, totals left out (`EDU_ISCED11_3` gives "3").
 fn code_list_suffixes(versions: &BTreeMap<String, Vec<Code>>, version: &str) -> BTreeSet<String> {
     let prefix = format!("{version}_");
@@ -650,6 +694,7 @@ impl Classifications {
                     crosswalks.insert(classification.target, crosswalk);
                     codes
                 }
+                CodeSource::Digits { longest, named } => digit_codes(longest, named),
             };
             code_sets.insert(classification.target, codes);
         }

@@ -153,7 +153,7 @@ use Basis::{Always, Converted, DerivedFrom, GroupedFrom, Identity, OwnVersion};
 use ColumnType::{Flag, Integer, Number, Row, Text};
 
 /// The harmonized record columns, in publication order.
-pub const RECORD_CONTRACT: [ContractColumn; 39] = [
+pub const RECORD_CONTRACT: [ContractColumn; 41] = [
     column("ref_area", Text, Always),
     column("time", Text, Always),
     column("source_id", Text, Always),
@@ -186,7 +186,7 @@ pub const RECORD_CONTRACT: [ContractColumn; 39] = [
     coded(
         "occupation",
         Variable::Occupation,
-        &[Target::Isco08, Target::Isco88],
+        &[Target::Isco08, Target::Isco88, Target::Isco68],
     ),
     column(
         "occupation_version",
@@ -199,10 +199,15 @@ pub const RECORD_CONTRACT: [ContractColumn; 39] = [
         Text,
         OwnVersion(Variable::Occupation, Target::Isco88),
     ),
+    column(
+        "occupation_isco68",
+        Text,
+        OwnVersion(Variable::Occupation, Target::Isco68),
+    ),
     coded(
         "industry",
         Variable::Industry,
-        &[Target::Isic4, Target::Isic31],
+        &[Target::Isic4, Target::Isic31, Target::Isic2],
     ),
     column("industry_version", Text, DerivedFrom(Variable::Industry)),
     column("industry_isic4", Text, Converted(Variable::Industry)),
@@ -211,6 +216,11 @@ pub const RECORD_CONTRACT: [ContractColumn; 39] = [
         "industry_isic3_section",
         Text,
         OwnVersion(Variable::Industry, Target::Isic31),
+    ),
+    column(
+        "industry_isic2",
+        Text,
+        OwnVersion(Variable::Industry, Target::Isic2),
     ),
     coded("education", Variable::Education, &[Target::Isced11]),
     column(

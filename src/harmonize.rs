@@ -12,8 +12,8 @@ use polars::prelude::*;
 use sha2::Sha256;
 
 use crate::classifications::{Classifications, Target};
-use crate::contract::variable_type;
 use crate::contract::Variable;
+use crate::contract::{variable_type, Basis, RECORD_CONTRACT};
 use crate::ingest::{RawRecords, SOURCE_ROW};
 use crate::lookup::{self, Absent, CodeTable, EnumOf};
 use crate::spec::{SourceSpec, Unmapped};
@@ -356,8 +356,8 @@ fn migrant_columns(spec: &SourceSpec) -> [Expr; 2] {
 /// Occupation and industry in each classification version the tables read, beside the source's
 /// own codes (`occupation`, `industry`) and their version's name (`occupation_version`, as in
 /// ILOSTAT's `OCU_ISCO88`): the current version (native, or converted where the code's links
-/// stay in one major group / section; null where they do not), and the older version where the
-/// source codes in it.
+/// stay in one major group / section; null where they do not, and for a version with no
+/// correspondence), and each older version's column where the source codes in it.
 fn version_columns(spec: &SourceSpec, cl: &Classifications) -> PolarsResult<Vec<Expr>> {
     let text_null = || lit(NULL).cast(DataType::String);
     let isic31_sections = CodeTable::new(
@@ -365,28 +365,29 @@ fn version_columns(spec: &SourceSpec, cl: &Classifications) -> PolarsResult<Vec<
             .iter()
             .map(|c| (c.clone(), cl.isic31_section(c).map(String::from))),
     );
+    let own_code = |target: Target, own: Expr| match target {
+        Target::Isic31 => isic31_sections.apply(own, Absent::Null),
+        _ => own,
+    };
     let mut columns = Vec::new();
-    for (variable, current, older) in [
-        (Variable::Occupation, "ISCO08", "ISCO88"),
-        (Variable::Industry, "ISIC4", "ISIC3"),
-    ] {
+    for variable in [Variable::Occupation, Variable::Industry] {
         let name = variable.name();
         let own = col(name);
         let mapping = spec.variable(variable);
         let crosswalk = mapping.and_then(|m| m.crosswalk.as_ref());
-        let (current_column, older_column) = match variable {
-            Variable::Occupation => ("occupation_isco08", "occupation_isco88"),
-            _ => ("industry_isic4", "industry_isic3_section"),
+        let (current, current_column) = match variable {
+            Variable::Occupation => (Target::Isco08, "occupation_isco08"),
+            _ => (Target::Isic4, "industry_isic4"),
         };
         let version_column = format!("{name}_version");
-        let version_twin = |version| -> PolarsResult<Expr> {
-            Ok(EnumOf::constant(version)?.alias(enum_twin(&version_column)))
+        let version_twin = |target: Target| -> PolarsResult<Expr> {
+            Ok(EnumOf::constant(version_name(target))?.alias(enum_twin(&version_column)))
         };
         // `Enum` twins where the values are one version's name or the source's own codes.
         let (version, converted, twins) = match (mapping, crosswalk) {
             (None, _) => (text_null(), text_null(), vec![]),
             (Some(_), None) => (
-                lit(current),
+                lit(version_name(current)),
                 own.clone(),
                 vec![
                     version_twin(current)?,
@@ -394,23 +395,37 @@ fn version_columns(spec: &SourceSpec, cl: &Classifications) -> PolarsResult<Vec<
                 ],
             ),
             (Some(_), Some(c)) => (
-                lit(older),
+                lit(version_name(c.version)),
                 CodeTable::from_map(&c.converted)
                     .apply(col(format!("{name}_src").as_str()), Absent::Null),
-                vec![version_twin(older)?],
+                vec![version_twin(c.version)?],
             ),
-        };
-        let older_code = match (variable, crosswalk) {
-            (Variable::Occupation, Some(_)) => own,
-            (_, Some(_)) => isic31_sections.apply(own, Absent::Null),
-            (_, None) => text_null(),
         };
         columns.push(version.alias(version_column.as_str()));
         columns.push(converted.alias(current_column));
-        columns.push(older_code.alias(older_column));
+        for column in RECORD_CONTRACT.iter() {
+            let Basis::OwnVersion(v, target) = column.basis else {
+                continue;
+            };
+            if v != variable {
+                continue;
+            }
+            let older = match crosswalk {
+                Some(c) if c.version == target => own_code(target, own.clone()),
+                _ => text_null(),
+            };
+            columns.push(older.alias(column.name));
+        }
         columns.extend(twins);
     }
     Ok(columns)
+}
+
+/// A classification version's name in `occupation_version` / `industry_version`: its ILOSTAT
+/// version without the prefix (`OCU_ISCO88` gives `ISCO88`).
+fn version_name(target: Target) -> &'static str {
+    let version = target.classification().ilostat_version.unwrap_or_default();
+    version.split_once('_').map_or(version, |(_, name)| name)
 }
 
 /// The age bands, industry sections and education aggregates of the harmonized codes (with the

@@ -327,7 +327,8 @@ pub struct VariableCoverage {
     /// `crosswalk_resolved` as a share of the records read.
     pub crosswalk_resolved_share: f64,
     /// Records whose older-version code was not converted (its links split across major groups
-    /// or sections): tabulated in the source's own version only.
+    /// or sections, or its version has no correspondence): tabulated in the source's own version
+    /// only.
     pub not_converted: u64,
     /// For a variable coded in an older classification version (ISCO-88, ISIC Rev.3.1): how each
     /// of its codes was treated, in code order (none for a variable in the current version).
@@ -367,10 +368,17 @@ pub(crate) fn summarize_coverage(
             });
         entry.raw_codes += 1;
         *entry.records.entry(line.outcome.clone()).or_default() += line.records;
-        if line.resolution.as_deref().is_some_and(|r| r != "unique") {
+        let resolution = line.resolution.as_deref();
+        let resolved = [
+            Resolution::CommonLevel,
+            Resolution::CommonSection,
+            Resolution::Split,
+        ];
+        if resolved.iter().any(|r| resolution == Some(r.name())) {
             entry.crosswalk_resolved += line.records;
         }
-        if line.resolution.as_deref() == Some(Resolution::Split.name()) {
+        let not_converted = [Resolution::Split, Resolution::NoCorrespondence];
+        if not_converted.iter().any(|r| resolution == Some(r.name())) {
             entry.not_converted += line.records;
         }
         add_conversion(&mut entry.conversion, line);

@@ -588,8 +588,9 @@ pub enum Unmapped {
 /// How a variable coded in an older classification version reaches the current one.
 #[derive(Debug, Clone)]
 pub struct CrosswalkUse {
-    /// The correspondence table (recorded in the provenance).
-    pub path: PathBuf,
+    /// The correspondence table (recorded in the provenance); None for a version the reference
+    /// data has none for (ISCO-68, ISIC Rev.2): no code of it converts.
+    pub path: Option<PathBuf>,
     /// The older version the source codes in (ISCO-88, ISIC Rev.3.1).
     pub version: Target,
     /// Raw code -> (its code in the older classification, how the correspondence was resolved).
@@ -1973,8 +1974,12 @@ fn through_crosswalk(
     cl: &Classifications,
     codes: BTreeMap<String, String>,
 ) -> Result<ResolvedCodes> {
-    let Some(crosswalk) = cl.crosswalk(target) else {
+    if target == current {
         return Ok((Some(codes), None));
+    }
+    let Some(crosswalk) = cl.crosswalk(target) else {
+        let older = without_correspondence(target, &codes);
+        return Ok((Some(codes), Some(older)));
     };
     let (mut via, mut converted, mut regrouped) =
         (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
@@ -2002,13 +2007,30 @@ fn through_crosswalk(
     Ok((
         Some(codes),
         Some(CrosswalkUse {
-            path: crosswalk.path.clone(),
+            path: Some(crosswalk.path.clone()),
             version: target,
             via,
             converted,
             regrouped,
         }),
     ))
+}
+
+/// A map to an older version with no correspondence to the current one: each code stays in its
+/// own version and none converts.
+fn without_correspondence(target: Target, codes: &BTreeMap<String, String>) -> CrosswalkUse {
+    let via = codes
+        .iter()
+        .filter(|(_, old)| !old.is_empty())
+        .map(|(from, old)| (from.clone(), (old.clone(), Resolution::NoCorrespondence)))
+        .collect();
+    CrosswalkUse {
+        path: None,
+        version: target,
+        via,
+        converted: BTreeMap::new(),
+        regrouped: BTreeMap::new(),
+    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //! independent of summation order: a total equals the sum of its parts to the last digit.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use polars::prelude::*;
 
@@ -231,8 +232,8 @@ fn note_conversion(spec: &SourceSpec, table: &Indicator, cells: &mut Cells) {
 
 /// The note on a cell whose breakdown is read from the source's own, older classification version
 /// where the table's codes do not name it (skill levels, broad sectors, domestic work from
-/// ISCO-88 or ISIC Rev.3.1 codes): other sources' figures beside it are read from ISCO-08 or
-/// ISIC Rev.4.
+/// ISCO-88, ISIC Rev.3.1, ISCO-68 or ISIC Rev.2 codes): other sources' figures beside it are
+/// read from ISCO-08 or ISIC Rev.4.
 pub const OWN_VERSION_NOTE: &str = "classification.own_version";
 
 /// Notes every cell of a table with a breakdown read from an older version's column the source
@@ -398,7 +399,9 @@ pub fn mark_unclassifiable(table: &mut Table) -> Vec<String> {
 /// place its records by the order of a correspondence table's rows), or converts into another
 /// skill level or sector than its own code (the table would contradict the groupings published
 /// from the own codes). Groupings (skill levels, sectors) are left out: they are published from
-/// the source's own codes.
+/// the source's own codes; except for a version with no correspondence (ISCO-68, ISIC Rev.2),
+/// where a grouping of the current version not replaced by one of the own version (ISCO-68 has
+/// no skill levels) is listed too.
 pub fn not_converted(
     indicator: &Indicator,
     spec: &SourceSpec,
@@ -413,27 +416,40 @@ pub fn not_converted(
     if !missing.iter().all(|m| converted(m)) {
         return None;
     }
-    indicator
-        .dimensions
-        .iter()
-        .filter(|d| d.grouping.is_none())
-        .find_map(|d| {
-            let crosswalk = d.inputs.iter().find_map(|input| {
-                RECORD_CONTRACT.iter().find_map(|c| match c.basis {
-                    Basis::Converted(v) if c.name == input => spec.variable(v)?.crosswalk.as_ref(),
-                    _ => None,
-                })
-            })?;
-            let reason = conversion_refused(&d.classification, crosswalk)?;
-            Some((d.classification.clone(), reason))
-        })
+    indicator.dimensions.iter().find_map(|d| {
+        let (variable, crosswalk) = d.inputs.iter().find_map(|input| {
+            RECORD_CONTRACT.iter().find_map(|c| match c.basis {
+                Basis::Converted(v) if c.name == input => Some((v, spec.variable(v)?.crosswalk.as_ref()?)),
+                _ => None,
+            })
+        })?;
+        let Some(path) = &crosswalk.path else {
+            // Nothing converts, so no grouping of the current version is published from it either
+            // (ISCO-68 has no skill levels of its own).
+            let current = variable.targets().first()?.classification().ilostat_version?;
+            let reason = format!(
+                "not published in {}: ilms has no correspondence from {} to {current}; published in the source's own version",
+                d.classification,
+                crosswalk.version.name()
+            );
+            return Some((d.classification.clone(), reason));
+        };
+        let reason = conversion_refused(&d.classification, crosswalk, path)?;
+        d.grouping
+            .is_none()
+            .then(|| (d.classification.clone(), reason))
+    })
 }
 
 /// Why a source's tables are not published in `classification`, the current version: how many
 /// of the codes its map gives split between its categories, how many convert into another skill
 /// level or sector than their own code's, each with the most detailed such code as the example
 /// (an `as_is` map has every level). None if every code converts faithfully.
-fn conversion_refused(classification: &str, crosswalk: &CrosswalkUse) -> Option<String> {
+fn conversion_refused(
+    classification: &str,
+    crosswalk: &CrosswalkUse,
+    path: &Path,
+) -> Option<String> {
     let example = |codes: &[&String]| codes.iter().max_by_key(|c| c.len()).map(|c| c.to_string());
     let split: Vec<&String> = crosswalk
         .via
@@ -453,7 +469,7 @@ fn conversion_refused(classification: &str, crosswalk: &CrosswalkUse) -> Option<
         why.push(format!(
             "{} into several of its categories in {} (e.g. {code})",
             verb(split.len(), "link"),
-            crosswalk.path.display()
+            path.display()
         ));
     }
     if let Some(code) = example(&regrouped) {

@@ -6,6 +6,8 @@
     python3 tests/classification_versions.py same ROUND_A ROUND_B   the same published cells
     python3 tests/classification_versions.py maps ROUND FOLDER  maps of the codes that convert faithfully
     python3 tests/classification_versions.py converted ROUND  a faithful source's converted cells
+    python3 tests/classification_versions.py older_maps ROUND FOLDER  maps to ISCO-68 / ISIC Rev.2
+    python3 tests/classification_versions.py older OUT ROUND  a source coded in ISCO-68 / ISIC Rev.2
 
 `raw` reads raw/tha_lfs_2024.sav with pyreadstat (not ilms' reader), derives each record's codes
 from its raw answers as the spec describes them (written out again here, not read from ilms), and
@@ -123,12 +125,13 @@ def isic_treatment(isic, sections4, code):
     return "faithful", section, None
 
 
-def thai_records(round_dir):
-    """Employed persons of working age of Thailand's survey, from the raw .sav."""
+def thai_records(round_dir, raw_round=None):
+    """Employed persons of working age of Thailand's survey, from the raw .sav (in `raw_round`, by
+    default the round whose output `round_dir` holds)."""
     import pyreadstat
 
     root = Path(round_dir)
-    frame, meta = pyreadstat.read_sav(str(root / "raw" / "tha_lfs_2024.sav"))
+    frame, meta = pyreadstat.read_sav(str(Path(raw_round or round_dir) / "raw" / "tha_lfs_2024.sav"))
     frame["row"] = range(len(frame))
     quarantine = pd.read_parquet(root / "processed" / "quarantine" / f"{SOURCE_ID}.parquet")
     records = pd.read_parquet(root / "processed" / "harmonized" / f"{SOURCE_ID}.parquet", columns=["source_row"])
@@ -137,7 +140,8 @@ def thai_records(round_dir):
         fail(f"source rows: base {base}, {len(records)} + {len(quarantine)} of {len(frame)}")
     frame = frame[~frame.row.isin(quarantine.source_row - base)]
     countries = {r["code"]: r["iso3"] for r in csv.DictReader(
-        l for l in open(root / "schemas/classifications/national/tha_lfs_countries.csv", encoding="utf-8")
+        l for l in open(Path(raw_round or round_dir) / "schemas/classifications/national/tha_lfs_countries.csv",
+                        encoding="utf-8")
         if not l.startswith("#"))}
     labels = meta.variable_value_labels["sex"]
     frame["SEX"] = frame.sex.map(lambda v: {"Male": "M", "Female": "F"}.get(labels.get(v), "X"))
@@ -433,6 +437,115 @@ def check_runlog(round_dir):
     print("versions ok")
 
 
+# A test's own maps of Thailand's ISCO-88 / ISIC Rev.3.1 codes to ISCO-68 / ISIC Rev.2 codes (a made-up
+# rule, not a correspondence: the survey is recoded so that a source in those versions exists).
+# ISCO-88 major group -> ISCO-68 major group digit (sales workers, 52, -> 4; armed forces -> AF).
+ISCO68_DIGIT = {"1": "2", "2": "0", "3": "1", "4": "3", "5": "5", "6": "6", "7": "7", "8": "8", "9": "9"}
+# ISIC Rev.3.1 section -> ISIC Rev.2 major division (extraterritorial bodies, Q -> 0, not adequately
+# defined; private households, division 95 -> 953, domestic services).
+ISIC2_DIGIT = {"A": "1", "B": "1", "C": "2", "D": "3", "E": "4", "F": "5", "G": "6", "H": "6", "I": "7",
+               "J": "8", "K": "8", "L": "9", "M": "9", "N": "9", "O": "9", "P": "9", "Q": "0"}
+
+
+def to_isco68(code):
+    if code.startswith("0"):
+        return "AF"
+    digit = "4" if code.startswith("52") else ISCO68_DIGIT[code[0]]
+    return digit + code[1:3]
+
+
+def to_isic2(code):
+    if code.startswith("95"):
+        return "9530"
+    return ISIC2_DIGIT[isic3_section(code)] + code[:2]
+
+
+def major68(code):
+    """ILOSTAT's ISCO-68 major group of a code: 0/1 and 7/8/9 are one group each."""
+    if code in ("AF", "X"):
+        return code
+    return "0-1" if code[0] in "01" else "7-9" if code[0] in "789" else code[0]
+
+
+def sector2(division):
+    return "AGR" if division == "1" else "IND" if division in "2345" else "X" if division == "0" else "SER"
+
+
+def aggregate2(division):
+    for group, members in {"AGR": "1", "MAN": "3", "CON": "5", "MEL": "24", "MKT": "678", "PUB": "9"}.items():
+        if division in members:
+            return group
+    return "X"
+
+
+def write_older_maps(round_dir, folder):
+    """Maps of every ISCO-88 / ISIC Rev.3.1 code of Thailand's raw file to ISCO-68 / ISIC Rev.2 codes by
+    the rule above (a blank stays not stated). Prints "maps written"."""
+    import pyreadstat
+
+    frame, _ = pyreadstat.read_sav(str(Path(round_dir) / "raw" / "tha_lfs_2024.sav"))
+    occupations = sorted(c for c in set(frame.occ88.dropna()) if c)
+    industries = sorted(c for c in set(frame.ind31.dropna()) if c)
+    folder = Path(folder)
+    (folder / "tha_isco68.csv").write_text(
+        "code,isco68\n,\n" + "".join(f"{c},{to_isco68(c)}\n" for c in occupations), encoding="utf-8")
+    (folder / "tha_isic2.csv").write_text(
+        "code,isic2\n,\n" + "".join(f"{c},{to_isic2(c)}\n" for c in industries), encoding="utf-8")
+    print(f"{len(occupations)} occupation and {len(industries)} industry codes mapped")
+    print("maps written")
+
+
+def check_older(round_dir, raw_round):
+    """Thailand recoded to ISCO-68 / ISIC Rev.2 (`older_maps`): its occupation tables in ISCO-68 major
+    groups and its industry tables in ISIC Rev.2 major divisions, broad and aggregate sectors equal the
+    raw file's weighted sums, each record placed from its raw code by the maps' rule; nothing is
+    published in ISCO-08, ISIC Rev.4, ISCO-88, ISIC Rev.3.1 or skill levels (ISCO-68 has none), and the
+    run log gives the reason for ISCO-08 / ISIC Rev.4 and each code's treatment (no_correspondence)."""
+    frame = thai_records(round_dir, raw_round)
+    frame["OCU_ISCO68"] = frame.occ88.map(lambda c: major68(to_isco68(c)) if c else "X")
+    division = frame.ind31.map(lambda c: to_isic2(c)[0] if c else "0")
+    frame["ECO_ISIC2"] = division
+    frame["ECO_SECTOR"] = division.map(sector2)
+    frame["ECO_AGGREGATE"] = division.map(aggregate2)
+    # Domestic work from the industry alone (no ISCO-68 occupation identifies it): 953 domestic
+    # services; other workers where the code places them elsewhere (0: not adequately defined).
+    isic2 = frame.ind31.map(lambda c: to_isic2(c) if c else "")
+    frame["DOM_WORK"] = isic2.map(lambda c: "DOM" if c.startswith("953") else "X" if c in ("", "0") or c[0] == "0" else "NDOM")
+    tha = cells(round_dir)
+    tha = tha[tha.source == SOURCE]
+    for prefix in ("OCU_ISCO08_", "ECO_ISIC4_", "OCU_ISCO88_", "ECO_ISIC3_", "OCU_SKILL_"):
+        other = tha[tha.classif1.fillna("").str.startswith(prefix) | tha.classif2.fillna("").str.startswith(prefix)]
+        if len(other):
+            fail(f"{len(other)} THA cells in {prefix}*, coded in ISCO-68 / ISIC Rev.2")
+    checked = 0
+    tables = [("MST_TEMP_SEX_OCU_CBR_NB", "CBR_BIR", ["OCU_ISCO68"]),
+              ("MST_TEMP_SEX_OCU_CCT_NB", "CCT_CIT", ["OCU_ISCO68"]),
+              ("MST_TEMP_SEX_ECO_CBR_NB", "CBR_BIR", ["ECO_ISIC2", "ECO_SECTOR", "ECO_AGGREGATE"]),
+              ("MST_TEMP_SEX_ECO_CCT_NB", "CCT_CIT", ["ECO_ISIC2", "ECO_SECTOR", "ECO_AGGREGATE"]),
+              ("MST_TEMP_SEX_DOM_CBR_NB", "CBR_BIR", ["DOM_WORK"])]
+    for indicator, migrant, versions in tables:
+        for version in versions:
+            want = expected(frame, version, migrant)
+            got = tha[(tha.indicator == indicator) & tha.classif1.str.startswith(version + "_")]
+            checked += compare_table(f"{indicator} {version}", got, want, "raw", withheld_below=5)
+    if (frame.DOM_WORK == "DOM").sum() == 0:
+        fail("no record in domestic services: the check would not see them")
+    log = json.load(open(Path(round_dir) / "processed" / "run_log.json"))
+    reasons = {n["dimension"]: n["reason"] for n in log["not_available"] if n["source_id"] == SOURCE_ID
+               and n.get("dimension") in ("OCU_ISCO08", "ECO_ISIC4") and n.get("reason")}
+    if set(reasons) != {"OCU_ISCO08", "ECO_ISIC4"} or not all("no correspondence" in r for r in reasons.values()):
+        fail(f"run log: the unconverted tables are not listed with the reason: {reasons}")
+    source = next(s for s in log["sources"] if s["id"] == SOURCE_ID)
+    logged = {v["variable"]: v["conversion"] for v in source["coverage"] if v.get("conversion")}
+    for variable, version in (("occupation", "isco68"), ("industry", "isic2")):
+        entries = logged.get(variable, [])
+        if not entries or any((e["version"], e["resolution"], e["converted_to"]) != (version, "no_correspondence", None)
+                              for e in entries):
+            fail(f"run log: {variable} codes not all {version}, no_correspondence, unconverted: {entries[:2]}")
+    print(f"{checked} THA cells in ISCO-68 / ISIC Rev.2 equal the raw file's weighted sums")
+    print("versions ok")
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "raw":
@@ -445,6 +558,10 @@ if __name__ == "__main__":
         check_runlog(sys.argv[2])
     elif mode == "maps":
         write_maps(sys.argv[2], sys.argv[3])
+    elif mode == "older_maps":
+        write_older_maps(sys.argv[2], sys.argv[3])
+    elif mode == "older":
+        check_older(sys.argv[2], sys.argv[3])
     elif mode == "same":
         check_same(sys.argv[2], sys.argv[3])
     else:

@@ -169,7 +169,7 @@ fn thailand_is_published_in_its_own_versions_and_no_cell_depends_on_the_crosswal
             .expect("annual table");
     assert!(
         table.contains(
-            "Read from the source's own classification version (ISCO-88 or ISIC Rev.3.1 codes)"
+            "Read from the source's own, older classification version (ISCO-88 / ISIC Rev.3.1 or ISCO-68 / ISIC Rev.2 codes)"
         ),
         "{table}"
     );
@@ -427,5 +427,54 @@ fn a_protected_source_has_no_per_code_counts_in_the_run_log() {
     assert!(
         coverage.iter().all(|v| v.get("conversion").is_none()),
         "{coverage:?}"
+    );
+}
+
+/// A source coded in ISCO-68 and ISIC Rev.2 (Thailand's survey recoded by the test's own maps) is
+/// published in ISCO-68 major groups and ISIC Rev.2 major divisions, with broad and aggregate
+/// sectors from its own codes; with no correspondence in the reference data, nothing is published in
+/// ISCO-08 / ISIC Rev.4 (the run log says why) and no skill level (ISCO-68 has none).
+#[test]
+fn a_source_coded_in_isco68_and_isic2_is_published_in_those_versions_only() {
+    let round = Round::sample();
+    let folder = round.path(NATIONAL);
+    assert_python_check_with(
+        "classification_versions.py",
+        &[
+            std::ffi::OsStr::new("older_maps"),
+            round.dir.path().as_os_str(),
+            folder.as_os_str(),
+        ],
+        "maps written",
+    );
+    let spec = "schemas/sources/tha_lfs_2024.toml";
+    for (old, variable) in [("isco88", "isco68"), ("isic31", "isic2")] {
+        let line = match old {
+            "isco88" => {
+                "\"isco88\"              # ISCO-88 codes, converted by the ILO correspondence"
+            }
+            _ => "\"isic31\"              # ISIC Rev.3.1 codes, converted by the UN correspondence",
+        };
+        round.edit(
+            spec,
+            &format!("classification = {line}\nas_is = true"),
+            &format!("classification = \"{variable}\"\nmap_file = {{ path = \"{NATIONAL}/tha_{variable}.csv\", from = \"code\", to = \"{variable}\" }}\nunmapped = \"error\""),
+        );
+    }
+    let out = run_thailand(&round);
+    check("older", &[&out, round.dir.path()]);
+    assert!(publishes(&out, "OCU_ISCO68") && publishes(&out, "ECO_ISIC2"));
+    let records = ParquetReader::new(
+        fs::File::open(out.join("processed/harmonized/THA_LFS_2024.parquet")).expect("records"),
+    )
+    .finish()
+    .expect("records read");
+    let versions: BTreeSet<Option<String>> = texts(&records, "occupation_version")
+        .into_iter()
+        .chain(texts(&records, "industry_version"))
+        .collect();
+    assert_eq!(
+        versions,
+        BTreeSet::from([Some("ISCO68".to_string()), Some("ISIC2".to_string())])
     );
 }

@@ -337,7 +337,7 @@ fn check_reads_no_records_and_reports_the_round() {
     let output = round.ilms(&["check"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(
-        text(&output.stdout).contains("18 sources, 77 indicators (196 tables), 6 annual tables"),
+        text(&output.stdout).contains("18 sources, 77 indicators (232 tables), 6 annual tables"),
         "{}",
         text(&output.stdout)
     );

@@ -26,6 +26,37 @@ EXTENSIONS = [
 ]
 
 
+# ISCO-68 major groups and ISIC Rev.2 major divisions: in ILOSTAT's 2019 lists (dbescond/Ariane
+# R/sysdata.rda, CODE_ORA$T_CLA_CLASSIF, the snapshot the reference subset was cut from) but not in the
+# subset, which kept the versions the ILMS questionnaire asked for. Copied from there as they stand.
+ILOSTAT_OLDER_VERSIONS = [
+    # (version, code, level, is_total, label, sort)
+    ("OCU_ISCO68", "OCU_ISCO68_TOTAL", "1.0", "Y", "Total", "14890.0"),
+    ("OCU_ISCO68", "OCU_ISCO68_0-1", "1.0", "N", "0/1. Professional, technical and related workers", "14900.0"),
+    ("OCU_ISCO68", "OCU_ISCO68_2", "1.0", "N", "2. Administrative and managerial workers", "14910.0"),
+    ("OCU_ISCO68", "OCU_ISCO68_3", "1.0", "N", "3. Clerical and related workers", "14920.0"),
+    ("OCU_ISCO68", "OCU_ISCO68_4", "1.0", "N", "4. Sales workers", "14930.0"),
+    ("OCU_ISCO68", "OCU_ISCO68_5", "1.0", "N", "5. Service workers", "14940.0"),
+    ("OCU_ISCO68", "OCU_ISCO68_6", "1.0", "N",
+     "6. Agriculture, animal husbandry and forestry workers, fishermen and hunters", "14950.0"),
+    ("OCU_ISCO68", "OCU_ISCO68_7-9", "1.0", "N",
+     "7,8,9. Production and related workers, transport equipment operators and labourers", "14960.0"),
+    ("OCU_ISCO68", "OCU_ISCO68_X", "1.0", "N", "X. Not elsewhere classified", "14970.0"),
+    ("OCU_ISCO68", "OCU_ISCO68_AF", "1.0", "N", "AF. Armed Forces", "14980.0"),
+    ("ECO_ISIC2", "ECO_ISIC2_TOTAL", "1.0", "Y", "Total", "13600.0"),
+    ("ECO_ISIC2", "ECO_ISIC2_1", "1.0", "N", "1. Agriculture, Hunting, Forestry and Fishing", "13610.0"),
+    ("ECO_ISIC2", "ECO_ISIC2_2", "1.0", "N", "2. Mining and Quarrying", "13620.0"),
+    ("ECO_ISIC2", "ECO_ISIC2_3", "1.0", "N", "3. Manufacturing", "13640.0"),
+    ("ECO_ISIC2", "ECO_ISIC2_4", "1.0", "N", "4. Electricity, Gas and Water", "13650.0"),
+    ("ECO_ISIC2", "ECO_ISIC2_5", "1.0", "N", "5. Construction", "13660.0"),
+    ("ECO_ISIC2", "ECO_ISIC2_6", "1.0", "N", "6. Wholesale and Retail Trade and Restaurants and Hotels", "13670.0"),
+    ("ECO_ISIC2", "ECO_ISIC2_7", "1.0", "N", "7. Transport, Storage and Communication", "13680.0"),
+    ("ECO_ISIC2", "ECO_ISIC2_8", "1.0", "N", "8. Financing, Insurance, Real Estate and Business Services", "13690.0"),
+    ("ECO_ISIC2", "ECO_ISIC2_9", "1.0", "N", "9. Community, Social and Personal Services", "13700.0"),
+    ("ECO_ISIC2", "ECO_ISIC2_0", "1.0", "N", "0. Activities not Adequately Defined", "13710.0"),
+]
+
+
 def write(name, origin_lines, header, rows):
     path = OUT / name
     with path.open("w", newline="", encoding="utf-8") as f:
@@ -44,11 +75,15 @@ def main():
          int(float(r["CLA_SORT"])), "ILOSTAT 2019")
         for r in codelists
     ]
+    rows += [(v, c, int(float(l)), t, lab, int(float(s)), "ILOSTAT 2019 (Ariane)")
+             for v, c, l, t, lab, s in ILOSTAT_OLDER_VERSIONS]
     rows += [(v, c, int(float(l)), t, lab, int(float(s)), "ilms extension") for v, c, l, t, lab, s in EXTENSIONS]
     write(
         "ilostat_codelists.csv",
         ["origin: ILO Department of Statistics, ILOSTAT code lists, 2019 snapshot (dbescond/Ariane R/sysdata.rda),",
-         "        subset for the ILMS classification versions; rows with origin 'ilms extension' are added by ilms.",
+         "        subset for the ILMS classification versions; rows with origin 'ILOSTAT 2019 (Ariane)' (ISCO-68,",
+         "        ISIC Rev.2) come from the same snapshot but not from ../shared/reference's subset;",
+         "        rows with origin 'ilms extension' are added by ilms.",
          "built by tools/build_classifications.py"],
         ["version", "code", "level", "is_total", "label", "sort", "origin"],
         rows,

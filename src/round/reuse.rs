@@ -434,7 +434,7 @@ fn source_files(spec: &SourceSpec) -> Vec<(&'static str, PathBuf)> {
         let maps = variable
             .map_file
             .iter()
-            .chain(variable.crosswalk.as_ref().map(|c| &c.path));
+            .chain(variable.crosswalk.as_ref().and_then(|c| c.path.as_ref()));
         files.extend(maps.map(|path| (CODE_MAP, path.clone())));
     }
     files.sort();
