@@ -55,7 +55,8 @@ pub enum Basis {
     /// (`spec::MigrantDefinition`): provided where there is one and the source gives the variable
     /// it reads.
     Migrant,
-    /// The variable in an older classification version (ISCO-88, ISIC Rev.3.1): provided only
+    /// The variable in an older classification version (ISCO-88, ISIC Rev.3.1, ISCO-68, ISIC
+    /// Rev.2): provided only
     /// where the source codes in it.
     OwnVersion(Variable, Target),
 }

@@ -424,7 +424,10 @@ fn version_columns(spec: &SourceSpec, cl: &Classifications) -> PolarsResult<Vec<
 /// A classification version's name in `occupation_version` / `industry_version`: its ILOSTAT
 /// version without the prefix (`OCU_ISCO88` gives `ISCO88`).
 fn version_name(target: Target) -> &'static str {
-    let version = target.classification().ilostat_version.unwrap_or_default();
+    let version = target
+        .classification()
+        .ilostat_version
+        .expect("occupation and industry versions are ILOSTAT's");
     version.split_once('_').map_or(version, |(_, name)| name)
 }
 
@@ -546,14 +549,15 @@ pub struct CoverageLine {
     pub variable: String,
     pub raw_column: String,
     pub raw_code: String,
-    /// The older classification version the source codes in (isco88, isic31), if any: the
-    /// source's tables are published in it.
+    /// The older classification version the source codes in (isco88, isic31, isco68, isic2), if
+    /// any: the source's tables are published in it.
     pub version: Option<String>,
     /// The code in the older classification the map targets, for crosswalked variables (the
     /// harmonized `occupation` / `industry`).
     pub via_code: Option<String>,
     /// How the correspondence resolved it: unique, common_level, common_section (converted), or
-    /// split (links in several major groups / sections: not converted, kept in its own version).
+    /// split (links in several major groups / sections) or no_correspondence (ISCO-68, ISIC
+    /// Rev.2): not converted, kept in its own version.
     pub resolution: Option<String>,
     /// The groupings (`OCU_SKILL`, joined by " / ") in which the converted code falls in another
     /// group than the own code: the source's tables in the current version are not published.

@@ -330,7 +330,8 @@ pub struct VariableCoverage {
     /// or sections, or its version has no correspondence): tabulated in the source's own version
     /// only.
     pub not_converted: u64,
-    /// For a variable coded in an older classification version (ISCO-88, ISIC Rev.3.1): how each
+    /// For a variable coded in an older classification version (ISCO-88, ISIC Rev.3.1, ISCO-68,
+    /// ISIC Rev.2): how each
     /// of its codes was treated, in code order (none for a variable in the current version).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conversion: Vec<CodeConversion>,
@@ -341,14 +342,16 @@ pub struct VariableCoverage {
 pub struct CodeConversion {
     /// The code in the source's own version (e.g. ISCO-88 5122).
     pub code: String,
-    /// That version (isco88, isic31).
+    /// That version (isco88, isic31, isco68, isic2).
     pub version: String,
-    /// unique, common_level, common_section (converted), split (not converted).
+    /// unique, common_level, common_section (converted), split or no_correspondence (not
+    /// converted).
     pub resolution: String,
     /// The groupings (`OCU_SKILL`) in which the converted code falls in another group than the
     /// code: the source's tables in the current version are not published. None otherwise.
     pub regrouped_in: Option<String>,
-    /// The converted code (ISCO-08 / ISIC Rev.4); none where its links split.
+    /// The converted code (ISCO-08 / ISIC Rev.4); none where its links split or its version has
+    /// no correspondence.
     pub converted_to: Option<String>,
     /// Records with the code.
     pub records: u64,

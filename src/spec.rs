@@ -591,7 +591,7 @@ pub struct CrosswalkUse {
     /// The correspondence table (recorded in the provenance); None for a version the reference
     /// data has none for (ISCO-68, ISIC Rev.2): no code of it converts.
     pub path: Option<PathBuf>,
-    /// The older version the source codes in (ISCO-88, ISIC Rev.3.1).
+    /// The older version the source codes in (ISCO-88, ISIC Rev.3.1, ISCO-68, ISIC Rev.2).
     pub version: Target,
     /// Raw code -> (its code in the older classification, how the correspondence was resolved).
     pub via: BTreeMap<String, (String, Resolution)>,
@@ -609,7 +609,10 @@ impl CrosswalkUse {
     /// published level, in the same skill level or sector as its own code (then the source's
     /// tables in the current version are published too, converted).
     pub fn faithful(&self) -> bool {
-        self.via.values().all(|(_, r)| r.converts()) && self.regrouped.is_empty()
+        // With no correspondence nothing converts, even where the map gives no code at all.
+        self.path.is_some()
+            && self.via.values().all(|(_, r)| r.converts())
+            && self.regrouped.is_empty()
     }
 }
 

@@ -16,7 +16,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use crate::cells::{Cell, Cells, Status};
-use crate::contract::{Basis, RECORD_CONTRACT};
+use crate::contract::{Basis, Variable, RECORD_CONTRACT};
 use crate::error::{Error, Result};
 use crate::indicators::{
     cartesian, CategoryList, Dimension, GroupedFrom, Indicator, Measure, Population,
@@ -194,8 +194,18 @@ pub const PARTIAL_INPUTS_NOTE: &str = "breakdown.partial_inputs";
 fn note_partial_inputs(spec: &SourceSpec, table: &Indicator, cells: &mut Cells) {
     let partial = table.dimensions.iter().filter(|d| d.any_input).any(|d| {
         let variables = crate::contract::variables_of(&d.inputs);
-        let mapped = variables.iter().filter(|v| spec.variable(**v).is_some());
-        let mapped = mapped.count();
+        // A variable in an older version counts where the definition reads that version's column
+        // (ISCO-68 codes are not read for domestic work: no occupation of it identifies it).
+        let read = |v: Variable| {
+            spec.variable(v).is_some_and(|m| match &m.crosswalk {
+                None => true,
+                Some(c) => RECORD_CONTRACT.iter().any(|column| {
+                    column.basis == Basis::OwnVersion(v, c.version)
+                        && d.inputs.iter().any(|i| i == column.name)
+                }),
+            })
+        };
+        let mapped = variables.iter().filter(|v| read(**v)).count();
         mapped > 0 && mapped < variables.len()
     });
     if partial {
@@ -419,18 +429,25 @@ pub fn not_converted(
     indicator.dimensions.iter().find_map(|d| {
         let (variable, crosswalk) = d.inputs.iter().find_map(|input| {
             RECORD_CONTRACT.iter().find_map(|c| match c.basis {
-                Basis::Converted(v) if c.name == input => Some((v, spec.variable(v)?.crosswalk.as_ref()?)),
+                Basis::Converted(v) if c.name == input => {
+                    Some((v, spec.variable(v)?.crosswalk.as_ref()?))
+                }
                 _ => None,
             })
         })?;
         let Some(path) = &crosswalk.path else {
             // Nothing converts, so no grouping of the current version is published from it either
             // (ISCO-68 has no skill levels of its own).
-            let current = variable.targets().first()?.classification().ilostat_version?;
+            let current = variable
+                .targets()
+                .first()?
+                .classification()
+                .ilostat_version?;
+            let own = crosswalk.version.classification().ilostat_version?;
             let reason = format!(
-                "not published in {}: ilms has no correspondence from {} to {current}; published in the source's own version",
-                d.classification,
-                crosswalk.version.name()
+                "not published in {}: ilms has no correspondence from {own} to {current}; \
+                 published in the source's own version",
+                d.classification
             );
             return Some((d.classification.clone(), reason));
         };

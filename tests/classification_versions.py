@@ -478,19 +478,29 @@ def aggregate2(division):
     return "X"
 
 
-def write_older_maps(round_dir, folder):
-    """Maps of every ISCO-88 / ISIC Rev.3.1 code of Thailand's raw file to ISCO-68 / ISIC Rev.2 codes by
-    the rule above (a blank stays not stated). Prints "maps written"."""
+def older_maps(raw_round):
+    """Every ISCO-88 / ISIC Rev.3.1 code of Thailand's raw file -> its ISCO-68 / ISIC Rev.2 code by the
+    rule above (a blank stays not stated); and, so that every branch of the major groups, major
+    divisions and domestic work is met, the 3rd and 4th most frequent occupation codes to AF and X,
+    the 3rd to 6th most frequent industry codes to 9, 95, 0 and blank (not stated)."""
     import pyreadstat
 
-    frame, _ = pyreadstat.read_sav(str(Path(round_dir) / "raw" / "tha_lfs_2024.sav"))
-    occupations = sorted(c for c in set(frame.occ88.dropna()) if c)
-    industries = sorted(c for c in set(frame.ind31.dropna()) if c)
+    frame, _ = pyreadstat.read_sav(str(Path(raw_round) / "raw" / "tha_lfs_2024.sav"))
+    frequent = lambda column: [c for c in frame[column].value_counts().index if c]
+    occupations = {c: to_isco68(c) for c in frame.occ88.dropna() if c}
+    occupations.update(zip(frequent("occ88")[2:4], ["AF", "X"]))
+    industries = {c: to_isic2(c) for c in frame.ind31.dropna() if c}
+    industries.update(zip(frequent("ind31")[2:6], ["9", "95", "0", ""]))
+    return occupations, industries
+
+
+def write_older_maps(round_dir, folder):
+    """The maps of `older_maps` as CSV files of the round. Prints "maps written"."""
+    occupations, industries = older_maps(round_dir)
     folder = Path(folder)
-    (folder / "tha_isco68.csv").write_text(
-        "code,isco68\n,\n" + "".join(f"{c},{to_isco68(c)}\n" for c in occupations), encoding="utf-8")
-    (folder / "tha_isic2.csv").write_text(
-        "code,isic2\n,\n" + "".join(f"{c},{to_isic2(c)}\n" for c in industries), encoding="utf-8")
+    for name, codes in (("isco68", occupations), ("isic2", industries)):
+        (folder / f"tha_{name}.csv").write_text(
+            f"code,{name}\n,\n" + "".join(f"{c},{codes[c]}\n" for c in sorted(codes)), encoding="utf-8")
     print(f"{len(occupations)} occupation and {len(industries)} industry codes mapped")
     print("maps written")
 
@@ -502,15 +512,21 @@ def check_older(round_dir, raw_round):
     published in ISCO-08, ISIC Rev.4, ISCO-88, ISIC Rev.3.1 or skill levels (ISCO-68 has none), and the
     run log gives the reason for ISCO-08 / ISIC Rev.4 and each code's treatment (no_correspondence)."""
     frame = thai_records(round_dir, raw_round)
-    frame["OCU_ISCO68"] = frame.occ88.map(lambda c: major68(to_isco68(c)) if c else "X")
-    division = frame.ind31.map(lambda c: to_isic2(c)[0] if c else "0")
+    occupations, industries = older_maps(raw_round)
+    frame["OCU_ISCO68"] = frame.occ88.map(lambda c: major68(occupations[c]) if c else "X")
+    isic2 = frame.ind31.map(lambda c: industries[c] if c else "")
+    division = isic2.map(lambda c: c[0] if c else "0")
     frame["ECO_ISIC2"] = division
     frame["ECO_SECTOR"] = division.map(sector2)
     frame["ECO_AGGREGATE"] = division.map(aggregate2)
     # Domestic work from the industry alone (no ISCO-68 occupation identifies it): 953 domestic
     # services; other workers where the code places them elsewhere (0: not adequately defined).
-    isic2 = frame.ind31.map(lambda c: to_isic2(c) if c else "")
-    frame["DOM_WORK"] = isic2.map(lambda c: "DOM" if c.startswith("953") else "X" if c in ("", "0") or c[0] == "0" else "NDOM")
+    frame["DOM_WORK"] = isic2.map(
+        lambda c: "DOM" if c.startswith("953") else "X" if c in ("", "9", "95") or c[0] == "0" else "NDOM")
+    met = {(v, c) for v in ("OCU_ISCO68", "ECO_ISIC2", "DOM_WORK") for c in frame[v].unique()}
+    for branch in [("OCU_ISCO68", c) for c in ("AF", "X", "0-1", "7-9")] + [("ECO_ISIC2", "0"), ("DOM_WORK", "X")]:
+        if branch not in met:
+            fail(f"no employed record in {branch}: the check would not see that branch")
     tha = cells(round_dir)
     tha = tha[tha.source == SOURCE]
     for prefix in ("OCU_ISCO08_", "ECO_ISIC4_", "OCU_ISCO88_", "ECO_ISIC3_", "OCU_SKILL_"):
@@ -532,8 +548,10 @@ def check_older(round_dir, raw_round):
         fail("no record in domestic services: the check would not see them")
     log = json.load(open(Path(round_dir) / "processed" / "run_log.json"))
     reasons = {n["dimension"]: n["reason"] for n in log["not_available"] if n["source_id"] == SOURCE_ID
-               and n.get("dimension") in ("OCU_ISCO08", "ECO_ISIC4") and n.get("reason")}
-    if set(reasons) != {"OCU_ISCO08", "ECO_ISIC4"} or not all("no correspondence" in r for r in reasons.values()):
+               and n.get("dimension") in ("OCU_ISCO08", "OCU_SKILL", "ECO_ISIC4") and n.get("reason")}
+    said = {"OCU_ISCO08": "from OCU_ISCO68 to OCU_ISCO08", "OCU_SKILL": "from OCU_ISCO68 to OCU_ISCO08",
+            "ECO_ISIC4": "from ECO_ISIC2 to ECO_ISIC4"}
+    if set(reasons) != set(said) or any("no correspondence " + said[d] not in r for d, r in reasons.items()):
         fail(f"run log: the unconverted tables are not listed with the reason: {reasons}")
     source = next(s for s in log["sources"] if s["id"] == SOURCE_ID)
     logged = {v["variable"]: v["conversion"] for v in source["coverage"] if v.get("conversion")}
