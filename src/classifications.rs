@@ -114,8 +114,8 @@ pub struct Classifications {
 
 /// A classification that several versions are grouped into (skill levels of ISCO-88 and of
 /// ISCO-08 major groups; broad and aggregate sectors of ISIC Rev.2 major divisions and of ISIC
-/// Rev.3.1 and Rev.4 sections), as the
-/// indicator declarations group them: a converted code should stay in its own code's group.
+/// Rev.3.1 and Rev.4 sections), as the indicator declarations group them: a converted code should
+/// stay in its own code's group.
 #[derive(Debug, Clone)]
 pub struct SharedGrouping {
     /// The grouping's classification (`OCU_SKILL`).

@@ -56,8 +56,7 @@ pub enum Basis {
     /// it reads.
     Migrant,
     /// The variable in an older classification version (ISCO-88, ISIC Rev.3.1, ISCO-68, ISIC
-    /// Rev.2): provided only
-    /// where the source codes in it.
+    /// Rev.2): provided only where the source codes in it.
     OwnVersion(Variable, Target),
 }
 

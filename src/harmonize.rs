@@ -12,8 +12,7 @@ use polars::prelude::*;
 use sha2::Sha256;
 
 use crate::classifications::{Classifications, Target};
-use crate::contract::Variable;
-use crate::contract::{variable_type, Basis, RECORD_CONTRACT};
+use crate::contract::{variable_type, Basis, Variable, RECORD_CONTRACT};
 use crate::ingest::{RawRecords, SOURCE_ROW};
 use crate::lookup::{self, Absent, CodeTable, EnumOf};
 use crate::spec::{SourceSpec, Unmapped};
