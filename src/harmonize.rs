@@ -402,18 +402,16 @@ fn version_columns(spec: &SourceSpec, cl: &Classifications) -> PolarsResult<Vec<
         };
         columns.push(version.alias(version_column.as_str()));
         columns.push(converted.alias(current_column));
-        for column in RECORD_CONTRACT.iter() {
-            let Basis::OwnVersion(v, target) = column.basis else {
-                continue;
-            };
-            if v != variable {
-                continue;
-            }
+        let older_versions = RECORD_CONTRACT.iter().filter_map(|c| match c.basis {
+            Basis::OwnVersion(v, target) if v == variable => Some((c.name, target)),
+            _ => None,
+        });
+        for (column, target) in older_versions {
             let older = match crosswalk {
                 Some(c) if c.version == target => own_code(target, own.clone()),
                 _ => text_null(),
             };
-            columns.push(older.alias(column.name));
+            columns.push(older.alias(column));
         }
         columns.extend(twins);
     }
@@ -421,13 +419,15 @@ fn version_columns(spec: &SourceSpec, cl: &Classifications) -> PolarsResult<Vec<
 }
 
 /// A classification version's name in `occupation_version` / `industry_version`: its ILOSTAT
-/// version without the prefix (`OCU_ISCO88` gives `ISCO88`).
+/// version without the prefix (`OCU_ISCO88` gives `ISCO88`). Every occupation and industry
+/// version has an ILOSTAT one; the spec's name would stand in for one without.
 fn version_name(target: Target) -> &'static str {
-    let version = target
-        .classification()
+    let classification = target.classification();
+    classification
         .ilostat_version
-        .expect("occupation and industry versions are ILOSTAT's");
-    version.split_once('_').map_or(version, |(_, name)| name)
+        .map_or(classification.name, |version| {
+            version.split_once('_').map_or(version, |(_, name)| name)
+        })
 }
 
 /// The age bands, industry sections and education aggregates of the harmonized codes (with the

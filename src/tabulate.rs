@@ -451,10 +451,11 @@ pub fn not_converted(
             );
             return Some((d.classification.clone(), reason));
         };
+        if d.grouping.is_some() {
+            return None;
+        }
         let reason = conversion_refused(&d.classification, crosswalk, path)?;
-        d.grouping
-            .is_none()
-            .then(|| (d.classification.clone(), reason))
+        Some((d.classification.clone(), reason))
     })
 }
 

@@ -202,35 +202,49 @@ const NATIONAL: &str = "schemas/classifications/national";
 /// one ISIC Rev.4 section of the same broad and aggregate sector); other codes not classified.
 /// `extra_occupation` adds codes to the occupation map.
 fn faithful_maps(round: &Round, extra_occupation: &[&str]) {
+    let folder = python_maps(round, "maps");
+    let occupations = folder.join("tha_faithful_isco88.csv");
+    let mut map = fs::read_to_string(&occupations).expect("map");
+    map.extend(extra_occupation.iter().map(|c| format!("{c},{c}\n")));
+    fs::write(&occupations, map).expect("write map");
+    map_thailand(
+        round,
+        [
+            ("isco88", "tha_faithful_isco88.csv"),
+            ("isic31", "tha_faithful_isic31.csv"),
+        ],
+        "not_classified",
+    );
+}
+
+/// The maps a mode of the Python check writes into the round's national folder (returned).
+fn python_maps(round: &Round, mode: &str) -> std::path::PathBuf {
     let folder = round.path(NATIONAL);
     assert_python_check_with(
         "classification_versions.py",
         &[
-            std::ffi::OsStr::new("maps"),
+            std::ffi::OsStr::new(mode),
             round.dir.path().as_os_str(),
             folder.as_os_str(),
         ],
         "maps written",
     );
-    let occupations = folder.join("tha_faithful_isco88.csv");
-    let mut map = fs::read_to_string(&occupations).expect("map");
-    map.extend(extra_occupation.iter().map(|c| format!("{c},{c}\n")));
-    fs::write(&occupations, map).expect("write map");
-    let spec = "schemas/sources/tha_lfs_2024.toml";
-    for (variable, old) in [
-        (
-            "isco88",
-            "\"isco88\"              # ISCO-88 codes, converted by the ILO correspondence",
-        ),
-        (
-            "isic31",
-            "\"isic31\"              # ISIC Rev.3.1 codes, converted by the UN correspondence",
-        ),
-    ] {
+    folder
+}
+
+/// Thailand's occupation and industry (`as_is` ISCO-88 / ISIC Rev.3.1 codes in its spec) mapped
+/// instead by the maps given (the classification each targets, its file in the national folder),
+/// a code a map lacks treated as `unmapped`.
+fn map_thailand(round: &Round, maps: [(&str, &str); 2], unmapped: &str) {
+    let as_is = [
+        "\"isco88\"              # ISCO-88 codes, converted by the ILO correspondence",
+        "\"isic31\"              # ISIC Rev.3.1 codes, converted by the UN correspondence",
+    ];
+    for (old, (variable, file)) in as_is.iter().zip(maps) {
         round.edit(
-            spec,
+            "schemas/sources/tha_lfs_2024.toml",
             &format!("classification = {old}\nas_is = true"),
-            &format!("classification = \"{variable}\"\nmap_file = {{ path = \"{NATIONAL}/tha_faithful_{variable}.csv\", from = \"code\", to = \"{variable}\" }}\nunmapped = \"not_classified\""),
+            &format!("classification = \"{variable}\"\nmap_file = {{ path = \"{NATIONAL}/{file}\", from = \"code\", to = \"{variable}\" }}\nunmapped = \"{unmapped}\""),
         );
     }
 }
@@ -437,30 +451,12 @@ fn a_protected_source_has_no_per_code_counts_in_the_run_log() {
 #[test]
 fn a_source_coded_in_isco68_and_isic2_is_published_in_those_versions_only() {
     let round = Round::sample();
-    let folder = round.path(NATIONAL);
-    assert_python_check_with(
-        "classification_versions.py",
-        &[
-            std::ffi::OsStr::new("older_maps"),
-            round.dir.path().as_os_str(),
-            folder.as_os_str(),
-        ],
-        "maps written",
+    python_maps(&round, "older_maps");
+    map_thailand(
+        &round,
+        [("isco68", "tha_isco68.csv"), ("isic2", "tha_isic2.csv")],
+        "error",
     );
-    let spec = "schemas/sources/tha_lfs_2024.toml";
-    for (old, variable) in [("isco88", "isco68"), ("isic31", "isic2")] {
-        let line = match old {
-            "isco88" => {
-                "\"isco88\"              # ISCO-88 codes, converted by the ILO correspondence"
-            }
-            _ => "\"isic31\"              # ISIC Rev.3.1 codes, converted by the UN correspondence",
-        };
-        round.edit(
-            spec,
-            &format!("classification = {line}\nas_is = true"),
-            &format!("classification = \"{variable}\"\nmap_file = {{ path = \"{NATIONAL}/tha_{variable}.csv\", from = \"code\", to = \"{variable}\" }}\nunmapped = \"error\""),
-        );
-    }
     let out = run_thailand(&round);
     check("older", &[&out, round.dir.path()]);
     assert!(publishes(&out, "OCU_ISCO68") && publishes(&out, "ECO_ISIC2"));
