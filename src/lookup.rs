@@ -6,7 +6,7 @@
 //! column they look up, and keep the record order.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
 
@@ -277,6 +277,59 @@ pub fn gather(entries: &[Option<String>], positions: Expr) -> Expr {
     )
 }
 
+/// Text values numbered in the order they are first met, the numbering shared by every batch of
+/// a stream: a column of few distinct values held as 4-byte ids instead of text (a 16-byte view a
+/// value). The means and medians hold their records' dimension values so, until the stream ends
+/// (BENCHMARKS.md, "The means' records as ids").
+#[derive(Clone, Default)]
+pub struct Interned(Arc<Mutex<InternedValues>>);
+
+#[derive(Default)]
+struct InternedValues {
+    ids: PlHashMap<String, u32>,
+    values: Vec<String>,
+}
+
+impl InternedValues {
+    fn id(&mut self, value: &str) -> u32 {
+        if let Some(&id) = self.ids.get(value) {
+            return id;
+        }
+        let id = self.values.len() as u32;
+        self.ids.insert(value.to_string(), id);
+        self.values.push(value.to_string());
+        id
+    }
+}
+
+impl Interned {
+    /// Each value of `text` (text) as its id; null stays null.
+    pub fn ids(&self, text: Expr) -> Expr {
+        let interned = self.clone();
+        text.map(
+            move |column: Column| {
+                let strings = column.str()?;
+                let mut values = interned.lock();
+                let ids: UInt32Chunked = strings.iter().map(|v| v.map(|v| values.id(v))).collect();
+                Ok(ids.with_name(column.name().clone()).into_column())
+            },
+            |_, field| Ok(Field::new(field.name().clone(), DataType::UInt32)),
+        )
+    }
+
+    /// Every value met, by id (once the stream has run).
+    pub fn values(&self) -> Vec<String> {
+        self.lock().values.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, InternedValues> {
+        // A batch that panicked mid-way left whole ids behind: the numbering is still sound.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// The name of the first of `conditions` that holds (is true; null does not hold) in each record,
 /// or null: one pass over the conditions instead of a chain of `when` over text columns.
 pub fn first_true(conditions: Vec<Expr>, names: Vec<String>) -> Expr {
@@ -329,6 +382,24 @@ mod tests {
             .select(exprs)
             .collect()
             .expect("the lookup plan runs")
+    }
+
+    #[test]
+    fn interned_values_keep_their_ids_across_batches_and_nulls_stay_null() {
+        let interned = Interned::default();
+        let ids = |values: &[Option<&str>]| -> Vec<Option<u32>> {
+            let frame = df!("v" => values).expect("frame");
+            let out = run(frame, vec![interned.ids(col("v"))]);
+            let column = out.column("v").and_then(|c| c.u32().cloned());
+            column.expect("ids").iter().collect()
+        };
+        assert_eq!(
+            ids(&[Some("M"), None, Some("F"), Some("M")]),
+            [Some(0), None, Some(1), Some(0)]
+        );
+        // A later batch: known values keep their ids, a new one takes the next.
+        assert_eq!(ids(&[Some("F"), Some("X")]), [Some(1), Some(2)]);
+        assert_eq!(interned.values(), ["M", "F", "X"]);
     }
 
     fn texts<'a>(frame: &'a DataFrame, name: &str) -> Vec<Option<&'a str>> {

@@ -14,6 +14,7 @@ use crate::cells::{Cell, Cells, Status};
 use crate::disclosure::Policy;
 use crate::error::{Error, Result};
 use crate::indicators::{cartesian, Dimension, Indicator, Measure};
+use crate::lookup::Interned;
 use crate::spec::SourceSpec;
 use crate::tabulate::{collapsed, margin_keys, published_categories};
 
@@ -28,13 +29,14 @@ fn dimension_key(name: &str) -> String {
 }
 
 /// Plan of the clean records any of `tables` (means and medians) summarizes: per table whether the
-/// record is in its universe and states the amount, the value of every dimension, the amounts and
-/// the weight. None when the source produces no such table.
+/// record is in its universe and states the amount, the value of every dimension (as an id of
+/// the returned [`Interned`] values), the amounts and the weight. None when the source produces
+/// no such table.
 pub fn records_plan(
     tables: &[&Indicator],
     checked: LazyFrame,
     rule_column: &str,
-) -> Option<LazyFrame> {
+) -> Option<(LazyFrame, Interned)> {
     if tables.is_empty() {
         return None;
     }
@@ -50,12 +52,14 @@ pub fn records_plan(
         any = any.or(inside.clone());
         columns.push(inside.alias(universe_key(i).as_str()));
     }
+    let interned = Interned::default();
     let mut seen = BTreeSet::new();
     for table in tables {
         for dim in &table.dimensions {
             if seen.insert(dim.name.clone()) {
                 let key = dimension_key(&dim.name);
-                columns.push(dim.value.clone().cast(DataType::String).alias(key.as_str()));
+                let text = dim.value.clone().cast(DataType::String);
+                columns.push(interned.ids(text).alias(key.as_str()));
             }
         }
         if let Some(variable) = table.magnitude_of() {
@@ -65,11 +69,16 @@ pub fn records_plan(
         }
     }
     columns.push(col("weight"));
-    Some(
-        checked
-            .filter(col(rule_column).is_null().and(any))
-            .select(columns),
-    )
+    let plan = checked
+        .filter(col(rule_column).is_null().and(any))
+        .select(columns);
+    Some((plan, interned))
+}
+
+/// The executed [`records_plan`]: its frame, and the text of its dimension values' ids.
+pub struct MagnitudeRecords {
+    pub frame: DataFrame,
+    pub values: Vec<String>,
 }
 
 /// What a cell needs of its records, accumulated one record at a time: how many, their summed
@@ -234,7 +243,7 @@ fn shared_by(table: &Indicator, provided: &BTreeSet<String>) -> Shared {
 pub fn cells(
     spec: &SourceSpec,
     tables: &[&Indicator],
-    records: &DataFrame,
+    records: &MagnitudeRecords,
     policy: &Policy,
     provided: &BTreeSet<String>,
 ) -> Result<Cells> {
@@ -272,7 +281,7 @@ pub fn cells(
 fn summarize_tables(
     spec: &SourceSpec,
     tables: &[&Indicator],
-    records: &DataFrame,
+    records: &MagnitudeRecords,
     provided: &BTreeSet<String>,
 ) -> Result<HashMap<Shared, BTreeMap<Vec<String>, Summary>>> {
     let fail = |e: PolarsError| Error::polars(&spec.raw_path, "compute means and medians", e);
@@ -281,7 +290,10 @@ fn summarize_tables(
     for (i, table) in tables.iter().enumerate() {
         let variable = table.magnitude_of().unwrap_or_default();
         if !amounts.contains_key(variable) {
-            amounts.insert(variable, Amounts::read(records, variable).map_err(fail)?);
+            amounts.insert(
+                variable,
+                Amounts::read(&records.frame, variable).map_err(fail)?,
+            );
         }
         let shared = shared_by(table, provided);
         let median = matches!(table.measure, Measure::Median { .. });
@@ -380,18 +392,19 @@ impl FinestCells {
         spec: &SourceSpec,
         table: &Indicator,
         i: usize,
-        records: &DataFrame,
+        records: &MagnitudeRecords,
         provided: &BTreeSet<String>,
     ) -> Result<FinestCells> {
         let fail = |e: PolarsError| Error::polars(&spec.raw_path, "read the amounts", e);
         let inside = records
+            .frame
             .column(&universe_key(i))
             .and_then(|c| c.bool().cloned())
             .map_err(fail)?;
-        let columns: Vec<&StringChunked> = table
+        let columns: Vec<&UInt32Chunked> = table
             .dimensions
             .iter()
-            .map(|d| records.column(&dimension_key(&d.name))?.str())
+            .map(|d| records.frame.column(&dimension_key(&d.name))?.u32())
             .collect::<PolarsResult<_>>()
             .map_err(fail)?;
         // Each dimension's values read in step with the records, none copied.
@@ -401,7 +414,9 @@ impl FinestCells {
             .dimensions
             .iter()
             .zip(&collapsed)
-            .map(|(dimension, &collapsed)| DimensionCodes::new(dimension, collapsed))
+            .map(|(dimension, &collapsed)| {
+                DimensionCodes::new(dimension, collapsed, &records.values)
+            })
             .collect();
         let mut finest: PlHashMap<Vec<u32>, u32> = PlHashMap::new();
         let mut key: Vec<u32> = Vec::with_capacity(dims.len());
@@ -416,7 +431,8 @@ impl FinestCells {
             key.clear();
             for (d, (dimension, value)) in codes.iter_mut().zip(values).enumerate() {
                 let position = dimension.position(value);
-                key.push(position.ok_or_else(|| unknown_code(spec, table, d, value))?);
+                let unknown = || unknown_code(spec, table, d, dimension.text(value));
+                key.push(position.ok_or_else(unknown)?);
             }
             let next = finest.len() as u32;
             let cell = match finest.get(key.as_slice()) {
@@ -487,28 +503,40 @@ struct DimensionCodes<'a> {
     dimension: &'a Dimension,
     /// Published at its total only: every value counts there.
     collapsed: bool,
-    by_value: PlHashMap<Option<&'a str>, Option<u32>>,
+    /// The text of the values' ids ([`MagnitudeRecords::values`]).
+    values: &'a [String],
+    by_value: PlHashMap<Option<u32>, Option<u32>>,
     codes: Vec<&'a str>,
 }
 
 impl<'a> DimensionCodes<'a> {
-    fn new(dimension: &'a Dimension, collapsed: bool) -> Self {
+    fn new(dimension: &'a Dimension, collapsed: bool, values: &'a [String]) -> Self {
         DimensionCodes {
             dimension,
             collapsed,
+            values,
             by_value: PlHashMap::new(),
             codes: Vec::new(),
         }
     }
 
-    /// The position of `value`'s code among those met; None when the value gives no category.
-    fn position(&mut self, value: Option<&'a str>) -> Option<u32> {
+    /// The text of a value's id.
+    fn text(&self, value: Option<u32>) -> Option<&'a str> {
+        let values = self.values;
+        value
+            .and_then(|id| values.get(id as usize))
+            .map(String::as_str)
+    }
+
+    /// The position of the code of `value` (an id) among those met; None when the value gives no
+    /// category.
+    fn position(&mut self, value: Option<u32>) -> Option<u32> {
         if let Some(&position) = self.by_value.get(&value) {
             return position;
         }
         let code = match self.collapsed {
             true => Some(self.dimension.total.as_str()),
-            false => self.dimension.code_for(value),
+            false => self.dimension.code_for(self.text(value)),
         };
         let position = code.map(|code| match self.codes.iter().position(|c| *c == code) {
             Some(p) => p as u32,

@@ -73,7 +73,7 @@ struct PassResults {
     failing_values: DataFrame,
     flow_totals: DataFrame,
     /// The records the means and medians summarize (`magnitude::records_plan`), if any.
-    magnitude_records: Option<DataFrame>,
+    magnitude_records: Option<magnitude::MagnitudeRecords>,
     /// One frame per record rule that stops a source.
     stops: Vec<DataFrame>,
 }
@@ -294,9 +294,9 @@ impl Round {
             validation.failing_values(),
             validate::flow_totals_plan(validation.checked()),
         ]);
-        let magnitudes =
-            magnitude::records_plan(&setup.magnitudes, validation.checked(), validate::RULE);
-        let has_magnitudes = magnitudes.is_some();
+        let (magnitudes, interned) =
+            magnitude::records_plan(&setup.magnitudes, validation.checked(), validate::RULE)
+                .unzip();
         plans.extend(magnitudes);
         plans.extend(validation.stop_plans());
         let coverage = harmonize::coverage_plans(spec, &validation.checked());
@@ -337,7 +337,13 @@ impl Round {
             rule_counts: next()?,
             failing_values: next()?,
             flow_totals: next()?,
-            magnitude_records: if has_magnitudes { Some(next()?) } else { None },
+            magnitude_records: match interned {
+                Some(interned) => Some(magnitude::MagnitudeRecords {
+                    frame: next()?,
+                    values: interned.values(),
+                }),
+                None => None,
+            },
             stops: (0..validation.stop_plans().len())
                 .map(|_| next())
                 .collect::<Result<_>>()?,
