@@ -9,7 +9,10 @@
 //! quarantine, aggregate, second-pass (consumers sharing one cached scan, as `ilms run` does
 //! without its records; `CONSUMERS=q,a,v,c,n` picks them: quarantine sink, aggregation, coverage
 //! counts, rule counts, a row count), groups (prints how many groups the aggregation of the records
-//! has), harmonized-columns (each harmonized column computed alone, timed).
+//! has), harmonized-columns (each harmonized column computed alone, timed), checks (each rule's
+//! judgement computed alone, timed), keys / keys-each (the aggregation's keys without grouping,
+//! together or each alone; `KEYS=_in` or `KEYS=_d_` keeps those whose name starts so, `PRINT=1`
+//! prints their expressions).
 use std::time::Instant;
 
 use ilms::{harmonize, ingest, publish, tabulate, validate, Round};
@@ -64,6 +67,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "harmonized-columns" => return time_each_column(spec, &round),
         "explain-counts" => {
             println!("{}", validation.counts().explain(true)?);
+            return Ok(());
+        }
+        "checks" => {
+            let names: Vec<String> = validation
+                .checked()
+                .collect_schema()?
+                .iter_names()
+                .filter(|n| n.starts_with("_check"))
+                .map(|n| n.to_string())
+                .collect();
+            for name in names {
+                let start = Instant::now();
+                validation
+                    .checked()
+                    .select([col(name.as_str()).null_count()])
+                    .collect_with_engine(Engine::Streaming)?;
+                println!("{:.2} s {name}", start.elapsed().as_secs_f64());
+            }
             return Ok(());
         }
         "keys" | "keys-each" => return time_keys(&indicators, validation.checked(), &part),
@@ -155,11 +176,23 @@ fn time_keys(
         .into_iter()
         .map(|(name, expr)| (name.clone(), expr.alias(name.as_str())))
         .collect();
+    let prefix = std::env::var("KEYS").unwrap_or_default();
+    let keys: Vec<(String, Expr)> = keys
+        .into_iter()
+        .filter(|(n, _)| n.starts_with(&prefix))
+        .collect();
     let groups: Vec<Vec<(String, Expr)>> = if part == "keys" {
         vec![keys]
     } else {
         keys.into_iter().map(|k| vec![k]).collect()
     };
+    if std::env::var_os("PRINT").is_some() {
+        for group in &groups {
+            for (name, expr) in group {
+                println!("{name}: {expr:?}");
+            }
+        }
+    }
     for group in groups {
         let start = Instant::now();
         let exprs: Vec<Expr> = group.iter().map(|(_, e)| e.clone().null_count()).collect();
