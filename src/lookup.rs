@@ -277,17 +277,18 @@ pub fn gather(entries: &[Option<String>], positions: Expr) -> Expr {
     )
 }
 
-/// Text values numbered in the order they are first met, the numbering shared by every batch of
-/// a stream: a column of few distinct values held as 4-byte ids instead of text (a 16-byte view a
-/// value). The means and medians hold their records' dimension values so, until the stream ends
-/// (BENCHMARKS.md, "The means' records as ids").
+/// Text values numbered as they are met, one numbering shared by every batch of a stream: a
+/// column of few distinct values held as 4-byte ids instead of text (a 16-byte view a value). The
+/// numbering can differ from run to run (batches run side by side), so ids are only keys, never
+/// an order. The means and medians hold their records' dimension values so until their cells are
+/// computed (BENCHMARKS.md, "The means' records as ids").
 #[derive(Clone, Default)]
 pub struct Interned(Arc<Mutex<InternedValues>>);
 
 #[derive(Default)]
 struct InternedValues {
     ids: PlHashMap<String, u32>,
-    values: Vec<String>,
+    texts: Vec<String>,
 }
 
 impl InternedValues {
@@ -295,9 +296,9 @@ impl InternedValues {
         if let Some(&id) = self.ids.get(value) {
             return id;
         }
-        let id = self.values.len() as u32;
+        let id = self.texts.len() as u32;
         self.ids.insert(value.to_string(), id);
-        self.values.push(value.to_string());
+        self.texts.push(value.to_string());
         id
     }
 }
@@ -317,9 +318,9 @@ impl Interned {
         )
     }
 
-    /// Every value met, by id (once the stream has run).
-    pub fn values(&self) -> Vec<String> {
-        self.lock().values.clone()
+    /// The text of every id, by id (once the stream has run).
+    pub fn texts(&self) -> Vec<String> {
+        self.lock().texts.clone()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, InternedValues> {
@@ -399,7 +400,7 @@ mod tests {
         );
         // A later batch: known values keep their ids, a new one takes the next.
         assert_eq!(ids(&[Some("F"), Some("X")]), [Some(1), Some(2)]);
-        assert_eq!(interned.values(), ["M", "F", "X"]);
+        assert_eq!(interned.texts(), ["M", "F", "X"]);
     }
 
     fn texts<'a>(frame: &'a DataFrame, name: &str) -> Vec<Option<&'a str>> {

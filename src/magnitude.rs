@@ -78,7 +78,8 @@ pub fn records_plan(
 /// The executed [`records_plan`]: its frame, and the text of its dimension values' ids.
 pub struct MagnitudeRecords {
     pub frame: DataFrame,
-    pub values: Vec<String>,
+    /// The text of each id, by id.
+    pub texts: Vec<String>,
 }
 
 /// What a cell needs of its records, accumulated one record at a time: how many, their summed
@@ -376,7 +377,7 @@ const OUTSIDE: u32 = u32::MAX;
 
 /// A table's finest cells (a code of every dimension) and the one each record falls in: the
 /// records are placed once, then each finest cell's records are summarized under every margin it
-/// counts in (BENCHMARKS.md, "A survey with every variable").
+/// counts in (BENCHMARKS.md, "Means, medians and lookups").
 struct FinestCells {
     /// Per record, its finest cell; [`OUTSIDE`] outside the table's universe (which holds only
     /// records that state the amount). Not an `Option`: half the size, so a median's walk, which
@@ -415,23 +416,23 @@ impl FinestCells {
             .iter()
             .zip(&collapsed)
             .map(|(dimension, &collapsed)| {
-                DimensionCodes::new(dimension, collapsed, &records.values)
+                DimensionCodes::new(dimension, collapsed, &records.texts)
             })
             .collect();
         let mut finest: PlHashMap<Vec<u32>, u32> = PlHashMap::new();
         let mut key: Vec<u32> = Vec::with_capacity(dims.len());
         let mut of_record = Vec::with_capacity(inside.len());
         for inside in inside.iter() {
-            let values = dims.iter_mut().map(|d| d.next().flatten());
+            let ids = dims.iter_mut().map(|d| d.next().flatten());
             if inside != Some(true) {
-                values.for_each(drop);
+                ids.for_each(drop);
                 of_record.push(OUTSIDE);
                 continue;
             }
             key.clear();
-            for (d, (dimension, value)) in codes.iter_mut().zip(values).enumerate() {
-                let position = dimension.position(value);
-                let unknown = || unknown_code(spec, table, d, dimension.text(value));
+            for (d, (dimension, id)) in codes.iter_mut().zip(ids).enumerate() {
+                let position = dimension.position(id);
+                let unknown = || unknown_code(spec, table, d, dimension.text(id));
                 key.push(position.ok_or_else(unknown)?);
             }
             let next = finest.len() as u32;
@@ -503,40 +504,38 @@ struct DimensionCodes<'a> {
     dimension: &'a Dimension,
     /// Published at its total only: every value counts there.
     collapsed: bool,
-    /// The text of the values' ids ([`MagnitudeRecords::values`]).
-    values: &'a [String],
-    by_value: PlHashMap<Option<u32>, Option<u32>>,
+    /// The text of the values' ids ([`MagnitudeRecords::texts`]).
+    texts: &'a [String],
+    by_id: PlHashMap<Option<u32>, Option<u32>>,
     codes: Vec<&'a str>,
 }
 
 impl<'a> DimensionCodes<'a> {
-    fn new(dimension: &'a Dimension, collapsed: bool, values: &'a [String]) -> Self {
+    fn new(dimension: &'a Dimension, collapsed: bool, texts: &'a [String]) -> Self {
         DimensionCodes {
             dimension,
             collapsed,
-            values,
-            by_value: PlHashMap::new(),
+            texts,
+            by_id: PlHashMap::new(),
             codes: Vec::new(),
         }
     }
 
     /// The text of a value's id.
-    fn text(&self, value: Option<u32>) -> Option<&'a str> {
-        let values = self.values;
-        value
-            .and_then(|id| values.get(id as usize))
-            .map(String::as_str)
+    fn text(&self, id: Option<u32>) -> Option<&'a str> {
+        let texts = self.texts;
+        id.and_then(|id| texts.get(id as usize)).map(String::as_str)
     }
 
-    /// The position of the code of `value` (an id) among those met; None when the value gives no
-    /// category.
-    fn position(&mut self, value: Option<u32>) -> Option<u32> {
-        if let Some(&position) = self.by_value.get(&value) {
+    /// The position of the code of the value `id` stands for among those met; None when the value
+    /// gives no category.
+    fn position(&mut self, id: Option<u32>) -> Option<u32> {
+        if let Some(&position) = self.by_id.get(&id) {
             return position;
         }
         let code = match self.collapsed {
             true => Some(self.dimension.total.as_str()),
-            false => self.dimension.code_for(self.text(value)),
+            false => self.dimension.code_for(self.text(id)),
         };
         let position = code.map(|code| match self.codes.iter().position(|c| *c == code) {
             Some(p) => p as u32,
@@ -545,7 +544,7 @@ impl<'a> DimensionCodes<'a> {
                 self.codes.len() as u32 - 1
             }
         });
-        self.by_value.insert(value, position);
+        self.by_id.insert(id, position);
         position
     }
 

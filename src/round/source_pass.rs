@@ -340,7 +340,7 @@ impl Round {
             magnitude_records: match interned {
                 Some(interned) => Some(magnitude::MagnitudeRecords {
                     frame: next()?,
-                    values: interned.values(),
+                    texts: interned.texts(),
                 }),
                 None => None,
             },
