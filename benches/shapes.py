@@ -7,23 +7,25 @@ compares with a like-for-like SQL pipeline (issue 22), and proof that it changed
         --rounds bench-data/10M bench-data/10M-census bench-data/10M-rich --reps 3
 
 Each round must exist (benches/run.py generates bench-data/<N>, benches/census_like.py <N>-census,
-benches/rich_survey.py <N>-rich). Per round and job (with the harmonized records, and
---no-records), `reps` times in turn: the bare scan (DuckDB reads every field as text), then each
-build, then the DuckDB pipeline for the round's survey (benches/duckdb_pipeline.sql for the
-generated benchmark survey raw/mys_lfs_2024.csv, which the census-like round redraws;
-benches/duckdb_rich.sql for the rich survey raw/rich_lfs_2024.csv; without its records step for
---no-records), writing to <round>/duckdb-out. After each build's run its published cells (value,
-flag, sample count) are kept; every build must publish the same cells as the first, else the
-script stops. After the reps, run.same_work() checks the DuckDB pipeline against the last build's
-run (records harmonized and quarantined, every cell DuckDB publishes equal to ilms's to 1e-9
-relative, the same indicators, ilms's extra cells empty); a disagreement is reported (the table's
-"same work" column says "no", the reason goes to stderr) rather than stopping the timings. Times
-are medians; memory is the peak resident set size from wait4 (largest over the reps).
+benches/rich_survey.py <N>-rich); its schemas/ is first brought up to the repository's. Per round
+and job (with the harmonized records, and --no-records), `reps` times in turn: the bare scan (DuckDB
+reads every field as text), then each build, then the DuckDB pipeline for the round's survey
+(benches/duckdb_pipeline.sql for the generated benchmark survey raw/mys_lfs_2024.csv, which the
+census-like round redraws; benches/duckdb_rich.sql for the rich survey raw/rich_lfs_2024.csv;
+without its records step for --no-records), writing to <round>/duckdb-out. After each build's run
+its published cells (value, flag, sample count) are kept; every build must publish the same cells as
+the first, else the script stops. After the reps, run.same_work() checks the DuckDB pipeline against
+the last build's run (records harmonized and quarantined, every cell DuckDB publishes equal to
+ilms's to 1e-9 relative, the same indicators, ilms's extra cells empty); a disagreement is reported
+(the table's "same work" column says "no", the reason goes to stderr) rather than stopping the
+timings. Times are medians; memory is the peak resident set size from wait4 (largest over the reps).
 """
 import argparse
 import contextlib
+import filecmp
 import io
 import pathlib
+import shutil
 import statistics
 import sys
 
@@ -34,6 +36,24 @@ from run import bare_scan, duckdb_pipeline, measure, same_work  # noqa: E402
 
 # The DuckDB pipeline for each survey the benchmark rounds hold, by their raw file's name.
 PIPELINES = {"mys_lfs_2024.csv": "duckdb_pipeline.sql", "rich_lfs_2024.csv": "duckdb_rich.sql"}
+
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def refresh_schemas(round_dir):
+    """The repository's schemas/ copied over the round's where they differ: a round holds the copy
+    made when it was generated, and a build must be measured on the declarations it ships with
+    (indicators, code lists, rules). Files only the round has (its generated source spec) stay."""
+    refreshed = 0
+    for path in (ROOT / "schemas").rglob("*"):
+        target = round_dir / "schemas" / path.relative_to(ROOT / "schemas")
+        if path.is_file() and not (target.exists() and filecmp.cmp(path, target, shallow=False)):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+            refreshed += 1
+    if refreshed:
+        print(f"{round_dir}: {refreshed} schema files refreshed from {ROOT / 'schemas'}", file=sys.stderr)
 
 
 def cells(round_dir):
@@ -70,6 +90,7 @@ def main():
         csv = next((round_dir / "raw").glob("*.csv"))
         if csv.name not in PIPELINES:
             sys.exit(f"{round_dir}: no DuckDB pipeline for {csv.name} (known: {', '.join(PIPELINES)})")
+        refresh_schemas(round_dir)
         duck_out = (round_dir / "duckdb-out").resolve()
         duck_out.mkdir(exist_ok=True)
         measure(bare_scan(csv))  # page cache warm for every contender
