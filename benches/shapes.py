@@ -7,9 +7,9 @@ compares with a like-for-like SQL pipeline (issue 22), and proof that it changed
         --rounds bench-data/10M bench-data/10M-census bench-data/10M-rich --reps 3
 
 Each round must exist (benches/run.py generates bench-data/<N>, benches/census_like.py <N>-census,
-benches/rich_survey.py <N>-rich); its schemas/ is first brought up to the repository's. Per round
-and job (with the harmonized records, and --no-records), `reps` times in turn: the bare scan (DuckDB
-reads every field as text), then each build, then the DuckDB pipeline for the round's survey
+benches/rich_survey.py <N>-rich); its shared schemas/ is first brought up to the repository's. Per
+round and job (with the harmonized records, and --no-records), `reps` times in turn: the bare scan
+(DuckDB reads every field as text), then each build, then the DuckDB pipeline for the round's survey
 (benches/duckdb_pipeline.sql for the generated benchmark survey raw/mys_lfs_2024.csv, which the
 census-like round redraws; benches/duckdb_rich.sql for the rich survey raw/rich_lfs_2024.csv;
 without its records step for --no-records), writing to <round>/duckdb-out. After each build's run
@@ -44,11 +44,13 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 def refresh_schemas(round_dir):
     """The repository's schemas/ copied over the round's where they differ: a round holds the copy
     made when it was generated, and a build must be measured on the declarations it ships with
-    (indicators, code lists, rules). Files only the round has (its generated source spec) stay."""
+    (indicators, code lists, rules). The round's source specs (schemas/sources/) stay as its
+    generator wrote them."""
     refreshed = 0
     for path in (ROOT / "schemas").rglob("*"):
-        target = round_dir / "schemas" / path.relative_to(ROOT / "schemas")
-        if path.is_file() and not (target.exists() and filecmp.cmp(path, target, shallow=False)):
+        relative = path.relative_to(ROOT / "schemas")
+        target = round_dir / "schemas" / relative
+        if relative.parts[0] != "sources" and path.is_file() and not (target.exists() and filecmp.cmp(path, target, shallow=False)):
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
             refreshed += 1

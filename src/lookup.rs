@@ -304,14 +304,15 @@ impl InternedValues {
 }
 
 impl Interned {
-    /// Each value of `text` (text) as its id; null stays null.
+    /// Each value of `text` (a text column) as its id; null stays null.
     pub fn ids(&self, text: Expr) -> Expr {
         let interned = self.clone();
         text.map(
             move |column: Column| {
                 let strings = column.str()?;
-                let mut values = interned.lock();
-                let ids: UInt32Chunked = strings.iter().map(|v| v.map(|v| values.id(v))).collect();
+                let mut numbering = interned.lock();
+                let id = |value: Option<&str>| value.map(|text| numbering.id(text));
+                let ids: UInt32Chunked = strings.iter().map(id).collect();
                 Ok(ids.with_name(column.name().clone()).into_column())
             },
             |_, field| Ok(Field::new(field.name().clone(), DataType::UInt32)),
