@@ -69,24 +69,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("{}", validation.counts().explain(true)?);
             return Ok(());
         }
-        "checks" => {
-            let names: Vec<String> = validation
-                .checked()
-                .collect_schema()?
-                .iter_names()
-                .filter(|n| n.starts_with("_check"))
-                .map(|n| n.to_string())
-                .collect();
-            for name in names {
-                let start = Instant::now();
-                validation
-                    .checked()
-                    .select([col(name.as_str()).null_count()])
-                    .collect_with_engine(Engine::Streaming)?;
-                println!("{:.2} s {name}", start.elapsed().as_secs_f64());
-            }
-            return Ok(());
-        }
+        "checks" => return time_columns_alone(validation.checked(), |n| n.starts_with("_check")),
         "keys" | "keys-each" => return time_keys(&indicators, validation.checked(), &part),
         "groups" => vec![tabulate::aggregate(
             &indicators,
@@ -147,15 +130,24 @@ fn time_each_column(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let harmonized =
         harmonize::harmonize(spec, &round.classifications, ingest::ingest(spec)?)?.frame;
-    let names = harmonized
+    time_columns_alone(harmonized, |_| true)
+}
+
+/// Each column of `frame` that `wanted` names computed alone (its null count), timed.
+fn time_columns_alone(
+    frame: LazyFrame,
+    wanted: impl Fn(&str) -> bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let names = frame
         .clone()
         .collect_schema()?
         .iter_names()
+        .filter(|name| wanted(name.as_str()))
         .cloned()
         .collect::<Vec<_>>();
     for name in names {
         let start = Instant::now();
-        harmonized
+        frame
             .clone()
             .select([col(name.clone()).null_count()])
             .collect_with_engine(Engine::Streaming)?;
